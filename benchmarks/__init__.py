@@ -1,0 +1,1 @@
+"""Benchmarks of custvalue against the tools a researcher would otherwise use."""

@@ -1,0 +1,208 @@
+"""The likelihood-model base: every fitted model in custvalue declares its parameters and
+per-row log-likelihood (and score); this module does the rest once.
+
+Optimisation runs on transformed parameters (log for positive, logit for (0, 1)) with the
+analytic gradient mapped through the chain rule; standard errors come from the observed
+information at the optimum in the natural parameters.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import optimize
+
+from ..exceptions import ConvergenceWarning, ModelSpecificationError
+from .results import LikelihoodResults
+
+__all__ = ["LikelihoodModel", "Transform", "numerical_jacobian"]
+
+Transform = str  # "log" | "logit" | "identity"
+
+
+def _to_free(params: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
+    out = np.empty_like(params)
+    for i, (p, t) in enumerate(zip(params, transforms)):
+        out[i] = np.log(p) if t == "log" else (np.log(p / (1 - p)) if t == "logit" else p)
+    return out
+
+
+def _from_free(theta: np.ndarray, transforms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Natural parameters and d(param)/d(theta) for each coordinate."""
+    p = np.empty_like(theta)
+    d = np.empty_like(theta)
+    for i, (t, tr) in enumerate(zip(theta, transforms)):
+        if tr == "log":
+            p[i] = np.exp(np.clip(t, -700, 700))
+            d[i] = p[i]
+        elif tr == "logit":
+            p[i] = 0.5 * (1 + np.tanh(t / 2))
+            d[i] = p[i] * (1 - p[i])
+        else:
+            p[i] = t
+            d[i] = 1.0
+    return p, d
+
+
+def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:
+    """Central-difference Jacobian of a vector function (used for Hessians of analytic scores)."""
+    x = np.asarray(x, dtype=float)
+    f0 = np.asarray(fun(x))
+    jac = np.empty((f0.size, x.size))
+    for j in range(x.size):  # loop over parameters, not customers
+        h = rel_step * max(abs(x[j]), 1.0)
+        xp, xm = x.copy(), x.copy()
+        xp[j] += h
+        xm[j] -= h
+        jac[:, j] = (np.asarray(fun(xp)) - np.asarray(fun(xm))).ravel() / (2 * h)
+    return jac
+
+
+class LikelihoodModel:
+    """Base class for models fitted by (weighted) maximum likelihood.
+
+    Subclasses declare ``param_names``, ``param_transforms`` (default ``"log"`` for every
+    parameter) and ``results_class``, store validated data in ``__init__`` together with
+    ``self.weights`` (one weight per unique row), and implement
+
+    * ``loglike_obs(params)`` -> per-row log-likelihood, shape ``(n_unique,)``;
+    * ``score_obs(params)`` -> per-row gradient in the natural parameters,
+      shape ``(n_unique, k)``;
+    * ``start_params()`` -> a cheap starting point.
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+    param_transforms: ClassVar[Mapping[str, Transform]] = {}
+    results_class: ClassVar[type[LikelihoodResults]] = LikelihoodResults
+
+    weights: np.ndarray
+
+    # ---- to be provided by subclasses -------------------------------------------------
+    def loglike_obs(self, params: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def score_obs(self, params: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def start_params(self) -> np.ndarray:
+        return np.ones(len(self.param_names))
+
+    # ---- generic machinery ------------------------------------------------------------
+    @property
+    def nobs(self) -> float:
+        """Number of customers (sum of the row weights)."""
+        return float(self.weights.sum())
+
+    @property
+    def n_unique(self) -> int:
+        """Number of distinct data rows after compression."""
+        return int(self.weights.shape[0])
+
+    @property
+    def _transforms(self) -> tuple[str, ...]:
+        return tuple(self.param_transforms.get(n, "log") for n in self.param_names)
+
+    def _as_params(self, params: Any) -> np.ndarray:
+        if isinstance(params, Mapping):
+            missing = set(self.param_names) - set(params)
+            if missing:
+                raise ModelSpecificationError(
+                    f"params is missing {sorted(missing)}; expected {list(self.param_names)}.")
+            params = [params[n] for n in self.param_names]
+        arr = np.asarray(params, dtype=float).reshape(-1)
+        if arr.size != len(self.param_names):
+            raise ModelSpecificationError(
+                f"expected {len(self.param_names)} parameters {list(self.param_names)}; received {arr.size}.")
+        return arr
+
+    def loglike(self, params: Any) -> float:
+        """Weighted log-likelihood of the data at ``params``."""
+        return float(self.weights @ self.loglike_obs(self._as_params(params)))
+
+    def score(self, params: Any) -> np.ndarray:
+        """Gradient of :meth:`loglike` in the natural parameters."""
+        return self.weights @ self.score_obs(self._as_params(params))
+
+    def hessian(self, params: Any) -> np.ndarray:
+        """Hessian of :meth:`loglike` (central differences of the analytic score)."""
+        h = numerical_jacobian(self.score, self._as_params(params))
+        return 0.5 * (h + h.T)
+
+    def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        p, dp = _from_free(theta, self._transforms)
+        with np.errstate(all="ignore"):
+            ll = self.weights @ self.loglike_obs(p)
+            g = self.weights @ self.score_obs(p)
+        scale = self.nobs
+        if not np.isfinite(ll) or not np.all(np.isfinite(g)):
+            return np.inf, np.zeros_like(theta)
+        return -ll / scale, -(g * dp) / scale
+
+    def _covariance(self, params: np.ndarray, cov_type: str) -> np.ndarray:
+        k = len(params)
+        with np.errstate(all="ignore"):
+            if cov_type == "opg":
+                s = self.score_obs(params)
+                info = (s * self.weights[:, None]).T @ s
+                inv_h = None
+            else:
+                info = -self.hessian(params)
+        try:
+            cov = np.linalg.inv(info)
+        except np.linalg.LinAlgError:
+            warnings.warn("the information matrix is singular; standard errors are NaN.",
+                          RuntimeWarning, stacklevel=3)
+            return np.full((k, k), np.nan)
+        if cov_type == "robust":
+            s = self.score_obs(params)
+            meat = (s * self.weights[:, None]).T @ s
+            inv_h = cov
+            cov = inv_h @ meat @ inv_h
+        return cov
+
+    def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-9,
+            cov_type: str = "hessian") -> LikelihoodResults:
+        """Maximise the log-likelihood.
+
+        Parameters
+        ----------
+        start_params : array-like or mapping, optional
+            Starting values in the natural parameters; defaults to :meth:`start_params`.
+        maxiter : int, default 2000
+            Maximum optimiser iterations.
+        gtol : float, default 1e-9
+            Tolerance on the gradient of the mean negative log-likelihood.
+        cov_type : {"hessian", "opg", "robust"}, default "hessian"
+            Inverse observed information, outer product of the scores, or the sandwich.
+
+        Returns
+        -------
+        LikelihoodResults
+            A frozen results object (``model.results_class``). If the optimiser did not
+            converge, ``converged`` is False and a :class:`ConvergenceWarning` is issued.
+        """
+        if cov_type not in {"hessian", "opg", "robust"}:
+            raise ModelSpecificationError(
+                f"cov_type must be 'hessian', 'opg' or 'robust'; received {cov_type!r}.")
+        p0 = self.start_params() if start_params is None else self._as_params(start_params)
+        theta0 = _to_free(p0, self._transforms)
+        res = optimize.minimize(self._objective, theta0, jac=True, method="BFGS",
+                                options={"maxiter": maxiter, "gtol": gtol})
+        theta = res.x
+        # BFGS reports "precision loss" when the objective is flat at machine precision;
+        # accept that when the gradient is small on the scale of the data.
+        _, grad = self._objective(theta)
+        converged = bool(res.success) or bool(np.max(np.abs(grad)) < 1e-5)
+        params, _ = _from_free(theta, self._transforms)
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__}.fit did not converge after {res.nit} iterations "
+                f"({res.message}); check the data for extreme rows, try other start_params "
+                f"or a larger maxiter.", ConvergenceWarning, stacklevel=2)
+        cov = self._covariance(params, cov_type)
+        llf = self.loglike(params)
+        return self.results_class(self, params, cov, llf, converged=converged,
+                                  message=str(res.message), n_iter=int(res.nit), cov_type=cov_type)

@@ -1,0 +1,144 @@
+"""Frozen results of a maximum-likelihood fit."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .summary import Summary
+
+if TYPE_CHECKING:
+    from .model import LikelihoodModel
+
+__all__ = ["LikelihoodResults", "FrozenMixin"]
+
+
+class FrozenMixin:
+    """Forbid attribute assignment after construction (results are immutable)."""
+
+    _frozen = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._frozen:
+            raise AttributeError(f"{type(self).__name__} is immutable; cannot set {name!r}.")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if self._frozen:
+            raise AttributeError(f"{type(self).__name__} is immutable; cannot delete {name!r}.")
+        object.__delattr__(self, name)
+
+    def _freeze(self) -> None:
+        object.__setattr__(self, "_frozen", True)
+
+
+class LikelihoodResults(FrozenMixin):
+    """Results of fitting a :class:`~custvalue.base.LikelihoodModel`.
+
+    Attributes
+    ----------
+    model : LikelihoodModel
+        The model that was fitted (holds the validated, compressed data).
+    params : pandas.Series
+        Estimates, indexed by the papers' parameter names.
+    cov_params : pandas.DataFrame
+        Estimated covariance of ``params`` (inverse of the observed information, or the
+        outer-product / sandwich form chosen by ``cov_type``).
+    llf : float
+        Maximised log-likelihood.
+    nobs : float
+        Number of customers (sum of weights).
+    converged : bool
+        Whether the optimiser met its convergence criterion.
+    message : str
+        The optimiser's message.
+    n_iter : int
+        Number of optimiser iterations.
+    cov_type : str
+        ``"hessian"``, ``"opg"`` or ``"robust"``.
+    """
+
+    def __init__(self, model: LikelihoodModel, params: np.ndarray, cov: np.ndarray, llf: float,
+                 *, converged: bool, message: str, n_iter: int, cov_type: str = "hessian"):
+        names = list(model.param_names)
+        self.model = model
+        self.params = pd.Series(np.asarray(params, dtype=float), index=names, name="params")
+        self.cov_params = pd.DataFrame(cov, index=names, columns=names)
+        self.llf = float(llf)
+        self.nobs = float(model.nobs)
+        self.converged = bool(converged)
+        self.message = str(message)
+        self.n_iter = int(n_iter)
+        self.cov_type = cov_type
+        self._freeze()
+
+    @cached_property
+    def bse(self) -> pd.Series:
+        """Standard errors of ``params``."""
+        var = np.diag(self.cov_params.to_numpy())
+        with np.errstate(invalid="ignore"):
+            return pd.Series(np.sqrt(np.where(var >= 0, var, np.nan)), index=self.params.index, name="bse")
+
+    @property
+    def df_model(self) -> int:
+        """Number of estimated parameters."""
+        return len(self.params)
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion, ``-2 llf + 2 k``."""
+        return -2.0 * self.llf + 2.0 * self.df_model
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion, ``-2 llf + k log(nobs)``."""
+        return -2.0 * self.llf + self.df_model * np.log(self.nobs)
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Wald confidence intervals at confidence ``level``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper`` indexed by parameter name.
+        """
+        if not 0 < level < 1:
+            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        z = stats.norm.ppf(0.5 + level / 2)
+        return pd.DataFrame({"lower": self.params - z * self.bse, "upper": self.params + z * self.bse})
+
+    def _param_table(self, level: float = 0.95) -> pd.DataFrame:
+        ci = self.conf_int(level)
+        pct = f"{100 * level:g}%"
+        return pd.DataFrame({"estimate": self.params, "std err": self.bse,
+                             f"lower {pct}": ci["lower"], f"upper {pct}": ci["upper"]})
+
+    def summary(self, level: float = 0.95) -> Summary:
+        """Fit statistics and the parameter table (text with ``print``, HTML in Jupyter)."""
+        info = [
+            ("Model", type(self.model).__name__),
+            ("Customers (nobs)", self.nobs),
+            ("Unique rows", int(self.model.n_unique)),
+            ("Log-likelihood", self.llf),
+            ("AIC", self.aic),
+            ("BIC", self.bic),
+            ("Converged", self.converged),
+            ("Iterations", self.n_iter),
+            ("Covariance", self.cov_type),
+        ]
+        notes = [] if self.converged else [f"optimiser did not converge: {self.message}"]
+        return Summary(f"{type(self.model).__name__} results", info,
+                       [("Parameters", self._param_table(level))], notes)
+
+    def __repr__(self) -> str:
+        p = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        return f"<{type(self).__name__}: {p}; llf={self.llf:.6g}>"

@@ -1,0 +1,117 @@
+"""Shared machinery of the customer-level count models: data binding, compression and
+customer-indexed predictions.  Model classes only declare parameters and kernels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from .._validation import as_float_array, check_weights, compress_rows, resolve_columns
+from ..base import LikelihoodModel, LikelihoodResults
+from ..exceptions import DataError, ModelSpecificationError
+
+__all__ = ["CustomerModel", "CustomerResults"]
+
+
+class CustomerModel(LikelihoodModel):
+    """A likelihood model on one row per customer, described by ``data_columns``.
+
+    ``Model(data)`` binds data; ``Model().fit(data)`` binds a *new* instance and fits it,
+    so ``fit`` never mutates the model.  Identical rows are compressed to unique rows with
+    weights before fitting.
+    """
+
+    data_columns: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, data: pd.DataFrame | None = None, *, weights: Any = None, **columns: Any):
+        unknown = set(columns) - set(self.data_columns)
+        if unknown:
+            raise ModelSpecificationError(
+                f"{type(self).__name__} takes the columns {list(self.data_columns)}; "
+                f"received unknown keyword(s) {sorted(unknown)}.")
+        self._bound = data is not None or any(v is not None for v in columns.values())
+        if self._bound:
+            arrays, index = self.validate(data, **columns)
+            w = check_weights(weights, len(next(iter(arrays.values()))), index)
+            arrays, w = self._select_rows(arrays, w)
+            uniq, counts, _ = compress_rows([arrays[c] for c in self.data_columns], w)
+            keep = counts > 0
+            self.data = {c: u[keep] for c, u in zip(self.data_columns, uniq)}
+            self.weights = counts[keep]
+
+    # -- hooks -----------------------------------------------------------------------------
+    @classmethod
+    def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Model-specific constraints on validated float columns (override)."""
+
+    def _select_rows(self, arrays: dict[str, np.ndarray], w: np.ndarray):
+        """Rows that carry information for the likelihood (override, e.g. repeat buyers)."""
+        return arrays, w
+
+    # -- generic ---------------------------------------------------------------------------
+    @classmethod
+    def validate(cls, data: pd.DataFrame | None = None, **columns: Any
+                 ) -> tuple[dict[str, np.ndarray], pd.Index | None]:
+        """Turn a DataFrame and/or keyword arrays into checked float columns and an index."""
+        raw, index = resolve_columns(data, cls.data_columns, columns)
+        arrays = {c: as_float_array(raw[c], c, index=index) for c in cls.data_columns}
+        cls.check(arrays, index)
+        return arrays, index
+
+    def fit(self, data: pd.DataFrame | None = None, *, weights: Any = None,
+            start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-9,
+            cov_type: str = "hessian", **columns: Any) -> LikelihoodResults:
+        """Fit by maximum likelihood.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            One row per customer with the model's columns (see ``data_columns``). May be
+            omitted when the model was constructed with data, or when the columns are passed
+            as keyword arrays.
+        weights : array-like, optional
+            Number of customers each row stands for (compressed data).
+        start_params, maxiter, gtol, cov_type
+            Passed to :meth:`custvalue.base.LikelihoodModel.fit`.
+        **columns
+            The model's columns as arrays (override those in ``data``).
+
+        Returns
+        -------
+        CustomerResults
+            Frozen results with ``params``, ``bse``, ``llf``, ``summary()`` and predictions.
+        """
+        if data is not None or any(v is not None for v in columns.values()) or weights is not None:
+            model = type(self)(data, weights=weights, **columns)
+        else:
+            model = self
+        if not model._bound:
+            raise DataError(f"{type(self).__name__}.fit needs data: pass a DataFrame with the columns "
+                            f"{list(self.data_columns)} or the same names as keyword arrays.")
+        return LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
+                                   cov_type=cov_type)
+
+
+class CustomerResults(LikelihoodResults):
+    """Results of a customer-level model, with helpers for customer-indexed predictions."""
+
+    def _rows(self, data: pd.DataFrame | None, columns: dict[str, Any],
+              needed: Sequence[str] | None = None) -> tuple[dict[str, np.ndarray], pd.Index | None]:
+        model_cls = type(self.model)
+        if data is None and not any(v is not None for v in columns.values()):
+            raise DataError(f"pass the customers to score: a DataFrame with the columns "
+                            f"{list(needed or model_cls.data_columns)} or keyword arrays.")
+        return model_cls.validate(data, **columns)
+
+    @staticmethod
+    def _series(values: np.ndarray, index: pd.Index | None, name: str) -> pd.Series:
+        s = pd.Series(np.asarray(values, dtype=float), index=index, name=name)
+        if index is None:
+            s.index.name = "customer_id"
+        return s
+
+    def _p(self, *names: str) -> list[float]:
+        return [float(self.params[n]) for n in names]

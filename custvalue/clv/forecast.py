@@ -1,0 +1,58 @@
+"""Aggregate (cohort) forecasts of repeat transactions with staggered customer births."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import as_float_array
+
+__all__ = ["cohort_repeat_transactions"]
+
+
+def cohort_repeat_transactions(results: Any, first_purchase: Any, times: Any) -> pd.DataFrame:
+    """Expected cumulative and incremental repeat transactions of a cohort over calendar time.
+
+    Each customer i, acquired at time ``b_i``, contributes ``E[X(t - b_i)]`` (the model's
+    unconditional expectation for a new customer) at calendar time ``t > b_i``
+    (Fader, Hardie & Lee 2005, section 4, "tracking plots").  Customers are grouped by
+    acquisition time, so the cost is (number of times) x (distinct acquisition times).
+
+    Parameters
+    ----------
+    results : fitted purchase-count results
+        Any results with ``expected_purchases_new_customer(horizon)``.
+    first_purchase : array-like
+        Acquisition time of each customer, in model time units from a common origin.
+    times : array-like
+        Calendar times (same origin and units) at which to evaluate the forecast.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``time`` with columns ``cumulative`` and ``incremental``.
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> d = load_cdnow_summary()
+    >>> res = BetaGeo().fit(d)
+    >>> f = cohort_repeat_transactions(res, 38.86 - d["T"], [39, 78])
+    >>> int(f["cumulative"].round().iloc[0])  # the sample made 2,457 repeat purchases by week 39
+    2501
+    """
+    b = as_float_array(first_purchase, "first_purchase")
+    t = as_float_array(times, "times")
+    births, counts = np.unique(b, return_counts=True)
+    age = t[:, None] - births[None, :]
+    pos = age > 0
+    ages = np.where(pos, age, 0.0)
+    flat = np.asarray(results.expected_purchases_new_customer(ages.ravel()), dtype=float).reshape(ages.shape)
+    cum = (np.where(pos, flat, 0.0) * counts[None, :]).sum(axis=1)
+    order = np.argsort(t, kind="stable")
+    inc = np.empty_like(cum)
+    inc[order] = np.diff(cum[order], prepend=0.0)
+    return pd.DataFrame({"cumulative": cum, "incremental": inc}, index=pd.Index(t, name="time"))

@@ -1,0 +1,21 @@
+"""Exceptions and warnings raised by custvalue."""
+
+from __future__ import annotations
+
+__all__ = ["DataError", "ConvergenceWarning", "ModelSpecificationError", "ReportInputError"]
+
+
+class DataError(ValueError):
+    """Input data violate a constraint of the model (shape, range, missing values...)."""
+
+
+class ModelSpecificationError(ValueError):
+    """A model was specified inconsistently (unknown parameter, bad structure...)."""
+
+
+class ReportInputError(DataError):
+    """A user's transaction file cannot be turned into a customer summary."""
+
+
+class ConvergenceWarning(UserWarning):
+    """The optimiser stopped before meeting its convergence criterion."""
