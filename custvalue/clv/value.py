@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_discount_rate, resolve_columns
+from .._validation import as_float_array, check_discount_rate
 from ..exceptions import DataError
 
 __all__ = ["clv", "PERIOD_LENGTH"]
@@ -42,8 +42,9 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     ----------
     purchases_results : fitted purchase-count results
         Any results with ``expected_purchases(data, horizon=...)`` (BG/NBD, Pareto/NBD...).
-    spend_results : GammaGammaResults
-        Fitted spend model with ``expected_spend(data)``.
+    spend_results : GammaGammaResults or array-like
+        Fitted spend model with ``expected_spend(data)``, or the expected spend per
+        transaction of each customer (one value per row of ``data``).
     data : pandas.DataFrame, optional
         Customers with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
     horizon : int, default 12
@@ -80,8 +81,15 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     times = step * np.arange(1, int(horizon) + 1)
     cumulative = purchases_results.expected_purchases(data, horizon=times, **{
         k: v for k, v in columns.items() if k in ("frequency", "recency", "T")})
-    spend = spend_results.expected_spend(data, **{
-        k: v for k, v in columns.items() if k in ("frequency", "monetary_value")})
+    if hasattr(spend_results, "expected_spend"):
+        spend = spend_results.expected_spend(data, **{
+            k: v for k, v in columns.items() if k in ("frequency", "monetary_value")})
+    else:
+        values = as_float_array(spend_results, "spend_results")
+        if values.shape[0] != cumulative.shape[0]:
+            raise DataError(f"spend_results must have one value per customer ({cumulative.shape[0]}); "
+                            f"received {values.shape[0]}.")
+        spend = pd.Series(values, index=cumulative.index)
     n = len(spend)
     if d.ndim and d.size not in (1, n):
         raise DataError(f"discount_rate must be a scalar or have one entry per customer ({n}); "

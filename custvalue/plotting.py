@@ -1,0 +1,136 @@
+"""Plots of fitted customer-value models. matplotlib is imported lazily; every function
+takes ``ax=None`` (a new figure is made) and returns the Axes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution", "plot_concentration"]
+
+
+def _axes(ax: Any):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4.2))
+    return ax
+
+
+def plot_tracking(actual: pd.Series, expected: pd.Series, *, calibration_end: float | None = None,
+                  ax: Any = None, xlabel: str = "weeks since start"):
+    """Actual versus expected cumulative repeat transactions over calendar time.
+
+    Parameters
+    ----------
+    actual, expected : pandas.Series
+        Cumulative repeat transactions indexed by time.
+    calibration_end : float, optional
+        Time of the end of the calibration period (drawn as a vertical line).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = plot_tracking(pd.Series([1.0, 3.0]), pd.Series([1.2, 2.9]))
+    """
+    ax = _axes(ax)
+    ax.plot(actual.index, actual.to_numpy(), label="actual", color="black")
+    ax.plot(expected.index, expected.to_numpy(), label="model", color="tab:blue", linestyle="--")
+    if calibration_end is not None:
+        ax.axvline(calibration_end, color="grey", linestyle=":", label="end of calibration")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("cumulative repeat transactions")
+    ax.legend()
+    return ax
+
+
+def plot_p_alive_matrix(results: Any, *, T: float, max_frequency: int = 20, ax: Any = None):
+    """P(alive) for a customer of age ``T`` by frequency and recency (FHL 2005, figure 5 style).
+
+    Parameters
+    ----------
+    results : fitted purchase-count results with ``p_alive``.
+    T : float
+        Customer age at which to evaluate.
+    max_frequency : int, default 20
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> ax = plot_p_alive_matrix(BetaGeo().fit(load_cdnow_summary()), T=39.0)
+    """
+    ax = _axes(ax)
+    f = np.arange(0, max_frequency + 1, dtype=float)
+    rec = np.linspace(0, T, 40)
+    F, R = np.meshgrid(f, rec, indexing="ij")
+    R = np.where(F == 0, 0.0, R)
+    p = results.p_alive(frequency=F.ravel(), recency=R.ravel(), T=np.full(F.size, T)).to_numpy()
+    im = ax.imshow(p.reshape(F.shape), origin="lower", aspect="auto", vmin=0, vmax=1, cmap="viridis",
+                   extent=(0, T, -0.5, max_frequency + 0.5))
+    ax.figure.colorbar(im, ax=ax, label="P(alive)")
+    ax.set_xlabel("recency (time of last purchase)")
+    ax.set_ylabel("frequency (repeat purchases)")
+    ax.set_title(f"P(alive) for customers of age T = {T:g}")
+    return ax
+
+
+def plot_clv_distribution(clv: pd.Series, *, ax: Any = None, bins: int = 50):
+    """Histogram of customer lifetime values on a log scale.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = plot_clv_distribution(pd.Series([1.0, 10.0, 100.0]))
+    """
+    ax = _axes(ax)
+    v = np.asarray(clv, dtype=float)
+    v = v[v > 0]
+    ax.hist(v, bins=np.logspace(np.log10(v.min()), np.log10(v.max()), bins), color="tab:blue")
+    ax.set_xscale("log")
+    ax.set_xlabel("CLV")
+    ax.set_ylabel("customers")
+    return ax
+
+
+def plot_concentration(values: pd.Series, *, ax: Any = None, mark: float = 0.2):
+    """Concentration curve: share of total value held by the top share of customers.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = plot_concentration(pd.Series([1.0, 2.0, 10.0]))
+    """
+    ax = _axes(ax)
+    v = np.sort(np.asarray(values, dtype=float))[::-1]
+    share_c = np.arange(1, v.size + 1) / v.size
+    share_v = np.cumsum(v) / v.sum()
+    ax.plot(np.concatenate(([0], share_c)), np.concatenate(([0], share_v)), color="tab:blue")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
+    k = max(int(np.ceil(mark * v.size)) - 1, 0)
+    ax.axvline(mark, color="tab:red", linestyle="--")
+    ax.annotate(f"top {mark:.0%} hold {share_v[k]:.0%}", (mark, share_v[k]), xytext=(mark + 0.05, share_v[k] - 0.15),
+                arrowprops={"arrowstyle": "->"})
+    ax.set_xlabel("share of customers (ranked by value)")
+    ax.set_ylabel("share of value")
+    return ax
