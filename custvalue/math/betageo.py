@@ -70,20 +70,73 @@ def p_alive(r, alpha, a, b, x, t_x, T):
     return expit(-log_alive_odds(r, alpha, a, b, x, t_x, T))
 
 
+_EPS = 1e-5  # half-width of the windows around the removable singularities of eqs. (7), (10)
+
+
+def _removable(fun, a, b, x):
+    """Evaluate ``fun(a, b)`` where eqs. (7)/(10) are 0/0 (a = 1, or a + b + x - 1 = 0,
+    the hypergeometric's c parameter) by the mean of the two sides at ±1e-5 along the
+    offending parameter: the expectation is smooth there, so the symmetric mean is accurate
+    to O(1e-10)."""
+    a, b, x = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float), np.asarray(x, float))
+    near_a = np.abs(a - 1.0) < _EPS
+    near_c = np.abs(a + b + x - 1.0) < _EPS
+    bad = near_a | near_c
+    if not bad.any():
+        return fun(a, b)
+    da = np.where(near_a, _EPS, 0.0)
+    db = np.where(near_c & ~near_a, _EPS, 0.0)
+    with np.errstate(all="ignore"):
+        direct = fun(np.where(bad, a + da, a), np.where(bad, b + db, b))
+        other = fun(a - da, b - db)
+    return np.where(bad, 0.5 * (direct + other), direct)
+
+
+def _mp_bracket_where_nonfinite(bracket, k, a1, c, w):
+    """``1 - 2F1(k, a1; c; w)`` at arbitrary precision for the rare rows where scipy's
+    hyp2f1 fails in both forms (x in the hundreds with T near 0 and long horizons)."""
+    import mpmath
+
+    bad = ~np.isfinite(bracket)
+    k, a1, c, w = (np.broadcast_to(v, bracket.shape)[bad] for v in (k, a1, c, w))
+    f = np.frompyfunc(lambda k_, a_, c_, w_: float(1 - mpmath.hyp2f1(k_, a_, c_, w_)), 4, 1)
+    out = np.array(bracket, dtype=float)
+    out[bad] = f(k, a1, c, w).astype(float)
+    return out
+
+
 def expected_purchases_new_customer(t, r, alpha, a, b):
     """E[X(t)] for a customer just acquired, FHL eq. (7)."""
     t = np.asarray(t, dtype=float)
     z = t / (alpha + t)
-    return (a + b - 1) / (a - 1) * (1 - np.exp(r * np.log(alpha / (alpha + t))) * hyp2f1(r, b, a + b - 1, z))
+    disc = np.exp(r * np.log(alpha / (alpha + t)))
+
+    def f(a_, b_):
+        return (a_ + b_ - 1) / (a_ - 1) * (1 - disc * hyp2f1(r, b_, a_ + b_ - 1, z))
+
+    return _removable(f, a, b, 0.0)
 
 
 def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T+t], FHL eq. (10)."""
     x = np.asarray(x, dtype=float)
     z = t / (alpha + T + t)
-    log_disc = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
-    bracket = 1 - np.exp(log_disc) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-    return (a + b + x - 1) / (a - 1) * bracket * p_alive(r, alpha, a, b, x, t_x, T)
+    disc = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+
+    def f(a_, b_):
+        c = a_ + b_ + x - 1
+        with np.errstate(all="ignore"):
+            bracket = 1 - disc * hyp2f1(r + x, b_ + x, c, z)
+            if not np.all(np.isfinite(bracket)):
+                # heavy buyers with long horizons: 2F1 overflows; use its Euler transform
+                # u^k 2F1(k, B; C; 1-u) = 2F1(k, C-B; C; 1-1/u), less accurate but finite.
+                alt = 1 - hyp2f1(r + x, a_ - 1, c, -t / (alpha + T))
+                bracket = np.where(np.isfinite(bracket), bracket, alt)
+            if not np.all(np.isfinite(bracket)):
+                bracket = _mp_bracket_where_nonfinite(bracket, r + x, a_ - 1, c, -t / (alpha + T))
+        return c / (a_ - 1) * bracket
+
+    return _removable(f, a, b, x) * p_alive(r, alpha, a, b, x, t_x, T)
 
 
 def probability_of_purchases(n, t, r, alpha, a, b):

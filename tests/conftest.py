@@ -1,0 +1,18 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
+sys.path.insert(0, str(ROOT))  # so tests can import tests.reference and benchmarks
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def cdnow_summary():
+    from custvalue.datasets import load_cdnow_summary
+
+    return load_cdnow_summary()
