@@ -35,6 +35,9 @@ def _days(values: pd.Series, arg: str, index: pd.Index, date_format: str | None)
     else:
         parsed = pd.to_datetime(values, format=date_format, errors="coerce")
         bad = parsed.isna().to_numpy()
+        if bad.any() and date_format is None:  # formats that differ between rows
+            parsed[bad] = pd.to_datetime(values[bad], format="mixed", errors="coerce")
+            bad = parsed.isna().to_numpy()
         if bad.any():
             first = values[bad].iloc[0]
             raise DataError(f"{arg} could not be parsed as dates (first bad value {first!r}); "

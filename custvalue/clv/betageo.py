@@ -40,8 +40,8 @@ class BetaGeo(CustomerModel):
     >>> from custvalue.datasets import load_cdnow_summary
     >>> from custvalue.clv import BetaGeo
     >>> res = BetaGeo().fit(load_cdnow_summary())
-    >>> round(res.params["r"], 3), round(res.llf, 1)
-    (0.243, -9582.4)
+    >>> res.params.round(3).tolist(), round(float(res.llf), 1)
+    ([0.243, 4.414, 0.793, 2.426], -9582.4)
     """
 
     param_names = ("r", "alpha", "a", "b")

@@ -66,8 +66,8 @@ class GammaGamma(CustomerModel):
     >>> from custvalue.datasets import load_cdnow_summary
     >>> from custvalue.clv import GammaGamma
     >>> res = GammaGamma().fit(load_cdnow_summary())
-    >>> round(res.params["p"], 2), round(res.params["q"], 2), round(res.params["gamma"], 2)
-    (6.25, 3.74, 15.45)
+    >>> res.params.round(2).tolist()
+    [6.25, 3.74, 15.45]
     """
 
     param_names = ("p", "q", "gamma")
