@@ -214,3 +214,26 @@ def check_weights(weights: Any, n: int, index: pd.Index | None = None) -> np.nda
     if w.sum() <= 0:
         raise DataError("weights must not all be zero.")
     return w
+
+
+def check_transition_matrix(P: Any, name: str = "P", *, atol: float = 1e-8) -> np.ndarray:
+    """A square, finite, row-stochastic matrix: entries in [0, 1], rows summing to 1.
+
+    Accepts a 2-D array-like or a DataFrame (whose index labels name the offending rows).
+    Returns the matrix as a float array.
+    """
+    index = P.index if isinstance(P, pd.DataFrame) else None
+    arr = as_float_array(P, name, index=index, ndim=2)
+    if arr.shape[0] != arr.shape[1]:
+        raise DataError(f"{name} must be square (k x k); received shape {arr.shape}.")
+    bad = ((arr < 0) | (arr > 1)).any(axis=1)
+    if bad.any():
+        raise DataError(f"{name} entries must lie in [0, 1]; " + describe_rows(bad, index))
+    sums = arr.sum(axis=1)
+    off = np.abs(sums - 1.0) > atol
+    if off.any():
+        first = float(sums[np.flatnonzero(off)[0]])
+        raise DataError(f"{name} rows must sum to 1 (a transition matrix); row sums received "
+                        f"include {first:.6g}: " + describe_rows(off, index)
+                        + "; normalise each row by its total.")
+    return arr

@@ -1,0 +1,199 @@
+"""Nonlinear satisfaction -> loyalty curves and tests of equal curves across groups.
+
+Jones & Sasser (1995, "Why satisfied customers defect", Harvard Business Review 73(6):88-99)
+argue the satisfaction-loyalty curve is steep and convex in competitive markets (only
+"completely satisfied" customers are loyal) and flat where switching costs are high (even
+dissatisfied customers stay).  :func:`satisfaction_curve` fits loyalty on a flexible function
+of satisfaction (piecewise-linear hinges, a natural cubic regression spline, or a quadratic)
+with any :func:`~custvalue.loyalty.from_formula` kind; :func:`compare_curves` tests whether
+groups (competitive environment, switching-cost level) share one curve with a Wald test of
+all group x curve terms (robust covariance; F form for OLS, chi-squared otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..exceptions import DataError, ModelSpecificationError
+from .regression import LoyaltyRegressionResults, from_formula
+
+__all__ = ["satisfaction_curve", "curve_terms", "compare_curves", "CurveComparison", "curve_slopes"]
+
+Form = Literal["piecewise", "spline", "quadratic", "linear"]
+
+
+def curve_terms(x: str, form: Form = "piecewise", knots: Sequence[float] | None = None,
+                data: pd.DataFrame | None = None, df: int = 4) -> str:
+    """Right-hand-side formula terms for a curve in ``x``.
+
+    ``"piecewise"``: ``x + np.maximum(x - k, 0)`` for each knot (slopes change at knots;
+    default knots at the terciles of ``x``); ``"spline"``: ``cr(x, df=df)`` natural cubic
+    regression spline; ``"quadratic"``: ``x + I(x ** 2)``; ``"linear"``: ``x``.
+    """
+    if form == "linear":
+        return x
+    if form == "quadratic":
+        return f"{x} + I({x} ** 2)"
+    if form == "spline":
+        return f"cr({x}, df={int(df)})"
+    if form != "piecewise":
+        raise ModelSpecificationError(f"form must be 'piecewise', 'spline', 'quadratic' or 'linear'; received {form!r}.")
+    if knots is None:
+        if data is None:
+            raise ModelSpecificationError("piecewise curves need knots= or data to place them at terciles.")
+        knots = np.unique(np.quantile(data[x].astype(float), [1 / 3, 2 / 3]))
+    return " + ".join([x] + [f"np.maximum({x} - {float(k)!r}, 0)" for k in knots])
+
+
+def satisfaction_curve(data: pd.DataFrame, response: str, satisfaction: str, *, form: Form = "piecewise",
+                       knots: Sequence[float] | None = None, df: int = 4, covariates: Sequence[str] = (),
+                       kind: str = "ols", **kwargs: Any) -> LoyaltyRegressionResults:
+    """Fit loyalty on a flexible curve of satisfaction.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    response, satisfaction : str
+        Column names.
+    form : {"piecewise", "spline", "quadratic", "linear"}, default "piecewise"
+    knots : sequence of float, optional
+        Hinge points of the piecewise form (default: terciles of satisfaction).
+    df : int, default 4
+        Degrees of freedom of the spline.
+    covariates : sequence of str
+        Extra right-hand-side terms.
+    kind : str, default "ols"
+        Any kind accepted by :func:`~custvalue.loyalty.from_formula`.
+
+    Returns
+    -------
+    LoyaltyRegressionResults
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.uniform(1, 10, 3000)
+    >>> d = pd.DataFrame({"sat": s, "loy": 0.1 * s + 0.8 * np.maximum(s - 7, 0) + rng.normal(0, .5, 3000)})
+    >>> r = satisfaction_curve(d, "loy", "sat", knots=[7])
+    >>> round(float(r.params["np.maximum(sat - 7.0, 0)"]), 1)
+    0.8
+    """
+    rhs = " + ".join([curve_terms(satisfaction, form, knots, data, df), *covariates])
+    return from_formula(f"{response} ~ {rhs}", data, kind, **kwargs)
+
+
+def curve_slopes(res: LoyaltyRegressionResults, satisfaction: str, grid: Sequence[float] | None = None,
+                 **at: Any) -> pd.Series:
+    """Slope of the fitted curve (d prediction / d satisfaction) along a grid, other columns at ``at``."""
+    base = res.data
+    if grid is None:
+        grid = np.linspace(base[satisfaction].min(), base[satisfaction].max(), 10)
+    grid = np.asarray(grid, dtype=float)
+    row = {c: (base[c].mean() if pd.api.types.is_numeric_dtype(base[c]) else base[c].mode().iloc[0])
+           for c in base.columns}
+    row.update(at)
+    new = pd.DataFrame([row] * len(grid))
+    new[satisfaction] = grid
+    which = "expected" if res.kind.startswith("ordered") else "default"
+    eps = 1e-4
+    up, dn = new.copy(), new.copy()
+    up[satisfaction] += eps
+    dn[satisfaction] -= eps
+    d = (np.asarray(res.predict(up, which=which)) - np.asarray(res.predict(dn, which=which))) / (2 * eps)
+    return pd.Series(d, index=pd.Index(grid, name=satisfaction), name="slope")
+
+
+@dataclass(frozen=True)
+class CurveComparison:
+    """Test that several groups share one satisfaction-loyalty curve.
+
+    Attributes
+    ----------
+    statistic : float
+        F (OLS) or chi-squared (likelihood models) Wald statistic of all group x curve terms
+        and group intercept shifts.
+    df : int
+        Restrictions tested.
+    pvalue : float
+    pooled, full : LoyaltyRegressionResults
+        The common-curve fit and the group-specific fit.
+    curves : pandas.DataFrame
+        Predicted loyalty on a satisfaction grid (rows) for each group (columns).
+    """
+
+    statistic: float
+    df: int
+    pvalue: float
+    pooled: LoyaltyRegressionResults
+    full: LoyaltyRegressionResults
+    curves: pd.DataFrame
+    test: str
+
+    def __repr__(self) -> str:
+        return (f"CurveComparison({self.test}={self.statistic:.4g}, df={self.df}, "
+                f"pvalue={self.pvalue:.4g})")
+
+
+def compare_curves(data: pd.DataFrame, response: str, satisfaction: str, group: str, *,
+                   form: Form = "piecewise", knots: Sequence[float] | None = None, df: int = 4,
+                   kind: str = "ols", grid: Sequence[float] | None = None, **kwargs: Any) -> CurveComparison:
+    """Do groups share the same satisfaction -> loyalty curve?
+
+    Fits ``response ~ C(group) * (curve terms)`` and tests every term involving the group
+    (intercept shifts and curve interactions) with a Wald test on the fit's covariance (HC3
+    for OLS), reported as F = W / q with (q, n - k) degrees of freedom for OLS and chi-squared
+    otherwise.  Knots are placed on the pooled data so that all groups share them.
+
+    Returns
+    -------
+    CurveComparison
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.uniform(1, 10, 4000); g = rng.integers(0, 2, 4000)
+    >>> loy = np.where(g == 1, 0.5 + 0.05 * s, 0.1 * s + 0.8 * np.maximum(s - 7, 0)) + rng.normal(0, .5, 4000)
+    >>> cmp = compare_curves(pd.DataFrame({"sat": s, "loy": loy, "g": g}), "loy", "sat", "g")
+    >>> bool(cmp.pvalue < 1e-6)
+    True
+    """
+    if group not in data.columns:
+        raise DataError(f"group column {group!r} is not in data; columns: {list(data.columns)}.")
+    levels = pd.unique(data[group])
+    if len(levels) < 2:
+        raise DataError(f"compare_curves needs at least 2 groups in {group!r}; received {list(levels)}.")
+    terms = curve_terms(satisfaction, form, knots, data, df)
+    pooled = from_formula(f"{response} ~ {terms}", data, kind, **kwargs)
+    full = from_formula(f"{response} ~ C({group}) * ({terms})", data, kind, **kwargs)
+    names = list(full.params.index)
+    tested = [i for i, n in enumerate(names) if f"C({group})" in n]
+    b = full.params.to_numpy()[tested]
+    V = full.sm_results.cov_params().to_numpy()[np.ix_(tested, tested)]
+    W = float(b @ np.linalg.solve(V, b))
+    q = len(tested)
+    if kind == "ols":
+        stat, p, test = W / q, float(stats.f.sf(W / q, q, full.sm_results.df_resid)), "F"
+    else:
+        stat, p, test = W, float(stats.chi2.sf(W, q)), "chi2"
+    if grid is None:
+        grid = np.linspace(data[satisfaction].min(), data[satisfaction].max(), 50)
+    grid = np.asarray(grid, dtype=float)
+    which = "expected" if kind.startswith("ordered") else "default"
+    curves = {}
+    for lev in levels:  # loop over the few groups
+        new = pd.DataFrame({satisfaction: grid, group: lev})
+        for c in data.columns:
+            if c not in new.columns and c != response:
+                s = data[c]
+                new[c] = s.mean() if pd.api.types.is_numeric_dtype(s) else s.mode().iloc[0]
+        curves[lev] = np.asarray(full.predict(new, which=which))
+    return CurveComparison(stat, q, p, pooled, full,
+                           pd.DataFrame(curves, index=pd.Index(grid, name=satisfaction)), test)

@@ -1,0 +1,179 @@
+"""Markov-chain kernels for customer migration (Pfeifer & Carraway 2000, "Modeling customer
+relationships as Markov chains", Journal of Interactive Marketing 14(2):43-55; P&C below).
+
+Notation: ``P`` is a (k, k) row-stochastic transition matrix (``P[i, j]`` = probability of
+moving from state i this period to state j next period), ``R`` a length-k reward vector (the
+margin earned in each state during a period) and ``d`` the per-period discount rate.
+Inputs are assumed validated (see :func:`custvalue._validation.check_transition_matrix`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "discounted_value", "discounted_value_path", "n_step", "state_distribution",
+    "stationary_distribution", "fundamental_matrix", "transition_counts", "wilson_interval",
+    "goodman_interval", "wald_interval", "counts_loglike",
+]
+
+
+def _discount_factor(d: np.ndarray | float) -> np.ndarray:
+    return 1.0 / (1.0 + np.asarray(d, dtype=float))
+
+
+def discounted_value(P, R, d, horizon=None, include_current=True):
+    """Expected discounted value per starting state, P&C eqs. (5)-(6).
+
+    Finite horizon ``T`` (P&C eq. 5): ``V_T = sum_{t=0}^{T} [(1+d)^-1 P]^t R``.
+    Infinite horizon (P&C eq. 6): ``V = (I - P/(1+d))^-1 R``.
+    With ``include_current=False`` the reward of the current period (t = 0) is left out,
+    i.e. ``V - R`` (the sum starts at t = 1, payments at the end of each period).
+
+    Parameters
+    ----------
+    P : ndarray, shape (k, k)
+        Row-stochastic transition matrix.
+    R : ndarray, shape (k,) or (k, m)
+        Reward per state (columns: several reward vectors at once).
+    d : float or ndarray, shape (nd,)
+        Discount rate(s) per period, > -1 (> 0 for an infinite horizon unless the chain
+        makes the sum converge).
+    horizon : int, optional
+        Last period ``T`` of the sum; ``None`` for the infinite horizon.
+    include_current : bool, default True
+        Include the reward of period 0.
+
+    Returns
+    -------
+    ndarray
+        Shape ``R.shape`` for a scalar ``d``, else ``(nd,) + R.shape``.
+    """
+    P = np.asarray(P, dtype=float)
+    R = np.asarray(R, dtype=float)
+    d_arr = np.asarray(d, dtype=float)
+    scalar = d_arr.ndim == 0
+    beta = _discount_factor(d_arr.reshape(-1))  # (nd,)
+    k = P.shape[0]
+    A = beta[:, None, None] * P[None, :, :]  # (nd, k, k)
+    Rm = R.reshape(k, -1)
+    if horizon is None:
+        eye = np.eye(k)[None]
+        V = np.linalg.solve(eye - A, np.broadcast_to(Rm, (beta.size,) + Rm.shape))
+    else:
+        # Horner: V_T = R + A (R + A (R + ...)), T matrix products (a loop over periods).
+        V = np.broadcast_to(Rm, (beta.size,) + Rm.shape).copy()
+        for _ in range(int(horizon)):
+            V = Rm[None] + A @ V
+    if not include_current:
+        V = V - Rm[None]
+    V = V.reshape((beta.size,) + R.shape)
+    return V[0] if scalar else V
+
+
+def discounted_value_path(P, R, d, horizon, include_current=True):
+    """``V_T`` for every ``T = 0..horizon`` (one row per T), shape ``(horizon+1, k)``."""
+    P = np.asarray(P, dtype=float)
+    R = np.asarray(R, dtype=float).reshape(-1)
+    beta = float(_discount_factor(d))
+    out = np.empty((int(horizon) + 1, R.size))
+    term = R.copy()
+    acc = R.copy() if include_current else np.zeros_like(R)
+    out[0] = acc
+    for t in range(1, int(horizon) + 1):  # loop over periods
+        term = beta * (P @ term)
+        acc = acc + term
+        out[t] = acc
+    return out
+
+
+def n_step(P, t):
+    """``P^t``, the t-step transition matrix (P&C eq. 3)."""
+    return np.linalg.matrix_power(np.asarray(P, dtype=float), int(t))
+
+
+def state_distribution(P, initial, horizon):
+    """Distribution over states at t = 0..horizon from the row vector ``initial``;
+    shape ``(horizon+1, k)`` (``initial @ P^t``)."""
+    P = np.asarray(P, dtype=float)
+    x = np.asarray(initial, dtype=float).reshape(-1)
+    out = np.empty((int(horizon) + 1, x.size))
+    out[0] = x
+    for t in range(1, int(horizon) + 1):
+        x = x @ P
+        out[t] = x
+    return out
+
+
+def stationary_distribution(P):
+    """Solve ``pi P = pi, sum(pi) = 1``; returns ``(pi, rank_ok)``.
+
+    ``rank_ok`` is False when the solution is not unique (more than one closed class).
+    """
+    P = np.asarray(P, dtype=float)
+    k = P.shape[0]
+    A = np.vstack([P.T - np.eye(k), np.ones((1, k))])
+    b = np.zeros(k + 1)
+    b[-1] = 1.0
+    pi, _, rank, _ = np.linalg.lstsq(A, b, rcond=None)
+    pi = np.clip(pi, 0.0, None)
+    pi = pi / pi.sum()
+    return pi, bool(rank == k)
+
+
+def fundamental_matrix(P, transient):
+    """``N = (I - Q)^-1`` over the ``transient`` states (boolean mask), with ``Q`` the
+    transient-to-transient block; ``N[i, j]`` is the expected number of periods spent in j
+    starting from i before absorption (Kemeny & Snell 1960, thm. 3.2.4)."""
+    P = np.asarray(P, dtype=float)
+    Q = P[np.ix_(transient, transient)]
+    return np.linalg.inv(np.eye(Q.shape[0]) - Q)
+
+
+def transition_counts(src, dst, k, weights=None):
+    """k x k matrix of counts ``n[i, j]`` of moves from state ``src`` to ``dst`` (integer
+    codes 0..k-1), optionally weighted."""
+    flat = np.asarray(src, dtype=np.int64) * k + np.asarray(dst, dtype=np.int64)
+    return np.bincount(flat, weights=weights, minlength=k * k).astype(float).reshape(k, k)
+
+
+def counts_loglike(counts, P):
+    """Multinomial log-likelihood ``sum n_ij log p_ij`` (0 log 0 = 0)."""
+    counts = np.asarray(counts, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(counts > 0, counts * np.log(np.where(counts > 0, P, 1.0)), 0.0)
+    return float(terms.sum())
+
+
+def wilson_interval(p, n, level):
+    """Wilson (1927) score interval for a binomial proportion ``p`` out of ``n`` trials."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def wald_interval(p, n, level):
+    """Wald interval ``p +- z sqrt(p(1-p)/n)``, clipped to [0, 1]."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = z * np.sqrt(p * (1 - p) / np.asarray(n, dtype=float))
+    return np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
+
+
+def goodman_interval(p, n, level):
+    """Goodman (1965, Technometrics 7:247-254) simultaneous intervals for the k cells of each
+    row: the score interval with ``chi2_1`` quantile at ``1 - (1-level)/k``."""
+    p = np.asarray(p, dtype=float)
+    k = p.shape[-1]
+    A = stats.chi2.ppf(1 - (1 - level) / k, 1)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        disc = np.sqrt(A * (A + 4 * n * p * (1 - p)))
+        lo = (A + 2 * n * p - disc) / (2 * (n + A))
+        hi = (A + 2 * n * p + disc) / (2 * (n + A))
+    return np.clip(lo, 0, 1), np.clip(hi, 0, 1)

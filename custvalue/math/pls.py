@@ -1,0 +1,319 @@
+"""PLS path modelling (Lohmoeller's algorithm) written on covariance matrices.
+
+Every quantity of a PLS path model with modes A/B and the centroid, factorial or path
+inner-weighting scheme depends on the data only through the item covariance matrix ``S``
+(``X'X / n`` of the centred, optionally standardised items): the latent scores are
+``Y = X W``, their correlations are ``W' S W``, mode-A weights are ``cov(X, Z) = S W E``
+and mode-B weights solve ``S_bb w = (S W E)_b``.  Writing the algorithm on ``S`` lets one call
+estimate a stack of models at once: ``S`` may have any leading batch shape ``(..., p, p)``,
+which is how the bootstrap estimates all resamples together.
+
+Notation (Tenenhaus, Esposito Vinzi, Chatelin & Lauro 2005, CSDA 48:159-205, sections 2-3;
+Lohmoeller 1989, ch. 2):
+
+* ``S``: (..., p, p) item covariance; ``odm``: (p, L) block membership (outer design matrix);
+* ``adj``: (L, L) inner design matrix, ``adj[k, j] = 1`` when LV ``j`` points to LV ``k``;
+* ``W``: (..., p, L) outer weights, zero outside each block;
+* ``E``: (..., L, L) inner weights, ``Z = Y E`` the inner estimates (eq. 7-9 of Tenenhaus et al.);
+* ``B``: (..., L, L) path coefficients with ``B[k, j]`` the effect of ``j`` on ``k``.
+
+The stopping rule is that of R's plspm (``sum((|w_old| - |w_new|)^2) < tol``), so results
+match it digit for digit at the same ``tol``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["initial_weights", "normalise_weights", "lv_correlation", "inner_weights",
+           "outer_update", "pls_weights", "sign_fix", "path_coefficients", "effects",
+           "loadings", "block_reliability", "htmt", "gof", "weighted_covariances",
+           "bootstrap_covariances", "jackknife_covariances"]
+
+
+def _diag(M: np.ndarray) -> np.ndarray:
+    return np.diagonal(M, axis1=-2, axis2=-1)
+
+
+def normalise_weights(S: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Scale each column of ``W`` so that ``var(X w) = w' S w = 1``."""
+    var = _diag(np.swapaxes(W, -1, -2) @ S @ W)
+    return W / np.sqrt(var)[..., None, :]
+
+
+def initial_weights(S: np.ndarray, odm: np.ndarray) -> np.ndarray:
+    """Equal weights within each block, normalised to unit-variance scores."""
+    W = np.broadcast_to(odm, S.shape[:-2] + odm.shape).copy()
+    return normalise_weights(S, W)
+
+
+def lv_correlation(S: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Correlation matrix of the latent scores ``X W`` (weights need not be normalised)."""
+    C = np.swapaxes(W, -1, -2) @ S @ W
+    d = np.sqrt(_diag(C))
+    return C / (d[..., :, None] * d[..., None, :])
+
+
+def inner_weights(R: np.ndarray, adj: np.ndarray, scheme: str) -> np.ndarray:
+    """Inner weights ``E`` (``Z_k = sum_i Y_i E[i, k]``) for the three classic schemes.
+
+    centroid: ``sign(cor)`` of adjacent LVs; factorial: ``cor`` of adjacent LVs; path:
+    for LV ``k``, the regression coefficients of ``Y_k`` on its predecessors and the
+    correlations with its successors (Lohmoeller 1989; Tenenhaus et al. 2005, sec. 2.2).
+    """
+    sym = adj + adj.T
+    if scheme == "centroid":
+        return np.sign(R * sym)
+    if scheme == "factorial":
+        return R * sym
+    if scheme != "path":
+        raise ValueError(f"scheme must be 'centroid', 'factorial' or 'path'; received {scheme!r}.")
+    E = np.zeros_like(R)
+    L = adj.shape[0]
+    for k in range(L):  # a loop over latent variables, batched over resamples
+        pred = np.flatnonzero(adj[k])
+        succ = np.flatnonzero(adj[:, k])
+        if pred.size:
+            Rpp = R[..., pred[:, None], pred[None, :]]
+            rpk = R[..., pred, k]
+            E[..., pred, k] = np.linalg.solve(Rpp, rpk[..., None])[..., 0]
+        if succ.size:
+            E[..., succ, k] = R[..., k, succ]
+    return E
+
+
+def outer_update(S: np.ndarray, W: np.ndarray, E: np.ndarray, odm: np.ndarray,
+                 mode_b: np.ndarray) -> np.ndarray:
+    """New outer weights from inner estimates ``Z = X W~ E`` (``W~`` normalised ``W``).
+
+    Mode A: ``w_j = cov(X_j, Z_j)``; mode B: ``w_j = S_jj^{-1} cov(X_j, Z_j)`` (OLS of
+    ``Z_j`` on block ``j``'s items).
+    """
+    Wn = normalise_weights(S, W)
+    cov_xz = S @ Wn @ E
+    Wnew = cov_xz * odm
+    for j in np.flatnonzero(mode_b):  # loop over the few formative blocks
+        idx = np.flatnonzero(odm[:, j])
+        Sbb = S[..., idx[:, None], idx[None, :]]
+        Wnew[..., idx, j] = np.linalg.solve(Sbb, cov_xz[..., idx, j][..., None])[..., 0]
+    return Wnew
+
+
+def pls_weights(S: np.ndarray, odm: np.ndarray, adj: np.ndarray, mode_b: np.ndarray,
+                scheme: str = "path", tol: float = 1e-6, maxiter: int = 100
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Iterate outer and inner estimation to convergence (Tenenhaus et al. 2005, sec. 2.3).
+
+    Parameters
+    ----------
+    S : ndarray, shape (..., p, p)
+        Item covariance matrices (a batch of them for the bootstrap).
+    odm : ndarray, shape (p, L)
+        Block membership.
+    adj : ndarray, shape (L, L)
+        Inner design matrix (``adj[k, j] = 1`` for ``j -> k``).
+    mode_b : ndarray of bool, shape (L,)
+        True for formative (mode B) blocks.
+    scheme : {"path", "centroid", "factorial"}
+    tol : float
+        Stop when ``sum((|w_old| - |w_new|)^2) < tol`` (R plspm's criterion).
+    maxiter : int
+        Maximum number of iterations.
+
+    Returns
+    -------
+    W : ndarray, shape (..., p, L)
+        Outer weights normalised to unit-variance scores (sign not yet fixed).
+    n_iter : ndarray of int, shape (...)
+        Iterations used by each model.
+    converged : ndarray of bool, shape (...)
+    """
+    W = initial_weights(S, odm)
+    batch = S.shape[:-2]
+    done = np.zeros(batch, dtype=bool)
+    n_iter = np.zeros(batch, dtype=int)
+    for it in range(1, maxiter + 1):
+        R = lv_correlation(S, W)
+        E = inner_weights(R, adj, scheme)
+        Wnew = outer_update(S, W, E, odm, mode_b)
+        diff = np.sum((np.abs(W.sum(-1)) - np.abs(Wnew.sum(-1))) ** 2, axis=-1)
+        active = ~done
+        W = np.where(active[..., None, None], Wnew, W)
+        n_iter = np.where(active, it, n_iter)
+        done = done | (active & (diff < tol))
+        if done.all():
+            break
+    return normalise_weights(S, W), n_iter, done
+
+
+def sign_fix(S: np.ndarray, W: np.ndarray, odm: np.ndarray) -> np.ndarray:
+    """Orient each LV so most of its items correlate positively with it (R plspm's rule)."""
+    load = loadings(S, W)
+    s = np.sign(np.sum(np.sign(load * odm), axis=-2))
+    s = np.where(s == 0, -1.0, s)
+    return W * s[..., None, :]
+
+
+def loadings(S: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Correlations of every item with every LV score (cross-loadings), shape (..., p, L)."""
+    C = S @ W
+    sx = np.sqrt(_diag(S))
+    sy = np.sqrt(_diag(np.swapaxes(W, -1, -2) @ S @ W))
+    return C / (sx[..., :, None] * sy[..., None, :])
+
+
+def path_coefficients(R: np.ndarray, adj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """OLS path coefficients between standardised LVs and the R-squared of each LV.
+
+    Returns ``B`` (..., L, L) with ``B[k, j]`` the path ``j -> k`` and ``r2`` (..., L), zero
+    for exogenous LVs.
+    """
+    L = adj.shape[0]
+    B = np.zeros_like(R)
+    r2 = np.zeros(R.shape[:-1])
+    for k in range(L):  # loop over latent variables
+        pred = np.flatnonzero(adj[k])
+        if pred.size == 0:
+            continue
+        Rpp = R[..., pred[:, None], pred[None, :]]
+        rpk = R[..., pred, k]
+        b = np.linalg.solve(Rpp, rpk[..., None])[..., 0]
+        B[..., k, pred] = b
+        r2[..., k] = np.sum(b * rpk, axis=-1)
+    return B, r2
+
+
+def effects(B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Total and indirect effects from direct paths ``B`` of a recursive model.
+
+    ``total = (I - B)^{-1} - I`` (sum of all path products), ``indirect = total - B``.
+    """
+    L = B.shape[-1]
+    eye = np.eye(L)
+    total = np.linalg.inv(eye - B) - eye
+    return total, total - B
+
+
+def block_reliability(S: np.ndarray, load: np.ndarray, odm: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cronbach's alpha, composite reliability (Dillon-Goldstein rho) and AVE per block.
+
+    alpha = q/(q-1) (1 - tr(S_b) / 1'S_b 1) on the items as analysed (Cronbach 1951);
+    rho_c = (sum l)^2 / ((sum l)^2 + sum(1 - l^2)) (Werts, Linn & Joereskog 1974);
+    AVE = mean(l^2) (Fornell & Larcker 1981), with ``l`` the block's loadings.
+    """
+    L = odm.shape[1]
+    alpha = np.full(L, np.nan)
+    rho = np.full(L, np.nan)
+    ave = np.full(L, np.nan)
+    for j in range(L):  # loop over blocks
+        idx = np.flatnonzero(odm[:, j])
+        lam = load[idx, j]
+        ave[j] = np.mean(lam ** 2)
+        s = lam.sum()
+        rho[j] = s ** 2 / (s ** 2 + np.sum(1 - lam ** 2))
+        q = idx.size
+        if q > 1:
+            Sb = S[np.ix_(idx, idx)]
+            alpha[j] = q / (q - 1) * (1 - np.trace(Sb) / Sb.sum())
+    return alpha, rho, ave
+
+
+def htmt(S: np.ndarray, odm: np.ndarray) -> np.ndarray:
+    """Heterotrait-monotrait ratio of correlations between blocks (Henseler, Ringle & Sarstedt 2015, eq. 6).
+
+    Entries involving a one-item block are NaN (no monotrait correlations).
+    """
+    sd = np.sqrt(np.diag(S))
+    C = np.abs(S / np.outer(sd, sd))
+    L = odm.shape[1]
+    out = np.full((L, L), np.nan)
+    mono = np.full(L, np.nan)
+    idxs = [np.flatnonzero(odm[:, j]) for j in range(L)]
+    for j, idx in enumerate(idxs):
+        if idx.size > 1:
+            block = C[np.ix_(idx, idx)]
+            mono[j] = (block.sum() - idx.size) / (idx.size * (idx.size - 1))
+    for i in range(L):
+        for j in range(i + 1, L):
+            hetero = C[np.ix_(idxs[i], idxs[j])].mean()
+            out[i, j] = out[j, i] = hetero / np.sqrt(mono[i] * mono[j])
+    return out
+
+
+def gof(load: np.ndarray, odm: np.ndarray, r2: np.ndarray, endogenous: np.ndarray) -> np.ndarray:
+    """Goodness of fit ``sqrt(mean communality x mean R2)`` (Tenenhaus et al. 2005, eq. 27).
+
+    The mean communality is over items of blocks with more than one item; the mean R2 over
+    endogenous LVs.  Works on batches (leading dimensions of ``load`` and ``r2``).
+    """
+    multi = odm[:, odm.sum(0) > 1].sum(1) > 0
+    own = np.sum(load * odm, axis=-1)
+    com = np.mean(own[..., multi] ** 2, axis=-1)
+    return np.sqrt(com * np.mean(r2[..., endogenous], axis=-1))
+
+
+def weighted_covariances(X: np.ndarray, weights: np.ndarray, scale: bool = False) -> np.ndarray:
+    """Covariance matrices of ``X`` (n, p) under each row of ``weights`` (b, n) summing to 1.
+
+    One matrix product on the upper-triangle cross products ``x_i x_j`` gives all ``b``
+    second-moment matrices at once; ``scale=True`` returns correlation matrices.  ``X``
+    should be centred (for numerical accuracy only; the result does not depend on it).
+    """
+    n, p = X.shape
+    iu = np.triu_indices(p)
+    m1 = weights @ X
+    m2u = weights @ (X[:, iu[0]] * X[:, iu[1]])
+    b = m1.shape[0]
+    M2 = np.zeros((b, p, p))
+    M2[:, iu[0], iu[1]] = m2u
+    M2 = M2 + np.swapaxes(np.triu(M2, 1), -1, -2)
+    S = M2 - m1[:, :, None] * m1[:, None, :]
+    if scale:
+        d = np.sqrt(np.diagonal(S, axis1=-2, axis2=-1))
+        S = S / (d[:, :, None] * d[:, None, :])
+    return S
+
+
+def bootstrap_covariances(X: np.ndarray, n_boot: int, rng: np.random.Generator, *, scale: bool = False,
+                          chunk: int | None = None):
+    """Yield covariance matrices of nonparametric bootstrap resamples of the rows of ``X``, in chunks.
+
+    Each resample is represented by its multinomial counts (drawn as ``n`` uniform indices),
+    so no resampled data set is materialised; memory per chunk is ``chunk x n`` counts.
+    """
+    n = X.shape[0]
+    if chunk is None:
+        chunk = int(max(1, min(n_boot, 4_000_000 // max(n, 1))))
+    done = 0
+    while done < n_boot:  # loop over chunks of resamples, not over rows
+        b = min(chunk, n_boot - done)
+        idx = rng.integers(0, n, size=(b, n))
+        counts = np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n)
+        yield weighted_covariances(X, counts.reshape(b, n) / n, scale)
+        done += b
+
+
+def jackknife_covariances(X: np.ndarray, rng: np.random.Generator, *, scale: bool = False,
+                          max_groups: int = 500) -> np.ndarray:
+    """Covariance matrices of the delete-one (or delete-group, at most ``max_groups``) jackknife."""
+    from scipy import sparse
+
+    n, p = X.shape
+    G = min(n, max_groups)
+    groups = np.arange(n) % G if G == n else rng.permutation(np.arange(n) % G)
+    ind = sparse.csr_matrix((np.ones(n), (groups, np.arange(n))), shape=(G, n))
+    iu = np.triu_indices(p)
+    Q = X[:, iu[0]] * X[:, iu[1]]
+    size = np.asarray(ind.sum(1)).ravel()
+    keep_n = (n - size)[:, None]
+    m1 = (X.sum(0)[None, :] - ind @ X) / keep_n
+    m2u = (Q.sum(0)[None, :] - ind @ Q) / keep_n
+    M2 = np.zeros((G, p, p))
+    M2[:, iu[0], iu[1]] = m2u
+    M2 = M2 + np.swapaxes(np.triu(M2, 1), -1, -2)
+    S = M2 - m1[:, :, None] * m1[:, None, :]
+    if scale:
+        d = np.sqrt(np.diagonal(S, axis1=-2, axis2=-1))
+        S = S / (d[:, :, None] * d[:, None, :])
+    return S

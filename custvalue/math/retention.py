@@ -1,0 +1,60 @@
+"""Simple retention CLV formulas for a customer with constant margin ``m``, retention
+probability ``r`` and discount rate ``d`` per period (Gupta & Lehmann 2003, "Customers as
+assets", Journal of Interactive Marketing 17(1):9-24; Berger & Nasr 1998, J. Interactive
+Marketing 12(1):17-30).
+
+* payments at the end of each period (the customer must survive to pay):
+  ``CLV = sum_{t>=1} m r^t / (1+d)^t = m r / (1 + d - r)``;
+* payments at the start of each period (the first one now):
+  ``CLV = sum_{t>=0} m r^t / (1+d)^t = m (1 + d) / (1 + d - r)``.
+
+Finite horizons sum the first ``H`` payments.  All functions broadcast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["clv_end", "clv_start", "elasticity_end", "elasticity_start"]
+
+
+def _q(r, d):
+    return np.asarray(r, dtype=float) / (1.0 + np.asarray(d, dtype=float))
+
+
+def clv_end(m, r, d, horizon=None):
+    """``m r/(1+d-r)`` (infinite) or ``m q (1 - q^H)/(1 - q)`` with ``q = r/(1+d)`` over H
+    end-of-period payments."""
+    q = _q(r, d)
+    if horizon is None:
+        return np.asarray(m, dtype=float) * q / (1.0 - q)
+    H = np.asarray(horizon, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        geo = np.where(np.isclose(q, 1.0), H, (1.0 - q**H) / np.where(np.isclose(q, 1.0), 0.5, 1.0 - q))
+    return np.asarray(m, dtype=float) * q * geo
+
+
+def clv_start(m, r, d, horizon=None):
+    """``m (1+d)/(1+d-r)`` (infinite) or ``m (1 - q^H)/(1 - q)`` over H start-of-period
+    payments (the first undiscounted)."""
+    q = _q(r, d)
+    if horizon is None:
+        return np.asarray(m, dtype=float) / (1.0 - q)
+    H = np.asarray(horizon, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        geo = np.where(np.isclose(q, 1.0), H, (1.0 - q**H) / np.where(np.isclose(q, 1.0), 0.5, 1.0 - q))
+    return np.asarray(m, dtype=float) * geo
+
+
+def elasticity_end(r, d):
+    """d log CLV / d log r for :func:`clv_end` (infinite horizon): ``(1+d)/(1+d-r)``."""
+    r = np.asarray(r, dtype=float)
+    d = np.asarray(d, dtype=float)
+    return (1.0 + d) / (1.0 + d - r)
+
+
+def elasticity_start(r, d):
+    """d log CLV / d log r for :func:`clv_start` (infinite horizon): ``r/(1+d-r)``."""
+    r = np.asarray(r, dtype=float)
+    d = np.asarray(d, dtype=float)
+    return r / (1.0 + d - r)

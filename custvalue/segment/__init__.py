@@ -1,0 +1,38 @@
+"""Segmentation: the customer pyramid, value concentration, RFM, customer states, churn risk.
+
+Seed ``001_crm_theory.zh.txt``: key customers (top 20%, said to bring ~80% of profit) split into
+important (top 1%) and secondary (next 19%), then ordinary (30%) and small (50%) customers.
+"""
+
+from .concentration import abc_classes, gini, lorenz_curve, plot_lorenz, top_share
+from .pyramid import (DEFAULT_CUT_POINTS, DEFAULT_LABELS, PyramidSummary, customer_pyramid,
+                      plot_pyramid, pyramid_summary)
+from .churn import POLICY_THRESHOLDS, churn_value_at_risk, winback_campaign
+from .states import SEED_STATES, customer_states, migration, project_state_mix, state_mix
+from .rfm import RFM_SEGMENT_MAP, quantile_scores, rfm_scores, rfm_segments
+
+__all__ = [
+    "customer_pyramid",
+    "pyramid_summary",
+    "PyramidSummary",
+    "plot_pyramid",
+    "DEFAULT_CUT_POINTS",
+    "DEFAULT_LABELS",
+    "lorenz_curve",
+    "gini",
+    "top_share",
+    "abc_classes",
+    "plot_lorenz",
+    "rfm_scores",
+    "rfm_segments",
+    "quantile_scores",
+    "RFM_SEGMENT_MAP",
+    "churn_value_at_risk",
+    "winback_campaign",
+    "POLICY_THRESHOLDS",
+    "SEED_STATES",
+    "customer_states",
+    "state_mix",
+    "migration",
+    "project_state_mix",
+]

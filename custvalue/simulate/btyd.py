@@ -1,0 +1,220 @@
+"""Vectorised simulators for the Pareto/NBD, MBG/NBD and BG/BB models.
+
+Each returns the same columns as the real data the model is fitted on (``frequency``,
+``recency``, ``T`` or ``n_periods``), indexed by ``customer_id``, optionally with the
+latent truth (individual rates and whether the customer is still alive).  Every draw
+takes ``seed`` (an int or a :class:`numpy.random.Generator`); nothing loops over customers.
+(BG/NBD and Gamma-Gamma live in :mod:`custvalue.simulate.betageo`.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import gammaln
+
+from .._validation import as_float_array, check_positive_scalar
+from ..exceptions import DataError
+
+__all__ = ["simulate_paretonbd", "simulate_modbetageo", "simulate_bgbb"]
+
+
+def _rng(seed: Any) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _n(n_customers: Any) -> int:
+    n = int(n_customers)
+    if n != n_customers or n < 1:
+        raise DataError(f"n_customers must be a whole number >= 1; received {n_customers!r}.")
+    return n
+
+
+def _ages(T: Any, n: int) -> np.ndarray:
+    t = as_float_array(T, "T")
+    if t.size == 1:
+        t = np.full(n, float(t[0]))
+    if t.size != n:
+        raise DataError(f"T must be a scalar or have one entry per customer ({n}); received {t.size}.")
+    if (t <= 0).any():
+        raise DataError(f"T must be > 0; received min(T) = {t.min()!r}.")
+    return t
+
+
+def _last_of_poisson(rng: np.random.Generator, count: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Time of the last of ``count`` uniform arrivals on [0, length] (0 when count == 0):
+    the maximum of n uniforms is ``length * U^(1/n)``."""
+    u = rng.random(count.shape)
+    with np.errstate(divide="ignore"):
+        return np.where(count > 0, length * u ** (1.0 / np.maximum(count, 1)), 0.0)
+
+
+def _frame(cols: dict[str, np.ndarray], truth: dict[str, np.ndarray] | None) -> pd.DataFrame:
+    df = pd.DataFrame(cols)
+    if truth is not None:
+        for k, v in truth.items():
+            df[k] = v
+    df.index = pd.RangeIndex(len(df), name="customer_id")
+    return df
+
+
+def simulate_paretonbd(n_customers: int, *, r: float, alpha: float, s: float, beta: float,
+                       T: Any, seed: Any = None, return_truth: bool = False) -> pd.DataFrame:
+    """Draw a customer base from the Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
+
+    λ ~ Gamma(r, rate α), μ ~ Gamma(s, rate β), lifetime τ ~ Exponential(μ); purchases are
+    Poisson at rate λ on (0, min(τ, T)].
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of customers.
+    r, alpha, s, beta : float
+        Model parameters (all > 0).
+    T : float or array-like
+        Age of each customer (time since the first purchase).
+    seed : int or numpy.random.Generator, optional
+        Source of randomness.
+    return_truth : bool, default False
+        Add the latent ``lambda_``, ``mu`` and ``alive`` (τ > T) columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``recency``, ``T`` indexed by ``customer_id``.
+
+    Examples
+    --------
+    >>> df = simulate_paretonbd(1000, r=0.55, alpha=10.6, s=0.61, beta=11.7, T=39, seed=1)
+    >>> list(df.columns)
+    ['frequency', 'recency', 'T']
+    """
+    n = _n(n_customers)
+    for name, v in (("r", r), ("alpha", alpha), ("s", s), ("beta", beta)):
+        check_positive_scalar(v, name)
+    rng = _rng(seed)
+    t = _ages(T, n)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    mu = rng.gamma(s, 1.0 / beta, n)
+    tau = rng.exponential(1.0, n) / np.maximum(mu, 1e-300)
+    active = np.minimum(tau, t)
+    x = rng.poisson(lam * active).astype(float)
+    rec = _last_of_poisson(rng, x, active)
+    truth = {"lambda_": lam, "mu": mu, "alive": tau > t} if return_truth else None
+    return _frame({"frequency": x, "recency": rec, "T": t}, truth)
+
+
+def simulate_modbetageo(n_customers: int, *, r: float, alpha: float, a: float, b: float,
+                        T: Any, seed: Any = None, return_truth: bool = False) -> pd.DataFrame:
+    """Draw a customer base from the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
+
+    λ ~ Gamma(r, rate α), p ~ Beta(a, b).  The customer may drop out at time 0 and after
+    each purchase, each time with probability p; while alive purchases are Poisson(λ).
+    The number of purchases allowed before dropping out is J ~ Geometric on {0, 1, ...}
+    with P(J = j) = p (1-p)^j; frequency = min(J, N(T)) with N(T) ~ Poisson(λ T); when the
+    customer dies after purchase J < N(T) the recency is the J-th of N(T) uniform arrivals,
+    ``T * Beta(J, N(T) - J + 1)``.
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of customers.
+    r, alpha, a, b : float
+        Model parameters (all > 0).
+    T : float or array-like
+        Age of each customer.
+    seed : int or numpy.random.Generator, optional
+        Source of randomness.
+    return_truth : bool, default False
+        Add ``lambda_``, ``p`` and ``alive`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``recency``, ``T`` indexed by ``customer_id``.
+
+    Examples
+    --------
+    >>> df = simulate_modbetageo(500, r=0.5, alpha=6.0, a=0.9, b=3.0, T=39, seed=2)
+    >>> int(df.shape[0])
+    500
+    """
+    n = _n(n_customers)
+    for name, v in (("r", r), ("alpha", alpha), ("a", a), ("b", b)):
+        check_positive_scalar(v, name)
+    rng = _rng(seed)
+    t = _ages(T, n)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    p = rng.beta(a, b, n)
+    J = rng.geometric(np.clip(p, 1e-300, 1.0)) - 1.0
+    N = rng.poisson(lam * t).astype(float)
+    died = J < N
+    x = np.minimum(J, N)
+    last_all = _last_of_poisson(rng, N, t)
+    jj = np.maximum(x, 1.0)
+    kth = t * rng.beta(jj, np.maximum(N - jj + 1.0, 1.0))
+    rec = np.where(x == 0, 0.0, np.where(died, kth, last_all))
+    truth = {"lambda_": lam, "p": p, "alive": ~died} if return_truth else None
+    return _frame({"frequency": x, "recency": rec, "T": t}, truth)
+
+
+def simulate_bgbb(n_customers: int, *, alpha: float, beta: float, gamma: float, delta: float,
+                  n_periods: int, seed: Any = None, return_truth: bool = False) -> pd.DataFrame:
+    """Draw a customer base from the BG/BB model (Fader, Hardie & Shang 2010).
+
+    p ~ Beta(α, β) (transaction probability per opportunity while alive), θ ~ Beta(γ, δ)
+    (probability of dying at the start of each opportunity); the number of opportunities
+    spent alive is ``min(G - 1, n_periods)`` with G ~ Geometric(θ).
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of customers.
+    alpha, beta, gamma, delta : float
+        Model parameters (all > 0).
+    n_periods : int
+        Number of transaction opportunities observed.
+    seed : int or numpy.random.Generator, optional
+        Source of randomness.
+    return_truth : bool, default False
+        Add ``p``, ``theta`` and ``alive`` (alive at the end of the last opportunity).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``recency`` (last opportunity with a transaction, 0 if none) and
+        ``n_periods``, indexed by ``customer_id``.
+
+    Examples
+    --------
+    >>> df = simulate_bgbb(1000, alpha=1.2, beta=0.75, gamma=0.66, delta=2.8, n_periods=6, seed=3)
+    >>> bool((df["recency"] <= df["n_periods"]).all())
+    True
+    """
+    n = _n(n_customers)
+    for name, v in (("alpha", alpha), ("beta", beta), ("gamma", gamma), ("delta", delta)):
+        check_positive_scalar(v, name)
+    npd = int(n_periods)
+    if npd != n_periods or npd < 1:
+        raise DataError(f"n_periods must be a whole number >= 1; received {n_periods!r}.")
+    rng = _rng(seed)
+    p = rng.beta(alpha, beta, n)
+    theta = rng.beta(gamma, delta, n)
+    life = np.minimum(rng.geometric(np.clip(theta, 1e-300, 1.0)) - 1, npd)
+    x = rng.binomial(life, p).astype(float)
+    # the last transaction among x chosen uniformly from `life` opportunities:
+    # P(last <= m) = C(m, x) / C(life, x); draw it by inverting over m = x..life.
+    m = np.arange(1, npd + 1, dtype=float)[None, :]
+    xx, ll = x[:, None], life[:, None].astype(float)
+    valid = (m >= xx) & (m <= ll) & (xx > 0)
+    with np.errstate(invalid="ignore"):
+        logc = np.where(valid, gammaln(m + 1) - gammaln(np.where(valid, m - xx, 0) + 1)
+                        - gammaln(ll + 1) + gammaln(ll - xx + 1), -np.inf)
+    cdf = np.where(m > ll, 1.0, np.exp(logc))
+    u = rng.random((n, 1))
+    rec = np.where(x > 0, (cdf < u).sum(axis=1) + 1.0, 0.0)
+    rec = np.where(x > 0, np.maximum(rec, x), 0.0)
+    truth = {"p": p, "theta": theta, "alive": life == npd} if return_truth else None
+    return _frame({"frequency": x, "recency": rec, "n_periods": np.full(n, float(npd))}, truth)

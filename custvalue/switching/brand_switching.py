@@ -1,0 +1,205 @@
+"""Brand-switching matrices: first-order Markov models of repeat purchase.
+
+The brand bought at one purchase occasion depends on the brand bought at the previous one
+through a transition matrix ``P`` (the classic brand-switching model; Ehrenberg 1965, JRSS C
+14(1):1-12; Pfeifer & Carraway 2000, J. Interactive Marketing 14(2):43-55, for its customer-
+value reading).  ``P_jj`` is brand ``j``'s retention (repeat-purchase) rate, ``1 - P_jj`` its
+switching rate, the stationary distribution its long-run share and ``1 / (1 - P_jj)`` the
+expected number of consecutive occasions a customer stays (the mean of a geometric spell).
+
+Estimation, intervals, stationary distributions, first-passage times and Markov CLV are those of
+:mod:`custvalue.clv.markov` (reused here, not re-implemented); this module adds the brand
+vocabulary and the choice-panel input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..base import FrozenMixin, Summary
+from ..clv.markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix
+from ..exceptions import DataError
+
+__all__ = ["BrandSwitchingResults", "brand_switching_matrix"]
+
+
+class BrandSwitchingResults(FrozenMixin):
+    """An estimated brand-switching matrix and what it implies (immutable).
+
+    Attributes
+    ----------
+    transitions : custvalue.clv.TransitionMatrixResults
+        The estimate with counts and per-entry intervals.
+    matrix : pandas.DataFrame
+        ``P`` (rows: brand bought last time, columns: brand bought now).
+    brands : pandas.Index
+        Brand labels.
+    """
+
+    def __init__(self, transitions: TransitionMatrixResults):
+        self.transitions = transitions
+        self.matrix = transitions.matrix
+        self.brands = transitions.states.rename("brand")
+        self._freeze()
+
+    @property
+    def chain(self) -> MarkovChain:
+        """The estimated chain (values, simulation, absorption times)."""
+        return self.transitions.chain
+
+    def retention_rates(self) -> pd.DataFrame:
+        """Repeat-purchase rate ``P_jj`` of each brand with its confidence interval."""
+        P = self.matrix.to_numpy()
+        d = np.arange(P.shape[0])
+        return pd.DataFrame({"retention": P[d, d],
+                             "lower": self.transitions.lower.to_numpy()[d, d],
+                             "upper": self.transitions.upper.to_numpy()[d, d],
+                             "n_from": self.transitions.n_from.to_numpy()},
+                            index=self.brands)
+
+    def switching_rates(self) -> pd.Series:
+        """``1 - P_jj``: share of a brand's buyers who buy another brand next time."""
+        return pd.Series(1.0 - np.diag(self.matrix.to_numpy()), index=self.brands, name="switching")
+
+    def stationary_shares(self) -> pd.Series:
+        """Long-run brand shares: the stationary distribution ``pi P = pi`` of the chain."""
+        return self.transitions.stationary_distribution().rename("stationary_share").rename_axis("brand")
+
+    def expected_time_to_switch(self) -> pd.Series:
+        """Expected number of occasions a buyer of brand ``j`` keeps buying it, ``1/(1 - P_jj)``
+        (the mean of the geometric spell; infinite for a brand nobody leaves)."""
+        with np.errstate(divide="ignore"):
+            t = 1.0 / (1.0 - np.diag(self.matrix.to_numpy()))
+        return pd.Series(t, index=self.brands, name="expected_time_to_switch")
+
+    def first_passage_times(self) -> pd.DataFrame:
+        """Expected occasions until a buyer of brand ``i`` first buys brand ``j`` (``i != j``).
+
+        Computed for each target brand as the time to absorption of the chain in which that
+        brand is made absorbing (Kemeny & Snell 1960, thm. 3.3.5), via
+        :meth:`custvalue.clv.MarkovChain.expected_time_to_absorption`.
+        """
+        P = self.matrix.to_numpy()
+        k = P.shape[0]
+        out = np.full((k, k), np.nan)
+        for j in range(k):  # loop over target brands (few), not customers
+            Q = P.copy()
+            Q[j] = 0.0
+            Q[j, j] = 1.0
+            try:
+                t = MarkovChain(Q, states=list(self.brands)).expected_time_to_absorption(self.brands[j])
+            except DataError:
+                continue  # some brand never reaches j: leave NaN
+            out[np.flatnonzero(np.arange(k) != j), j] = t.to_numpy()
+        return pd.DataFrame(out, index=self.brands.rename("from"), columns=self.brands.rename("to"))
+
+    def customer_value(self, brand: Any, margin: float, discount_rate: float,
+                       horizon: int | None = None) -> pd.Series:
+        """Markov CLV of a customer to ``brand``'s firm, by the brand the customer buys now.
+
+        The firm earns ``margin`` per occasion on which the customer buys ``brand`` and nothing
+        otherwise; values are :func:`custvalue.clv.markov_clv` of the estimated chain
+        (Pfeifer & Carraway 2000, eqs. 5-6).
+
+        Parameters
+        ----------
+        brand : label
+            The focal brand.
+        margin : float
+            Contribution per purchase of the focal brand.
+        discount_rate : float
+            Discount rate per purchase occasion.
+        horizon : int, optional
+            Last occasion counted (``None``: infinite horizon).
+
+        Returns
+        -------
+        pandas.Series
+            Expected discounted margin by current brand.
+        """
+        if brand not in self.brands:
+            raise DataError(f"brand must be one of {list(self.brands)}; received {brand!r}.")
+        rewards = pd.Series(np.where(self.brands == brand, float(margin), 0.0), index=self.brands)
+        return self.transitions.markov_clv(rewards.to_numpy(), discount_rate, horizon).rename(
+            f"value_to_{brand}").rename_axis("brand")
+
+    def table(self) -> pd.DataFrame:
+        """One row per brand: retention (with interval), switching rate, stationary share,
+        observed share of purchases and expected time to switch."""
+        out = self.retention_rates()
+        out["switching"] = self.switching_rates()
+        n_to = self.transitions.counts.sum(axis=0).to_numpy()
+        out["observed_share"] = n_to / n_to.sum()
+        out["stationary_share"] = self.stationary_shares().to_numpy()
+        out["expected_time_to_switch"] = self.expected_time_to_switch()
+        return out
+
+    def summary(self) -> Summary:
+        """Matrix and brand table (text with ``print``, HTML in Jupyter)."""
+        t = self.transitions
+        info = [("Brands", len(self.brands)), ("Transitions observed", t.n_transitions),
+                ("Interval", f"{t.ci_method} {100 * t.level:g}%")]
+        return Summary("Brand-switching matrix", info,
+                       [("Transition matrix", self.matrix), ("Brands", self.table())])
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        return f"<BrandSwitchingResults: {len(self.brands)} brands, {self.transitions.n_transitions:.0f} transitions>"
+
+
+def brand_switching_matrix(
+    data: pd.DataFrame | Sequence[Sequence[Any]],
+    *,
+    choice: str = "choice",
+    customer: str = "customer_id",
+    occasion: str = "occasion",
+    brands: Sequence[Any] | None = None,
+    level: float = 0.95,
+    ci_method: str = "wilson",
+) -> BrandSwitchingResults:
+    """Estimate a brand-switching matrix from purchase sequences.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or sequence of sequences
+        A choice panel (one row per customer and occasion, as for
+        :class:`~custvalue.switching.StateDependenceLogit`) or one sequence of purchased
+        brands per customer.  Moves are counted between consecutive occasions; a gap breaks
+        a customer's sequence.
+    choice, customer, occasion : str
+        Column names of a choice panel.
+    brands : sequence, optional
+        Brand labels in the order wanted (default: sorted observed brands).  A purchase of a
+        brand not listed raises :class:`~custvalue.exceptions.DataError`.
+    level : float, default 0.95
+        Confidence level of the per-entry intervals.
+    ci_method : {"wilson", "goodman", "wald"}, default "wilson"
+        Interval method (see :func:`custvalue.clv.estimate_transition_matrix`).
+
+    Returns
+    -------
+    BrandSwitchingResults
+
+    Examples
+    --------
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+    >>> res.matrix.round(3).to_numpy().tolist()
+    [[0.667, 0.333], [0.5, 0.5]]
+    """
+    if brands is not None and len(list(brands)) < 2:
+        raise DataError(f"a brand-switching matrix needs at least two brands; received {list(brands)}.")
+    if isinstance(data, pd.DataFrame):
+        est = estimate_transition_matrix(data, customer_id=customer, period=occasion, state=choice,
+                                         states=brands, level=level, ci_method=ci_method)
+    else:
+        est = estimate_transition_matrix(list(data), states=brands, level=level, ci_method=ci_method)
+    if len(est.states) < 2:
+        raise DataError(f"a brand-switching matrix needs at least two brands; only {list(est.states)} "
+                        "was observed.")
+    return BrandSwitchingResults(est)

@@ -1,0 +1,319 @@
+"""Shy (2002): switching costs from prices and customer bases, with sampling uncertainty.
+
+Shy, O. (2002), "A quick-and-easy method for estimating switching costs", International
+Journal of Industrial Organization 20(1):71-87.  Under undercut-proof pricing, the switching
+cost of firm ``i``'s customers is ``S_i = p_i - p_u N_u / (N_i + N_u)`` where ``p`` are prices
+net of marginal cost, ``N`` customer bases and ``u`` the rival whose undercutting ``i`` fears
+(the smallest firm; the smallest firm itself fears the second smallest).  The formulas live in
+:mod:`custvalue.math.shy`; this module validates input, chooses rivals, propagates sampling
+error (delta method or parametric bootstrap) and returns a tidy table.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._validation import as_float_array, describe_rows, resolve_columns
+from ..base import FrozenMixin, Summary
+from ..exceptions import DataError, ModelSpecificationError
+from ..math import shy as kernel
+
+__all__ = ["ShyResults", "NegativeSwitchingCostWarning", "shy_switching_costs",
+           "undercut_proof_prices"]
+
+
+class NegativeSwitchingCostWarning(UserWarning):
+    """A Shy (2002) estimate is negative: the observed prices are not undercut-proof for that
+    firm (its price is too low relative to its rival's), so the model does not fit it."""
+
+
+def _market(data, price, customers, marginal_cost, need_price=True):
+    names = ["customers"] + (["price"] if need_price else [])
+    scalar_mc = marginal_cost is not None and np.ndim(marginal_cost) == 0
+    raw, index = resolve_columns(data, names, {"price": price, "customers": customers,
+                                                "marginal_cost": None if scalar_mc else marginal_cost},
+                                 optional=["marginal_cost"])
+    if scalar_mc:
+        raw["marginal_cost"] = marginal_cost
+    N = as_float_array(raw["customers"], "customers", index=index)
+    if index is None:
+        index = pd.RangeIndex(N.shape[0], name="firm")
+    elif index.name is None:
+        index = index.rename("firm")
+    if N.shape[0] < 2:
+        raise DataError(f"Shy's method needs at least two firms; received {N.shape[0]}.")
+    if (N <= 0).any():
+        raise DataError("customers must be > 0 for every firm (a firm without customers has no "
+                        "switching cost to estimate); " + describe_rows(N <= 0, index))
+    mc = np.zeros_like(N)
+    if raw.get("marginal_cost") is not None:
+        mc_in = as_float_array(raw["marginal_cost"], "marginal_cost", index=index)
+        mc = np.broadcast_to(mc_in, N.shape).astype(float)
+    p = as_float_array(raw["price"], "price", index=index) if need_price else None
+    if p is not None:
+        low = p <= mc
+        if low.any():
+            raise DataError("price must be above marginal_cost (Shy's prices are margins over "
+                            "marginal cost); " + describe_rows(low, index))
+    return N, p, mc, index
+
+
+def _rivals(rival: Any, N: np.ndarray, index: pd.Index) -> np.ndarray:
+    if rival is None or (isinstance(rival, str) and rival == "smallest"):
+        return kernel.default_rival(N)
+    labels = list(index)
+    if isinstance(rival, Mapping):
+        out = kernel.default_rival(N)
+        for firm, r in rival.items():
+            if firm not in labels or r not in labels:
+                raise ModelSpecificationError(f"rival maps firms to firms; {firm!r} -> {r!r} is not "
+                                              f"in the firms {labels}.")
+            if firm == r:
+                raise ModelSpecificationError(f"a firm cannot be its own rival ({firm!r}).")
+            out[labels.index(firm)] = labels.index(r)
+        return out
+    if rival in labels:
+        u = labels.index(rival)
+        out = np.full(N.shape[0], u, dtype=np.intp)
+        others = np.flatnonzero(np.arange(N.shape[0]) != u)
+        out[u] = others[np.argmin(N[others])]
+        return out
+    raise ModelSpecificationError(f"rival must be 'smallest', a firm label in {labels} or a mapping "
+                                  f"{{firm: rival}}; received {rival!r}.")
+
+
+def _se(value: Any, name: str, n: int, index: pd.Index) -> np.ndarray:
+    if value is None:
+        return np.zeros(n)
+    arr = np.broadcast_to(as_float_array(value, name, index=index), (n,)).astype(float)
+    if (arr < 0).any():
+        raise DataError(f"{name} must be >= 0; " + describe_rows(arr < 0, index))
+    return arr
+
+
+class ShyResults(FrozenMixin):
+    """Shy (2002) switching-cost estimates for a market (immutable).
+
+    Attributes
+    ----------
+    switching_costs : pandas.Series
+        ``S_i`` indexed by firm.
+    bse : pandas.Series
+        Standard errors (delta method or bootstrap standard deviation); NaN when no sampling
+        error was supplied.
+    rival : pandas.Series
+        The firm whose undercutting each firm fears.
+    margin : pandas.Series
+        Price net of marginal cost.
+    customers : pandas.Series
+        Customer bases.
+    method : str
+        ``"delta"`` or ``"bootstrap"``.
+    """
+
+    def __init__(self, S, se, rival, margin, price, mc, N, index, method, boot):
+        self.switching_costs = pd.Series(S, index=index, name="switching_cost")
+        self.bse = pd.Series(se, index=index, name="std_err")
+        self.rival = pd.Series(np.asarray(index)[rival], index=index, name="rival")
+        self.margin = pd.Series(margin, index=index, name="margin")
+        self.price = pd.Series(price, index=index, name="price")
+        self.marginal_cost = pd.Series(mc, index=index, name="marginal_cost")
+        self.customers = pd.Series(N, index=index, name="customers")
+        self.method = method
+        self._boot = boot
+        self._freeze()
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Intervals at confidence ``level``: Wald (delta) or percentile (bootstrap).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``lower`` and ``upper`` indexed by firm (NaN without sampling error).
+        """
+        if not 0 < level < 1:
+            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        if self.method == "bootstrap" and self._boot is not None:
+            q = np.quantile(self._boot, [0.5 - level / 2, 0.5 + level / 2], axis=0)
+            lo, hi = q[0], q[1]
+        else:
+            z = stats.norm.ppf(0.5 + level / 2)
+            lo = self.switching_costs - z * self.bse
+            hi = self.switching_costs + z * self.bse
+        return pd.DataFrame({"lower": np.asarray(lo, dtype=float), "upper": np.asarray(hi, dtype=float)},
+                            index=self.switching_costs.index)
+
+    def table(self, level: float = 0.95) -> pd.DataFrame:
+        """The tidy table: one row per firm.
+
+        Columns: ``customers``, ``share``, ``price``, ``marginal_cost``, ``margin``, ``rival``,
+        ``switching_cost``, ``std_err``, ``lower``, ``upper`` and ``ratio`` (``S / margin``, the
+        share of the margin that lock-in protects, as in Shy 2002, tables 1-2).
+        """
+        ci = self.conf_int(level)
+        return pd.DataFrame({
+            "customers": self.customers,
+            "share": self.customers / self.customers.sum(),
+            "price": self.price,
+            "marginal_cost": self.marginal_cost,
+            "margin": self.margin,
+            "rival": self.rival,
+            "switching_cost": self.switching_costs,
+            "std_err": self.bse,
+            "lower": ci["lower"],
+            "upper": ci["upper"],
+            "ratio": self.switching_costs / self.margin,
+        })
+
+    @cached_property
+    def negative(self) -> pd.Index:
+        """Firms whose estimate is negative (prices not undercut-proof for them)."""
+        return self.switching_costs.index[self.switching_costs.to_numpy() < 0]
+
+    def summary(self, level: float = 0.95) -> Summary:
+        """The table with a header (text with ``print``, HTML in Jupyter)."""
+        info = [("Method", "Shy (2002) undercut-proof"), ("Firms", len(self.switching_costs)),
+                ("Intervals", self.method if np.isfinite(self.bse).any() else "none (no sampling error)")]
+        notes = [f"negative estimate for {list(self.negative)}: prices are not undercut-proof there"] \
+            if len(self.negative) else []
+        return Summary("Switching costs (Shy 2002)", info, [("Estimates", self.table(level))], notes)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        s = ", ".join(f"{k}={v:.4g}" for k, v in self.switching_costs.items())
+        return f"<ShyResults: {s}>"
+
+
+def shy_switching_costs(
+    data: pd.DataFrame | Mapping[str, Any] | None = None,
+    *,
+    price: Any = None,
+    customers: Any = None,
+    marginal_cost: Any = None,
+    rival: Any = "smallest",
+    price_se: Any = None,
+    customers_se: Any = None,
+    method: str = "delta",
+    n_boot: int = 2000,
+    seed: int | np.random.Generator | None = None,
+) -> ShyResults:
+    """Switching costs implied by undercut-proof prices (Shy 2002).
+
+    ``S_i = p_i - p_u N_u / (N_i + N_u)`` with ``p`` the price net of marginal cost and ``u``
+    the rival firm ``i`` fears (Shy 2002, section 3 for two firms, section 4 for ``n``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or mapping, optional
+        One row per firm (the index names the firms) with ``price``, ``customers`` and
+        optionally ``marginal_cost``.
+    price, customers, marginal_cost : array-like, optional
+        The same columns as arrays (override ``data``); ``marginal_cost`` defaults to 0.
+    rival : "smallest", firm label or mapping, default "smallest"
+        Who undercuts whom: the smallest firm (and the second smallest for the smallest
+        firm itself), one firm for all others, or ``{firm: rival}`` overrides.
+    price_se, customers_se : float or array-like, optional
+        Standard errors of prices and customer counts (e.g. from survey sampling), assumed
+        independent.  Without them no interval is computed.
+    method : {"delta", "bootstrap"}, default "delta"
+        Delta method on the analytic Jacobian, or a parametric bootstrap (normal draws,
+        customer counts truncated at > 0) with percentile intervals.
+    n_boot : int, default 2000
+        Bootstrap replications.
+    seed : int or numpy.random.Generator, optional
+        Randomness of the bootstrap.
+
+    Returns
+    -------
+    ShyResults
+        ``switching_costs``, ``bse``, ``conf_int(level)``, ``table(level)``, ``summary()``.
+
+    Warns
+    -----
+    NegativeSwitchingCostWarning
+        When an estimate is negative.
+
+    Examples
+    --------
+    >>> res = shy_switching_costs(price=[10.0, 10.0], customers=[60, 40])
+    >>> res.switching_costs.tolist()
+    [6.0, 4.0]
+    """
+    if method not in {"delta", "bootstrap"}:
+        raise ModelSpecificationError(f"method must be 'delta' or 'bootstrap'; received {method!r}.")
+    N, p, mc, index = _market(data, price, customers, marginal_cost)
+    r = _rivals(rival, N, index)
+    margin = p - mc
+    S = kernel.switching_costs(margin, N, r)
+    sp = _se(price_se, "price_se", N.size, index)
+    sn = _se(customers_se, "customers_se", N.size, index)
+    boot = None
+    if not (sp.any() or sn.any()):
+        se = np.full(N.size, np.nan)
+    elif method == "delta":
+        d_p, d_n = kernel.switching_cost_jacobian(margin, N, r)
+        cov = d_p @ np.diag(sp**2) @ d_p.T + d_n @ np.diag(sn**2) @ d_n.T
+        se = np.sqrt(np.diag(cov))
+    else:
+        rng = np.random.default_rng(seed)
+        B = int(n_boot)
+        pb = margin + sp * rng.standard_normal((B, N.size))
+        nb = N + sn * rng.standard_normal((B, N.size))
+        nb = np.where(nb > 0, nb, N.min() * 1e-6)
+        boot = kernel.switching_costs(pb, nb, r)
+        se = boot.std(axis=0, ddof=1)
+    res = ShyResults(S, se, r, margin, p, mc, N, index, method, boot)
+    if len(res.negative):
+        warnings.warn(f"negative switching-cost estimate for firm(s) {list(res.negative)}: their "
+                      f"prices are not undercut-proof against their rivals, so Shy's model does not "
+                      f"describe them.", NegativeSwitchingCostWarning, stacklevel=2)
+    return res
+
+
+def undercut_proof_prices(
+    switching_costs: Any,
+    customers: Any,
+    *,
+    marginal_cost: Any = None,
+    rival: Any = "smallest",
+) -> pd.Series:
+    """Prices at which no rival gains by undercutting, given switching costs (Shy 2002).
+
+    Solves ``p_u N_u = (p_i - S_i)(N_i + N_u)`` jointly for all firms and adds marginal cost;
+    for two firms and one ``S`` this is Shy's ``p_A = (N_A + N_B)(N_A + 2 N_B) S /
+    (N_A^2 + N_A N_B + N_B^2)``.
+
+    Parameters
+    ----------
+    switching_costs : float or array-like
+        ``S_i`` of each firm's customers (one value for all firms, or one per firm).
+    customers : array-like or Series
+        Customer bases (> 0); a Series' index names the firms.
+    marginal_cost : float or array-like, optional
+        Added to the undercut-proof margins (default 0).
+    rival : "smallest", firm label or mapping
+        As in :func:`shy_switching_costs`.
+
+    Returns
+    -------
+    pandas.Series
+        Prices indexed by firm.
+
+    Examples
+    --------
+    >>> undercut_proof_prices([6.0, 4.0], [60, 40]).tolist()
+    [10.0, 10.0]
+    """
+    N, _, mc, index = _market(None, None, customers, marginal_cost, need_price=False)
+    S = np.broadcast_to(as_float_array(switching_costs, "switching_costs"), N.shape).astype(float)
+    r = _rivals(rival, N, index)
+    return pd.Series(kernel.undercut_proof_prices(S, N, r) + mc, index=index, name="price")

@@ -1,0 +1,108 @@
+"""The smoke run of every benchmark module (correctness only: no timing assertions), and the
+runner's reporting rules (caps, missing peers, failed checks, the written tables)."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import time
+
+import pytest
+
+from benchmarks import run as bench_run
+from benchmarks._harness import Case
+
+MODULES = bench_run.discover()
+
+OK_PEER = {"", "ok", "peer not installed", "not run (cap)"}
+
+
+def test_every_benchmark_module_is_discovered():
+    assert "bench_foundation" in MODULES and "bench_memory_bandwidth" in MODULES
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_smoke_cases_run_and_agree_with_the_peer(name):
+    mod = importlib.import_module(f"benchmarks.{name}")
+    results = [bench_run.run_case(c, name, peer_cap_seconds=None, trace=False, sample_rss=False, max_runs=1)
+               for c in bench_run._cases(mod, True, None)]
+    assert results, f"{name}.cases(smoke=True) returned no case"
+    for r in results:
+        assert not r.error, f"{name} / {r.case}: {r.error}"
+        assert r.ours_s > 0
+        assert r.peer_status in OK_PEER, f"{name} / {r.case}: {r.peer_status}"
+        assert not r.check.startswith("FAILED"), f"{name} / {r.case}: {r.check}"
+        if r.peer_status == "ok":
+            assert r.peer_s > 0
+
+
+def _case(**kw) -> Case:
+    base = dict(name="toy", size=10, unit="customers", ours=lambda: 1.0)
+    base.update(kw)
+    return Case(**base)
+
+
+def test_peer_above_its_size_cap_is_reported_not_skipped():
+    r = bench_run.run_case(_case(peer=lambda: 1.0, peer_name="p", peer_max_size=5), "m",
+                           trace=False, max_runs=1)
+    assert r.peer_status == "not run (cap)" and r.row()["peer_status"] == "not run (cap)"
+
+
+def test_peer_over_the_time_cap_is_stopped_and_reported():
+    t0 = time.perf_counter()
+    r = bench_run.run_case(_case(peer=lambda: time.sleep(30), peer_name="slow"), "m",
+                           trace=False, peer_cap_seconds=0.2, peer_grace_seconds=0.3,
+                           max_runs=1)
+    assert r.peer_status == "not run (cap: > 0.2 s)"
+    assert time.perf_counter() - t0 < 10
+
+
+def test_forked_peer_is_timed_and_checked():
+    def check(ours, peer):
+        assert ours == peer
+    r = bench_run.run_case(_case(peer=lambda: 1.0, peer_name="p", check=check), "m",
+                           trace=False, peer_cap_seconds=20, max_runs=1)
+    assert r.peer_status == "ok" and r.check == "passed" and r.ratio > 0
+
+
+def test_missing_peer_package_and_failed_check_are_reported():
+    def peer():
+        import custvalue_no_such_peer_package  # noqa: F401
+    r = bench_run.run_case(_case(peer=peer, peer_name="ghost"), "m", trace=False, max_runs=1)
+    assert r.peer_status == "peer not installed"
+    r = bench_run.run_case(_case(peer=None, peer_name="ghost"), "m", trace=False, max_runs=1)
+    assert r.peer_status == "peer not installed"
+
+    def bad(ours, peer):
+        assert ours == peer, "values differ"
+    r = bench_run.run_case(_case(peer=lambda: 2.0, peer_name="p", check=bad), "m", trace=False, max_runs=1)
+    assert r.check == "FAILED: values differ"
+
+
+def test_failing_ours_is_a_row_not_a_crash():
+    def boom():
+        raise RuntimeError("kaput")
+    r = bench_run.run_case(_case(ours=boom, peer=lambda: 1.0, peer_name="p"), "m", trace=False, max_runs=1)
+    assert "kaput" in r.error and r.peer_status == "not run (ours failed)"
+
+
+def test_tables_are_written_and_rows_merged(tmp_path):
+    machine = {"CPU": "test cpu"}
+    a = bench_run.run_case(_case(name="a", extra={"bytes": 80}), "m", trace=True, max_runs=1)
+    bench_run.write_results([a], tmp_path, machine=machine)
+    b = bench_run.run_case(_case(name="b", peer=lambda: 1.0, peer_name="p"), "m", trace=False, max_runs=1)
+    bench_run.write_results([b], tmp_path, machine=machine)
+    with (tmp_path / "results.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [r["case"] for r in rows] == ["a", "b"]
+    assert set(bench_run.COLUMNS) == set(rows[0])
+    assert "GB/s=" in rows[0]["notes"] and float(rows[0]["peak_traced_mib"]) >= 0
+    assert float(rows[1]["ratio"]) > 0
+    md = (tmp_path / "results.md").read_text()
+    assert "test cpu" in md and "| m | b |" in md
+
+
+def test_machine_description_names_cpu_cores_ram_and_versions():
+    d = bench_run.machine_description()
+    for key in ("CPU", "cores (usable)", "RAM", "numpy", "pandas", "lifetimes"):
+        assert d[key]
