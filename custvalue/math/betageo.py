@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, expit, gammaln, hyp2f1, psi
 
+from .special import hyp2f1_rows
+
 __all__ = [
     "loglike", "score", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases",
@@ -92,6 +94,19 @@ def _removable(fun, a, b, x):
     return np.where(bad, 0.5 * (direct + other), direct)
 
 
+def _hyp2f1(a, b, c, z):
+    """2F1 on broadcast arguments; rows of a 2-d grid of horizons share one series pass."""
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    if z.ndim == 2 and z.shape[1] > 1 and z.size >= 10_000:
+        return hyp2f1_rows(a[:, 0], b[:, 0], c[:, 0], z) if _rows_share_params(a, b, c) else hyp2f1(a, b, c, z)
+    return hyp2f1(a, b, c, z)
+
+
+def _rows_share_params(*arrs):
+    """True when each (n, m) array is constant along its rows (a broadcast (n, 1) column)."""
+    return all(v.strides[1] == 0 or v.shape[1] == 1 for v in arrs)
+
+
 def _mp_bracket_where_nonfinite(bracket, k, a1, c, w):
     """``1 - 2F1(k, a1; c; w)`` at arbitrary precision for the rare rows where scipy's
     hyp2f1 fails in both forms (x in the hundreds with T near 0 and long horizons)."""
@@ -126,7 +141,7 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
     def f(a_, b_):
         c = a_ + b_ + x - 1
         with np.errstate(all="ignore"):
-            bracket = 1 - disc * hyp2f1(r + x, b_ + x, c, z)
+            bracket = 1 - disc * _hyp2f1(r + x, b_ + x, c, z)
             if not np.all(np.isfinite(bracket)):
                 # heavy buyers with long horizons: 2F1 overflows; use its Euler transform
                 # u^k 2F1(k, B; C; 1-u) = 2F1(k, C-B; C; 1-1/u), less accurate but finite.

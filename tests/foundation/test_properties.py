@@ -103,3 +103,19 @@ def test_standard_error_types_agree_on_well_specified_data():
     r = BetaGeo().fit(base, cov_type="robust")
     np.testing.assert_allclose(o.bse, h.bse, rtol=0.15)
     np.testing.assert_allclose(r.bse, h.bse, rtol=0.15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.01, 300), st.floats(0.01, 300), st.floats(0.05, 300),
+       st.lists(st.floats(0.0, 0.97), min_size=1, max_size=6))
+def test_row_hypergeometric_matches_mpmath(a, b, c, zs):
+    import mpmath
+
+    from custvalue.math.special import hyp2f1_rows
+
+    z = np.array([zs])
+    got = hyp2f1_rows([a], [b], [c], z)[0]
+    for g, zz in zip(got, zs):
+        want = float(mpmath.hyp2f1(a, b, c, zz))
+        if np.isfinite(want):
+            assert g == pytest.approx(want, rel=1e-11)
