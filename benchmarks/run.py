@@ -210,10 +210,10 @@ def _run_check(case: Case, ours: Any, peer: Any) -> str:
 def _peer_child(conn, case: Case, ours: Any, max_runs: int) -> None:  # pragma: no cover
     try:
         peer_out, best, _, _ = _best_time(case.peer, max_runs=max_runs)
-        conn.send(("ok", best, _run_check(case, ours, peer_out)))
+        conn.send(("ok", best, _run_check(case, ours, peer_out), dict(case.extra)))
     except BaseException as exc:  # noqa: BLE001
         status = "peer not installed" if _is_missing_module(exc) else "error"
-        conn.send((status, math.nan, f"{type(exc).__name__}: {exc}"))
+        conn.send((status, math.nan, f"{type(exc).__name__}: {exc}", dict(case.extra)))
     finally:
         conn.close()
 
@@ -240,7 +240,8 @@ def _run_peer(case: Case, ours: Any, cap: float | None, grace: float = 30.0,
         proc.join()
         return f"not run (cap: > {cap:g} s)", math.nan, ""
     try:
-        status, secs, check = recv.recv()
+        status, secs, check, extra = recv.recv()
+        case.extra.update(extra)  # notes the peer recorded (e.g. its own memory figures)
     except EOFError:
         status, secs, check = "error", math.nan, f"peer process died (exit code {proc.exitcode})"
     proc.join()

@@ -348,11 +348,12 @@ def score(ddf: Any, purchases_results: Any, spend_results: Any = None, *,
     """
     from .streaming import required_columns, score_frame
 
-    need = required_columns(purchases_results, spend_results, list(outputs))
+    outputs = list(dict.fromkeys(outputs))
+    need = required_columns(purchases_results, spend_results, outputs)
     _check_frame(ddf, need)
     meta = pd.DataFrame({o: pd.Series(dtype="float64") for o in outputs},
                         index=ddf._meta.index[:0])
     return ddf[need].map_partitions(
-        score_frame, purchases_results, spend_results, outputs=list(outputs), horizon=horizon,
+        score_frame, purchases_results, spend_results, outputs=outputs, horizon=horizon,
         clv_horizon=clv_horizon, discount_rate=discount_rate, freq=freq, margin=margin,
         meta=meta)

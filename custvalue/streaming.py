@@ -87,7 +87,7 @@ def score_frame(frame: pd.DataFrame, purchases_results: Any, spend_results: Any 
     Returns
     -------
     pandas.DataFrame
-        One column per output, indexed like ``frame``.
+        One column per output (in the order asked for), indexed like ``frame``.
 
     Examples
     --------
@@ -111,7 +111,7 @@ def score_frame(frame: pd.DataFrame, purchases_results: Any, spend_results: Any 
     if "clv" in outputs:
         out["clv"] = clv_fn(purchases_results, spend_results, frame, horizon=clv_horizon,
                             discount_rate=discount_rate, freq=freq, margin=margin).to_numpy()
-    return out
+    return out[list(dict.fromkeys(outputs))]
 
 
 def _batches(source: Any, columns: list[str], batch_rows: int) -> tuple[Iterable[Any], int | None]:

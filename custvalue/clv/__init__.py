@@ -2,15 +2,23 @@
 
 from .betageo import BetaGeo, BetaGeoResults
 from .gammagamma import GammaGamma, GammaGammaResults
-from .forecast import cohort_repeat_transactions
+from .forecast import actual_repeat_transactions, cohort_repeat_transactions
 from .value import clv
 from .markov import (MarkovChain, TransitionMatrixResults, estimate_transition_matrix, expected_time_to_absorption,
                      markov_clv, recency_states, stationary_distribution)
 from .retention import retention_clv, retention_clv_elasticity
 from .sbg import ShiftedBetaGeometric, ShiftedBetaGeometricResults, survivors_to_durations
+from .paretonbd import ParetoNBD, ParetoNBDResults
+from .modbetageo import ModifiedBetaGeo, ModifiedBetaGeoResults
+from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults
+from .dert import customer_equity, customer_npv
+from .decomposition import customer_value_table
 
 __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv", "cohort_repeat_transactions",
            "MarkovChain", "TransitionMatrixResults", "estimate_transition_matrix", "expected_time_to_absorption",
            "markov_clv", "recency_states", "stationary_distribution",
            "retention_clv", "retention_clv_elasticity", "ShiftedBetaGeometric", "ShiftedBetaGeometricResults",
-           "survivors_to_durations"]
+           "survivors_to_durations",
+           "ParetoNBD", "ParetoNBDResults", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
+           "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "customer_npv", "customer_equity",
+           "customer_value_table", "actual_repeat_transactions"]

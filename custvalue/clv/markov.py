@@ -172,20 +172,34 @@ class MarkovChain(FrozenMixin):
         d = check_discount_rate(discount_rate)
         h = _check_horizon(horizon)
         if h is None and np.any(d <= 0):
-            # the Neumann series converges only if the discounted chain is transient
-            Ainv_ok = True
-            for dv in np.atleast_1d(d):
-                M = np.eye(self.k) - self.P / (1 + dv)
-                if np.linalg.matrix_rank(M) < self.k:
-                    Ainv_ok = False
-            if not Ainv_ok:
-                raise DataError(f"discount_rate must be > 0 for an infinite horizon on this chain "
-                                f"(the undiscounted value diverges); received {discount_rate!r}. "
-                                "Pass a finite horizon instead.")
-        V = kernel.discounted_value(self.P, R, d, h, include_current)
+            V = self._value_undiscounted(R, d, include_current, discount_rate)
+        else:
+            V = kernel.discounted_value(self.P, R, d, h, include_current)
         if d.ndim == 0:
             return pd.Series(V, index=self.states, name="value")
         return pd.DataFrame(V.T, index=self.states, columns=pd.Index(d, name="discount_rate"))
+
+    def _value_undiscounted(self, R: np.ndarray, d: np.ndarray, include_current: bool,
+                            received: Any) -> np.ndarray:
+        """Infinite-horizon value when some rate is <= 0: absorbing states that earn nothing
+        are dropped (their value is 0) and the sum must converge on the rest (spectral
+        radius of the remaining discounted block < 1), else a DataError."""
+        absorbing = np.isclose(np.diag(self.P), 1.0, rtol=0, atol=1e-12) & (R == 0)
+        keep = ~absorbing
+        Q = self.P[np.ix_(keep, keep)]
+        out = np.zeros(np.shape(d) + (self.k,))
+        flat = out.reshape(-1, self.k)
+        for i, dv in enumerate(np.atleast_1d(d)):  # loop over the few discount rates
+            radius = np.max(np.abs(np.linalg.eigvals(Q / (1 + dv)))) if keep.any() else 0.0
+            if radius >= 1 - 1e-12:
+                raise DataError(f"discount_rate must be > 0 for an infinite horizon on this chain: "
+                                f"without discounting, the chain keeps earning rewards forever (a "
+                                f"closed class of states with non-zero rewards), so the value "
+                                f"diverges; received {received!r}. Pass a finite horizon "
+                                "or a positive discount_rate.")
+            if keep.any():
+                flat[i, keep] = kernel.discounted_value(Q, R[keep], float(dv), None, include_current)
+        return out
 
     def value_path(self, rewards: Any, discount_rate: float, horizon: int, *,
                    include_current: bool = True) -> pd.DataFrame:
@@ -752,6 +766,41 @@ def _sequence_moves(data, states, weights):
     return src[ok], dst[ok], w, idx
 
 
+def _customer_codes(values: np.ndarray) -> np.ndarray:
+    """Integer customer codes; a sorted integer id column is coded in one pass (no hashing)."""
+    if values.dtype.kind in "iu" and values.size > 1:
+        step = np.diff(values)
+        if (step >= 0).all():
+            return np.concatenate([[0], np.cumsum(step != 0)])
+    codes, _ = pd.factorize(values)
+    return codes
+
+
+def _encode_column(col: pd.Series, states: Any, name: str) -> tuple[np.ndarray, pd.Index]:
+    """Like :func:`_encode`, using a categorical column's codes directly (no string hashing)."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return _encode(col.to_numpy(), states, name)
+    raw = col.cat.codes.to_numpy().astype(np.int64)
+    cats = col.cat.categories
+    present = np.bincount(raw[raw >= 0], minlength=len(cats)) > 0
+    if states is None:
+        idx = pd.Index(cats[present], name="state")
+        remap = np.full(len(cats), -1, dtype=np.int64)
+        remap[present] = np.arange(int(present.sum()))
+    else:
+        idx = pd.Index(list(states), name="state")
+        if idx.has_duplicates:
+            raise DataError(f"states must be unique; received duplicates {list(idx[idx.duplicated()])}.")
+        remap = idx.get_indexer(cats)
+        unknown = present & (remap < 0)
+        if unknown.any():
+            raise DataError(f"{name} holds values that are not in states={list(idx)}: "
+                            f"{list(cats[unknown][:5])}; add them to states or recode them.")
+    if len(idx) == 0:
+        raise DataError(f"{name} holds no observed state.")
+    return np.where(raw >= 0, remap[np.maximum(raw, 0)], -1), idx
+
+
 def _period_codes(col: pd.Series) -> tuple[np.ndarray, int]:
     """0-based period numbers: integer periods and pandas Periods keep their spacing (a
     missing period breaks a sequence); other sortable values (dates, labels) are ranked."""
@@ -784,11 +833,26 @@ def _long_moves(data, customer_id, period, state, states, weights):
     if data[period].isna().any():
         raise DataError(f"{period} (period) must not be missing; "
                         + describe_rows(data[period].isna().to_numpy(), data.index))
-    cust, _ = pd.factorize(cust_raw)
+    cust = _customer_codes(cust_raw)
     wave, nw = _period_codes(data[period])
-    codes, idx = _encode(data[state].to_numpy(), states, state)
+    codes, idx = _encode_column(data[state], states, state)
     key = cust.astype(np.int64) * nw + wave
     dk = np.diff(key)
+    n_cells = (int(cust.max()) + 1) * nw if cust.size else 0
+    if not (dk > 0).all() and n_cells <= 4 * key.size + 1024:
+        # unsorted but dense panel: scatter the states into a (customer, period) grid in O(n),
+        # no sort needed
+        hits = np.bincount(key, minlength=n_cells)
+        if (hits > 1).any():
+            row = int(np.flatnonzero(hits[key] > 1)[0])
+            raise DataError(f"each (customer, period) must appear once; the pair of row "
+                            f"{data.index[row]!r} is repeated.")
+        grid = np.full(n_cells, -1, dtype=np.int16 if len(idx) < 32_000 else np.int64)
+        grid[key] = codes
+        grid = grid.reshape(-1, nw)
+        src, dst = grid[:, :-1], grid[:, 1:]
+        ok = (src >= 0) & (dst >= 0)
+        return src[ok], dst[ok], None, idx
     if (dk > 0).all():
         order = None
     else:
@@ -801,8 +865,9 @@ def _long_moves(data, customer_id, period, state, states, weights):
         raise DataError(f"each (customer, period) must appear once; the pair of row "
                         f"{data.index[row]!r} is repeated.")
     c = codes if order is None else codes[order]
-    ok = (dk == 1) & ((key[1:] % nw) != 0) & (c[:-1] >= 0) & (c[1:] >= 0)
-    # dk == 1 and the next key not at wave 0 means: same customer, next panel period.
+    w = wave if order is None else wave[order]
+    ok = (dk == 1) & (w[1:] != 0) & (c[:-1] >= 0) & (c[1:] >= 0)
+    # dk == 1 and the next row not at period 0 means: same customer, next period.
     return c[:-1][ok], c[1:][ok], None, idx
 
 

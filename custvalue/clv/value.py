@@ -41,7 +41,9 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     Parameters
     ----------
     purchases_results : fitted purchase-count results
-        Any results with ``expected_purchases(data, horizon=...)`` (BG/NBD, Pareto/NBD...).
+        Any transaction model's results (BG/NBD, Pareto/NBD, MBG/NBD, BG/BB).  For the
+        discrete-opportunity BG/BB, ``horizon`` counts opportunities, ``discount_rate`` is
+        per opportunity and ``freq`` is ignored.
     spend_results : GammaGammaResults or array-like
         Fitted spend model with ``expected_spend(data)``, or the expected spend per
         transaction of each customer (one value per row of ``data``).
@@ -72,15 +74,18 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     >>> bool((value >= 0).all())
     True
     """
-    if freq not in PERIOD_LENGTH:
+    discrete = bool(getattr(purchases_results, "discrete", False))
+    if not discrete and freq not in PERIOD_LENGTH:
         raise DataError(f"freq must be one of {sorted(PERIOD_LENGTH)}; received {freq!r}.")
     if int(horizon) != horizon or horizon < 1:
-        raise DataError(f"horizon must be a whole number of months >= 1; received {horizon!r}.")
+        raise DataError(f"horizon must be a whole number of months (of opportunities for BG/BB) "
+                        f">= 1; received {horizon!r}.")
     d = check_discount_rate(discount_rate)
-    step = PERIOD_LENGTH[freq]
+    step = 1.0 if discrete else PERIOD_LENGTH[freq]
     times = step * np.arange(1, int(horizon) + 1)
+    purchase_cols = type(purchases_results.model).data_columns
     cumulative = purchases_results.expected_purchases(data, horizon=times, **{
-        k: v for k, v in columns.items() if k in ("frequency", "recency", "T")})
+        k: v for k, v in columns.items() if k in purchase_cols})
     if hasattr(spend_results, "expected_spend"):
         spend = spend_results.expected_spend(data, **{
             k: v for k, v in columns.items() if k in ("frequency", "monetary_value")})

@@ -33,7 +33,7 @@ def curve_terms(x: str, form: Form = "piecewise", knots: Sequence[float] | None 
     """Right-hand-side formula terms for a curve in ``x``.
 
     ``"piecewise"``: ``x + np.maximum(x - k, 0)`` for each knot (slopes change at knots;
-    default knots at the terciles of ``x``); ``"spline"``: ``cr(x, df=df)`` natural cubic
+    default knots at the terciles of ``x``); ``"spline"``: ``cr(x, df=df, constraints="center")`` natural cubic
     regression spline; ``"quadratic"``: ``x + I(x ** 2)``; ``"linear"``: ``x``.
     """
     if form == "linear":
@@ -41,7 +41,7 @@ def curve_terms(x: str, form: Form = "piecewise", knots: Sequence[float] | None 
     if form == "quadratic":
         return f"{x} + I({x} ** 2)"
     if form == "spline":
-        return f"cr({x}, df={int(df)})"
+        return f"cr({x}, df={int(df)}, constraints='center')"
     if form != "piecewise":
         raise ModelSpecificationError(f"form must be 'piecewise', 'spline', 'quadratic' or 'linear'; received {form!r}.")
     if knots is None:

@@ -184,7 +184,7 @@ def plspm(spec: ModelSpec | str, data: pd.DataFrame, *, scheme: Scheme = "path",
     >>> from custvalue.loyalty import load_ecsi_synthetic
     >>> res = plspm("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S",
     ...             load_ecsi_synthetic())
-    >>> 0 < res.paths["S -> L"] < 1
+    >>> bool(0 < res.paths["S -> L"] < 1)
     True
     """
     return PLSPM(spec, data, scale=scale).fit(scheme=scheme, tol=tol, maxiter=maxiter)

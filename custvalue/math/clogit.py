@@ -96,23 +96,30 @@ def _mixed_parts(beta, sigma, X, chosen, group_starts, draws, loading, avail):
 
     ``draws`` has shape ``(n_people, R, M)`` (standard normal), ``loading`` ``(J, M)`` maps the
     ``M`` random intercepts onto alternatives; person ``i`` owns the occasion rows
-    ``group_starts[i]:group_starts[i+1]`` (rows sorted by person).
+    ``group_starts[i]:group_starts[i+1]`` (rows sorted by person).  Internally the simulated
+    utilities are laid out as ``(J, n, R)`` so that the reductions over the few alternatives
+    are element-wise operations on large contiguous blocks.
     """
-    n = X.shape[0]
+    n, J = X.shape[0], X.shape[1]
     counts = np.diff(np.append(group_starts, n))
     person = np.repeat(np.arange(group_starts.size), counts)
-    V = X @ np.asarray(beta, dtype=float)                                 # (n, J)
-    eta = np.einsum("prm,jm->prj", draws * np.asarray(sigma, dtype=float), loading)  # (p, R, J)
-    Vr = V[:, None, :] + eta[person]                                        # (n, R, J)
-    if avail is not None:
-        Vr = np.where(avail[:, None, :], Vr, -np.inf)
-    lp = log_probabilities(Vr)                                              # (n, R, J)
-    idx = np.asarray(chosen, dtype=np.intp)
-    lp_chosen = np.take_along_axis(lp, np.broadcast_to(idx[:, None, None], (n, lp.shape[1], 1)),
-                                   axis=2)[..., 0]                          # (n, R)
+    V = X @ np.asarray(beta, dtype=float)                                   # (n, J)
+    sig = np.asarray(sigma, dtype=float)
+    zT = np.moveaxis(draws, -1, 0)[:, person]                               # (M, n, R)
+    Vr = np.empty((J, n, draws.shape[1]))
+    for j in range(J):  # loops over alternatives and random terms (few), not customers
+        Vr[j] = V[:, j, None]
+        for m in np.flatnonzero(loading[j]):
+            Vr[j] += (loading[j, m] * sig[m]) * zT[m]
+        if avail is not None:
+            Vr[j] = np.where(avail[:, j, None], Vr[j], -np.inf)
+    m = Vr.max(axis=0)
+    m = np.where(np.isfinite(m), m, 0.0)
+    lse = np.log(np.exp(Vr - m).sum(axis=0)) + m                           # (n, R)
+    lp_chosen = Vr[np.asarray(chosen, dtype=np.intp), np.arange(n)] - lse   # (n, R)
     log_lir = np.add.reduceat(lp_chosen, group_starts, axis=0)              # (p, R)
     log_li = logsumexp(log_lir, axis=1) - np.log(log_lir.shape[1])
-    return person, lp, log_lir, log_li
+    return person, zT, Vr, lse, log_lir, log_li
 
 
 def mixed_loglike(beta, sigma, X, chosen, group_starts, draws, loading, avail=None) -> np.ndarray:
@@ -121,25 +128,29 @@ def mixed_loglike(beta, sigma, X, chosen, group_starts, draws, loading, avail=No
     ``log L_i = log (1/R) sum_r prod_t P_it(beta, sigma * z_ir)`` (Train 2009, eq. 6.3/10.1),
     where the intercept of alternative ``j`` is shifted by ``sum_m loading[j, m] sigma_m z_irm``.
     """
-    return _mixed_parts(beta, sigma, X, chosen, group_starts, draws, loading, avail)[3]
+    return _mixed_parts(beta, sigma, X, chosen, group_starts, draws, loading, avail)[5]
 
 
 def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None
                             ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`mixed_loglike` and :func:`mixed_score` from one pass over the simulated utilities."""
-    person, lp, log_lir, log_li = _mixed_parts(beta, sigma, X, chosen, group_starts, draws,
-                                               loading, avail)
+    person, zT, Vr, lse, log_lir, log_li = _mixed_parts(beta, sigma, X, chosen, group_starts, draws,
+                                                    loading, avail)
     R = log_lir.shape[1]
-    w = np.exp(log_lir - (log_li[:, None] + np.log(R)))                     # (p, R)
-    w_n = w[person]                                                         # (n, R)
-    P = np.exp(lp)                                                          # (n, R, J)
-    Pbar = np.einsum("nr,nrj->nj", w_n, P)
+    w_n = np.exp(log_lir - (log_li[:, None] + np.log(R)))[person]           # (n, R) draw weights
+    P = np.exp(Vr - lse)                                                    # (J, n, R)
+    Pbar = np.einsum("nr,jnr->nj", w_n, P)
     s_beta = _chosen_rows(X, chosen) - np.einsum("nj,njk->nk", Pbar, X)
     # d V_nrj / d sigma_m = loading[j, m] z_irm, so the sigma score is
-    # sum_r w_ir z_irm (d_nm - P_nrm) with d the chosen indicator mapped through the loading.
+    # sum_r w_ir z_irm (d_nm - sum_j P_nrj loading[j, m]) with d the chosen row of the loading.
     d_m = loading[np.asarray(chosen, dtype=np.intp)]                        # (n, M)
-    resid_m = d_m[:, None, :] - P @ loading                                 # (n, R, M)
-    s_sigma = np.einsum("nr,nrm->nm", w_n, resid_m * draws[person])
+    M = loading.shape[1]
+    s_sigma = np.empty((X.shape[0], M))
+    for m in range(M):  # loop over random terms (few)
+        PL = np.zeros_like(w_n)
+        for j in np.flatnonzero(loading[:, m]):
+            PL += loading[j, m] * P[j]
+        s_sigma[:, m] = np.einsum("nr,nr->n", w_n * zT[m], d_m[:, m, None] - PL)
     s = np.concatenate([s_beta, s_sigma], axis=1)
     return log_li, np.add.reduceat(s, np.asarray(group_starts, dtype=np.intp), axis=0)
 

@@ -35,6 +35,7 @@ __all__ = [
     "customer_keys",
     "cpc_cholesky",
     "corr_from_cholesky",
+    "cpc_from_corr",
     "bvn_cdf",
     "bvn_pdf",
     "probit_loglike",
@@ -390,6 +391,36 @@ def cpc_cholesky(gamma: np.ndarray, n_dims: int) -> tuple[np.ndarray, np.ndarray
             dL[idx[mm], j, j] = -z[mm] * L[j, j]
         pos += j
     return L, dL
+
+
+def cpc_from_corr(corr: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`cpc_cholesky`: the ``gamma`` whose correlation matrix is ``corr``.
+
+    Parameters
+    ----------
+    corr : ndarray, shape (J, J)
+        Positive-definite correlation matrix.
+
+    Returns
+    -------
+    ndarray, shape (J (J - 1) / 2,)
+
+    Examples
+    --------
+    >>> g = cpc_from_corr(np.array([[1.0, 0.3], [0.3, 1.0]]))
+    >>> round(float(np.tanh(g[0])), 12)
+    0.3
+    """
+    L = np.linalg.cholesky(np.asarray(corr, dtype=np.float64))
+    J = L.shape[0]
+    out = []
+    for j in range(1, J):  # loops over products
+        run = 1.0
+        for k in range(j):
+            z = L[j, k] / run
+            out.append(np.arctanh(np.clip(z, -0.999999, 0.999999)))
+            run *= np.sqrt(max(1.0 - z * z, 1e-12))
+    return np.array(out)
 
 
 def corr_from_cholesky(L: np.ndarray, dL: np.ndarray | None = None):

@@ -154,7 +154,11 @@ def wilson_interval(p, n, level):
         denom = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    p = np.asarray(p, dtype=float)
+    # exact at the edges: the score interval of p = 0 starts at 0, that of p = 1 ends at 1
+    lo = np.where(p <= 0, 0.0, np.clip(centre - half, 0, 1))
+    hi = np.where(p >= 1, 1.0, np.clip(centre + half, 0, 1))
+    return lo, hi
 
 
 def wald_interval(p, n, level):
@@ -176,4 +180,4 @@ def goodman_interval(p, n, level):
         disc = np.sqrt(A * (A + 4 * n * p * (1 - p)))
         lo = (A + 2 * n * p - disc) / (2 * (n + A))
         hi = (A + 2 * n * p + disc) / (2 * (n + A))
-    return np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+    return np.where(p <= 0, 0.0, np.clip(lo, 0, 1)), np.where(p >= 1, 1.0, np.clip(hi, 0, 1))

@@ -109,7 +109,7 @@ class MultivariateProbit(LikelihoodModel):
             raise DataError(f"customer_id must have one label per row of y ({n}); received {len(index)}.")
         if not index.is_unique:
             raise DataError("the customer index must be unique (draws are keyed by customer); "
-                            + describe_rows(index.duplicated().to_numpy(), index))
+                            + describe_rows(np.asarray(index.duplicated()), index))
         bad = (Y != 0) & (Y != 1)
         if bad.any():
             cols = [products[j] for j in np.flatnonzero(bad.any(axis=0))]
@@ -312,6 +312,19 @@ class MultivariateProbit(LikelihoodModel):
         ll, s = self._evaluate(self._as_params(params))
         return float(ll.sum()), s.sum(axis=0)
 
+    def hessian(self, params: Any) -> np.ndarray:
+        """Hessian of the (simulated) log-likelihood: forward differences of the exact
+        gradient (k + 1 simulator passes)."""
+        x = self._as_params(params)
+        g0 = self.loglike_and_score(x)[1]
+        H = np.empty((x.size, x.size))
+        for m in range(x.size):  # loop over parameters, not customers
+            h = 1e-6 * max(abs(x[m]), 1.0)
+            xp = x.copy()
+            xp[m] += h
+            H[:, m] = (self.loglike_and_score(xp)[1] - g0) / h
+        return 0.5 * (H + H.T)
+
     def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         with np.errstate(all="ignore"):
             ll, s = self._evaluate(np.asarray(theta, dtype=float))
@@ -326,32 +339,49 @@ class MultivariateProbit(LikelihoodModel):
         restricted log-likelihood of the LR test of independence."""
         import statsmodels.api as sm
 
-        betas, llf = [], 0.0
+        betas, llf, gres = [], 0.0, []
         for j in range(self.n_products):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = sm.Probit(self.y[:, j], self.X[j]).fit(disp=0, method="newton", maxiter=100)
-            betas.append(np.asarray(res.params, dtype=float))
+            b = np.asarray(res.params, dtype=float)
+            betas.append(b)
             llf += float(res.llf)
-        return {"betas": betas, "llf": llf}
+            gres.append(ghk.probit_loglike(self.X[j] @ b, self.y[:, j])[1])
+        # one-step (score / information) estimates of the correlations at rho = 0: the
+        # bivariate-probit score in rho at 0 is the product of the generalised residuals
+        G = np.column_stack(gres)
+        J = self.n_products
+        corr = np.eye(J)
+        for a in range(J):  # loops over product pairs
+            for c in range(a):
+                prod = G[:, a] * G[:, c]
+                corr[a, c] = corr[c, a] = np.clip(prod.sum() / max((prod * prod).sum(), 1e-12), -0.9, 0.9)
+        w, V = np.linalg.eigh(corr)
+        if w.min() < 0.05:  # repair to a positive-definite correlation matrix
+            corr = (V * np.clip(w, 0.05, None)) @ V.T
+            d = np.sqrt(np.diag(corr))
+            corr = corr / np.outer(d, d)
+        return {"betas": betas, "llf": llf, "corr": corr}
 
     def start_params(self) -> np.ndarray:
-        """Univariate-probit coefficients and zero correlations."""
+        """Univariate-probit coefficients and one-step score estimates of the correlations."""
         parts = list(self._univariate["betas"])
         if self.correlated:
-            parts.append(np.zeros(len(self.corr_pairs)))
+            parts.append(ghk.cpc_from_corr(self._univariate["corr"]))
         return np.concatenate(parts)
 
-    def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-9,
+    def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
             cov_type: str = "hessian") -> MultivariateProbitResults:
         """Maximise the (simulated) log-likelihood with BFGS and the exact gradient.
 
         Parameters
         ----------
         start_params : array-like or mapping, optional
-            Defaults to the univariate-probit estimates with zero correlations.
+            Defaults to the univariate-probit estimates (statsmodels ``Probit``) and one-step
+            score estimates of the correlations.
         maxiter : int, default 2000
-        gtol : float, default 1e-9
+        gtol : float, default 1e-7
             Gradient tolerance on the mean log-likelihood.
         cov_type : {"hessian", "opg", "robust"}, default "hessian"
 
@@ -425,8 +455,9 @@ class MultivariateProbitResults(LikelihoodResults):
         """Coefficients: rows are covariates, columns are products."""
         m = self.model
         betas, _ = m._split(self.params.to_numpy())
+        order = list(dict.fromkeys(v for names in m.exog_names for v in names))
         return pd.DataFrame({p: pd.Series(b, index=names) for p, b, names in
-                             zip(m.products, betas, m.exog_names)})
+                             zip(m.products, betas, m.exog_names)}).reindex(order)
 
     @cached_property
     def _corr_delta(self) -> tuple[np.ndarray, np.ndarray]:
@@ -635,28 +666,20 @@ class MultivariateProbitResults(LikelihoodResults):
             cols[p] = pd.Series(dens * b[keep], index=[names[k] for k in keep])
         return pd.DataFrame(cols)
 
-    def pair_probability(self, data: Any = None) -> tuple[pd.DataFrame, np.ndarray]:
-        """``P(y_j = 1, y_k = 1)`` for every pair (exact bivariate normal CDF).
+    def linear_index(self, data: Any = None) -> pd.DataFrame:
+        """Linear indices ``x_ij' beta_j`` (one column per product, index kept).
+
+        Parameters
+        ----------
+        data : optional
+            Covariates (the fitted customers when None).
 
         Returns
         -------
-        marginals : pandas.DataFrame
-            ``P(y_j = 1)``, shape (n, J).
-        joint : ndarray, shape (n, J, J)
-            ``P(y_j = 1, y_k = 1)`` (diagonal: the marginals).
+        pandas.DataFrame
         """
         mu, index, _ = self._mu(data)
-        corr = self._corr_delta[0]
-        n, J = mu.shape
-        joint = np.empty((n, J, J))
-        P = special.ndtr(mu)
-        for a in range(J):  # loops over product pairs
-            joint[:, a, a] = P[:, a]
-            for b in range(a):
-                v = ghk.bvn_cdf(mu[:, a], mu[:, b], corr[a, b]) if corr[a, b] != 0 else P[:, a] * P[:, b]
-                joint[:, a, b] = v
-                joint[:, b, a] = v
-        return pd.DataFrame(P, index=index, columns=self.model.products), joint
+        return pd.DataFrame(mu, index=index, columns=self.model.products)
 
     # ---- summary ---------------------------------------------------------------------
     def summary(self, level: float = 0.95) -> Summary:

@@ -9,6 +9,9 @@ from .pyramid import (DEFAULT_CUT_POINTS, DEFAULT_LABELS, PyramidSummary, custom
                       plot_pyramid, pyramid_summary)
 from .churn import POLICY_THRESHOLDS, churn_value_at_risk, winback_campaign
 from .states import SEED_STATES, customer_states, migration, project_state_mix, state_mix
+from .key_customers import DEFAULT_WEIGHTS, WeightSensitivity, key_customer_score, weight_sensitivity
+from .trust import TrustSatisfactionComparison, roc_auc, trust_vs_satisfaction
+from .upgrade import tier_transitions, upgrade_value
 from .rfm import RFM_SEGMENT_MAP, quantile_scores, rfm_scores, rfm_segments
 
 __all__ = [
@@ -35,4 +38,13 @@ __all__ = [
     "state_mix",
     "migration",
     "project_state_mix",
+    "DEFAULT_WEIGHTS",
+    "key_customer_score",
+    "weight_sensitivity",
+    "WeightSensitivity",
+    "roc_auc",
+    "trust_vs_satisfaction",
+    "TrustSatisfactionComparison",
+    "tier_transitions",
+    "upgrade_value",
 ]

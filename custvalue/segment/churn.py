@@ -145,11 +145,15 @@ def winback_campaign(at_risk: pd.DataFrame, *, response_rate: float | Mapping[st
     """Expected value of a win-back campaign by tier, and the seed's policy computed from it.
 
     A contacted customer is won back with probability ``response_rate`` if they have left,
-    so the expected net value of contacting customer ``i`` is
-    ``response_rate x value_at_risk_i - cost``.  Customers with a positive expected net
-    value are worth contacting; a tier's policy follows from the share of its customers worth
-    contacting (:data:`POLICY_THRESHOLDS`: >= 90% "fight to win back", >= 50% "try to win
-    back", > 0 "case by case", none "let go").
+    so the expected net value of contacting customer ``i`` now is
+    ``response_rate x value_at_risk_i - cost`` (``value_at_risk = P(inactive) x value``);
+    customers with a positive expected net value are worth contacting now.
+
+    The tier's *policy* answers the seed's question "if a customer of this tier is lost, do
+    we fight for them?": a lost customer is worth winning back when ``response_rate x value
+    - cost > 0``, and the share of the tier's customers for whom this holds maps to a policy
+    (:data:`POLICY_THRESHOLDS`: >= 90% "fight to win back", >= 50% "try to win back", > 0
+    "case by case", none "let go").
 
     Parameters
     ----------
@@ -164,12 +168,13 @@ def winback_campaign(at_risk: pd.DataFrame, *, response_rate: float | Mapping[st
     Returns
     -------
     customers : pandas.DataFrame
-        ``at_risk`` plus ``expected_net_value``, ``contact`` (bool) and ``winback_priority``
+        ``at_risk`` plus ``expected_net_value``, ``contact`` (bool: worth contacting now),
+        ``worth_winning_back`` (bool: if lost, winning back pays) and ``winback_priority``
         (rank within tier by expected net value, 1 = first to contact).
     tiers : pandas.DataFrame
         Per tier: ``n_customers``, ``value_at_risk``, ``n_worth_contacting``,
-        ``share_worth_contacting``, ``campaign_cost`` (contacting those worth it),
-        ``expected_recovered_value``, ``expected_net_value``, ``roi`` (net / cost) and
+        ``campaign_cost`` (contacting those worth it now), ``expected_recovered_value``,
+        ``expected_net_value``, ``roi`` (net / cost), ``share_worth_winning_back`` and
         ``policy``.
 
     Examples
@@ -195,18 +200,24 @@ def winback_campaign(at_risk: pd.DataFrame, *, response_rate: float | Mapping[st
     var = at_risk["value_at_risk"].to_numpy(dtype=np.float64)
     net = rho * var - c
     contact = net > 0
+    if "value" in at_risk:
+        worth = rho * at_risk["value"].to_numpy(dtype=np.float64) - c > 0
+    else:  # value at risk only: judge on it
+        worth = contact
     order = np.lexsort((np.arange(net.size), -net, codes))
     start = np.searchsorted(codes[order], codes[order], side="left")
     prio = np.empty(net.size, dtype=np.int64)
     prio[order] = np.arange(net.size) - start + 1
-    customers = at_risk.assign(expected_net_value=net, contact=contact, winback_priority=prio)
+    customers = at_risk.assign(expected_net_value=net, contact=contact, worth_winning_back=worth,
+                               winback_priority=prio)
     k = len(cats)
     n = np.bincount(codes, minlength=k)
     n_pos = np.bincount(codes, weights=contact, minlength=k)
     cost_t = np.bincount(codes, weights=np.where(contact, c, 0.0), minlength=k)
     rec_t = np.bincount(codes, weights=np.where(contact, rho * var, 0.0), minlength=k)
+    n_worth = np.bincount(codes, weights=worth, minlength=k)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(n > 0, n_pos / np.maximum(n, 1), 0.0)
+        share = np.where(n > 0, n_worth / np.maximum(n, 1), 0.0)
         roi = np.where(cost_t > 0, (rec_t - cost_t) / np.where(cost_t > 0, cost_t, 1.0), 0.0)
     policy = []
     for s in share:  # one label per tier (a handful), not per customer
@@ -215,11 +226,11 @@ def winback_campaign(at_risk: pd.DataFrame, *, response_rate: float | Mapping[st
         "n_customers": n,
         "value_at_risk": np.bincount(codes, weights=var, minlength=k),
         "n_worth_contacting": n_pos.astype(np.int64),
-        "share_worth_contacting": share,
         "campaign_cost": cost_t,
         "expected_recovered_value": rec_t,
         "expected_net_value": rec_t - cost_t,
         "roi": roi,
+        "share_worth_winning_back": share,
         "policy": policy,
     }, index=pd.CategoricalIndex(cats, ordered=tiers.cat.ordered, name="tier"))
     return customers, table

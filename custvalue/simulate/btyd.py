@@ -1,8 +1,8 @@
 """Vectorised simulators for the Pareto/NBD, MBG/NBD and BG/BB models.
 
 Each returns the same columns as the real data the model is fitted on (``frequency``,
-``recency``, ``T`` or ``n_periods``), indexed by ``customer_id``, optionally with the
-latent truth (individual rates and whether the customer is still alive).  Every draw
+``recency``, ``T`` or ``n_periods``), indexed by ``customer_id``, with the latent
+truth (individual rates and whether the customer is still alive).  Every draw
 takes ``seed`` (an int or a :class:`numpy.random.Generator`); nothing loops over customers.
 (BG/NBD and Gamma-Gamma live in :mod:`custvalue.simulate.betageo`.)
 """
@@ -51,17 +51,16 @@ def _last_of_poisson(rng: np.random.Generator, count: np.ndarray, length: np.nda
         return np.where(count > 0, length * u ** (1.0 / np.maximum(count, 1)), 0.0)
 
 
-def _frame(cols: dict[str, np.ndarray], truth: dict[str, np.ndarray] | None) -> pd.DataFrame:
+def _frame(cols: dict[str, np.ndarray], truth: dict[str, np.ndarray]) -> pd.DataFrame:
     df = pd.DataFrame(cols)
-    if truth is not None:
-        for k, v in truth.items():
-            df[k] = v
+    for k, v in truth.items():
+        df[k] = v
     df.index = pd.RangeIndex(len(df), name="customer_id")
     return df
 
 
 def simulate_paretonbd(n_customers: int, *, r: float, alpha: float, s: float, beta: float,
-                       T: Any, seed: Any = None, return_truth: bool = False) -> pd.DataFrame:
+                       T: Any, seed: Any = None) -> pd.DataFrame:
     """Draw a customer base from the Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
     λ ~ Gamma(r, rate α), μ ~ Gamma(s, rate β), lifetime τ ~ Exponential(μ); purchases are
@@ -77,19 +76,18 @@ def simulate_paretonbd(n_customers: int, *, r: float, alpha: float, s: float, be
         Age of each customer (time since the first purchase).
     seed : int or numpy.random.Generator, optional
         Source of randomness.
-    return_truth : bool, default False
-        Add the latent ``lambda_``, ``mu`` and ``alive`` (τ > T) columns.
 
     Returns
     -------
     pandas.DataFrame
-        ``frequency``, ``recency``, ``T`` indexed by ``customer_id``.
+        ``frequency``, ``recency``, ``T`` indexed by ``customer_id``, and the truth:
+        ``true_lambda``, ``true_mu`` and ``true_alive`` (lifetime > T).
 
     Examples
     --------
     >>> df = simulate_paretonbd(1000, r=0.55, alpha=10.6, s=0.61, beta=11.7, T=39, seed=1)
     >>> list(df.columns)
-    ['frequency', 'recency', 'T']
+    ['frequency', 'recency', 'T', 'true_lambda', 'true_mu', 'true_alive']
     """
     n = _n(n_customers)
     for name, v in (("r", r), ("alpha", alpha), ("s", s), ("beta", beta)):
@@ -102,12 +100,12 @@ def simulate_paretonbd(n_customers: int, *, r: float, alpha: float, s: float, be
     active = np.minimum(tau, t)
     x = rng.poisson(lam * active).astype(float)
     rec = _last_of_poisson(rng, x, active)
-    truth = {"lambda_": lam, "mu": mu, "alive": tau > t} if return_truth else None
+    truth = {"true_lambda": lam, "true_mu": mu, "true_alive": tau > t}
     return _frame({"frequency": x, "recency": rec, "T": t}, truth)
 
 
 def simulate_modbetageo(n_customers: int, *, r: float, alpha: float, a: float, b: float,
-                        T: Any, seed: Any = None, return_truth: bool = False) -> pd.DataFrame:
+                        T: Any, seed: Any = None) -> pd.DataFrame:
     """Draw a customer base from the MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
 
     λ ~ Gamma(r, rate α), p ~ Beta(a, b).  The customer may drop out at time 0 and after
@@ -127,13 +125,12 @@ def simulate_modbetageo(n_customers: int, *, r: float, alpha: float, a: float, b
         Age of each customer.
     seed : int or numpy.random.Generator, optional
         Source of randomness.
-    return_truth : bool, default False
-        Add ``lambda_``, ``p`` and ``alive`` columns.
 
     Returns
     -------
     pandas.DataFrame
-        ``frequency``, ``recency``, ``T`` indexed by ``customer_id``.
+        ``frequency``, ``recency``, ``T`` indexed by ``customer_id``, and the truth:
+        ``true_lambda``, ``true_p`` and ``true_alive``.
 
     Examples
     --------
@@ -156,12 +153,12 @@ def simulate_modbetageo(n_customers: int, *, r: float, alpha: float, a: float, b
     jj = np.maximum(x, 1.0)
     kth = t * rng.beta(jj, np.maximum(N - jj + 1.0, 1.0))
     rec = np.where(x == 0, 0.0, np.where(died, kth, last_all))
-    truth = {"lambda_": lam, "p": p, "alive": ~died} if return_truth else None
+    truth = {"true_lambda": lam, "true_p": p, "true_alive": ~died}
     return _frame({"frequency": x, "recency": rec, "T": t}, truth)
 
 
 def simulate_bgbb(n_customers: int, *, alpha: float, beta: float, gamma: float, delta: float,
-                  n_periods: int, seed: Any = None, return_truth: bool = False) -> pd.DataFrame:
+                  n_periods: int, seed: Any = None) -> pd.DataFrame:
     """Draw a customer base from the BG/BB model (Fader, Hardie & Shang 2010).
 
     p ~ Beta(α, β) (transaction probability per opportunity while alive), θ ~ Beta(γ, δ)
@@ -178,14 +175,13 @@ def simulate_bgbb(n_customers: int, *, alpha: float, beta: float, gamma: float, 
         Number of transaction opportunities observed.
     seed : int or numpy.random.Generator, optional
         Source of randomness.
-    return_truth : bool, default False
-        Add ``p``, ``theta`` and ``alive`` (alive at the end of the last opportunity).
 
     Returns
     -------
     pandas.DataFrame
         ``frequency``, ``recency`` (last opportunity with a transaction, 0 if none) and
-        ``n_periods``, indexed by ``customer_id``.
+        ``n_periods``, indexed by ``customer_id``, and the truth: ``true_p``, ``true_theta``
+        and ``true_alive`` (alive after the last opportunity).
 
     Examples
     --------
@@ -216,5 +212,5 @@ def simulate_bgbb(n_customers: int, *, alpha: float, beta: float, gamma: float, 
     u = rng.random((n, 1))
     rec = np.where(x > 0, (cdf < u).sum(axis=1) + 1.0, 0.0)
     rec = np.where(x > 0, np.maximum(rec, x), 0.0)
-    truth = {"p": p, "theta": theta, "alive": life == npd} if return_truth else None
+    truth = {"true_p": p, "true_theta": theta, "true_alive": life == npd}
     return _frame({"frequency": x, "recency": rec, "n_periods": np.full(n, float(npd))}, truth)

@@ -184,7 +184,7 @@ def simulate_path_model(structure: LoyaltyStructure, n: int, *, seed: int | np.r
     --------
     >>> d = simulate_path_model(DEFAULT_STRUCTURE, 500, seed=1)
     >>> d.shape
-    (500, 34)
+    (500, 33)
     """
     n = _check_n(n)
     rng = _rng(seed)

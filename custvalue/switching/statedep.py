@@ -153,7 +153,7 @@ def prepare_choice_panel(
     if frac.any():
         raise DataError(f"{occasion} must hold whole numbers (purchase occasion 0, 1, 2, ...); "
                         + describe_rows(frac, index))
-    codes = pd.Categorical(np.asarray(raw[choice], dtype=object), categories=brands).codes
+    codes = pd.Index(brands).get_indexer(pd.Index(np.asarray(raw[choice], dtype=object)))
     outside = codes < 0
     if outside.any():
         bad = np.asarray(raw[choice], dtype=object)[outside][:3]

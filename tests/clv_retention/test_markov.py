@@ -145,6 +145,24 @@ def test_long_wide_sequence_and_shuffled_inputs_agree():
         np.testing.assert_array_equal(a.counts.to_numpy(), other.counts.to_numpy())
 
 
+def test_sparse_unsorted_panel_uses_the_sorting_path():
+    # periods spread over 0..9000 for a few customers: too sparse for the dense grid
+    rng = np.random.default_rng(4)
+    rows = []
+    for cid in range(5):
+        start = int(rng.integers(0, 9000))
+        seq = rng.choice(["x", "y"], size=6)
+        rows += [(cid, start + t, s) for t, s in enumerate(seq)]
+    panel = pd.DataFrame(rows, columns=["cid", "t", "s"]).sample(frac=1.0, random_state=2)
+    res = estimate_transition_matrix(panel, customer_id="cid", period="t", state="s")
+    seqs = [list(g.sort_values("t")["s"]) for _, g in panel.groupby("cid")]
+    np.testing.assert_array_equal(res.counts.to_numpy(), estimate_transition_matrix(seqs).counts.to_numpy())
+    assert res.n_transitions == 25
+    dup = pd.concat([panel, panel.iloc[:1]])
+    with pytest.raises(DataError, match="once"):
+        estimate_transition_matrix(dup, customer_id="cid", period="t", state="s")
+
+
 def test_gaps_and_missing_states_break_sequences():
     panel = pd.DataFrame({"cid": [1, 1, 1, 2, 2], "t": [1, 2, 4, 1, 2],
                           "s": ["a", "b", "a", "a", None]})
@@ -218,8 +236,12 @@ def test_bad_rates_rewards_and_panels():
     for bad in (-1.0, -1.5, np.nan):
         with pytest.raises(DataError, match="discount_rate"):
             chain.value([1.0, 0.0], bad)
+    # undiscounted: finite when the reward stops at absorption, E[periods active] = 1/(1-0.8)
+    assert chain.value([1.0, 0.0], 0.0).iloc[0] == pytest.approx(5.0)
     with pytest.raises(DataError, match="infinite horizon"):
-        chain.value([1.0, 0.0], 0.0)
+        chain.value([1.0, 1.0], 0.0)
+    with pytest.raises(DataError, match="infinite horizon"):
+        MarkovChain([[0.8, 0.2], [0.5, 0.5]]).value([1.0, 0.0], 0.0)
     assert chain.value([1.0, 0.0], 0.0, horizon=3).iloc[0] == pytest.approx(1 + 0.8 + 0.64 + 0.512)
     with pytest.raises(DataError, match="missing"):
         chain.value({"active": 1.0}, 0.1)

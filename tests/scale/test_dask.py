@@ -59,7 +59,12 @@ def test_gamma_gamma_and_clv_scores_equal_in_memory(cdnow_summary):
     bg = BetaGeo().fit(d)
     got = cdask.score(ddf, bg, gg, outputs=["clv", "expected_spend"]).compute()
     want = score_frame(d, bg, gg_mem, outputs=["clv", "expected_spend"])
-    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert list(got.columns) == ["clv", "expected_spend"] and got.index.equals(want.index)
+    np.testing.assert_array_equal(got["expected_spend"], want["expected_spend"])
+    # CLV: the BG/NBD kernel evaluates 2F1 on a (customers x months) grid with a row-shared
+    # series for grids of >= 10,000 cells and scipy's hyp2f1 below, so small partitions
+    # differ from the whole table in the last bits (~1e-13 relative)
+    np.testing.assert_allclose(got["clv"], want["clv"], rtol=1e-11, atol=0)
 
 
 def test_weights_column_is_summed_like_in_memory_weights(cdnow_summary):
@@ -135,3 +140,34 @@ def test_compressed_statistics_count_every_row_once(rows, parts):
     got = stats.set_index(["a", "b", "c"])["weights"]
     np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
     assert list(got.index) == list(want.index)
+
+
+def _model(path: str):
+    import importlib
+
+    mod, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(mod), name)
+
+
+@pytest.mark.parametrize("path", ["custvalue.clv.betageo.BetaGeo",
+                                  "custvalue.clv.modbetageo.ModifiedBetaGeo",
+                                  "custvalue.clv.paretonbd.ParetoNBD",
+                                  "custvalue.clv.gammagamma.GammaGamma"])
+def test_every_continuous_time_model_fits_identically_from_partitions(path, cdnow_summary):
+    cls = _model(path)
+    d = cdnow_summary
+    got = cdask.fit(cls, dd.from_pandas(d, npartitions=6))
+    want = cls().fit(d)
+    np.testing.assert_array_equal(got.params.to_numpy(), want.params.to_numpy())
+    assert got.llf == want.llf and got.nobs == want.nobs
+
+
+def test_discrete_time_bgbb_fits_identically_with_a_weights_column():
+    from custvalue.datasets import load_donations
+
+    cls = _model("custvalue.clv.bgbb.BetaGeoBetaBinom")
+    d = load_donations()
+    got = cdask.fit(cls, dd.from_pandas(d, npartitions=3), weights_col="weights")
+    want = cls().fit(d, weights=d["weights"])
+    np.testing.assert_array_equal(got.params.to_numpy(), want.params.to_numpy())
+    assert got.nobs == want.nobs == d["weights"].sum()

@@ -70,6 +70,11 @@ def test_winback_campaign_algebra_and_policy():
         assert table.loc[t, "expected_net_value"] == pytest.approx(net[m].sum())
         assert table.loc[t, "campaign_cost"] == pytest.approx(5.0 * m.sum())
     assert table["n_customers"].sum() == 2000
+    worth = r * value.to_numpy() - 5.0 > 0
+    np.testing.assert_array_equal(cust["worth_winning_back"], worth)
+    for t in table.index:
+        m = (out["tier"] == t).to_numpy()
+        assert table.loc[t, "share_worth_winning_back"] == pytest.approx(worth[m].mean())
     # the seed's ordering emerges: key customers are fought for, small ones let go or case by case
     assert table.loc["important", "policy"] == "fight to win back"
     assert table.loc["small", "policy"] in {"case by case", "let go"}

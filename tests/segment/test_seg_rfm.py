@@ -22,7 +22,7 @@ def qcut_values(x: pd.Series, q: int) -> np.ndarray:
     return (pd.qcut(x, q, labels=False, duplicates="drop") + 1).to_numpy()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(hnp.arrays(np.float64, st.integers(2, 120),
                   elements=st.one_of(st.integers(0, 4).map(float),
                                      st.floats(-1e3, 1e3, allow_nan=False))),

@@ -1,0 +1,120 @@
+"""Discounting kernels: discounted expected (residual) transactions from any model's
+cumulative expectation ``E[Y(t)]``.
+
+For continuous-time models with continuously compounded rate δ (Fader, Hardie & Lee 2005,
+"RFM and CLV", JMR 42:415-430, eq. 1), integrating by parts,
+
+``DERT(δ, H) = ∫_0^H e^{-δt} dE[Y(t)] = e^{-δH} E[Y(H)] + δ ∫_0^H e^{-δt} E[Y(t)] dt``,
+
+computed with Gauss-Legendre nodes on geometric panels of [0, H] (H = ∞ is cut at 64/δ,
+where the discount factor is below 1e-27).  ``E[Y]`` is smooth on [0, ∞) and its
+singularities lie at negative times, so the panels converge geometrically (checked against
+the Pareto/NBD closed form in the tests).  Discrete-time models sum
+``(E[Y(i)] - E[Y(i-1)]) / (1+d)^i``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["continuous_dert", "discrete_dert", "continuous_rate"]
+
+
+@lru_cache(maxsize=8)
+def _legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.polynomial.legendre.leggauss(n)
+
+
+def continuous_rate(discount_rate):
+    """Continuously compounded rate δ = log(1 + d) equivalent to a per-period rate d."""
+    return np.log1p(np.asarray(discount_rate, dtype=float))
+
+
+def _panel_nodes(delta: float, horizon: float | None, per_panel: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on geometric panels ``[0, 2^-10/δ], ..., [2^5/δ,
+    2^6/δ]`` (cut at ``horizon``).  Each panel is at most as wide as its distance from 0, so
+    a singularity of ``E[Y(t)]`` at negative t (e.g. ``t = -(β+T)``) never comes close on the
+    panel's scale and every panel converges geometrically; beyond ``64/δ`` the discount
+    factor is below 1e-27."""
+    top = 64.0 / delta if horizon is None else float(horizon)
+    edges = (1.0 / delta) * 2.0 ** np.arange(-10, 7)
+    edges = np.concatenate([[0.0], edges[edges < top], [top]])
+    x, w = _legendre(per_panel)
+    lo, hi = edges[:-1, None], edges[1:, None]
+    t = (0.5 * (hi - lo) * (x[None, :] + 1.0) + lo).ravel()
+    wt = (0.5 * (hi - lo) * w[None, :]).ravel()
+    return t, wt
+
+
+def continuous_dert(cumulative: Callable[[np.ndarray], np.ndarray], delta: float,
+                    horizon: float | None = None, n_nodes: int = 16) -> np.ndarray:
+    """Discounted expected residual transactions from a cumulative expectation.
+
+    ``DERT = e^{-δH} E[Y(H)] + δ ∫_0^H e^{-δt} E[Y(t)] dt`` by Gauss-Legendre quadrature on
+    geometric panels (``H = ∞`` drops the first term).
+
+    Parameters
+    ----------
+    cumulative : callable
+        ``cumulative(t)`` with ``t`` of shape ``(K,)`` returns ``E[Y(t)]`` of shape ``(N, K)``
+        (expected transactions in the next ``t`` time units, per customer).
+    delta : float
+        Continuously compounded discount rate per time unit (> 0).
+    horizon : float, optional
+        Length of the period; ``None`` for an infinite horizon.
+    n_nodes : int, default 16
+        Gauss-Legendre nodes per panel.
+
+    Returns
+    -------
+    numpy.ndarray
+        DERT per customer, shape ``(N,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda t: 2.0 * np.asarray(t)[None, :]        # E[Y(t)] = 2 t
+    >>> round(float(continuous_dert(f, 0.1)[0]), 9)       # ∫ 2 e^{-0.1 t} dt = 20
+    20.0
+    """
+    t, w = _panel_nodes(delta, horizon, n_nodes)
+    if horizon is None:
+        vals = np.asarray(cumulative(t), dtype=float)
+        return delta * (vals @ (w * np.exp(-delta * t)))
+    vals = np.asarray(cumulative(np.concatenate([t, [horizon]])), dtype=float)
+    integral = vals[:, :-1] @ (w * np.exp(-delta * t))
+    return np.exp(-delta * horizon) * vals[:, -1] + delta * integral
+
+
+def discrete_dert(cumulative: Callable[[np.ndarray], np.ndarray], discount_rate: float,
+                  horizon: int) -> np.ndarray:
+    """``Σ_{i=1}^{H} (E[Y(i)] - E[Y(i-1)]) / (1+d)^i`` for a discrete-time model.
+
+    Parameters
+    ----------
+    cumulative : callable
+        ``cumulative(i)`` for whole numbers ``i`` of shape ``(H,)`` returns ``(N, H)``.
+    discount_rate : float
+        Per-opportunity discount rate d > -1.
+    horizon : int
+        Number of future opportunities.
+
+    Returns
+    -------
+    numpy.ndarray
+        Discounted expected transactions per customer, shape ``(N,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda i: 0.5 * np.asarray(i, dtype=float)[None, :]
+    >>> round(float(discrete_dert(f, 0.0, 4)[0]), 6)
+    2.0
+    """
+    i = np.arange(1, int(horizon) + 1, dtype=float)
+    cum = np.asarray(cumulative(i), dtype=float)
+    inc = np.diff(cum, axis=1, prepend=0.0)
+    return inc @ (1.0 + discount_rate) ** (-i)

@@ -1,0 +1,198 @@
+"""Pareto/NBD: published CDNOW estimates, the R BTYD vignette, lifetimes, mpmath and recovery."""
+
+
+import mpmath as mp
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifetimes import ParetoNBDFitter
+
+from custvalue.clv import ParetoNBD
+from custvalue.exceptions import DataError
+from custvalue.math import paretonbd as k
+from custvalue.simulate.btyd import simulate_paretonbd
+from tests.conftest import IN_CI
+from tests.reference import btyd_family as ref
+
+
+@pytest.fixture(scope="module")
+def fitted(cdnow_summary):
+    return ParetoNBD().fit(cdnow_summary)
+
+
+@pytest.fixture(scope="module")
+def peer(fitted):
+    f = ParetoNBDFitter()
+    f.params_ = pd.Series(fitted.params.to_numpy(), index=["r", "alpha", "s", "beta"])
+    return f
+
+
+def _mp_loglike(r, alpha, s, beta, x, t_x, T):
+    """Independent closed form (FH05 eqs. 18-21) in 50-digit arithmetic with mpmath's 2F1."""
+    mp.mp.dps = 50
+    r, alpha, s, beta, x, t_x, T = (mp.mpf(v) for v in (r, alpha, s, beta, x, t_x, T))
+    M, m = max(alpha, beta), min(alpha, beta)
+    kk = s + 1 if alpha >= beta else r + x
+    a = r + s + x
+
+    def G(t):
+        return (M + t) ** (-a) / a * mp.hyp2f1(a, kk, a + 1, (M - m) / (M + t))
+
+    L = (mp.exp(mp.loggamma(r + x) - mp.loggamma(r)) * alpha ** r * beta ** s
+         * ((alpha + T) ** (-(r + x)) * (beta + T) ** (-s) + s * (G(t_x) - G(T))))
+    return float(mp.log(L))
+
+
+def test_published_cdnow_estimates(fitted):
+    for name, v in ref.PARETONBD_CDNOW.items():
+        assert fitted.params[name] == pytest.approx(v, rel=2e-3), name
+    assert fitted.llf == pytest.approx(ref.PARETONBD_CDNOW_LL, abs=0.05)
+    assert fitted.converged
+
+
+def test_btyd_vignette_conditional_expectation(fitted):
+    c = ref.BTYD_VIGNETTE
+    e = fitted.expected_purchases(frequency=[c["frequency"]], recency=[c["recency"]], T=[c["T"]],
+                                  horizon=c["horizon"])
+    assert e.iloc[0] == pytest.approx(c["expected"], abs=0.005)
+
+
+def test_loglike_matches_lifetimes(cdnow_summary, fitted):
+    x, tx, T = (cdnow_summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    p = fitted.params.to_numpy()
+    ours = k.loglike(*p, x, tx, T)
+    theirs = ParetoNBDFitter._conditional_log_likelihood(p, x, tx, T)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9)
+
+
+def test_predictions_match_lifetimes(cdnow_summary, fitted, peer):
+    d = cdnow_summary
+    np.testing.assert_allclose(fitted.p_alive(d).to_numpy(),
+                               peer.conditional_probability_alive(d["frequency"], d["recency"], d["T"]),
+                               rtol=1e-8)
+    for h in (1.0, 39.0, 78.0):
+        np.testing.assert_allclose(
+            fitted.expected_purchases(d, horizon=h).to_numpy(),
+            peer.conditional_expected_number_of_purchases_up_to_time(h, d["frequency"], d["recency"], d["T"]),
+            rtol=1e-8)
+    t = np.array([1.0, 10.0, 39.0, 100.0])
+    np.testing.assert_allclose(fitted.expected_purchases_new_customer(t).to_numpy(),
+                               peer.expected_number_of_purchases_up_to_time(t), rtol=1e-10)
+
+
+def test_fit_matches_lifetimes_fit_llf(cdnow_summary, fitted):
+    # lifetimes' own fit (Nelder-Mead) reaches the same optimum (or a worse one), never better.
+    f = ParetoNBDFitter().fit(cdnow_summary["frequency"], cdnow_summary["recency"], cdnow_summary["T"])
+    p = f.params_[["r", "alpha", "s", "beta"]].to_numpy()
+    theirs = k.loglike(*p, *(cdnow_summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))).sum()
+    assert fitted.llf >= theirs - 1e-6
+    np.testing.assert_allclose(p, fitted.params.to_numpy(), rtol=2e-2)
+
+
+@pytest.mark.parametrize("params,row", [
+    ((0.553, 10.58, 0.606, 11.67), (250, 38.5, 38.86)),     # heavy buyer, x > 200
+    ((0.553, 10.58, 0.606, 11.67), (1000, 38.0, 38.86)),
+    ((0.5, 1.0, 1.2, 30.0), (300, 10.0, 39.0)),             # alpha << beta
+    ((2.0, 40.0, 0.3, 2.0), (500, 30.0, 39.0)),             # alpha >> beta (z = 0.93: hyp2f1 branch)
+    ((1.0, 5.0, 1.0, 5.0), (3, 20.0, 20.0)),                # alpha == beta and t_x == T
+    ((1.0, 5.0, 1.0, 5.0), (300, 20 - 1e-9, 20.0)),         # t_x just below T
+    ((0.5, 0.5, 0.5, 50.0), (0, 0.0, 39.0)),
+])
+def test_loglike_extreme_rows_against_mpmath(params, row):
+    assert float(k.loglike(*params, *row)) == pytest.approx(_mp_loglike(*params, *row), rel=1e-11, abs=1e-11)
+
+
+def test_score_matches_finite_differences(cdnow_summary):
+    x, tx, T = (cdnow_summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    for p in ([0.55, 10.6, 0.61, 11.7], [0.55, 11.7, 0.61, 10.6], [0.5, 1.0, 1.2, 30.0], [2.0, 40.0, 0.3, 2.0]):
+        p = np.array(p)
+        g = k.score(*p, x, tx, T).sum(axis=0)
+        num = np.empty(4)
+        for j in range(4):
+            hp, hm = p.copy(), p.copy()
+            hp[j] *= 1 + 1e-6
+            hm[j] *= 1 - 1e-6
+            num[j] = (k.loglike(*hp, x, tx, T).sum() - k.loglike(*hm, x, tx, T).sum()) / (2e-6 * p[j])
+        np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-4)
+
+
+def test_probability_of_purchases_against_numerical_integration():
+    r, alpha, s, beta, t = 0.55, 10.58, 0.61, 11.67, 20.0
+    mp.mp.dps = 30
+
+    def direct(n):
+        # P(X(t)=n) = E[Pois(n; λt) 1(τ>t)] + ∫_0^t f(τ) E[Pois(n; λτ)] dτ (gamma mixtures).
+        nb = lambda u: mp.exp(mp.loggamma(r + n) - mp.loggamma(r) - mp.loggamma(n + 1)) * (alpha / (alpha + u)) ** r * (u / (alpha + u)) ** n
+        alive = nb(t) * (beta / (beta + t)) ** s
+        dead = mp.quad(lambda u: s / beta * (beta / (beta + u)) ** (s + 1) * nb(u), [0, t])
+        return float(alive + dead)
+
+    n = np.arange(6)
+    ours = k.probability_of_purchases(n, t, r, alpha, s, beta)
+    np.testing.assert_allclose(ours, [direct(int(i)) for i in n], rtol=1e-8)
+    total = k.probability_of_purchases(np.arange(400), t, r, alpha, s, beta).sum()
+    assert total == pytest.approx(1.0, abs=1e-8)
+
+
+
+
+def test_parameter_recovery():
+    n = 4000 if IN_CI else 10000
+    true = {"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67}
+    rng = np.random.default_rng(11)
+    d = simulate_paretonbd(n, **true, T=rng.uniform(27, 39, n), seed=rng)
+    res = ParetoNBD().fit(d)
+    z = (res.params - pd.Series(true)) / res.bse
+    assert (z.abs() < 4).all(), z
+    assert res.converged
+
+
+def test_recovery_alpha_equals_beta_and_heavy_buyers():
+    true = {"r": 2.0, "alpha": 2.0, "s": 0.8, "beta": 2.0}
+    d = simulate_paretonbd(3000, **true, T=40.0, seed=5)
+    assert d["frequency"].max() > 100
+    res = ParetoNBD().fit(d)
+    z = (res.params - pd.Series(true)) / res.bse
+    assert (z.abs() < 4).all(), z
+
+
+def test_large_subsampled_start_gives_same_optimum():
+    d = simulate_paretonbd(6000, r=0.55, alpha=10.58, s=0.61, beta=11.67, T=np.linspace(20, 39, 6000), seed=3)
+    m = ParetoNBD(d)
+    assert m.n_unique > 3000          # the start comes from the subsample fit
+    a = m.fit()
+    b = m.fit(start_params=[1.0, 5.0, 1.0, 5.0])
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=st.integers(0, 2000), frac=st.floats(0, 1), T=st.floats(0.5, 500),
+       r=st.floats(0.05, 5), alpha=st.floats(0.1, 50), s=st.floats(0.05, 5), beta=st.floats(0.1, 50))
+def test_p_alive_and_loglike_finite_for_any_history(x, frac, T, r, alpha, s, beta):
+    t_x = frac * T if x > 0 else 0.0
+    ll = k.loglike(r, alpha, s, beta, x, t_x, T)
+    pa = k.p_alive(r, alpha, s, beta, x, t_x, T)
+    assert np.isfinite(ll).all()
+    assert np.all((pa >= 0) & (pa <= 1))
+    e = k.conditional_expected_purchases(10.0, r, alpha, s, beta, x, t_x, T)
+    assert np.isfinite(e).all() and np.all(e >= 0)
+
+
+def test_scalar_equals_vector(cdnow_summary, fitted):
+    d = cdnow_summary.iloc[:5]
+    vec = fitted.p_alive(d)
+    for i, (cid, row) in enumerate(d.iterrows()):
+        one = fitted.p_alive(frequency=row["frequency"], recency=row["recency"], T=row["T"])
+        assert one.iloc[0] == pytest.approx(vec.iloc[i], rel=1e-12)
+    assert vec.index.equals(d.index)
+
+
+def test_bad_input_errors():
+    with pytest.raises(DataError, match="recency must be <= T"):
+        ParetoNBD().fit(frequency=[1, 2], recency=[5.0, 50.0], T=[10.0, 40.0])
+    with pytest.raises(DataError, match="frequency must be >= 0"):
+        ParetoNBD(frequency=[-1], recency=[0.0], T=[3.0])
+    with pytest.raises(DataError, match="finite"):
+        ParetoNBD(frequency=[1.0], recency=[np.nan], T=[3.0])
