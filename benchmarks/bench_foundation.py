@@ -131,8 +131,9 @@ def _clv_case(n: int) -> Case:
     from custvalue.clv import BetaGeo, GammaGamma, clv
 
     d = _customers(n, seed=5)
-    bg = BetaGeo().fit(d)
-    gg = GammaGamma().fit(d)
+    sub = d.iloc[: min(n, 100_000)]  # parameters only need a fit, not a fit on all n
+    bg = BetaGeo().fit(sub)
+    gg = GammaGamma().fit(sub)
     ours = lambda: clv(bg, gg, d, horizon=12, discount_rate=0.01, freq="W")  # noqa: E731
     lt = _lifetimes()
     peer = None

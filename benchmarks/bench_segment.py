@@ -58,10 +58,10 @@ def _pandas_rfm(d: pd.DataFrame) -> pd.DataFrame:
 
 # -- ours ---------------------------------------------------------------------------------
 def _ours_all(d: pd.DataFrame):
-    from custvalue.segment import customer_pyramid, gini, lorenz_curve, rfm_scores
+    from custvalue.segment import concentration_summary, customer_pyramid, rfm_scores
 
-    return (customer_pyramid(d["value"]), (lorenz_curve(d["value"], n_points=1001), gini(d["value"])),
-            rfm_scores(d))
+    c = concentration_summary(d["value"])
+    return customer_pyramid(d["value"]), (c.lorenz, c.gini), rfm_scores(d)
 
 
 def _peer_all(d: pd.DataFrame):
@@ -90,7 +90,11 @@ def _check_all(ours, peer) -> None:
 
 def cases(smoke: bool = False) -> Iterator[Case]:
     """Pyramid, Lorenz + Gini, RFM, and all three together, per size."""
-    from custvalue.segment import customer_pyramid, gini, lorenz_curve, rfm_scores
+    from custvalue.segment import concentration_summary, customer_pyramid, rfm_scores
+
+    def lorenz_gini(v):
+        c = concentration_summary(v)  # one sort for the curve, the Gini and the top shares
+        return c.lorenz, c.gini
 
     for n in (SMOKE_SIZES if smoke else SIZES):
         d = _base(n)
@@ -99,9 +103,9 @@ def cases(smoke: bool = False) -> Iterator[Case]:
                    peer=lambda v=v: _pandas_pyramid(v), peer_name="pandas rank + cut",
                    check=_check_pyramid)
         yield Case("lorenz+gini", n, "customers",
-                   lambda v=v: (lorenz_curve(v), gini(v)),
+                   lambda v=v: lorenz_gini(v),
                    peer=lambda v=v: _pandas_lorenz(v), peer_name="pandas sort_values + cumsum",
-                   check=_check_lorenz, notes="full curve (n + 1 points)")
+                   check=_check_lorenz, notes="concentration_summary: full curve (n + 1 points), Gini, top shares")
         yield Case("rfm_scores", n, "customers", lambda d=d: rfm_scores(d),
                    peer=lambda d=d: _pandas_rfm(d), peer_name="pandas qcut(rank)",
                    check=_check_rfm, notes="R, F, M quintiles")

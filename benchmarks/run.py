@@ -398,23 +398,46 @@ def _parse_sizes(text: str | None) -> list[int] | None:
     return [int(float(s)) for s in text.replace(" ", "").split(",") if s]
 
 
+def _split_only(only: str | None) -> tuple[str | None, str | None]:
+    """``"module"``, ``"module:case"`` or ``":case"`` -> (module filter, case filter)."""
+    if not only:
+        return None, None
+    if ":" in only:
+        mod, case = only.split(":", 1)
+        return mod or None, case or None
+    return only, None
+
+
 def run(*, smoke: bool = False, only: str | None = None, sizes: Sequence[int] | None = None,
         peer_cap_seconds: float | None = 600.0, trace: bool = True,
         trace_cap_seconds: float = 60.0, run_peer: bool = True,
-        log: Callable[[str], None] | None = None) -> list[CaseResult]:
-    """Run the selected benchmark modules; return one :class:`CaseResult` per case."""
+        log: Callable[[str], None] | None = None,
+        on_result: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
+    """Run the selected benchmark modules; return one :class:`CaseResult` per case.
+
+    ``only`` selects modules whose name contains it (or, if none does, cases whose name
+    contains it); ``"module:case"`` selects both. ``on_result`` is called after every case
+    (the command line uses it to write the tables as it goes).
+    """
+    mod_only, case_only = _split_only(only)
+    if mod_only and case_only is None and not any(mod_only in n for n in discover()):
+        mod_only, case_only = None, only
     out: list[CaseResult] = []
-    for name in discover(only):
+    for name in discover(mod_only):
+        if mod_only and mod_only not in name:
+            continue
         try:
             mod = importlib.import_module(f"benchmarks.{name}")
             for case in _cases(mod, smoke, sizes):
-                if only and only not in name and only not in case.name:
+                if case_only and case_only not in case.name:
                     continue
                 res = run_case(case, name, peer_cap_seconds=peer_cap_seconds, trace=trace,
                                trace_cap_seconds=trace_cap_seconds, run_peer=run_peer,
                                max_runs=1 if smoke else 5)
                 del case
                 out.append(res)
+                if on_result:
+                    on_result(res)
                 if log:
                     r = res.row()
                     log(f"{name:24s} {res.case:40s} {res.size:>11,d} ours {r['ours_s']:>9s}s "
@@ -422,9 +445,11 @@ def run(*, smoke: bool = False, only: str | None = None, sizes: Sequence[int] | 
                         f"{res.peer_status} {res.check} {res.error}")
         except Exception as exc:  # noqa: BLE001 - a broken module is reported, others still run
             status = "peer not installed" if _is_missing_module(exc) else "module failed"
-            out.append(CaseResult(module=name, case="(module)", size=0, unit="",
-                                  peer_status=status,
-                                  error=f"{type(exc).__name__}: {exc}"))
+            res = CaseResult(module=name, case="(module)", size=0, unit="", peer_status=status,
+                             error=f"{type(exc).__name__}: {exc}")
+            out.append(res)
+            if on_result:
+                on_result(res)
             if log:
                 log(f"{name}: {status}: {type(exc).__name__}: {exc}")
     return out
@@ -434,7 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point (``python -m benchmarks.run --help``)."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
     p.add_argument("--smoke", action="store_true", help="tiny sizes (written to results/tmp)")
-    p.add_argument("--only", help="run modules (or cases) whose name contains this text")
+    p.add_argument("--only", help="run modules (or cases) whose name contains this text; "
+                                  "'module:case' filters both")
     p.add_argument("--sizes", help="comma-separated sizes to run, e.g. 1e4,1e5,1e6")
     p.add_argument("--peer-cap-seconds", type=float, default=600.0,
                    help="stop a peer after this many seconds and report 'not run (cap)' "
@@ -453,25 +479,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = lambda s: print(s, flush=True)  # noqa: E731 - CLI output
     log("machine: " + "; ".join(f"{k}={v}" for k, v in machine.items()))
     t0 = time.perf_counter()
+    notes = _header_notes()
+    done: list[CaseResult] = []
+
+    def write_one(res: CaseResult) -> None:  # rows land in the table as they finish
+        write_results([res], out_dir, merge=bool(done) or not args.fresh, machine=machine,
+                      header_notes=notes)
+        done.append(res)
+
     try:
         results = run(smoke=args.smoke, only=args.only, sizes=_parse_sizes(args.sizes),
                       peer_cap_seconds=args.peer_cap_seconds, trace=not args.no_trace,
                       trace_cap_seconds=args.trace_cap_seconds, run_peer=not args.no_peer,
-                      log=log)
+                      log=log, on_result=write_one)
     except KeyboardInterrupt:  # pragma: no cover
         traceback.print_exc()
         return 130
+    path = out_dir / "results.csv"
+    log(f"wrote {path} and results.md in {time.perf_counter() - t0:.1f} s")
+    failed = [r for r in results if r.check.startswith("FAILED") or r.error.startswith("ours")]
+    return 1 if failed else 0
+
+
+def _header_notes() -> list[str]:
     notes = []
     if _version("pymc-marketing") == "not installed":
         notes.append("PyMC-Marketing MAP peers: not run. `pip install pymc-marketing` (0.19.2) "
                      "resolves here but would downgrade the environment's numba (0.68 -> 0.65) "
                      "and llvmlite (0.50 -> 0.47), which other parts of the stack use, so it "
                      "is not installed in the benchmark environment.")
-    path = write_results(results, out_dir, merge=not args.fresh, machine=machine,
-                         header_notes=notes)
-    log(f"wrote {path} and results.md in {time.perf_counter() - t0:.1f} s")
-    failed = [r for r in results if r.check.startswith("FAILED") or r.error.startswith("ours")]
-    return 1 if failed else 0
+    return notes
 
 
 if __name__ == "__main__":

@@ -772,6 +772,9 @@ def _customer_codes(values: np.ndarray) -> np.ndarray:
         step = np.diff(values)
         if (step >= 0).all():
             return np.concatenate([[0], np.cumsum(step != 0)])
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo < 4 * values.size:  # compact integer ids: use them as codes
+            return values.astype(np.int64) - lo
     codes, _ = pd.factorize(values)
     return codes
 

@@ -11,6 +11,7 @@ from .._validation import check_rft
 from ..math import modbetageo as kernel
 from ._base import CustomerModel, CustomerResults
 from ._predict import TransactionResultsMixin
+from .paretonbd import _CachedScore
 
 __all__ = ["ModifiedBetaGeo", "ModifiedBetaGeoResults"]
 
@@ -21,7 +22,7 @@ class ModifiedBetaGeoResults(TransactionResultsMixin, CustomerResults):
     kernel = kernel
 
 
-class ModifiedBetaGeo(CustomerModel):
+class ModifiedBetaGeo(_CachedScore, CustomerModel):
     """MBG/NBD: the BG/NBD with a drop-out opportunity at time 0 as well as after each
     repeat purchase, so customers without repeat purchases may also be inactive.
 
@@ -55,11 +56,8 @@ class ModifiedBetaGeo(CustomerModel):
         d = self.data
         return d["frequency"], d["recency"], d["T"]
 
-    def loglike_obs(self, params: np.ndarray) -> np.ndarray:
-        return kernel.loglike(*params, *self._kernel_args())
-
-    def score_obs(self, params: np.ndarray) -> np.ndarray:
-        return kernel.score(*params, *self._kernel_args())
+    def _compute_both(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return kernel.loglike_and_score(*params, *self._kernel_args())
 
     def start_params(self) -> np.ndarray:
         x, _, T = self._kernel_args()

@@ -12,18 +12,26 @@ import numpy as np
 from scipy.special import betaln, expit, gammaln, hyp2f1, psi
 
 __all__ = [
-    "loglike", "score", "p_alive", "expected_purchases_new_customer",
+    "loglike", "score", "loglike_and_score", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases",
 ]
 
 
+def _unique(x):
+    """Distinct values of ``x`` and the inverse map (special functions of the frequency are
+    evaluated once per distinct frequency, not once per customer)."""
+    x = np.asarray(x, dtype=float)
+    u, inv = np.unique(x.ravel(), return_inverse=True)
+    return u, inv.reshape(x.shape)
+
+
 def _log_terms(r, alpha, a, b, x, t_x, T):
     x = np.asarray(x, dtype=float)
-    common = (gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-              + betaln(a, b + x + 1) - betaln(a, b))
+    u, inv = _unique(x)
+    common = (gammaln(r + u) - gammaln(r) + betaln(a, b + u + 1) - betaln(a, b))[inv] + r * np.log(alpha)
     log_alive = -(r + x) * np.log(alpha + T)
     log_dead = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
-    return common, log_alive, log_dead
+    return common, log_alive, log_dead, u, inv
 
 
 def loglike(r, alpha, a, b, x, t_x, T):
@@ -49,22 +57,32 @@ def loglike(r, alpha, a, b, x, t_x, T):
     >>> round(float(loglike(0.5, 6.0, 0.9, 3.0, 0, 0.0, 39.0)), 4)
     -0.6701
     """
-    common, la, ld = _log_terms(r, alpha, a, b, x, t_x, T)
+    common, la, ld, _, _ = _log_terms(r, alpha, a, b, x, t_x, T)
     return common + np.logaddexp(la, ld)
+
+
+def loglike_and_score(r, alpha, a, b, x, t_x, T):
+    """:func:`loglike` and its analytic gradient w.r.t. (r, alpha, a, b), shape ``(n, 4)``,
+    from one pass over the data."""
+    x = np.asarray(x, dtype=float)
+    common, la, ld, u, inv = _log_terms(r, alpha, a, b, x, t_x, T)
+    lse = np.logaddexp(la, ld)
+    w_alive = np.exp(la - lse)
+    w_dead = 1.0 - w_alive
+    psi_rx = psi(r + u)[inv]
+    psi_abx = psi(a + b + u + 1)[inv]
+    psi_bx = psi(b + u + 1)[inv]
+    d_r = psi_rx - psi(r) + np.log(alpha) - w_alive * np.log(alpha + T) - w_dead * np.log(alpha + t_x)
+    d_alpha = r / alpha - (r + x) * (w_alive / (alpha + T) + w_dead / (alpha + t_x))
+    d_a = psi(a + b) - psi_abx + w_dead / a
+    d_b = psi_bx - psi_abx - psi(b) + psi(a + b) - w_dead / (b + x)
+    g = np.column_stack([np.ravel(v) for v in np.broadcast_arrays(d_r, d_alpha, d_a, d_b)])
+    return common + lse, g
 
 
 def score(r, alpha, a, b, x, t_x, T):
     """Analytic gradient of :func:`loglike` w.r.t. (r, alpha, a, b); shape ``(n, 4)``."""
-    x = np.asarray(x, dtype=float)
-    common, la, ld = _log_terms(r, alpha, a, b, x, t_x, T)
-    lse = np.logaddexp(la, ld)
-    w_alive = np.exp(la - lse)
-    w_dead = np.exp(ld - lse)
-    d_r = psi(r + x) - psi(r) + np.log(alpha) - w_alive * np.log(alpha + T) - w_dead * np.log(alpha + t_x)
-    d_alpha = r / alpha - (r + x) * (w_alive / (alpha + T) + w_dead / (alpha + t_x))
-    d_a = psi(a + b) - psi(a + b + x + 1) + w_dead / a
-    d_b = psi(b + x + 1) - psi(a + b + x + 1) - psi(b) + psi(a + b) - w_dead / (b + x)
-    return np.column_stack([np.ravel(v) for v in np.broadcast_arrays(d_r, d_alpha, d_a, d_b)])
+    return loglike_and_score(r, alpha, a, b, x, t_x, T)[1]
 
 
 def p_alive(r, alpha, a, b, x, t_x, T):

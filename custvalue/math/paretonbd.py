@@ -138,7 +138,9 @@ def _parts(r, alpha, s, beta, x, t_x, T, grad: bool):
     l1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     l2 = np.log(s) + log_A
     lse = np.logaddexp(l1, l2)
-    const = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    ux, inv = np.unique(x.ravel(), return_inverse=True)
+    inv = inv.reshape(x.shape)
+    const = (gammaln(r + ux) - gammaln(r))[inv] + r * np.log(alpha) + s * np.log(beta)
     if not grad:
         return const, l1, lse, None
     pi1 = np.exp(l1 - lse)
@@ -156,7 +158,7 @@ def _parts(r, alpha, s, beta, x, t_x, T, grad: bool):
     else:
         dA_r, dA_s = dA_a + dA_k, dA_a
         dA_alpha, dA_beta = dA_m, dA_M
-    d_r = psi(r + x) - psi(r) + np.log(alpha) - pi1 * np.log(alpha + T) + pi2 * dA_r
+    d_r = psi(r + ux)[inv] - psi(r) + np.log(alpha) - pi1 * np.log(alpha + T) + pi2 * dA_r
     d_alpha = r / alpha - pi1 * (r + x) / (alpha + T) + pi2 * dA_alpha
     d_s = np.log(beta) - pi1 * np.log(beta + T) + pi2 * (1.0 / s + dA_s)
     d_beta = s / beta - pi1 * s / (beta + T) + pi2 * dA_beta

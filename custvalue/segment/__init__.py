@@ -4,7 +4,8 @@ Seed ``001_crm_theory.zh.txt``: key customers (top 20%, said to bring ~80% of pr
 important (top 1%) and secondary (next 19%), then ordinary (30%) and small (50%) customers.
 """
 
-from .concentration import abc_classes, gini, lorenz_curve, plot_lorenz, top_share
+from .concentration import (Concentration, abc_classes, concentration_summary, gini, lorenz_curve, plot_lorenz,
+                            top_share)
 from .pyramid import (DEFAULT_CUT_POINTS, DEFAULT_LABELS, PyramidSummary, customer_pyramid,
                       plot_pyramid, pyramid_summary)
 from .churn import POLICY_THRESHOLDS, churn_value_at_risk, winback_campaign
@@ -26,6 +27,8 @@ __all__ = [
     "top_share",
     "abc_classes",
     "plot_lorenz",
+    "concentration_summary",
+    "Concentration",
     "rfm_scores",
     "rfm_segments",
     "quantile_scores",

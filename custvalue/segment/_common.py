@@ -111,13 +111,22 @@ def tier_of_rank(values: np.ndarray, boundaries: np.ndarray, index: pd.Index) ->
     kth = n - inner  # position in ascending order of the inner[k]-th largest value
     part = np.partition(values, np.unique(kth))
     thresholds = part[kth]  # value of the last customer inside the top inner[k]
-    for t in thresholds:  # loop over the few tier boundaries, not over customers
-        codes += values < t  # strictly below: outside the top inner[k]
+    uniq, mult = np.unique(thresholds, return_counts=True)
+    for t, m in zip(uniq, mult):  # loop over the few tier boundaries, not over customers
+        # strictly below threshold k: outside the top inner[k] (a repeated threshold counts
+        # once per boundary it closes)
+        if m == 1:
+            codes += values < t
+        else:
+            codes += (values < t).astype(dtype) * dtype(m)
     # customers whose value equals a threshold are ranked by label
-    for u in np.unique(thresholds):
+    for u in uniq:
         members = np.flatnonzero(values == u)
         n_above = int(np.count_nonzero(values > u))
         members = _label_order(index, members)
-        ranks = n_above + np.arange(members.size)
-        codes[members] = np.searchsorted(boundaries, ranks, side="right")
+        # member j has rank n_above + j: the tier changes where that crosses a boundary
+        cuts = np.clip(np.concatenate(([0], boundaries - n_above)), 0, members.size)
+        for k in range(boundaries.size):  # a loop over the few tiers
+            if cuts[k + 1] > cuts[k]:
+                codes[members[cuts[k]:cuts[k + 1]]] = k
     return codes

@@ -42,6 +42,14 @@ def _qcut_levels(q: int) -> np.ndarray:
     return levels
 
 
+def _rank_boundaries(n: int, q: int) -> np.ndarray:
+    """floor of pandas' qcut edges of the ranks 1..n (computed as pandas does, floats included)."""
+    edges = np.quantile(np.arange(1, n + 1, dtype=np.float64), _qcut_levels(q))
+    b = np.floor(edges[1:]).astype(np.int64)
+    b[-1] = n
+    return b
+
+
 def _check_q(q: Any) -> int:
     if isinstance(q, bool) or int(q) != q or q < 2 or q > 100:
         raise DataError(f"q must be a whole number of bins in [2, 100]; received {q!r}.")
@@ -49,7 +57,7 @@ def _check_q(q: Any) -> int:
 
 
 def quantile_scores(metric: np.ndarray, q: int, *, method: str = "rank",
-                    index: pd.Index | None = None) -> np.ndarray:
+                    index: pd.Index | None = None, _boundaries: np.ndarray | None = None) -> np.ndarray:
     """Scores ``1..q`` of a metric (higher metric, higher score), as ``pandas.qcut`` bins.
 
     Parameters
@@ -95,9 +103,7 @@ def quantile_scores(metric: np.ndarray, q: int, *, method: str = "rank",
     # of 1..n at pandas' levels, i.e. the lowest floor(e_k) ranks are in bins < k.  The
     # edges are computed exactly as pandas does (floating point included) so that the
     # scores equal pandas.qcut(metric.rank(method="first"), q) bit for bit.
-    edges = np.quantile(np.arange(1, n + 1, dtype=np.float64), _qcut_levels(q))
-    boundaries = np.floor(edges[1:]).astype(np.int64)
-    boundaries[-1] = n
+    boundaries = _rank_boundaries(n, q) if _boundaries is None else _boundaries
     # ranking ascending = ranking -metric descending; ties by label, as tier_of_rank does
     return (tier_of_rank(-x, boundaries, index) + 1).astype(np.int8)
 
@@ -152,9 +158,10 @@ def rfm_scores(data: pd.DataFrame | None = None, *, q: int = 5, method: str = "r
     if (arr["frequency"] < 0).any():
         raise DataError("frequency must be >= 0; " + describe_rows(arr["frequency"] < 0, index))
     q = _check_q(q)
-    r = quantile_scores(arr["recency"] - arr["T"], q, method=method, index=index)
-    f = quantile_scores(arr["frequency"], q, method=method, index=index)
-    m = quantile_scores(arr["monetary_value"], q, method=method, index=index)
+    b = _rank_boundaries(index.size, q) if method == "rank" else None  # shared by R, F, M
+    r = quantile_scores(arr["recency"] - arr["T"], q, method=method, index=index, _boundaries=b)
+    f = quantile_scores(arr["frequency"], q, method=method, index=index, _boundaries=b)
+    m = quantile_scores(arr["monetary_value"], q, method=method, index=index, _boundaries=b)
     base = 10 if q <= 9 else q
     cell = (base * base * r.astype(np.int32) + base * f.astype(np.int32) + m).astype(
         np.int16 if base * base * q < 2**15 else np.int32)

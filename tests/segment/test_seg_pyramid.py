@@ -209,3 +209,20 @@ def test_bad_input_errors():
         top_share([1.0, 2.0], top=0)
     with pytest.raises(DataError, match="one column"):
         customer_pyramid(pd.DataFrame({"a": [1.0], "b": [2.0]}))
+
+
+@settings(max_examples=30, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(1, 300), elements=st.floats(-10, 1e4)))
+def test_concentration_summary_equals_separate_functions(x):
+    from custvalue.segment import concentration_summary
+
+    if x.sum() <= 0:
+        with pytest.raises(DataError, match="positive total"):
+            concentration_summary(x)
+        return
+    c = concentration_summary(x, tops=(1, 20, 50))
+    assert c.gini == pytest.approx(gini(x), rel=1e-12, abs=1e-12)
+    for p in (1, 20, 50):
+        assert c.top_shares[p] == pytest.approx(top_share(x, p), rel=1e-9, abs=1e-12)
+    pd.testing.assert_frame_equal(c.lorenz, lorenz_curve(x))
+    pd.testing.assert_frame_equal(concentration_summary(x, n_points=11).lorenz, lorenz_curve(x, n_points=11))

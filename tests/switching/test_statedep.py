@@ -81,20 +81,8 @@ def test_delta_method_se_matches_simulation_spread():
     assert np.std(est, ddof=1) == pytest.approx(np.mean(se), rel=0.45)
 
 
-def test_heterogeneity_biases_the_naive_model_and_the_random_intercept_model_removes_it():
-    # persistent brand tastes (sd 2.0) and true switching cost 0.60
-    panel = simulate_choice_panel(400, 8, alpha=-2.0, gamma=1.2, heterogeneity=2.0, seed=21)
-    naive = StateDependenceLogit(panel).fit()
-    het = RandomInterceptLogit(panel, n_draws=40, seed=1).fit()
-    sn = naive.switching_cost().iloc[0]
-    assert sn["estimate"] - 0.60 > 4 * sn["std err"]   # spurious state dependence
-    sc = het.switching_cost().iloc[0]
-    assert het.converged
-    assert abs(sc["estimate"] - 0.60) < 2.5 * sc["std err"]
-    assert sc["estimate"] < sn["estimate"]
-    sig = het.params.filter(like="sigma_").to_numpy()
-    assert np.all(sig > 1.0)                            # heterogeneity is found (truth 2.0)
-    assert "Halton" in str(het.summary())
+# The heterogeneity check of the issue (naive model biased upward, random-intercept model not)
+# is asserted on the notebook's panels in tests/test_notebook_numbers_switching.py.
 
 
 def test_initial_conditions_warning():
