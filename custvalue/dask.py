@@ -306,7 +306,7 @@ def fit(model: Any, ddf: Any, *, weights_col: str | None = None, **fit_kwargs: A
     >>> from custvalue.clv import BetaGeo
     >>> from custvalue.datasets import load_cdnow_summary
     >>> res = fit(BetaGeo, dd.from_pandas(load_cdnow_summary(), npartitions=3))
-    >>> round(res.params["r"], 3)
+    >>> round(float(res.params["r"]), 3)
     0.243
     """
     cls = model if isinstance(model, type) else type(model)

@@ -13,12 +13,43 @@ from ..math import bgbb as kernel
 from ._base import CustomerModel, CustomerResults
 from ._predict import TransactionResultsMixin
 
+_FIT_EXAMPLES = '\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_donations\n        >>> from custvalue.clv import BetaGeoBetaBinom\n        >>> d = load_donations()\n        >>> round(BetaGeoBetaBinom().fit(d, weights=d["weights"]).llf, 1)\n        -33225.6\n        '
+
 __all__ = ["BetaGeoBetaBinom", "BetaGeoBetaBinomResults"]
 
 
 class BetaGeoBetaBinomResults(TransactionResultsMixin, CustomerResults):
     """Fitted BG/BB model.  Horizons count transaction opportunities (whole numbers);
-    ``p_alive`` is the probability of being alive after the last observed opportunity."""
+    ``p_alive`` is the probability of being alive after the last observed opportunity.
+
+    Parameters
+    ----------
+    model : BetaGeoBetaBinom
+        The fitted model (holds the validated, compressed data).
+    params : numpy.ndarray
+        Estimates in the order of ``model.param_names``.
+    cov : numpy.ndarray
+        Covariance matrix of the estimates.
+    llf : float
+        Maximised log-likelihood.
+    converged : bool
+        Whether the optimiser converged.
+    message : str
+        The optimiser's message.
+    n_iter : int
+        Number of optimiser iterations.
+    cov_type : str, default "hessian"
+        How ``cov`` was computed.
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_donations
+    >>> from custvalue.clv import BetaGeoBetaBinom
+    >>> d = load_donations()
+    >>> res = BetaGeoBetaBinom().fit(d, weights=d["weights"])
+    >>> round(float(res.expected_purchases(frequency=[6], recency=[6], n_periods=[6], horizon=5).iloc[0]), 2)
+    3.75
+        """
 
     kernel = kernel
     discrete = True
@@ -55,6 +86,23 @@ class BetaGeoBetaBinom(CustomerModel):
 
     @classmethod
     def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Check the model's data constraints (raises :class:`~custvalue.exceptions.DataError`).
+
+        Parameters
+        ----------
+        arrays : dict of numpy.ndarray
+            The validated float columns.
+        index : pandas.Index or None
+            Row labels, used to name offending rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import BetaGeoBetaBinom
+        >>> cols = {c: np.array([0.0]) for c in BetaGeoBetaBinom.data_columns}
+        >>> cols[BetaGeoBetaBinom.data_columns[-1]] = np.array([6.0])
+        >>> BetaGeoBetaBinom.check(cols, None)
+        """
         x, tx, n = arrays["frequency"], arrays["recency"], arrays["n_periods"]
         for name, arr in (("frequency", x), ("recency", tx), ("n_periods", n)):
             check_counts(arr, name, index)
@@ -77,15 +125,67 @@ class BetaGeoBetaBinom(CustomerModel):
         return d["frequency"], d["recency"], d["n_periods"]
 
     def loglike_obs(self, params: np.ndarray) -> np.ndarray:
+        """Log-likelihood of each unique data row.
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            Parameters in the order of ``param_names``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per unique row.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_donations
+        >>> from custvalue.clv import BetaGeoBetaBinom
+        >>> BetaGeoBetaBinom(load_donations()).loglike_obs([1.2, 0.75, 0.66, 2.8]).shape
+        (22,)
+        """
         return kernel.loglike(*params, *self._kernel_args())
 
     def score_obs(self, params: np.ndarray) -> np.ndarray:
+        """Analytic gradient of the log-likelihood of each unique row.
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            Parameters in the order of ``param_names``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n_unique, 4)``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_donations
+        >>> from custvalue.clv import BetaGeoBetaBinom
+        >>> BetaGeoBetaBinom(load_donations()).score_obs([1.2, 0.75, 0.66, 2.8]).shape
+        (22, 4)
+        """
         return kernel.score(*params, *self._kernel_args())
 
     def start_params(self) -> np.ndarray:
+        """Cheap starting values for the optimiser.
+
+        Returns
+        -------
+        numpy.ndarray
+            Starting values in the order of ``param_names``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary, load_donations
+        >>> from custvalue.clv import BetaGeoBetaBinom
+        >>> len(BetaGeoBetaBinom(load_donations()).start_params())
+        4
+        """
         return np.array([1.0, 1.0, 1.0, 1.0])
 
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> BetaGeoBetaBinomResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]
 
-    fit.__doc__ = CustomerModel.fit.__doc__
+    fit.__doc__ = (CustomerModel.fit.__doc__ or "").rstrip() + _FIT_EXAMPLES

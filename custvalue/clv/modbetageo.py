@@ -13,11 +13,41 @@ from ._base import CustomerModel, CustomerResults
 from ._predict import TransactionResultsMixin
 from .paretonbd import _CachedScore
 
+_FIT_EXAMPLES = '\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_cdnow_summary\n        >>> from custvalue.clv import ModifiedBetaGeo\n        >>> res = ModifiedBetaGeo().fit(load_cdnow_summary())\n        >>> round(res.llf, 1)\n        -9582.1\n        '
+
 __all__ = ["ModifiedBetaGeo", "ModifiedBetaGeoResults"]
 
 
 class ModifiedBetaGeoResults(TransactionResultsMixin, CustomerResults):
-    """Fitted MBG/NBD model: parameters, fit statistics and customer-level predictions."""
+    """Fitted MBG/NBD model: parameters, fit statistics and customer-level predictions.
+
+    Parameters
+    ----------
+    model : ModifiedBetaGeo
+        The fitted model (holds the validated, compressed data).
+    params : numpy.ndarray
+        Estimates in the order of ``model.param_names``.
+    cov : numpy.ndarray
+        Covariance matrix of the estimates.
+    llf : float
+        Maximised log-likelihood.
+    converged : bool
+        Whether the optimiser converged.
+    message : str
+        The optimiser's message.
+    n_iter : int
+        Number of optimiser iterations.
+    cov_type : str, default "hessian"
+        How ``cov`` was computed.
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import ModifiedBetaGeo
+    >>> res = ModifiedBetaGeo().fit(load_cdnow_summary())
+    >>> bool(0 < res.p_alive(frequency=[2], recency=[30.43], T=[38.86]).iloc[0] < 1)
+    True
+        """
 
     kernel = kernel
 
@@ -50,6 +80,23 @@ class ModifiedBetaGeo(_CachedScore, CustomerModel):
 
     @classmethod
     def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Check the model's data constraints (raises :class:`~custvalue.exceptions.DataError`).
+
+        Parameters
+        ----------
+        arrays : dict of numpy.ndarray
+            The validated float columns.
+        index : pandas.Index or None
+            Row labels, used to name offending rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import ModifiedBetaGeo
+        >>> cols = {c: np.array([0.0]) for c in ModifiedBetaGeo.data_columns}
+        >>> cols[ModifiedBetaGeo.data_columns[-1]] = np.array([6.0])
+        >>> ModifiedBetaGeo.check(cols, None)
+        """
         check_rft(arrays["frequency"], arrays["recency"], arrays["T"], index)
 
     def _kernel_args(self) -> tuple[np.ndarray, ...]:
@@ -60,6 +107,20 @@ class ModifiedBetaGeo(_CachedScore, CustomerModel):
         return kernel.loglike_and_score(*params, *self._kernel_args())
 
     def start_params(self) -> np.ndarray:
+        """Cheap starting values for the optimiser.
+
+        Returns
+        -------
+        numpy.ndarray
+            Starting values in the order of ``param_names``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary, load_donations
+        >>> from custvalue.clv import ModifiedBetaGeo
+        >>> len(ModifiedBetaGeo(load_cdnow_summary()).start_params())
+        4
+        """
         x, _, T = self._kernel_args()
         rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
         return np.array([0.5, 0.5 / rate, 1.0, 2.0])
@@ -67,4 +128,4 @@ class ModifiedBetaGeo(_CachedScore, CustomerModel):
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> ModifiedBetaGeoResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]
 
-    fit.__doc__ = CustomerModel.fit.__doc__
+    fit.__doc__ = (CustomerModel.fit.__doc__ or "").rstrip() + _FIT_EXAMPLES

@@ -13,6 +13,8 @@ from ..math import paretonbd as kernel
 from ._base import CustomerModel, CustomerResults
 from ._predict import TransactionResultsMixin
 
+_FIT_EXAMPLES = '\n        For ParetoNBD ``gtol`` defaults to 1e-7.\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_cdnow_summary\n        >>> from custvalue.clv import ParetoNBD\n        >>> res = ParetoNBD().fit(load_cdnow_summary())\n        >>> round(res.llf, 1)\n        -9595.0\n        '
+
 __all__ = ["ParetoNBD", "ParetoNBDResults"]
 
 #: Above this many unique rows the starting values come from a fit on a systematic subsample.
@@ -22,7 +24,35 @@ _SUBSAMPLE_ROWS = 3000
 class ParetoNBDResults(TransactionResultsMixin, CustomerResults):
     """Fitted Pareto/NBD model: parameters, fit statistics and customer-level predictions
     (``p_alive``, ``expected_purchases``, ``expected_purchases_new_customer``,
-    ``probability_of_purchases``, ``dert``)."""
+    ``probability_of_purchases``, ``dert``).
+
+    Parameters
+    ----------
+    model : ParetoNBD
+        The fitted model (holds the validated, compressed data).
+    params : numpy.ndarray
+        Estimates in the order of ``model.param_names``.
+    cov : numpy.ndarray
+        Covariance matrix of the estimates.
+    llf : float
+        Maximised log-likelihood.
+    converged : bool
+        Whether the optimiser converged.
+    message : str
+        The optimiser's message.
+    n_iter : int
+        Number of optimiser iterations.
+    cov_type : str, default "hessian"
+        How ``cov`` was computed.
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import ParetoNBD
+    >>> res = ParetoNBD().fit(load_cdnow_summary())
+    >>> float(res.p_alive(frequency=[2], recency=[30.43], T=[38.86]).round(3).iloc[0])
+    0.869
+        """
 
     kernel = kernel
 
@@ -41,9 +71,47 @@ class _CachedScore:
         return self._cache_val  # type: ignore[return-value]
 
     def loglike_obs(self, params: np.ndarray) -> np.ndarray:
+        """Log-likelihood of each unique data row (computed with the score in one pass).
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            Parameters in the order of ``param_names``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per unique row.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import ParetoNBD
+        >>> ParetoNBD(load_cdnow_summary()).loglike_obs([0.55, 10.6, 0.61, 11.7]).shape
+        (1016,)
+        """
         return self._both(params)[0]
 
     def score_obs(self, params: np.ndarray) -> np.ndarray:
+        """Analytic gradient of the log-likelihood of each unique row.
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            Parameters in the order of ``param_names``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n_unique, 4)``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import ParetoNBD
+        >>> ParetoNBD(load_cdnow_summary()).score_obs([0.55, 10.6, 0.61, 11.7]).shape
+        (1016, 4)
+        """
         return self._both(params)[1]
 
 
@@ -90,6 +158,23 @@ class ParetoNBD(_CachedScore, CustomerModel):
 
     @classmethod
     def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Check the model's data constraints (raises :class:`~custvalue.exceptions.DataError`).
+
+        Parameters
+        ----------
+        arrays : dict of numpy.ndarray
+            The validated float columns.
+        index : pandas.Index or None
+            Row labels, used to name offending rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import ParetoNBD
+        >>> cols = {c: np.array([0.0]) for c in ParetoNBD.data_columns}
+        >>> cols[ParetoNBD.data_columns[-1]] = np.array([6.0])
+        >>> ParetoNBD.check(cols, None)
+        """
         check_rft(arrays["frequency"], arrays["recency"], arrays["T"], index)
 
     def _kernel_args(self) -> tuple[np.ndarray, ...]:
@@ -100,6 +185,20 @@ class ParetoNBD(_CachedScore, CustomerModel):
         return kernel.loglike_and_score(*params, *self._kernel_args())
 
     def start_params(self) -> np.ndarray:
+        """Cheap starting values for the optimiser.
+
+        Returns
+        -------
+        numpy.ndarray
+            Starting values in the order of ``param_names``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary, load_donations
+        >>> from custvalue.clv import ParetoNBD
+        >>> len(ParetoNBD(load_cdnow_summary()).start_params())
+        4
+        """
         x, _, T = self._kernel_args()
         rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
         meanT = float(self.weights @ T / self.nobs)
@@ -114,7 +213,7 @@ class ParetoNBD(_CachedScore, CustomerModel):
         kwargs.setdefault("gtol", 1e-7)
         return super().fit(data, **kwargs)  # type: ignore[return-value]
 
-    fit.__doc__ = (CustomerModel.fit.__doc__ or "") + "\n        For ParetoNBD ``gtol`` defaults to 1e-7.\n"
+    fit.__doc__ = (CustomerModel.fit.__doc__ or "").rstrip() + _FIT_EXAMPLES
 
 
 def _quick_optimum(model: CustomerModel, p0: np.ndarray) -> np.ndarray:

@@ -73,6 +73,10 @@ def _check(cols: dict[str, np.ndarray], index: pd.Index | None, horizon: Any) ->
     h = as_float_array(horizon, "horizon")
     if (h < 0).any() or (h != np.floor(h)).any():
         raise DataError(f"horizon must be a whole number of periods >= 0 (or None); received {horizon!r}.")
+    n = cols["retention"].shape[0]
+    if h.size > 1 and h.size != n:
+        raise DataError(f"horizon must be a scalar or have one entry per customer ({n}); "
+                        f"received {h.size}.")
     return h if h.size > 1 else float(h[0])
 
 

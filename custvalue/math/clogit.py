@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "utilities", "log_probabilities", "probabilities", "loglike", "score", "hessian",
+    "utilities", "log_probabilities", "probabilities", "loglike", "score", "loglike_and_score",
+    "hessian",
     "mixed_loglike", "mixed_score", "mixed_loglike_and_score", "money_metric",
     "money_metric_gradient", "logsumexp",
 ]
@@ -25,16 +26,32 @@ __all__ = [
 
 def logsumexp(a: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     """``log(sum(exp(a)))`` along ``axis``, stabilised by the maximum (a lean version of
-    :func:`scipy.special.logsumexp` for finite or ``-inf`` entries)."""
-    m = np.max(a, axis=axis, keepdims=True)
+    :func:`scipy.special.logsumexp` for finite or ``-inf`` entries).
+
+    Over a short last axis (the few alternatives of a choice set) the reduction runs as a loop
+    of element-wise operations over that axis, much faster than numpy's reduction there.
+    """
+    a = np.asarray(a, dtype=float)
+    ax = axis % a.ndim
+    if ax == a.ndim - 1 and 1 < a.shape[-1] <= 16:
+        m = a[..., 0].copy()
+        for j in range(1, a.shape[-1]):  # loop over alternatives (few)
+            np.maximum(m, a[..., j], out=m)
+        m = np.where(np.isfinite(m), m, 0.0)
+        tot = np.zeros_like(m)
+        for j in range(a.shape[-1]):
+            tot += np.exp(a[..., j] - m)
+        out = np.log(tot) + m
+        return out[..., None] if keepdims else out
+    m = np.max(a, axis=ax, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
-    out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else np.squeeze(out, axis=axis)
+    out = np.log(np.sum(np.exp(a - m), axis=ax, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=ax)
 
 
 def utilities(beta: np.ndarray, X: np.ndarray, avail: np.ndarray | None = None) -> np.ndarray:
     """Systematic utilities ``V = X beta`` of shape ``(n, J)``; ``-inf`` where unavailable."""
-    V = X @ np.asarray(beta, dtype=float)
+    V = np.einsum("njk,k->nj", X, np.asarray(beta, dtype=float))
     if avail is not None:
         V = np.where(avail, V, -np.inf)
     return V
@@ -75,6 +92,16 @@ def score(beta: np.ndarray, X: np.ndarray, chosen: np.ndarray,
     """Analytic gradient of :func:`loglike`: ``x_{n,chosen} - sum_j P_nj x_nj``, shape ``(n, k)``."""
     P = probabilities(beta, X, avail)
     return _chosen_rows(X, chosen) - np.einsum("nj,njk->nk", P, X)
+
+
+def loglike_and_score(beta: np.ndarray, X: np.ndarray, chosen: np.ndarray,
+                      avail: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`loglike` and :func:`score` from one evaluation of the choice probabilities."""
+    lp = log_probabilities(utilities(beta, X, avail))
+    idx = np.asarray(chosen, dtype=np.intp)
+    ll = lp[np.arange(lp.shape[0]), idx]
+    P = np.exp(lp)
+    return ll, _chosen_rows(X, idx) - np.einsum("nj,njk->nk", P, X)
 
 
 def hessian(beta: np.ndarray, X: np.ndarray, avail: np.ndarray | None = None,

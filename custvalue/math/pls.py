@@ -253,17 +253,12 @@ def gof(load: np.ndarray, odm: np.ndarray, r2: np.ndarray, endogenous: np.ndarra
     return np.sqrt(com * np.mean(r2[..., endogenous], axis=-1))
 
 
-def weighted_covariances(X: np.ndarray, weights: np.ndarray, scale: bool = False) -> np.ndarray:
-    """Covariance matrices of ``X`` (n, p) under each row of ``weights`` (b, n) summing to 1.
+def _cross_products(X: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    iu = np.triu_indices(X.shape[1])
+    return X[:, iu[0]] * X[:, iu[1]], iu
 
-    One matrix product on the upper-triangle cross products ``x_i x_j`` gives all ``b``
-    second-moment matrices at once; ``scale=True`` returns correlation matrices.  ``X``
-    should be centred (for numerical accuracy only; the result does not depend on it).
-    """
-    n, p = X.shape
-    iu = np.triu_indices(p)
-    m1 = weights @ X
-    m2u = weights @ (X[:, iu[0]] * X[:, iu[1]])
+
+def _assemble(m1: np.ndarray, m2u: np.ndarray, iu: tuple, p: int, scale: bool) -> np.ndarray:
     b = m1.shape[0]
     M2 = np.zeros((b, p, p))
     M2[:, iu[0], iu[1]] = m2u
@@ -275,22 +270,56 @@ def weighted_covariances(X: np.ndarray, weights: np.ndarray, scale: bool = False
     return S
 
 
+def weighted_covariances(X: np.ndarray, weights: np.ndarray, scale: bool = False,
+                         cross: np.ndarray | None = None) -> np.ndarray:
+    """Covariance matrices of ``X`` (n, p) under each row of ``weights`` (b, n) summing to 1.
+
+    One matrix product on the upper-triangle cross products ``x_i x_j`` gives all ``b``
+    second-moment matrices at once; ``scale=True`` returns correlation matrices.  ``X``
+    should be centred (for numerical accuracy only; the result does not depend on it).
+    ``cross`` may pass the precomputed cross products (n, p(p+1)/2) to reuse them.
+    """
+    p = X.shape[1]
+    if cross is None:
+        cross, iu = _cross_products(X)
+    else:
+        iu = np.triu_indices(p)
+    return _assemble(weights @ X, weights @ cross, iu, p, scale)
+
+
+_CROSS_BUDGET = 64_000_000  # elements (512 MB) of precomputed cross products
+
+
 def bootstrap_covariances(X: np.ndarray, n_boot: int, rng: np.random.Generator, *, scale: bool = False,
                           chunk: int | None = None):
     """Yield covariance matrices of nonparametric bootstrap resamples of the rows of ``X``, in chunks.
 
     Each resample is represented by its multinomial counts (drawn as ``n`` uniform indices),
-    so no resampled data set is materialised; memory per chunk is ``chunk x n`` counts.
+    so no resampled data set is materialised; memory per chunk is ``chunk x n`` counts.  The
+    cross products ``x_i x_j`` are formed once when they fit in 512 MB, otherwise per block
+    of rows.
     """
-    n = X.shape[0]
+    n, p = X.shape
+    q = p * (p + 1) // 2
     if chunk is None:
         chunk = int(max(1, min(n_boot, 4_000_000 // max(n, 1))))
+    iu = np.triu_indices(p)
+    cross = _cross_products(X)[0] if n * q <= _CROSS_BUDGET else None
+    rows = max(1, _CROSS_BUDGET // (8 * q))
     done = 0
     while done < n_boot:  # loop over chunks of resamples, not over rows
         b = min(chunk, n_boot - done)
         idx = rng.integers(0, n, size=(b, n))
         counts = np.bincount((idx + n * np.arange(b)[:, None]).ravel(), minlength=b * n)
-        yield weighted_covariances(X, counts.reshape(b, n) / n, scale)
+        w = counts.reshape(b, n) / n
+        if cross is not None:
+            yield _assemble(w @ X, w @ cross, iu, p, scale)
+        else:
+            m2u = np.zeros((b, q))
+            for start in range(0, n, rows):  # blocks of rows when the products do not fit in memory
+                blk = X[start:start + rows]
+                m2u += w[:, start:start + rows] @ (blk[:, iu[0]] * blk[:, iu[1]])
+            yield _assemble(w @ X, m2u, iu, p, scale)
         done += b
 
 
@@ -303,17 +332,9 @@ def jackknife_covariances(X: np.ndarray, rng: np.random.Generator, *, scale: boo
     G = min(n, max_groups)
     groups = np.arange(n) % G if G == n else rng.permutation(np.arange(n) % G)
     ind = sparse.csr_matrix((np.ones(n), (groups, np.arange(n))), shape=(G, n))
-    iu = np.triu_indices(p)
-    Q = X[:, iu[0]] * X[:, iu[1]]
+    Q, iu = _cross_products(X)
     size = np.asarray(ind.sum(1)).ravel()
     keep_n = (n - size)[:, None]
     m1 = (X.sum(0)[None, :] - ind @ X) / keep_n
     m2u = (Q.sum(0)[None, :] - ind @ Q) / keep_n
-    M2 = np.zeros((G, p, p))
-    M2[:, iu[0], iu[1]] = m2u
-    M2 = M2 + np.swapaxes(np.triu(M2, 1), -1, -2)
-    S = M2 - m1[:, :, None] * m1[:, None, :]
-    if scale:
-        d = np.sqrt(np.diagonal(S, axis1=-2, axis2=-1))
-        S = S / (d[:, :, None] * d[:, None, :])
-    return S
+    return _assemble(m1, m2u, iu, p, scale)

@@ -94,8 +94,11 @@ def churn_value_at_risk(p_alive: Any, value: Any, data: pd.DataFrame | None = No
     [2, 1, 1, 2]
     """
     x, index = as_values(value, "value")
-    if isinstance(p_alive, pd.Series) and not isinstance(value, pd.Series):
-        index = p_alive.index if len(p_alive) == x.size else index
+    if not isinstance(value, pd.Series):  # take the customer ids from the other inputs
+        if isinstance(p_alive, pd.Series) and len(p_alive) == x.size:
+            index = p_alive.index
+        elif isinstance(data, pd.DataFrame) and len(data) == x.size:
+            index = data.index
     pa = _p_alive(p_alive, data, index)
     if tiers is None:
         tiers = customer_pyramid(pd.Series(x, index=index), cut_points=cut_points, labels=labels)

@@ -339,6 +339,15 @@ class StateDependenceLogit(LikelihoodModel):
     def score_obs(self, params: np.ndarray) -> np.ndarray:
         return clogit.score(params, self.X, self.panel.chosen)
 
+    def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        # identity transforms: theta are the parameters; one pass gives value and gradient
+        with np.errstate(all="ignore"):
+            ll, sc = clogit.loglike_and_score(theta, self.X, self.panel.chosen)
+            ll, g = self.weights @ ll, self.weights @ sc
+        if not np.isfinite(ll) or not np.all(np.isfinite(g)):
+            return np.inf, np.zeros_like(theta)
+        return -ll / self.nobs, -g / self.nobs
+
     def hessian(self, params: Any) -> np.ndarray:
         """Analytic Hessian of the log-likelihood (McFadden 1974)."""
         return clogit.hessian(self._as_params(params), self.X, weights=self.weights)

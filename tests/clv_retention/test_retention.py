@@ -77,6 +77,7 @@ def test_property_monotone(m, r, d1, step, h):
     ({"margin": [1.0, 2.0], "retention": [0.5, 0.5, 0.5]}, "one entry per customer"),
     ({"timing": "middle"}, "timing"),
     ({"horizon": -1}, "horizon"),
+    ({"retention": [0.5, 0.6], "horizon": [1, 2, 3]}, "one entry per customer"),
 ])
 def test_bad_input(kw, match):
     args = {"margin": 1.0, "retention": 0.5, "discount_rate": 0.1, **kw}

@@ -170,3 +170,16 @@ def test_results_invariant_to_item_rescaling_when_standardised(seed, scheme):
     np.testing.assert_allclose(r1.paths, r2.paths, atol=1e-10)
     assert 0 <= r1.gof <= 1
     assert (r1.r2.between(0, 1)).all()
+
+
+def test_row_blocked_cross_products_equal_precomputed(monkeypatch):
+    """Large data sets form the cross products per block of rows; the covariances are the same."""
+    import custvalue.math.pls as kernels
+
+    X = np.random.default_rng(0).normal(size=(500, 6))
+    X -= X.mean(0)
+    full = list(kernels.bootstrap_covariances(X, 7, np.random.default_rng(1), chunk=3))
+    monkeypatch.setattr(kernels, "_CROSS_BUDGET", 200)
+    blocked = list(kernels.bootstrap_covariances(X, 7, np.random.default_rng(1), chunk=3))
+    for a, b in zip(full, blocked):
+        np.testing.assert_allclose(a, b, atol=1e-13)

@@ -192,3 +192,32 @@ def test_formula_variables_finds_every_plain_name(names):
     found, missing = formula_variables(formula, ["y"])
     assert missing == [n for n in names if n != "y"]
     assert found == ["y"]
+
+
+@pytest.mark.parametrize("distr", ["probit", "logit"])
+def test_analytic_engine_agrees_with_statsmodels(distr):
+    """The analytic-score engine (used automatically above 20,000 respondents) fits the same model."""
+    sm_fit = from_formula(f"loyalty ~ {F}", DATA, kind=f"ordered_{distr}", engine="statsmodels")
+    fast = from_formula(f"loyalty ~ {F}", DATA, kind=f"ordered_{distr}", engine="analytic")
+    np.testing.assert_allclose(fast.params.to_numpy(), sm_fit.params.to_numpy(), atol=2e-4)
+    np.testing.assert_allclose(fast.bse.to_numpy(), sm_fit.bse.to_numpy(), rtol=2e-2)
+    assert fast.llf == pytest.approx(sm_fit.llf, abs=1e-6)
+    with pytest.raises(ModelSpecificationError, match="engine"):
+        from_formula(f"loyalty ~ {F}", DATA, kind=f"ordered_{distr}", engine="numba")
+
+
+def test_analytic_score_equals_numerical_derivative():
+    from statsmodels.tools.numdiff import approx_fprime
+
+    from custvalue.math.ordinal import ordered_loglike_obs, ordered_score, ordered_score_obs
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 3))
+    y = np.digitize(X @ [0.5, -0.3, 0.2] + rng.normal(size=400), [-1, 0, 0.7, 1.5])
+    p = np.r_[0.4, -0.2, 0.1, -0.9, -0.3, -0.5, 0.1]
+    for distr in ("probit", "logit"):
+        ref = OrderedModel(y, X, distr=distr)
+        np.testing.assert_allclose(ordered_loglike_obs(p, X, y, 5, distr), ref.loglikeobs(p), atol=1e-12)
+        num = approx_fprime(p, lambda q: ordered_loglike_obs(q, X, y, 5, distr), centered=True)
+        np.testing.assert_allclose(ordered_score_obs(p, X, y, 5, distr), num, atol=1e-6)
+        np.testing.assert_allclose(ordered_score(p, X, y, 5, distr), num.sum(0), atol=1e-5)

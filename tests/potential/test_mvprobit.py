@@ -128,8 +128,8 @@ def test_results_do_not_depend_on_row_order():
 
 @pytest.fixture(scope="module")
 def trivariate():
-    base = simulate_potential_base(1500, n_products=3, seed=11)
-    res = MultivariateProbit(base.ownership, base.covariates, draws=40).fit()
+    base = simulate_potential_base(800, n_products=3, seed=11)
+    res = MultivariateProbit(base.ownership, base.covariates, draws=30).fit()
     return base, res
 
 
@@ -145,10 +145,10 @@ def test_predictions_keep_the_customer_index(trivariate):
 
 def test_joint_and_conditional_probabilities_match_scipy(trivariate):
     base, res = trivariate
-    X = base.covariates.iloc[:5]
+    X = base.covariates.iloc[:3]
     mu = res.linear_index(X).to_numpy()
     corr = res.corr.to_numpy()
-    owned = base.ownership.iloc[:5].to_numpy().astype(float)
+    owned = base.ownership.iloc[:3].to_numpy().astype(float)
 
     def mvn(pattern, i):
         q = 2 * np.asarray(pattern, float) - 1
@@ -156,9 +156,9 @@ def test_joint_and_conditional_probabilities_match_scipy(trivariate):
                                              abseps=1e-6, releps=1e-6)
 
     jp = res.joint_probability([1, 1, 0], X, draws=3000).to_numpy()
-    np.testing.assert_allclose(jp, [mvn([1, 1, 0], i) for i in range(5)], rtol=5e-3, atol=5e-4)
+    np.testing.assert_allclose(jp, [mvn([1, 1, 0], i) for i in range(3)], rtol=5e-3, atol=5e-4)
     cond = res.conditional_probability(owned, X, draws=3000).to_numpy()
-    for i in range(5):
+    for i in range(3):
         for j in range(3):
             y1, y0 = owned[i].copy(), owned[i].copy()
             y1[j], y0[j] = 1, 0

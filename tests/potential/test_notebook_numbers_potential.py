@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from custvalue.potential import (MultivariateProbit, evaluate_value, hit_rates, mape, ols_potential_value,
                                  potential_value, univariate_probits, value_matrix)
@@ -15,8 +14,7 @@ from custvalue.simulate.potential import simulate_potential_base
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_multivariate_probit_potential_value.ipynb"
 
 
-@pytest.fixture(scope="module")
-def numbers():
+def _numbers():
     N, DRAWS = 6_000, 40
     base = simulate_potential_base(N, n_products=5, seed=2001)
     est = np.random.default_rng(1).random(N) < 0.5
@@ -50,13 +48,12 @@ def numbers():
     return dict(lr=mvp.lr_test_independence(), z=z, hits=hits, vt=vt, tm=tm, seg=vm.table["share"])
 
 
-@pytest.fixture(scope="module")
-def text():
+def _text():
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     return " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown").replace("\n", " ")
 
 
-def test_recovery_and_lr_numbers(numbers, text):
+def _check_recovery_and_lr(numbers, text):
     lr, z = numbers["lr"], numbers["z"]
     assert f"chi2({lr.df}) = {lr.statistic:.0f}" in text
     assert f"within {np.ceil(np.abs(z).max() * 10) / 10:.1f} standard errors" in text
@@ -64,7 +61,7 @@ def test_recovery_and_lr_numbers(numbers, text):
     assert np.abs(z).max() < 2.5 and lr.pvalue < 1e-50
 
 
-def test_hit_rate_numbers(numbers, text):
+def _check_hit_rates(numbers, text):
     h = numbers["hits"]
     assert f"naive {h['naive']:.3f}, univariate probits {h['uni']:.3f}" in text
     assert f"multivariate marginal {h['mvp']:.3f}, multivariate conditional on the other products {h['cond']:.3f}" in text
@@ -72,7 +69,7 @@ def test_hit_rate_numbers(numbers, text):
     assert abs(h["mvp"] - h["uni"]) < 0.005
 
 
-def test_potential_value_numbers(numbers, text):
+def _check_potential_value(numbers, text):
     vt, tm = numbers["vt"], numbers["tm"]
     assert f"MAPE {vt.loc['MVP', 'mape']:.2f} for the multivariate probit, {vt.loc['uni', 'mape']:.2f} univariate, " \
            f"{vt.loc['OLS', 'mape']:.2f} OLS" in text
@@ -81,5 +78,14 @@ def test_potential_value_numbers(numbers, text):
     assert abs(vt.loc["MVP", "mape"] - vt.loc["uni", "mape"]) < 0.005
 
 
-def test_segment_numbers(numbers, text):
+def _check_segments(numbers, text):
     assert f"holds {100 * numbers['seg']['II']:.1f}% of the holdout" in text
+
+
+def test_numbers_quoted_in_the_notebook():
+    """One test (the fit is shared and runs once, whatever the xdist distribution)."""
+    numbers, text = _numbers(), _text()
+    _check_recovery_and_lr(numbers, text)
+    _check_hit_rates(numbers, text)
+    _check_potential_value(numbers, text)
+    _check_segments(numbers, text)

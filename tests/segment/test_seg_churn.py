@@ -100,3 +100,11 @@ def test_churn_bad_input(base):
         winback_campaign(out, response_rate={"a": 0.5}, cost=1.0)
     with pytest.raises(DataError, match="cost must be >= 0"):
         winback_campaign(out, response_rate=0.5, cost=-1.0)
+
+
+def test_numpy_value_takes_the_customer_ids_of_data(base):
+    d, res = base
+    value = (d["monetary_value"] * d["frequency"]).to_numpy()
+    out = churn_value_at_risk(res, value, d)
+    assert out.index.equals(d.index)
+    np.testing.assert_allclose(out["value_at_risk"], (1 - res.p_alive(d).to_numpy()) * value)
