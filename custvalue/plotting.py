@@ -1,5 +1,7 @@
 """Plots of fitted customer-value models. matplotlib is imported lazily; every function
-takes ``ax=None`` (a new figure is made) and returns the Axes."""
+takes ``ax=None`` (a new figure is made) and returns the Axes.
+
+Concentration (Lorenz) plots live in :mod:`custvalue.segment`."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution", "plot_concentration"]
+__all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution"]
 
 
 def _axes(ax: Any):
@@ -106,31 +108,4 @@ def plot_clv_distribution(clv: pd.Series, *, ax: Any = None, bins: int = 50):
     ax.set_xscale("log")
     ax.set_xlabel("CLV")
     ax.set_ylabel("customers")
-    return ax
-
-
-def plot_concentration(values: pd.Series, *, ax: Any = None, mark: float = 0.2):
-    """Concentration curve: share of total value held by the top share of customers.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> ax = plot_concentration(pd.Series([1.0, 2.0, 10.0]))
-    """
-    ax = _axes(ax)
-    v = np.sort(np.asarray(values, dtype=float))[::-1]
-    share_c = np.arange(1, v.size + 1) / v.size
-    share_v = np.cumsum(v) / v.sum()
-    ax.plot(np.concatenate(([0], share_c)), np.concatenate(([0], share_v)), color="tab:blue")
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
-    k = max(int(np.ceil(mark * v.size)) - 1, 0)
-    ax.axvline(mark, color="tab:red", linestyle="--")
-    ax.annotate(f"top {mark:.0%} hold {share_v[k]:.0%}", (mark, share_v[k]), xytext=(mark + 0.05, share_v[k] - 0.15),
-                arrowprops={"arrowstyle": "->"})
-    ax.set_xlabel("share of customers (ranked by value)")
-    ax.set_ylabel("share of value")
     return ax

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from .clv import BetaGeo, GammaGamma, clv, cohort_repeat_transactions
+from .clv import BetaGeo, GammaGamma, actual_repeat_transactions, clv, cohort_repeat_transactions
 from .exceptions import DataError
 from .rfm import TIME_UNITS, rfm_summary
 
@@ -62,18 +62,6 @@ def _png(fig: Any) -> str:
 
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _actual_cumulative(tx: pd.DataFrame, customer_col: str, date_col: str, origin: np.datetime64,
-                       unit: float, grid: np.ndarray) -> pd.Series:
-    """Cumulative repeat purchase days (first purchase day excluded) at each grid time."""
-    days = tx[date_col].to_numpy().astype("datetime64[D]")
-    frame = pd.DataFrame({"c": tx[customer_col].to_numpy(), "d": days}).drop_duplicates()
-    first = frame.groupby("c")["d"].transform("min")
-    rep = frame.loc[frame["d"] > first, "d"].to_numpy().astype("datetime64[D]")
-    t_rep = (rep - origin.astype("datetime64[D]")).astype(np.int64) / unit
-    counts = np.searchsorted(np.sort(t_rep + 1.0 / unit), grid, side="right")  # purchases by end of day
-    return pd.Series(counts.astype(float), index=pd.Index(grid, name="time"))
 
 
 def run_report(transactions: pd.DataFrame | str | Path | None = None, *, customer_col: str = "customer_id",
@@ -187,6 +175,7 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
 
     matplotlib.use("Agg")
     from . import plotting
+    from .segment import plot_lorenz, top_share
 
     unit = TIME_UNITS[freq]
     dates = pd.to_datetime(tx[date_col], format=date_format)
@@ -201,8 +190,10 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     else:
         births = span - cal["T"].to_numpy()
     expected = cohort_repeat_transactions(bg, births, grid)["cumulative"]
-    actual = _actual_cumulative(tx[dates.to_numpy() <= end_day].assign(**{date_col: dates}),
-                                customer_col, date_col, origin, unit, grid)
+    actual = actual_repeat_transactions(tx[dates.to_numpy() <= end_day].assign(**{date_col: dates}),
+                                        customer_col=customer_col, date_col=date_col,
+                                        origin=np.datetime_as_string(origin), times=grid,
+                                        freq=freq)["cumulative"]
     figs = {}
     ax = plotting.plot_tracking(actual, expected, calibration_end=cal_t,
                                 xlabel=f"time since {np.datetime_as_string(origin)} ({freq})")
@@ -211,7 +202,8 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     figs["P(alive) by frequency and recency"] = _png(ax.figure)
     ax = plotting.plot_clv_distribution(scores["clv"])
     figs["Distribution of CLV"] = _png(ax.figure)
-    ax = plotting.plot_concentration(scores["clv"])
+    ax = plot_lorenz(scores["clv"], label="CLV")
+    ax.set_title(f"Lorenz curve of CLV: the top 20% of customers hold {top_share(scores['clv'], 20):.1%}")
     figs["Concentration of CLV"] = _png(ax.figure)
 
     say("writing the HTML report")
