@@ -65,7 +65,8 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"custvalue {release}"
 html_static_path = []
 html_theme_options = {
-    "navigation_depth": 3,
+    "navigation_depth": 2,
+    "collapse_navigation": True,   # much faster on ~300 API pages; the page TOC is on the right
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
