@@ -213,6 +213,14 @@ class TransactionResultsMixin:
         -------
         float
             Discounted expected repeat transactions.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import ParetoNBD
+        >>> res = ParetoNBD().fit(load_cdnow_summary())
+        >>> bool(res.dert_new_customer(discount_rate=0.0027) > res.dert_new_customer(discount_rate=0.01))
+        True
         """
         d, h = self._rate_and_horizon(discount_rate, horizon)
         theta = self._theta()

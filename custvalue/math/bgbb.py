@@ -66,7 +66,25 @@ def loglike(alpha, beta, gamma, delta, x, t_x, n):
 
 
 def score(alpha, beta, gamma, delta, x, t_x, n):
-    """Analytic gradient of :func:`loglike` w.r.t. (alpha, beta, gamma, delta); ``(N, 4)``."""
+    """Analytic gradient of :func:`loglike` w.r.t. (alpha, beta, gamma, delta); ``(N, 4)``.
+
+    Parameters
+    ----------
+    alpha, beta, gamma, delta : float
+        BG/BB parameters.
+    x, t_x, n : array-like
+        Frequency, recency and number of opportunities (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(N, 4)``.
+
+    Examples
+    --------
+    >>> score(1.2, 0.75, 0.66, 2.8, [0, 3], [0, 5], [6, 6]).shape
+    (2, 4)
+    """
     x, t_x, n, alive, dead, y, valid = _terms(alpha, beta, gamma, delta, x, t_x, n)
     ll = logsumexp(np.vstack([alive[None, :], dead]), axis=0)
     w0 = np.exp(alive - ll)
@@ -89,7 +107,25 @@ def score(alpha, beta, gamma, delta, x, t_x, n):
 def p_alive(alpha, beta, gamma, delta, x, t_x, n):
     """P(alive after the n-th opportunity | x, t_x, n): the alive term's share of the
     likelihood (FHS eq. 11 with the survival factor ``B(γ, δ+n)``; FHS print the version for
-    opportunity n+1, with ``B(γ, δ+n+1)``)."""
+    opportunity n+1, with ``B(γ, δ+n+1)``).
+
+    Parameters
+    ----------
+    alpha, beta, gamma, delta : float
+        BG/BB parameters.
+    x, t_x, n : array-like
+        Frequency, recency and number of opportunities (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities in [0, 1].
+
+    Examples
+    --------
+    >>> round(float(p_alive(1.204, 0.750, 0.657, 2.783, 6, 6, 6)[0]), 3)
+    1.0
+    """
     x, t_x, n, alive, dead, _, _ = _terms(alpha, beta, gamma, delta, x, t_x, n)
     ll = logsumexp(np.vstack([alive[None, :], dead]), axis=0)
     return np.exp(alive - ll)
@@ -112,6 +148,23 @@ def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
     """E[X(t)]: expected transactions in the first ``t`` opportunities, FHS eq. (8)::
 
         α/(α+β) δ/(γ-1) [1 - Γ(γ+δ)/Γ(1+δ) Γ(1+δ+t)/Γ(γ+δ+t)]
+
+    Parameters
+    ----------
+    t : array-like
+        Number of opportunities.
+    alpha, beta, gamma, delta : float
+        BG/BB parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected transactions.
+
+    Examples
+    --------
+    >>> round(float(expected_purchases_new_customer(1, 1.204, 0.750, 0.657, 2.783)), 3)
+    0.498
     """
     t = np.asarray(t, dtype=float)
     return alpha / (alpha + beta) * _survival_sum(gamma, delta, 0.0, t)
@@ -122,6 +175,25 @@ def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
     FHS eq. (13)::
 
         B(α+x+1, β+n-x)/B(α,β) / L × Σ_{i=n+1}^{n+t} B(γ, δ+i)/B(γ, δ)
+
+    Parameters
+    ----------
+    t : array-like
+        Number of future opportunities.
+    alpha, beta, gamma, delta : float
+        BG/BB parameters.
+    x, t_x, n : array-like
+        Frequency, recency and number of opportunities (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected transactions in opportunities n+1..n+t.
+
+    Examples
+    --------
+    >>> bool(conditional_expected_purchases(5, 1.204, 0.750, 0.657, 2.783, 3, 5, 6) > 0)
+    True
     """
     t = np.asarray(t, dtype=float)
     shape = np.broadcast_shapes(np.shape(t), np.shape(x), np.shape(t_x), np.shape(n))
@@ -137,6 +209,25 @@ def probability_of_purchases(k, t, alpha, beta, gamma, delta):
 
         C(t,k) B(α+k, β+t-k)/B(α,β) B(γ, δ+t)/B(γ,δ)
         + Σ_{i=k}^{t-1} C(i,k) B(α+k, β+i-k)/B(α,β) B(γ+1, δ+i)/B(γ,δ)
+
+    Parameters
+    ----------
+    k : array-like of int
+        Numbers of transactions.
+    t : int or array-like
+        Number of opportunities.
+    alpha, beta, gamma, delta : float
+        BG/BB parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities.
+
+    Examples
+    --------
+    >>> round(float(probability_of_purchases(range(7), 6, 1.204, 0.750, 0.657, 2.783).sum()), 12)
+    1.0
     """
     k = np.asarray(k, dtype=float)
     t = np.asarray(t, dtype=float)
@@ -165,6 +256,25 @@ def dert(d, alpha, beta, gamma, delta, x, t_x, n):
 
         B(α+x+1, β+n-x)/B(α,β) B(γ, δ+n+1)/(B(γ,δ)(1+d))
         × 2F1(1, δ+n+1; γ+δ+n+1; 1/(1+d)) / L
+
+    Parameters
+    ----------
+    d : float
+        Discount rate per opportunity (> 0).
+    alpha, beta, gamma, delta : float
+        BG/BB parameters.
+    x, t_x, n : array-like
+        Frequency, recency and number of opportunities (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Discounted expected residual transactions.
+
+    Examples
+    --------
+    >>> bool(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6) > 0)
+    True
     """
     x, t_x, n = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, n))
     ll = loglike(alpha, beta, gamma, delta, x, t_x, n).reshape(x.shape)

@@ -29,7 +29,23 @@ def _legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def continuous_rate(discount_rate):
-    """Continuously compounded rate δ = log(1 + d) equivalent to a per-period rate d."""
+    """Continuously compounded rate δ = log(1 + d) equivalent to a per-period rate d.
+
+    Parameters
+    ----------
+    discount_rate : float or array-like
+        Per-period rate d > -1.
+
+    Returns
+    -------
+    numpy.ndarray
+        δ = log(1 + d).
+
+    Examples
+    --------
+    >>> round(float(continuous_rate(0.1)), 6)
+    0.09531
+    """
     return np.log1p(np.asarray(discount_rate, dtype=float))
 
 

@@ -26,7 +26,7 @@ def _unique(x):
 
 
 def _log_terms(r, alpha, a, b, x, t_x, T):
-    x = np.asarray(x, dtype=float)
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     u, inv = _unique(x)
     common = (gammaln(r + u) - gammaln(r) + betaln(a, b + u + 1) - betaln(a, b))[inv] + r * np.log(alpha)
     log_alive = -(r + x) * np.log(alpha + T)
@@ -63,8 +63,27 @@ def loglike(r, alpha, a, b, x, t_x, T):
 
 def loglike_and_score(r, alpha, a, b, x, t_x, T):
     """:func:`loglike` and its analytic gradient w.r.t. (r, alpha, a, b), shape ``(n, 4)``,
-    from one pass over the data."""
-    x = np.asarray(x, dtype=float)
+    from one pass over the data.
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast together).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per-row log-likelihood ``(n,)`` and gradient ``(n, 4)``.
+
+    Examples
+    --------
+    >>> ll, g = loglike_and_score(0.5, 6.0, 0.9, 3.0, [0, 2], [0.0, 30.43], [38.86, 38.86])
+    >>> g.shape
+    (2, 4)
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     common, la, ld, u, inv = _log_terms(r, alpha, a, b, x, t_x, T)
     lse = np.logaddexp(la, ld)
     w_alive = np.exp(la - lse)
@@ -81,12 +100,48 @@ def loglike_and_score(r, alpha, a, b, x, t_x, T):
 
 
 def score(r, alpha, a, b, x, t_x, T):
-    """Analytic gradient of :func:`loglike` w.r.t. (r, alpha, a, b); shape ``(n, 4)``."""
+    """Analytic gradient of :func:`loglike` w.r.t. (r, alpha, a, b); shape ``(n, 4)``.
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, 4)``.
+
+    Examples
+    --------
+    >>> score(0.5, 6.0, 0.9, 3.0, [0, 2], [0.0, 30.43], [38.86, 38.86]).shape
+    (2, 4)
+    """
     return loglike_and_score(r, alpha, a, b, x, t_x, T)[1]
 
 
 def p_alive(r, alpha, a, b, x, t_x, T):
-    """P(alive | x, t_x, T), BDF eq. (A.5): ``1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))``."""
+    """P(alive | x, t_x, T), BDF eq. (A.5): ``1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))``.
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities in [0, 1].
+
+    Examples
+    --------
+    >>> bool(0 < p_alive(0.5, 6.0, 0.9, 3.0, 0, 0.0, 39.0) < 1)
+    True
+    """
     x = np.asarray(x, dtype=float)
     lo = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
     return expit(-lo)
@@ -94,7 +149,25 @@ def p_alive(r, alpha, a, b, x, t_x, T):
 
 def expected_purchases_new_customer(t, r, alpha, a, b):
     """E[X(t)] for a new customer, BDF eq. (A.3):
-    ``b/(a-1) [1 - (α/(α+t))^r 2F1(r, b+1; a+b; t/(α+t))]``."""
+    ``b/(a-1) [1 - (α/(α+t))^r 2F1(r, b+1; a+b; t/(α+t))]``.
+
+    Parameters
+    ----------
+    t : array-like
+        Length of the period.
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected repeat purchases.
+
+    Examples
+    --------
+    >>> bool(expected_purchases_new_customer(39.0, 0.5, 6.0, 0.9, 3.0) > 0)
+    True
+    """
     t = np.asarray(t, dtype=float)
     return b / (a - 1) * (1 - np.exp(r * np.log(alpha / (alpha + t))) * hyp2f1(r, b + 1, a + b, t / (alpha + t)))
 
@@ -103,6 +176,25 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
     """E[Y(t) | x, t_x, T], BDF eq. (A.6)::
 
         (a+b+x)/(a-1) [1 - ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(α+T+t))] P(alive)
+
+    Parameters
+    ----------
+    t : array-like
+        Length of the future period.
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected purchases in (T, T+t].
+
+    Examples
+    --------
+    >>> bool(conditional_expected_purchases(39.0, 0.5, 6.0, 0.9, 3.0, 2, 30.43, 38.86) > 0)
+    True
     """
     x = np.asarray(x, dtype=float)
     z = t / (alpha + T + t)
@@ -118,6 +210,25 @@ def probability_of_purchases(n, t, r, alpha, a, b):
         + B(a+1, b+n)/B(a, b) [1 - Σ_{j<n} NB(j; r, α, t)]
 
     with ``NB(j) = Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j``.
+
+    Parameters
+    ----------
+    n : array-like of int
+        Numbers of purchases.
+    t : float or array-like
+        Length of the period.
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities.
+
+    Examples
+    --------
+    >>> round(float(probability_of_purchases(range(400), 39.0, 0.5, 6.0, 0.9, 3.0).sum()), 6)
+    1.0
     """
     n = np.asarray(n, dtype=float)
     t = np.asarray(t, dtype=float)

@@ -94,14 +94,39 @@ def _series(b: np.ndarray, c: np.ndarray, z: np.ndarray, grad: bool = True):
     big = ~small
     if big.any():
         bb, cb_, zb = b[big], c[big], z[big]
-        out[big, 0] = hyp2f1(1.0, bb, cb_, zb)
-        if grad:
-            out[big, 3] = bb / cb_ * hyp2f1(2.0, bb + 1.0, cb_ + 1.0, zb)
-            hb = 1e-6 * np.maximum(bb, 1.0)
-            hc = 1e-6 * np.maximum(cb_, 1.0)
-            out[big, 1] = (hyp2f1(1.0, bb + hb, cb_, zb) - hyp2f1(1.0, bb - hb, cb_, zb)) / (2 * hb)
-            out[big, 2] = (hyp2f1(1.0, bb, cb_ + hc, zb) - hyp2f1(1.0, bb, cb_ - hc, zb)) / (2 * hc)
+        vals = np.zeros((bb.size, 4))
+        with np.errstate(all="ignore"):
+            vals[:, 0] = hyp2f1(1.0, bb, cb_, zb)
+            if grad:
+                vals[:, 3] = bb / cb_ * hyp2f1(2.0, bb + 1.0, cb_ + 1.0, zb)
+                hb = 1e-6 * np.maximum(bb, 1.0)
+                hc = 1e-6 * np.maximum(cb_, 1.0)
+                vals[:, 1] = (hyp2f1(1.0, bb + hb, cb_, zb) - hyp2f1(1.0, bb - hb, cb_, zb)) / (2 * hb)
+                vals[:, 2] = (hyp2f1(1.0, bb, cb_ + hc, zb) - hyp2f1(1.0, bb, cb_ - hc, zb)) / (2 * hc)
+        bad = ~np.isfinite(vals).all(axis=1)
+        if bad.any():  # scipy's 2F1 fails for integer c - a - b: sum the positive series
+            vals[bad] = np.column_stack(_horner(bb[bad], cb_[bad], zb[bad], grad))
+        out[big] = vals
     return tuple(out[:, i].reshape(shape) for i in range(4))
+
+
+def _horner(b, c, z, grad):
+    """The series of :func:`_series` by nested evaluation over the terms, vectorised over
+    rows (used for the few rows with z close to 1, up to 10^6 terms)."""
+    zmax = float(z.max())
+    K = int(min(np.ceil(np.log(_EPS) / np.log(max(zmax, 1e-300))) + 2, 1_000_000)) if zmax > 0 else 2
+    s_ = np.ones_like(z)
+    sb, sc, sz = np.zeros_like(z), np.zeros_like(z), np.zeros_like(z)
+    for j in range(K - 2, -1, -1):  # loop over series terms, vectorised over rows
+        bj, cj = b + j, c + j
+        R = bj / cj
+        zR = z * R
+        if grad:
+            sz = R * (s_ + z * sz)
+            sb = zR * (s_ / bj + sb)
+            sc = zR * (sc - s_ / cj)
+        s_ = 1.0 + zR * s_
+    return s_, sb, sc, sz
 
 
 def _log_G(t, a, k, M, m, grad: bool = True):
@@ -191,13 +216,49 @@ def loglike(r, alpha, s, beta, x, t_x, T):
 
 
 def score(r, alpha, s, beta, x, t_x, T):
-    """Analytic gradient of :func:`loglike` w.r.t. (r, alpha, s, beta); shape ``(n, 4)``."""
+    """Analytic gradient of :func:`loglike` w.r.t. (r, alpha, s, beta); shape ``(n, 4)``.
+
+    Parameters
+    ----------
+    r, alpha, s, beta : float
+        Pareto/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, 4)``.
+
+    Examples
+    --------
+    >>> score(0.55, 10.58, 0.61, 11.67, [0, 2], [0.0, 30.43], [38.86, 38.86]).shape
+    (2, 4)
+    """
     return _parts(r, alpha, s, beta, x, t_x, T, grad=True)[3]
 
 
 def p_alive(r, alpha, s, beta, x, t_x, T):
     """P(alive | x, t_x, T), FH05 eq. (22): the share of the first likelihood term,
-    ``Γ(r+x)α^rβ^s/Γ(r) (α+T)^-(r+x) (β+T)^-s / L``."""
+    ``Γ(r+x)α^rβ^s/Γ(r) (α+T)^-(r+x) (β+T)^-s / L``.
+
+    Parameters
+    ----------
+    r, alpha, s, beta : float
+        Pareto/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities in [0, 1].
+
+    Examples
+    --------
+    >>> round(float(p_alive(0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86)), 3)
+    0.868
+    """
     _, l1, lse, _ = _parts(r, alpha, s, beta, x, t_x, T, grad=False)
     return np.exp(l1 - lse)
 
@@ -212,14 +273,52 @@ def _one_minus_pow_over(sm1, u):
 
 def expected_purchases_new_customer(t, r, alpha, s, beta):
     """E[X(t)] for a customer just acquired, FH05 eq. (17):
-    ``r β / (α (s-1)) [1 - (β/(β+t))^(s-1)]`` (``r β/α log(1+t/β)`` at s = 1)."""
+    ``r β / (α (s-1)) [1 - (β/(β+t))^(s-1)]`` (``r β/α log(1+t/β)`` at s = 1).
+
+    Parameters
+    ----------
+    t : array-like
+        Length of the period.
+    r, alpha, s, beta : float
+        Pareto/NBD parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected repeat purchases.
+
+    Examples
+    --------
+    >>> round(float(expected_purchases_new_customer(39.0, 0.55, 10.58, 0.61, 11.67)), 3)
+    1.202
+    """
     t = np.asarray(t, dtype=float)
     return r * beta / alpha * _one_minus_pow_over(s - 1.0, np.log1p(t / beta))
 
 
 def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T):
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T+t], FH05 eq. (24):
-    ``(r+x)(β+T) / ((α+T)(s-1)) [1 - ((β+T)/(β+T+t))^(s-1)] P(alive)``."""
+    ``(r+x)(β+T) / ((α+T)(s-1)) [1 - ((β+T)/(β+T+t))^(s-1)] P(alive)``.
+
+    Parameters
+    ----------
+    t : array-like
+        Length of the future period.
+    r, alpha, s, beta : float
+        Pareto/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected purchases in (T, T+t].
+
+    Examples
+    --------
+    >>> round(float(conditional_expected_purchases(52.0, 0.553, 10.578, 0.606, 11.669, 26, 30.86, 31.0)), 2)
+    25.46
+    """
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
     t = np.asarray(t, dtype=float)
@@ -236,6 +335,26 @@ def probability_of_purchases(n, t, r, alpha, s, beta):
 
     with ``B1 = 2F1(r+s, k; r+s+n+1; z_0)/M^(r+s)``, ``B2_i = 2F1(r+s+i, k; r+s+n+1; z_t)
     /(M+t)^(r+s+i)``, ``M = max(α, β)``, ``k = s+1`` if α >= β else ``r+n``.
+
+    Parameters
+    ----------
+    n : array-like of int
+        Numbers of purchases.
+    t : float or array-like
+        Length of the period.
+    r, alpha, s, beta : float
+        Pareto/NBD parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, broadcast over ``n`` and ``t``.
+
+    Examples
+    --------
+    >>> p = probability_of_purchases(range(300), 39.0, 0.55, 10.58, 0.61, 11.67)
+    >>> round(float(p.sum()), 6)
+    1.0
     """
     n = np.asarray(n, dtype=float)
     t = np.asarray(t, dtype=float)
@@ -266,6 +385,25 @@ def dert(delta, r, alpha, s, beta, x, t_x, T):
 
     with δ the continuously compounded discount rate per time unit and U Tricomi's
     confluent hypergeometric function of the second kind.
+
+    Parameters
+    ----------
+    delta : float
+        Continuously compounded discount rate per time unit (> 0).
+    r, alpha, s, beta : float
+        Pareto/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast together).
+
+    Returns
+    -------
+    numpy.ndarray
+        Discounted expected residual transactions.
+
+    Examples
+    --------
+    >>> bool(dert(0.0027, 0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86) > 0)
+    True
     """
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
@@ -275,6 +413,25 @@ def dert(delta, r, alpha, s, beta, x, t_x, T):
 
 
 def loglike_and_score(r, alpha, s, beta, x, t_x, T):
-    """:func:`loglike` and :func:`score` from one pass over the data (used when fitting)."""
+    """:func:`loglike` and :func:`score` from one pass over the data (used when fitting).
+
+    Parameters
+    ----------
+    r, alpha, s, beta : float
+        Pareto/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast together).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Per-row log-likelihood ``(n,)`` and gradient ``(n, 4)``.
+
+    Examples
+    --------
+    >>> ll, g = loglike_and_score(0.55, 10.58, 0.61, 11.67, [0, 2], [0.0, 30.43], [38.86, 38.86])
+    >>> ll.shape, g.shape
+    ((2,), (2, 4))
+    """
     const, _, lse, g = _parts(r, alpha, s, beta, x, t_x, T, grad=True)
     return const + lse, g

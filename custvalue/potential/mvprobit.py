@@ -69,6 +69,9 @@ class MultivariateProbit(LikelihoodModel):
         False fixes ``Sigma = I``: the sum of J independent univariate probits.
     add_constant : bool, default True
         Add a ``const`` column to each design that has no constant column.
+    customer_id : array-like, optional
+        Customer labels (default: the index of ``y`` or ``X``, else 0..n-1).  The Halton
+        draws of a customer are derived from its label, so keep labels stable across runs.
 
     Examples
     --------
@@ -313,9 +316,21 @@ class MultivariateProbit(LikelihoodModel):
         return float(ll.sum()), s.sum(axis=0)
 
     def hessian(self, params: Any) -> np.ndarray:
-        """Hessian of the (simulated) log-likelihood: forward differences of the exact
-        gradient (k + 1 simulator passes)."""
+        """Hessian of the (simulated) log-likelihood: closed form for independent probits,
+        otherwise forward differences of the exact gradient (k + 1 simulator passes)."""
         x = self._as_params(params)
+        if not self.correlated:
+            # independent probits: block-diagonal closed form, d2 ll / d mu2 = -lam (lam + mu)
+            # with lam = q phi(mu) / Phi(q mu) the generalised residual
+            H = np.zeros((x.size, x.size))
+            betas, _ = self._split(x)
+            pos = 0
+            for j, (X, b) in enumerate(zip(self.X, betas)):
+                mu = X @ b
+                lam = ghk.probit_loglike(mu, self.y[:, j])[1]
+                H[pos:pos + b.size, pos:pos + b.size] = -(X * (lam * (lam + mu))[:, None]).T @ X
+                pos += b.size
+            return H
         g0 = self.loglike_and_score(x)[1]
         H = np.empty((x.size, x.size))
         for m in range(x.size):  # loop over parameters, not customers

@@ -99,6 +99,7 @@ def test_fit_matches_lifetimes_fit_llf(cdnow_summary, fitted):
     ((1.0, 5.0, 1.0, 5.0), (3, 20.0, 20.0)),                # alpha == beta and t_x == T
     ((1.0, 5.0, 1.0, 5.0), (300, 20 - 1e-9, 20.0)),         # t_x just below T
     ((0.5, 0.5, 0.5, 50.0), (0, 0.0, 39.0)),
+    ((5.0, 2.0, 5.0, 0.125), (161, 0.0, 1.0)),            # z = 0.94 and integer c-a-b: scipy's 2F1 is NaN
 ])
 def test_loglike_extreme_rows_against_mpmath(params, row):
     assert float(k.loglike(*params, *row)) == pytest.approx(_mp_loglike(*params, *row), rel=1e-11, abs=1e-11)
@@ -167,7 +168,7 @@ def test_large_subsampled_start_gives_same_optimum():
     np.testing.assert_allclose(a.params, b.params, rtol=1e-4)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(x=st.integers(0, 2000), frac=st.floats(0, 1), T=st.floats(0.5, 500),
        r=st.floats(0.05, 5), alpha=st.floats(0.1, 50), s=st.floats(0.05, 5), beta=st.floats(0.1, 50))
 def test_p_alive_and_loglike_finite_for_any_history(x, frac, T, r, alpha, s, beta):

@@ -3,7 +3,6 @@ bivariate normal CDF from scipy (J = 2), finite differences, and recovery of kno
 parameters from bases simulated from the model."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pandas as pd

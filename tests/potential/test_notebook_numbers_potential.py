@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from custvalue.potential import (MultivariateProbit, evaluate_value, hit_rates, mape, ols_potential_value,
                                  potential_value, univariate_probits, value_matrix)

@@ -3,7 +3,6 @@ model it claims (ownership rates, latent correlation)."""
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from custvalue.exceptions import DataError
 from custvalue.simulate.potential import simulate_potential_base

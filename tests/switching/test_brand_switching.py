@@ -2,7 +2,6 @@
 Markov CLV link, bad input."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from custvalue.exceptions import DataError

@@ -1,6 +1,5 @@
 """Shy (2002) switching costs: identities, closed forms, intervals and bad input."""
 
-import warnings
 
 import numpy as np
 import pandas as pd
