@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,6 @@ bench: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) custvalue-report .pytest_cache .hypothesis
+
+docs: $(VENV)/.installed-test
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
