@@ -32,7 +32,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code (0 ok, 2 bad input)."""
+    """Entry point of the ``custvalue`` command; returns the process exit code (0 ok, 2 bad input).
+
+    ``custvalue report`` calls :func:`custvalue.report.run_report` with the options given;
+    bad input (a :class:`~custvalue.exceptions.DataError`) is printed to stderr.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 when the input was rejected.
+
+    Examples
+    --------
+    >>> from custvalue.cli import main
+    >>> main(["report", "--transactions", "no-such-file.csv", "--quiet"])
+    2
+    """
     args = _parser().parse_args(argv)
     from .report import run_report
 

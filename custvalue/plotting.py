@@ -32,6 +32,9 @@ def plot_tracking(actual: pd.Series, expected: pd.Series, *, calibration_end: fl
     calibration_end : float, optional
         Time of the end of the calibration period (drawn as a vertical line).
     ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    xlabel : str, default "weeks since start"
+        Label of the time axis.
 
     Returns
     -------
@@ -91,6 +94,17 @@ def plot_p_alive_matrix(results: Any, *, T: float, max_frequency: int = 20, ax: 
 
 def plot_clv_distribution(clv: pd.Series, *, ax: Any = None, bins: int = 50):
     """Histogram of customer lifetime values on a log scale.
+
+    Only positive values are drawn (a log axis cannot show zero or negative CLV).
+
+    Parameters
+    ----------
+    clv : pandas.Series or array-like
+        CLV per customer.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    bins : int, default 50
+        Number of logarithmically spaced bins.
 
     Returns
     -------

@@ -27,7 +27,34 @@ __all__ = ["run_report", "ReportOutput", "value_tiers"]
 
 @dataclass(frozen=True)
 class ReportOutput:
-    """Paths written by :func:`run_report` and the headline numbers."""
+    """Paths written by :func:`run_report` and the headline numbers.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The output folder.
+    scores : pathlib.Path
+        ``scores.csv``: one row per customer (frequency, recency, T, monetary value,
+        expected purchases, P(alive), expected spend, CLV, value tier).
+    params : pathlib.Path
+        ``params.csv``: BG/NBD and Gamma-Gamma estimates with standard errors.
+    html : pathlib.Path
+        ``report.html``.
+    n_customers : int
+        Customers scored.
+    holdout_mae : float or None
+        Mean absolute error of the BG/NBD holdout forecast per customer (None without a
+        holdout period).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from custvalue.report import ReportOutput
+    >>> out = ReportOutput(folder=Path("rep"), scores=Path("rep/scores.csv"), params=Path("rep/params.csv"),
+    ...                    html=Path("rep/report.html"), n_customers=300, holdout_mae=None)
+    >>> out.scores.name, out.n_customers
+    ('scores.csv', 300)
+    """
 
     folder: Path
     scores: Path
@@ -49,7 +76,28 @@ class _Progress:
 
 
 def value_tiers(values: pd.Series) -> pd.Series:
-    """Customer-pyramid tiers (top 1% important, next 19% secondary, 30% ordinary, 50% small)."""
+    """Customer-pyramid tiers (top 1% important, next 19% secondary, 30% ordinary, 50% small).
+
+    The report's tiering, :func:`custvalue.segment.customer_pyramid` with its default cut
+    points (seed 001).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Value per customer (the report uses CLV).
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical ``"tier"``, indexed like ``values``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from custvalue.report import value_tiers
+    >>> value_tiers(pd.Series(np.arange(100.0))).value_counts(sort=False).tolist()
+    [1, 19, 30, 50]
+    """
     from .segment import customer_pyramid
 
     return customer_pyramid(values)

@@ -78,6 +78,15 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
         ``n_days`` (distinct purchase days), ``first`` and ``last`` day, ``first_spend``
         (total spent on the first day) and ``total_spend``; customers without rows get
         ``n_days == 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.rfm import reduce_customer_days
+    >>> out = reduce_customer_days(np.array([0, 0, 0, 1]), np.array([10, 10, 12, 11]),
+    ...                            np.array([5.0, 2.0, 3.0, 4.0]), 3)
+    >>> out["n_days"].tolist(), out["first_spend"].tolist(), out["total_spend"].tolist()
+    ([2, 1, 0], [7.0, 4.0, 0.0], [10.0, 4.0, 0.0])
     """
     out = {"n_days": np.zeros(n_customers, np.int64), "first": np.zeros(n_customers, np.int64),
            "last": np.zeros(n_customers, np.int64), "first_spend": np.zeros(n_customers),

@@ -129,13 +129,31 @@ def _batches(source: Any, columns: list[str], batch_rows: int) -> tuple[Iterable
     if missing:
         raise DataError(f"source is missing the column(s) {missing} needed to score; "
                         f"columns found: {dataset.schema.names}.")
+    files = getattr(dataset, "files", None)
+    if files:
+        # one Parquet file at a time, without Arrow's pre-buffering (its cache keeps every
+        # column chunk read until the file is closed: memory would grow with the file)
+        import pyarrow.parquet as pq
+
+        fs = dataset.filesystem
+        total = 0
+        for f in files:
+            with fs.open_input_file(f) as fh:
+                total += pq.ParquetFile(fh).metadata.num_rows
+
+        def it():
+            for f in files:
+                with fs.open_input_file(f) as fh:
+                    pf = pq.ParquetFile(fh, pre_buffer=False)
+                    yield from pf.iter_batches(batch_size=batch_rows, columns=columns,
+                                               use_threads=False)
+        return it(), total
     try:
         total = dataset.count_rows()
     except Exception:  # noqa: BLE001 - a count is only used for the progress bar
         total = None
-    it = dataset.to_batches(columns=columns, batch_size=batch_rows, batch_readahead=1,
-                            fragment_readahead=1)
-    return it, total
+    return dataset.to_batches(columns=columns, batch_size=batch_rows, batch_readahead=1,
+                              fragment_readahead=1), total
 
 
 def _progress(progress: bool | Callable[[int], Any], total: int | None):

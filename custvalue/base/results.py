@@ -18,7 +18,24 @@ __all__ = ["LikelihoodResults", "FrozenMixin"]
 
 
 class FrozenMixin:
-    """Forbid attribute assignment after construction (results are immutable)."""
+    """Forbid attribute assignment after construction (results are immutable).
+
+    A class sets its attributes in ``__init__`` and then calls ``self._freeze()``; afterwards
+    setting or deleting an attribute raises ``AttributeError``.
+
+    Examples
+    --------
+    >>> from custvalue.base import FrozenMixin
+    >>> class Point(FrozenMixin):
+    ...     def __init__(self, x):
+    ...         self.x = x
+    ...         self._freeze()
+    >>> p = Point(1.0)
+    >>> p.x = 2.0
+    Traceback (most recent call last):
+    ...
+    AttributeError: Point is immutable; cannot set 'x'.
+    """
 
     _frozen = False
 
@@ -60,6 +77,16 @@ class LikelihoodResults(FrozenMixin):
         Number of optimiser iterations.
     cov_type : str
         ``"hessian"``, ``"opg"`` or ``"robust"``.
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> res = BetaGeo().fit(load_cdnow_summary())
+    >>> res.nobs, res.converged, round(res.llf, 1)
+    (2357.0, True, -9582.4)
+    >>> res.bse.round(3).tolist()
+    [0.013, 0.378, 0.186, 0.705]
     """
 
     def __init__(self, model: LikelihoodModel, params: np.ndarray, cov: np.ndarray, llf: float,
@@ -110,6 +137,14 @@ class LikelihoodResults(FrozenMixin):
         -------
         pandas.DataFrame
             Columns ``lower`` and ``upper`` indexed by parameter name.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> ci = BetaGeo().fit(load_cdnow_summary()).conf_int(level=0.95)
+        >>> ci.loc["r"].round(3).tolist()
+        [0.218, 0.267]
         """
         if not 0 < level < 1:
             raise ValueError(f"level must lie in (0, 1); received {level!r}.")
@@ -123,7 +158,29 @@ class LikelihoodResults(FrozenMixin):
                              f"lower {pct}": ci["lower"], f"upper {pct}": ci["upper"]})
 
     def summary(self, level: float = 0.95) -> Summary:
-        """Fit statistics and the parameter table (text with ``print``, HTML in Jupyter)."""
+        """Fit statistics and the parameter table (text with ``print``, HTML in Jupyter).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the Wald intervals in the parameter table.
+
+        Returns
+        -------
+        Summary
+            Header (model, nobs, unique rows, log-likelihood, AIC, BIC, convergence,
+            covariance type) and a table of estimates, standard errors and intervals.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> summ = BetaGeo().fit(load_cdnow_summary()).summary(level=0.9)
+        >>> print(summ.as_text().splitlines()[0])
+        BetaGeo results
+        >>> list(summ.tables[0][1].columns)
+        ['estimate', 'std err', 'lower 90%', 'upper 90%']
+        """
         info = [
             ("Model", type(self.model).__name__),
             ("Customers (nobs)", self.nobs),

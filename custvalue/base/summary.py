@@ -14,6 +14,32 @@ class Summary:
     """Summary of a fitted model: a header of fit statistics and one or more tables.
 
     ``print(summary)`` gives plain text; Jupyter renders ``_repr_html_`` as tables.
+
+    Parameters
+    ----------
+    title : str
+        Heading.
+    info : sequence of (str, object)
+        Fit statistics shown as ``label  value`` lines (floats with 6 significant digits).
+    tables : sequence of (str, pandas.DataFrame)
+        Named tables shown after the header.
+    notes : sequence of str, optional
+        Lines printed at the end as ``Note: ...``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.base import Summary
+    >>> s = Summary("Demo", [("Customers", 3)], [("Parameters", pd.DataFrame({"estimate": [0.5]}, index=["r"]))])
+    >>> print(s)
+    Demo
+    ========================================
+    Customers  3
+    <BLANKLINE>
+    Parameters
+    --------------------
+       estimate
+    r       0.5
     """
 
     def __init__(self, title: str, info: Sequence[tuple[str, object]],
@@ -30,6 +56,18 @@ class Summary:
         return str(value)
 
     def as_text(self) -> str:
+        """The summary as plain text (what ``print`` shows).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from custvalue.base import Summary
+        >>> Summary("Demo", [("Customers", 3), ("Log-likelihood", -1.5)], []).as_text().splitlines()[2:]
+        ['Customers       3', 'Log-likelihood  -1.5']
+        """
         lines = [self.title, "=" * max(len(self.title), 40)]
         width = max((len(k) for k, _ in self.info), default=0)
         lines += [f"{k:<{width}}  {self._fmt(v)}" for k, v in self.info]
@@ -40,6 +78,18 @@ class Summary:
         return "\n".join(lines)
 
     def as_html(self) -> str:
+        """The summary as HTML tables (what Jupyter renders).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from custvalue.base import Summary
+        >>> Summary("Demo", [("Customers", 3)], []).as_html().splitlines()[0]
+        '<h4>Demo</h4>'
+        """
         info = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(self._fmt(v))}</td></tr>"
             for k, v in self.info

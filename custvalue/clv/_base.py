@@ -45,7 +45,29 @@ class CustomerModel(LikelihoodModel):
     # -- hooks -----------------------------------------------------------------------------
     @classmethod
     def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
-        """Model-specific constraints on validated float columns (override)."""
+        """Model-specific constraints on validated float columns (override).
+
+        Called by :meth:`validate` after every column was converted to a finite float array;
+        raises :class:`~custvalue.exceptions.DataError` naming the offending rows. The base
+        class accepts everything.
+
+        Parameters
+        ----------
+        arrays : dict of str to numpy.ndarray
+            The model's ``data_columns`` as float arrays of equal length.
+        index : pandas.Index or None
+            The customers' index (used to name offending rows), or None for plain arrays.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import BetaGeo
+        >>> BetaGeo.check({"frequency": np.array([1.0]), "recency": np.array([5.0]),
+        ...                "T": np.array([4.0])}, None)
+        Traceback (most recent call last):
+        ...
+        custvalue.exceptions.DataError: recency must be <= T; 1 row violates this (first row: 0)
+        """
 
     def _select_rows(self, arrays: dict[str, np.ndarray], w: np.ndarray):
         """Rows that carry information for the likelihood (override, e.g. repeat buyers)."""
@@ -55,7 +77,29 @@ class CustomerModel(LikelihoodModel):
     @classmethod
     def validate(cls, data: pd.DataFrame | None = None, **columns: Any
                  ) -> tuple[dict[str, np.ndarray], pd.Index | None]:
-        """Turn a DataFrame and/or keyword arrays into checked float columns and an index."""
+        """Turn a DataFrame and/or keyword arrays into checked float columns and an index.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            One row per customer with the model's ``data_columns``.
+        **columns
+            The same columns as keyword arrays (override those in ``data``).
+
+        Returns
+        -------
+        arrays : dict of str to numpy.ndarray
+            One float array per column of ``data_columns``, checked by :meth:`check`.
+        index : pandas.Index or None
+            ``data``'s index, or None when only arrays were given.
+
+        Examples
+        --------
+        >>> from custvalue.clv import BetaGeo
+        >>> arrays, index = BetaGeo.validate(frequency=[2, 0], recency=[30.43, 0], T=[38.86, 38.86])
+        >>> arrays["recency"].tolist(), index is None
+        ([30.43, 0.0], True)
+        """
         raw, index = resolve_columns(data, cls.data_columns, columns)
         arrays = {c: as_float_array(raw[c], c, index=index) for c in cls.data_columns}
         cls.check(arrays, index)
@@ -83,6 +127,18 @@ class CustomerModel(LikelihoodModel):
         -------
         CustomerResults
             Frozen results with ``params``, ``bse``, ``llf``, ``summary()`` and predictions.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> data = load_cdnow_summary()
+        >>> res = BetaGeo().fit(data)
+        >>> res.params.round(3).tolist()
+        [0.243, 4.414, 0.793, 2.426]
+        >>> res_arrays = BetaGeo().fit(frequency=data["frequency"], recency=data["recency"], T=data["T"])
+        >>> bool(abs(res_arrays.llf - res.llf) < 1e-6)
+        True
         """
         if data is not None or any(v is not None for v in columns.values()) or weights is not None:
             model = type(self)(data, weights=weights, **columns)

@@ -55,6 +55,14 @@ class TransactionResultsMixin:
         -------
         pandas.Series
             Probabilities in [0, 1] indexed like ``data``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import ParetoNBD
+        >>> res = ParetoNBD().fit(load_cdnow_summary())
+        >>> round(float(res.p_alive(frequency=[2], recency=[30.43], T=[38.86]).iloc[0]), 3)
+        0.869
         """
         args, index = self._customer_arrays(data, columns)
         return self._series(self.kernel.p_alive(*self._theta(), *args), index, "p_alive")  # type: ignore[attr-defined]
@@ -77,6 +85,15 @@ class TransactionResultsMixin:
         -------
         pandas.Series or pandas.DataFrame
             Indexed like ``data``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import ParetoNBD
+        >>> res = ParetoNBD().fit(load_cdnow_summary())
+        >>> e = res.expected_purchases(frequency=[26], recency=[30.86], T=[31.0], horizon=52)
+        >>> round(float(e.iloc[0]), 2)
+        25.46
         """
         args, index = self._customer_arrays(data, columns)
         h = _horizons(horizon)
@@ -93,7 +110,23 @@ class TransactionResultsMixin:
     def expected_purchases_new_customer(self, horizon: Any) -> float | pd.Series:
         """Expected purchases of a newly acquired customer over ``horizon`` (unconditional).
 
-        Returns a float for a scalar horizon, else a Series indexed by horizon.
+        Parameters
+        ----------
+        horizon : float or array-like
+            Length(s) of the period.
+
+        Returns
+        -------
+        float or pandas.Series
+            A float for a scalar horizon, else a Series indexed by horizon.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import ParetoNBD
+        >>> res = ParetoNBD().fit(load_cdnow_summary())
+        >>> round(res.expected_purchases_new_customer(39.0), 3)
+        1.213
         """
         h = _horizons(horizon)
         vals = self.kernel.expected_purchases_new_customer(h, *self._theta())
@@ -115,6 +148,14 @@ class TransactionResultsMixin:
         -------
         float or pandas.Series
             A float for scalar ``n``, else a Series indexed by ``n``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import ParetoNBD
+        >>> res = ParetoNBD().fit(load_cdnow_summary())
+        >>> round(res.probability_of_purchases(0, 39.0), 3)
+        0.594
         """
         nn = check_counts(as_float_array(n, "n"), "n")
         t = check_positive_scalar(horizon, "horizon")

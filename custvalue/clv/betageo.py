@@ -16,7 +16,34 @@ __all__ = ["BetaGeo", "BetaGeoResults"]
 
 
 class BetaGeoResults(TransactionResultsMixin, CustomerResults):
-    """Fitted BG/NBD model: parameters, fit statistics and customer-level predictions."""
+    """Fitted BG/NBD model: parameters, fit statistics and customer-level predictions.
+
+    Returned by :meth:`BetaGeo.fit`; predictions (``p_alive``, ``expected_purchases``,
+    ``probability_of_purchases``, ``dert``...) use the kernels of
+    :mod:`custvalue.math.betageo` (Fader, Hardie & Lee 2005, eqs. 6-10).
+
+    Attributes
+    ----------
+    model : BetaGeo
+        The fitted model (compressed data).
+    params : pandas.Series
+        ``r``, ``alpha``, ``a``, ``b``.
+    cov_params : pandas.DataFrame
+        Covariance of ``params``.
+    llf : float
+        Maximised log-likelihood.
+    converged, message, n_iter, cov_type
+        Optimiser diagnostics and covariance type (see
+        :class:`~custvalue.base.LikelihoodResults`).
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> res = BetaGeo().fit(load_cdnow_summary())
+    >>> res
+    <BetaGeoResults: r=0.2426, alpha=4.414, a=0.7929, b=2.426; llf=-9582.43>
+    """
 
     kernel = kernel
 
@@ -50,6 +77,23 @@ class BetaGeo(CustomerModel):
 
     @classmethod
     def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """BG/NBD data constraints: whole ``frequency >= 0``, ``0 <= recency <= T``, ``T > 0``,
+        and ``recency == 0`` when ``frequency == 0`` (``custvalue._validation.check_rft``).
+
+        Parameters
+        ----------
+        arrays : dict of str to numpy.ndarray
+            ``frequency``, ``recency`` and ``T`` as float arrays.
+        index : pandas.Index or None
+            The customers' index, used to name offending rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import BetaGeo
+        >>> BetaGeo.check({"frequency": np.array([2.0]), "recency": np.array([30.43]),
+        ...                "T": np.array([38.86])}, None)
+        """
         check_rft(arrays["frequency"], arrays["recency"], arrays["T"], index)
 
     def _kernel_args(self) -> tuple[np.ndarray, ...]:

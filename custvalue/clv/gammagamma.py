@@ -17,7 +17,34 @@ __all__ = ["GammaGamma", "GammaGammaResults"]
 
 
 class GammaGammaResults(CustomerResults):
-    """Fitted Gamma-Gamma spend model."""
+    """Fitted Gamma-Gamma spend model.
+
+    Returned by :meth:`GammaGamma.fit`.
+
+    Attributes
+    ----------
+    model : GammaGamma
+        The fitted model (repeat buyers only, compressed).
+    params : pandas.Series
+        ``p``, ``q``, ``gamma``.
+    cov_params : pandas.DataFrame
+        Covariance of ``params``.
+    llf : float
+        Maximised log-likelihood.
+    converged, message, n_iter, cov_type
+        Optimiser diagnostics and covariance type (see
+        :class:`~custvalue.base.LikelihoodResults`).
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import GammaGamma
+    >>> res = GammaGamma().fit(load_cdnow_summary())
+    >>> res
+    <GammaGammaResults: p=6.249, q=3.745, gamma=15.45; llf=-4055.92>
+    >>> round(res.population_mean_spend, 2)
+    35.17
+    """
 
     def expected_spend(self, data: pd.DataFrame | None = None, **columns: Any) -> pd.Series:
         """E[spend per transaction | frequency, monetary_value] per customer (note 025 eq. 5).
@@ -35,6 +62,14 @@ class GammaGammaResults(CustomerResults):
         -------
         pandas.Series
             Indexed like ``data``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import GammaGamma
+        >>> data = load_cdnow_summary()
+        >>> GammaGamma().fit(data).expected_spend(data.head(3)).round(2).tolist()
+        [24.66, 18.91, 35.17]
         """
         arrays, index = self._rows(data, columns)
         p, q, g = self._p("p", "q", "gamma")
@@ -76,6 +111,25 @@ class GammaGamma(CustomerModel):
 
     @classmethod
     def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Gamma-Gamma data constraints: ``frequency`` is a count, and ``monetary_value > 0``
+        for every customer with ``frequency > 0``.
+
+        Parameters
+        ----------
+        arrays : dict of str to numpy.ndarray
+            ``frequency`` and ``monetary_value`` as float arrays.
+        index : pandas.Index or None
+            The customers' index, used to name offending rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import GammaGamma
+        >>> GammaGamma.check({"frequency": np.array([2.0]), "monetary_value": np.array([0.0])}, None)
+        Traceback (most recent call last):
+        ...
+        custvalue.exceptions.DataError: monetary_value must be > 0 for customers with frequency > 0; ...
+        """
         check_counts(arrays["frequency"], "frequency", index)
         bad = (arrays["frequency"] > 0) & (arrays["monetary_value"] <= 0)
         if bad.any():

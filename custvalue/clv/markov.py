@@ -203,7 +203,33 @@ class MarkovChain(FrozenMixin):
 
     def value_path(self, rewards: Any, discount_rate: float, horizon: int, *,
                    include_current: bool = True) -> pd.DataFrame:
-        """``V_T`` for ``T = 0..horizon``: rows indexed by ``horizon``, one column per state."""
+        """``V_T`` for ``T = 0..horizon``: rows indexed by ``horizon``, one column per state.
+
+        The partial sums of P&C eq. (5), showing how the value builds up with the horizon.
+
+        Parameters
+        ----------
+        rewards : array-like, pandas.Series or mapping
+            Net reward earned in each state per period (see :meth:`value`).
+        discount_rate : float
+            Discount rate per period (> -1).
+        horizon : int
+            Last period ``T`` (whole number >= 0).
+        include_current : bool, default True
+            Include the reward of the current period (t = 0).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``horizon = 0..horizon``, one column per starting state.
+
+        Examples
+        --------
+        >>> from custvalue.clv import MarkovChain
+        >>> chain = MarkovChain([[0.8, 0.2], [0.0, 1.0]], states=["active", "lost"])
+        >>> chain.value_path({"active": 100.0, "lost": 0.0}, 0.1, horizon=2).round(2).to_numpy().tolist()
+        [[100.0, 0.0], [172.73, 0.0], [225.62, 0.0]]
+        """
         R = self._rewards(rewards)
         d = float(check_discount_rate(discount_rate))
         h = _check_horizon(horizon, allow_none=False)
@@ -212,7 +238,25 @@ class MarkovChain(FrozenMixin):
 
     # -- dynamics -------------------------------------------------------------------------
     def n_step(self, t: int) -> pd.DataFrame:
-        """``P^t``: transition probabilities over ``t`` periods."""
+        """``P^t``: transition probabilities over ``t`` periods (P&C eq. 3).
+
+        Parameters
+        ----------
+        t : int
+            Number of periods (whole number >= 0).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: state now ("from"); columns: state after ``t`` periods ("to").
+
+        Examples
+        --------
+        >>> from custvalue.clv import MarkovChain
+        >>> chain = MarkovChain([[0.8, 0.2], [0.0, 1.0]], states=["active", "lost"])
+        >>> chain.n_step(2).to_numpy().round(3).tolist()
+        [[0.64, 0.36], [0.0, 1.0]]
+        """
         h = _check_horizon(t, allow_none=False)
         return pd.DataFrame(kernel.n_step(self.P, h), index=self.states.rename("from"),
                             columns=self.states.rename("to"))
@@ -231,6 +275,13 @@ class MarkovChain(FrozenMixin):
         -------
         pandas.DataFrame
             Rows ``t = 0..horizon``, columns states.
+
+        Examples
+        --------
+        >>> from custvalue.clv import MarkovChain
+        >>> chain = MarkovChain([[0.8, 0.2], [0.0, 1.0]], states=["active", "lost"])
+        >>> chain.state_distribution("active", 2).to_numpy().round(3).tolist()
+        [[1.0, 0.0], [0.8, 0.2], [0.64, 0.36]]
         """
         h = _check_horizon(horizon, allow_none=False)
         if np.ndim(initial) == 0 and not isinstance(initial, (pd.Series, Mapping)):
@@ -247,10 +298,21 @@ class MarkovChain(FrozenMixin):
     def stationary_distribution(self) -> pd.Series:
         """The long-run share of customers in each state (``pi P = pi``).
 
+        Returns
+        -------
+        pandas.Series
+            Stationary probabilities indexed by state.
+
         Raises
         ------
         ModelSpecificationError
             If the chain has more than one closed class (no unique stationary distribution).
+
+        Examples
+        --------
+        >>> from custvalue.clv import MarkovChain
+        >>> MarkovChain([[0.9, 0.1], [0.5, 0.5]]).stationary_distribution().round(4).tolist()
+        [0.8333, 0.1667]
         """
         pi, ok = kernel.stationary_distribution(self.P)
         if not ok:
@@ -260,7 +322,20 @@ class MarkovChain(FrozenMixin):
         return pd.Series(pi, index=self.states, name="stationary")
 
     def absorbing_states(self) -> list[Any]:
-        """States that are never left (``P[i, i] == 1``)."""
+        """States that are never left (``P[i, i] == 1``).
+
+        Returns
+        -------
+        list
+            Their labels, in state order (empty if there is none).
+
+        Examples
+        --------
+        >>> from custvalue.clv import MarkovChain
+        >>> chain = MarkovChain([[0.8, 0.2], [0.0, 1.0]], states=["active", "lost"])
+        >>> chain.absorbing_states()
+        ['lost']
+        """
         return list(self.states[np.isclose(np.diag(self.P), 1.0, rtol=0, atol=1e-12)])
 
     def _targets(self, absorbing: Any) -> np.ndarray:
@@ -291,6 +366,13 @@ class MarkovChain(FrozenMixin):
         -------
         pandas.Series
             Expected periods, indexed by the other (starting) states.
+
+        Examples
+        --------
+        >>> from custvalue.clv import MarkovChain
+        >>> chain = MarkovChain([[0.8, 0.2], [0.0, 1.0]], states=["active", "lost"])
+        >>> chain.expected_time_to_absorption("lost").round(6).tolist()
+        [5.0]
         """
         mask = self._targets(absorbing)
         trans = ~mask
@@ -304,7 +386,30 @@ class MarkovChain(FrozenMixin):
         return pd.Series(N.sum(axis=1), index=self.states[trans], name="expected_time_to_absorption")
 
     def absorption_probabilities(self, absorbing: Any = None) -> pd.DataFrame:
-        """P(first absorbing state entered is j | start in i): ``(I - Q)^-1 R_abs``."""
+        """P(first absorbing state entered is j | start in i): ``(I - Q)^-1 R_abs``.
+
+        ``Q`` is the transition matrix among the other (transient) states and ``R_abs`` the
+        block of moves from them into the absorbing states (Kemeny & Snell 1960, ch. 3).
+
+        Parameters
+        ----------
+        absorbing : label or list of labels, optional
+            Target states; defaults to the states with ``P[i, i] == 1``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: transient starting states ("from"); columns: absorbing states
+            ("absorbed_in"); rows sum to 1 when absorption is certain.
+
+        Examples
+        --------
+        >>> from custvalue.clv import MarkovChain
+        >>> chain = MarkovChain([[0.6, 0.3, 0.1], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        ...                     states=["active", "loyal", "lost"])
+        >>> chain.absorption_probabilities().round(3).to_numpy().tolist()
+        [[0.75, 0.25]]
+        """
         mask = self._targets(absorbing)
         trans = ~mask
         N = kernel.fundamental_matrix(self.P, trans)
@@ -334,6 +439,14 @@ class MarkovChain(FrozenMixin):
         -------
         pandas.DataFrame
             One row per customer (``customer_id``), one column per period ``t``.
+
+        Examples
+        --------
+        >>> from custvalue.clv import MarkovChain
+        >>> chain = MarkovChain([[0.8, 0.2], [0.0, 1.0]], states=["active", "lost"])
+        >>> paths = chain.simulate(3, horizon=2, initial="active", seed=1)
+        >>> paths.shape, paths[0].tolist()
+        ((3, 3), ['active', 'active', 'active'])
         """
         from ..simulate.markov import simulate_chain
 
@@ -357,11 +470,36 @@ class MarkovChain(FrozenMixin):
         For each starting state, ``n_customers`` paths are simulated for ``horizon``
         periods and ``sum_t R[state_t] / (1+d)^t`` averaged.
 
+        Parameters
+        ----------
+        rewards : array-like, pandas.Series or mapping
+            Net reward earned in each state per period (see :meth:`value`).
+        discount_rate : float
+            Discount rate per period (> -1).
+        horizon : int
+            Number of periods simulated (whole number >= 0).
+        n_customers : int, default 10000
+            Simulated customers per starting state.
+        seed : int or numpy.random.Generator, optional
+            Source of randomness.
+        include_current : bool, default True
+            Include the reward of period 0.
+
         Returns
         -------
         pandas.DataFrame
             Indexed by starting state with columns ``monte_carlo``, ``std_error`` and
             ``closed_form`` (from :meth:`value` at the same horizon).
+
+        Examples
+        --------
+        >>> from custvalue.clv import MarkovChain
+        >>> chain = MarkovChain([[0.8, 0.2], [0.0, 1.0]], states=["active", "lost"])
+        >>> mc = chain.monte_carlo_value([100.0, 0.0], 0.1, horizon=5, n_customers=2000, seed=1)
+        >>> round(float(mc.loc["active", "closed_form"]), 1)
+        312.4
+        >>> bool(abs(mc.loc["active", "monte_carlo"] - 312.4) < 4 * mc.loc["active", "std_error"])
+        True
         """
         from ..simulate.markov import simulate_chain
 
@@ -432,6 +570,18 @@ def markov_clv(P: Any, rewards: Any, discount_rate: Any, horizon: int | None = N
 def stationary_distribution(P: Any, *, states: Sequence[Any] | None = None) -> pd.Series:
     """Long-run share of customers per state, ``pi P = pi`` (see :meth:`MarkovChain.stationary_distribution`).
 
+    Parameters
+    ----------
+    P : array-like, pandas.DataFrame, MarkovChain or TransitionMatrixResults
+        Row-stochastic transition matrix.
+    states : sequence, optional
+        State labels when ``P`` is an array.
+
+    Returns
+    -------
+    pandas.Series
+        Stationary probabilities indexed by state.
+
     Examples
     --------
     >>> from custvalue.clv import stationary_distribution
@@ -444,6 +594,20 @@ def stationary_distribution(P: Any, *, states: Sequence[Any] | None = None) -> p
 def expected_time_to_absorption(P: Any, absorbing: Any = None, *,
                                 states: Sequence[Any] | None = None) -> pd.Series:
     """Expected periods until first entering ``absorbing`` (see :meth:`MarkovChain.expected_time_to_absorption`).
+
+    Parameters
+    ----------
+    P : array-like, pandas.DataFrame, MarkovChain or TransitionMatrixResults
+        Row-stochastic transition matrix.
+    absorbing : label or list of labels, optional
+        Target states; defaults to the states with ``P[i, i] == 1``.
+    states : sequence, optional
+        State labels when ``P`` is an array.
+
+    Returns
+    -------
+    pandas.Series
+        Expected periods, indexed by the other (starting) states.
 
     Examples
     --------
@@ -486,6 +650,15 @@ class TransitionMatrixResults(FrozenMixin):
     unobserved : list
         States with no observed outgoing transition (made absorbing when
         ``unobserved="absorbing"``).
+
+    Examples
+    --------
+    >>> from custvalue.clv import estimate_transition_matrix
+    >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+    >>> res
+    <TransitionMatrixResults: 2 states, 8 transitions>
+    >>> res.matrix.round(3).to_numpy().tolist()
+    [[0.667, 0.333], [0.5, 0.5]]
     """
 
     def __init__(self, counts: np.ndarray, states: pd.Index, *, level: float, ci_method: str,
@@ -538,6 +711,13 @@ class TransitionMatrixResults(FrozenMixin):
         -------
         pandas.DataFrame
             Indexed by (from, to) with columns ``estimate``, ``lower``, ``upper``, ``count``.
+
+        Examples
+        --------
+        >>> from custvalue.clv import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> res.conf_int().loc[("a", "a")].round(3).tolist()
+        [0.667, 0.3, 0.903, 4.0]
         """
         level = self.level if level is None else level
         method = self.ci_method if method is None else method
@@ -554,7 +734,31 @@ class TransitionMatrixResults(FrozenMixin):
 
     def markov_clv(self, rewards: Any, discount_rate: Any, horizon: int | None = None, *,
                    include_current: bool = True) -> pd.Series | pd.DataFrame:
-        """Value per starting state of the estimated chain (see :func:`markov_clv`)."""
+        """Value per starting state of the estimated chain (see :func:`markov_clv`).
+
+        Parameters
+        ----------
+        rewards : array-like, pandas.Series or mapping
+            Net reward earned in each state per period.
+        discount_rate : float or array-like
+            Discount rate per period (> -1); an array gives one column per rate.
+        horizon : int, optional
+            Last period of the sum; ``None`` for the infinite horizon.
+        include_current : bool, default True
+            Include the current period's reward.
+
+        Returns
+        -------
+        pandas.Series or pandas.DataFrame
+            Value per starting state (P&C eqs. 5-6).
+
+        Examples
+        --------
+        >>> from custvalue.clv import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> res.markov_clv({"a": 10, "b": 0}, 0.1).round(2).tolist()
+        [70.71, 58.93]
+        """
         return self.chain.value(rewards, discount_rate, horizon, include_current=include_current)
 
     def clv_conf_int(self, rewards: Any, discount_rate: float, horizon: int | None = None, *,
@@ -566,10 +770,35 @@ class TransitionMatrixResults(FrozenMixin):
         distribution of the estimate), the values recomputed for every draw in one batched
         solve, and percentile intervals reported.
 
+        Parameters
+        ----------
+        rewards : array-like, pandas.Series or mapping
+            Net reward earned in each state per period.
+        discount_rate : float
+            Discount rate per period (> -1).
+        horizon : int, optional
+            Last period of the sum; ``None`` for the infinite horizon.
+        level : float, default 0.95
+            Confidence level of the percentile interval.
+        n_draws : int, default 999
+            Bootstrap draws.
+        include_current : bool, default True
+            Include the current period's reward.
+        seed : int or numpy.random.Generator, optional
+            Source of randomness.
+
         Returns
         -------
         pandas.DataFrame
             Indexed by state with columns ``value``, ``lower``, ``upper``.
+
+        Examples
+        --------
+        >>> from custvalue.clv import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> ci = res.clv_conf_int({"a": 10, "b": 0}, 0.1, n_draws=199, seed=0)
+        >>> ci["value"].round(2).tolist(), bool((ci["lower"] <= ci["value"]).all())
+        ([70.71, 58.93], True)
         """
         _check_ci(level, "wilson")
         R = self.chain._rewards(rewards)
@@ -598,15 +827,60 @@ class TransitionMatrixResults(FrozenMixin):
                             index=self.states)
 
     def stationary_distribution(self) -> pd.Series:
-        """See :meth:`MarkovChain.stationary_distribution`."""
+        """The long-run state shares of the estimated chain (see :meth:`MarkovChain.stationary_distribution`).
+
+        Returns
+        -------
+        pandas.Series
+            Stationary probabilities indexed by state.
+
+        Examples
+        --------
+        >>> from custvalue.clv import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> res.stationary_distribution().round(3).tolist()
+        [0.6, 0.4]
+        """
         return self.chain.stationary_distribution()
 
     def expected_time_to_absorption(self, absorbing: Any = None) -> pd.Series:
-        """See :meth:`MarkovChain.expected_time_to_absorption`."""
+        """Expected periods to absorption in the estimated chain (see :meth:`MarkovChain.expected_time_to_absorption`).
+
+        Parameters
+        ----------
+        absorbing : label or list of labels, optional
+            Target states; defaults to the states with ``P[i, i] == 1``.
+
+        Returns
+        -------
+        pandas.Series
+            Expected periods, indexed by the other (starting) states.
+
+        Examples
+        --------
+        >>> from custvalue.clv import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> res.expected_time_to_absorption("b").round(3).tolist()
+        [3.0]
+        """
         return self.chain.expected_time_to_absorption(absorbing)
 
     def summary(self) -> Summary:
-        """Counts, estimate and intervals (text with ``print``, HTML in Jupyter)."""
+        """Counts, estimate and intervals (text with ``print``, HTML in Jupyter).
+
+        Returns
+        -------
+        Summary
+            Header (states, transitions, log-likelihood, interval) and the tables of
+            transition probabilities, counts and lower/upper bounds.
+
+        Examples
+        --------
+        >>> from custvalue.clv import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> [name for name, _ in res.summary().tables]
+        ['Transition probabilities', 'Counts', 'Lower 95%', 'Upper 95%']
+        """
         info = [("States", self._k), ("Transitions observed", self.n_transitions),
                 ("Log-likelihood", self.llf), ("Interval", f"{self.ci_method} {100 * self.level:g}%")]
         notes = ([f"no transitions observed out of {self.unobserved}; made absorbing"]

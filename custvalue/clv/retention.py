@@ -134,6 +134,23 @@ def retention_clv_elasticity(data: pd.DataFrame | None = None, *, retention: Any
     increase in the retention probability (Pfeifer & Farris 2004, J. Interactive Marketing
     18(2):20-31): ``(1+d)/(1+d-r)`` for ``timing="end"``, ``r/(1+d-r)`` for ``"start"``.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame, optional
+        Customers; ``retention`` and ``discount_rate`` may name its columns.
+    retention : float, array-like, pandas.Series or column name
+        Retention probability per period ``r`` in [0, 1].
+    discount_rate : float, array-like, pandas.Series or column name
+        Discount rate per period ``d`` (> -1, with ``r < 1 + d``).
+    timing : {"end", "start"}, default "end"
+        When margins are received (see :func:`retention_clv`).
+
+    Returns
+    -------
+    pandas.Series
+        Elasticity per customer (``name="retention_elasticity"``), indexed like ``data``
+        (or the Series passed), else by ``customer_id`` 0..n-1.
+
     Examples
     --------
     >>> from custvalue.clv import retention_clv_elasticity

@@ -67,7 +67,32 @@ def survivors_to_durations(survivors: Any) -> pd.DataFrame:
 
 
 class ShiftedBetaGeometricResults(LikelihoodResults):
-    """Fitted sBG model: parameters, fit statistics, survival curve and valuation (DEL, DERL)."""
+    """Fitted sBG model: parameters, fit statistics, survival curve and valuation (DEL, DERL).
+
+    Returned by :meth:`ShiftedBetaGeometric.fit`.
+
+    Attributes
+    ----------
+    model : ShiftedBetaGeometric
+        The fitted model (weighted duration rows).
+    params : pandas.Series
+        ``alpha``, ``beta``.
+    cov_params : pandas.DataFrame
+        Covariance of ``params``.
+    llf : float
+        Maximised log-likelihood.
+    nobs : float
+        Customers in the cohort(s) (sum of the weights).
+    converged, message, n_iter, cov_type
+        Optimiser diagnostics and covariance type (see
+        :class:`~custvalue.base.LikelihoodResults`).
+
+    Examples
+    --------
+    >>> from custvalue.clv import ShiftedBetaGeometric
+    >>> ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    <ShiftedBetaGeometricResults: alpha=0.7041, beta=1.182; llf=-1680.27>
+    """
 
     def _ab(self) -> tuple[float, float]:
         return float(self.params["alpha"]), float(self.params["beta"])
@@ -88,24 +113,100 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         return arr
 
     def survival(self, t: Any) -> float | pd.Series:
-        """S(t) = P(still a customer after t periods) = B(α, β+t)/B(α, β) (FH07 eq. 7)."""
+        """S(t) = P(still a customer after t periods) = B(α, β+t)/B(α, β) (FH07 eq. 7).
+
+        Parameters
+        ----------
+        t : int or array-like of int
+            Number of periods (whole, >= 0). An array returns a Series indexed by ``t``.
+
+        Returns
+        -------
+        float or pandas.Series
+            Survival probabilities.
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> res = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> res.survival([0, 1, 2]).round(3).tolist()
+        [1.0, 0.627, 0.474]
+        """
         tt = self._periods(t, "t", 0)
         return self._out(kernel.survival(*self._ab(), tt), t, "survival", "t")
 
     def churn_probability(self, t: Any) -> float | pd.Series:
-        """P(T = t): probability of leaving at the end of period t (FH07 eq. 6)."""
+        """P(T = t): probability of leaving at the end of period t (FH07 eq. 6).
+
+        Parameters
+        ----------
+        t : int or array-like of int
+            Number of periods (whole, >= 1). An array returns a Series indexed by ``t``.
+
+        Returns
+        -------
+        float or pandas.Series
+            Churn probabilities.
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> res = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> res.churn_probability([1, 2]).round(3).tolist()
+        [0.373, 0.153]
+        """
         tt = self._periods(t, "t", 1)
         return self._out(kernel.churn_probability(*self._ab(), tt), t, "churn_probability", "t")
 
     def retention_rate(self, t: Any) -> float | pd.Series:
         """Cohort retention rate r_t = S(t)/S(t-1) = (β+t-1)/(α+β+t-1) (FH07 eq. 8); it rises
-        with t although no individual's churn probability changes (heterogeneity sorting)."""
+        with t although no individual's churn probability changes (heterogeneity sorting).
+
+        Parameters
+        ----------
+        t : int or array-like of int
+            Number of periods (whole, >= 1). An array returns a Series indexed by ``t``.
+
+        Returns
+        -------
+        float or pandas.Series
+            Retention rates in (0, 1).
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> res = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> res.retention_rate([1, 2, 3]).round(3).tolist()
+        [0.627, 0.756, 0.819]
+        """
         tt = self._periods(t, "t", 1)
         return self._out(kernel.retention_rate(*self._ab(), tt), t, "retention_rate", "t")
 
     def expected_survivors(self, t: Any, cohort_size: float | None = None) -> float | pd.Series:
         """Expected number of the cohort still active after t periods: ``cohort_size * S(t)``
-        (default cohort size: the number of customers the model was fitted on)."""
+        (default cohort size: the number of customers the model was fitted on).
+
+        Parameters
+        ----------
+        t : int or array-like of int
+            Number of periods (whole, >= 0). An array returns a Series indexed by ``t``.
+        cohort_size : float, optional
+            Size of the cohort to project; defaults to ``nobs``.
+
+        Returns
+        -------
+        float or pandas.Series
+            Expected number of active customers.
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> res = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> res.expected_survivors([1, 2]).round(1).tolist()
+        [626.7, 473.8]
+        >>> round(res.expected_survivors(1, cohort_size=500), 1)
+        313.4
+        """
         size = self.nobs if cohort_size is None else float(cohort_size)
         tt = self._periods(t, "t", 0)
         return self._out(size * kernel.survival(*self._ab(), tt), t, "expected_survivors", "t")
@@ -113,6 +214,16 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
     def discounted_expected_lifetime(self, discount_rate: Any) -> float | pd.Series:
         """DEL: expected discounted number of payments of a new customer paying at the start
         of each period, ``2F1(1, β; α+β; 1/(1+d))`` (FH10 eq. 4); ``E[CLV] = m * DEL``.
+
+        Parameters
+        ----------
+        discount_rate : float or array-like
+            Per-period discount rate (> -1). An array returns a Series indexed by it.
+
+        Returns
+        -------
+        float or pandas.Series
+            Expected discounted number of payments.
 
         Examples
         --------
@@ -142,6 +253,15 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         -------
         float or pandas.Series
             Expected discounted number of future payments; ``E[RLV] = m * DERL``.
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> res = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(res.discounted_expected_residual_lifetime(0.1), 2)
+        2.96
+        >>> res.discounted_expected_residual_lifetime(0.1, n_renewals=[0, 4]).round(2).tolist()
+        [2.96, 5.89]
         """
         d = check_discount_rate(discount_rate)
         if np.ndim(d) and np.ndim(n_renewals):
@@ -157,6 +277,26 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         See :func:`custvalue.math.sbg.retention_elasticity` for the closed form. Ignoring
         heterogeneity (a single retention rate r) gives ``(1+d)/(1+d-r)``; FH10's point is that
         the heterogeneous value differs, and grows with tenure.
+
+        Parameters
+        ----------
+        discount_rate : float or array-like
+            Per-period discount rate (> -1).
+        n_renewals : int or array-like of int, default 0
+            Renewals made so far. Only one of ``discount_rate`` and ``n_renewals`` may be an
+            array; the result is then a Series indexed by it.
+
+        Returns
+        -------
+        float or pandas.Series
+            Elasticity of DERL with respect to the retention probability.
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> res = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> res.retention_elasticity(0.1, n_renewals=[0, 4]).round(3).tolist()
+        [6.459, 7.744]
         """
         d = check_discount_rate(discount_rate)
         if np.ndim(d) and np.ndim(n_renewals):
@@ -168,11 +308,53 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
                          "n_renewals" if np.ndim(n_renewals) else "discount_rate")
 
     def clv(self, margin: float, discount_rate: Any) -> float | pd.Series:
-        """Expected lifetime value of a new customer, ``margin * DEL`` (FH10 eq. 4)."""
+        """Expected lifetime value of a new customer, ``margin * DEL`` (FH10 eq. 4).
+
+        Parameters
+        ----------
+        margin : float
+            Net cash flow per period, paid at the start of each period.
+        discount_rate : float or array-like
+            Per-period discount rate (> -1).
+
+        Returns
+        -------
+        float or pandas.Series
+            Expected CLV (a Series indexed by ``discount_rate`` for an array).
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> res = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(res.clv(100, 0.1), 1)
+        369.5
+        """
         return margin * self.discounted_expected_lifetime(discount_rate)
 
     def residual_value(self, margin: float, discount_rate: Any, n_renewals: Any = 0) -> float | pd.Series:
-        """Expected residual lifetime value of an existing customer, ``margin * DERL`` (FH10)."""
+        """Expected residual lifetime value of an existing customer, ``margin * DERL`` (FH10).
+
+        Parameters
+        ----------
+        margin : float
+            Net cash flow per period.
+        discount_rate : float or array-like
+            Per-period discount rate (> -1).
+        n_renewals : int or array-like of int, default 0
+            Renewals made so far (see :meth:`discounted_expected_residual_lifetime`).
+
+        Returns
+        -------
+        float or pandas.Series
+            Expected residual lifetime value.
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> res = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(res.residual_value(100, 0.1, n_renewals=4), 1)
+        589.4
+        """
         return margin * self.discounted_expected_residual_lifetime(discount_rate, n_renewals)
 
 
@@ -273,6 +455,14 @@ class ShiftedBetaGeometric(LikelihoodModel):
             Frozen results: ``params``, ``bse``, ``llf``, ``summary()``, ``survival``,
             ``retention_rate``, ``discounted_expected_lifetime`` (DEL),
             ``discounted_expected_residual_lifetime`` (DERL), ``retention_elasticity``.
+
+        Examples
+        --------
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> res = ShiftedBetaGeometric().fit(duration=[1, 1, 2, 3], censored=[False, False, False, True],
+        ...                                  weights=[30, 10, 20, 40])
+        >>> res.nobs, res.converged
+        (100.0, True)
         """
         if survivors is not None or duration is not None:
             model = type(self)(survivors, duration=duration, censored=censored, weights=weights)

@@ -16,14 +16,58 @@ __all__ = ["loglike", "score", "expected_spend", "population_mean_spend"]
 
 def loglike(p, q, gamma, x, m):
     """log f(m | p, q, gamma; x), note 025 eq. (3):
-    ``Γ(px+q)/(Γ(px)Γ(q)) γ^q m^(px-1) x^(px) / (γ + m x)^(px+q)``."""
+    ``Γ(px+q)/(Γ(px)Γ(q)) γ^q m^(px-1) x^(px) / (γ + m x)^(px+q)``.
+
+    Parameters
+    ----------
+    p, q, gamma : float
+        Gamma-Gamma parameters: transaction shape p; Gamma(q, γ) across customers.
+    x : numpy.ndarray
+        Number of repeat transactions.
+    m : numpy.ndarray
+        Mean value of the repeat transactions.
+
+    Returns
+    -------
+    numpy.ndarray
+        Log-density of each customer's mean spend (x > 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import gammagamma
+    >>> gammagamma.loglike(6.25, 3.74, 15.45, np.array([2.0]), np.array([22.35])).round(3).tolist()
+    [-3.552]
+    """
     px = p * x
     return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
             + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + m * x))
 
 
 def score(p, q, gamma, x, m):
-    """Analytic gradient of :func:`loglike` w.r.t. (p, q, gamma); shape ``(n, 3)``."""
+    """Analytic gradient of :func:`loglike` w.r.t. (p, q, gamma); shape ``(n, 3)``.
+
+    Parameters
+    ----------
+    p, q, gamma : float
+        Gamma-Gamma parameters: transaction shape p; Gamma(q, γ) across customers.
+    x : numpy.ndarray
+        Number of repeat transactions.
+    m : numpy.ndarray
+        Mean value of the repeat transactions.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, 3)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import gammagamma
+    >>> gammagamma.score(6.25, 3.74, 15.45, np.array([2.0, 1.0]), np.array([22.35, 11.77])).shape
+    (2, 3)
+    """
     px = p * x
     log_gmx = np.log(gamma + m * x)
     dpsi = psi(px + q)
@@ -34,13 +78,51 @@ def score(p, q, gamma, x, m):
 
 
 def population_mean_spend(p, q, gamma):
-    """E[Z] = p gamma / (q - 1) for a customer with no repeat purchases (note 025 eq. 5)."""
+    """E[Z] = p gamma / (q - 1) for a customer with no repeat purchases (note 025 eq. 5).
+
+    Parameters
+    ----------
+    p, q, gamma : float
+        Gamma-Gamma parameters: transaction shape p; Gamma(q, γ) across customers.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Population mean spend per transaction (meaningful for q > 1).
+
+    Examples
+    --------
+    >>> from custvalue.math import gammagamma
+    >>> round(float(gammagamma.population_mean_spend(6.25, 3.74, 15.45)), 2)
+    35.24
+    """
     return p * gamma / (q - 1)
 
 
 def expected_spend(p, q, gamma, x, m):
     """E[Z | x, m], note 025 eq. (5): a weighted mean of the population mean and ``m``,
-    ``(q-1)/(px+q-1) * pγ/(q-1) + px/(px+q-1) * m``; equals the population mean for x = 0."""
+    ``(q-1)/(px+q-1) * pγ/(q-1) + px/(px+q-1) * m``; equals the population mean for x = 0.
+
+    Parameters
+    ----------
+    p, q, gamma : float
+        Gamma-Gamma parameters: transaction shape p; Gamma(q, γ) across customers.
+    x : array-like
+        Number of repeat transactions.
+    m : array-like
+        Mean value of the repeat transactions.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected spend per transaction of each customer.
+
+    Examples
+    --------
+    >>> from custvalue.math import gammagamma
+    >>> gammagamma.expected_spend(6.25, 3.74, 15.45, [2, 0], [22.35, 0.0]).round(2).tolist()
+    [24.67, 35.24]
+    """
     x = np.asarray(x, dtype=float)
     m = np.where(x > 0, m, 0.0)
     return (p * (gamma + m * x)) / (p * x + q - 1)

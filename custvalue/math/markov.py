@@ -49,6 +49,16 @@ def discounted_value(P, R, d, horizon=None, include_current=True):
     -------
     ndarray
         Shape ``R.shape`` for a scalar ``d``, else ``(nd,) + R.shape``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> P = np.array([[0.8, 0.2], [0.0, 1.0]])
+    >>> markov.discounted_value(P, np.array([100.0, 0.0]), 0.1).round(2).tolist()
+    [366.67, 0.0]
+    >>> markov.discounted_value(P, np.array([100.0, 0.0]), [0.1, 0.2], horizon=1).round(2).tolist()
+    [[172.73, 0.0], [166.67, 0.0]]
     """
     P = np.asarray(P, dtype=float)
     R = np.asarray(R, dtype=float)
@@ -73,7 +83,34 @@ def discounted_value(P, R, d, horizon=None, include_current=True):
 
 
 def discounted_value_path(P, R, d, horizon, include_current=True):
-    """``V_T`` for every ``T = 0..horizon`` (one row per T), shape ``(horizon+1, k)``."""
+    """``V_T`` for every ``T = 0..horizon`` (one row per T), shape ``(horizon+1, k)``.
+
+    Parameters
+    ----------
+    P : ndarray, shape (k, k)
+        Row-stochastic transition matrix.
+    R : ndarray, shape (k,)
+        Reward per state per period.
+    d : float
+        Discount rate per period (> -1).
+    horizon : int
+        Last period of the sums.
+    include_current : bool, default True
+        Include the reward of period 0.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(horizon+1, k)``: the partial sums of P&C eq. (5).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> P = np.array([[0.8, 0.2], [0.0, 1.0]])
+    >>> markov.discounted_value_path(P, np.array([100.0, 0.0]), 0.1, 2).round(2).tolist()
+    [[100.0, 0.0], [172.73, 0.0], [225.62, 0.0]]
+    """
     P = np.asarray(P, dtype=float)
     R = np.asarray(R, dtype=float).reshape(-1)
     beta = float(_discount_factor(d))
@@ -89,13 +126,57 @@ def discounted_value_path(P, R, d, horizon, include_current=True):
 
 
 def n_step(P, t):
-    """``P^t``, the t-step transition matrix (P&C eq. 3)."""
+    """``P^t``, the t-step transition matrix (P&C eq. 3).
+
+    Parameters
+    ----------
+    P : ndarray, shape (k, k)
+        Row-stochastic transition matrix.
+    t : int
+        Number of periods (>= 0).
+
+    Returns
+    -------
+    ndarray
+        Shape ``(k, k)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> P = np.array([[0.8, 0.2], [0.0, 1.0]])
+    >>> markov.n_step(P, 2).round(3).tolist()
+    [[0.64, 0.36], [0.0, 1.0]]
+    """
     return np.linalg.matrix_power(np.asarray(P, dtype=float), int(t))
 
 
 def state_distribution(P, initial, horizon):
     """Distribution over states at t = 0..horizon from the row vector ``initial``;
-    shape ``(horizon+1, k)`` (``initial @ P^t``)."""
+    shape ``(horizon+1, k)`` (``initial @ P^t``).
+
+    Parameters
+    ----------
+    P : ndarray, shape (k, k)
+        Row-stochastic transition matrix.
+    initial : ndarray, shape (k,)
+        Distribution over states at t = 0.
+    horizon : int
+        Last period.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(horizon+1, k)``; row t is ``initial @ P^t``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> P = np.array([[0.8, 0.2], [0.0, 1.0]])
+    >>> markov.state_distribution(P, np.array([1.0, 0.0]), 2).round(3).tolist()
+    [[1.0, 0.0], [0.8, 0.2], [0.64, 0.36]]
+    """
     P = np.asarray(P, dtype=float)
     x = np.asarray(initial, dtype=float).reshape(-1)
     out = np.empty((int(horizon) + 1, x.size))
@@ -110,6 +191,26 @@ def stationary_distribution(P):
     """Solve ``pi P = pi, sum(pi) = 1``; returns ``(pi, rank_ok)``.
 
     ``rank_ok`` is False when the solution is not unique (more than one closed class).
+
+    Parameters
+    ----------
+    P : ndarray, shape (k, k)
+        Row-stochastic transition matrix.
+
+    Returns
+    -------
+    pi : ndarray
+        Shape ``(k,)``, non-negative and summing to 1 (least-squares solution).
+    rank_ok : bool
+        Whether the solution is unique.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> pi, ok = markov.stationary_distribution(np.array([[0.9, 0.1], [0.5, 0.5]]))
+    >>> pi.round(4).tolist(), ok
+    ([0.8333, 0.1667], True)
     """
     P = np.asarray(P, dtype=float)
     k = P.shape[0]
@@ -125,7 +226,28 @@ def stationary_distribution(P):
 def fundamental_matrix(P, transient):
     """``N = (I - Q)^-1`` over the ``transient`` states (boolean mask), with ``Q`` the
     transient-to-transient block; ``N[i, j]`` is the expected number of periods spent in j
-    starting from i before absorption (Kemeny & Snell 1960, thm. 3.2.4)."""
+    starting from i before absorption (Kemeny & Snell 1960, thm. 3.2.4).
+
+    Parameters
+    ----------
+    P : ndarray, shape (k, k)
+        Row-stochastic transition matrix.
+    transient : ndarray of bool, shape (k,)
+        Mask of the transient states.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(m, m)`` with ``m`` the number of transient states.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> P = np.array([[0.8, 0.2], [0.0, 1.0]])
+    >>> markov.fundamental_matrix(P, np.array([True, False])).round(3).tolist()
+    [[5.0]]
+    """
     P = np.asarray(P, dtype=float)
     Q = P[np.ix_(transient, transient)]
     return np.linalg.inv(np.eye(Q.shape[0]) - Q)
@@ -133,13 +255,56 @@ def fundamental_matrix(P, transient):
 
 def transition_counts(src, dst, k, weights=None):
     """k x k matrix of counts ``n[i, j]`` of moves from state ``src`` to ``dst`` (integer
-    codes 0..k-1), optionally weighted."""
+    codes 0..k-1), optionally weighted.
+
+    Parameters
+    ----------
+    src, dst : array-like of int
+        State codes (0..k-1) before and after each move.
+    k : int
+        Number of states.
+    weights : array-like, optional
+        Weight of each move (default 1).
+
+    Returns
+    -------
+    ndarray
+        Shape ``(k, k)`` float counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> markov.transition_counts([0, 0, 1], [0, 1, 1], 2).tolist()
+    [[1.0, 1.0], [0.0, 1.0]]
+    """
     flat = np.asarray(src, dtype=np.int64) * k + np.asarray(dst, dtype=np.int64)
     return np.bincount(flat, weights=weights, minlength=k * k).astype(float).reshape(k, k)
 
 
 def counts_loglike(counts, P):
-    """Multinomial log-likelihood ``sum n_ij log p_ij`` (0 log 0 = 0)."""
+    """Multinomial log-likelihood ``sum n_ij log p_ij`` (0 log 0 = 0).
+
+    Parameters
+    ----------
+    counts : ndarray, shape (k, k)
+        Transition counts ``n_ij``.
+    P : ndarray, shape (k, k)
+        Row-stochastic transition matrix.
+
+    Returns
+    -------
+    float
+        The log-likelihood.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> counts = np.array([[4.0, 2.0], [1.0, 1.0]])
+    >>> round(markov.counts_loglike(counts, counts / counts.sum(axis=1, keepdims=True)), 4)
+    -5.2054
+    """
     counts = np.asarray(counts, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(counts > 0, counts * np.log(np.where(counts > 0, P, 1.0)), 0.0)
@@ -147,7 +312,30 @@ def counts_loglike(counts, P):
 
 
 def wilson_interval(p, n, level):
-    """Wilson (1927) score interval for a binomial proportion ``p`` out of ``n`` trials."""
+    """Wilson (1927) score interval for a binomial proportion ``p`` out of ``n`` trials.
+
+    Parameters
+    ----------
+    p : ndarray
+        Estimated proportions (e.g. a row of ``P``).
+    n : ndarray
+        Trials behind each proportion (broadcast against ``p``).
+    level : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    lower, upper : ndarray
+        Bounds in [0, 1] (exactly 0 at p = 0 and 1 at p = 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> lo, hi = markov.wilson_interval(np.array([2 / 3, 1 / 3]), np.array([6.0, 6.0]), 0.95)
+    >>> lo.round(3).tolist(), hi.round(3).tolist()
+    ([0.3, 0.097], [0.903, 0.7])
+    """
     z = stats.norm.ppf(0.5 + level / 2)
     n = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -162,7 +350,30 @@ def wilson_interval(p, n, level):
 
 
 def wald_interval(p, n, level):
-    """Wald interval ``p +- z sqrt(p(1-p)/n)``, clipped to [0, 1]."""
+    """Wald interval ``p +- z sqrt(p(1-p)/n)``, clipped to [0, 1].
+
+    Parameters
+    ----------
+    p : ndarray
+        Estimated proportions (e.g. a row of ``P``).
+    n : ndarray
+        Trials behind each proportion (broadcast against ``p``).
+    level : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    lower, upper : ndarray
+        Bounds clipped to [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> lo, hi = markov.wald_interval(np.array([2 / 3, 1 / 3]), np.array([6.0, 6.0]), 0.95)
+    >>> lo.round(3).tolist(), hi.round(3).tolist()
+    ([0.289, 0.0], [1.0, 0.711])
+    """
     z = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         half = z * np.sqrt(p * (1 - p) / np.asarray(n, dtype=float))
@@ -171,7 +382,30 @@ def wald_interval(p, n, level):
 
 def goodman_interval(p, n, level):
     """Goodman (1965, Technometrics 7:247-254) simultaneous intervals for the k cells of each
-    row: the score interval with ``chi2_1`` quantile at ``1 - (1-level)/k``."""
+    row: the score interval with ``chi2_1`` quantile at ``1 - (1-level)/k``.
+
+    Parameters
+    ----------
+    p : ndarray
+        Estimated proportions of the k cells of each row, shape ``(..., k)``.
+    n : ndarray
+        Trials behind each proportion (broadcast against ``p``).
+    level : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    lower, upper : ndarray
+        Simultaneous bounds in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> lo, hi = markov.goodman_interval(np.array([[2 / 3, 1 / 3]]), np.array([[6.0]]), 0.95)
+    >>> lo.round(3).tolist(), hi.round(3).tolist()
+    ([[0.264, 0.082]], [[0.918, 0.736]])
+    """
     p = np.asarray(p, dtype=float)
     k = p.shape[-1]
     A = stats.chi2.ppf(1 - (1 - level) / k, 1)

@@ -24,7 +24,32 @@ def _q(r, d):
 
 def clv_end(m, r, d, horizon=None):
     """``m r/(1+d-r)`` (infinite) or ``m q (1 - q^H)/(1 - q)`` with ``q = r/(1+d)`` over H
-    end-of-period payments."""
+    end-of-period payments.
+
+    Parameters
+    ----------
+    m : float or array-like
+        Margin per period.
+    r : float or array-like
+        Retention probability per period.
+    d : float or array-like
+        Discount rate per period (> -1; ``r < 1 + d`` for the infinite horizon).
+    horizon : float or array-like, optional
+        Number of payments ``H``; ``None`` for the infinite horizon.
+
+    Returns
+    -------
+    numpy.ndarray
+        CLV, broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> from custvalue.math import retention
+    >>> float(retention.clv_end(100, 0.8, 0.1).round(2))
+    266.67
+    >>> retention.clv_end(100, 0.8, 0.1, horizon=[1, 3]).round(2).tolist()
+    [72.73, 164.09]
+    """
     q = _q(r, d)
     if horizon is None:
         return np.asarray(m, dtype=float) * q / (1.0 - q)
@@ -36,7 +61,32 @@ def clv_end(m, r, d, horizon=None):
 
 def clv_start(m, r, d, horizon=None):
     """``m (1+d)/(1+d-r)`` (infinite) or ``m (1 - q^H)/(1 - q)`` over H start-of-period
-    payments (the first undiscounted)."""
+    payments (the first undiscounted).
+
+    Parameters
+    ----------
+    m : float or array-like
+        Margin per period.
+    r : float or array-like
+        Retention probability per period.
+    d : float or array-like
+        Discount rate per period (> -1; ``r < 1 + d`` for the infinite horizon).
+    horizon : float or array-like, optional
+        Number of payments ``H``; ``None`` for the infinite horizon.
+
+    Returns
+    -------
+    numpy.ndarray
+        CLV, broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> from custvalue.math import retention
+    >>> float(retention.clv_start(100, 0.8, 0.1).round(2))
+    366.67
+    >>> retention.clv_start(100, 0.8, 0.1, horizon=[1, 3]).round(2).tolist()
+    [100.0, 225.62]
+    """
     q = _q(r, d)
     if horizon is None:
         return np.asarray(m, dtype=float) / (1.0 - q)
@@ -47,14 +97,52 @@ def clv_start(m, r, d, horizon=None):
 
 
 def elasticity_end(r, d):
-    """d log CLV / d log r for :func:`clv_end` (infinite horizon): ``(1+d)/(1+d-r)``."""
+    """d log CLV / d log r for :func:`clv_end` (infinite horizon): ``(1+d)/(1+d-r)``.
+
+    Parameters
+    ----------
+    r : float or array-like
+        Retention probability per period.
+    d : float or array-like
+        Discount rate per period (> -1, ``r < 1 + d``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Elasticity, broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> from custvalue.math import retention
+    >>> retention.elasticity_end([0.5, 0.8], 0.1).round(3).tolist()
+    [1.833, 3.667]
+    """
     r = np.asarray(r, dtype=float)
     d = np.asarray(d, dtype=float)
     return (1.0 + d) / (1.0 + d - r)
 
 
 def elasticity_start(r, d):
-    """d log CLV / d log r for :func:`clv_start` (infinite horizon): ``r/(1+d-r)``."""
+    """d log CLV / d log r for :func:`clv_start` (infinite horizon): ``r/(1+d-r)``.
+
+    Parameters
+    ----------
+    r : float or array-like
+        Retention probability per period.
+    d : float or array-like
+        Discount rate per period (> -1, ``r < 1 + d``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Elasticity, broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> from custvalue.math import retention
+    >>> float(retention.elasticity_start(0.8, 0.1).round(3))
+    2.667
+    """
     r = np.asarray(r, dtype=float)
     d = np.asarray(d, dtype=float)
     return r / (1.0 + d - r)

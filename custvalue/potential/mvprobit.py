@@ -358,8 +358,20 @@ class MultivariateProbit(LikelihoodModel):
         for j in range(self.n_products):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = sm.Probit(self.y[:, j], self.X[j]).fit(disp=0, method="newton", maxiter=100)
+                try:
+                    res = sm.Probit(self.y[:, j], self.X[j]).fit(disp=0, method="newton", maxiter=100)
+                except Exception as exc:  # e.g. perfect separation, singular information
+                    raise DataError(
+                        f"the univariate probit of product {self.products[j]!r} (used for start values) "
+                        f"failed: {exc}. Check for covariates that perfectly predict ownership "
+                        f"(perfect separation).") from None
             b = np.asarray(res.params, dtype=float)
+            if np.all(np.abs(special.ndtr(self.X[j] @ b) - self.y[:, j]) < 1e-6):
+                raise DataError(f"the covariates perfectly predict ownership of product {self.products[j]!r} "
+                                f"(perfect separation): its coefficients are not identified.")
+            if not np.all(np.isfinite(b)):
+                raise DataError(f"the univariate probit of product {self.products[j]!r} has non-finite "
+                                f"estimates; check for covariates that perfectly predict ownership.")
             betas.append(b)
             llf += float(res.llf)
             gres.append(ghk.probit_loglike(self.X[j] @ b, self.y[:, j])[1])

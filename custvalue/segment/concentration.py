@@ -165,6 +165,29 @@ class Concentration(FrozenMixin):
         Share of total value of the top ``p`` percent, indexed by ``p``.
     n_customers : int
     total_value : float
+
+    Parameters
+    ----------
+    lorenz : pandas.DataFrame
+        The Lorenz curve.
+    gini_ : float
+        The Gini coefficient.
+    top_shares : pandas.Series
+        Top-``p``% value shares indexed by ``p``.
+    n : int
+        Number of customers.
+    total : float
+        Total value.
+
+    Notes
+    -----
+    Built by :func:`concentration_summary`; users do not construct it directly.
+
+    Examples
+    --------
+    >>> from custvalue.segment import concentration_summary
+    >>> concentration_summary([1.0, 1.0, 1.0, 1.0, 6.0], tops=(20,))
+    Concentration(n=5, Gini=0.4000, top 20%: 60.0%)
     """
 
     def __init__(self, lorenz: pd.DataFrame, gini_: float, top_shares: pd.Series, n: int, total: float):

@@ -113,6 +113,20 @@ class WeightSensitivity(FrozenMixin):
         correlation with the base scores.
     draws : numpy.ndarray
         The perturbed weight vectors (n_draws x criteria).
+
+    Notes
+    -----
+    Built by :func:`weight_sensitivity`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from custvalue.segment import weight_sensitivity
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame(rng.normal(size=(200, 4)), columns=["value", "potential", "growth", "reference"])
+    >>> s = weight_sensitivity(d, n_draws=100, seed=1)
+    >>> s.draws.shape, s.key_probability.shape
+    ((100, 4), (200,))
     """
 
     def __init__(self, **kw: Any):

@@ -95,6 +95,33 @@ class PyramidSummary(FrozenMixin):
         ``"The top 20% of customers bring 63.1% of total value ..."``.
     n_customers, total_value, n_negative, negative_value
         Totals over all customers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The per-tier table described under Attributes.
+    top : float
+        Percentage of customers in the statement.
+    top_share_ : float
+        Value share of the top ``top`` percent.
+    n_negative : int
+        Number of customers with negative value.
+    negative_value : float
+        Their summed value.
+
+    Notes
+    -----
+    Built by :func:`pyramid_summary`; users do not construct it directly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.segment import pyramid_summary
+    >>> s = pyramid_summary(np.arange(1.0, 101.0))
+    >>> s.n_customers, s.total_value
+    (100, 5050.0)
+    >>> s.statement
+    'The top 20% of customers bring 35.8% of total value (the 80/20 rule says 80%).'
     """
 
     def __init__(self, table: pd.DataFrame, top: float, top_share_: float, n_negative: int,
@@ -115,7 +142,22 @@ class PyramidSummary(FrozenMixin):
         self._freeze()
 
     def summary(self) -> Summary:
-        """The table and statement as a :class:`~custvalue.base.Summary`."""
+        """The table and statement as a :class:`~custvalue.base.Summary`.
+
+        Returns
+        -------
+        Summary
+            Totals and the top-share in the header, the tier table, and the statement as a
+            note (text with ``print``, HTML in Jupyter).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.segment import pyramid_summary
+        >>> summ = pyramid_summary(np.arange(1.0, 101.0)).summary()
+        >>> summ.title, summ.tables[0][1].index.tolist()
+        ('Customer pyramid', ['important', 'secondary', 'ordinary', 'small'])
+        """
         info = [("customers", self.n_customers), ("total value", self.total_value),
                 (f"top {self.top:g}% value share", self.top_share),
                 ("customers with negative value", self.n_negative)]

@@ -73,6 +73,12 @@ def quantile_scores(metric: np.ndarray, q: int, *, method: str = "rank",
     index : pandas.Index, optional
         Labels used to rank ties (``method="rank"``).
 
+    Other Parameters
+    ----------------
+    _boundaries : numpy.ndarray, optional
+        Internal: precomputed rank-bin boundaries, shared by the R, F and M scores of
+        :func:`rfm_scores` so they are computed once; leave it as None.
+
     Returns
     -------
     numpy.ndarray

@@ -84,6 +84,18 @@ class TrustSatisfactionComparison(FrozenMixin):
         Standardised coefficients of satisfaction and trust in the joint model.
     verdict : str
         A one-line reading of the evidence.
+
+    Notes
+    -----
+    Built by :func:`trust_vs_satisfaction`.
+
+    Examples
+    --------
+    >>> from custvalue.simulate.loyalty import simulate_loyalty_survey
+    >>> from custvalue.segment import trust_vs_satisfaction
+    >>> cmp = trust_vs_satisfaction(simulate_loyalty_survey(1500, seed=1), seed=2)
+    >>> sorted(cmp.fits), list(cmp.lr_tests.columns)
+    (['both', 'satisfaction', 'trust'], ['statistic', 'df', 'pvalue'])
     """
 
     def __init__(self, **kw: Any):
@@ -92,7 +104,22 @@ class TrustSatisfactionComparison(FrozenMixin):
         self._freeze()
 
     def summary(self) -> Summary:
-        """Tables of the comparison as a :class:`~custvalue.base.Summary`."""
+        """Tables of the comparison as a :class:`~custvalue.base.Summary`.
+
+        Returns
+        -------
+        Summary
+            Sample sizes in the header, the model table and the likelihood-ratio tests,
+            and the verdict as a note.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.loyalty import simulate_loyalty_survey
+        >>> from custvalue.segment import trust_vs_satisfaction
+        >>> summ = trust_vs_satisfaction(simulate_loyalty_survey(1500, seed=1), seed=2).summary()
+        >>> [name for name, _ in summ.tables]
+        ['Models', 'Likelihood-ratio tests']
+        """
         return Summary("Trust vs satisfaction as predictors of repurchase",
                        [("respondents", self.nobs), ("test respondents", self.n_test),
                         ("kind", self.kind)],

@@ -120,6 +120,24 @@ def simulate_betageo_transactions(n_customers: int, *, r: float, alpha: float, a
     the first ``min(J, N)`` of N Poisson arrivals are the smallest uniform order statistics,
     drawn for all customers at once with one sort.
 
+    Parameters
+    ----------
+    n_customers : int
+        Number of customers.
+    r, alpha, a, b : float
+        BG/NBD parameters, with purchase rates per week.
+    start : str, default "2020-01-01"
+        First day of the acquisition window (any string ``numpy.datetime64`` accepts).
+    acquisition_days : int, default 90
+        Customers make their first purchase on a uniformly drawn day in
+        ``[0, acquisition_days)`` after ``start``.
+    observation_days : int, default 546
+        The log ends ``observation_days`` days after ``start``.
+    p, q, gamma : float, default 6.0, 4.0, 15.0
+        Gamma-Gamma spend parameters: amounts ~ Gamma(p, rate ν), ν ~ Gamma(q, rate γ).
+    seed : int or numpy.random.Generator, optional
+        Random seed or generator.
+
     Returns
     -------
     pandas.DataFrame

@@ -111,6 +111,22 @@ def test_recovery_standard_errors_and_lr_test():
     assert res.llf_independent == pytest.approx(ref, abs=1e-6)
 
 
+def test_recovery_with_six_products():
+    """n = 10,000, J = 6 (39 parameters), OPG standard errors: estimates within about 2 SE."""
+    J, n = 6, 10_000
+    base = simulate_potential_base(n, n_products=J, seed=606)
+    model = MultivariateProbit(base.ownership, base.covariates, draws=20 if IN_CI else 30, seed=2)
+    res = model.fit(cov_type="opg")
+    assert res.converged
+    k = base.beta.size
+    beta_z = (res.beta - base.beta).to_numpy() / res.bse.to_numpy()[:k].reshape(J, -1).T
+    r, c = np.tril_indices(J, -1)
+    z_corr = (res.corr.to_numpy()[r, c] - base.corr.to_numpy()[r, c]) / res.corr_bse.to_numpy()[r, c]
+    z = np.concatenate([beta_z.ravel(), z_corr])
+    assert np.abs(z).max() < 3.5, z
+    assert np.mean(z ** 2) < 2.0, z
+
+
 def test_results_do_not_depend_on_row_order():
     base = simulate_potential_base(600, n_products=3, seed=8)
     perm = np.random.default_rng(0).permutation(600)
@@ -233,6 +249,13 @@ def test_missing_values_are_rejected(small):
     y = small.ownership.astype(float)
     y.iloc[3, 0] = np.nan
     with pytest.raises(DataError, match=r"y must be finite"):
+        MultivariateProbit(y, small.covariates)
+
+
+def test_perfect_separation_is_rejected(small):
+    y = small.ownership.copy()
+    y["car"] = (small.covariates["age"] > 0).astype(int)
+    with pytest.raises(DataError, match="perfect separation"):
         MultivariateProbit(y, small.covariates)
 
 

@@ -114,3 +114,15 @@ def test_without_id_column_customers_are_numbered_in_reading_order(fitted, tmp_p
     rep = score_parquet(tmp_path / "noid.parquet", bg, outputs=["p_alive"], batch_rows=2)
     assert rep.scores.index.tolist() == [0, 1, 2]
     np.testing.assert_array_equal(rep.scores["p_alive"].to_numpy(), bg.p_alive(d).to_numpy())
+
+
+def test_a_folder_of_parquet_files_is_read_in_file_order(fitted, base, tmp_path):
+    bg, gg = fitted
+    d, _ = base
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for k, start in enumerate(range(0, len(d), 12_000)):
+        d.iloc[start:start + 12_000].reset_index().to_parquet(folder / f"part-{k:02d}.parquet")
+    rep = score_parquet(folder, bg, gg, outputs=["p_alive", "clv"], batch_rows=5_000)
+    assert rep.n_customers == len(d)
+    _assert_same_scores(rep.scores, score_frame(d, bg, gg, outputs=["p_alive", "clv"]))
