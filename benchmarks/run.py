@@ -5,12 +5,16 @@ Usage::
     python -m benchmarks.run                      # every module, full sizes
     python -m benchmarks.run --smoke              # tiny sizes (what the test suite runs)
     python -m benchmarks.run --only foundation    # modules (or cases) whose name contains it
+    python -m benchmarks.run --only foundation:CLV  # module:case, both by substring
     python -m benchmarks.run --sizes 1e4,1e5      # only cases at these sizes
     python -m benchmarks.run --peer-cap-seconds 120
 
 Every ``benchmarks/bench_*.py`` module defines ``cases(smoke: bool) -> list[Case]`` (see
-:mod:`benchmarks._harness`); a module whose ``cases`` also takes ``sizes=`` receives the
-``--sizes`` list, otherwise the sizes only filter its cases.
+:mod:`benchmarks._harness`); it may also ``yield`` its cases, so that the inputs of one size
+are built and freed before the next. A module whose ``cases`` also takes ``sizes=`` receives
+the ``--sizes`` list, otherwise the sizes only filter its cases. Rows are written to
+``results.csv``/``results.md`` as each case finishes, replacing the rows of the same
+(module, case, size) and keeping the others (``--fresh`` starts a new table).
 
 How things are measured (documented in ``results.md`` too):
 
