@@ -12,6 +12,7 @@ from ..exceptions import DataError
 from ..math import bgbb as kernel
 from ._base import CustomerModel, CustomerResults
 from ._predict import TransactionResultsMixin
+from .paretonbd import _fit_doc
 
 _FIT_EXAMPLES = '\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_donations\n        >>> from custvalue.clv import BetaGeoBetaBinom\n        >>> d = load_donations()\n        >>> round(BetaGeoBetaBinom().fit(d, weights=d["weights"]).llf, 1)\n        -33225.6\n        '
 
@@ -188,4 +189,4 @@ class BetaGeoBetaBinom(CustomerModel):
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> BetaGeoBetaBinomResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]
 
-    fit.__doc__ = (CustomerModel.fit.__doc__ or "").rstrip() + _FIT_EXAMPLES
+    fit.__doc__ = _fit_doc(CustomerModel.fit.__doc__, _FIT_EXAMPLES)

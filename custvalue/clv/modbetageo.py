@@ -11,7 +11,7 @@ from .._validation import check_rft
 from ..math import modbetageo as kernel
 from ._base import CustomerModel, CustomerResults
 from ._predict import TransactionResultsMixin
-from .paretonbd import _CachedScore
+from .paretonbd import _CachedScore, _fit_doc
 
 _FIT_EXAMPLES = '\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_cdnow_summary\n        >>> from custvalue.clv import ModifiedBetaGeo\n        >>> res = ModifiedBetaGeo().fit(load_cdnow_summary())\n        >>> round(res.llf, 1)\n        -9582.1\n        '
 
@@ -128,4 +128,4 @@ class ModifiedBetaGeo(_CachedScore, CustomerModel):
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> ModifiedBetaGeoResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]
 
-    fit.__doc__ = (CustomerModel.fit.__doc__ or "").rstrip() + _FIT_EXAMPLES
+    fit.__doc__ = _fit_doc(CustomerModel.fit.__doc__, _FIT_EXAMPLES)

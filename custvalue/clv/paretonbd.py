@@ -15,6 +15,16 @@ from ._predict import TransactionResultsMixin
 
 _FIT_EXAMPLES = '\n        For ParetoNBD ``gtol`` defaults to 1e-7.\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_cdnow_summary\n        >>> from custvalue.clv import ParetoNBD\n        >>> res = ParetoNBD().fit(load_cdnow_summary())\n        >>> round(res.llf, 1)\n        -9595.0\n        '
 
+
+def _fit_doc(base: str | None, examples: str) -> str:
+    """The shared ``fit`` docstring with this model's examples (once, whatever the base has)."""
+    base = base or ""
+    if "Examples\n" in base:
+        head, _, _ = base.partition("        Examples\n")
+        return head.rstrip() + examples
+    return base.rstrip() + examples
+
+
 __all__ = ["ParetoNBD", "ParetoNBDResults"]
 
 #: Above this many unique rows the starting values come from a fit on a systematic subsample.
@@ -213,7 +223,7 @@ class ParetoNBD(_CachedScore, CustomerModel):
         kwargs.setdefault("gtol", 1e-7)
         return super().fit(data, **kwargs)  # type: ignore[return-value]
 
-    fit.__doc__ = (CustomerModel.fit.__doc__ or "").rstrip() + _FIT_EXAMPLES
+    fit.__doc__ = _fit_doc(CustomerModel.fit.__doc__, _FIT_EXAMPLES)
 
 
 def _quick_optimum(model: CustomerModel, p0: np.ndarray) -> np.ndarray:
