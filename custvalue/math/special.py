@@ -14,30 +14,31 @@ _MAX_TERMS = 20_000
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _series(a, b, c, z, out):  # pragma: no cover - compiled
+    """Sum the series row by row; out = inf on overflow, nan if 20,000 terms do not suffice."""
     n, m = z.shape
     for i in prange(n):
-        zmax = 0.0
+        kmax = 0
         for k in range(m):
             out[i, k] = 1.0
-            if z[i, k] > zmax:
-                zmax = z[i, k]
-        if zmax == 0.0:
+            if z[i, k] > z[i, kmax]:
+                kmax = k
+        if z[i, kmax] == 0.0:
             continue
-        coef = 1.0  # (a)_j (b)_j / ((c)_j j!)
-        powers = np.ones(m)
+        terms = np.ones(m)  # (a)_j (b)_j / ((c)_j j!) z^j, kept scaled by z so it never overflows early
         converged = False
         for j in range(_MAX_TERMS):
             ratio = (a[i] + j) * (b[i] + j) / ((c[i] + j) * (j + 1.0))
-            coef *= ratio
             for k in range(m):
-                powers[k] *= z[i, k]
-                out[i, k] += coef * powers[k]
-            r_next = (a[i] + j + 1) * (b[i] + j + 1) / ((c[i] + j + 1) * (j + 2.0)) * zmax
-            last = coef * zmax ** (j + 1)
-            if r_next < 1.0 and last * r_next / (1.0 - r_next) <= 1e-17 * out[i, 0] and j > 2:
+                terms[k] *= ratio * z[i, k]
+                out[i, k] += terms[k]
+            if not np.isfinite(out[i, kmax]):
+                for k in range(m):
+                    out[i, k] = np.inf if not np.isfinite(out[i, k]) else out[i, k]
                 converged = True
                 break
-            if not np.isfinite(coef):
+            r_next = (a[i] + j + 1) * (b[i] + j + 1) / ((c[i] + j + 1) * (j + 2.0)) * z[i, kmax]
+            if j > 2 and r_next < 1.0 and terms[kmax] * r_next / (1.0 - r_next) <= 1e-17 * out[i, kmax]:
+                converged = True
                 break
         if not converged:
             for k in range(m):
@@ -50,9 +51,10 @@ def hyp2f1_rows(a, b, c, z):
     Sums the power series once per row for all of the row's arguments (one pass of the
     Pochhammer coefficients serves every column), which is what discounted-value kernels
     need: the same customer at several horizons. Valid for ``a, b, c > 0`` and
-    ``0 <= z < 1``, where every term is positive and the sum is accurate to a few ulps;
-    rows that do not converge within 20,000 terms or overflow fall back to
-    :func:`scipy.special.hyp2f1`.
+    ``0 <= z < 1``, where every term is positive and the sum is accurate to a few ulps.
+    Values beyond the float range are returned as ``inf`` (scipy's general routine can
+    return wrong finite numbers there); rows that need more than 20,000 terms are
+    evaluated with mpmath; other parameter domains fall back to :func:`scipy.special.hyp2f1`.
 
     Parameters
     ----------
@@ -82,8 +84,14 @@ def hyp2f1_rows(a, b, c, z):
         _series(a, b, c, z, out)
     else:
         out[:] = np.nan
-    bad = ~np.isfinite(out)
+    bad = np.isnan(out)
     if bad.any():
         rows = np.broadcast_to(np.arange(n)[:, None], z.shape)[bad]
-        out[bad] = hyp2f1(a[rows], b[rows], c[rows], z[bad])
+        if ok.all():  # slow convergence (z very near 1): arbitrary precision for these few
+            import mpmath
+
+            f = np.frompyfunc(lambda a_, b_, c_, z_: float(mpmath.hyp2f1(a_, b_, c_, z_)), 4, 1)
+            out[bad] = f(a[rows], b[rows], c[rows], z[bad]).astype(float)
+        else:
+            out[bad] = hyp2f1(a[rows], b[rows], c[rows], z[bad])
     return out

@@ -173,7 +173,7 @@ class Concentration(FrozenMixin):
     gini_ : float
         The Gini coefficient.
     top_shares : pandas.Series
-        Top-``p``% value shares indexed by ``p``.
+        Value shares of the top ``p`` percent, indexed by ``p``.
     n : int
         Number of customers.
     total : float

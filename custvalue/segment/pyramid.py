@@ -78,7 +78,7 @@ def customer_pyramid(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_P
 
 
 class PyramidSummary(FrozenMixin):
-    """Per-tier counts, value shares and the computed top-``top``% statement.
+    """Per-tier counts, value shares and the computed "top ``top`` percent bring X%" statement.
 
     Attributes
     ----------
