@@ -237,12 +237,13 @@ def _compress_partition(part: pd.DataFrame, columns: list[str], weights_col: str
     return pd.DataFrame({**dict(zip(columns, uniq)), "weights": counts})
 
 
-def compressed_statistics(ddf: Any, columns: list[str], *, weights_col: str | None = None
-                          ) -> pd.DataFrame:
+def compressed_statistics(ddf: Any, columns: list[str], *, weights_col: str | None = None,
+                          split_every: int = 8) -> pd.DataFrame:
     """Unique rows of ``columns`` with their counts, gathered from every partition.
 
-    Each partition is compressed where it lies (:func:`custvalue._validation.compress_rows`),
-    the small tables are gathered and compressed once more.
+    Each partition is compressed where it lies (:func:`custvalue._validation.compress_rows`);
+    the small tables are then merged in a tree (``split_every`` at a time, on the workers)
+    and compressed again at every level, so the client receives one table of unique rows.
 
     Parameters
     ----------
@@ -252,6 +253,8 @@ def compressed_statistics(ddf: Any, columns: list[str], *, weights_col: str | No
         The sufficient statistics (a model's ``data_columns``).
     weights_col : str, optional
         Column with the number of customers each row stands for (default: 1 per row).
+    split_every : int, default 8
+        Fan-in of the tree reduction.
 
     Returns
     -------
@@ -269,14 +272,25 @@ def compressed_statistics(ddf: Any, columns: list[str], *, weights_col: str | No
     2357
     """
     _check_frame(ddf, list(columns) + ([weights_col] if weights_col else []))
+    columns = list(columns)
     meta = pd.DataFrame({**{c: pd.Series(dtype="float64") for c in columns},
                          "weights": pd.Series(dtype="float64")})
-    parts = ddf.map_partitions(_compress_partition, list(columns), weights_col,
-                               meta=meta).compute()
-    if len(parts) == 0:
+    stats = ddf.reduction(_compress_partition, aggregate=_merge_compressed,
+                          combine=_merge_compressed, meta=meta, split_every=split_every,
+                          chunk_kwargs={"columns": columns, "weights_col": weights_col},
+                          combine_kwargs={"columns": columns},
+                          aggregate_kwargs={"columns": columns}).compute()
+    if len(stats) == 0:
         raise DataError("ddf holds no rows; at least one customer is required.")
-    uniq, counts, _ = compress_rows([parts[c].to_numpy() for c in columns],
-                                    parts["weights"].to_numpy())
+    return stats.reset_index(drop=True)
+
+
+def _merge_compressed(parts: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Compress concatenated (unique rows, weights) tables once more (tree reduction step)."""
+    if len(parts) == 0:
+        return parts
+    uniq, counts, _ = compress_rows([parts[c].to_numpy(dtype=np.float64) for c in columns],
+                                    parts["weights"].to_numpy(dtype=np.float64))
     return pd.DataFrame({**dict(zip(columns, uniq)), "weights": counts})
 
 

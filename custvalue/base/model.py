@@ -284,11 +284,28 @@ class LikelihoodModel:
         h = numerical_jacobian(self.score, self._as_params(params))
         return 0.5 * (h + h.T)
 
+    def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """Weighted log-likelihood and its gradient together (what the optimiser needs).
+
+        The default sums :meth:`loglike_obs` and :meth:`score_obs`; models whose kernels
+        share work between the two (or reduce without per-row arrays) override it.
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            Natural parameters, in the order of ``param_names``.
+
+        Returns
+        -------
+        tuple of (float, numpy.ndarray)
+            ``sum(w * loglike_obs)`` and ``sum(w * score_obs, axis=0)``.
+        """
+        return float(self.weights @ self.loglike_obs(params)), self.weights @ self.score_obs(params)
+
     def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         p, dp = _from_free(theta, self._transforms)
         with np.errstate(all="ignore"):
-            ll = self.weights @ self.loglike_obs(p)
-            g = self.weights @ self.score_obs(p)
+            ll, g = self.loglike_and_score(p)
         scale = self.nobs
         if not np.isfinite(ll) or not np.all(np.isfinite(g)):
             return np.inf, np.zeros_like(theta)

@@ -24,7 +24,7 @@ __all__ = ["TransactionResultsMixin"]
 def _horizons(horizon: Any) -> np.ndarray:
     h = as_float_array(horizon, "horizon")
     if (h < 0).any():
-        raise ValueError(f"horizon must be >= 0; received {horizon!r}.")
+        raise DataError(f"horizon must be >= 0; received {horizon!r}.")
     return h
 
 

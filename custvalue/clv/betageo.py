@@ -100,6 +100,11 @@ class BetaGeo(CustomerModel):
         d = self.data
         return d["frequency"], d["recency"], d["T"]
 
+    def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        if not hasattr(self, "_levels"):
+            self._levels = kernel.x_levels(self.data["frequency"])
+        return kernel.weighted_loglike_and_score(*params, *self._kernel_args(), self.weights, self._levels)
+
     def loglike_obs(self, params: np.ndarray) -> np.ndarray:
         return kernel.loglike(*params, *self._kernel_args())
 

@@ -38,6 +38,15 @@ class BrandSwitchingResults(FrozenMixin):
         ``P`` (rows: brand bought last time, columns: brand bought now).
     brands : pandas.Index
         Brand labels.
+
+    Examples
+    --------
+    >>> from custvalue.switching import brand_switching_matrix
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+    >>> res
+    <BrandSwitchingResults: 2 brands, 5 transitions>
+    >>> res.brands.tolist()
+    ['A', 'B']
     """
 
     def __init__(self, transitions: TransitionMatrixResults):
@@ -52,7 +61,21 @@ class BrandSwitchingResults(FrozenMixin):
         return self.transitions.chain
 
     def retention_rates(self) -> pd.DataFrame:
-        """Repeat-purchase rate ``P_jj`` of each brand with its confidence interval."""
+        """Repeat-purchase rate ``P_jj`` of each brand with its confidence interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by brand: ``retention`` (``P_jj``), its interval ``lower``/``upper`` and
+            ``n_from`` (transitions observed from the brand).
+
+        Examples
+        --------
+    >>> from custvalue.switching import brand_switching_matrix
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+        >>> res.retention_rates()["retention"].round(3).tolist()
+        [0.667, 0.5]
+        """
         P = self.matrix.to_numpy()
         d = np.arange(P.shape[0])
         return pd.DataFrame({"retention": P[d, d],
@@ -62,16 +85,56 @@ class BrandSwitchingResults(FrozenMixin):
                             index=self.brands)
 
     def switching_rates(self) -> pd.Series:
-        """``1 - P_jj``: share of a brand's buyers who buy another brand next time."""
+        """``1 - P_jj``: share of a brand's buyers who buy another brand next time.
+
+        Returns
+        -------
+        pandas.Series
+            Switching rate by brand (name ``"switching"``).
+
+        Examples
+        --------
+    >>> from custvalue.switching import brand_switching_matrix
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+        >>> res.switching_rates().round(3).tolist()
+        [0.333, 0.5]
+        """
         return pd.Series(1.0 - np.diag(self.matrix.to_numpy()), index=self.brands, name="switching")
 
     def stationary_shares(self) -> pd.Series:
-        """Long-run brand shares: the stationary distribution ``pi P = pi`` of the chain."""
+        """Long-run brand shares: the stationary distribution ``pi P = pi`` of the chain.
+
+        Returns
+        -------
+        pandas.Series
+            Stationary share by brand (name ``"stationary_share"``); sums to one.
+
+        Examples
+        --------
+    >>> from custvalue.switching import brand_switching_matrix
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+        >>> res.stationary_shares().round(3).tolist()
+        [0.6, 0.4]
+        """
         return self.transitions.stationary_distribution().rename("stationary_share").rename_axis("brand")
 
     def expected_time_to_switch(self) -> pd.Series:
-        """Expected number of occasions a buyer of brand ``j`` keeps buying it, ``1/(1 - P_jj)``
-        (the mean of the geometric spell; infinite for a brand nobody leaves)."""
+        """Expected number of occasions a buyer of brand ``j`` keeps buying it, ``1/(1 - P_jj)``.
+
+        The mean of the geometric spell; infinite for a brand nobody leaves.
+
+        Returns
+        -------
+        pandas.Series
+            Expected spell length by brand (name ``"expected_time_to_switch"``).
+
+        Examples
+        --------
+    >>> from custvalue.switching import brand_switching_matrix
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+        >>> res.expected_time_to_switch().round(3).tolist()
+        [3.0, 2.0]
+        """
         with np.errstate(divide="ignore"):
             t = 1.0 / (1.0 - np.diag(self.matrix.to_numpy()))
         return pd.Series(t, index=self.brands, name="expected_time_to_switch")
@@ -82,6 +145,19 @@ class BrandSwitchingResults(FrozenMixin):
         Computed for each target brand as the time to absorption of the chain in which that
         brand is made absorbing (Kemeny & Snell 1960, thm. 3.3.5), via
         :meth:`custvalue.clv.MarkovChain.expected_time_to_absorption`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: brand bought now (``from``), columns: target brand (``to``); NaN on the
+            diagonal and where the target is never reached.
+
+        Examples
+        --------
+    >>> from custvalue.switching import brand_switching_matrix
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+        >>> res.first_passage_times().round(3).to_numpy().tolist()
+        [[nan, 3.0], [2.0, nan]]
         """
         P = self.matrix.to_numpy()
         k = P.shape[0]
@@ -120,6 +196,13 @@ class BrandSwitchingResults(FrozenMixin):
         -------
         pandas.Series
             Expected discounted margin by current brand.
+
+        Examples
+        --------
+    >>> from custvalue.switching import brand_switching_matrix
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+        >>> res.customer_value("A", margin=10.0, discount_rate=0.1).round(2).tolist()
+        [70.71, 58.93]
         """
         if brand not in self.brands:
             raise DataError(f"brand must be one of {list(self.brands)}; received {brand!r}.")
@@ -128,8 +211,22 @@ class BrandSwitchingResults(FrozenMixin):
             f"value_to_{brand}").rename_axis("brand")
 
     def table(self) -> pd.DataFrame:
-        """One row per brand: retention (with interval), switching rate, stationary share,
-        observed share of purchases and expected time to switch."""
+        """One row per brand with the brand-level quantities.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by brand: retention (with interval and ``n_from``), switching rate,
+            observed share of purchases, stationary share and expected time to switch.
+
+        Examples
+        --------
+    >>> from custvalue.switching import brand_switching_matrix
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+        >>> list(res.table().columns)  # doctest: +NORMALIZE_WHITESPACE
+        ['retention', 'lower', 'upper', 'n_from', 'switching', 'observed_share',
+         'stationary_share', 'expected_time_to_switch']
+        """
         out = self.retention_rates()
         out["switching"] = self.switching_rates()
         n_to = self.transitions.counts.sum(axis=0).to_numpy()
@@ -139,7 +236,21 @@ class BrandSwitchingResults(FrozenMixin):
         return out
 
     def summary(self) -> Summary:
-        """Matrix and brand table (text with ``print``, HTML in Jupyter)."""
+        """Matrix and brand table (text with ``print``, HTML in Jupyter).
+
+        Returns
+        -------
+        custvalue.base.Summary
+            Counts information, the transition matrix and :meth:`table`.
+
+        Examples
+        --------
+    >>> from custvalue.switching import brand_switching_matrix
+    >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
+        >>> print(res.summary())  # doctest: +ELLIPSIS
+        Brand-switching matrix
+        ...
+        """
         t = self.transitions
         info = [("Brands", len(self.brands)), ("Transitions observed", t.n_transitions),
                 ("Interval", f"{t.ci_method} {100 * t.level:g}%")]

@@ -112,10 +112,20 @@ class ShyResults(FrozenMixin):
         The firm whose undercutting each firm fears.
     margin : pandas.Series
         Price net of marginal cost.
+    price, marginal_cost : pandas.Series
+        Observed prices and marginal costs.
     customers : pandas.Series
         Customer bases.
     method : str
         ``"delta"`` or ``"bootstrap"``.
+
+    Examples
+    --------
+    >>> res = shy_switching_costs(price=[10.0, 10.0], customers=[60, 40], price_se=0.5)
+    >>> res
+    <ShyResults: 0=6, 1=4>
+    >>> res.bse.round(3).tolist()
+    [0.539, 0.583]
     """
 
     def __init__(self, S, se, rival, margin, price, mc, N, index, method, boot):
@@ -133,10 +143,21 @@ class ShyResults(FrozenMixin):
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Intervals at confidence ``level``: Wald (delta) or percentile (bootstrap).
 
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level in (0, 1).
+
         Returns
         -------
         pandas.DataFrame
             ``lower`` and ``upper`` indexed by firm (NaN without sampling error).
+
+        Examples
+        --------
+        >>> res = shy_switching_costs(price=[10.0, 10.0], customers=[60, 40], price_se=0.5)
+        >>> res.conf_int(0.95).round(3).to_numpy().tolist()
+        [[4.945, 7.055], [2.857, 5.143]]
         """
         if not 0 < level < 1:
             raise ValueError(f"level must lie in (0, 1); received {level!r}.")
@@ -153,9 +174,24 @@ class ShyResults(FrozenMixin):
     def table(self, level: float = 0.95) -> pd.DataFrame:
         """The tidy table: one row per firm.
 
-        Columns: ``customers``, ``share``, ``price``, ``marginal_cost``, ``margin``, ``rival``,
-        ``switching_cost``, ``std_err``, ``lower``, ``upper`` and ``ratio`` (``S / margin``, the
-        share of the margin that lock-in protects, as in Shy 2002, tables 1-2).
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of ``lower`` and ``upper``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by firm. Columns: ``customers``, ``share``, ``price``, ``marginal_cost``,
+            ``margin``, ``rival``, ``switching_cost``, ``std_err``, ``lower``, ``upper`` and
+            ``ratio`` (``S / margin``, the share of the margin that lock-in protects, as in
+            Shy 2002, tables 1-2).
+
+        Examples
+        --------
+        >>> res = shy_switching_costs(price=[10.0, 10.0], customers=[60, 40], price_se=0.5)
+        >>> res.table()["ratio"].tolist()
+        [0.6, 0.4]
         """
         ci = self.conf_int(level)
         return pd.DataFrame({
@@ -178,7 +214,26 @@ class ShyResults(FrozenMixin):
         return self.switching_costs.index[self.switching_costs.to_numpy() < 0]
 
     def summary(self, level: float = 0.95) -> Summary:
-        """The table with a header (text with ``print``, HTML in Jupyter)."""
+        """The table with a header (text with ``print``, HTML in Jupyter).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals in :meth:`table`.
+
+        Returns
+        -------
+        custvalue.base.Summary
+            Method, number of firms, interval type, :meth:`table` and a note on negative
+            estimates.
+
+        Examples
+        --------
+        >>> res = shy_switching_costs(price=[10.0, 10.0], customers=[60, 40], price_se=0.5)
+        >>> print(res.summary())  # doctest: +ELLIPSIS
+        Switching costs (Shy 2002)
+        ...
+        """
         info = [("Method", "Shy (2002) undercut-proof"), ("Firms", len(self.switching_costs)),
                 ("Intervals", self.method if np.isfinite(self.bse).any() else "none (no sampling error)")]
         notes = [f"negative estimate for {list(self.negative)}: prices are not undercut-proof there"] \
