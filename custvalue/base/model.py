@@ -333,7 +333,7 @@ class LikelihoodModel:
             cov = inv_h @ meat @ inv_h
         return cov
 
-    def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-9,
+    def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
             cov_type: str = "hessian") -> LikelihoodResults:
         """Maximise the log-likelihood.
 
@@ -343,7 +343,7 @@ class LikelihoodModel:
             Starting values in the natural parameters; defaults to :meth:`start_params`.
         maxiter : int, default 2000
             Maximum optimiser iterations.
-        gtol : float, default 1e-9
+        gtol : float, default 1e-7
             Tolerance on the gradient of the mean negative log-likelihood.
         cov_type : {"hessian", "opg", "robust"}, default "hessian"
             Inverse observed information, outer product of the scores, or the sandwich.

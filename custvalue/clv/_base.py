@@ -106,7 +106,7 @@ class CustomerModel(LikelihoodModel):
         return arrays, index
 
     def fit(self, data: pd.DataFrame | None = None, *, weights: Any = None,
-            start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-9,
+            start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
             cov_type: str = "hessian", **columns: Any) -> LikelihoodResults:
         """Fit by maximum likelihood.
 

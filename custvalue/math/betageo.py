@@ -256,21 +256,25 @@ _EPS = 1e-5  # half-width of the windows around the removable singularities of e
 
 def _removable(fun, a, b, x):
     """Evaluate ``fun(a, b)`` where eqs. (7)/(10) are 0/0 (a = 1, or a + b + x - 1 = 0,
-    the hypergeometric's c parameter) by the mean of the two sides at ±1e-5 along the
-    offending parameter: the expectation is smooth there, so the symmetric mean is accurate
-    to O(1e-10)."""
+    the hypergeometric's c parameter): within 1e-5 of the singular line the value is
+    interpolated linearly between the two points 1e-5 away on either side of it (the
+    expectation is smooth there, so the error is O(1e-10))."""
     a, b, x = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float), np.asarray(x, float))
     near_a = np.abs(a - 1.0) < _EPS
-    near_c = np.abs(a + b + x - 1.0) < _EPS
+    near_c = (np.abs(a + b + x - 1.0) < _EPS) & ~near_a
     bad = near_a | near_c
     if not bad.any():
         return fun(a, b)
-    da = np.where(near_a, _EPS, 0.0)
-    db = np.where(near_c & ~near_a, _EPS, 0.0)
+    # the two anchor points, and where (a, b) lies between them (weight of the upper one)
+    a_hi = np.where(near_a, 1.0 + _EPS, a)
+    a_lo = np.where(near_a, 1.0 - _EPS, a)
+    b_hi = np.where(near_c, 1.0 + _EPS - a - x, b)
+    b_lo = np.where(near_c, 1.0 - _EPS - a - x, b)
+    u = np.where(near_a, (a - a_lo) / (2 * _EPS), np.where(near_c, (b - b_lo) / (2 * _EPS), 1.0))
     with np.errstate(all="ignore"):
-        direct = fun(np.where(bad, a + da, a), np.where(bad, b + db, b))
-        other = fun(a - da, b - db)
-    return np.where(bad, 0.5 * (direct + other), direct)
+        hi = fun(np.where(bad, a_hi, a), np.where(bad, b_hi, b))
+        lo = fun(a_lo, b_lo)
+    return np.where(bad, u * hi + (1 - u) * lo, hi)
 
 
 def _hyp2f1(a, b, c, z):

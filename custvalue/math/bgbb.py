@@ -39,7 +39,9 @@ def _terms(alpha, beta, gamma, delta, x, t_x, n):
 
 
 def loglike(alpha, beta, gamma, delta, x, t_x, n):
-    """Per-customer BG/BB log-likelihood, FHS eq. (5), as a log-sum-exp of its terms::
+    """Per-customer BG/BB log-likelihood, FHS eq. (5).
+
+    It is computed as a log-sum-exp of its terms::
 
         L = B(α+x, β+n-x)/B(α,β) B(γ, δ+n)/B(γ,δ)
             + Σ_{i=0}^{n-t_x-1} B(α+x, β+t_x-x+i)/B(α,β) B(γ+1, δ+t_x+i)/B(γ,δ)
@@ -145,7 +147,9 @@ def _survival_sum(gamma, delta, u, v):
 
 
 def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
-    """E[X(t)]: expected transactions in the first ``t`` opportunities, FHS eq. (8)::
+    """E[X(t)]: expected transactions in the first ``t`` opportunities, FHS eq. (8).
+
+    The closed form is::
 
         α/(α+β) δ/(γ-1) [1 - Γ(γ+δ)/Γ(1+δ) Γ(1+δ+t)/Γ(γ+δ+t)]
 
@@ -171,7 +175,8 @@ def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
 
 
 def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
-    """E[X(n, n+t) | x, t_x, n]: expected transactions in the next ``t`` opportunities,
+    """E[X(n, n+t) | x, t_x, n]: expected transactions in the next ``t`` opportunities.
+
     FHS eq. (13)::
 
         B(α+x+1, β+n-x)/B(α,β) / L × Σ_{i=n+1}^{n+t} B(γ, δ+i)/B(γ, δ)
@@ -204,7 +209,8 @@ def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
 
 
 def probability_of_purchases(k, t, alpha, beta, gamma, delta):
-    """P(X(t) = k): probability of ``k`` transactions in the first ``t`` opportunities,
+    """P(X(t) = k): probability of ``k`` transactions in the first ``t`` opportunities.
+
     FHS eq. (7)::
 
         C(t,k) B(α+k, β+t-k)/B(α,β) B(γ, δ+t)/B(γ,δ)
@@ -251,8 +257,9 @@ def probability_of_purchases(k, t, alpha, beta, gamma, delta):
 
 
 def dert(d, alpha, beta, gamma, delta, x, t_x, n):
-    """Discounted expected residual transactions (FHS eq. 14), per-opportunity discount
-    rate ``d`` > 0::
+    """Discounted expected residual transactions (FHS eq. 14).
+
+    With per-opportunity discount rate ``d`` > 0::
 
         B(α+x+1, β+n-x)/B(α,β) B(γ, δ+n+1)/(B(γ,δ)(1+d))
         × 2F1(1, δ+n+1; γ+δ+n+1; 1/(1+d)) / L

@@ -35,7 +35,9 @@ def _log_terms(r, alpha, a, b, x, t_x, T):
 
 
 def loglike(r, alpha, a, b, x, t_x, T):
-    """Per-customer MBG/NBD log-likelihood, BDF eq. (A.4), in log space::
+    """Per-customer MBG/NBD log-likelihood, BDF eq. (A.4).
+
+    In log space::
 
         log L = log Γ(r+x) - log Γ(r) + r log α + log B(a, b+x+1) - log B(a, b)
                 + log[(α+T)^-(r+x) + a/(b+x) (α+t_x)^-(r+x)]
@@ -173,7 +175,9 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
 
 
 def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
-    """E[Y(t) | x, t_x, T], BDF eq. (A.6)::
+    """E[Y(t) | x, t_x, T]: expected purchases in the next ``t``, BDF eq. (A.6).
+
+    The closed form is::
 
         (a+b+x)/(a-1) [1 - ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(α+T+t))] P(alive)
 
@@ -204,7 +208,9 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
 
 
 def probability_of_purchases(n, t, r, alpha, a, b):
-    """P(X(t) = n) for a new customer (BDF; the drop-out after purchase n needs n purchases)::
+    """P(X(t) = n): probability of ``n`` purchases in ``(0, t]`` for a new customer.
+
+    From BDF (the drop-out after purchase n needs n purchases)::
 
         B(a, b+n+1)/B(a, b) NB(n; r, α, t)
         + B(a+1, b+n)/B(a, b) [1 - Σ_{j<n} NB(j; r, α, t)]

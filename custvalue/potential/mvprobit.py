@@ -30,7 +30,23 @@ _MIN_DRAWS = 20
 
 
 class LRTest(NamedTuple):
-    """Likelihood-ratio test result."""
+    """Likelihood-ratio test result.
+
+    Attributes
+    ----------
+    statistic : float
+        ``2 (llf_unrestricted - llf_restricted)``.
+    df : int
+        Number of restrictions.
+    pvalue : float
+        Chi-square p-value.
+
+    Examples
+    --------
+    >>> test = LRTest(statistic=12.66, df=1, pvalue=0.0004)
+    >>> test.df, test.pvalue < 0.05
+    (1, True)
+    """
 
     statistic: float
     df: int
@@ -209,7 +225,19 @@ class MultivariateProbit(LikelihoodModel):
 
         Returns
         -------
-        list of ndarray, pandas.Index
+        designs : list of numpy.ndarray
+            One ``(n, k_j)`` design per product (with ``const`` when the model added one).
+        index : pandas.Index
+            Customer labels of the rows.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> designs, index = model.design(base.covariates.head(3))
+        >>> [x.shape for x in designs], index.tolist()
+        ([(3, 4), (3, 4)], [0, 1, 2])
         """
         if data is None:
             return self.X, self.index
@@ -257,13 +285,61 @@ class MultivariateProbit(LikelihoodModel):
         return betas, params[pos:]
 
     def linear_index(self, params: Any, X: list[np.ndarray] | None = None) -> np.ndarray:
-        """``mu_ij = x_ij' beta_j`` as an (n, J) array."""
+        """``mu_ij = x_ij' beta_j`` as an (n, J) array.
+
+        Parameters
+        ----------
+        params : array-like or mapping
+            Parameters in the order of ``param_names``, or a mapping name -> value.
+        X : list of numpy.ndarray, optional
+            Per-equation designs (default: the fitted data; see :meth:`design`).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, J)
+            Linear indices.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> model.linear_index(res.params)[:2].round(3).tolist()
+        [[0.674, 0.935], [0.638, 0.607]]
+        """
         betas, _ = self._split(self._as_params(params))
         X = self.X if X is None else X
         return np.column_stack([x @ b for x, b in zip(X, betas)])
 
     def chol(self, params: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Cholesky factor of the correlation matrix and its Jacobian in ``gamma``."""
+        """Cholesky factor of the correlation matrix and its Jacobian in ``gamma``.
+
+        ``gamma`` are the ``atanh`` canonical partial correlations (Lewandowski, Kurowicka &
+        Joe 2009).
+
+        Parameters
+        ----------
+        params : array-like or mapping
+            Parameters in the order of ``param_names``, or a mapping name -> value.
+
+        Returns
+        -------
+        L : numpy.ndarray, shape (J, J)
+            Lower-triangular Cholesky factor of ``Sigma`` (the identity when uncorrelated).
+        dL : numpy.ndarray, shape (J (J - 1) / 2, J, J)
+            Derivatives of ``L`` with respect to each ``gamma``.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> L, dL = model.chol(res.params)
+        >>> L.round(3).tolist(), dL.shape
+        ([[1.0, 0.0], [0.385, 0.923]], (1, 2, 2))
+        """
         _, gamma = self._split(self._as_params(params))
         J = self.n_products
         if not self.correlated:
@@ -271,7 +347,27 @@ class MultivariateProbit(LikelihoodModel):
         return ghk.cpc_cholesky(gamma, J)
 
     def corr_matrix(self, params: Any) -> np.ndarray:
-        """Correlation matrix ``Sigma`` at ``params``."""
+        """Correlation matrix ``Sigma`` at ``params``.
+
+        Parameters
+        ----------
+        params : array-like or mapping
+            Parameters in the order of ``param_names``, or a mapping name -> value.
+
+        Returns
+        -------
+        numpy.ndarray, shape (J, J)
+            ``Sigma = L L'`` with unit diagonal.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> model.corr_matrix(res.params).round(3).tolist()
+        [[1.0, 0.385], [0.385, 1.0]]
+        """
         return ghk.corr_from_cholesky(self.chol(params)[0])
 
     # ---- likelihood ------------------------------------------------------------------
@@ -303,21 +399,108 @@ class MultivariateProbit(LikelihoodModel):
         return ll, np.hstack(blocks)
 
     def loglike_obs(self, params: np.ndarray) -> np.ndarray:
-        """Per-customer (simulated) log-likelihood."""
+        """Per-customer (simulated) log-likelihood.
+
+        Exact (probit / bivariate normal CDF) for J <= 2, GHK-simulated otherwise.
+
+        Parameters
+        ----------
+        params : array-like or mapping
+            Parameters in the order of ``param_names``, or a mapping name -> value.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+            Log-probability of each customer's ownership pattern.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> model.loglike_obs(res.params)[:2].round(3).tolist()
+        [-0.424, -0.54]
+        """
         return self._evaluate(self._as_params(params), gradient=False)[0]
 
     def score_obs(self, params: np.ndarray) -> np.ndarray:
-        """Per-customer exact gradient of the (simulated) log-likelihood, shape (n, k)."""
+        """Per-customer exact gradient of the (simulated) log-likelihood.
+
+        Parameters
+        ----------
+        params : array-like or mapping
+            Parameters in the order of ``param_names``, or a mapping name -> value.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, k)
+            Scores with respect to the parameters, in the order of ``param_names``.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> model.score_obs(res.params).shape
+        (300, 9)
+        """
         return self._evaluate(self._as_params(params))[1]
 
     def loglike_and_score(self, params: Any) -> tuple[float, np.ndarray]:
-        """Log-likelihood and its gradient from one pass of the simulator."""
+        """Log-likelihood and its gradient from one pass of the simulator.
+
+        Parameters
+        ----------
+        params : array-like or mapping
+            Parameters in the order of ``param_names``, or a mapping name -> value.
+
+        Returns
+        -------
+        loglike : float
+            Summed log-likelihood.
+        score : numpy.ndarray, shape (k,)
+            Its gradient.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> ll, g = model.loglike_and_score(res.params)
+        >>> round(ll, 2), bool(abs(g).max() < 1e-3)  # zero gradient at the MLE
+        (-301.3, True)
+        """
         ll, s = self._evaluate(self._as_params(params))
         return float(ll.sum()), s.sum(axis=0)
 
     def hessian(self, params: Any) -> np.ndarray:
-        """Hessian of the (simulated) log-likelihood: closed form for independent probits,
-        otherwise forward differences of the exact gradient (k + 1 simulator passes)."""
+        """Hessian of the (simulated) log-likelihood.
+
+        Closed form for independent probits, otherwise forward differences of the exact
+        gradient (k + 1 simulator passes).
+
+        Parameters
+        ----------
+        params : array-like or mapping
+            Parameters in the order of ``param_names``, or a mapping name -> value.
+
+        Returns
+        -------
+        numpy.ndarray
+            Symmetric, shape ``(k, k)``.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> model.hessian(res.params).shape
+        (9, 9)
+        """
         x = self._as_params(params)
         if not self.correlated:
             # independent probits: block-diagonal closed form, d2 ll / d mu2 = -lam (lam + mu)
@@ -392,7 +575,22 @@ class MultivariateProbit(LikelihoodModel):
         return {"betas": betas, "llf": llf, "corr": corr}
 
     def start_params(self) -> np.ndarray:
-        """Univariate-probit coefficients and one-step score estimates of the correlations."""
+        """Univariate-probit coefficients and one-step score estimates of the correlations.
+
+        Returns
+        -------
+        numpy.ndarray, shape (k,)
+            Start values in the order of ``param_names`` (correlations as ``atanh`` canonical
+            partial correlations).
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> model.start_params().round(2).tolist()
+        [0.65, 0.03, 0.19, 0.13, 0.47, 0.25, 0.42, 0.62, 0.33]
+        """
         parts = list(self._univariate["betas"])
         if self.correlated:
             parts.append(ghk.cpc_from_corr(self._univariate["corr"]))
@@ -408,13 +606,25 @@ class MultivariateProbit(LikelihoodModel):
             Defaults to the univariate-probit estimates (statsmodels ``Probit``) and one-step
             score estimates of the correlations.
         maxiter : int, default 2000
+            Maximum BFGS iterations.
         gtol : float, default 1e-7
             Gradient tolerance on the mean log-likelihood.
         cov_type : {"hessian", "opg", "robust"}, default "hessian"
+            Covariance estimator (see :meth:`custvalue.base.LikelihoodModel.fit`).
 
         Returns
         -------
         MultivariateProbitResults
+            Coefficients, correlations, LR test of independence and predictions.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> res.converged, round(res.llf, 2)
+        (True, -301.3)
         """
         return super().fit(start_params=start_params, maxiter=maxiter, gtol=gtol,
                            cov_type=cov_type)  # type: ignore[return-value]
@@ -462,8 +672,22 @@ class MultivariateProbit(LikelihoodModel):
 
 
 class MultivariateProbitResults(LikelihoodResults):
-    """Fitted multivariate probit: coefficients, correlations (with standard errors), the LR
-    test of independence, and customer-level predictions indexed by customer id.
+    """Fitted multivariate probit.
+
+    Coefficients, correlations (with standard errors), the LR test of independence, and
+    customer-level predictions indexed by customer id.
+
+    Attributes
+    ----------
+    model : MultivariateProbit
+        The fitted model.
+    params : pandas.Series
+        ``<product>:<covariate>`` coefficients and ``atanh_pcorr[a,b]`` correlation
+        parameters.
+    cov_params : pandas.DataFrame
+        Estimated covariance of ``params``.
+    llf, nobs, converged, message, n_iter, cov_type
+        As in :class:`custvalue.base.LikelihoodResults`.
 
     Examples
     --------
@@ -523,11 +747,22 @@ class MultivariateProbitResults(LikelihoodResults):
         Parameters
         ----------
         level : float, default 0.95
+            Confidence level of the intervals.
 
         Returns
         -------
         pandas.DataFrame
-            Indexed by ``(product_a, product_b)``.
+            Indexed by ``(product_a, product_b)``: ``corr``, ``std err`` and the interval
+            bounds (clipped to [-1, 1]).
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> res.corr_table().round(3).to_numpy().tolist()
+        [[0.385, 0.1, 0.188, 0.582]]
         """
         J = self.model.n_products
         r, c = np.tril_indices(J, -1)
@@ -553,6 +788,16 @@ class MultivariateProbitResults(LikelihoodResults):
         LRTest
             ``statistic = 2 (llf - llf_independent)``, ``df = J (J - 1) / 2`` and the
             chi-square p-value.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> test = res.lr_test_independence()
+        >>> round(test.statistic, 1), test.df, bool(test.pvalue < 0.01)
+        (12.7, 1, True)
         """
         J = self.model.n_products
         df = J * (J - 1) // 2
@@ -577,6 +822,15 @@ class MultivariateProbitResults(LikelihoodResults):
         -------
         pandas.DataFrame
             One row per customer (index kept), one column per product.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> res.predict().head(2).round(3).to_numpy().tolist()
+        [[0.75, 0.825], [0.738, 0.728]]
         """
         mu, index, _ = self._mu(data)
         return pd.DataFrame(special.ndtr(mu), index=index, columns=self.model.products)
@@ -609,6 +863,15 @@ class MultivariateProbitResults(LikelihoodResults):
         -------
         pandas.Series
             Indexed by customer.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> res.joint_probability({"car": 1, "home": 1}).head(2).round(2).tolist()
+        [0.65, 0.58]
         """
         mu, index, _ = self._mu(data)
         Y = self._pattern_array(pattern, mu.shape[0])
@@ -645,11 +908,21 @@ class MultivariateProbitResults(LikelihoodResults):
         data : optional
             Covariates (the fitted customers when None).
         draws : int, optional
+            Draws per customer (defaults to the model's).
 
         Returns
         -------
         pandas.DataFrame
             One row per customer, one column per product.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> res.conditional_probability(base.ownership).head(2).round(2).to_numpy().tolist()
+        [[0.79, 0.87], [0.8, 0.79]]
         """
         mu, index, _ = self._mu(data)
         Y = self._pattern_array(owned, mu.shape[0])
@@ -678,6 +951,15 @@ class MultivariateProbitResults(LikelihoodResults):
         -------
         pandas.DataFrame
             Rows are covariates (the constant excluded), columns products.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> res.marginal_effects().round(2).loc["income"].tolist()
+        [0.06, 0.11]
         """
         if at not in {"overall", "mean"}:
             raise ModelSpecificationError(f"at must be 'overall' or 'mean'; received {at!r}.")
@@ -704,13 +986,44 @@ class MultivariateProbitResults(LikelihoodResults):
         Returns
         -------
         pandas.DataFrame
+            One row per customer (index kept), one column per product.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> res.linear_index().head(2).round(3).to_numpy().tolist()
+        [[0.674, 0.935], [0.638, 0.607]]
         """
         mu, index, _ = self._mu(data)
         return pd.DataFrame(mu, index=index, columns=self.model.products)
 
     # ---- summary ---------------------------------------------------------------------
     def summary(self, level: float = 0.95) -> Summary:
-        """Fit statistics, coefficients, correlations and the LR test of independence."""
+        """Fit statistics, coefficients, correlations and the LR test of independence.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the coefficient and correlation intervals.
+
+        Returns
+        -------
+        custvalue.base.Summary
+            Text with ``print``, HTML in Jupyter.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates)
+        >>> res = model.fit()
+        >>> print(res.summary())  # doctest: +ELLIPSIS
+        MultivariateProbit results
+        ...
+        """
         base = super().summary(level)
         m = self.model
         info = [*base.info, ("Products (J)", m.n_products), ("Likelihood", m.method if m.correlated

@@ -197,7 +197,10 @@ def ols_potential_value(y: Any, X: Any, margins: Any, data: Any = None) -> pd.Se
 class ValueMatrix(FrozenMixin):
     """Current value x potential value segmentation (Verhoef & Donkers 2001, figure 1).
 
-    Attributes
+    Built by :func:`value_matrix`; the constructor arguments are stored as attributes of the
+    same names.
+
+    Parameters
     ----------
     segment : pandas.Series
         Segment label per customer (``"I"``-``"IV"`` for the 2x2 matrix, ``"C{a}-P{b}"`` for
@@ -206,8 +209,19 @@ class ValueMatrix(FrozenMixin):
         Per segment: customers, share, mean current and potential value and (2x2) the
         recommended action.
     current_value, potential_value : pandas.Series
+        The two value axes, indexed by customer.
     thresholds : tuple
         Split points used on the current and potential value axes.
+    k : int
+        Number of cells per axis.
+
+    Examples
+    --------
+    >>> vm = value_matrix([0, 10, 0, 10], [1, 1, 5, 5])
+    >>> vm.k, vm.thresholds
+    (2, (5.0, 3.0))
+    >>> vm.table["customers"].tolist()
+    [1, 1, 1, 1]
     """
 
     def __init__(self, segment, table, current_value, potential_value, thresholds, k):
@@ -220,8 +234,28 @@ class ValueMatrix(FrozenMixin):
         self._freeze()
 
     def plot(self, ax: Any = None, **scatter_kwargs: Any):
-        """Scatter of current vs potential value with the segment boundaries (see
-        :func:`plot_value_matrix`)."""
+        """Scatter of current vs potential value with the segment boundaries.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            A new figure is made when None.
+        **scatter_kwargs
+            Passed to :func:`plot_value_matrix` (``max_points``, ``seed``) and on to
+            ``ax.scatter``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> ax = value_matrix([0, 10, 0, 10], [1, 1, 5, 5]).plot()
+        >>> ax.get_ylabel()
+        'potential value'
+        """
         return plot_value_matrix(self, ax=ax, **scatter_kwargs)
 
     def _repr_html_(self) -> str:

@@ -132,10 +132,11 @@ def test_random_logs_summarise_identically(n_tx, n_cust, parts, seed, cal):
 
 @settings(max_examples=20, deadline=None)
 @given(rows=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(1, 3)),
-                     min_size=1, max_size=40), parts=st.integers(1, 5))
-def test_compressed_statistics_count_every_row_once(rows, parts):
+                     min_size=1, max_size=40), parts=st.integers(1, 7), fan_in=st.integers(2, 8))
+def test_compressed_statistics_count_every_row_once(rows, parts, fan_in):
     df = pd.DataFrame(rows, columns=["a", "b", "c"]).astype(float)
-    stats = cdask.compressed_statistics(dd.from_pandas(df, npartitions=parts), ["a", "b", "c"])
+    stats = cdask.compressed_statistics(dd.from_pandas(df, npartitions=parts), ["a", "b", "c"],
+                                        split_every=fan_in)
     want = df.value_counts().sort_index()
     got = stats.set_index(["a", "b", "c"])["weights"]
     np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
