@@ -25,7 +25,27 @@ def _cdf_pdf(z: np.ndarray, distr: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cuts(theta: np.ndarray) -> np.ndarray:
-    """Cut points ``c_0 < ... < c_{J-2}`` from ``(theta_0, d_1, ..., d_{J-2})``."""
+    """Increasing cut points ``c_0 < c_1 < (...) < c_{J-2}`` from ``(theta_0, d_1, ..., d_{J-2})``.
+
+    ``c_0 = theta_0`` and ``c_m = theta_0 + sum_{i<=m} exp(d_i)`` (statsmodels'
+    ``OrderedModel`` parametrisation; McKelvey & Zavoina 1975, eq. 3).
+
+    Parameters
+    ----------
+    theta : array_like, shape (J - 1,)
+        ``(theta_0, d_1, ..., d_{J-2})``: the first cut point, then the log increments.
+
+    Returns
+    -------
+    ndarray, shape (J - 1,)
+        The cut points ``c_0, ..., c_{J-2}``, strictly increasing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cuts(np.array([-1.0, 0.0, np.log(0.5)])).round(3).tolist()
+    [-1.0, 0.0, 0.5]
+    """
     theta = np.asarray(theta, dtype=float)
     return np.concatenate([theta[:1], np.exp(theta[1:])]).cumsum()
 
@@ -49,7 +69,34 @@ def ordered_loglike_obs(params: np.ndarray, X: np.ndarray, y: np.ndarray, n_leve
                         distr: str = "probit") -> np.ndarray:
     """Per-respondent log-likelihood; ``y`` holds 0-based level codes.
 
-    ``log(P + 1e-20)`` as statsmodels does, so values agree with ``OrderedModel.loglikeobs``.
+    ``log(P + 1e-20)`` as statsmodels does, so values agree with ``OrderedModel.loglikeobs``;
+    ``P = F(c_j - xb) - F(c_{j-1} - xb)`` (McKelvey & Zavoina 1975, eq. 3).
+
+    Parameters
+    ----------
+    params : array_like, shape (k + J - 1,)
+        ``(beta, theta_0, d_1, ..., d_{J-2})``: slopes, then the cut-point parameters of
+        :func:`cuts`.
+    X : ndarray, shape (n, k)
+        Covariates (no constant: the cut points play its role).
+    y : ndarray of int, shape (n,)
+        Observed levels, coded ``0, ..., J - 1``.
+    n_levels : int
+        Number of levels ``J``.
+    distr : {"probit", "logit"}, default "probit"
+        Link: standard normal or logistic ``F``.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        ``log P(y_i | x_i)`` for each respondent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.5], [-1.0], [2.0]]); y = np.array([0, 1, 2])
+    >>> ordered_loglike_obs(np.array([0.3, -0.5, 0.0]), X, y, 3).round(3).tolist()
+    [-1.355, -1.001, -0.617]
     """
     _, P, _, _ = _pieces(np.asarray(params, float), X, y, n_levels, distr)
     return np.log(P + 1e-20)
@@ -61,6 +108,31 @@ def ordered_score_obs(params: np.ndarray, X: np.ndarray, y: np.ndarray, n_levels
 
     ``dlogP/dbeta = -x (f(u) - f(l)) / P``; ``dlogP/dc_m = (f(u) 1[m=j] - f(l) 1[m=j-1]) / P``,
     chained through ``dc_m/dtheta_0 = 1`` and ``dc_m/dd_i = exp(d_i) 1[i<=m]``.
+
+    Parameters
+    ----------
+    params : array_like, shape (k + J - 1,)
+        ``(beta, theta_0, d_1, ..., d_{J-2})`` as in :func:`ordered_loglike_obs`.
+    X : ndarray, shape (n, k)
+        Covariates.
+    y : ndarray of int, shape (n,)
+        Observed levels, coded ``0, ..., J - 1``.
+    n_levels : int
+        Number of levels ``J``.
+    distr : {"probit", "logit"}, default "probit"
+        Link function.
+
+    Returns
+    -------
+    ndarray, shape (n, k + J - 1)
+        Derivatives of each respondent's log-likelihood with respect to ``params``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.5], [-1.0], [2.0]]); y = np.array([0, 1, 2])
+    >>> ordered_score_obs(np.array([0.3, -0.5, 0.0]), X, y, 3).round(3).tolist()
+    [[-0.626, 1.253, 0.0], [-0.276, -0.276, 0.788], [1.471, -0.735, -0.735]]
     """
     params = np.asarray(params, float)
     k, P, fu, fl = _pieces(params, X, y, n_levels, distr)
@@ -85,6 +157,31 @@ def ordered_score(params: np.ndarray, X: np.ndarray, y: np.ndarray, n_levels: in
 
     The threshold part is aggregated by level with ``bincount`` and a reverse cumulative
     sum instead of an (n, J) indicator matrix.
+
+    Parameters
+    ----------
+    params : array_like, shape (k + J - 1,)
+        ``(beta, theta_0, d_1, ..., d_{J-2})`` as in :func:`ordered_loglike_obs`.
+    X : ndarray, shape (n, k)
+        Covariates.
+    y : ndarray of int, shape (n,)
+        Observed levels, coded ``0, ..., J - 1``.
+    n_levels : int
+        Number of levels ``J``.
+    distr : {"probit", "logit"}, default "probit"
+        Link function.
+
+    Returns
+    -------
+    ndarray, shape (k + J - 1,)
+        Gradient of the total log-likelihood with respect to ``params``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.5], [-1.0], [2.0]]); y = np.array([0, 1, 2])
+    >>> ordered_score(np.array([0.3, -0.5, 0.0]), X, y, 3).round(3).tolist()
+    [0.569, 0.241, 0.053]
     """
     params = np.asarray(params, float)
     k, P, fu, fl = _pieces(params, X, y, n_levels, distr)

@@ -36,19 +36,82 @@ def _diag(M: np.ndarray) -> np.ndarray:
 
 
 def normalise_weights(S: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Scale each column of ``W`` so that ``var(X w) = w' S w = 1``."""
+    """Scale each column of ``W`` so that ``var(X w) = w' S w = 1``.
+
+    Parameters
+    ----------
+    S : ndarray, shape (..., p, p)
+        Item covariance matrices (any leading batch shape).
+    W : ndarray, shape (..., p, L)
+        Outer weights, zero outside each block.
+
+    Returns
+    -------
+    ndarray, shape (..., p, L)
+        ``W`` with each column divided by the standard deviation of its score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> normalise_weights(S, odm)[:, 0].round(3).tolist()
+    [0.559, 0.559, 0.0, 0.0]
+    """
     var = _diag(np.swapaxes(W, -1, -2) @ S @ W)
     return W / np.sqrt(var)[..., None, :]
 
 
 def initial_weights(S: np.ndarray, odm: np.ndarray) -> np.ndarray:
-    """Equal weights within each block, normalised to unit-variance scores."""
+    """Equal weights within each block, normalised to unit-variance scores.
+
+    Parameters
+    ----------
+    S : ndarray, shape (..., p, p)
+        Item covariance matrices (any leading batch shape).
+    odm : ndarray, shape (p, L)
+        Block membership (outer design matrix).
+
+    Returns
+    -------
+    ndarray, shape (..., p, L)
+        Starting outer weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> initial_weights(S, odm).round(3).tolist()
+    [[0.559, 0.0], [0.559, 0.0], [0.0, 0.577], [0.0, 0.577]]
+    """
     W = np.broadcast_to(odm, S.shape[:-2] + odm.shape).copy()
     return normalise_weights(S, W)
 
 
 def lv_correlation(S: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Correlation matrix of the latent scores ``X W`` (weights need not be normalised)."""
+    """Correlation matrix of the latent scores ``X W`` (weights need not be normalised).
+
+    Parameters
+    ----------
+    S : ndarray, shape (..., p, p)
+        Item covariance matrices (any leading batch shape).
+    W : ndarray, shape (..., p, L)
+        Outer weights.
+
+    Returns
+    -------
+    ndarray, shape (..., L, L)
+        Correlations ``R`` of the latent scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> lv_correlation(S, odm).round(3).tolist()
+    [[1.0, 0.387], [0.387, 1.0]]
+    """
     C = np.swapaxes(W, -1, -2) @ S @ W
     d = np.sqrt(_diag(C))
     return C / (d[..., :, None] * d[..., None, :])
@@ -60,6 +123,29 @@ def inner_weights(R: np.ndarray, adj: np.ndarray, scheme: str) -> np.ndarray:
     centroid: ``sign(cor)`` of adjacent LVs; factorial: ``cor`` of adjacent LVs; path:
     for LV ``k``, the regression coefficients of ``Y_k`` on its predecessors and the
     correlations with its successors (Lohmoeller 1989; Tenenhaus et al. 2005, sec. 2.2).
+
+    Parameters
+    ----------
+    R : ndarray, shape (..., L, L)
+        Correlations of the latent scores (:func:`lv_correlation`).
+    adj : ndarray, shape (L, L)
+        Inner design matrix, ``adj[k, j] = 1`` when LV ``j`` points to LV ``k``.
+    scheme : {"centroid", "factorial", "path"}
+        Inner-weighting scheme.
+
+    Returns
+    -------
+    ndarray, shape (..., L, L)
+        Inner weights ``E``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> R = np.array([[1.0, 0.4], [0.4, 1.0]]); adj = np.array([[0, 0], [1, 0]])
+    >>> inner_weights(R, adj, "centroid").tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    >>> inner_weights(R, adj, "path").tolist()
+    [[0.0, 0.4], [0.4, 0.0]]
     """
     sym = adj + adj.T
     if scheme == "centroid":
@@ -88,6 +174,33 @@ def outer_update(S: np.ndarray, W: np.ndarray, E: np.ndarray, odm: np.ndarray,
 
     Mode A: ``w_j = cov(X_j, Z_j)``; mode B: ``w_j = S_jj^{-1} cov(X_j, Z_j)`` (OLS of
     ``Z_j`` on block ``j``'s items).
+
+    Parameters
+    ----------
+    S : ndarray, shape (..., p, p)
+        Item covariance matrices (any leading batch shape).
+    W : ndarray, shape (..., p, L)
+        Current outer weights.
+    E : ndarray, shape (..., L, L)
+        Inner weights (:func:`inner_weights`).
+    odm : ndarray, shape (p, L)
+        Block membership.
+    mode_b : ndarray of bool, shape (L,)
+        True for formative (mode B) blocks.
+
+    Returns
+    -------
+    ndarray, shape (..., p, L)
+        Updated (unnormalised) outer weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> E = np.array([[0.0, 0.387], [0.387, 0.0]])
+    >>> outer_update(S, odm, E, odm, np.array([False, False])).round(3).tolist()
+    [[0.134, 0.0], [0.134, 0.0], [0.0, 0.13], [0.0, 0.13]]
     """
     Wn = normalise_weights(S, W)
     cov_xz = S @ Wn @ E
@@ -115,6 +228,7 @@ def pls_weights(S: np.ndarray, odm: np.ndarray, adj: np.ndarray, mode_b: np.ndar
     mode_b : ndarray of bool, shape (L,)
         True for formative (mode B) blocks.
     scheme : {"path", "centroid", "factorial"}
+        Inner-weighting scheme (:func:`inner_weights`).
     tol : float
         Stop when ``sum((|w_old| - |w_new|)^2) < tol`` (R plspm's criterion).
     maxiter : int
@@ -127,6 +241,17 @@ def pls_weights(S: np.ndarray, odm: np.ndarray, adj: np.ndarray, mode_b: np.ndar
     n_iter : ndarray of int, shape (...)
         Iterations used by each model.
     converged : ndarray of bool, shape (...)
+        Whether each model met ``tol`` within ``maxiter`` iterations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> adj = np.array([[0, 0], [1, 0]])
+    >>> W, n_iter, converged = pls_weights(S, odm, adj, np.array([False, False]))
+    >>> W.round(3).tolist(), bool(converged)
+    ([[0.559, 0.0], [0.559, 0.0], [0.0, 0.577], [0.0, 0.577]], True)
     """
     W = initial_weights(S, odm)
     batch = S.shape[:-2]
@@ -147,7 +272,30 @@ def pls_weights(S: np.ndarray, odm: np.ndarray, adj: np.ndarray, mode_b: np.ndar
 
 
 def sign_fix(S: np.ndarray, W: np.ndarray, odm: np.ndarray) -> np.ndarray:
-    """Orient each LV so most of its items correlate positively with it (R plspm's rule)."""
+    """Orient each LV so most of its items correlate positively with it (R plspm's rule).
+
+    Parameters
+    ----------
+    S : ndarray, shape (..., p, p)
+        Item covariance matrices (any leading batch shape).
+    W : ndarray, shape (..., p, L)
+        Outer weights.
+    odm : ndarray, shape (p, L)
+        Block membership.
+
+    Returns
+    -------
+    ndarray, shape (..., p, L)
+        ``W`` with the columns whose items mostly load negatively (or tie) flipped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> sign_fix(S, -odm, odm)[:, 0].tolist()
+    [1.0, 1.0, 0.0, 0.0]
+    """
     load = loadings(S, W)
     s = np.sign(np.sum(np.sign(load * odm), axis=-2))
     s = np.where(s == 0, -1.0, s)
@@ -155,7 +303,28 @@ def sign_fix(S: np.ndarray, W: np.ndarray, odm: np.ndarray) -> np.ndarray:
 
 
 def loadings(S: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """Correlations of every item with every LV score (cross-loadings), shape (..., p, L)."""
+    """Correlations of every item with every LV score (cross-loadings), shape (..., p, L).
+
+    Parameters
+    ----------
+    S : ndarray, shape (..., p, p)
+        Item covariance matrices (any leading batch shape).
+    W : ndarray, shape (..., p, L)
+        Outer weights (need not be normalised).
+
+    Returns
+    -------
+    ndarray, shape (..., p, L)
+        ``corr(x_i, X w_j)`` for every item ``i`` and LV ``j``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> loadings(S, odm).round(3).tolist()
+    [[0.894, 0.346], [0.894, 0.346], [0.335, 0.866], [0.335, 0.866]]
+    """
     C = S @ W
     sx = np.sqrt(_diag(S))
     sy = np.sqrt(_diag(np.swapaxes(W, -1, -2) @ S @ W))
@@ -165,8 +334,27 @@ def loadings(S: np.ndarray, W: np.ndarray) -> np.ndarray:
 def path_coefficients(R: np.ndarray, adj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """OLS path coefficients between standardised LVs and the R-squared of each LV.
 
-    Returns ``B`` (..., L, L) with ``B[k, j]`` the path ``j -> k`` and ``r2`` (..., L), zero
-    for exogenous LVs.
+    Parameters
+    ----------
+    R : ndarray, shape (..., L, L)
+        Correlations of the latent scores.
+    adj : ndarray, shape (L, L)
+        Inner design matrix, ``adj[k, j] = 1`` when LV ``j`` points to LV ``k``.
+
+    Returns
+    -------
+    B : ndarray, shape (..., L, L)
+        ``B[k, j]`` the path ``j -> k`` (zero where there is no path).
+    r2 : ndarray, shape (..., L)
+        R-squared of each LV, zero for exogenous LVs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> R = np.array([[1.0, 0.4], [0.4, 1.0]]); adj = np.array([[0, 0], [1, 0]])
+    >>> B, r2 = path_coefficients(R, adj)
+    >>> B.round(3).tolist(), r2.round(3).tolist()
+    ([[0.0, 0.0], [0.4, 0.0]], [0.0, 0.16])
     """
     L = adj.shape[0]
     B = np.zeros_like(R)
@@ -187,6 +375,26 @@ def effects(B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Total and indirect effects from direct paths ``B`` of a recursive model.
 
     ``total = (I - B)^{-1} - I`` (sum of all path products), ``indirect = total - B``.
+
+    Parameters
+    ----------
+    B : ndarray, shape (..., L, L)
+        Direct paths, ``B[k, j]`` the effect of ``j`` on ``k`` (:func:`path_coefficients`).
+
+    Returns
+    -------
+    total : ndarray, shape (..., L, L)
+        Total effects.
+    indirect : ndarray, shape (..., L, L)
+        Indirect effects.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> B = np.array([[0, 0, 0], [0.5, 0, 0], [0.2, 0.4, 0]])
+    >>> total, indirect = effects(B)
+    >>> float(total[2, 0].round(3)), float(indirect[2, 0].round(3))
+    (0.4, 0.2)
     """
     L = B.shape[-1]
     eye = np.eye(L)
@@ -201,6 +409,33 @@ def block_reliability(S: np.ndarray, load: np.ndarray, odm: np.ndarray
     alpha = q/(q-1) (1 - tr(S_b) / 1'S_b 1) on the items as analysed (Cronbach 1951);
     rho_c = (sum l)^2 / ((sum l)^2 + sum(1 - l^2)) (Werts, Linn & Joereskog 1974);
     AVE = mean(l^2) (Fornell & Larcker 1981), with ``l`` the block's loadings.
+
+    Parameters
+    ----------
+    S : ndarray, shape (p, p)
+        Item covariance matrix (one model, no batch).
+    load : ndarray, shape (p, L)
+        Loadings (:func:`loadings`).
+    odm : ndarray, shape (p, L)
+        Block membership.
+
+    Returns
+    -------
+    alpha : ndarray, shape (L,)
+        Cronbach's alpha, NaN for one-item blocks.
+    rho : ndarray, shape (L,)
+        Composite reliability.
+    ave : ndarray, shape (L,)
+        Average variance extracted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> alpha, rho, ave = block_reliability(S, loadings(S, odm), odm)
+    >>> alpha.round(3).tolist(), rho.round(3).tolist(), ave.round(3).tolist()
+    ([0.75, 0.667], [0.889, 0.857], [0.8, 0.75])
     """
     L = odm.shape[1]
     alpha = np.full(L, np.nan)
@@ -223,6 +458,26 @@ def htmt(S: np.ndarray, odm: np.ndarray) -> np.ndarray:
     """Heterotrait-monotrait ratio of correlations between blocks (Henseler, Ringle & Sarstedt 2015, eq. 6).
 
     Entries involving a one-item block are NaN (no monotrait correlations).
+
+    Parameters
+    ----------
+    S : ndarray, shape (p, p)
+        Item covariance (or correlation) matrix.
+    odm : ndarray, shape (p, L)
+        Block membership.
+
+    Returns
+    -------
+    ndarray, shape (L, L)
+        Symmetric HTMT ratios; the diagonal is NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> float(htmt(S, odm)[0, 1].round(3))
+    0.548
     """
     sd = np.sqrt(np.diag(S))
     C = np.abs(S / np.outer(sd, sd))
@@ -246,6 +501,31 @@ def gof(load: np.ndarray, odm: np.ndarray, r2: np.ndarray, endogenous: np.ndarra
 
     The mean communality is over items of blocks with more than one item; the mean R2 over
     endogenous LVs.  Works on batches (leading dimensions of ``load`` and ``r2``).
+
+    Parameters
+    ----------
+    load : ndarray, shape (..., p, L)
+        Loadings (:func:`loadings`).
+    odm : ndarray, shape (p, L)
+        Block membership.
+    r2 : ndarray, shape (..., L)
+        R-squared of each LV (:func:`path_coefficients`).
+    endogenous : ndarray of bool, shape (L,)
+        True for LVs with at least one predecessor.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        The goodness-of-fit index.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.array([[1, .6, .3, .3], [.6, 1, .3, .3], [.3, .3, 1, .5], [.3, .3, .5, 1]])
+    >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    >>> load = loadings(S, odm)
+    >>> float(gof(load, odm, np.array([0.0, 0.15]), np.array([False, True])).round(3))
+    0.341
     """
     multi = odm[:, odm.sum(0) > 1].sum(1) > 0
     own = np.sum(load * odm, axis=-1)
@@ -278,6 +558,29 @@ def weighted_covariances(X: np.ndarray, weights: np.ndarray, scale: bool = False
     second-moment matrices at once; ``scale=True`` returns correlation matrices.  ``X``
     should be centred (for numerical accuracy only; the result does not depend on it).
     ``cross`` may pass the precomputed cross products (n, p(p+1)/2) to reuse them.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        Data, preferably centred.
+    weights : ndarray, shape (b, n)
+        Row weights, each row summing to 1.
+    scale : bool, default False
+        Return correlation instead of covariance matrices.
+    cross : ndarray, shape (n, p(p+1)/2), optional
+        Precomputed upper-triangle cross products of ``X``.
+
+    Returns
+    -------
+    ndarray, shape (b, p, p)
+        One (population, divisor-``n``) covariance matrix per row of ``weights``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1., 2.], [2., 1.], [3., 5.], [4., 4.]]); X = X - X.mean(0)
+    >>> weighted_covariances(X, np.full((1, 4), 0.25))[0].round(3).tolist()
+    [[1.25, 1.25], [1.25, 2.5]]
     """
     p = X.shape[1]
     if cross is None:
@@ -298,6 +601,32 @@ def bootstrap_covariances(X: np.ndarray, n_boot: int, rng: np.random.Generator, 
     so no resampled data set is materialised; memory per chunk is ``chunk x n`` counts.  The
     cross products ``x_i x_j`` are formed once when they fit in 512 MB, otherwise per block
     of rows.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        Data, preferably centred.
+    n_boot : int
+        Number of bootstrap resamples in total.
+    rng : numpy.random.Generator
+        Source of the resampling draws.
+    scale : bool, default False
+        Yield correlation instead of covariance matrices.
+    chunk : int, optional
+        Resamples per yielded chunk (default: as many as fit in about 4 million counts).
+
+    Yields
+    ------
+    ndarray, shape (b, p, p)
+        Covariance matrices of the next ``b <= chunk`` resamples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1., 2.], [2., 1.], [3., 5.], [4., 4.]])
+    >>> chunks = list(bootstrap_covariances(X, 5, np.random.default_rng(0), chunk=2))
+    >>> [c.shape for c in chunks]
+    [(2, 2, 2), (2, 2, 2), (1, 2, 2)]
     """
     n, p = X.shape
     q = p * (p + 1) // 2
@@ -325,7 +654,31 @@ def bootstrap_covariances(X: np.ndarray, n_boot: int, rng: np.random.Generator, 
 
 def jackknife_covariances(X: np.ndarray, rng: np.random.Generator, *, scale: bool = False,
                           max_groups: int = 500) -> np.ndarray:
-    """Covariance matrices of the delete-one (or delete-group, at most ``max_groups``) jackknife."""
+    """Covariance matrices of the delete-one (or delete-group, at most ``max_groups``) jackknife.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        Data, preferably centred.
+    rng : numpy.random.Generator
+        Assigns rows to groups at random when ``n > max_groups``.
+    scale : bool, default False
+        Return correlation instead of covariance matrices.
+    max_groups : int, default 500
+        Maximum number of jackknife groups ``G``.
+
+    Returns
+    -------
+    ndarray, shape (G, p, p)
+        Covariance matrix of the data without each group, ``G = min(n, max_groups)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1., 2.], [2., 1.], [3., 5.], [4., 4.]])
+    >>> jackknife_covariances(X, np.random.default_rng(0))[0].round(3).tolist()
+    [[0.667, 1.0], [1.0, 2.889]]
+    """
     from scipy import sparse
 
     n, p = X.shape

@@ -224,7 +224,7 @@ def weight_sensitivity(data: pd.DataFrame, *, weights: Mapping[str, float] = DEF
     conc = check_positive_scalar(concentration, "concentration")
     if not (0 < float(delta) < 1):
         raise DataError(f"delta must lie in (0, 1); received {delta!r}.")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     base = Z @ w
     base_top, base_rank = _rank_columns(base[:, None], k)
     base_top, base_rank = base_top[:, 0], base_rank[:, 0]

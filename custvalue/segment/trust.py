@@ -197,7 +197,7 @@ def trust_vs_satisfaction(data: pd.DataFrame, *, outcome: str = "repurchase",
                        "df": [t_given_s.df, s_given_t.df],
                        "pvalue": [t_given_s.pvalue, s_given_t.pvalue]},
                       index=pd.Index(["trust | satisfaction", "satisfaction | trust"], name="added"))
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     n = len(d)
     test = np.zeros(n, dtype=bool)
     test[rng.permutation(n)[: max(1, int(round(float(test_size) * n)))]] = True

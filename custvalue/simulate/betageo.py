@@ -15,9 +15,6 @@ from ..exceptions import DataError
 __all__ = ["simulate_betageo", "simulate_betageo_transactions"]
 
 
-def _rng(seed: Any) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
 
 def _check_params(**params: Any) -> dict[str, float]:
     return {k: check_positive_scalar(v, k) for k, v in params.items()}
@@ -68,7 +65,7 @@ def simulate_betageo(n_customers: int, *, r: float, alpha: float, a: float, b: f
     if n < 1:
         raise DataError(f"n_customers must be >= 1; received {n_customers!r}.")
     prm = _check_params(r=r, alpha=alpha, a=a, b=b)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
     T_arr = np.broadcast_to(as_float_array(T, "T"), (n,)).astype(float)
     if (T_arr <= 0).any():
         raise DataError("T must be > 0 for every customer.")
@@ -150,7 +147,7 @@ def simulate_betageo_transactions(n_customers: int, *, r: float, alpha: float, a
     ['customer_id', 'date', 'amount']
     """
     n = int(n_customers)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
     prm = _check_params(r=r, alpha=alpha, a=a, b=b, p=p, q=q, gamma=gamma)
     birth = rng.integers(0, int(acquisition_days), n)
     T_weeks = (observation_days - birth) / 7.0

@@ -21,9 +21,6 @@ from ..exceptions import DataError
 __all__ = ["simulate_paretonbd", "simulate_modbetageo", "simulate_bgbb"]
 
 
-def _rng(seed: Any) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
 
 def _n(n_customers: Any) -> int:
     n = int(n_customers)
@@ -92,7 +89,7 @@ def simulate_paretonbd(n_customers: int, *, r: float, alpha: float, s: float, be
     n = _n(n_customers)
     for name, v in (("r", r), ("alpha", alpha), ("s", s), ("beta", beta)):
         check_positive_scalar(v, name)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
     t = _ages(T, n)
     lam = rng.gamma(r, 1.0 / alpha, n)
     mu = rng.gamma(s, 1.0 / beta, n)
@@ -141,7 +138,7 @@ def simulate_modbetageo(n_customers: int, *, r: float, alpha: float, a: float, b
     n = _n(n_customers)
     for name, v in (("r", r), ("alpha", alpha), ("a", a), ("b", b)):
         check_positive_scalar(v, name)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
     t = _ages(T, n)
     lam = rng.gamma(r, 1.0 / alpha, n)
     p = rng.beta(a, b, n)
@@ -195,7 +192,7 @@ def simulate_bgbb(n_customers: int, *, alpha: float, beta: float, gamma: float, 
     npd = int(n_periods)
     if npd != n_periods or npd < 1:
         raise DataError(f"n_periods must be a whole number >= 1; received {n_periods!r}.")
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
     p = rng.beta(alpha, beta, n)
     theta = rng.beta(gamma, delta, n)
     life = np.minimum(rng.geometric(np.clip(theta, 1e-300, 1.0)) - 1, npd)

@@ -16,9 +16,6 @@ from ..exceptions import DataError
 __all__ = ["simulate_chain", "simulate_markov_panel"]
 
 
-def _rng(seed: Any) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
 
 def simulate_chain(P: Any, initial: Any, n_customers: int, horizon: int, *,
                    seed: int | np.random.Generator | None = None) -> np.ndarray:
@@ -57,7 +54,7 @@ def simulate_chain(P: Any, initial: Any, n_customers: int, horizon: int, *,
     init = np.broadcast_to(np.asarray(initial, dtype=np.int64), (n,))
     if ((init < 0) | (init >= k)).any():
         raise DataError(f"initial state codes must lie in 0..{k - 1}; received {np.unique(init[(init < 0) | (init >= k)])[:5]}.")
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
     dtype = np.int8 if k < 127 else (np.int16 if k < 32000 else np.int32)
     out = np.empty((n, h + 1), dtype=dtype)
     out[:, 0] = init
@@ -112,7 +109,7 @@ def simulate_markov_panel(P: Any, n_customers: int, n_periods: int, *, initial: 
     n_t = int(n_periods)
     if n_t < 1 or n_t != n_periods:
         raise DataError(f"n_periods must be a whole number >= 1; received {n_periods!r}.")
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
     n = int(check_positive_scalar(n_customers, "n_customers"))
     p0 = np.full(k, 1.0 / k) if initial is None else np.asarray(initial, dtype=float)
     if p0.shape != (k,) or (p0 < 0).any() or not np.isclose(p0.sum(), 1.0):

@@ -136,7 +136,7 @@ def simulate_potential_base(n_customers: int, n_products: int = 5, *, beta: Any 
     m = _MARGINS[:J] if margins is None else as_float_array(margins, "margins")
     if m.shape != (J,):
         raise DataError(f"margins must have one entry per product ({J}); received {m.shape[0]}.")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     products = list(DEFAULT_PRODUCTS[:J]) if J <= len(DEFAULT_PRODUCTS) else [f"p{j + 1}" for j in range(J)]
     index = pd.RangeIndex(n, name="customer_id")
     X = np.column_stack([rng.standard_normal(n), rng.standard_normal(n),

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,9 +12,6 @@ from ..exceptions import DataError
 
 __all__ = ["simulate_sbg", "simulate_sbg_survivors"]
 
-
-def _rng(seed: Any) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def simulate_sbg(n_customers: int, *, alpha: float, beta: float, n_periods: int,
@@ -54,7 +50,7 @@ def simulate_sbg(n_customers: int, *, alpha: float, beta: float, n_periods: int,
     n = int(check_positive_scalar(n_customers, "n_customers"))
     if int(n_periods) != n_periods or n_periods < 1:
         raise DataError(f"n_periods must be a whole number >= 1; received {n_periods!r}.")
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
     theta = rng.beta(a, b, size=n)
     theta = np.clip(theta, 1e-300, 1.0)
     lifetime = rng.geometric(theta)

@@ -106,3 +106,25 @@ def test_machine_description_names_cpu_cores_ram_and_versions():
     d = bench_run.machine_description()
     for key in ("CPU", "cores (usable)", "RAM", "numpy", "pandas", "lifetimes"):
         assert d[key]
+
+
+def test_a_failing_traced_run_keeps_the_timing(tmp_path):
+    calls = []
+
+    def ours():
+        calls.append(1)
+        if len(calls) > 1:
+            raise MemoryError("no room for a second copy")
+        return 1.0
+    r = bench_run.run_case(_case(ours=ours), "m", trace=True, max_runs=1)
+    assert r.ours_s > 0 and "traced run failed: MemoryError" in r.error
+
+
+def test_a_module_failure_row_is_dropped_when_the_module_runs_again(tmp_path):
+    broken = bench_run.CaseResult(module="m", case="(module)", size=0, unit="",
+                                  peer_status="module failed", error="ImportError: x")
+    bench_run.write_results([broken], tmp_path, machine={"CPU": "c"})
+    ok = bench_run.run_case(_case(name="a"), "m", trace=False, max_runs=1)
+    bench_run.write_results([ok], tmp_path, machine={"CPU": "c"})
+    with (tmp_path / "results.csv").open() as f:
+        assert [r["case"] for r in csv.DictReader(f)] == ["a"]
