@@ -66,7 +66,7 @@ RESULTS_DIR = BENCH_DIR / "results"
 COLUMNS = [
     "module", "case", "size", "unit", "ours_s", "ours_ns_per_unit", "ours_runs",
     "peak_traced_mib", "peak_rss_delta_mib", "peer_name", "peer_s", "peer_ns_per_unit",
-    "ratio", "peer_status", "check", "notes",
+    "ratio", "peer_status", "check", "notes", "load_1min", "measured_utc",
 ]
 
 
@@ -89,6 +89,8 @@ class CaseResult:
     notes: str = ""
     error: str = ""
     extra: dict = field(default_factory=dict)
+    load_1min: float = math.nan  # machine load when the case started (shared machines)
+    measured_utc: str = ""
 
     @property
     def ratio(self) -> float:
@@ -108,7 +110,7 @@ class CaseResult:
             "peak_rss_delta_mib": _fmt(self.peak_rss_delta_mib), "peer_name": self.peer_name,
             "peer_s": _fmt(self.peer_s), "peer_ns_per_unit": _fmt(ns(self.peer_s)),
             "ratio": _fmt(self.ratio), "peer_status": self.peer_status, "check": self.check,
-            "notes": notes,
+            "notes": notes, "load_1min": _fmt(self.load_1min), "measured_utc": self.measured_utc,
         }
 
 
@@ -264,7 +266,9 @@ def run_case(case: Case, module: str = "", *, peer_cap_seconds: float | None = N
              max_runs: int = 5) -> CaseResult:
     """Time one case (ours, then the peer on the same inputs) and check them against each other."""
     res = CaseResult(module=module, case=case.name, size=int(case.size), unit=case.unit,
-                     peer_name=case.peer_name, notes=case.notes, extra=case.extra)
+                     peer_name=case.peer_name, notes=case.notes, extra=case.extra,
+                     load_1min=os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan,
+                     measured_utc=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"))
     try:
         ours, res.ours_s, res.ours_runs, res.peak_rss_delta_mib = _best_time(
             case.ours, sample_rss=sample_rss, max_runs=max_runs)
@@ -384,18 +388,22 @@ def write_results(results: Sequence[CaseResult], out_dir: Path, *, merge: bool =
     lines += [f"- **{k}**: {v}" for k, v in machine.items()]
     lines += ["", "Peak memory: `traced` = peak numpy/Python allocations in a separate "
               "`tracemalloc` run of ours; `RSS+` = peak resident memory above the level "
-              "before the timed run (sampled every 5 ms).", ""]
+              "before the timed run (sampled every 5 ms). `load` = the machine's 1-minute load "
+              "average when the case started (rows are measured at different times; on a "
+              "shared 2-core machine a load above 2 inflates wall times). Rows measured "
+              "before the load column existed show it empty.", ""]
     lines += list(header_notes)
     lines += ["", "| module | case | size | unit | ours (s) | ns/unit | peak traced MiB | "
-              "peak RSS+ MiB | peer | peer (s) | ratio | peer status | check | notes |",
-              "|---|---|---:|---|---:|---:|---:|---:|---|---:|---:|---|---|---|"]
+              "peak RSS+ MiB | peer | peer (s) | ratio | peer status | check | load | notes |",
+              "|---|---|---:|---|---:|---:|---:|---:|---|---:|---:|---|---|---:|---|"]
     for r in ordered:
         size = int(float(r["size"]))
         lines.append("| " + " | ".join([
             r["module"].removeprefix("bench_"), r["case"], f"{size:.0e}".replace("e+0", "e"),
             r["unit"], r["ours_s"], r["ours_ns_per_unit"], r["peak_traced_mib"],
             r["peak_rss_delta_mib"], r["peer_name"], r["peer_s"], r["ratio"], r["peer_status"],
-            r["check"], str(r["notes"]).replace("|", "/")]) + " |")
+            r["check"], str(r.get("load_1min") or ""),
+            str(r["notes"]).replace("|", "/")]) + " |")
     (out_dir / "results.md").write_text("\n".join(lines) + "\n")
     return csv_path
 

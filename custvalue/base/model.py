@@ -299,6 +299,16 @@ class LikelihoodModel:
         -------
         tuple of (float, numpy.ndarray)
             ``sum(w * loglike_obs)`` and ``sum(w * score_obs, axis=0)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import BetaGeo
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> model = BetaGeo(load_cdnow_summary())
+        >>> ll, grad = model.loglike_and_score(np.array([0.243, 4.414, 0.793, 2.426]))
+        >>> round(ll, 1), grad.shape
+        (-9582.4, (4,))
         """
         return float(self.weights @ self.loglike_obs(params)), self.weights @ self.score_obs(params)
 

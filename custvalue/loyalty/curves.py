@@ -59,9 +59,12 @@ def satisfaction_curve(data: pd.DataFrame, response: str, satisfaction: str, *, 
     Parameters
     ----------
     data : pandas.DataFrame
+        One row per respondent.
     response, satisfaction : str
         Column names.
     form : {"piecewise", "spline", "quadratic", "linear"}, default "piecewise"
+        Curve in satisfaction: hinges ``np.maximum(x - k, 0)`` at the knots, a natural cubic
+        regression spline, ``x + x**2``, or a straight line.
     knots : sequence of float, optional
         Hinge points of the piecewise form (default: terciles of satisfaction).
     df : int, default 4
@@ -74,6 +77,7 @@ def satisfaction_curve(data: pd.DataFrame, response: str, satisfaction: str, *, 
     Returns
     -------
     LoyaltyRegressionResults
+        The fit of ``response ~ curve terms + covariates``.
 
     Examples
     --------
@@ -91,7 +95,38 @@ def satisfaction_curve(data: pd.DataFrame, response: str, satisfaction: str, *, 
 
 def curve_slopes(res: LoyaltyRegressionResults, satisfaction: str, grid: Sequence[float] | None = None,
                  **at: Any) -> pd.Series:
-    """Slope of the fitted curve (d prediction / d satisfaction) along a grid, other columns at ``at``."""
+    """Slope of the fitted curve (d prediction / d satisfaction) along a grid, other columns at ``at``.
+
+    Central finite differences (step 1e-4) of the prediction: fitted loyalty for OLS,
+    P(repurchase) for probit/logit, the expected level for ordered models.
+
+    Parameters
+    ----------
+    res : LoyaltyRegressionResults
+        A fitted curve, e.g. from :func:`satisfaction_curve`.
+    satisfaction : str
+        The satisfaction column.
+    grid : sequence of float, optional
+        Satisfaction values (default: 10 points over its observed range).
+    **at
+        Values for other columns (default: means of numeric columns, modes of the others).
+
+    Returns
+    -------
+    pandas.Series
+        Slopes named ``"slope"``, indexed by the grid.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.uniform(1, 10, 400)
+    >>> d = pd.DataFrame({"sat": s, "loy": 0.1 * s + 0.02 * s ** 2 + rng.normal(0, .5, 400)})
+    >>> r = satisfaction_curve(d, "loy", "sat", form="quadratic")
+    >>> slopes = curve_slopes(r, "sat", [2, 8])
+    >>> bool(slopes.iloc[1] > slopes.iloc[0])
+    True
+    """
     base = res.data
     if grid is None:
         grid = np.linspace(base[satisfaction].min(), base[satisfaction].max(), 10)
@@ -122,10 +157,23 @@ class CurveComparison:
     df : int
         Restrictions tested.
     pvalue : float
+        P-value of ``statistic``.
     pooled, full : LoyaltyRegressionResults
         The common-curve fit and the group-specific fit.
     curves : pandas.DataFrame
         Predicted loyalty on a satisfaction grid (rows) for each group (columns).
+    test : {"F", "chi2"}
+        Reference distribution of ``statistic``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.uniform(1, 10, 400); g = rng.integers(0, 2, 400)
+    >>> loy = np.where(g == 1, 0.5 + 0.05 * s, 0.1 * s + 0.8 * np.maximum(s - 7, 0)) + rng.normal(0, .5, 400)
+    >>> cmp = compare_curves(pd.DataFrame({"sat": s, "loy": loy, "g": g}), "loy", "sat", "g")
+    >>> cmp.test, cmp.df, cmp.curves.shape
+    ('F', 4, (50, 2))
     """
 
     statistic: float
@@ -151,9 +199,29 @@ def compare_curves(data: pd.DataFrame, response: str, satisfaction: str, group: 
     for OLS), reported as F = W / q with (q, n - k) degrees of freedom for OLS and chi-squared
     otherwise.  Knots are placed on the pooled data so that all groups share them.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent.
+    response, satisfaction, group : str
+        Column names; ``group`` must have at least two levels.
+    form : {"piecewise", "spline", "quadratic", "linear"}, default "piecewise"
+        Curve form (see :func:`satisfaction_curve`).
+    knots : sequence of float, optional
+        Hinge points of the piecewise form (default: terciles of the pooled satisfaction).
+    df : int, default 4
+        Degrees of freedom of the spline.
+    kind : str, default "ols"
+        Any kind accepted by :func:`~custvalue.loyalty.from_formula`.
+    grid : sequence of float, optional
+        Satisfaction values for ``curves`` (default: 50 points over the observed range).
+    **kwargs
+        Passed to :func:`~custvalue.loyalty.from_formula` (e.g. ``cov_type``).
+
     Returns
     -------
     CurveComparison
+        The Wald statistic, its degrees of freedom and p-value, both fits and the group curves.
 
     Examples
     --------

@@ -62,6 +62,7 @@ def simple_slopes(res: LoyaltyRegressionResults, focal: str, moderator: str,
     at : sequence of float, optional
         Moderator values; default mean - 1 SD, mean, mean + 1 SD of the estimation data.
     level : float, default 0.95
+        Confidence level of ``lower`` / ``upper``.
 
     Returns
     -------
@@ -109,12 +110,20 @@ class JohnsonNeymanResult:
         Moderator values where the slope's confidence interval touches 0 (0, 1 or 2 roots).
     significant : str
         ``"outside"`` (significant below the lower and above the upper bound), ``"inside"``
-        (between the bounds), ``"everywhere"`` or ``"nowhere"``.
+        (between the bounds), ``"everywhere"`` or ``"nowhere"``; with a single root (a zero
+        quadratic coefficient), ``"above"`` or ``"below"`` it.
     observed_range : tuple of float
         Range of the moderator in the data.
     share_significant : float
         Share of respondents whose moderator value lies in the region of significance.
     level : float
+        Confidence level of the test.
+
+    Examples
+    --------
+    >>> jn = JohnsonNeymanResult((-1.0, 2.0), "outside", (-3.0, 3.0), 0.4, 0.95)
+    >>> jn.is_significant([-2, 0, 3]).tolist()
+    [True, False, True]
     """
 
     bounds: tuple[float, ...]
@@ -124,7 +133,24 @@ class JohnsonNeymanResult:
     level: float
 
     def is_significant(self, m: Any) -> np.ndarray:
-        """Whether the focal slope is significant at moderator value(s) ``m``."""
+        """Whether the focal slope is significant at moderator value(s) ``m``.
+
+        Parameters
+        ----------
+        m : float or array_like
+            Moderator value(s).
+
+        Returns
+        -------
+        ndarray of bool
+            Same shape as ``m``; True where the slope is significant at ``level``.
+
+        Examples
+        --------
+        >>> jn = JohnsonNeymanResult((-1.0, 2.0), "inside", (-3.0, 3.0), 0.5, 0.95)
+        >>> jn.is_significant([-2, 0, 3]).tolist()
+        [False, True, False]
+        """
         m = np.asarray(m, dtype=float)
         if self.significant == "everywhere":
             return np.ones(m.shape, bool)
@@ -145,9 +171,20 @@ def johnson_neyman(res: LoyaltyRegressionResults, focal: str, moderator: str, *,
     Solves ``(b_f + b_i m)^2 = c^2 (V_ff + 2 m V_fi + m^2 V_ii)`` for ``m`` (Bauer & Curran
     2005, eq. 7), ``c`` the critical value at ``level``.
 
+    Parameters
+    ----------
+    res : LoyaltyRegressionResults
+        A fit containing ``focal``, ``moderator`` and ``focal:moderator``.
+    focal, moderator : str
+        Column names, e.g. ``"satisfaction"`` and ``"switching_cost"``.
+    level : float, default 0.95
+        Confidence level (t critical values when the fit uses t, normal otherwise).
+
     Returns
     -------
     JohnsonNeymanResult
+        Bounds of the region of significance, its shape, the observed moderator range and
+        the share of respondents in the region.
 
     Examples
     --------
@@ -201,6 +238,26 @@ def moderated_regression(data: pd.DataFrame, response: str, focal: str, moderato
     moderator level; the interaction coefficient is unchanged.  The centred columns replace
     the originals in the data stored on the result, so :func:`simple_slopes` ``at`` values are
     on the centred scale.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent.
+    response, focal, moderator : str
+        Column names.
+    covariates : sequence of str, optional
+        Extra right-hand-side terms.
+    kind : str, default "ols"
+        Any kind accepted by :func:`~custvalue.loyalty.from_formula`.
+    center : bool, default True
+        Mean-centre ``focal`` and ``moderator`` before fitting.
+    **kwargs
+        Passed to :func:`~custvalue.loyalty.from_formula` (e.g. ``cov_type``).
+
+    Returns
+    -------
+    LoyaltyRegressionResults
+        The fit, whose ``data`` holds the centred columns.
 
     Examples
     --------

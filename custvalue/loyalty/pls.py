@@ -157,6 +157,16 @@ class PLSPM:
         Returns
         -------
         PLSResults
+            Weights, loadings, paths, effects, R-squared, GoF, scores and diagnostics.
+
+        Examples
+        --------
+        >>> from custvalue.loyalty import load_ecsi_synthetic
+        >>> m = PLSPM("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S",
+        ...           load_ecsi_synthetic())
+        >>> res = m.fit(scheme="centroid")
+        >>> res.scheme, bool(res.converged)
+        ('centroid', True)
         """
         if scheme not in ("path", "centroid", "factorial"):
             raise ModelSpecificationError(f"scheme must be 'path', 'centroid' or 'factorial'; received {scheme!r}.")
@@ -178,6 +188,31 @@ class PLSPM:
 def plspm(spec: ModelSpec | str, data: pd.DataFrame, *, scheme: Scheme = "path", scale: bool | None = None,
           tol: float = 1e-6, maxiter: int = 100) -> PLSResults:
     """Fit a PLS path model in one call: ``PLSPM(spec, data, scale=scale).fit(scheme=...)``.
+
+    Parameters
+    ----------
+    spec : ModelSpec or str
+        The model (see :class:`PLSPM`).
+    data : pandas.DataFrame
+        One row per respondent, one column per item.
+    scheme : {"path", "centroid", "factorial"}, default "path"
+        Inner weighting scheme.
+    scale : bool, optional
+        Standardise the items (see :class:`PLSPM`).
+    tol : float, default 1e-6
+        Convergence tolerance (R plspm's rule).
+    maxiter : int, default 100
+        Maximum iterations.
+
+    Returns
+    -------
+    PLSResults
+        The fitted model.
+
+    Raises
+    ------
+    DataError, ModelSpecificationError
+        As :class:`PLSPM` and :meth:`PLSPM.fit`.
 
     Examples
     --------
@@ -266,7 +301,19 @@ class PLSResults(FrozenMixin):
     htmt, fornell_larcker, lv_correlation : pandas.DataFrame
         Discriminant-validity tables.
     converged : bool
+        Whether the algorithm met ``tol`` within ``maxiter`` iterations.
     n_iter : int
+        Iterations used.
+
+    Examples
+    --------
+    >>> from custvalue.loyalty import load_ecsi_synthetic, plspm
+    >>> d = load_ecsi_synthetic()
+    >>> res = plspm("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S", d)
+    >>> res.paths.round(3).to_dict(), res.r2.round(3).to_dict()
+    ({'S -> L': 0.491}, {'L': 0.241})
+    >>> res.scores.shape
+    (1000, 2)
     """
 
     def __init__(self, model: PLSPM, W: np.ndarray, *, scheme: str, tol: float, maxiter: int,
@@ -388,7 +435,32 @@ class PLSResults(FrozenMixin):
         return df
 
     def predict_scores(self, data: pd.DataFrame) -> pd.DataFrame:
-        """LV scores of new respondents with the fitted weights and the fitting data's centring/scaling."""
+        """LV scores of new respondents with the fitted weights and the fitting data's centring/scaling.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            New respondents, with (at least) the model's item columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per latent variable, indexed like ``data``.
+
+        Raises
+        ------
+        DataError
+            Non-numeric or missing item values (rows named).
+
+        Examples
+        --------
+        >>> from custvalue.loyalty import load_ecsi_synthetic, plspm
+        >>> d = load_ecsi_synthetic()
+        >>> res = plspm("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S", d)
+        >>> new = res.predict_scores(d.head(3))
+        >>> bool((new.round(9) == res.scores.head(3).round(9)).all().all())
+        True
+        """
         X = as_float_array(data[self.model.items], "data[items]", index=data.index, ndim=2)
         Xs = (X - self.model.center) / self.model.sd
         return pd.DataFrame(Xs @ self.W, index=data.index, columns=self.latent)
@@ -421,6 +493,16 @@ class PLSResults(FrozenMixin):
         Returns
         -------
         PLSBootstrapResults
+            The bootstrap table (standard errors, intervals) and the resampled estimates.
+
+        Examples
+        --------
+        >>> from custvalue.loyalty import load_ecsi_synthetic, plspm
+        >>> d = load_ecsi_synthetic()
+        >>> res = plspm("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S", d)
+        >>> boot = res.bootstrap(50, seed=0)
+        >>> boot.n_boot, boot.conf_int("path").round(2).values.tolist()
+        (50, [[0.44, 0.54]])
         """
         if int(n_boot) < 2:
             raise DataError(f"n_boot must be >= 2; received {n_boot!r}.")
@@ -453,7 +535,25 @@ class PLSResults(FrozenMixin):
             return np.sum(d ** 3, 0) / (6.0 * np.sum(d ** 2, 0) ** 1.5)
 
     def summary(self) -> Summary:
-        """Paths, R2, reliability and fit (text with ``print``, HTML in Jupyter)."""
+        """Paths, R2, reliability and fit (text with ``print``, HTML in Jupyter).
+
+        Returns
+        -------
+        Summary
+            Fit information (respondents, scheme, scaling, iterations, convergence, GoF) and
+            tables of paths and effects, R-squared, measurement and reliability.
+
+        Examples
+        --------
+        >>> from custvalue.loyalty import load_ecsi_synthetic, plspm
+        >>> d = load_ecsi_synthetic()
+        >>> res = plspm("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S", d)
+        >>> print(res.summary())  # doctest: +ELLIPSIS
+        PLS path model
+        ...
+        GoF           0.42357
+        ...
+        """
         info = [("Model", "PLS path model"), ("Respondents", self.nobs),
                 ("Scheme", self.scheme), ("Items scaled", self.model.scale),
                 ("Iterations", self.n_iter), ("Converged", self.converged), ("GoF", self.gof)]
@@ -487,6 +587,23 @@ class PLSBootstrapResults(FrozenMixin):
         The resampled estimates (resamples x statistics).
     n_failed : int
         Resamples that did not converge (dropped).
+    n_boot : int
+        Resamples kept.
+    estimate : pandas.Series
+        The full-sample estimates.
+    level : float
+        Confidence level of the intervals.
+    method : {"percentile", "bca"}
+        Interval method.
+
+    Examples
+    --------
+    >>> from custvalue.loyalty import load_ecsi_synthetic, plspm
+    >>> d = load_ecsi_synthetic()
+    >>> res = plspm("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S", d)
+    >>> boot = res.bootstrap(50, seed=0)
+    >>> round(float(boot.table.loc[("path", "S -> L"), "std_err"]), 3)
+    0.026
     """
 
     def __init__(self, fit: PLSResults, draws: np.ndarray, theta: np.ndarray, *, n_failed: int,
@@ -525,13 +642,53 @@ class PLSBootstrapResults(FrozenMixin):
                              f"lower {pct}": lo, f"upper {pct}": hi}, index=self.estimate.index)
 
     def conf_int(self, kind: str | None = None) -> pd.DataFrame:
-        """Intervals (columns ``lower``, ``upper``), optionally for one kind (e.g. ``"indirect"``)."""
+        """Intervals (columns ``lower``, ``upper``), optionally for one kind (e.g. ``"indirect"``).
+
+        Parameters
+        ----------
+        kind : {"path", "indirect", "total", "loading", "weight", "r2", "gof"}, optional
+            Keep only statistics of this kind (default: all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lower`` and ``upper``; indexed by ``(kind, name)``, or by ``name`` when
+            ``kind`` is given.
+
+        Examples
+        --------
+        >>> from custvalue.loyalty import load_ecsi_synthetic, plspm
+        >>> d = load_ecsi_synthetic()
+        >>> res = plspm("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S", d)
+        >>> boot = res.bootstrap(50, seed=0)
+        >>> boot.conf_int("r2").round(2).values.tolist()
+        [[0.2, 0.29]]
+        """
         t = self.table.iloc[:, -2:]
         t.columns = ["lower", "upper"]
         return t if kind is None else t.xs(kind, level="kind")
 
     def summary(self) -> Summary:
-        """Bootstrap table for paths and effects."""
+        """Bootstrap table for paths and effects.
+
+        Returns
+        -------
+        Summary
+            Resamples, failures, interval method and level, and the bootstrap tables for
+            paths, indirect and total effects and R-squared.
+
+        Examples
+        --------
+        >>> from custvalue.loyalty import load_ecsi_synthetic, plspm
+        >>> d = load_ecsi_synthetic()
+        >>> res = plspm("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S", d)
+        >>> boot = res.bootstrap(50, seed=0)
+        >>> print(boot.summary())  # doctest: +ELLIPSIS
+        PLS path model bootstrap
+        ...
+        Resamples         50
+        ...
+        """
         info = [("Resamples", self.n_boot), ("Failed resamples", self.n_failed),
                 ("Interval", self.method), ("Level", self.level)]
         tab = self.table

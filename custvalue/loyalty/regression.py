@@ -317,6 +317,16 @@ class LoyaltyRegressionResults(FrozenMixin):
         Optimiser convergence (always True for OLS).
     sm_results : statsmodels results
         The underlying statsmodels results object, for anything not wrapped here.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"sat": rng.normal(size=200)})
+    >>> d["loy"] = 1 + 0.5 * d.sat + rng.normal(scale=0.5, size=200)
+    >>> res = from_formula("loy ~ sat", d)
+    >>> res.params.round(3).tolist(), res.nobs
+    ([0.956, 0.465], 200)
     """
 
     def __init__(self, sm_results: Any, *, kind: str, formula: str, data: pd.DataFrame,
@@ -379,7 +389,28 @@ class LoyaltyRegressionResults(FrozenMixin):
         return float(self.sm_results.prsquared)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Wald confidence intervals at confidence ``level`` (columns ``lower``, ``upper``)."""
+        """Wald confidence intervals at confidence ``level`` (columns ``lower``, ``upper``).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level, in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per parameter, columns ``lower`` and ``upper``.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> d = pd.DataFrame({"sat": rng.normal(size=200)})
+        >>> d["loy"] = 1 + 0.5 * d.sat + rng.normal(scale=0.5, size=200)
+        >>> res = from_formula("loy ~ sat", d)
+        >>> res.conf_int().round(3).values.tolist()
+        [[0.885, 1.028], [0.39, 0.541]]
+        """
         if not 0 < level < 1:
             raise DataError(f"level must lie in (0, 1); received {level!r}.")
         ci = pd.DataFrame(self.sm_results.conf_int(alpha=1 - level))
@@ -453,6 +484,18 @@ class LoyaltyRegressionResults(FrozenMixin):
         Returns
         -------
         pandas.Series or pandas.DataFrame
+            Indexed like ``data``: a Series of predictions, or (ordered models, ``"default"``)
+            a DataFrame with one column of probabilities per level.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> d = pd.DataFrame({"sat": rng.normal(size=200)})
+        >>> d["loy"] = 1 + 0.5 * d.sat + rng.normal(scale=0.5, size=200)
+        >>> res = from_formula("loy ~ sat", d)
+        >>> res.predict(d.head(2)).round(3).tolist()
+        [1.015, 0.895]
         """
         index = self.data.index if data is None else data.index
         if data is not None:
@@ -572,7 +615,33 @@ class LoyaltyRegressionResults(FrozenMixin):
         return pd.Series([d.mean()], index=[variable], name="marginal_effect").iloc[0:1]
 
     def summary(self, level: float = 0.95) -> Summary:
-        """Fit statistics and the coefficient table (text with ``print``, HTML in Jupyter)."""
+        """Fit statistics and the coefficient table (text with ``print``, HTML in Jupyter).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the interval columns.
+
+        Returns
+        -------
+        Summary
+            Fit information (kind, formula, respondents, log-likelihood, AIC, BIC, R-squared,
+            covariance type, convergence) and a table with estimates, standard errors,
+            p-values, confidence limits and standardised coefficients.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> d = pd.DataFrame({"sat": rng.normal(size=200)})
+        >>> d["loy"] = 1 + 0.5 * d.sat + rng.normal(scale=0.5, size=200)
+        >>> res = from_formula("loy ~ sat", d)
+        >>> print(res.summary())  # doctest: +ELLIPSIS
+        Loyalty regression (ols)
+        ...
+        R-squared       0.433298
+        ...
+        """
         ci = self.conf_int(level)
         pct = f"{100 * level:g}%"
         table = pd.DataFrame({"estimate": self.params, "std err": self.bse, "p-value": self.pvalues,
@@ -591,8 +660,37 @@ class LoyaltyRegressionResults(FrozenMixin):
         """Plot predicted loyalty against ``variable`` (others at their means / modes).
 
         Ordered models plot the expected level, probit/logit P(repurchase), OLS the fitted
-        line.  ``at`` fixes other columns (e.g. ``{"switching_cost": 1.0}``).  Returns the
-        matplotlib Axes.
+        line.  ``at`` fixes other columns (e.g. ``{"switching_cost": 1.0}``).
+
+        Parameters
+        ----------
+        variable : str
+            Predictor column on the horizontal axis.
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        grid : ndarray, optional
+            Values of ``variable`` (default: 60 points over its observed range).
+        at : dict, optional
+            Values for other columns (default: means of numeric columns, modes of the others).
+        label : str, optional
+            Legend label of the line.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes with the prediction curve.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np, pandas as pd
+        >>> rng = np.random.default_rng(0)
+        >>> d = pd.DataFrame({"sat": rng.normal(size=200)})
+        >>> d["loy"] = 1 + 0.5 * d.sat + rng.normal(scale=0.5, size=200)
+        >>> res = from_formula("loy ~ sat", d)
+        >>> res.plot("sat").get_xlabel()
+        'sat'
         """
         import matplotlib.pyplot as plt
 
@@ -631,7 +729,32 @@ def _refit(formula: str, data: pd.DataFrame, kind: str, options: dict) -> Loyalt
 
 @dataclass(frozen=True)
 class LRTestResult:
-    """Likelihood-ratio test of a restricted model against a fuller nested one."""
+    """Likelihood-ratio test of a restricted model against a fuller nested one.
+
+    Returned by :func:`lr_test`.
+
+    Attributes
+    ----------
+    statistic : float
+        ``LR = 2 (llf_full - llf_restricted)``.
+    df : int
+        Degrees of freedom (extra parameters of the full model).
+    pvalue : float
+        Chi-squared upper-tail probability of ``statistic``.
+    llf_restricted, llf_full : float
+        Log-likelihoods of the two models.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"sat": rng.normal(size=200)})
+    >>> d["loy"] = 1 + 0.5 * d.sat + rng.normal(scale=0.5, size=200)
+    >>> res = from_formula("loy ~ sat", d)
+    >>> t = lr_test(from_formula("loy ~ 1", d), res)
+    >>> t.df, bool(t.pvalue < 0.001)
+    (1, True)
+    """
 
     statistic: float
     df: int

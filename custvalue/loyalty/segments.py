@@ -54,6 +54,7 @@ def dick_basu_segments(data: pd.DataFrame | None = None, *, attitude: Any = "att
         Column names in ``data`` or the scores themselves (e.g. attitudinal loyalty index and
         repurchase rate / purchase count).
     attitude_threshold, behaviour_threshold : float or {"median", "mean"}, default "median"
+        Cut-offs of the two scores (a number, or the scores' median or mean).
 
     Returns
     -------
@@ -93,7 +94,30 @@ def dick_basu_segments(data: pd.DataFrame | None = None, *, attitude: Any = "att
 
 
 def segment_table(segments: pd.Series, values: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Count and share of each segment, with the mean of ``values`` columns per segment."""
+    """Count and share of each segment, with the mean of ``values`` columns per segment.
+
+    Parameters
+    ----------
+    segments : pandas.Series
+        Segment labels, as returned by :func:`dick_basu_segments`.
+    values : pandas.DataFrame, optional
+        Numeric columns to average per segment, rows in the same order as ``segments``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment of :data:`SEGMENTS` (empty segments included with ``n = 0``):
+        ``n``, ``share`` and the mean of each numeric column of ``values``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = dick_basu_segments(attitude=[9, 9, 2, 2, 8], behaviour=[5, 0, 5, 0, 4],
+    ...                        attitude_threshold=5, behaviour_threshold=1)
+    >>> t = segment_table(s, pd.DataFrame({"spend": [10.0, 2.0, 8.0, 1.0, 6.0]}))
+    >>> t["n"].tolist(), t["spend"].tolist()
+    ([2, 1, 1, 1], [8.0, 2.0, 8.0, 1.0])
+    """
     counts = segments.value_counts(sort=False).reindex(list(SEGMENTS), fill_value=0)
     out = pd.DataFrame({"n": counts, "share": counts / max(counts.sum(), 1)})
     if values is not None:
@@ -124,6 +148,7 @@ def loyalty_indicators(data: pd.DataFrame, *, by: str | pd.Series | None = None,
     Parameters
     ----------
     data : pandas.DataFrame
+        One row per customer or respondent.
     by : str or pandas.Series, optional
         Group column (e.g. Dick & Basu segments) or a Series aligned with ``data``.
     columns : mapping, optional

@@ -24,7 +24,7 @@ __all__ = ["fit_sem", "SEMResults", "ImproperSolutionWarning"]
 
 
 class ImproperSolutionWarning(UserWarning):
-    """A covariance-based SEM solution has negative variances or |standardised beta| > 1."""
+    """A covariance-based SEM solution has negative variances or ``|standardised beta| > 1``."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,17 @@ class SEMResults:
         One row per problem (parameter, kind, value); empty when the solution is proper.
     model : Any
         The fitted ``semopy.Model``.
+
+    Examples
+    --------
+    Normally returned by :func:`fit_sem`; ``improper`` decides :attr:`is_proper`:
+
+    >>> import pandas as pd
+    >>> bad = pd.DataFrame([("S -> L", "standardised |beta| > 1", 1.4)],
+    ...                    columns=["parameter", "problem", "value"])
+    >>> res = SEMResults(pd.DataFrame(), pd.Series({"S -> L": 1.4}), pd.Series(dtype=float), bad, None)
+    >>> res.is_proper
+    False
     """
 
     estimates: pd.DataFrame
@@ -53,7 +64,7 @@ class SEMResults:
 
     @property
     def is_proper(self) -> bool:
-        """True when no negative variance and no |standardised coefficient| > 1 was found."""
+        """True when no negative variance and no ``|standardised coefficient| > 1`` was found."""
         return self.improper.empty
 
 
@@ -95,6 +106,7 @@ def fit_sem(description: str, data: pd.DataFrame, *, obj: str = "MLW", **fit_kwa
     Returns
     -------
     SEMResults
+        Parameter table, standardised paths, fit statistics and the list of improper estimates.
 
     Raises
     ------
@@ -107,6 +119,14 @@ def fit_sem(description: str, data: pd.DataFrame, *, obj: str = "MLW", **fit_kwa
     -----
     ImproperSolutionWarning
         When negative variances or standardised coefficients beyond +-1 are found.
+
+    Examples
+    --------
+    >>> from custvalue.loyalty import ModelSpec, load_ecsi_synthetic
+    >>> spec = ModelSpec.from_string("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S")
+    >>> res = fit_sem(spec.to_string(), load_ecsi_synthetic())
+    >>> round(float(res.paths["S -> L"]), 2), res.is_proper
+    (0.58, True)
     """
     try:
         import semopy

@@ -163,7 +163,19 @@ class ModelSpec:
         return tuple(v for v in self.blocks if v in targets)
 
     def adjacency(self) -> np.ndarray:
-        """Inner design matrix ``A`` with ``A[k, j] = 1`` when ``j -> k`` (latent order)."""
+        """Inner design matrix ``A`` with ``A[k, j] = 1`` when ``j -> k`` (latent order).
+
+        Returns
+        -------
+        ndarray, shape (L, L)
+            Zeros and ones, rows and columns in the order of :attr:`latent`.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_string("Sat =~ s1 + s2; Loy =~ l1 + l2; Loy ~ Sat")
+        >>> spec.adjacency().tolist()
+        [[0.0, 0.0], [1.0, 0.0]]
+        """
         pos = {v: i for i, v in enumerate(self.blocks)}
         A = np.zeros((len(pos), len(pos)))
         for a, b in self.paths:
@@ -171,7 +183,19 @@ class ModelSpec:
         return A
 
     def outer_design(self) -> np.ndarray:
-        """Indicator matrix (items x latent) of block membership."""
+        """Indicator matrix (items x latent) of block membership.
+
+        Returns
+        -------
+        ndarray, shape (p, L)
+            ``1`` where item ``i`` (order of :attr:`items`) belongs to latent variable ``j``.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_string("Sat =~ s1 + s2; Loy =~ l1 + l2; Loy ~ Sat")
+        >>> spec.outer_design().tolist()
+        [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]
+        """
         L = len(self.blocks)
         rows = [np.eye(L)[j] for j, items in enumerate(self.blocks.values()) for _ in items]
         return np.array(rows)
@@ -191,6 +215,18 @@ class ModelSpec:
         Returns
         -------
         ModelSpec
+            The checked specification.
+
+        Raises
+        ------
+        ModelSpecificationError
+            Unparsable statements, or a specification that fails the checks.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_string("Sat =~ s1 + s2; Value <~ v1 + v2; Sat ~ Value")
+        >>> spec.modes, spec.paths
+        ({'Sat': 'A', 'Value': 'B'}, (('Value', 'Sat'),))
         """
         if not isinstance(text, str):
             raise ModelSpecificationError(f"the model must be a string; received {type(text).__name__}.")
@@ -228,7 +264,25 @@ class ModelSpec:
               modes: Mapping[str, str] | None = None) -> ModelSpec:
         """Build a specification from Python objects.
 
-        ``paths`` is either ``[(source, target), ...]`` or ``{target: [sources]}``.
+        Parameters
+        ----------
+        blocks : mapping of str to sequence of str
+            Items measuring each latent variable.
+        paths : iterable of (str, str) or mapping of str to sequence of str
+            Either ``[(source, target), ...]`` or ``{target: [sources]}``.
+        modes : mapping of str to {"A", "B"}, optional
+            Measurement mode per block (default ``"A"``).
+
+        Returns
+        -------
+        ModelSpec
+            The checked specification.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.build({"Sat": ["s1", "s2"], "Loy": ["l1"]}, {"Loy": ["Sat"]})
+        >>> spec.paths
+        (('Sat', 'Loy'),)
         """
         if isinstance(paths, Mapping):
             plist = [(s, t) for t, srcs in paths.items() for s in srcs]
@@ -237,7 +291,30 @@ class ModelSpec:
         return cls(dict(blocks), tuple(plist), dict(modes or {}))
 
     def add_block(self, name: str, items: Sequence[str], mode: str = "A") -> ModelSpec:
-        """Return a new specification with one more block (structural paths must follow)."""
+        """Return a new specification with one more block (structural paths must follow).
+
+        The result is only fully checked once every block is in a structural path.
+
+        Parameters
+        ----------
+        name : str
+            Latent variable name.
+        items : sequence of str
+            Its items.
+        mode : {"A", "B"}, default "A"
+            Reflective (A) or formative (B).
+
+        Returns
+        -------
+        ModelSpec
+            A new specification; ``self`` is unchanged.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_string("Sat =~ s1 + s2; Loy =~ l1 + l2; Loy ~ Sat")
+        >>> spec.add_block("Trust", ["t1", "t2"]).add_path("Trust", "Loy").latent
+        ('Sat', 'Loy', 'Trust')
+        """
         blocks = dict(self.blocks)
         blocks[name] = tuple(items)
         modes = dict(self.modes)
@@ -245,11 +322,44 @@ class ModelSpec:
         return _unchecked(blocks, self.paths, modes)
 
     def add_path(self, source: str, target: str) -> ModelSpec:
-        """Return a new specification with one more structural path ``source -> target``."""
+        """Return a new specification with one more structural path ``source -> target``.
+
+        Parameters
+        ----------
+        source, target : str
+            Latent variable names.
+
+        Returns
+        -------
+        ModelSpec
+            A new specification; ``self`` is unchanged.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_string("Sat =~ s1 + s2; Loy =~ l1 + l2; Loy ~ Sat")
+        >>> spec.add_block("Trust", ["t1", "t2"]).add_path("Trust", "Loy").paths
+        (('Sat', 'Loy'), ('Trust', 'Loy'))
+        """
         return _unchecked(dict(self.blocks), (*self.paths, (source, target)), dict(self.modes))
 
     def to_string(self) -> str:
-        """The specification as lavaan-like text (round-trips through :meth:`from_string`)."""
+        """The specification as lavaan-like text (round-trips through :meth:`from_string`).
+
+        Returns
+        -------
+        str
+            One line per block, then one line per endogenous latent variable.
+
+        Examples
+        --------
+        >>> spec = ModelSpec.from_string("Sat =~ s1 + s2; Loy =~ l1 + l2; Loy ~ Sat")
+        >>> print(spec.to_string())
+        Sat =~ s1 + s2
+        Loy =~ l1 + l2
+        Loy ~ Sat
+        >>> ModelSpec.from_string(spec.to_string()) == spec
+        True
+        """
         lines = [f"{lv} {'=~' if self.modes[lv] == 'A' else '<~'} {' + '.join(items)}"
                  for lv, items in self.blocks.items()]
         for t in self.endogenous:

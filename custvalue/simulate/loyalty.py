@@ -169,9 +169,11 @@ def simulate_path_model(structure: LoyaltyStructure, n: int, *, seed: int | np.r
     n : int
         Respondents.
     seed : int or numpy.random.Generator, optional
+        Seed or generator of all random draws.
     discrete : bool, default False
         Round items to a ``1..scale_points`` rating scale (mean near 70% of the scale).
     scale_points : int, default 10
+        Number of rating-scale points when ``discrete``.
     return_latent : bool, default False
         Also return the latent scores.
 
@@ -247,11 +249,13 @@ def simulate_loyalty_survey(n: int, *, seed: int | np.random.Generator | None = 
     n : int
         Respondents (vectorised; 200 to 1e6 and beyond).
     seed : int or numpy.random.Generator, optional
+        Seed or generator of all random draws.
     structure : LoyaltyStructure, optional
         Default :data:`DEFAULT_STRUCTURE` (ECSI + trust + switching costs).
     discrete : bool, default True
         Items as 1..``scale_points`` ratings (else continuous standardised items).
     scale_points : int, default 10
+        Number of rating-scale points when ``discrete``.
     repurchase : (float, float, float), default (0.3, 0.8, 0.4)
         ``(a, b_loyalty, b_switching)`` of the repurchase probit
         ``P(repurchase) = Phi(a + b_loyalty * Loyalty + b_switching * SwitchingCost)``.

@@ -65,11 +65,27 @@ def simulate_sbg_survivors(n_customers: int, *, alpha: float, beta: float, n_per
                            seed: int | np.random.Generator | None = None) -> np.ndarray:
     """Survivor counts ``s_0..s_{n_periods}`` of a simulated cohort (``s_0 = n_customers``).
 
+    Parameters
+    ----------
+    n_customers : int
+        Cohort size at the start of period 0.
+    alpha, beta : float
+        sBG parameters: churn probabilities ~ Beta(alpha, beta) (Fader & Hardie 2007).
+    n_periods : int
+        Number of renewal opportunities to follow.
+    seed : int or numpy.random.Generator, optional
+        Random seed or generator.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n_periods + 1`` non-increasing counts.
+
     Examples
     --------
     >>> from custvalue.simulate.sbg import simulate_sbg_survivors
-    >>> simulate_sbg_survivors(100, alpha=1.0, beta=2.0, n_periods=3, seed=0)[0]
-    np.int64(100)
+    >>> int(simulate_sbg_survivors(100, alpha=1.0, beta=2.0, n_periods=3, seed=0)[0])
+    100
     """
     d = simulate_sbg(n_customers, alpha=alpha, beta=beta, n_periods=n_periods, seed=seed)
     life = d["lifetime"].to_numpy()

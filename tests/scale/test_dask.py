@@ -110,8 +110,8 @@ def test_bad_period_is_reported_like_in_memory():
         cdask.rfm_summary(ddf, **KW, freq="Y")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(n_tx=st.integers(1, 60), n_cust=st.integers(1, 8), parts=st.integers(1, 6),
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n_tx=st.integers(1, 60), n_cust=st.integers(1, 8), parts=st.integers(1, 4),
        seed=st.integers(0, 10_000), cal=st.booleans())
 def test_random_logs_summarise_identically(n_tx, n_cust, parts, seed, cal):
     rng = np.random.default_rng(seed)
@@ -130,7 +130,7 @@ def test_random_logs_summarise_identically(n_tx, n_cust, parts, seed, cal):
     pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(rows=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(1, 3)),
                      min_size=1, max_size=40), parts=st.integers(1, 7), fan_in=st.integers(2, 8))
 def test_compressed_statistics_count_every_row_once(rows, parts, fan_in):
