@@ -39,8 +39,6 @@ _ORDERED = ("ordered_probit", "ordered_logit")
 _BINARY = ("probit", "logit")
 _STRING = re.compile(r"(\"[^\"]*\"|'[^']*')")
 _NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(?!\w)(\s*[(.=])?")
-_FORMULA_WORDS = {"C", "I", "Q", "np", "bs", "cr", "cc", "te", "center", "standardize",
-                  "scale", "log", "exp", "sqrt", "Treatment", "Sum", "Poly", "Diff", "Helmert"}
 
 
 def formula_variables(formula: str, columns: Any) -> tuple[list[str], list[str]]:
@@ -77,7 +75,7 @@ def formula_variables(formula: str, columns: Any) -> tuple[list[str], list[str]]
             continue
         if follow and follow.strip() in "(.=":
             continue
-        if keyword.iskeyword(name) or name in _FORMULA_WORDS or name in missing:
+        if keyword.iskeyword(name) or name in missing:  # function words are caught by "(" above
             continue
         missing.append(name)
     return found, missing
