@@ -80,8 +80,6 @@ def _transactions(n_tx: int, seed: int = 3) -> pd.DataFrame:
 
 # -- checks -----------------------------------------------------------------------------------
 def _check_fit(ours, peer) -> None:
-    from custvalue.clv import BetaGeo  # noqa: F401 - ours is a BetaGeoResults
-
     theirs = peer.params_[["r", "alpha", "a", "b"]].to_numpy()
     mine = ours.params[["r", "alpha", "a", "b"]].to_numpy()
     # same likelihood: our optimum must be at least as good as the peer's, and close to it

@@ -523,13 +523,6 @@ class MultivariateProbit(LikelihoodModel):
             H[:, m] = (self.loglike_and_score(xp)[1] - g0) / h
         return 0.5 * (H + H.T)
 
-    def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        with np.errstate(all="ignore"):
-            ll, s = self._evaluate(np.asarray(theta, dtype=float))
-            llv, g = ll.sum(), s.sum(axis=0)
-        if not np.isfinite(llv) or not np.all(np.isfinite(g)):
-            return np.inf, np.zeros_like(theta)
-        return -llv / self.nobs, -g / self.nobs
 
     # ---- start values and the independence benchmark ----------------------------------
     def _fit_univariate(self) -> dict[str, Any]:

@@ -33,7 +33,6 @@ from scipy import stats
 
 from .._validation import as_float_array, describe_rows, resolve_columns
 from ..base import LikelihoodModel, LikelihoodResults, Summary
-from ..base.model import _from_free
 from ..exceptions import DataError, ModelSpecificationError
 from ..math import clogit
 
@@ -395,14 +394,10 @@ class StateDependenceLogit(LikelihoodModel):
     def score_obs(self, params: np.ndarray) -> np.ndarray:
         return clogit.score(params, self.X, self.panel.chosen)
 
-    def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        # identity transforms: theta are the parameters; one pass gives value and gradient
-        with np.errstate(all="ignore"):
-            ll, sc = clogit.loglike_and_score(theta, self.X, self.panel.chosen)
-            ll, g = self.weights @ ll, self.weights @ sc
-        if not np.isfinite(ll) or not np.all(np.isfinite(g)):
-            return np.inf, np.zeros_like(theta)
-        return -ll / self.nobs, -g / self.nobs
+    def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        # one pass over the utilities gives both the value and the score
+        ll, sc = clogit.loglike_and_score(params, self.X, self.panel.chosen)
+        return float(self.weights @ ll), self.weights @ sc
 
     def hessian(self, params: Any) -> np.ndarray:
         """Analytic Hessian of the log-likelihood (McFadden 1974).
@@ -577,17 +572,12 @@ class RandomInterceptLogit(StateDependenceLogit):
         return clogit.mixed_score(b, s, self.X, self.panel.chosen, self.group_starts,
                                   self.draws, self.loading)
 
-    def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+    def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         # one pass over the simulated utilities gives both the value and the score
-        p, dp = _from_free(theta, self._transforms)
-        b, s = self._split(p)
-        with np.errstate(all="ignore"):
-            ll, sc = clogit.mixed_loglike_and_score(b, s, self.X, self.panel.chosen,
-                                                    self.group_starts, self.draws, self.loading)
-            ll, g = self.weights @ ll, self.weights @ sc
-        if not np.isfinite(ll) or not np.all(np.isfinite(g)):
-            return np.inf, np.zeros_like(theta)
-        return -ll / self.nobs, -(g * dp) / self.nobs
+        b, s = self._split(params)
+        ll, sc = clogit.mixed_loglike_and_score(b, s, self.X, self.panel.chosen,
+                                                self.group_starts, self.draws, self.loading)
+        return float(self.weights @ ll), self.weights @ sc
 
     def hessian(self, params: Any) -> np.ndarray:
         """Hessian by central differences of the analytic (simulated) score.
