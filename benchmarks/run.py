@@ -30,7 +30,9 @@ How things are measured (documented in ``results.md`` too):
   ``--trace-cap-seconds``.
 * **Peer**: the tool a user would otherwise pick, on the same pre-built inputs, in the same
   run. With a time cap the peer runs in a forked child process (copy-on-write: it sees the
-  same inputs) that is stopped at the cap; the row then says ``not run (cap: > S s)``. Sizes
+  same inputs) that is stopped at the cap; the row then says ``not run (cap: > S s)``. Once
+  numba's OpenMP thread pool runs in the process, forking is unsafe: the peer then runs
+  in-process and a peer slower than the cap is reported as ``over cap`` (with its time). Sizes
   above the case's ``peer_max_size`` are reported as ``not run (cap)``. A peer whose package
   is missing is reported as ``peer not installed``. ``ratio`` is peer time / our time (> 1:
   custvalue is faster). The case's ``check`` compares our output with the peer's.
@@ -224,15 +226,32 @@ def _peer_child(conn, case: Case, ours: Any, max_runs: int) -> None:  # pragma: 
         conn.close()
 
 
+def _fork_is_safe() -> bool:
+    """False once numba has started its GNU OpenMP thread pool in this process: a forked
+    child would abort ("fork() called from a process already using GNU OpenMP"). The peer
+    then runs in-process, where a time cap can be reported but not enforced."""
+    nb = sys.modules.get("numba")
+    if nb is None:
+        return True
+    try:
+        layer = nb.threading_layer()
+    except ValueError:  # no parallel region has run yet
+        return True
+    return layer != "omp"
+
+
 def _run_peer(case: Case, ours: Any, cap: float | None, grace: float = 30.0,
               max_runs: int = 5) -> tuple[str, float, str]:
     """(status, seconds, check) for the case's peer; ``grace`` covers repeats and the check."""
-    if cap is None or cap <= 0:
+    if cap is None or cap <= 0 or not _fork_is_safe():
         try:
             peer_out, best, _, _ = _best_time(case.peer, max_runs=max_runs)
         except Exception as exc:  # noqa: BLE001
             status = "peer not installed" if _is_missing_module(exc) else "error"
             return status, math.nan, f"{type(exc).__name__}: {exc}"
+        if cap is not None and cap > 0 and best > cap:  # could not be stopped: say so
+            return f"over cap ({best:.0f} s > {cap:g} s; in-process, not stoppable)", best, \
+                _run_check(case, ours, peer_out)
         return "ok", best, _run_check(case, ours, peer_out)
     ctx = mp.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
@@ -294,7 +313,7 @@ def run_case(case: Case, module: str = "", *, peer_cap_seconds: float | None = N
         return res
     res.peer_status, res.peer_s, check = _run_peer(case, ours, peer_cap_seconds,
                                                    peer_grace_seconds, max_runs)
-    if res.peer_status == "ok":
+    if res.peer_status == "ok" or res.peer_status.startswith("over cap"):
         res.check = check
     elif check:
         res.error = f"peer: {check}"

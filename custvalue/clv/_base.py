@@ -9,11 +9,13 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_weights, compress_rows, resolve_columns
+from types import ModuleType
+
+from .._validation import as_float_array, check_rft, check_weights, compress_rows, resolve_columns
 from ..base import LikelihoodModel, LikelihoodResults
 from ..exceptions import DataError, ModelSpecificationError
 
-__all__ = ["CustomerModel", "CustomerResults"]
+__all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
 
 
 class CustomerModel(LikelihoodModel):
@@ -171,3 +173,60 @@ class CustomerResults(LikelihoodResults):
 
     def _p(self, *names: str) -> list[float]:
         return [float(self.params[n]) for n in names]
+
+
+class PurchaseCountModel(CustomerModel):
+    """A buy-till-you-die model on ``frequency``, ``recency`` and ``T``.
+
+    Subclasses declare ``param_names``, ``results_class`` and ``kernel``: a module of
+    :mod:`custvalue.math` whose ``loglike_and_score(*params, x, t_x, T)`` returns the per-row
+    log-likelihood and its gradient in one pass (BG/NBD, Pareto/NBD, MBG/NBD).
+    """
+
+    data_columns = ("frequency", "recency", "T")
+    kernel: ClassVar[ModuleType]
+
+    @classmethod
+    def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Buy-till-you-die data constraints (raises :class:`~custvalue.exceptions.DataError`):
+        whole ``frequency >= 0``, ``0 <= recency <= T``, ``T > 0`` and ``recency == 0`` when
+        ``frequency == 0``.
+
+        Parameters
+        ----------
+        arrays : dict of str to numpy.ndarray
+            ``frequency``, ``recency`` and ``T`` as float arrays.
+        index : pandas.Index or None
+            The customers' index, used to name offending rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import BetaGeo
+        >>> BetaGeo.check({"frequency": np.array([1.0]), "recency": np.array([5.0]),
+        ...                "T": np.array([3.0])}, None)
+        Traceback (most recent call last):
+        ...
+        custvalue.exceptions.DataError: recency must be <= T; 1 row violates this (first row: 0)
+        """
+        check_rft(arrays["frequency"], arrays["recency"], arrays["T"], index)
+
+    def _kernel_args(self) -> tuple[np.ndarray, ...]:
+        d = self.data
+        return d["frequency"], d["recency"], d["T"]
+
+    def loglike_obs(self, params: np.ndarray) -> np.ndarray:
+        return self.kernel.loglike_and_score(*params, *self._kernel_args())[0]
+
+    def score_obs(self, params: np.ndarray) -> np.ndarray:
+        return self.kernel.loglike_and_score(*params, *self._kernel_args())[1]
+
+    def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        ll, sc = self.kernel.loglike_and_score(*params, *self._kernel_args())
+        return float(self.weights @ ll), self.weights @ sc
+
+    def start_params(self) -> np.ndarray:
+        # r / alpha matches the mean purchase rate; the dropout parameters start neutral
+        x, _, T = self._kernel_args()
+        rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
+        return np.array([0.5, 0.5 / rate, 1.0, 2.0])

@@ -7,9 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_rft
 from ..math import betageo as kernel
-from ._base import CustomerModel, CustomerResults
+from ._base import CustomerModel, CustomerResults, PurchaseCountModel
 from ._predict import TransactionResultsMixin
 
 __all__ = ["BetaGeo", "BetaGeoResults"]
@@ -48,7 +47,7 @@ class BetaGeoResults(TransactionResultsMixin, CustomerResults):
     kernel = kernel
 
 
-class BetaGeo(CustomerModel):
+class BetaGeo(PurchaseCountModel):
     """BG/NBD: Poisson purchasing at rate λ ~ Gamma(r, α) while alive; after each repeat
     purchase the customer drops out with probability p ~ Beta(a, b).
 
@@ -72,50 +71,14 @@ class BetaGeo(CustomerModel):
     """
 
     param_names = ("r", "alpha", "a", "b")
-    data_columns = ("frequency", "recency", "T")
     results_class = BetaGeoResults
-
-    @classmethod
-    def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
-        """BG/NBD data constraints: whole ``frequency >= 0``, ``0 <= recency <= T``, ``T > 0``,
-        and ``recency == 0`` when ``frequency == 0`` (``custvalue._validation.check_rft``).
-
-        Parameters
-        ----------
-        arrays : dict of str to numpy.ndarray
-            ``frequency``, ``recency`` and ``T`` as float arrays.
-        index : pandas.Index or None
-            The customers' index, used to name offending rows.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from custvalue.clv import BetaGeo
-        >>> BetaGeo.check({"frequency": np.array([2.0]), "recency": np.array([30.43]),
-        ...                "T": np.array([38.86])}, None)
-        """
-        check_rft(arrays["frequency"], arrays["recency"], arrays["T"], index)
-
-    def _kernel_args(self) -> tuple[np.ndarray, ...]:
-        d = self.data
-        return d["frequency"], d["recency"], d["T"]
+    kernel = kernel
 
     def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        # fused compiled pass; the x-only terms are computed per distinct frequency
         if not hasattr(self, "_levels"):
             self._levels = kernel.x_levels(self.data["frequency"])
         return kernel.weighted_loglike_and_score(*params, *self._kernel_args(), self.weights, self._levels)
-
-    def loglike_obs(self, params: np.ndarray) -> np.ndarray:
-        return kernel.loglike(*params, *self._kernel_args())
-
-    def score_obs(self, params: np.ndarray) -> np.ndarray:
-        return kernel.score(*params, *self._kernel_args())
-
-    def start_params(self) -> np.ndarray:
-        # method-of-moments-like start: r/alpha matches the mean purchase rate.
-        x, _, T = self._kernel_args()
-        rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
-        return np.array([0.5, 0.5 / rate, 1.0, 2.0])
 
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> BetaGeoResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]

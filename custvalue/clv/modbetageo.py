@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from .._validation import check_rft
 from ..math import modbetageo as kernel
-from ._base import CustomerModel, CustomerResults
+from ._base import CustomerModel, CustomerResults, PurchaseCountModel
 from ._predict import TransactionResultsMixin
-from .paretonbd import _CachedScore, _fit_doc
+from .paretonbd import _fit_doc
 
 _FIT_EXAMPLES = '\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_cdnow_summary\n        >>> from custvalue.clv import ModifiedBetaGeo\n        >>> res = ModifiedBetaGeo().fit(load_cdnow_summary())\n        >>> round(res.llf, 1)\n        -9582.1\n        '
 
@@ -52,7 +50,7 @@ class ModifiedBetaGeoResults(TransactionResultsMixin, CustomerResults):
     kernel = kernel
 
 
-class ModifiedBetaGeo(_CachedScore, CustomerModel):
+class ModifiedBetaGeo(PurchaseCountModel):
     """MBG/NBD: the BG/NBD with a drop-out opportunity at time 0 as well as after each
     repeat purchase, so customers without repeat purchases may also be inactive.
 
@@ -75,55 +73,8 @@ class ModifiedBetaGeo(_CachedScore, CustomerModel):
     """
 
     param_names = ("r", "alpha", "a", "b")
-    data_columns = ("frequency", "recency", "T")
     results_class = ModifiedBetaGeoResults
-
-    @classmethod
-    def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
-        """Check the model's data constraints (raises :class:`~custvalue.exceptions.DataError`).
-
-        Parameters
-        ----------
-        arrays : dict of numpy.ndarray
-            The validated float columns.
-        index : pandas.Index or None
-            Row labels, used to name offending rows.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from custvalue.clv import ModifiedBetaGeo
-        >>> cols = {c: np.array([0.0]) for c in ModifiedBetaGeo.data_columns}
-        >>> cols[ModifiedBetaGeo.data_columns[-1]] = np.array([6.0])
-        >>> ModifiedBetaGeo.check(cols, None)
-        """
-        check_rft(arrays["frequency"], arrays["recency"], arrays["T"], index)
-
-    def _kernel_args(self) -> tuple[np.ndarray, ...]:
-        d = self.data
-        return d["frequency"], d["recency"], d["T"]
-
-    def _compute_both(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return kernel.loglike_and_score(*params, *self._kernel_args())
-
-    def start_params(self) -> np.ndarray:
-        """Cheap starting values for the optimiser.
-
-        Returns
-        -------
-        numpy.ndarray
-            Starting values in the order of ``param_names``.
-
-        Examples
-        --------
-        >>> from custvalue.datasets import load_cdnow_summary, load_donations
-        >>> from custvalue.clv import ModifiedBetaGeo
-        >>> len(ModifiedBetaGeo(load_cdnow_summary()).start_params())
-        4
-        """
-        x, _, T = self._kernel_args()
-        rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
-        return np.array([0.5, 0.5 / rate, 1.0, 2.0])
+    kernel = kernel
 
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> ModifiedBetaGeoResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]

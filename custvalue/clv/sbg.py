@@ -436,7 +436,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
         return np.array([1.0, r1 / (1.0 - r1)])
 
     def fit(self, survivors: Any = None, *, duration: Any = None, censored: Any = None,
-            weights: Any = None, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-9,
+            weights: Any = None, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
             cov_type: str = "hessian") -> ShiftedBetaGeometricResults:
         """Fit (α, β) by maximum likelihood (FH07 appendix B).
 

@@ -15,7 +15,7 @@ from numba import njit, prange
 from .special import hyp2f1_rows
 
 __all__ = [
-    "loglike", "score", "weighted_loglike_and_score", "x_levels", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
+    "loglike", "score", "loglike_and_score", "weighted_loglike_and_score", "x_levels", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases",
 ]
 
@@ -210,6 +210,33 @@ def score(r, alpha, a, b, x, t_x, T):
     (2, 4)
     """
     return _evaluate(r, alpha, a, b, x, t_x, T)[1]
+
+
+def loglike_and_score(r, alpha, a, b, x, t_x, T):
+    """Per-customer log-likelihood (FHL eq. 6) and its gradient, from one compiled pass.
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        BG/NBD parameters.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and customer age.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        :func:`loglike` (shape ``(n,)``) and :func:`score` (shape ``(n, 4)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, t_x, T = np.array([2.0, 0.0]), np.array([30.43, 0.0]), np.array([38.86, 38.86])
+    >>> ll, sc = loglike_and_score(0.243, 4.414, 0.793, 2.426, x, t_x, T)
+    >>> ll.round(3).tolist(), sc.shape
+    ([-9.459, -0.555], (2, 4))
+    """
+    ll, sc, _ = _evaluate(r, alpha, a, b, x, t_x, T)
+    return ll, sc
 
 
 def log_alive_odds(r, alpha, a, b, x, t_x, T):

@@ -14,7 +14,7 @@ from benchmarks._harness import Case
 
 MODULES = bench_run.discover()
 
-OK_PEER = {"", "ok", "peer not installed", "not run (cap)"}
+OK_PEER = {"", "ok", "peer not installed", "not run (cap)"}  # smoke peers run uncapped
 
 
 def test_every_benchmark_module_is_discovered():
