@@ -281,7 +281,7 @@ class LikelihoodModel:
         >>> model.hessian([0.243, 4.414, 0.793, 2.426]).shape
         (4, 4)
         """
-        h = numerical_jacobian(self.score, self._as_params(params))
+        h = numerical_jacobian(lambda p: self.loglike_and_score(p)[1], self._as_params(params))
         return 0.5 * (h + h.T)
 
     def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
@@ -311,6 +311,29 @@ class LikelihoodModel:
         (-9582.4, (4,))
         """
         return float(self.weights @ self.loglike_obs(params)), self.weights @ self.score_obs(params)
+
+    def initial_point(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Where the optimiser starts, in the transformed parameters, and optionally an
+        initial inverse Hessian of the mean negative log-likelihood there (BFGS ``hess_inv0``).
+
+        The default is :meth:`start_params` with no curvature; models for large data
+        override it (e.g. with a quick fit on a subsample, whose inverse Hessian of the
+        *mean* log-likelihood carries over to the full data).
+
+        Returns
+        -------
+        tuple
+            ``(theta0, hess_inv0 or None)``.
+
+        Examples
+        --------
+        >>> from custvalue.clv import BetaGeo
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> theta0, h = BetaGeo(load_cdnow_summary()).initial_point()
+        >>> theta0.shape, h is None
+        ((4,), True)
+        """
+        return _to_free(self.start_params(), self._transforms), None
 
     def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         p, dp = _from_free(theta, self._transforms)
@@ -375,10 +398,14 @@ class LikelihoodModel:
         if cov_type not in {"hessian", "opg", "robust"}:
             raise ModelSpecificationError(
                 f"cov_type must be 'hessian', 'opg' or 'robust'; received {cov_type!r}.")
-        p0 = self.start_params() if start_params is None else self._as_params(start_params)
-        theta0 = _to_free(p0, self._transforms)
-        res = optimize.minimize(self._objective, theta0, jac=True, method="BFGS",
-                                options={"maxiter": maxiter, "gtol": gtol})
+        if start_params is None:
+            theta0, hess_inv0 = self.initial_point()
+        else:
+            theta0, hess_inv0 = _to_free(self._as_params(start_params), self._transforms), None
+        options = {"maxiter": maxiter, "gtol": gtol}
+        if hess_inv0 is not None:
+            options["hess_inv0"] = hess_inv0
+        res = optimize.minimize(self._objective, theta0, jac=True, method="BFGS", options=options)
         theta = res.x
         # BFGS reports "precision loss" when the objective is flat at machine precision;
         # accept that when the gradient is small on the scale of the data.

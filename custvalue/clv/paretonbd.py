@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from ..math import paretonbd as kernel
 from ._base import CustomerModel, CustomerResults, PurchaseCountModel
@@ -25,9 +24,6 @@ def _fit_doc(base: str | None, examples: str) -> str:
 
 
 __all__ = ["ParetoNBD", "ParetoNBDResults"]
-
-#: Above this many unique rows the starting values come from a fit on a systematic subsample.
-_SUBSAMPLE_ROWS = 3000
 
 
 class ParetoNBDResults(TransactionResultsMixin, CustomerResults):
@@ -115,30 +111,9 @@ class ParetoNBD(PurchaseCountModel):
         x, _, T = self._kernel_args()
         rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
         meanT = float(self.weights @ T / self.nobs)
-        crude = np.array([0.5, 0.5 / rate, 0.5, meanT])
-        if self.n_unique <= _SUBSAMPLE_ROWS:
-            return crude
-        return _quick_optimum(_subsample(self, _SUBSAMPLE_ROWS), crude)
+        return np.array([0.5, 0.5 / rate, 0.5, meanT])
 
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> ParetoNBDResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]
 
     fit.__doc__ = _fit_doc(CustomerModel.fit.__doc__, _FIT_EXAMPLES)
-
-
-def _subsample(model: CustomerModel, n_rows: int) -> CustomerModel:
-    """A copy of ``model`` bound to every k-th unique row (weights kept), for cheap starts."""
-    step = int(np.ceil(model.n_unique / n_rows))
-    sub = object.__new__(type(model))
-    sub._bound = True
-    sub.data = {c: v[::step] for c, v in model.data.items()}
-    sub.weights = model.weights[::step]
-    return sub
-
-
-def _quick_optimum(model: CustomerModel, p0: np.ndarray) -> np.ndarray:
-    """Optimum of ``model`` on log-parameters with a loose tolerance (no covariance)."""
-    theta0 = np.log(p0)
-    res = optimize.minimize(lambda th: model._objective(th), theta0, jac=True, method="BFGS",
-                            options={"maxiter": 500, "gtol": 1e-6})
-    return np.exp(res.x)

@@ -56,9 +56,14 @@ def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev,
         if x[i] > 0:
             lt = np.log(alpha + t_x[i])
             ld = log_c[k] - rx * lt
-            hi = max(la, ld)
-            lse = hi + np.log1p(np.exp(min(la, ld) - hi))
-            wd = np.exp(ld - lse)
+            if ld > la:  # log-sum-exp and the posterior weight of "dead" from one exp
+                e = np.exp(la - ld)
+                lse = ld + np.log1p(e)
+                wd = 1.0 / (1.0 + e)
+            else:
+                e = np.exp(ld - la)
+                lse = la + np.log1p(e)
+                wd = e / (1.0 + e)
         else:
             lt = 0.0
             lse = la

@@ -14,9 +14,13 @@ _MAX_TERMS = 20_000
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _series(a, b, c, z, out):  # pragma: no cover - compiled
-    """Sum the series row by row; out = inf on overflow, nan if 20,000 terms do not suffice."""
+    """Sum the series row by row; out = inf where the sum overflows, nan if 20,000 terms
+    do not suffice. The column with the largest z converges last, so convergence is
+    judged on it; a column that overflows drops out and the next largest takes over."""
     n, m = z.shape
     for i in prange(n):
+        active = np.ones(m, dtype=np.bool_)
+        terms = np.ones(m)  # (a)_j (b)_j / ((c)_j j!) z^j, scaled by z so it never overflows early
         kmax = 0
         for k in range(m):
             out[i, k] = 1.0
@@ -24,25 +28,32 @@ def _series(a, b, c, z, out):  # pragma: no cover - compiled
                 kmax = k
         if z[i, kmax] == 0.0:
             continue
-        terms = np.ones(m)  # (a)_j (b)_j / ((c)_j j!) z^j, kept scaled by z so it never overflows early
         converged = False
         for j in range(_MAX_TERMS):
             ratio = (a[i] + j) * (b[i] + j) / ((c[i] + j) * (j + 1.0))
             for k in range(m):
-                terms[k] *= ratio * z[i, k]
-                out[i, k] += terms[k]
-            if not np.isfinite(out[i, kmax]):
+                if active[k]:
+                    terms[k] *= ratio * z[i, k]
+                    out[i, k] += terms[k]
+                    if not np.isfinite(out[i, k]):
+                        out[i, k] = np.inf
+                        active[k] = False
+            if not active[kmax]:
+                kmax = -1
                 for k in range(m):
-                    out[i, k] = np.inf if not np.isfinite(out[i, k]) else out[i, k]
-                converged = True
-                break
+                    if active[k] and (kmax < 0 or z[i, k] > z[i, kmax]):
+                        kmax = k
+                if kmax < 0:
+                    converged = True
+                    break
             r_next = (a[i] + j + 1) * (b[i] + j + 1) / ((c[i] + j + 1) * (j + 2.0)) * z[i, kmax]
             if j > 2 and r_next < 1.0 and terms[kmax] * r_next / (1.0 - r_next) <= 1e-17 * out[i, kmax]:
                 converged = True
                 break
         if not converged:
             for k in range(m):
-                out[i, k] = np.nan
+                if active[k]:
+                    out[i, k] = np.nan
 
 
 def hyp2f1_rows(a, b, c, z):
