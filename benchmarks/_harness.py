@@ -1,6 +1,6 @@
 """One way to time things: wall time and peak traced memory, side by side with a peer.
 
-Every benchmark module defines ``cases(size, smoke)`` yielding :class:`Case` objects; each
+Every benchmark module defines ``cases(smoke)`` yielding :class:`Case` objects; each
 case has a custvalue callable and (optionally) the peer's callable on the same inputs.
 ``benchmarks.run`` times both in the same process and reports the ratio.  Peak memory is
 measured with ``tracemalloc`` (numpy reports its buffers to it), so it is the peak of Python

@@ -48,6 +48,12 @@ class StreamingReport:
         The Parquet file written (None when the scores were returned in memory).
     scores : pandas.DataFrame or None
         All scores, only when no ``destination`` was given.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> StreamingReport(n_customers=3, n_batches=1, totals=pd.Series({"clv": 10.0})).n_customers
+    3
     """
 
     n_customers: int
@@ -80,8 +86,29 @@ def score_frame(frame: pd.DataFrame, purchases_results: Any, spend_results: Any 
                 freq: str = "W", margin: float = 1.0) -> pd.DataFrame:
     """Score one in-memory chunk of customers with the fitted results' own methods.
 
-    The building block of :func:`score_parquet` and :func:`custvalue.dask.score`; the
-    parameters mean the same as there.
+    The building block of :func:`score_parquet` and :func:`custvalue.dask.score`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers with the models' columns (``frequency``, ``recency``, ``T``, and
+        ``monetary_value`` for CLV).
+    purchases_results : fitted purchase-count results
+        E.g. :class:`~custvalue.clv.BetaGeoResults`.
+    spend_results : fitted spend results, optional
+        :class:`~custvalue.clv.GammaGammaResults`; needed for ``"expected_spend"`` and ``"clv"``.
+    outputs : sequence of str
+        Any of :data:`OUTPUTS`.
+    horizon : float, default 52.0
+        Horizon of ``expected_purchases``, in the models' time unit.
+    clv_horizon : int, default 12
+        CLV horizon in months.
+    discount_rate : float, default 0.01
+        Monthly discount rate.
+    freq : {"D", "W", "M", "H"}, default "W"
+        Time unit of the data.
+    margin : float, default 1.0
+        Profit margin applied to spend.
 
     Returns
     -------

@@ -329,8 +329,8 @@ def _removable(fun, a, b, x):
 def _hyp2f1(a, b, c, z):
     """2F1 on broadcast arguments; rows of a 2-d grid of horizons share one series pass."""
     a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
-    if z.ndim == 2 and z.shape[1] > 1 and z.size >= 10_000:
-        return hyp2f1_rows(a[:, 0], b[:, 0], c[:, 0], z) if _rows_share_params(a, b, c) else hyp2f1(a, b, c, z)
+    if z.ndim == 2 and _rows_share_params(a, b, c):  # same routine whatever the chunking
+        return hyp2f1_rows(a[:, 0], b[:, 0], c[:, 0], z)
     return hyp2f1(a, b, c, z)
 
 
