@@ -86,14 +86,6 @@ def _generate(app, config):
     _apigen.write_benchmarks()
 
 
-def _scale_entry(app, docname, source):
-    """Add ``scale`` (written by another engineer) to the index toctree once it exists."""
-    if docname == "index":
-        entry = "scale" if (DOCS / "scale.md").exists() or (DOCS / "scale.rst").exists() else ""
-        source[0] = source[0].replace("%SCALE%", entry)
-
-
 def setup(app):
     app.connect("config-inited", _generate)
-    app.connect("source-read", _scale_entry)
     return {"parallel_read_safe": True}
