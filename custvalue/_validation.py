@@ -162,7 +162,11 @@ def compress_rows(columns: Sequence[np.ndarray], weights: np.ndarray | None = No
 
     Returns the unique columns, their weights, and ``inverse`` such that row ``i`` of the
     input equals unique row ``inverse[i]``.  Log-likelihoods of compressed and raw data are
-    then equal: ``sum(w * ll(unique)) == sum(ll(raw))``.
+    then equal: ``sum(w * ll(unique)) == sum(ll(raw))``.  The unique rows come out
+    lexicographically sorted, so the result (and any sum over it) does not depend on the
+    input's row order or partitioning (the Dask path relies on this for exact equality);
+    a hash-based factorisation was measured about 1.5x faster at 1e6 rows but orders rows by
+    first appearance.
     """
     cols = [np.asarray(c, dtype=np.float64) for c in columns]
     n = cols[0].shape[0]
