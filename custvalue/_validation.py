@@ -241,3 +241,36 @@ def check_transition_matrix(P: Any, name: str = "P", *, atol: float = 1e-8) -> n
                         f"include {first:.6g}: " + describe_rows(off, index)
                         + "; normalise each row by its total.")
     return arr
+
+
+def require_frame(frame: Any, name: str, columns: Sequence[str]) -> pd.DataFrame:
+    """Check that ``frame`` is a DataFrame holding ``columns``; return it.
+
+    Parameters
+    ----------
+    frame : object
+        What the caller received.
+    name : str
+        The argument's name, for the message.
+    columns : sequence of str
+        Columns that must be present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` itself.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_frame(pd.DataFrame({"a": [1]}), "transactions", ["b"])
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: column 'b' not found in transactions; columns received: ['a'].
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"{name} must be a DataFrame; received {type(frame).__name__}.")
+    for col in columns:
+        if col not in frame:
+            raise DataError(f"column {col!r} not found in {name}; columns received: {list(frame.columns)}.")
+    return frame

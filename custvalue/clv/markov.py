@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (as_float_array, check_discount_rate, check_positive_scalar,
+from .._validation import (as_float_array, require_frame, check_discount_rate, check_positive_scalar,
                            check_transition_matrix, check_weights, describe_rows)
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError, ModelSpecificationError
@@ -1189,12 +1189,7 @@ def recency_states(transactions: pd.DataFrame, *, customer_id: str = "customer_i
     >>> recency_states(log, n_classes=3).to_numpy().tolist()
     [[0, 1, 0], [<NA>, 0, 1]]
     """
-    if not isinstance(transactions, pd.DataFrame):
-        raise DataError(f"transactions must be a DataFrame; received {type(transactions).__name__}.")
-    for col in (customer_id, datetime):
-        if col not in transactions:
-            raise DataError(f"column {col!r} not found in transactions; columns received: "
-                            f"{list(transactions.columns)}.")
+    require_frame(transactions, "transactions", (customer_id, datetime))
     if int(n_classes) != n_classes or n_classes < 2:
         raise DataError(f"n_classes must be a whole number >= 2; received {n_classes!r}.")
     dates = pd.to_datetime(transactions[datetime], errors="coerce")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import describe_rows
+from .._validation import describe_rows, require_frame
 from ..clv.markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix, recency_states
 from ..exceptions import DataError
 
@@ -96,22 +96,12 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
     if int(lost_after) != lost_after or lost_after < 1:
         raise DataError(f"lost_after must be a whole number of periods >= 1; received {lost_after!r}.")
     lost_after = int(lost_after)
-    if not isinstance(transactions, pd.DataFrame):
-        raise DataError(f"transactions must be a DataFrame; received {type(transactions).__name__}.")
-    for col in (customer_id, datetime):
-        if col not in transactions:
-            raise DataError(f"column {col!r} not found in transactions; columns received: "
-                            f"{list(transactions.columns)}.")
+    require_frame(transactions, "transactions", (customer_id, datetime))
     tx_per = pd.to_datetime(transactions[datetime], errors="coerce").dt.to_period(freq)
     lo, hi = tx_per.min(), tx_per.max()
     pro = None
     if prospects is not None:
-        if not isinstance(prospects, pd.DataFrame):
-            raise DataError(f"prospects must be a DataFrame; received {type(prospects).__name__}.")
-        for col in (customer_id, identified):
-            if col not in prospects:
-                raise DataError(f"column {col!r} not found in prospects; columns received: "
-                                f"{list(prospects.columns)}.")
+        require_frame(prospects, "prospects", (customer_id, identified))
         if prospects[customer_id].duplicated().any():
             raise DataError(f"prospects must list each {customer_id} once; "
                             + describe_rows(prospects[customer_id].duplicated().to_numpy(), prospects.index))
