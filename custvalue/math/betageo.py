@@ -8,11 +8,11 @@ repeat transaction), ``T`` = customer age, all measured from the first purchase.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, expit, gammaln, hyp2f1, psi
+from scipy.special import betaln, expit, gammaln, psi
 
 from numba import njit, prange
 
-from .special import hyp2f1_rows
+from .special import geometric_dropout_mean, horizon_grid
 
 __all__ = [
     "loglike", "score", "loglike_and_score", "weighted_loglike_and_score", "x_levels", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
@@ -300,58 +300,6 @@ def p_alive(r, alpha, a, b, x, t_x, T):
     return expit(-log_alive_odds(r, alpha, a, b, x, t_x, T))
 
 
-_EPS = 1e-5  # half-width of the windows around the removable singularities of eqs. (7), (10)
-
-
-def _removable(fun, a, b, x):
-    """Evaluate ``fun(a, b)`` where eqs. (7)/(10) are 0/0 (a = 1, or a + b + x - 1 = 0,
-    the hypergeometric's c parameter): within 1e-5 of the singular line the value is
-    interpolated linearly between the two points 1e-5 away on either side of it (the
-    expectation is smooth there, so the error is O(1e-10))."""
-    a, b, x = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float), np.asarray(x, float))
-    near_a = np.abs(a - 1.0) < _EPS
-    near_c = (np.abs(a + b + x - 1.0) < _EPS) & ~near_a
-    bad = near_a | near_c
-    if not bad.any():
-        return fun(a, b)
-    # the two anchor points, and where (a, b) lies between them (weight of the upper one)
-    a_hi = np.where(near_a, 1.0 + _EPS, a)
-    a_lo = np.where(near_a, 1.0 - _EPS, a)
-    b_hi = np.where(near_c, 1.0 + _EPS - a - x, b)
-    b_lo = np.where(near_c, 1.0 - _EPS - a - x, b)
-    u = np.where(near_a, (a - a_lo) / (2 * _EPS), np.where(near_c, (b - b_lo) / (2 * _EPS), 1.0))
-    with np.errstate(all="ignore"):
-        hi = fun(np.where(bad, a_hi, a), np.where(bad, b_hi, b))
-        lo = fun(a_lo, b_lo)
-    return np.where(bad, u * hi + (1 - u) * lo, hi)
-
-
-def _hyp2f1(a, b, c, z):
-    """2F1 on broadcast arguments; rows of a 2-d grid of horizons share one series pass."""
-    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
-    if z.ndim == 2 and _rows_share_params(a, b, c):  # same routine whatever the chunking
-        return hyp2f1_rows(a[:, 0], b[:, 0], c[:, 0], z)
-    return hyp2f1(a, b, c, z)
-
-
-def _rows_share_params(*arrs):
-    """True when each (n, m) array is constant along its rows (a broadcast (n, 1) column)."""
-    return all(v.strides[1] == 0 or v.shape[1] == 1 for v in arrs)
-
-
-def _mp_bracket_where_nonfinite(bracket, k, a1, c, w):
-    """``1 - 2F1(k, a1; c; w)`` at arbitrary precision for the rare rows where scipy's
-    hyp2f1 fails in both forms (x in the hundreds with T near 0 and long horizons)."""
-    import mpmath
-
-    bad = ~np.isfinite(bracket)
-    k, a1, c, w = (np.broadcast_to(v, bracket.shape)[bad] for v in (k, a1, c, w))
-    f = np.frompyfunc(lambda k_, a_, c_, w_: float(1 - mpmath.hyp2f1(k_, a_, c_, w_)), 4, 1)
-    out = np.array(bracket, dtype=float)
-    out[bad] = f(k, a1, c, w).astype(float)
-    return out
-
-
 def expected_purchases_new_customer(t, r, alpha, a, b):
     """E[X(t)] for a customer just acquired, FHL eq. (7).
 
@@ -374,13 +322,9 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     [0.432, 1.197]
     """
     t = np.asarray(t, dtype=float)
-    z = t / (alpha + t)
-    disc = np.exp(r * np.log(alpha / (alpha + t)))
-
-    def f(a_, b_):
-        return (a_ + b_ - 1) / (a_ - 1) * (1 - disc * hyp2f1(r, b_, a_ + b_ - 1, z))
-
-    return _removable(f, a, b, 0.0)
+    c = a + b - 1.0
+    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, c - r, c, c)
+    return out.reshape(t.shape)
 
 
 def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
@@ -408,24 +352,10 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
     >>> betageo.conditional_expected_purchases(39.0, 0.243, 4.414, 0.793, 2.426, x, t_x, T).round(3).tolist()
     [1.226, 0.195]
     """
-    x = np.asarray(x, dtype=float)
-    z = t / (alpha + T + t)
-    disc = np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
-
-    def f(a_, b_):
-        c = a_ + b_ + x - 1
-        with np.errstate(all="ignore"):
-            bracket = 1 - disc * _hyp2f1(r + x, b_ + x, c, z)
-            if not np.all(np.isfinite(bracket)):
-                # heavy buyers with long horizons: 2F1 overflows; use its Euler transform
-                # u^k 2F1(k, B; C; 1-u) = 2F1(k, C-B; C; 1-1/u), less accurate but finite.
-                alt = 1 - hyp2f1(r + x, a_ - 1, c, -t / (alpha + T))
-                bracket = np.where(np.isfinite(bracket), bracket, alt)
-            if not np.all(np.isfinite(bracket)):
-                bracket = _mp_bracket_where_nonfinite(bracket, r + x, a_ - 1, c, -t / (alpha + T))
-        return c / (a_ - 1) * bracket
-
-    return _removable(f, a, b, x) * p_alive(r, alpha, a, b, x, t_x, T)
+    t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
+    c = a + b + x - 1.0
+    alive = p_alive(r, alpha, a, b, x, t_x, T)
+    return geometric_dropout_mean(t2, alpha + T, a, a + b - 1.0 - r, c, c, weight=alive).reshape(shape)
 
 
 def probability_of_purchases(n, t, r, alpha, a, b):

@@ -9,7 +9,9 @@ no repeat purchase can also be inactive.  Notation: ``x`` = frequency, ``t_x`` =
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, expit, gammaln, hyp2f1, psi
+from scipy.special import betaln, expit, gammaln, psi
+
+from .special import geometric_dropout_mean, horizon_grid
 
 __all__ = [
     "loglike", "score", "loglike_and_score", "p_alive", "expected_purchases_new_customer",
@@ -171,7 +173,9 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     True
     """
     t = np.asarray(t, dtype=float)
-    return b / (a - 1) * (1 - np.exp(r * np.log(alpha / (alpha + t))) * hyp2f1(r, b + 1, a + b, t / (alpha + t)))
+    # Euler's transformation leaves 2F1(a+b-r, a-1; a+b; z) (see geometric_dropout_mean)
+    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, a + b - r, a + b, b)
+    return out.reshape(t.shape)
 
 
 def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
@@ -200,11 +204,10 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
     >>> bool(conditional_expected_purchases(39.0, 0.5, 6.0, 0.9, 3.0, 2, 30.43, 38.86) > 0)
     True
     """
-    x = np.asarray(x, dtype=float)
-    z = t / (alpha + T + t)
-    log_disc = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
-    bracket = 1 - np.exp(log_disc) * hyp2f1(r + x, b + x + 1, a + b + x, z)
-    return (a + b + x) / (a - 1) * bracket * p_alive(r, alpha, a, b, x, t_x, T)
+    t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
+    c = a + b + x
+    alive = p_alive(r, alpha, a, b, x, t_x, T)
+    return geometric_dropout_mean(t2, alpha + T, a, a + b - r, c, c, weight=alive).reshape(shape)
 
 
 def probability_of_purchases(n, t, r, alpha, a, b):

@@ -3,76 +3,176 @@ the bottleneck."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
-from scipy.special import hyp2f1
 
-__all__ = ["hyp2f1_rows"]
+__all__ = ["geometric_dropout_mean", "horizon_grid"]
 
-_MAX_TERMS = 20_000
+_BLOCK = 512  # rows per parallel task in the blocked kernels (scratch arrays per block)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _series(a, b, c, z, out):  # pragma: no cover - compiled
-    """Sum the series row by row; out = inf where the sum overflows, nan if 20,000 terms
-    do not suffice. The column with the largest z converges last, so convergence is
-    judged on it; a column that overflows drops out and the next largest takes over."""
-    n, m = z.shape
-    for i in prange(n):
-        active = np.ones(m, dtype=np.bool_)
-        terms = np.ones(m)  # (a)_j (b)_j / ((c)_j j!) z^j, scaled by z so it never overflows early
-        kmax = 0
-        for k in range(m):
-            out[i, k] = 1.0
-            if z[i, k] > z[i, kmax]:
-                kmax = k
-        if z[i, kmax] == 0.0:
-            continue
-        converged = False
-        for j in range(_MAX_TERMS):
-            ratio = (a[i] + j) * (b[i] + j) / ((c[i] + j) * (j + 1.0))
+def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover - compiled
+    """out[i, k] = weight_i K_i/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C_i; z)], z = t/(base_i+t).
+
+    Written as ``-K L exprel((a-1) L) - (1-z)^(a-1) K Σ_{j>=1} (A)_j (a)_{j-1} z^j /
+    ((C)_j j!)`` with ``L = log(1-z)``: the factor (a-1) is divided out of every term, so
+    a = 1 and C = 0 are ordinary points. ``t`` has one row shared by all rows (a grid of
+    horizons) or one row per row. Rows the series cannot give to about 12 digits get nan
+    and a flag: 1 when its terms are more than 1e4 times the result (A far below zero:
+    alternating terms cancel), 2 when it needs more than 20,000 terms (z within about 1e-3
+    of 1); the caller evaluates those another way."""
+    n, m = out.shape
+    shared = t.shape[0] == 1
+    am1 = a - 1.0
+    nblocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(nblocks):
+        first = np.empty(m)
+        pw = np.empty(m)
+        zz = np.empty(m)
+        term = np.empty(m)
+        S = np.empty(m)
+        for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
+            ti = 0 if shared else i
+            Ci = C[i]
+            Ki = K[i]
+            lead = A * (Ki / Ci if Ki != Ci else 1.0)
+            inv_base = 1.0 / base[i]
+            kmax = 0
             for k in range(m):
-                if active[k]:
-                    terms[k] *= ratio * z[i, k]
-                    out[i, k] += terms[k]
-                    if not np.isfinite(out[i, k]):
-                        out[i, k] = np.inf
-                        active[k] = False
-            if not active[kmax]:
-                kmax = -1
+                u = t[ti, k] * inv_base
+                L = -math.log1p(u)
+                v = am1 * L
+                if abs(v) < 1e-8:
+                    e1 = v * (1.0 + 0.5 * v)
+                    ex = 1.0 + 0.5 * v
+                else:
+                    e1 = math.expm1(v)
+                    ex = e1 / v
+                first[k] = -Ki * L * ex
+                pw[k] = 1.0 + e1
+                z = u / (1.0 + u)
+                zz[k] = z
+                term[k] = lead * z
+                S[k] = lead * z
+                if z > zz[kmax]:
+                    kmax = k
+            zmax = zz[kmax]
+            code = 0
+            if zmax > 0.0 and lead != 0.0:
+                code = 2
+                big = abs(term[kmax])
+                f = (A + 1.0) * a / ((Ci + 1.0) * 2.0)
+                for j in range(1, 20_000):
+                    for k in range(m):
+                        term[k] *= f * zz[k]
+                        S[k] += term[k]
+                    big = max(big, abs(term[kmax]))
+                    f = (A + j + 1.0) * (am1 + j + 1.0) / ((Ci + j + 1.0) * (j + 2.0))
+                    if (j & 3) == 3:
+                        q = max(abs(f), 1.0) * zmax
+                        scale = abs(first[kmax]) + abs(pw[kmax] * S[kmax])
+                        if q < 1.0 and abs(term[kmax]) * q <= 1e-17 * (1.0 - q) * scale:
+                            code = 1 if big > 1e4 * scale else 0
+                            break
+            flag[i] = code
+            if code == 0:
                 for k in range(m):
-                    if active[k] and (kmax < 0 or z[i, k] > z[i, kmax]):
-                        kmax = k
-                if kmax < 0:
-                    converged = True
-                    break
-            r_next = (a[i] + j + 1) * (b[i] + j + 1) / ((c[i] + j + 1) * (j + 2.0)) * z[i, kmax]
-            if j > 2 and r_next < 1.0 and terms[kmax] * r_next / (1.0 - r_next) <= 1e-17 * out[i, kmax]:
-                converged = True
-                break
-        if not converged:
-            for k in range(m):
-                if active[k]:
+                    out[i, k] = weight[i] * (first[k] - pw[k] * S[k])
+            else:
+                for k in range(m):
                     out[i, k] = np.nan
 
 
-def hyp2f1_rows(a, b, c, z):
-    """Gauss hypergeometric 2F1(a_i, b_i; c_i; z_ik) for rows sharing a, b, c.
+def _beta_gauss(a: float, b: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss quadrature nodes and weights (summing to 1) for the Beta(a, b) distribution,
+    by Golub-Welsch on the shifted-Jacobi recurrence (stable for very large a and b, where
+    :func:`scipy.special.roots_jacobi` overflows)."""
+    from scipy.linalg import eigh_tridiagonal
 
-    Sums the power series once per row for all of the row's arguments (one pass of the
-    Pochhammer coefficients serves every column), which is what discounted-value kernels
-    need: the same customer at several horizons. Valid for ``a, b, c > 0`` and
-    ``0 <= z < 1``, where every term is positive and the sum is accurate to a few ulps.
-    Values beyond the float range are returned as ``inf`` (scipy's general routine can
-    return wrong finite numbers there); rows that need more than 20,000 terms are
-    evaluated with mpmath; other parameter domains fall back to :func:`scipy.special.hyp2f1`.
+    al, be = b - 1.0, a - 1.0  # Jacobi weight (1-y)^al (1+y)^be, p = (1+y)/2
+    k = np.arange(n, dtype=float)
+    s = 2 * k + al + be
+    with np.errstate(all="ignore"):
+        diag = np.where(k == 0, (be - al) / (al + be + 2.0), (be * be - al * al) / (s * (s + 2.0)))
+        k1 = k[1:]
+        s1 = s[1:]
+        off = np.sqrt(4 * k1 * (k1 + al) * (k1 + be) * (k1 + al + be) / (s1 * s1 * (s1 + 1.0) * (s1 - 1.0)))
+    y, vec = eigh_tridiagonal(diag, off)
+    return (1.0 + y) / 2.0, vec[0] ** 2
+
+
+def _dropout_mean_quadrature(t, base, a, A, C, K, n_nodes=64):
+    """The same quantity as an expectation over the dropout probability,
+    ``K/C E[(1 - (1 + p u)^-(C-A)) / p]`` with ``p ~ Beta(a, C-a+1)`` and ``u = t/base``
+    (the Gamma-distributed purchase rate integrated out); one node set per distinct C."""
+    out = np.empty(t.shape)
+    for c in np.unique(C):  # loop over distinct frequencies, not customers
+        sel = C == c
+        p, w = _beta_gauss(a, c - a + 1.0, n_nodes)
+        u = (t[sel] / base[sel])[:, None]
+        g = -np.expm1(-(c - A) * np.log1p(p * u)) / p
+        ratio = K[sel] / c if c != 0 else 1.0
+        out[sel] = ratio * (g @ w)
+    return out
+
+
+def _dropout_mean_mp(t, base, a, A, C, K):
+    """The same quantity at arbitrary precision (mpmath; ``K Σ`` written as A z 3F2), for
+    cells whose series converges too slowly; quadrature where mpmath gives up as well."""
+    import mpmath
+
+    def one(t_, base_, A_, C_, K_):
+        try:
+            with mpmath.workdps(30):
+                z = mpmath.mpf(t_) / (base_ + t_)
+                L = mpmath.log1p(-z)
+                v = (a - 1) * L
+                ex = mpmath.expm1(v) / v if v != 0 else mpmath.mpf(1)
+                s = A_ * z * (mpmath.mpf(K_) / C_ if K_ != C_ else 1) * mpmath.hyp3f2(
+                    A_ + 1, a, 1, C_ + 1, 2, z)
+                return float(-K_ * L * ex - mpmath.exp(v) * s)
+        except mpmath.libmp.NoConvergence:
+            return float(_dropout_mean_quadrature(*(np.array([v], dtype=float) for v in (t_, base_)),
+                                                  a, A_, np.array([C_]), np.array([K_]), 400)[0])
+
+    return np.frompyfunc(one, 5, 1)(t, base, A, C, K).astype(float)
+
+
+def geometric_dropout_mean(t, base, a, A, C, K, weight=None):
+    """``K/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C; z)]`` with ``z = t/(base+t)``, row-wise.
+
+    This is the core of the expected number of purchases of the BG/NBD and MBG/NBD models
+    (Fader, Hardie & Lee 2005, eqs. 7 and 10; Batislam, Denizel & Filiztekin 2007), after
+    Euler's transformation ``2F1(r+x, b+x; c; z) = (1-z)^(c-r-b-2x) 2F1(c-r-x, c-b-x; c; z)``
+    has been applied to the published ``2F1(r+x, b+x; a+b+x-1; z)``: the transformed series
+    has parameters that do not grow with the frequency, so it neither overflows for heavy
+    buyers nor needs more terms for them. The factor ``(a-1)`` is divided out term by term
+    and ``log(1-z)`` enters through ``expm1``, so ``a = 1`` and ``C = 0`` (the published
+    formula's removable singularities) are ordinary points.
+
+    Rows share one series pass over all their columns (the same customer at several
+    horizons). Rows where the series would lose accuracy are evaluated another way: by
+    Gauss quadrature over the Beta-distributed dropout probability when ``A`` is far below
+    zero (the terms alternate and cancel; degenerate fits with a huge ``r``), with mpmath
+    when more than 20,000 terms are needed (z within about 1e-3 of 1).
 
     Parameters
     ----------
-    a, b, c : array-like, shape (n,)
-        Parameters of each row (> 0).
-    z : array-like, shape (n, m)
-        Arguments in [0, 1).
+    t : array-like, shape (n, m) or broadcastable to it
+        Horizons (>= 0).
+    base : array-like, shape (n,)
+        ``alpha + T`` of each row (> 0).
+    a : float
+        Beta-distribution parameter of the dropout probability (> 0).
+    A : float
+        First numerator parameter of the transformed series (``a+b-1-r`` for BG/NBD).
+    C, K : array-like, shape (n,)
+        Denominator parameter (``a+b+x-1`` for BG/NBD; ``C + 1 > 0``) and the leading factor.
+    weight : array-like, shape (n,), optional
+        Multiplies each row (e.g. P(alive)); default 1.
 
     Returns
     -------
@@ -80,29 +180,76 @@ def hyp2f1_rows(a, b, c, z):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from scipy.special import hyp2f1
-    >>> z = np.array([[0.1, 0.5, 0.9]])
-    >>> bool(np.allclose(hyp2f1_rows([1.5], [2.0], [3.2], z), hyp2f1(1.5, 2.0, 3.2, z), rtol=1e-13))
-    True
-    """
-    z = np.array(z, dtype=np.float64, copy=True, order="C")
-    n = z.shape[0]
-    a, b, c = (np.array(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)), copy=True) for v in (a, b, c))
-    out = np.empty_like(z)
-    ok = (a > 0) & (b > 0) & (c > 0)
-    if ok.all() and (z >= 0).all() and (z < 1).all():
-        _series(a, b, c, z, out)
-    else:
-        out[:] = np.nan
-    bad = np.isnan(out)
-    if bad.any():
-        rows = np.broadcast_to(np.arange(n)[:, None], z.shape)[bad]
-        if ok.all():  # slow convergence (z very near 1): arbitrary precision for these few
-            import mpmath
+    BG/NBD's expected purchases of a new customer over 39 weeks (FHL eq. 7):
 
-            f = np.frompyfunc(lambda a_, b_, c_, z_: float(mpmath.hyp2f1(a_, b_, c_, z_)), 4, 1)
-            out[bad] = f(a[rows], b[rows], c[rows], z[bad]).astype(float)
+    >>> r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    >>> out = geometric_dropout_mean([[39.0]], [alpha], a, a + b - 1 - r, [a + b - 1], [a + b - 1])
+    >>> round(float(out[0, 0]), 3)
+    1.197
+    """
+    t = np.asarray(t, dtype=np.float64)
+    if t.ndim != 2:
+        raise ValueError(f"t must be 2-dimensional (rows x horizons); received shape {t.shape}.")
+    n = max(t.shape[0], np.size(base), np.size(C), np.size(K))
+    shape = (n, t.shape[1])
+    if t.shape[0] != n or t.strides[0] == 0:  # one row of horizons shared by every row
+        if not (t == t[:1]).all():
+            t = np.broadcast_to(t, shape)
         else:
-            out[bad] = hyp2f1(a[rows], b[rows], c[rows], z[bad])
+            t = t[:1]
+    t = np.ascontiguousarray(t)
+    base, C, K = (np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)))
+                  for v in (base, C, K))
+    w = np.ones(n) if weight is None else np.ascontiguousarray(
+        np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,)))
+    out = np.empty(shape)
+    flag = np.zeros(n, dtype=np.int8)
+    with np.errstate(all="ignore"):
+        _dropout_mean(t, base, float(a), float(A), C, K, w, out, flag)
+    for code, fallback in ((1, _dropout_mean_quadrature), (2, _dropout_mean_mp)):
+        rows = np.flatnonzero(flag == code)
+        if rows.size:
+            cells = np.broadcast_to(rows[:, None], (rows.size, shape[1])).ravel()
+            tt = np.broadcast_to(t, shape)[rows].ravel()
+            out[rows] = (w[cells] * fallback(tt, base[cells], float(a), float(A), C[cells],
+                                             K[cells])).reshape(rows.size, shape[1])
     return out
+
+
+def horizon_grid(t, *rows):
+    """Arrange a horizon argument and per-customer arrays for a row-wise kernel.
+
+    When ``t`` varies only along the last axis of a 2-d broadcast and every other array only
+    along the first (customers x horizons, what the prediction methods pass), the kernel gets
+    one shared row of horizons; otherwise everything is flattened to one cell per row.
+
+    Parameters
+    ----------
+    t : array-like
+        Horizons.
+    *rows : array-like
+        Per-customer arrays broadcastable with ``t``.
+
+    Returns
+    -------
+    tuple
+        ``(t2, flat_rows, shape)``: ``t2`` of shape ``(1, m)`` or ``(N, 1)``, the row arrays
+        as 1-d float arrays, and the broadcast output shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t2, (x,), shape = horizon_grid(np.array([[1.0, 2.0, 3.0]]), np.array([[0.0], [5.0]]))
+    >>> t2.shape, x.tolist(), shape
+    ((1, 3), [0.0, 5.0], (2, 3))
+    """
+    t = np.asarray(t, dtype=float)
+    rows = [np.asarray(v, dtype=float) for v in rows]
+    shape = np.broadcast_shapes(t.shape, *(v.shape for v in rows))
+    if (len(shape) == 2 and t.ndim >= 1 and (t.ndim == 1 or t.shape[0] == 1)
+            and all(v.ndim == 2 and v.shape[1] == 1 or v.ndim == 0 for v in rows)):
+        n = shape[0]
+        return (np.ascontiguousarray(np.broadcast_to(t.reshape(1, -1), (1, shape[1]))),
+                [np.ascontiguousarray(np.broadcast_to(v.reshape(-1), (n,))) for v in rows], shape)
+    return (np.ascontiguousarray(np.broadcast_to(t, shape)).reshape(-1, 1),
+            [np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1) for v in rows], shape)

@@ -107,20 +107,63 @@ def test_standard_error_types_agree_on_well_specified_data():
 
 @settings(max_examples=60, deadline=None)
 @given(st.floats(0.01, 5), st.floats(0.05, 5), st.floats(0.05, 10), st.integers(0, 300),
-       st.lists(st.floats(0.0, 0.97), min_size=1, max_size=6))
-def test_row_hypergeometric_matches_mpmath(r, a, b, x, zs):
-    """The BG/NBD-shaped arguments 2F1(r+x, b+x; a+b+x-1; z) of FHL eq. (10)."""
+       st.floats(0.0, 200.0), st.lists(st.floats(0.0, 150.0), min_size=1, max_size=6))
+def test_dropout_mean_matches_published_formula_in_mpmath(r, a, b, x, T, ts):
+    """FHL eq. (10) without P(alive), c/(a-1) [1 - ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; c; z)],
+    evaluated as published at 40 digits, against the transformed series of the kernel."""
     import mpmath
 
-    from custvalue.math.special import hyp2f1_rows
+    from custvalue.math.special import geometric_dropout_mean
 
-    A, B, C = r + x, b + x, a + b + x - 1
-    assume(C > 0)
-    z = np.array([zs])
-    got = hyp2f1_rows([A], [B], [C], z)[0]
-    for g, zz in zip(got, zs):
-        want = float(mpmath.hyp2f1(A, B, C, zz))
-        if np.isfinite(want):
-            assert g == pytest.approx(want, rel=1e-9)  # ~2e-11 seen at x=290, z=0.97 (thousands of terms)
-        else:
-            assert g == np.inf
+    alpha = 4.0
+    c = a + b + x - 1
+    assume(abs(a - 1) > 1e-6 and abs(c) > 1e-6)
+    got = geometric_dropout_mean(np.array([ts]), [alpha + T], a, a + b - 1 - r, [c], [c])[0]
+    with mpmath.workdps(40):
+        for g, t in zip(got, ts):
+            A, Tm, tm = mpmath.mpf(alpha), mpmath.mpf(T), mpmath.mpf(t)
+            want = c / (mpmath.mpf(a) - 1) * (1 - ((A + Tm) / (A + Tm + tm)) ** (r + x)
+                                              * mpmath.hyp2f1(r + x, b + x, c, tm / (A + Tm + tm)))
+            assert g == pytest.approx(float(want), rel=1e-10, abs=1e-13)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.05, 3), st.floats(0.05, 3), st.floats(0.2, 8), st.integers(0, 40),
+       st.floats(1.0, 100.0), st.floats(0.5, 60.0))
+def test_dropout_mean_series_equals_beta_quadrature(r, a, b, x, T, t):
+    """Two representations of the same expectation: the hypergeometric series and Gauss
+    quadrature over the Beta-distributed dropout probability (u = t/(α+T) <= 15)."""
+    from custvalue.math.special import _dropout_mean_quadrature, geometric_dropout_mean
+
+    base, c = 4.0 + T, a + b + x - 1
+    series = geometric_dropout_mean([[t]], [base], a, a + b - 1 - r, [c], [c])[0, 0]
+    quad = _dropout_mean_quadrature(np.array([t]), np.array([base]), a, a + b - 1 - r,
+                                    np.array([c]), np.array([c]), 200)[0]
+    assert series == pytest.approx(quad, rel=1e-8)
+
+
+def test_dropout_mean_is_continuous_through_the_removable_singularities():
+    from custvalue.math.special import geometric_dropout_mean
+
+    r, b, x, t, base = 0.5, 2.0, 3.0, 39.0, 40.0
+    for eps in (1e-12, 1e-9, 1e-6):  # a = 1 (the 0/0 of eq. 10)
+        vals = [geometric_dropout_mean([[t]], [base], a, a + b - 1 - r, [a + b + x - 1],
+                                       [a + b + x - 1])[0, 0] for a in (1 - eps, 1.0, 1 + eps)]
+        assert np.all(np.isfinite(vals)) and np.ptp(vals) < 10 * eps * abs(vals[1]) + 1e-13
+    a, b = 0.4, 0.6  # c = a + b + x - 1 = 0 at x = 0 (eq. 7's other 0/0)
+    vals = [geometric_dropout_mean([[t]], [base], a, a + bb - 1 - r, [a + bb - 1], [a + bb - 1])[0, 0]
+            for bb in (b - 1e-9, b, b + 1e-9)]
+    assert np.all(np.isfinite(vals)) and np.ptp(vals) < 1e-7 * abs(vals[1])
+
+
+def test_dropout_mean_degenerate_fit_uses_quadrature_not_garbage():
+    """A fit on 30 identical customers drives r, alpha to ~1e7: the Euler series alternates
+    with terms of size 1e20, so those rows go to quadrature; the answer is then the
+    near-deterministic limit (1 - exp(-λ p t)) / p with λ = r/α, p = a/(a+b+x)."""
+    from custvalue.math.special import geometric_dropout_mean
+
+    r, alpha, a, b, x, T, t = 2.6e7, 2.65e7, 2.9e6, 3.0e6, 2.0, 89.0, 30.0
+    c = a + b + x - 1
+    got = geometric_dropout_mean([[t]], [alpha + T], a, a + b - 1 - r, [c], [c])[0, 0]
+    lam, p = (r + x) / (alpha + T), a / (a + b + x)
+    assert got == pytest.approx((1 - np.exp(-lam * p * t)) / p, rel=1e-5)
