@@ -102,7 +102,7 @@ class TransactionResultsMixin:
                                                           *(a[:, None] for a in args))
         if np.ndim(horizon) == 0:
             return self._series(vals[:, 0], index, "expected_purchases")  # type: ignore[attr-defined]
-        out = pd.DataFrame(vals, index=index, columns=pd.Index(h, name="horizon"))
+        out = pd.DataFrame(vals, index=index, columns=pd.Index(h, name="horizon"), copy=False)
         if index is None:
             out.index.name = "customer_id"
         return out

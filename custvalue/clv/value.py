@@ -23,10 +23,15 @@ def discounted_increments(cumulative: np.ndarray, discount_rate: np.ndarray) -> 
     the value is ``sum_i (E[N(i)] - E[N(i-1)]) / (1 + d)^i`` (lifetimes issue 43 discounted
     the cumulative numbers instead).
     """
-    inc = np.diff(cumulative, axis=1, prepend=0.0)
-    k = np.arange(1, cumulative.shape[1] + 1)
-    disc = (1.0 + np.asarray(discount_rate, dtype=float).reshape(-1, 1)) ** (-k)
-    return (inc * disc).sum(axis=1)
+    # summation by parts: sum_i (E_i - E_{i-1}) δ_i = sum_i E_i (δ_i - δ_{i+1}), δ_{m+1} = 0
+    k = np.arange(1, cumulative.shape[1] + 2)
+    d = np.asarray(discount_rate, dtype=float)
+    if d.size == 1:
+        disc = (1.0 + float(d.reshape(-1)[0])) ** (-k)
+        return cumulative @ (disc[:-1] - np.append(disc[1:-1], 0.0))
+    disc = (1.0 + d.reshape(-1, 1)) ** (-k)
+    disc[:, -1] = 0.0
+    return np.einsum("ij,ij->i", cumulative, disc[:, :-1] - disc[:, 1:])
 
 
 def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = None, *,
