@@ -185,6 +185,26 @@ def compress_rows(columns: Sequence[np.ndarray], weights: np.ndarray | None = No
     return [c[first] for c in cols], counts, inverse
 
 
+def worth_compressing(columns: Sequence[np.ndarray], *, sample: int = 20_000,
+                      min_share_repeated: float = 0.01) -> bool:
+    """Whether :func:`compress_rows` would shrink the data enough to pay for its sort.
+
+    Small data are always compressed. Above ``sample`` rows, a fixed pseudo-random sample of
+    rows is compressed: if fewer than ``min_share_repeated`` of the sampled rows repeat
+    another sampled row, the full data have (by the birthday bound) at least about
+    ``sample / (2 * min_share_repeated)`` distinct rows on the sampled rows' distribution,
+    so compression could remove at most a small share of the rows while a sort of all of
+    them costs more than the likelihood evaluations it would save (continuous-time data).
+    """
+    cols = [np.asarray(c) for c in columns]
+    n = cols[0].shape[0]
+    if n <= 5 * sample:
+        return True
+    rows = np.unique(np.random.default_rng(20_231_122).integers(0, n, sample))
+    _, counts, _ = compress_rows([c[rows] for c in cols])
+    return (rows.size - counts.size) >= min_share_repeated * rows.size
+
+
 def check_rft(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray,
               index: pd.Index | None = None, *, T_name: str = "T") -> None:
     """Check the buy-till-you-die summary constraints on (frequency, recency, T).

@@ -47,6 +47,17 @@ def _from_free(theta: np.ndarray, transforms: tuple[str, ...]) -> tuple[np.ndarr
     return p, d
 
 
+def _second_derivative(p: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
+    """d^2(param)/d(theta)^2 for each coordinate (for Hessians in the transformed space)."""
+    out = np.zeros_like(p)
+    for i, tr in enumerate(transforms):
+        if tr == "log":
+            out[i] = p[i]
+        elif tr == "logit":
+            out[i] = p[i] * (1 - p[i]) * (1 - 2 * p[i])
+    return out
+
+
 def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:
     """Central-difference Jacobian of a vector function (used for Hessians of analytic scores).
 
@@ -119,6 +130,9 @@ class LikelihoodModel:
     param_names: ClassVar[tuple[str, ...]] = ()
     param_transforms: ClassVar[Mapping[str, Transform]] = {}
     results_class: ClassVar[type[LikelihoodResults]] = LikelihoodResults
+    #: True when the subclass implements :meth:`loglike_score_hessian` exactly; ``fit`` then
+    #: uses a trust-region Newton method and the covariance uses the analytic Hessian.
+    analytic_hessian: ClassVar[bool] = False
 
     weights: np.ndarray
 
@@ -281,8 +295,42 @@ class LikelihoodModel:
         >>> model.hessian([0.243, 4.414, 0.793, 2.426]).shape
         (4, 4)
         """
-        h = numerical_jacobian(lambda p: self.loglike_and_score(p)[1], self._as_params(params))
+        p = self._as_params(params)
+        if self.analytic_hessian:
+            return self.loglike_score_hessian(p)[2]
+        h = numerical_jacobian(lambda q: self.loglike_and_score(q)[1], p)
         return 0.5 * (h + h.T)
+
+    def loglike_score_hessian(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Weighted log-likelihood, gradient and Hessian in the natural parameters, together.
+
+        Models with an exact Hessian from the same pass over the data override this and set
+        ``analytic_hessian = True``; the default combines :meth:`loglike_and_score` with
+        central differences of the score.
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            Natural parameters, in the order of ``param_names``.
+
+        Returns
+        -------
+        tuple of (float, numpy.ndarray, numpy.ndarray)
+            Log-likelihood, gradient ``(k,)`` and Hessian ``(k, k)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import BetaGeo
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> ll, g, h = BetaGeo(load_cdnow_summary()).loglike_score_hessian(
+        ...     np.array([0.243, 4.414, 0.793, 2.426]))
+        >>> round(ll, 1), g.shape, h.shape
+        (-9582.4, (4,), (4, 4))
+        """
+        ll, g = self.loglike_and_score(params)
+        h = numerical_jacobian(lambda q: self.loglike_and_score(q)[1], params)
+        return ll, g, 0.5 * (h + h.T)
 
     def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         """Weighted log-likelihood and its gradient together (what the optimiser needs).
@@ -344,10 +392,40 @@ class LikelihoodModel:
             return np.inf, np.zeros_like(theta)
         return -ll / scale, -(g * dp) / scale
 
-    def _covariance(self, params: np.ndarray, cov_type: str) -> np.ndarray:
+    def _newton_pieces(self, theta: np.ndarray, cache: dict) -> tuple[float, np.ndarray, np.ndarray]:
+        """Objective, gradient and Hessian in theta from one analytic pass (cached by theta)."""
+        key = theta.tobytes()
+        if cache.get("key") != key:
+            p, dp = _from_free(theta, self._transforms)
+            with np.errstate(all="ignore"):
+                ll, g, h = self.loglike_score_hessian(p)
+            scale = self.nobs
+            if not (np.isfinite(ll) and np.all(np.isfinite(g)) and np.all(np.isfinite(h))):
+                f, gt, ht = np.inf, np.zeros_like(theta), np.eye(theta.size)
+            else:
+                f = -ll / scale
+                gt = -(g * dp) / scale
+                ht = -(dp[:, None] * h * dp[None, :] + np.diag(g * _second_derivative(p, self._transforms))) / scale
+                ht = 0.5 * (ht + ht.T)
+            cache.update(key=key, params=p, ll=ll, hess=h, value=(f, gt, ht))
+        return cache["value"]
+
+    def _fit_newton(self, theta0: np.ndarray, maxiter: int, gtol: float):
+        cache: dict = {}
+        res = optimize.minimize(lambda t: self._newton_pieces(t, cache)[0], theta0, method="trust-exact",
+                                jac=lambda t: self._newton_pieces(t, cache)[1],
+                                hess=lambda t: self._newton_pieces(t, cache)[2],
+                                options={"maxiter": maxiter, "gtol": gtol})
+        f, grad, _ = self._newton_pieces(res.x, cache)
+        converged = bool(res.success) or (np.isfinite(f) and bool(np.max(np.abs(grad)) < 1e-5))
+        return res, converged, cache
+
+    def _covariance(self, params: np.ndarray, cov_type: str, hess: np.ndarray | None = None) -> np.ndarray:
         k = len(params)
         with np.errstate(all="ignore"):
-            if cov_type == "opg":
+            if cov_type != "opg" and hess is not None:
+                info = -hess
+            elif cov_type == "opg":
                 s = self.score_obs(params)
                 info = (s * self.weights[:, None]).T @ s
                 inv_h = None
@@ -402,22 +480,25 @@ class LikelihoodModel:
             theta0, hess_inv0 = self.initial_point()
         else:
             theta0, hess_inv0 = _to_free(self._as_params(start_params), self._transforms), None
-        options = {"maxiter": maxiter, "gtol": gtol}
-        if hess_inv0 is not None:
-            options["hess_inv0"] = hess_inv0
-        res = optimize.minimize(self._objective, theta0, jac=True, method="BFGS", options=options)
-        theta = res.x
-        # BFGS reports "precision loss" when the objective is flat at machine precision;
-        # accept that when the gradient is small on the scale of the data.
-        _, grad = self._objective(theta)
-        converged = bool(res.success) or bool(np.max(np.abs(grad)) < 1e-5)
-        params, _ = _from_free(theta, self._transforms)
+        if self.analytic_hessian:
+            res, converged, cache = self._fit_newton(theta0, maxiter, gtol)
+            params, hess, llf = cache["params"], cache["hess"], float(cache["ll"])
+        else:
+            options = {"maxiter": maxiter, "gtol": gtol}
+            if hess_inv0 is not None:
+                options["hess_inv0"] = hess_inv0
+            res = optimize.minimize(self._objective, theta0, jac=True, method="BFGS", options=options)
+            # BFGS reports "precision loss" when the objective is flat at machine precision;
+            # accept that when the gradient is small on the scale of the data.
+            _, grad = self._objective(res.x)
+            converged = bool(res.success) or bool(np.max(np.abs(grad)) < 1e-5)
+            params, _ = _from_free(res.x, self._transforms)
+            hess, llf = None, self.loglike(params)
         if not converged:
             warnings.warn(
                 f"{type(self).__name__}.fit did not converge after {res.nit} iterations "
                 f"({res.message}); check the data for extreme rows, try other start_params "
                 f"or a larger maxiter.", ConvergenceWarning, stacklevel=2)
-        cov = self._covariance(params, cov_type)
-        llf = self.loglike(params)
+        cov = self._covariance(params, cov_type, hess)
         return self.results_class(self, params, cov, llf, converged=converged,
                                   message=str(res.message), n_iter=int(res.nit), cov_type=cov_type)

@@ -11,7 +11,8 @@ import pandas as pd
 
 from types import ModuleType
 
-from .._validation import as_float_array, check_rft, check_weights, compress_rows, resolve_columns
+from .._validation import (as_float_array, check_rft, check_weights, compress_rows, resolve_columns,
+                           worth_compressing)
 from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
@@ -26,7 +27,8 @@ class CustomerModel(LikelihoodModel):
 
     ``Model(data)`` binds data; ``Model().fit(data)`` binds a *new* instance and fits it,
     so ``fit`` never mutates the model.  Identical rows are compressed to unique rows with
-    weights before fitting.
+    weights before fitting (unless a sample shows that rows hardly repeat, as with
+    continuous-time data, where the sort would cost more than it saves).
     """
 
     data_columns: ClassVar[tuple[str, ...]] = ()
@@ -42,10 +44,12 @@ class CustomerModel(LikelihoodModel):
             arrays, index = self.validate(data, **columns)
             w = check_weights(weights, len(next(iter(arrays.values()))), index)
             arrays, w = self._select_rows(arrays, w)
-            uniq, counts, _ = compress_rows([arrays[c] for c in self.data_columns], w)
-            keep = counts > 0
-            self.data = {c: u[keep] for c, u in zip(self.data_columns, uniq)}
-            self.weights = counts[keep]
+            cols = [arrays[c] for c in self.data_columns]
+            if worth_compressing(cols):
+                cols, w, _ = compress_rows(cols, w)
+            keep = w > 0
+            self.data = {c: u[keep] if not keep.all() else u for c, u in zip(self.data_columns, cols)}
+            self.weights = w[keep] if not keep.all() else w
 
     # -- hooks -----------------------------------------------------------------------------
     @classmethod
@@ -112,9 +116,11 @@ class CustomerModel(LikelihoodModel):
 
     def initial_point(self) -> tuple[np.ndarray, np.ndarray | None]:
         """:meth:`start_params` for small data; above 3,000 unique rows, the optimum of a
-        quick fit (loose tolerance) on a systematic subsample of about 3,000 unique rows,
-        with that fit's inverse Hessian: the objective is the *mean* log-likelihood, so its
-        curvature carries over and the full-data fit needs only a few iterations.
+        quick fit (loose tolerance) on a systematic subsample of about 3,000 unique rows.
+        For BFGS models it comes with that fit's inverse Hessian: the objective is the
+        *mean* log-likelihood, so its curvature carries over and the full-data fit needs
+        only a few iterations. Models with an analytic Hessian fit the subsample by Newton
+        steps and pass no curvature (the full-data Newton steps compute their own).
 
         Returns
         -------
@@ -127,14 +133,17 @@ class CustomerModel(LikelihoodModel):
         >>> from custvalue.simulate import simulate_betageo
         >>> base = simulate_betageo(20_000, r=0.25, alpha=4.0, a=0.8, b=2.5, T=39.0, seed=1)
         >>> theta0, h = BetaGeo(base).initial_point()
-        >>> h.shape
-        (4, 4)
+        >>> theta0.shape, h is None
+        ((4,), True)
         """
         theta0 = _to_free(self.start_params(), self._transforms)
         if self.n_unique <= SUBSAMPLE_ROWS:
             return theta0, None
         sub = _subsample(self, SUBSAMPLE_ROWS)
         with np.errstate(all="ignore"):
+            if self.analytic_hessian:  # Newton on the subsample; no BFGS curvature to pass on
+                res, _, _ = sub._fit_newton(theta0, 200, 1e-6)
+                return (res.x, None) if np.all(np.isfinite(res.x)) else (theta0, None)
             res = optimize.minimize(sub._objective, theta0, jac=True, method="BFGS",
                                     options={"maxiter": 500, "gtol": 1e-6})
         if not np.all(np.isfinite(res.x)):

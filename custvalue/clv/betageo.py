@@ -73,12 +73,21 @@ class BetaGeo(PurchaseCountModel):
     param_names = ("r", "alpha", "a", "b")
     results_class = BetaGeoResults
     kernel = kernel
+    analytic_hessian = True
+
+    def _x_levels(self):
+        if not hasattr(self, "_levels"):
+            self._levels = kernel.x_levels(self.data["frequency"])
+        return self._levels
 
     def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         # fused compiled pass; the x-only terms are computed per distinct frequency
-        if not hasattr(self, "_levels"):
-            self._levels = kernel.x_levels(self.data["frequency"])
-        return kernel.weighted_loglike_and_score(*params, *self._kernel_args(), self.weights, self._levels)
+        return kernel.weighted_loglike_and_score(*params, *self._kernel_args(), self.weights, self._x_levels())
+
+    def loglike_score_hessian(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        # the exact Hessian from the same compiled pass (fit then uses Newton steps)
+        return kernel.weighted_loglike_score_hessian(*params, *self._kernel_args(), self.weights,
+                                                     self._x_levels())
 
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> BetaGeoResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]
