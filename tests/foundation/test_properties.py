@@ -167,3 +167,56 @@ def test_dropout_mean_degenerate_fit_uses_quadrature_not_garbage():
     got = geometric_dropout_mean([[t]], [alpha + T], a, a + b - 1 - r, [c], [c])[0, 0]
     lam, p = (r + x) / (alpha + T), a / (a + b + x)
     assert got == pytest.approx((1 - np.exp(-lam * p * t)) / p, rel=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(params, customers())
+def test_analytic_hessian_equals_differences_of_the_analytic_gradient(theta, d):
+    from custvalue.base.model import numerical_jacobian
+
+    model = BetaGeo(d)
+    p = np.array(theta)
+    ll, g, h = model.loglike_score_hessian(p)
+    ll2, g2 = model.loglike_and_score(p)
+    assert ll == pytest.approx(ll2, rel=1e-12) and np.allclose(g, g2, rtol=1e-12, atol=1e-12)
+    hn = numerical_jacobian(lambda q: model.loglike_and_score(q)[1], p, rel_step=1e-5)
+    scale = np.sqrt(np.outer(np.abs(np.diag(hn)), np.abs(np.diag(hn)))) + 1e-8 * np.abs(hn).max() + 1e-12
+    assert np.all(np.abs(h - hn) <= 1e-4 * scale + 1e-6 * np.abs(hn))
+
+
+def test_newton_and_bfgs_reach_the_same_optimum(cdnow_summary):
+    """The trust-region Newton fit (analytic Hessian) against the base class's BFGS path
+    with the numerical Hessian, on the same model."""
+    newton = BetaGeo().fit(cdnow_summary)
+
+    class BetaGeoBFGS(BetaGeo):
+        analytic_hessian = False
+
+    bfgs = BetaGeoBFGS().fit(cdnow_summary)
+    np.testing.assert_allclose(newton.params, bfgs.params, rtol=2e-5)
+    np.testing.assert_allclose(newton.bse, bfgs.bse, rtol=1e-4)
+    assert newton.llf == pytest.approx(bfgs.llf, abs=1e-6)
+    assert newton.n_iter < bfgs.n_iter
+
+
+def test_continuous_rows_skip_compression_and_fit_like_compressed_rows():
+    from custvalue._validation import worth_compressing
+    from custvalue.simulate import simulate_betageo
+
+    rng = np.random.default_rng(4)
+    base = simulate_betageo(200_000, r=0.25, alpha=4.0, a=0.8, b=2.5, T=rng.uniform(26, 78, 200_000), seed=rng)
+    cols = [base[c].to_numpy() for c in ("frequency", "recency", "T")]
+    assert not worth_compressing(cols)
+    weekly = [np.round(c) for c in cols]
+    assert worth_compressing(weekly)
+    raw = BetaGeo(base)
+    assert raw.n_unique == len(base)
+    # a few repeated rows stay uncompressed; compressing them by hand gives the same likelihood
+    from custvalue._validation import compress_rows
+
+    dup = pd.concat([base, base.iloc[:500]], ignore_index=True)
+    uniq, counts, _ = compress_rows([dup[c].to_numpy() for c in ("frequency", "recency", "T")])
+    by_hand = BetaGeo(frequency=uniq[0], recency=uniq[1], T=uniq[2], weights=counts)
+    assert BetaGeo(dup).n_unique == len(dup) and by_hand.n_unique == len(base)
+    theta = [0.25, 4.0, 0.8, 2.5]
+    assert BetaGeo(dup).loglike(theta) == pytest.approx(by_hand.loglike(theta), rel=1e-12)
