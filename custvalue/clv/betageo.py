@@ -47,7 +47,71 @@ class BetaGeoResults(TransactionResultsMixin, CustomerResults):
     kernel = kernel
 
 
-class BetaGeo(PurchaseCountModel):
+class GeometricDropoutLikelihood:
+    """Fused likelihood, gradient and exact Hessian of the BG/NBD family (one compiled pass,
+    :mod:`custvalue.math.betageo`); ``dropout_shift`` is 0 for BG/NBD and 1 for MBG/NBD."""
+
+    dropout_shift: int = 0
+    analytic_hessian = True
+
+    def _x_levels(self):
+        if not hasattr(self, "_levels"):
+            self._levels = kernel.x_levels(self.data["frequency"])
+        return self._levels
+
+    def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """Weighted log-likelihood and gradient from one compiled pass (x-only terms per
+        distinct frequency).
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            (r, alpha, a, b).
+
+        Returns
+        -------
+        tuple of (float, numpy.ndarray)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import BetaGeo
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> ll, g = BetaGeo(load_cdnow_summary()).loglike_and_score(np.array([0.243, 4.414, 0.793, 2.426]))
+        >>> round(ll, 1)
+        -9582.4
+        """
+        return kernel.weighted_loglike_and_score(*params, *self._kernel_args(), self.weights,
+                                                 self._x_levels(), shift=self.dropout_shift)
+
+    def loglike_score_hessian(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Weighted log-likelihood, gradient and exact Hessian from one compiled pass
+        (``fit`` then takes Newton steps).
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            (r, alpha, a, b).
+
+        Returns
+        -------
+        tuple of (float, numpy.ndarray, numpy.ndarray)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import ModifiedBetaGeo
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> ll, g, h = ModifiedBetaGeo(load_cdnow_summary()).loglike_score_hessian(
+        ...     np.array([0.243, 4.414, 0.793, 2.426]))
+        >>> h.shape
+        (4, 4)
+        """
+        return kernel.weighted_loglike_score_hessian(*params, *self._kernel_args(), self.weights,
+                                                     self._x_levels(), shift=self.dropout_shift)
+
+
+class BetaGeo(GeometricDropoutLikelihood, PurchaseCountModel):
     """BG/NBD: Poisson purchasing at rate λ ~ Gamma(r, α) while alive; after each repeat
     purchase the customer drops out with probability p ~ Beta(a, b).
 
@@ -73,22 +137,6 @@ class BetaGeo(PurchaseCountModel):
     param_names = ("r", "alpha", "a", "b")
     results_class = BetaGeoResults
     kernel = kernel
-    analytic_hessian = True
-
-    def _x_levels(self):
-        if not hasattr(self, "_levels"):
-            self._levels = kernel.x_levels(self.data["frequency"])
-        return self._levels
-
-    def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
-        # fused compiled pass; the x-only terms are computed per distinct frequency
-        return kernel.weighted_loglike_and_score(*params, *self._kernel_args(), self.weights, self._x_levels())
-
-    def loglike_score_hessian(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        # the exact Hessian from the same compiled pass (fit then uses Newton steps)
-        return kernel.weighted_loglike_score_hessian(*params, *self._kernel_args(), self.weights,
-                                                     self._x_levels())
-
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> BetaGeoResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]
 

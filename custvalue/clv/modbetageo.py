@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..math import modbetageo as kernel
 from ._base import CustomerModel, CustomerResults, PurchaseCountModel
+from .betageo import GeometricDropoutLikelihood
 from ._predict import TransactionResultsMixin
 from .paretonbd import _fit_doc
 
@@ -50,7 +51,7 @@ class ModifiedBetaGeoResults(TransactionResultsMixin, CustomerResults):
     kernel = kernel
 
 
-class ModifiedBetaGeo(PurchaseCountModel):
+class ModifiedBetaGeo(GeometricDropoutLikelihood, PurchaseCountModel):
     """MBG/NBD: the BG/NBD with a drop-out opportunity at time 0 as well as after each
     repeat purchase, so customers without repeat purchases may also be inactive.
 
@@ -75,6 +76,7 @@ class ModifiedBetaGeo(PurchaseCountModel):
     param_names = ("r", "alpha", "a", "b")
     results_class = ModifiedBetaGeoResults
     kernel = kernel
+    dropout_shift = 1
 
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> ModifiedBetaGeoResults:  # noqa: D102
         return super().fit(data, **kwargs)  # type: ignore[return-value]

@@ -21,16 +21,21 @@ __all__ = [
 ]
 
 
-def _level_terms(r, alpha, a, b, xu):
-    """Terms of FHL eq. (6) and its gradient that depend on x only, on the distinct x values."""
-    pos = xu > 0
-    bx1 = np.where(pos, b + xu - 1, 1.0)
+def _level_terms(r, alpha, a, b, xu, shift=0):
+    """Terms of FHL eq. (6) and its gradient that depend on x only, on the distinct x values.
+
+    ``shift=1`` gives the MBG/NBD likelihood (Batislam, Denizel & Filiztekin 2007, eq. A.4):
+    B(a, b+x+1) instead of B(a, b+x), a/(b+x) instead of a/(b+x-1), and the "dropped out
+    after the last purchase" term also for x = 0 (a customer may drop out at the first)."""
+    pos = (xu > 0) | (shift > 0)
+    bxs = b + xu + shift
+    bx1 = np.where(pos, bxs - 1, 1.0)
     return {
-        "ll": gammaln(r + xu) - gammaln(r) + r * np.log(alpha) + betaln(a, b + xu) - betaln(a, b),
+        "ll": gammaln(r + xu) - gammaln(r) + r * np.log(alpha) + betaln(a, bxs) - betaln(a, b),
         "log_c": np.where(pos, np.log(a) - np.log(bx1), -np.inf),
         "d_r": psi(r + xu) - psi(r) + np.log(alpha),
-        "d_a": psi(a + b) - psi(a + b + xu),
-        "d_b": psi(b + xu) - psi(a + b + xu) - psi(b) + psi(a + b),
+        "d_a": psi(a + b) - psi(a + b + xu + shift),
+        "d_b": psi(bxs) - psi(a + b + xu + shift) - psi(b) + psi(a + b),
         "inv_bx1": np.where(pos, 1.0 / bx1, 0.0),
     }
 
@@ -54,7 +59,7 @@ def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev,
         rx = r + x[i]
         lT = np.log(alpha + T[i])
         la = -rx * lT
-        if x[i] > 0:
+        if log_c[k] > -np.inf:  # x > 0 (BG/NBD), every row (MBG/NBD)
             lt = np.log(alpha + t_x[i])
             ld = log_c[k] - rx * lt
             if ld > la:  # log-sum-exp and the posterior weight of "dead" from one exp
@@ -121,7 +126,7 @@ def _sums_hess(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db
         iT = 1.0 / (alpha + T[i])
         lT = np.log(alpha + T[i])
         la = -rx * lT
-        if x[i] > 0:
+        if log_c[k] > -np.inf:  # x > 0 (BG/NBD), every row (MBG/NBD)
             it = 1.0 / (alpha + t_x[i])
             lt = np.log(alpha + t_x[i])
             ld = log_c[k] - rx * lt
@@ -163,7 +168,7 @@ def _sums_hess(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db
     return (s_ll, g0, g1, g2, g3, h00, h01, h02, h03, h11, h12, h13, h22, h23, h33)
 
 
-def weighted_loglike_score_hessian(r, alpha, a, b, x, t_x, T, weights, levels=None):
+def weighted_loglike_score_hessian(r, alpha, a, b, x, t_x, T, weights, levels=None, shift=0):
     """``sum_i w_i log L_i`` (FHL eq. 6), its gradient and its exact Hessian w.r.t.
     (r, alpha, a, b), from one compiled pass over the customers.
 
@@ -180,6 +185,8 @@ def weighted_loglike_score_hessian(r, alpha, a, b, x, t_x, T, weights, levels=No
         Number of customers each row stands for.
     levels : tuple, optional
         ``x_levels(x)``, precomputed.
+    shift : {0, 1}, default 0
+        1 gives the MBG/NBD likelihood (see :func:`custvalue.math.modbetageo.loglike`).
 
     Returns
     -------
@@ -196,10 +203,10 @@ def weighted_loglike_score_hessian(r, alpha, a, b, x, t_x, T, weights, levels=No
     """
     x, t_x, T = (np.ascontiguousarray(v, dtype=float) for v in (x, t_x, T))
     xu, idx = x_levels(x) if levels is None else levels
-    t = _level_terms(r, alpha, a, b, xu)
-    h_ab = polygamma(1, a + b) - polygamma(1, a + b + xu)
+    t = _level_terms(r, alpha, a, b, xu, shift)
+    h_ab = polygamma(1, a + b) - polygamma(1, a + b + xu + shift)
     h_rr = polygamma(1, r + xu) - polygamma(1, r)
-    h_bb = polygamma(1, b + xu) - polygamma(1, b) + h_ab
+    h_bb = polygamma(1, b + xu + shift) - polygamma(1, b) + h_ab
     w = np.ascontiguousarray(weights, dtype=float)
     with np.errstate(all="ignore"):
         out = _sums_hess(float(r), float(alpha), float(a), x, t_x, T, w, idx, t["ll"], t["log_c"], t["d_r"],
@@ -238,12 +245,12 @@ def x_levels(x):
     return xu, idx.reshape(-1).astype(np.int64)
 
 
-def _evaluate(r, alpha, a, b, x, t_x, T, weights=None, levels=None, rows=True):
+def _evaluate(r, alpha, a, b, x, t_x, T, weights=None, levels=None, rows=True, shift=0):
     x, t_x, T = (np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=float), np.broadcast_shapes(
         np.shape(x), np.shape(t_x), np.shape(T))).reshape(-1)) for v in (x, t_x, T))
     n = x.shape[0]
     xu, idx = x_levels(x) if levels is None else levels
-    t = _level_terms(r, alpha, a, b, xu)
+    t = _level_terms(r, alpha, a, b, xu, shift)
     w = np.ones(n) if weights is None else np.ascontiguousarray(weights, dtype=float)
     ll_out = np.empty(n if rows else 0)
     sc_out = np.empty((n if rows else 0, 4))
@@ -253,7 +260,7 @@ def _evaluate(r, alpha, a, b, x, t_x, T, weights=None, levels=None, rows=True):
     return ll_out, sc_out, sums
 
 
-def weighted_loglike_and_score(r, alpha, a, b, x, t_x, T, weights, levels=None):
+def weighted_loglike_and_score(r, alpha, a, b, x, t_x, T, weights, levels=None, shift=0):
     """``sum_i w_i log L_i`` and its gradient w.r.t. (r, alpha, a, b) in one fused pass.
 
     The x-only terms of FHL eq. (6) (log-gamma, log-beta, digammas) are evaluated once per
@@ -270,6 +277,8 @@ def weighted_loglike_and_score(r, alpha, a, b, x, t_x, T, weights, levels=None):
         Number of customers each row stands for.
     levels : tuple, optional
         ``x_levels(x)``, precomputed.
+    shift : {0, 1}, default 0
+        1 gives the MBG/NBD likelihood (see :func:`custvalue.math.modbetageo.loglike`).
 
     Returns
     -------
@@ -284,7 +293,7 @@ def weighted_loglike_and_score(r, alpha, a, b, x, t_x, T, weights, levels=None):
     >>> round(float(ll), 2)
     -10.01
     """
-    _, _, sums = _evaluate(r, alpha, a, b, x, t_x, T, weights, levels, rows=False)
+    _, _, sums = _evaluate(r, alpha, a, b, x, t_x, T, weights, levels, rows=False, shift=shift)
     return sums[0], np.array(sums[1:])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, expit, gammaln, psi
 
+from . import betageo as _bg
 from .special import geometric_dropout_mean, horizon_grid
 
 __all__ = [
@@ -19,21 +20,11 @@ __all__ = [
 ]
 
 
-def _unique(x):
-    """Distinct values of ``x`` and the inverse map (special functions of the frequency are
-    evaluated once per distinct frequency, not once per customer)."""
-    x = np.asarray(x, dtype=float)
-    u, inv = np.unique(x.ravel(), return_inverse=True)
-    return u, inv.reshape(x.shape)
-
-
-def _log_terms(r, alpha, a, b, x, t_x, T):
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    u, inv = _unique(x)
-    common = (gammaln(r + u) - gammaln(r) + betaln(a, b + u + 1) - betaln(a, b))[inv] + r * np.log(alpha)
-    log_alive = -(r + x) * np.log(alpha + T)
-    log_dead = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
-    return common, log_alive, log_dead, u, inv
+def _rows(r, alpha, a, b, x, t_x, T):
+    """Per-row log-likelihood and gradient from the BG/NBD kernel with ``shift=1``."""
+    shape = np.broadcast_shapes(np.shape(x), np.shape(t_x), np.shape(T))
+    ll, sc, _ = _bg._evaluate(r, alpha, a, b, x, t_x, T, shift=1)
+    return ll.reshape(shape), sc
 
 
 def loglike(r, alpha, a, b, x, t_x, T):
@@ -61,8 +52,7 @@ def loglike(r, alpha, a, b, x, t_x, T):
     >>> round(float(loglike(0.5, 6.0, 0.9, 3.0, 0, 0.0, 39.0)), 4)
     -0.6701
     """
-    common, la, ld, _, _ = _log_terms(r, alpha, a, b, x, t_x, T)
-    return common + np.logaddexp(la, ld)
+    return _rows(r, alpha, a, b, x, t_x, T)[0]
 
 
 def loglike_and_score(r, alpha, a, b, x, t_x, T):
@@ -87,20 +77,8 @@ def loglike_and_score(r, alpha, a, b, x, t_x, T):
     >>> g.shape
     (2, 4)
     """
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    common, la, ld, u, inv = _log_terms(r, alpha, a, b, x, t_x, T)
-    lse = np.logaddexp(la, ld)
-    w_alive = np.exp(la - lse)
-    w_dead = 1.0 - w_alive
-    psi_rx = psi(r + u)[inv]
-    psi_abx = psi(a + b + u + 1)[inv]
-    psi_bx = psi(b + u + 1)[inv]
-    d_r = psi_rx - psi(r) + np.log(alpha) - w_alive * np.log(alpha + T) - w_dead * np.log(alpha + t_x)
-    d_alpha = r / alpha - (r + x) * (w_alive / (alpha + T) + w_dead / (alpha + t_x))
-    d_a = psi(a + b) - psi_abx + w_dead / a
-    d_b = psi_bx - psi_abx - psi(b) + psi(a + b) - w_dead / (b + x)
-    g = np.column_stack([np.ravel(v) for v in np.broadcast_arrays(d_r, d_alpha, d_a, d_b)])
-    return common + lse, g
+    ll, sc = _rows(r, alpha, a, b, x, t_x, T)
+    return ll.reshape(-1), sc
 
 
 def score(r, alpha, a, b, x, t_x, T):

@@ -173,15 +173,18 @@ def test_dropout_mean_degenerate_fit_uses_quadrature_not_garbage():
 @given(params, customers())
 def test_analytic_hessian_equals_differences_of_the_analytic_gradient(theta, d):
     from custvalue.base.model import numerical_jacobian
+    from custvalue.clv import ModifiedBetaGeo
 
-    model = BetaGeo(d)
-    p = np.array(theta)
-    ll, g, h = model.loglike_score_hessian(p)
-    ll2, g2 = model.loglike_and_score(p)
-    assert ll == pytest.approx(ll2, rel=1e-12) and np.allclose(g, g2, rtol=1e-12, atol=1e-12)
-    hn = numerical_jacobian(lambda q: model.loglike_and_score(q)[1], p, rel_step=1e-5)
-    scale = np.sqrt(np.outer(np.abs(np.diag(hn)), np.abs(np.diag(hn)))) + 1e-8 * np.abs(hn).max() + 1e-12
-    assert np.all(np.abs(h - hn) <= 1e-4 * scale + 1e-6 * np.abs(hn))
+    for model in (BetaGeo(d), ModifiedBetaGeo(d)):
+        p = np.array(theta)
+        ll, g, h = model.loglike_score_hessian(p)
+        ll2, g2 = model.loglike_and_score(p)
+        assert ll == pytest.approx(ll2, rel=1e-12) and np.allclose(g, g2, rtol=1e-12, atol=1e-12)
+        # the per-row numpy-free path (loglike_obs / score_obs) agrees with the fused sums
+        assert ll == pytest.approx(model.loglike(p), rel=1e-10)
+        hn = numerical_jacobian(lambda q: model.loglike_and_score(q)[1], p, rel_step=1e-5)
+        scale = np.sqrt(np.outer(np.abs(np.diag(hn)), np.abs(np.diag(hn)))) + 1e-8 * np.abs(hn).max() + 1e-12
+        assert np.all(np.abs(h - hn) <= 1e-4 * scale + 1e-6 * np.abs(hn))
 
 
 def test_newton_and_bfgs_reach_the_same_optimum(cdnow_summary):
