@@ -61,8 +61,8 @@ def test_gamma_gamma_and_clv_scores_equal_in_memory(cdnow_summary):
     want = score_frame(d, bg, gg_mem, outputs=["clv", "expected_spend"])
     assert list(got.columns) == ["clv", "expected_spend"] and got.index.equals(want.index)
     np.testing.assert_array_equal(got["expected_spend"], want["expected_spend"])
-    # CLV: the BG/NBD kernel evaluates 2F1 on a (customers x months) grid with a row-shared
-    # series for grids of >= 10,000 cells and scipy's hyp2f1 below, so small partitions
+    # CLV: the monthly discounting is a matrix-vector product whose summation order BLAS
+    # may choose by the partition's size, so small partitions
     # differ from the whole table in the last bits (~1e-13 relative)
     np.testing.assert_allclose(got["clv"], want["clv"], rtol=1e-11, atol=0)
 
