@@ -43,13 +43,14 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
             kmax = 0
             for k in range(m):
                 u = t[ti, k] * inv_base
-                L = -math.log1p(u)
+                # log and exp where they are as accurate as log1p and expm1 (and faster)
+                L = -math.log(1.0 + u) if u > 0.1 else -math.log1p(u)
                 v = am1 * L
                 if abs(v) < 1e-8:
                     e1 = v * (1.0 + 0.5 * v)
                     ex = 1.0 + 0.5 * v
                 else:
-                    e1 = math.expm1(v)
+                    e1 = math.exp(v) - 1.0 if abs(v) > 0.1 else math.expm1(v)
                     ex = e1 / v
                 first[k] = -Ki * L * ex
                 pw[k] = 1.0 + e1
