@@ -197,3 +197,165 @@ def test_bad_input_errors():
         ParetoNBD(frequency=[-1], recency=[0.0], T=[3.0])
     with pytest.raises(DataError, match="finite"):
         ParetoNBD(frequency=[1.0], recency=[np.nan], T=[3.0])
+
+
+# ---- the fused compiled kernel against the reference formulation -------------------------
+
+_HARD_PARAMS = [
+    (0.553, 10.58, 0.606, 11.67),     # CDNOW: alpha < beta, z small
+    (0.553, 11.67, 0.606, 10.58),     # alpha > beta
+    (1.0, 5.0, 1.0, 5.0),             # alpha == beta: z = 0
+    (0.5, 1.0, 1.2, 30.0),            # alpha << beta: z up to 0.97 (coefficients inline)
+    (2.0, 40.0, 0.3, 2.0),            # alpha >> beta: z up to 0.95
+    (0.5, 0.5, 0.5, 80.0),            # z up to 0.994: rows with t_x < 0.3 go to the reference code
+    (0.05, 3.0, 4.0, 0.5),            # small r, large s
+    (0.5, 0.01, 0.5, 50.0),           # z(0) = 0.9998: G(0) from the reference code too
+]
+
+
+def _hard_rows():
+    """Heavy buyers, t_x == T, t_x just below T, t_x == 0 with x > 0, x = 0, tiny t_x."""
+    rows = [(0, 0.0, 39.0), (0, 0.0, 0.5), (1, 0.0, 39.0), (3, 20.0, 20.0), (300, 20 - 1e-9, 20.0),
+            (250, 38.5, 38.86), (1000, 38.0, 38.86), (500, 30.0, 39.0), (2, 0.01, 39.0), (2, 0.2, 39.0),
+            (7, 1.5, 3.0), (40, 39.0, 39.0), (161, 0.5, 1.0), (1, 1e-6, 1e-5), (12, 5.0, 300.0)]
+    x, t_x, T = (np.array(c, dtype=float) for c in zip(*rows))
+    return x, t_x, T
+
+
+@pytest.mark.parametrize("params", _HARD_PARAMS)
+def test_fused_kernel_equals_reference_on_hard_rows(params):
+    x, t_x, T = _hard_rows()
+    ll, sc = k.loglike_and_score(*params, x, t_x, T)
+    const, _, lse, g_ref = k._parts(*params, x, t_x, T, grad=True)
+    np.testing.assert_allclose(ll, const + lse, rtol=1e-12, atol=1e-12)
+    # the reference differentiates scipy's 2F1 numerically for z > 0.9 (about 1e-10 relative)
+    np.testing.assert_allclose(sc, g_ref, rtol=1e-7, atol=1e-8 * np.abs(g_ref).max())
+    assert np.all(np.isfinite(ll)) and np.all(np.isfinite(sc))
+
+
+@pytest.mark.parametrize("params", _HARD_PARAMS)
+def test_fused_kernel_against_mpmath(params):
+    x, t_x, T = _hard_rows()
+    ours = k.loglike(*params, x, t_x, T)
+    for i in (0, 2, 3, 4, 6, 8, 10, 12, 13):
+        assert ours[i] == pytest.approx(_mp_loglike(*params, x[i], t_x[i], T[i]), rel=1e-11, abs=1e-11)
+
+
+def _fd_hessian(p, x, t_x, T, w, rel=1e-5):
+    num = np.empty((4, 4))
+    for j in range(4):
+        hp, hm = p.copy(), p.copy()
+        h = rel * p[j]
+        hp[j] += h
+        hm[j] -= h
+        num[:, j] = (k.weighted_loglike_and_score(*hp, x, t_x, T, w)[1]
+                     - k.weighted_loglike_and_score(*hm, x, t_x, T, w)[1]) / (2 * h)
+    return num
+
+
+@pytest.mark.parametrize("params", _HARD_PARAMS[:5] + [(0.55, 10.6, 0.61, 10.6 * (1 + 1e-9))])
+def test_hessian_matches_finite_differences(cdnow_summary, params):
+    x, t_x, T = (cdnow_summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    hx, ht, hT = _hard_rows()
+    x, t_x, T = np.concatenate([x, hx]), np.concatenate([t_x, ht]), np.concatenate([T, hT])
+    w = np.random.default_rng(0).integers(1, 4, x.size).astype(float)
+    p = np.array(params)
+    ll, g, H = k.weighted_loglike_score_hessian(*p, x, t_x, T, w)
+    ll2, g2 = k.weighted_loglike_and_score(*p, x, t_x, T, w)
+    assert ll == ll2
+    np.testing.assert_array_equal(g, g2)
+    np.testing.assert_allclose(H, H.T, rtol=0, atol=0)
+    np.testing.assert_allclose(H, _fd_hessian(p, x, t_x, T, w), rtol=1e-6, atol=1e-6 * np.abs(H).max())
+
+
+@pytest.mark.parametrize("params", _HARD_PARAMS[5:])
+def test_hessian_of_reference_rows_is_close(params):
+    # alpha and beta over 100 times apart: rows with z > 0.99 (and G(0) when z(0) > 0.999)
+    # use central differences of the reference gradient (accurate to about 1e-5)
+    x, t_x, T = _hard_rows()
+    p = np.array(params)
+    w = np.ones(x.size)
+    _, _, H = k.weighted_loglike_score_hessian(*p, x, t_x, T, w)
+    np.testing.assert_allclose(H, _fd_hessian(p, x, t_x, T, w, rel=1e-4), rtol=1e-4, atol=1e-4 * np.abs(H).max())
+
+
+def test_weighted_sums_equal_row_sums_and_do_not_depend_on_threads(monkeypatch):
+    rng = np.random.default_rng(2)
+    d = simulate_paretonbd(3000, r=0.55, alpha=10.58, s=0.61, beta=11.67, T=rng.uniform(5, 39, 3000), seed=rng)
+    x, t_x, T = (d[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    w = rng.integers(1, 5, x.size).astype(float)
+    p = (0.5, 9.0, 0.7, 14.0)
+    ll_rows, sc_rows = k.loglike_and_score(*p, x, t_x, T)
+    ll, g = k.weighted_loglike_and_score(*p, x, t_x, T, w)
+    assert ll == pytest.approx(w @ ll_rows, rel=1e-13)
+    np.testing.assert_allclose(g, w @ sc_rows, rtol=1e-12)
+    serial = k.weighted_loglike_score_hessian(*p, x, t_x, T, w)
+    monkeypatch.setattr(k, "_PARALLEL_ROWS", 0)
+    parallel = k.weighted_loglike_score_hessian(*p, x, t_x, T, w)
+    assert serial[0] == parallel[0]                      # fixed row blocks: bitwise the same
+    np.testing.assert_array_equal(serial[1], parallel[1])
+    np.testing.assert_array_equal(serial[2], parallel[2])
+
+
+def test_data_levels_for_whole_and_fractional_frequencies():
+    for x in ([3.0, 0.0, 3.0, 7.0], [0.5, 0.0, 0.5, 7.25]):
+        xu, idx, tmin = k.data_levels(x, [4.0, 0.0, 2.0, 9.0])
+        np.testing.assert_array_equal(xu[idx], x)
+        np.testing.assert_array_equal(tmin, [0.0, 2.0, 9.0])
+
+
+def test_invalid_parameters_give_nan():
+    ll, g = k.weighted_loglike_and_score(np.inf, 1.0, 1.0, 1.0, np.array([1.0]), np.array([1.0]),
+                                         np.array([2.0]), np.ones(1))
+    assert np.isnan(ll) and np.isnan(g).all()
+
+
+def test_model_hessian_is_analytic_and_matches_numerical(cdnow_summary, fitted):
+    from custvalue.base import numerical_jacobian
+
+    model = fitted.model
+    p = fitted.params.to_numpy()
+    num = numerical_jacobian(lambda q: model.loglike_and_score(q)[1], p, rel_step=1e-5)
+    np.testing.assert_allclose(model.hessian(p), 0.5 * (num + num.T), rtol=1e-6)
+    ll, g, H = model.loglike_score_hessian(p)
+    assert ll == pytest.approx(fitted.llf, abs=1e-8)
+    assert np.all(np.linalg.eigvalsh(H) < 0)
+    # the per-row outputs (OPG and robust covariances) still work
+    assert model.score_obs(p).shape == (model.n_unique, 4)
+    res = ParetoNBD().fit(cdnow_summary, cov_type="robust")
+    assert np.all(np.isfinite(res.bse))
+
+
+def test_newton_and_bfgs_reach_the_same_optimum(cdnow_summary, fitted):
+    """The trust-region Newton fit (exact Hessian) against the base class's BFGS path with
+    the Hessian from differences of the gradient."""
+
+    class ParetoNBDBFGS(ParetoNBD):
+        analytic_hessian = False
+
+    bfgs = ParetoNBDBFGS().fit(cdnow_summary)
+    np.testing.assert_allclose(fitted.params, bfgs.params, rtol=2e-5)
+    np.testing.assert_allclose(fitted.bse, bfgs.bse, rtol=1e-4)
+    assert fitted.llf == pytest.approx(bfgs.llf, abs=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(r=st.floats(0.05, 5), alpha=st.floats(0.1, 50), s=st.floats(0.05, 5), beta=st.floats(0.1, 50),
+       seed=st.integers(0, 2**16))
+def test_hessian_equals_differences_of_the_gradient_for_any_parameters(r, alpha, s, beta, seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    T = rng.uniform(0.5, 60, n)
+    x = np.where(rng.random(n) < 0.4, 0, rng.geometric(0.1, n)).astype(float)
+    t_x = np.where(x > 0, T * rng.random(n) ** 0.3, 0.0)
+    t_x[:3] = np.where(x[:3] > 0, T[:3], 0.0)            # some customers bought at T
+    w = rng.integers(1, 4, n).astype(float)
+    p = np.array([r, alpha, s, beta])
+    ll, g, h = k.weighted_loglike_score_hessian(*p, x, t_x, T, w)
+    assert np.isfinite(ll) and np.all(np.isfinite(g)) and np.all(np.isfinite(h))
+    hn = _fd_hessian(p, x, t_x, T, w, rel=1e-5)
+    scale = np.sqrt(np.outer(np.abs(np.diag(hn)), np.abs(np.diag(hn))))
+    noise = 1e-7 * (np.abs(hn).max() + np.abs(g).max() + 1.0)     # differencing error
+    far = max(alpha, beta) > 100 * min(alpha, beta)               # reference rows: differenced Hessian
+    tol = (1e-3 if far else 1e-5) * scale + 1e-6 * np.abs(hn) + noise
+    assert np.all(np.abs(h - hn) <= tol)
