@@ -27,6 +27,8 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
     n, m = out.shape
     shared = t.shape[0] == 1
     am1 = a - 1.0
+    inv_am1 = 1.0 / am1 if am1 != 0.0 else 0.0  # unused when a = 1 (then v = 0 above)
+    alternating = A < 0.0  # only then can the terms cancel
     nblocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(nblocks):
         first = np.empty(m)
@@ -46,13 +48,12 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
                 # log and exp where they are as accurate as log1p and expm1 (and faster)
                 L = -math.log(1.0 + u) if u > 0.1 else -math.log1p(u)
                 v = am1 * L
-                if abs(v) < 1e-8:
+                if abs(v) < 1e-8:  # (a-1) divided out: e1/(a-1) = L exprel(v)
                     e1 = v * (1.0 + 0.5 * v)
-                    ex = 1.0 + 0.5 * v
+                    first[k] = -Ki * L * (1.0 + 0.5 * v)
                 else:
                     e1 = math.exp(v) - 1.0 if abs(v) > 0.1 else math.expm1(v)
-                    ex = e1 / v
-                first[k] = -Ki * L * ex
+                    first[k] = -Ki * e1 * inv_am1
                 pw[k] = 1.0 + e1
                 z = u / (1.0 + u)
                 zz[k] = z
@@ -70,9 +71,10 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
                     for k in range(m):
                         term[k] *= f * zz[k]
                         S[k] += term[k]
-                    big = max(big, abs(term[kmax]))
+                    if alternating:
+                        big = max(big, abs(term[kmax]))
                     f = (A + j + 1.0) * (am1 + j + 1.0) / ((Ci + j + 1.0) * (j + 2.0))
-                    if (j & 3) == 3:
+                    if (j & 7) == 7:
                         q = max(abs(f), 1.0) * zmax
                         scale = abs(first[kmax]) + abs(pw[kmax] * S[kmax])
                         if q < 1.0 and abs(term[kmax]) * q <= 1e-17 * (1.0 - q) * scale:
