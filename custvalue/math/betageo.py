@@ -8,7 +8,7 @@ repeat transaction), ``T`` = customer age, all measured from the first purchase.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, expit, gammaln, polygamma, psi
+from scipy.special import betaln, gammaln, polygamma, psi
 
 from numba import njit, prange
 
@@ -410,7 +410,25 @@ def log_alive_odds(r, alpha, a, b, x, t_x, T):
                         + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)), -np.inf)
 
 
-def p_alive(r, alpha, a, b, x, t_x, T):
+@njit(cache=True, parallel=True, error_model="numpy")
+def _alive_rows(r, alpha, a, b, shift, x, t_x, T, out):  # pragma: no cover - compiled
+    """out_i = 1 / (1 + a/(b+x-1+shift) ((α+T)/(α+t_x))^(r+x)), the odds term only for
+    x > 0 when shift = 0; evaluated from the log odds without overflow."""
+    la = np.log(a)
+    for i in prange(x.shape[0]):
+        if x[i] > 0 or shift > 0:
+            lo = la - np.log(b + x[i] - 1.0 + shift) + (r + x[i]) * (
+                np.log(alpha + T[i]) - np.log(alpha + t_x[i]))
+            if lo > 0:
+                e = np.exp(-lo)
+                out[i] = e / (1.0 + e)
+            else:
+                out[i] = 1.0 / (1.0 + np.exp(lo))
+        else:
+            out[i] = 1.0
+
+
+def p_alive(r, alpha, a, b, x, t_x, T, shift=0):
     """P(alive | x, t_x, T), FHL eq. (13): ``1 / (1 + δ(x>0) a/(b+x-1) ((α+T)/(α+t_x))^(r+x))``.
 
     Parameters
@@ -419,6 +437,8 @@ def p_alive(r, alpha, a, b, x, t_x, T):
         BG/NBD parameters: Gamma(r, α) purchase rates, Beta(a, b) dropout probabilities.
     x, t_x, T : numpy.ndarray
         Frequency (repeat purchases), recency and customer age (broadcastable float arrays).
+    shift : {0, 1}, default 0
+        1 gives the MBG/NBD probability (``a/(b+x)``, for every x).
 
     Returns
     -------
@@ -433,7 +453,13 @@ def p_alive(r, alpha, a, b, x, t_x, T):
     >>> betageo.p_alive(0.243, 4.414, 0.793, 2.426, x, t_x, T).round(3).tolist()
     [0.727, 1.0]
     """
-    return expit(-log_alive_odds(r, alpha, a, b, x, t_x, T))
+    shape = np.broadcast_shapes(np.shape(x), np.shape(t_x), np.shape(T))
+    x, t_x, T = (np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=float), shape)).reshape(-1)
+                 for v in (x, t_x, T))
+    out = np.empty(x.shape[0])
+    with np.errstate(all="ignore"):
+        _alive_rows(float(r), float(alpha), float(a), float(b), float(shift), x, t_x, T, out)
+    return out.reshape(shape)
 
 
 def expected_purchases_new_customer(t, r, alpha, a, b):

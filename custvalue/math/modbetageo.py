@@ -9,7 +9,7 @@ no repeat purchase can also be inactive.  Notation: ``x`` = frequency, ``t_x`` =
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, expit, gammaln, psi
+from scipy.special import betaln, gammaln, psi
 
 from . import betageo as _bg
 from .special import geometric_dropout_mean, horizon_grid
@@ -124,9 +124,7 @@ def p_alive(r, alpha, a, b, x, t_x, T):
     >>> bool(0 < p_alive(0.5, 6.0, 0.9, 3.0, 0, 0.0, 39.0) < 1)
     True
     """
-    x = np.asarray(x, dtype=float)
-    lo = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-    return expit(-lo)
+    return _bg.p_alive(r, alpha, a, b, x, t_x, T, shift=1)
 
 
 def expected_purchases_new_customer(t, r, alpha, a, b):
