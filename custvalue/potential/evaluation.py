@@ -178,6 +178,7 @@ def gini(actual: Any, score: Any, *, normalize: bool = False) -> float:
 
 def _tied_gini(a: np.ndarray, s: np.ndarray) -> float:
     """Gini with tied scores handled by spreading each tie group's outcome evenly."""
+    a = a / a.max()  # scale-free; keeps a tiny total from underflowing when tie groups are spread
     order = _order(s)
     ss, aa = s[order], a[order]
     _, start, counts = np.unique(-ss, return_index=True, return_counts=True)

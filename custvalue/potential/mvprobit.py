@@ -383,7 +383,7 @@ class MultivariateProbit(LikelihoodModel):
             ll, dmu, drho = ghk.bvprobit_loglike(mu, Y, rho)
             return ll, dmu, (drho * (1.0 - rho * rho))[:, None]
         ll, dmu, dLc = ghk.ghk_loglike(mu, Y, L, u, gradient=gradient)
-        dg = np.einsum("njk,mjk->nm", dLc, dL) if gradient else None
+        dg = dLc.reshape(n, J * J) @ dL.reshape(-1, J * J).T if gradient else None
         return ll, dmu, dg
 
     def _evaluate(self, params: np.ndarray, gradient: bool = True):
@@ -473,8 +473,19 @@ class MultivariateProbit(LikelihoodModel):
         >>> round(ll, 2), bool(abs(g).max() < 1e-3)  # zero gradient at the MLE
         (-301.3, True)
         """
-        ll, s = self._evaluate(self._as_params(params))
-        return float(ll.sum()), s.sum(axis=0)
+        x = self._as_params(params)
+        if not (self.correlated and self.method == "ghk"):
+            ll, s = self._evaluate(x)
+            return float(ll.sum()), s.sum(axis=0)
+        # GHK: the kernel sums d ll / d L over customers itself (no (n, J, J) array), and the
+        # coefficient blocks are X_j' dmu_j (no (n, k) score matrix)
+        betas, _ = self._split(x)
+        mu = np.column_stack([X @ b for X, b in zip(self.X, betas)])
+        L, dL = self.chol(x)
+        ll, dmu, dLsum = ghk.ghk_loglike(mu, self.y, L, self.u, sum_chol=True)
+        blocks = [X.T @ dmu[:, j] for j, X in enumerate(self.X)]
+        blocks.append(np.einsum("jk,mjk->m", dLsum, dL))
+        return float(ll.sum()), np.concatenate(blocks)
 
     def hessian(self, params: Any) -> np.ndarray:
         """Hessian of the (simulated) log-likelihood.

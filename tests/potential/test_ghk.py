@@ -1,11 +1,13 @@
 """The GHK kernel, the exact bivariate normal CDF, Halton draws and the correlation
 parameterisation, each against an independent reference (closed forms, scipy)."""
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
+from numba import njit
+from scipy import special, stats
 
 from custvalue.math import ghk
 
@@ -172,3 +174,91 @@ def test_ghk_probabilities_lie_in_unit_interval(J, n, shift):
     p = np.exp(ll)
     assert ll.shape == (n,)
     assert np.all((p > 0) & (p <= 1))
+
+
+def test_summed_chol_gradient_equals_the_sum_of_the_rows():
+    rng = np.random.default_rng(3)
+    n, J = 300, 4  # several parallel chunks
+    mu = rng.normal(size=(n, J))
+    y = (rng.random((n, J)) < 0.5).astype(float)
+    L = np.linalg.cholesky(_random_corr(rng, J))
+    u = _draws(n, 20, J - 1)
+    ll, dmu, dL = ghk.ghk_loglike(mu, y, L, u)
+    ll_s, dmu_s, dL_s = ghk.ghk_loglike(mu, y, L, u, sum_chol=True)
+    np.testing.assert_array_equal(ll_s, ll)
+    np.testing.assert_array_equal(dmu_s, dmu)
+    assert dL_s.shape == (J, J)
+    np.testing.assert_allclose(dL_s, dL.sum(axis=0), rtol=1e-12, atol=1e-12)
+    ll_only, none_mu, none_L = ghk.ghk_loglike(mu, y, L, u, gradient=False)
+    np.testing.assert_array_equal(ll_only, ll)
+    assert none_mu is None and none_L is None
+
+
+def test_draws_whose_probability_underflows_drop_out():
+    # Phi(c) underflows to 0 for c < -38.5 on some draws but not on others: the simulated
+    # probability and its gradient come from the remaining draws (finite, no nan)
+    corr = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    L = np.linalg.cholesky(corr)
+    mu = np.array([[0.0, -17.3, 0.0], [0.0, 0.0, 0.0]])  # c_2 = (-17.3 + 0.9 eta_1) / 0.436
+    y = np.ones((2, 3))
+    u = _draws(2, 50, 2)
+    c2 = (-17.3 - 0.9 * stats.norm.ppf(u[0, :, 0] * 0.5)) / L[1, 1]
+    assert (c2 < -39.0).any() and (c2 > -37.0).any()
+    ll, dmu, dL = ghk.ghk_loglike(mu, y, L, u)
+    assert np.isfinite(ll).all() and np.isfinite(dmu).all() and np.isfinite(dL).all()
+    assert ll[0] < -300
+    # a pattern with probability 0 in double precision gives -inf (and no gradient)
+    ll, dmu, _ = ghk.ghk_loglike(np.array([[-40.0, 0.0, 0.0]]), np.ones((1, 3)), L, _draws(1, 50, 2))
+    assert ll[0] == -np.inf and np.isnan(dmu).all()
+
+
+@njit(error_model="numpy")
+def _apply_scalar(which, x):
+    out = np.empty_like(x)
+    out2 = np.empty_like(x)
+    for i in range(x.size):
+        if which == 0:
+            out[i] = ghk._exp(x[i])
+        elif which == 1:
+            out[i] = ghk._log(x[i])
+        elif which == 2:
+            out[i] = ghk._ndtri(x[i])
+        else:
+            out[i], out2[i] = ghk._ndtr_mills(x[i])
+    return out, out2
+
+
+def _ulps(a, b):
+    return np.abs(a - b) / np.spacing(np.abs(b))
+
+
+def test_kernel_special_functions_against_numpy_and_scipy():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([np.linspace(-745.0, 709.7, 100_001), rng.uniform(-40, 5, 100_000)])
+    got = _apply_scalar(0, x)[0]
+    ref = np.exp(x)
+    normal = ref > 2.2250738585072014e-308
+    assert _ulps(got[normal], ref[normal]).max() <= 4
+    np.testing.assert_allclose(got[~normal], ref[~normal], rtol=1e-6, atol=1e-322)  # subnormal
+    np.testing.assert_array_equal(_apply_scalar(0, np.array([np.nan, np.inf, -np.inf, 710.0, -800.0, 0.0]))[0],
+                                  [np.nan, np.inf, 0.0, np.inf, 0.0, 1.0])
+
+    x = np.concatenate([np.geomspace(5e-324, 1e300, 100_001), rng.uniform(0, 2, 100_000)])
+    assert _ulps(_apply_scalar(1, x)[0], np.log(x)).max() <= 2
+    np.testing.assert_array_equal(_apply_scalar(1, np.array([0.0, np.nan, np.inf, -1.0, 1.0]))[0],
+                                  [-np.inf, np.nan, np.inf, np.nan, 0.0])
+
+    p = np.concatenate([np.geomspace(1e-300, 0.5, 100_001), 1 - np.geomspace(1e-16, 0.5, 10_001),
+                        rng.uniform(0, 1, 100_000)])
+    z = _apply_scalar(2, p)[0]
+    np.testing.assert_allclose(z, special.ndtri(p), rtol=4e-15, atol=0)
+    assert _apply_scalar(2, np.array([0.5]))[0][0] == 0.0
+
+    # Phi and the Mills ratio against mpmath (scipy's ndtr loses ~1e-13 in the far tail)
+    c = np.concatenate([np.linspace(-37.0, 9.0, 1_501), rng.normal(scale=3, size=500)])
+    P, mills = _apply_scalar(3, c)
+    with mpmath.workdps(40):
+        ref = np.array([float(mpmath.ncdf(v)) for v in c])
+        ref_mills = np.array([float(mpmath.npdf(v) / mpmath.ncdf(v)) for v in c])
+    np.testing.assert_allclose(P, ref, rtol=2e-15, atol=0)
+    np.testing.assert_allclose(mills, ref_mills, rtol=2e-15, atol=0)

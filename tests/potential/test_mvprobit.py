@@ -78,6 +78,10 @@ def test_analytic_gradient_equals_finite_differences_of_simulated_likelihood():
         e[k] = 1e-6
         num[k] = (model.loglike(p + e) - model.loglike(p - e)) / 2e-6
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
+    # the optimiser's path (d/d L summed inside the kernel, X_j' dmu_j) gives the same numbers
+    ll, g2 = model.loglike_and_score(p)
+    assert ll == pytest.approx(model.loglike_obs(p).sum(), rel=1e-14)
+    np.testing.assert_allclose(g2, g, rtol=1e-10, atol=1e-10)
 
 
 def test_recovery_standard_errors_and_lr_test():
@@ -137,6 +141,9 @@ def test_results_do_not_depend_on_row_order():
     ll1 = pd.Series(m1.loglike_obs(p), index=m1.index)
     ll2 = pd.Series(m2.loglike_obs(p), index=m2.index)
     pd.testing.assert_series_equal(ll1, ll2.loc[ll1.index])
+    s1 = pd.DataFrame(m1.score_obs(p), index=m1.index)
+    s2 = pd.DataFrame(m2.score_obs(p), index=m2.index)
+    pd.testing.assert_frame_equal(s1, s2.loc[s1.index], check_exact=True)  # bit for bit
     m3 = MultivariateProbit(base.ownership, base.covariates, draws=20, seed=99)
     assert m3.loglike(p) != m1.loglike(p)
 
