@@ -8,9 +8,48 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ._simd import _exp, _log
+
 __all__ = ["geometric_dropout_mean", "horizon_grid"]
 
 _BLOCK = 512  # rows per parallel task in the blocked kernels (scratch arrays per block)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _expm1_small(v):  # pragma: no cover - compiled
+    """expm1(v) for |v| <= 0.35 by its Taylor polynomial (degree 14, Estrin's scheme;
+    truncation below 1e-18 relative)."""
+    v2 = v * v
+    v4 = v2 * v2
+    c0 = 1.0 + v * 0.5
+    c1 = 1.0 / 6.0 + v * (1.0 / 24.0)
+    c2 = 1.0 / 120.0 + v * (1.0 / 720.0)
+    c3 = 1.0 / 5040.0 + v * (1.0 / 40320.0)
+    c4 = 1.0 / 362880.0 + v * (1.0 / 3628800.0)
+    c5 = 1.0 / 39916800.0 + v * (1.0 / 479001600.0)
+    c6 = 1.0 / 6227020800.0 + v * (1.0 / 87178291200.0)
+    p = ((c0 + v2 * c1) + v4 * (c2 + v2 * c3)) + (v4 * v4) * ((c4 + v2 * c5) + v4 * c6)
+    return v * p
+
+
+@njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
+def _cells(t, ti, inv_base, am1, inv_am1, Ki, lead, first, pw, zz, term, S):  # pragma: no cover
+    """The closed-form part of every cell of one row: a loop without calls into libm
+    (straight-line log and exp), so it compiles to SIMD code across the row's horizons.
+    ``log1p(u) = log(w) - ((w - 1) - u) / w`` with ``w = 1 + u`` is exact to an ulp."""
+    for k in range(first.size):
+        u = t[ti, k] * inv_base
+        w = 1.0 + u
+        inv_w = 1.0 / w
+        L = -(_log(w) - ((w - 1.0) - u) * inv_w)
+        v = am1 * L
+        e1 = _expm1_small(v) if abs(v) <= 0.35 else _exp(v) - 1.0
+        first[k] = -Ki * (e1 * inv_am1 if inv_am1 != 0.0 else L)
+        pw[k] = 1.0 + e1
+        z = u * inv_w
+        zz[k] = z
+        term[k] = lead * z
+        S[k] = lead * z
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -27,7 +66,7 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
     n, m = out.shape
     shared = t.shape[0] == 1
     am1 = a - 1.0
-    inv_am1 = 1.0 / am1 if am1 != 0.0 else 0.0  # unused when a = 1 (then v = 0 above)
+    inv_am1 = 1.0 / am1 if abs(am1) > 1e-290 else 0.0  # 0: a = 1, where e1/(a-1) = L
     alternating = A < 0.0  # only then can the terms cancel
     nblocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(nblocks):
@@ -42,24 +81,10 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
             Ki = K[i]
             lead = A * (Ki / Ci if Ki != Ci else 1.0)
             inv_base = 1.0 / base[i]
+            _cells(t, ti, inv_base, am1, inv_am1, Ki, lead, first, pw, zz, term, S)
             kmax = 0
-            for k in range(m):
-                u = t[ti, k] * inv_base
-                # log and exp where they are as accurate as log1p and expm1 (and faster)
-                L = -math.log(1.0 + u) if u > 0.1 else -math.log1p(u)
-                v = am1 * L
-                if abs(v) < 1e-8:  # (a-1) divided out: e1/(a-1) = L exprel(v)
-                    e1 = v * (1.0 + 0.5 * v)
-                    first[k] = -Ki * L * (1.0 + 0.5 * v)
-                else:
-                    e1 = math.exp(v) - 1.0 if abs(v) > 0.1 else math.expm1(v)
-                    first[k] = -Ki * e1 * inv_am1
-                pw[k] = 1.0 + e1
-                z = u / (1.0 + u)
-                zz[k] = z
-                term[k] = lead * z
-                S[k] = lead * z
-                if z > zz[kmax]:
+            for k in range(1, m):
+                if zz[k] > zz[kmax]:
                     kmax = k
             zmax = zz[kmax]
             code = 0
