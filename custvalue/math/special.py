@@ -102,7 +102,7 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
                     if (j & 7) == 7:
                         q = max(abs(f), 1.0) * zmax
                         scale = abs(first[kmax]) + abs(pw[kmax] * S[kmax])
-                        if q < 1.0 and abs(term[kmax]) * q <= 1e-17 * (1.0 - q) * scale:
+                        if q < 1.0 and abs(term[kmax]) * q <= 1.1e-16 * (1.0 - q) * scale:
                             code = 1 if big > 1e4 * scale else 0
                             break
             flag[i] = code
