@@ -33,23 +33,24 @@ def _expm1_small(v):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
-def _cells(t, ti, inv_base, am1, inv_am1, Ki, lead, first, pw, zz, term, S):  # pragma: no cover
-    """The closed-form part of every cell of one row: a loop without calls into libm
-    (straight-line log and exp), so it compiles to SIMD code across the row's horizons.
-    ``log1p(u) = log(w) - ((w - 1) - u) / w`` with ``w = 1 + u`` is exact to an ulp."""
-    for k in range(first.size):
-        u = t[ti, k] * inv_base
+def _cells(U, am1, inv_am1, F, PW, ZZ):  # pragma: no cover - compiled
+    """The closed-form part of a block of cells (u = t/base): ``F = -(e^{(a-1)L} - 1)/(a-1)``
+    (``-L`` at a = 1), ``PW = e^{(a-1)L}``, ``ZZ = u/(1+u)`` with ``L = -log1p(u)``. One
+    flat loop without calls into libm (straight-line log and exp), so it compiles to SIMD
+    code over the block's customers and horizons. ``log1p(u) = log(w) - ((w - 1) - u)/w``
+    with ``w = 1 + u`` is exact to an ulp."""
+    for c in range(U.size):
+        u = U[c]
         w = 1.0 + u
         inv_w = 1.0 / w
         L = -(_log(w) - ((w - 1.0) - u) * inv_w)
         v = am1 * L
-        e1 = _expm1_small(v) if abs(v) <= 0.35 else _exp(v) - 1.0
-        first[k] = -Ki * (e1 * inv_am1 if inv_am1 != 0.0 else L)
-        pw[k] = 1.0 + e1
-        z = u * inv_w
-        zz[k] = z
-        term[k] = lead * z
-        S[k] = lead * z
+        ea = _expm1_small(v)
+        eb = _exp(v) - 1.0
+        e1 = ea if abs(v) <= 0.35 else eb
+        F[c] = -(e1 * inv_am1 if inv_am1 != 0.0 else L)
+        PW[c] = 1.0 + e1
+        ZZ[c] = u * inv_w
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -70,20 +71,31 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
     alternating = A < 0.0  # only then can the terms cancel
     nblocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(nblocks):
-        first = np.empty(m)
-        pw = np.empty(m)
-        zz = np.empty(m)
+        lo = blk * _BLOCK
+        hi = min(n, lo + _BLOCK)
+        U = np.empty((hi - lo) * m)
+        F = np.empty_like(U)
+        PW = np.empty_like(U)
+        ZZ = np.empty_like(U)
         term = np.empty(m)
         S = np.empty(m)
-        for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
+        zz = np.empty(m)
+        for i in range(lo, hi):
             ti = 0 if shared else i
+            inv_base = 1.0 / base[i]
+            for k in range(m):
+                U[(i - lo) * m + k] = t[ti, k] * inv_base
+        _cells(U, am1, inv_am1, F, PW, ZZ)
+        for i in range(lo, hi):
+            o = (i - lo) * m
             Ci = C[i]
             Ki = K[i]
             lead = A * (Ki / Ci if Ki != Ci else 1.0)
-            inv_base = 1.0 / base[i]
-            _cells(t, ti, inv_base, am1, inv_am1, Ki, lead, first, pw, zz, term, S)
             kmax = 0
-            for k in range(1, m):
+            for k in range(m):
+                zz[k] = ZZ[o + k]
+                term[k] = lead * zz[k]
+                S[k] = term[k]
                 if zz[k] > zz[kmax]:
                     kmax = k
             zmax = zz[kmax]
@@ -101,14 +113,14 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
                     f = (A + j + 1.0) * (am1 + j + 1.0) / ((Ci + j + 1.0) * (j + 2.0))
                     if (j & 7) == 7:
                         q = max(abs(f), 1.0) * zmax
-                        scale = abs(first[kmax]) + abs(pw[kmax] * S[kmax])
+                        scale = abs(Ki * F[o + kmax]) + abs(PW[o + kmax] * S[kmax])
                         if q < 1.0 and abs(term[kmax]) * q <= 1.1e-16 * (1.0 - q) * scale:
                             code = 1 if big > 1e4 * scale else 0
                             break
             flag[i] = code
             if code == 0:
                 for k in range(m):
-                    out[i, k] = weight[i] * (first[k] - pw[k] * S[k])
+                    out[i, k] = weight[i] * (Ki * F[o + k] - PW[o + k] * S[k])
             else:
                 for k in range(m):
                     out[i, k] = np.nan
