@@ -8,6 +8,8 @@ user's data onto them and returns pandas objects indexed by customer.
 
 from __future__ import annotations
 
+import inspect
+
 from types import ModuleType
 from typing import Any
 
@@ -106,6 +108,20 @@ class TransactionResultsMixin:
         if index is None:
             out.index.name = "customer_id"
         return out
+
+    def _discounted_purchases(self, data: pd.DataFrame | None, times: np.ndarray,
+                              horizon_weights: np.ndarray, columns: dict[str, Any]) -> pd.Series:
+        """``Σ_k w_k E[purchases in the next times_k]`` per customer: from the kernel directly
+        where it supports ``horizon_weights`` (no customers x horizons grid), else from
+        :meth:`expected_purchases`."""
+        if "horizon_weights" in inspect.signature(self.kernel.conditional_expected_purchases).parameters:
+            args, index = self._customer_arrays(data, columns)
+            vals = self.kernel.conditional_expected_purchases(
+                _horizons(times)[None, :], *self._theta(), *(a[:, None] for a in args),
+                horizon_weights=horizon_weights)
+            return self._series(vals, index, "discounted_purchases")  # type: ignore[attr-defined]
+        grid = self.expected_purchases(data, horizon=times, **columns)
+        return pd.Series(grid.to_numpy() @ horizon_weights, index=grid.index, name="discounted_purchases")
 
     def expected_purchases_new_customer(self, horizon: Any) -> float | pd.Series:
         """Expected purchases of a newly acquired customer over ``horizon`` (unconditional).

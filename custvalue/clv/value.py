@@ -89,20 +89,32 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     step = 1.0 if discrete else PERIOD_LENGTH[freq]
     times = step * np.arange(1, int(horizon) + 1)
     purchase_cols = type(purchases_results.model).data_columns
-    cumulative = purchases_results.expected_purchases(data, horizon=times, **{
-        k: v for k, v in columns.items() if k in purchase_cols})
+    pcols = {k: v for k, v in columns.items() if k in purchase_cols}
+    if d.size == 1 and hasattr(purchases_results, "_discounted_purchases"):
+        # one discount rate: the discounted sum straight from the kernel (summation by parts)
+        disc = (1.0 + float(d.reshape(-1)[0])) ** (-np.arange(1, int(horizon) + 2, dtype=float))
+        disc[-1] = 0.0
+        purchases = purchases_results._discounted_purchases(data, times, disc[:-1] - disc[1:], pcols)
+        cumulative = None
+    else:
+        cumulative = purchases_results.expected_purchases(data, horizon=times, **pcols)
+        purchases = None
+    n_rows = (purchases if cumulative is None else cumulative).shape[0]
+    index = (purchases if cumulative is None else cumulative).index
     if hasattr(spend_results, "expected_spend"):
         spend = spend_results.expected_spend(data, **{
             k: v for k, v in columns.items() if k in ("frequency", "monetary_value")})
     else:
         values = as_float_array(spend_results, "spend_results")
-        if values.shape[0] != cumulative.shape[0]:
-            raise DataError(f"spend_results must have one value per customer ({cumulative.shape[0]}); "
+        if values.shape[0] != n_rows:
+            raise DataError(f"spend_results must have one value per customer ({n_rows}); "
                             f"received {values.shape[0]}.")
-        spend = pd.Series(values, index=cumulative.index)
+        spend = pd.Series(values, index=index)
     n = len(spend)
     if d.ndim and d.size not in (1, n):
         raise DataError(f"discount_rate must be a scalar or have one entry per customer ({n}); "
                         f"received {d.size}.")
-    value = discounted_increments(cumulative.to_numpy(), d) * spend.to_numpy() * np.asarray(margin, dtype=float)
+    per_purchase = (purchases.to_numpy() if cumulative is None
+                    else discounted_increments(cumulative.to_numpy(), d))
+    value = per_purchase * spend.to_numpy() * np.asarray(margin, dtype=float)
     return pd.Series(value, index=spend.index, name="clv")

@@ -489,7 +489,7 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     return out.reshape(t.shape)
 
 
-def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
+def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights=None):
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T+t], FHL eq. (10).
 
     Parameters
@@ -500,6 +500,11 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
         BG/NBD parameters: Gamma(r, α) purchase rates, Beta(a, b) dropout probabilities.
     x, t_x, T : numpy.ndarray
         Frequency (repeat purchases), recency and customer age (broadcastable float arrays).
+
+    horizon_weights : array-like, optional
+        With a customers x horizons grid (``t`` of shape ``(1, m)``, the rest ``(n, 1)``):
+        return ``Σ_k w_k E[Y(t_k)]`` per customer (shape ``(n,)``), e.g. a CLV's discount
+        weights, without the grid.
 
     Returns
     -------
@@ -517,6 +522,11 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
     t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
     c = a + b + x - 1.0
     alive = p_alive(r, alpha, a, b, x, t_x, T)
+    if horizon_weights is not None:  # Σ_k w_k E[Y(t_k)] per customer, no grid
+        if t2.shape[0] != 1:
+            raise ValueError("horizon_weights needs a customers x horizons grid (t of shape (1, m)).")
+        return geometric_dropout_mean(t2, alpha + T, a, a + b - 1.0 - r, c, c, weight=alive,
+                                      horizon_weights=horizon_weights)
     return geometric_dropout_mean(t2, alpha + T, a, a + b - 1.0 - r, c, c, weight=alive).reshape(shape)
 
 

@@ -154,7 +154,7 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     return out.reshape(t.shape)
 
 
-def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
+def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights=None):
     """E[Y(t) | x, t_x, T]: expected purchases in the next ``t``, BDF eq. (A.6).
 
     The closed form is::
@@ -169,6 +169,9 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
         MBG/NBD parameters.
     x, t_x, T : array-like
         Frequency, recency and age (broadcast together).
+    horizon_weights : array-like, optional
+        With a customers x horizons grid (``t`` of shape ``(1, m)``, the rest ``(n, 1)``):
+        return ``Σ_k w_k E[Y(t_k)]`` per customer (shape ``(n,)``), without the grid.
 
     Returns
     -------
@@ -183,6 +186,11 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T):
     t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
     c = a + b + x
     alive = p_alive(r, alpha, a, b, x, t_x, T)
+    if horizon_weights is not None:  # Σ_k w_k E[Y(t_k)] per customer, no grid
+        if t2.shape[0] != 1:
+            raise ValueError("horizon_weights needs a customers x horizons grid (t of shape (1, m)).")
+        return geometric_dropout_mean(t2, alpha + T, a, a + b - r, c, c, weight=alive,
+                                      horizon_weights=horizon_weights)
     return geometric_dropout_mean(t2, alpha + T, a, a + b - r, c, c, weight=alive).reshape(shape)
 
 

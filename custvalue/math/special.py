@@ -12,7 +12,7 @@ from ._simd import _exp, _log
 
 __all__ = ["geometric_dropout_mean", "horizon_grid"]
 
-_BLOCK = 512  # rows per parallel task in the blocked kernels (scratch arrays per block)
+_BLOCK = 128  # rows per parallel task in the blocked kernels (scratch arrays per block)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -54,7 +54,7 @@ def _cells(U, am1, inv_am1, F, PW, ZZ):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover - compiled
+def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cover - compiled
     """out[i, k] = weight_i K_i/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C_i; z)], z = t/(base_i+t).
 
     Written as ``-K L exprel((a-1) L) - (1-z)^(a-1) K Σ_{j>=1} (A)_j (a)_{j-1} z^j /
@@ -63,8 +63,11 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
     horizons) or one row per row. Rows the series cannot give to about 12 digits get nan
     and a flag: 1 when its terms are more than 1e4 times the result (A far below zero:
     alternating terms cancel), 2 when it needs more than 20,000 terms (z within about 1e-3
-    of 1); the caller evaluates those another way."""
-    n, m = out.shape
+    of 1); the caller evaluates those another way. With horizon weights ``hw`` (length m)
+    ``out`` has one column, ``Σ_k hw_k out[i, k]`` (no customers x horizons grid)."""
+    n = out.shape[0]
+    m = t.shape[1]
+    summed = hw.size > 0
     shared = t.shape[0] == 1
     am1 = a - 1.0
     inv_am1 = 1.0 / am1 if abs(am1) > 1e-290 else 0.0  # 0: a = 1, where e1/(a-1) = L
@@ -118,7 +121,12 @@ def _dropout_mean(t, base, a, A, C, K, weight, out, flag):  # pragma: no cover -
                             code = 1 if big > 1e4 * scale else 0
                             break
             flag[i] = code
-            if code == 0:
+            if summed:
+                acc = 0.0
+                for k in range(m):
+                    acc += hw[k] * (Ki * F[o + k] - PW[o + k] * S[k])
+                out[i, 0] = weight[i] * acc if code == 0 else np.nan
+            elif code == 0:
                 for k in range(m):
                     out[i, k] = weight[i] * (Ki * F[o + k] - PW[o + k] * S[k])
             else:
@@ -181,7 +189,7 @@ def _dropout_mean_mp(t, base, a, A, C, K):
     return np.frompyfunc(one, 5, 1)(t, base, A, C, K).astype(float)
 
 
-def geometric_dropout_mean(t, base, a, A, C, K, weight=None):
+def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=None):
     """``K/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C; z)]`` with ``z = t/(base+t)``, row-wise.
 
     This is the core of the expected number of purchases of the BG/NBD and MBG/NBD models
@@ -213,6 +221,9 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None):
         Denominator parameter (``a+b+x-1`` for BG/NBD; ``C + 1 > 0``) and the leading factor.
     weight : array-like, shape (n,), optional
         Multiplies each row (e.g. P(alive)); default 1.
+    horizon_weights : array-like, shape (m,), optional
+        Return ``Σ_k horizon_weights_k value[:, k]`` (shape ``(n,)``) instead of the grid,
+        e.g. the discount weights of a CLV; the grid is never materialised.
 
     Returns
     -------
@@ -242,18 +253,27 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None):
                   for v in (base, C, K))
     w = np.ones(n) if weight is None else np.ascontiguousarray(
         np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,)))
-    out = np.empty(shape)
+    if horizon_weights is None:
+        hw = np.empty(0)
+        out = np.empty(shape)
+    else:
+        hw = np.ascontiguousarray(horizon_weights, dtype=np.float64).reshape(-1)
+        if hw.size != shape[1]:
+            raise ValueError(f"horizon_weights must have one entry per horizon ({shape[1]}); "
+                             f"received {hw.size}.")
+        out = np.empty((n, 1))
     flag = np.zeros(n, dtype=np.int8)
     with np.errstate(all="ignore"):
-        _dropout_mean(t, base, float(a), float(A), C, K, w, out, flag)
+        _dropout_mean(t, base, float(a), float(A), C, K, w, hw, out, flag)
     for code, fallback in ((1, _dropout_mean_quadrature), (2, _dropout_mean_mp)):
         rows = np.flatnonzero(flag == code)
         if rows.size:
             cells = np.broadcast_to(rows[:, None], (rows.size, shape[1])).ravel()
             tt = np.broadcast_to(t, shape)[rows].ravel()
-            out[rows] = (w[cells] * fallback(tt, base[cells], float(a), float(A), C[cells],
-                                             K[cells])).reshape(rows.size, shape[1])
-    return out
+            vals = (w[cells] * fallback(tt, base[cells], float(a), float(A), C[cells],
+                                        K[cells])).reshape(rows.size, shape[1])
+            out[rows] = vals if hw.size == 0 else (vals @ hw)[:, None]
+    return out if hw.size == 0 else out[:, 0]
 
 
 def horizon_grid(t, *rows):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from custvalue.clv import BetaGeo, GammaGamma
+from custvalue.clv import BetaGeo, GammaGamma, clv
 from custvalue.math import betageo as bgk
 
 params = st.tuples(st.floats(0.05, 5), st.floats(0.1, 50), st.floats(0.05, 5), st.floats(0.05, 10))
@@ -226,3 +226,27 @@ def test_continuous_rows_skip_compression_and_fit_like_compressed_rows():
     assert BetaGeo(dup).n_unique == len(dup) and by_hand.n_unique == len(base)
     theta = [0.25, 4.0, 0.8, 2.5]
     assert BetaGeo(dup).loglike(theta) == pytest.approx(by_hand.loglike(theta), rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(params, customers(), st.lists(st.floats(0.0, 1.0), min_size=1, max_size=12))
+def test_horizon_weighted_sum_equals_the_grid_times_the_weights(theta, d, w):
+    """The CLV path (discount weights applied inside the kernel, no grid) against the grid."""
+    t = 4.345 * np.arange(1, len(w) + 1, dtype=float)[None, :]
+    args = (*theta, *(d[c].to_numpy()[:, None] for c in ("frequency", "recency", "T")))
+    grid = bgk.conditional_expected_purchases(t, *args)
+    summed = bgk.conditional_expected_purchases(t, *args, horizon_weights=np.array(w))
+    np.testing.assert_allclose(summed, grid @ np.array(w), rtol=1e-12, atol=1e-300)
+
+
+def test_clv_with_one_discount_rate_equals_the_per_customer_path(cdnow_summary):
+    from custvalue.clv import ModifiedBetaGeo, ParetoNBD, clv
+
+    gg = GammaGamma().fit(cdnow_summary)
+    rates = np.full(len(cdnow_summary), 0.01)
+    for model in (BetaGeo, ModifiedBetaGeo, ParetoNBD):  # fused kernel (first two), grid (last)
+        res = model().fit(cdnow_summary)
+        fused = clv(res, gg, cdnow_summary, horizon=12, discount_rate=0.01)
+        per_customer = clv(res, gg, cdnow_summary, horizon=12, discount_rate=rates)
+        np.testing.assert_allclose(fused, per_customer, rtol=1e-12)
+        assert fused.index.equals(per_customer.index)
