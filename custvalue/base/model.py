@@ -418,7 +418,32 @@ class LikelihoodModel:
                                 options={"maxiter": maxiter, "gtol": gtol})
         f, grad, _ = self._newton_pieces(res.x, cache)
         converged = bool(res.success) or (np.isfinite(f) and bool(np.max(np.abs(grad)) < 1e-5))
+        if converged and np.isfinite(f):
+            res.x = self._polish(res.x, cache)
+            self._newton_pieces(res.x, cache)  # the cache holds the returned point
         return res, converged, cache
+
+    def _polish(self, theta: np.ndarray, cache: dict, steps: int = 2) -> np.ndarray:
+        """Up to ``steps`` plain Newton steps from a converged point (quadratic convergence
+        takes the optimum to rounding level, so the estimate does not depend on the path or
+        the row order); a step is kept only if it shrinks the gradient without raising the
+        objective beyond its rounding."""
+        for _ in range(steps):
+            f, g, h = self._newton_pieces(theta, cache)
+            try:
+                step = -np.linalg.solve(h, g)
+                np.linalg.cholesky(h)
+            except np.linalg.LinAlgError:
+                break
+            if not np.all(np.isfinite(step)) or np.max(np.abs(step)) > 1e-2 or np.max(np.abs(step)) == 0:
+                break
+            f_new, g_new, _ = self._newton_pieces(theta + step, cache)
+            # near the optimum the objective changes below its rounding; the gradient does not
+            if not (np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f)
+                    and np.linalg.norm(g_new) < np.linalg.norm(g)):
+                break
+            theta = theta + step
+        return theta
 
     def _covariance(self, params: np.ndarray, cov_type: str, hess: np.ndarray | None = None) -> np.ndarray:
         k = len(params)

@@ -172,3 +172,19 @@ def test_discrete_time_bgbb_fits_identically_with_a_weights_column():
     want = cls().fit(d, weights=d["weights"])
     np.testing.assert_array_equal(got.params.to_numpy(), want.params.to_numpy())
     assert got.nobs == want.nobs == d["weights"].sum()
+
+
+def test_continuous_time_rows_fit_from_partitions_to_rounding():
+    """Rows that do not repeat (continuous ages) are fitted uncompressed in memory, so the
+    partitioned fit (sorted unique rows) agrees to rounding rather than bit for bit."""
+    from custvalue.simulate import simulate_betageo
+
+    rng = np.random.default_rng(8)
+    d = simulate_betageo(150_000, r=0.25, alpha=4.0, a=0.8, b=2.5,
+                         T=rng.uniform(26, 78, 150_000), seed=rng)[["frequency", "recency", "T"]]
+    want = BetaGeo().fit(d)
+    assert want.model.n_unique == len(d)  # the in-memory model kept the raw rows
+    got = cdask.fit(BetaGeo, dd.from_pandas(d, npartitions=4))
+    np.testing.assert_allclose(got.params.to_numpy(), want.params.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(got.bse.to_numpy(), want.bse.to_numpy(), rtol=1e-9)
+    assert got.llf == pytest.approx(want.llf, rel=1e-12) and got.nobs == want.nobs
