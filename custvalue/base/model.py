@@ -423,11 +423,11 @@ class LikelihoodModel:
             self._newton_pieces(res.x, cache)  # the cache holds the returned point
         return res, converged, cache
 
-    def _polish(self, theta: np.ndarray, cache: dict, steps: int = 2) -> np.ndarray:
-        """Up to ``steps`` plain Newton steps from a converged point (quadratic convergence
-        takes the optimum to rounding level, so the estimate does not depend on the path or
-        the row order); a step is kept only if it shrinks the gradient without raising the
-        objective beyond its rounding."""
+    def _polish(self, theta: np.ndarray, cache: dict, steps: int = 1) -> np.ndarray:
+        """Plain Newton steps (one by default) from a converged point: quadratic convergence
+        takes a gradient at the tolerance to rounding level, so the estimate does not depend
+        on the path or the row order. A step is kept only if it shrinks the gradient without
+        raising the objective beyond its rounding."""
         for _ in range(steps):
             f, g, h = self._newton_pieces(theta, cache)
             try:
