@@ -2,8 +2,9 @@
 per-row log-likelihood (and score); this module does the rest once.
 
 Optimisation runs on transformed parameters (log for positive, logit for (0, 1)) with the
-analytic gradient mapped through the chain rule; standard errors come from the observed
-information at the optimum in the natural parameters.
+analytic gradient mapped through the chain rule: trust-region Newton steps (``trust-exact``)
+for models with an exact Hessian (``analytic_hessian``), BFGS otherwise. Standard errors come
+from the observed information at the optimum in the natural parameters.
 """
 
 from __future__ import annotations
@@ -472,6 +473,10 @@ class LikelihoodModel:
     def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
             cov_type: str = "hessian") -> LikelihoodResults:
         """Maximise the log-likelihood.
+
+        Models with an exact Hessian (``analytic_hessian = True``) take trust-region Newton
+        steps and end with one plain Newton step (the optimum to rounding level); the others
+        use BFGS on the analytic gradient, with a Hessian from differences of the score.
 
         Parameters
         ----------
