@@ -189,6 +189,148 @@ def _dropout_mean_mp(t, base, a, A, C, K):
     return np.frompyfunc(one, 5, 1)(t, base, A, C, K).astype(float)
 
 
+# -- rows that share a frequency: Chebyshev interpolation in log(base) ---------------------
+#
+# For one value of (C, K) (customers with the same frequency) a row's value depends on its
+# base = alpha + T alone, through z = t/(base + t). Its logarithm, as a function of
+# s = log(base), is analytic in a strip around the real axis (the singularities of the
+# value, base in [-t_max, 0], lie on Im s = +-pi), so its Chebyshev series on the group's
+# [log min base, log max base] converges geometrically: 16 terms reach rounding level when
+# the ages span a factor of 3, 32 when they span a factor of 20. Each large group is
+# evaluated exactly (the series kernel) at N Chebyshev points; its interpolant is kept when
+# the last quarter of its coefficients is at rounding level (the values themselves carry a
+# relative rounding error of up to about 1e-14: the kernel's two parts cancel). Groups
+# that fail at every N, whose values are not all positive, or that are too small to pay
+# for the N exact evaluations are summed row by row.
+
+_INTERPOLATE_MIN_ROWS = 4096  # below this the exact kernel is as fast as setting tables up
+_CHEB_SIZES = (16, 32, 64)  # interpolation points tried per group, in turn
+_CHEB_TAIL = 2e-14  # largest |c_j| accepted in the last quarter (relative: log values)
+
+
+@njit(cache=True, error_model="numpy")
+def _frequency_groups(C, K, base):  # pragma: no cover - compiled
+    """Group rows by (C, K) when the C are an integer lattice (``C = c0 + x`` for integer
+    frequencies x): ``gid`` per row, and per group C, K, the row count and the range of
+    ``base``. ``gid[0] = -1`` when the C are not such a lattice (or some (C, K) pairs of
+    the same lattice point differ): the caller then sums every row exactly."""
+    n = C.size
+    gid = np.empty(n, dtype=np.int64)
+    cmin = C.min()
+    span = C.max() - cmin
+    lattice = span <= 4.0 * n  # false for nan as well
+    G = int(span + 0.5) + 1 if lattice else 1
+    Cg = np.zeros(G)
+    Kg = np.zeros(G)
+    count = np.zeros(G, dtype=np.int64)
+    bmin = np.full(G, np.inf)
+    bmax = np.full(G, -np.inf)
+    if not lattice:
+        gid[0] = -1
+        return gid, Cg, Kg, count, bmin, bmax
+    for i in range(n):
+        g = int(C[i] - cmin + 0.5)
+        if count[g] == 0:
+            Cg[g] = C[i]
+            Kg[g] = K[i]
+        elif C[i] != Cg[g] or K[i] != Kg[g]:
+            gid[0] = -1
+            return gid, Cg, Kg, count, bmin, bmax
+        count[g] += 1
+        bmin[g] = min(bmin[g], base[i])
+        bmax[g] = max(bmax[g], base[i])
+        gid[i] = g
+    return gid, Cg, Kg, count, bmin, bmax
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _chebyshev_rows(base, gid, coef, mid, inv_half, weight, out):  # pragma: no cover - compiled
+    """out[i, :] = weight_i exp(Σ_j coef[g, j, :] T_j(y_i)), y_i = (log base_i - mid_g)
+    inv_half_g, g = gid_i, by Clenshaw's recurrence; rows with gid_i < 0 are left untouched.
+    The recurrence runs over a block of rows and all columns at once (independent cells,
+    so the loop is not bound by the latency of one chain), with straight-line log and exp."""
+    n = base.size
+    N = coef.shape[1]
+    ncols = out.shape[1]
+    nblocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(nblocks):
+        lo = blk * _BLOCK
+        m = min(n, lo + _BLOCK) - lo
+        g = np.empty(m, dtype=np.int64)
+        y = np.empty(m)
+        b1 = np.zeros(m * ncols)
+        b2 = np.zeros(m * ncols)
+        for i in range(m):
+            g[i] = max(gid[lo + i], 0)
+            y[i] = _log(base[lo + i])
+        for i in range(m):
+            y[i] = min(1.0, max(-1.0, (y[i] - mid[g[i]]) * inv_half[g[i]]))
+        for j in range(N - 1, 0, -1):
+            for i in range(m):
+                y2 = 2.0 * y[i]
+                gi = g[i]
+                for k in range(ncols):
+                    c = i * ncols + k
+                    v = coef[gi, j, k] + y2 * b1[c] - b2[c]
+                    b2[c] = b1[c]
+                    b1[c] = v
+        for i in range(m):
+            for k in range(ncols):
+                c = i * ncols + k
+                b1[c] = coef[g[i], 0, k] + y[i] * b1[c] - b2[c]
+        for c in range(m * ncols):
+            b2[c] = _exp(b1[c])
+        for i in range(m):
+            if gid[lo + i] >= 0:
+                for k in range(ncols):
+                    out[lo + i, k] = weight[lo + i] * b2[i * ncols + k]
+
+
+def _interpolate_groups(t, base, a, A, C, K, w, hw, out):
+    """Fill ``out`` for the rows of large (C, K) groups by Chebyshev interpolation of the
+    log value in ``log(base)`` (see the note above); return the rows left for the exact
+    kernel."""
+    gid, Cg, Kg, count, bmin, bmax = _frequency_groups(C, K, base)
+    if gid[0] < 0:
+        return np.arange(base.size)
+    G = Cg.size
+    ncols = out.shape[1]
+    size = np.zeros(G, dtype=np.int64)
+    coef = np.zeros((G, _CHEB_SIZES[-1], ncols))
+    with np.errstate(all="ignore"):  # empty lattice points have bmin = inf, bmax = -inf
+        lo, hi = np.log(bmin), np.log(bmax)
+    mid, half = (lo + hi) / 2, (hi - lo) / 2
+    todo = np.flatnonzero(count > 0)
+    for N in _CHEB_SIZES:
+        todo = todo[count[todo] >= 2 * N]  # N exact evaluations must save at least N rows
+        if not todo.size:
+            break
+        theta = np.pi * (np.arange(N) + 0.5) / N
+        nodes = np.exp(mid[todo, None] + half[todo, None] * np.cos(theta))
+        nodes = np.clip(nodes, bmin[todo, None], bmax[todo, None]).ravel()
+        rows = np.repeat(todo, N)
+        vals = np.empty((rows.size, ncols))
+        flag = np.zeros(rows.size, dtype=np.int8)
+        with np.errstate(all="ignore"):
+            _dropout_mean(t, nodes, a, A, np.ascontiguousarray(Cg[rows]),
+                          np.ascontiguousarray(Kg[rows]), np.ones(rows.size), hw, vals, flag)
+            vals = vals.reshape(todo.size, N, ncols)
+            c = np.einsum("jk,gkc->gjc", np.cos(np.outer(np.arange(N), theta)) * (2.0 / N),
+                          np.log(vals))
+        c[:, 0] /= 2.0
+        ok = ((flag.reshape(todo.size, N) == 0).all(axis=1) & (vals > 0).all(axis=(1, 2))
+              & (np.abs(c[:, -(N // 4):]).max(axis=(1, 2)) <= _CHEB_TAIL))
+        done = todo[ok]
+        coef[done, :N] = c[ok]
+        size[done] = N
+        todo = todo[~ok]
+    inv_half = np.divide(1.0, half, out=np.zeros(G), where=half > 0)
+    gid = np.where(size[gid] > 0, gid, -1)
+    _chebyshev_rows(base, gid, np.ascontiguousarray(coef[:, :max(1, size.max())]), mid, inv_half,
+                    w, out)
+    return np.flatnonzero(gid < 0)
+
+
 def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=None):
     """``K/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C; z)]`` with ``z = t/(base+t)``, row-wise.
 
@@ -262,18 +404,32 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
             raise ValueError(f"horizon_weights must have one entry per horizon ({shape[1]}); "
                              f"received {hw.size}.")
         out = np.empty((n, 1))
+    if t.shape[0] == 1 and n >= _INTERPOLATE_MIN_ROWS:
+        exact = _interpolate_groups(t, base, float(a), float(A), C, K, w, hw, out)
+        if exact.size:
+            out[exact] = _exact(t, base[exact], a, A, C[exact], K[exact], w[exact], hw)
+    else:
+        out[:] = _exact(t, base, a, A, C, K, w, hw)
+    return out if hw.size == 0 else out[:, 0]
+
+
+def _exact(t, base, a, A, C, K, w, hw):
+    """The series kernel on every row, then the fallbacks for the rows it flags."""
+    n = base.size
+    m = t.shape[1]
+    out = np.empty((n, 1 if hw.size else m))
     flag = np.zeros(n, dtype=np.int8)
     with np.errstate(all="ignore"):
         _dropout_mean(t, base, float(a), float(A), C, K, w, hw, out, flag)
     for code, fallback in ((1, _dropout_mean_quadrature), (2, _dropout_mean_mp)):
         rows = np.flatnonzero(flag == code)
         if rows.size:
-            cells = np.broadcast_to(rows[:, None], (rows.size, shape[1])).ravel()
-            tt = np.broadcast_to(t, shape)[rows].ravel()
+            cells = np.broadcast_to(rows[:, None], (rows.size, m)).ravel()
+            tt = np.broadcast_to(t, (n, m))[rows].ravel()
             vals = (w[cells] * fallback(tt, base[cells], float(a), float(A), C[cells],
-                                        K[cells])).reshape(rows.size, shape[1])
+                                        K[cells])).reshape(rows.size, m)
             out[rows] = vals if hw.size == 0 else (vals @ hw)[:, None]
-    return out if hw.size == 0 else out[:, 0]
+    return out
 
 
 def horizon_grid(t, *rows):
