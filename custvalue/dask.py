@@ -20,7 +20,10 @@ Three pieces, each the in-memory code run where the data are:
   and sums over rows in their input order; the two fits then agree to rounding (tested to
   1e-9 relative on parameters and standard errors), not bit for bit.)
 * :func:`score` - predictions and CLV with ``map_partitions`` and the results' own methods
-  (:func:`custvalue.streaming.score_frame`).
+  (:func:`custvalue.streaming.score_frame`): the in-memory scores, P(alive) and expected
+  spend bit for bit, expected purchases and CLV to about 1e-14 relative (each partition
+  interpolates within its own frequency groups; see
+  :func:`custvalue.math.special.geometric_dropout_mean`).
 
 The same code runs on the threaded scheduler, a ``dask.distributed.LocalCluster`` and a
 multi-machine cluster: whichever client is active executes the graphs.

@@ -344,7 +344,14 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
     formula's removable singularities) are ordinary points.
 
     Rows share one series pass over all their columns (the same customer at several
-    horizons). Rows where the series would lose accuracy are evaluated another way: by
+    horizons). On large inputs (4,096 rows or more, one row of horizons shared by all rows)
+    rows with the same ``(C, K)`` -- customers with the same frequency -- differ only in
+    ``base``; for each large such group the series is evaluated at 16 (32, 64) Chebyshev
+    points in ``log(base)`` and the logarithm of the value is interpolated, when the last
+    quarter of the Chebyshev coefficients is below 2e-14. The interpolated values agree with
+    the row-by-row series to about 1e-14 relative (5e-13 where the series' own rounding
+    error is largest); groups that fail the check are summed row by row. Rows where the
+    series would lose accuracy are evaluated another way: by
     Gauss quadrature over the Beta-distributed dropout probability when ``A`` is far below
     zero (the terms alternate and cancel; degenerate fits with a huge ``r``), with mpmath
     when more than 20,000 terms are needed (z within about 1e-3 of 1).

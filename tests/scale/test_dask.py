@@ -45,9 +45,14 @@ def test_local_cluster_equals_in_memory_on_1e6_transactions_in_8_partitions():
         np.testing.assert_array_equal(bg.bse.to_numpy(), bg_mem.bse.to_numpy())
 
         scores = cdask.score(sd, bg, outputs=["p_alive", "expected_purchases"]).compute()
-        pd.testing.assert_frame_equal(
-            scores.sort_index(), score_frame(mem, bg_mem, outputs=["p_alive", "expected_purchases"]),
-            check_exact=True)
+        want = score_frame(mem, bg_mem, outputs=["p_alive", "expected_purchases"])
+        scores = scores.sort_index()
+        assert scores.index.equals(want.index)
+        np.testing.assert_array_equal(scores["p_alive"], want["p_alive"])
+        # each partition interpolates within its own frequency groups (see
+        # custvalue.math.special.geometric_dropout_mean): equal to ~1e-14, not bit for bit
+        np.testing.assert_allclose(scores["expected_purchases"], want["expected_purchases"],
+                                   rtol=1e-12, atol=0)
 
 
 def test_gamma_gamma_and_clv_scores_equal_in_memory(cdnow_summary):
@@ -61,10 +66,9 @@ def test_gamma_gamma_and_clv_scores_equal_in_memory(cdnow_summary):
     want = score_frame(d, bg, gg_mem, outputs=["clv", "expected_spend"])
     assert list(got.columns) == ["clv", "expected_spend"] and got.index.equals(want.index)
     np.testing.assert_array_equal(got["expected_spend"], want["expected_spend"])
-    # CLV: the monthly discounting is a matrix-vector product whose summation order BLAS
-    # may choose by the partition's size, so small partitions
-    # differ from the whole table in the last bits (~1e-13 relative)
-    np.testing.assert_allclose(got["clv"], want["clv"], rtol=1e-11, atol=0)
+    # CLV: the partitions and the whole table may interpolate over different intervals, or
+    # not at all (see custvalue.math.special.geometric_dropout_mean): ~1e-14 relative
+    np.testing.assert_allclose(got["clv"], want["clv"], rtol=1e-12, atol=0)
 
 
 def test_weights_column_is_summed_like_in_memory_weights(cdnow_summary):
