@@ -218,7 +218,7 @@ def _frequency_groups(C, K, base):  # pragma: no cover - compiled
     gid = np.empty(n, dtype=np.int64)
     cmin = C.min()
     span = C.max() - cmin
-    lattice = span <= 4.0 * n  # false for nan as well
+    lattice = span <= n  # false for nan as well; bounds the per-group arrays by n + 1
     G = int(span + 0.5) + 1 if lattice else 1
     Cg = np.zeros(G)
     Kg = np.zeros(G)
@@ -289,46 +289,55 @@ def _chebyshev_rows(base, gid, coef, mid, inv_half, weight, out):  # pragma: no 
 def _interpolate_groups(t, base, a, A, C, K, w, hw, out):
     """Fill ``out`` for the rows of large (C, K) groups by Chebyshev interpolation of the
     log value in ``log(base)`` (see the note above); return the rows left for the exact
-    kernel."""
+    kernel. Memory: tables only for the groups kept, at most 4 * out.size floats."""
     gid, Cg, Kg, count, bmin, bmax = _frequency_groups(C, K, base)
     if gid[0] < 0:
         return np.arange(base.size)
-    G = Cg.size
     ncols = out.shape[1]
-    size = np.zeros(G, dtype=np.int64)
-    coef = np.zeros((G, _CHEB_SIZES[-1], ncols))
-    with np.errstate(all="ignore"):  # empty lattice points have bmin = inf, bmax = -inf
-        lo, hi = np.log(bmin), np.log(bmax)
+    todo = np.flatnonzero(count >= 2 * _CHEB_SIZES[0])
+    with np.errstate(all="ignore"):
+        lo, hi = np.log(bmin[todo]), np.log(bmax[todo])
     mid, half = (lo + hi) / 2, (hi - lo) / 2
-    todo = np.flatnonzero(count > 0)
+    kept: list[tuple[np.ndarray, np.ndarray]] = []  # (positions in todo, coefficients)
+    pos = np.arange(todo.size)
     for N in _CHEB_SIZES:
-        todo = todo[count[todo] >= 2 * N]  # N exact evaluations must save at least N rows
-        if not todo.size:
+        pos = pos[count[todo[pos]] >= 2 * N]  # N exact evaluations must save at least N rows
+        if not pos.size:
             break
         theta = np.pi * (np.arange(N) + 0.5) / N
-        nodes = np.exp(mid[todo, None] + half[todo, None] * np.cos(theta))
-        nodes = np.clip(nodes, bmin[todo, None], bmax[todo, None]).ravel()
-        rows = np.repeat(todo, N)
+        g = todo[pos]
+        nodes = np.exp(mid[pos, None] + half[pos, None] * np.cos(theta))
+        nodes = np.clip(nodes, bmin[g, None], bmax[g, None]).ravel()
+        rows = np.repeat(g, N)
         vals = np.empty((rows.size, ncols))
         flag = np.zeros(rows.size, dtype=np.int8)
         with np.errstate(all="ignore"):
             _dropout_mean(t, nodes, a, A, np.ascontiguousarray(Cg[rows]),
                           np.ascontiguousarray(Kg[rows]), np.ones(rows.size), hw, vals, flag)
-            vals = vals.reshape(todo.size, N, ncols)
+            vals = vals.reshape(pos.size, N, ncols)
             c = np.einsum("jk,gkc->gjc", np.cos(np.outer(np.arange(N), theta)) * (2.0 / N),
                           np.log(vals))
         c[:, 0] /= 2.0
-        ok = ((flag.reshape(todo.size, N) == 0).all(axis=1) & (vals > 0).all(axis=(1, 2))
+        ok = ((flag.reshape(pos.size, N) == 0).all(axis=1) & (vals > 0).all(axis=(1, 2))
               & (np.abs(c[:, -(N // 4):]).max(axis=(1, 2)) <= _CHEB_TAIL))
-        done = todo[ok]
-        coef[done, :N] = c[ok]
-        size[done] = N
-        todo = todo[~ok]
-    inv_half = np.divide(1.0, half, out=np.zeros(G), where=half > 0)
-    gid = np.where(size[gid] > 0, gid, -1)
-    _chebyshev_rows(base, gid, np.ascontiguousarray(coef[:, :max(1, size.max())]), mid, inv_half,
-                    w, out)
-    return np.flatnonzero(gid < 0)
+        if ok.any():
+            kept.append((pos[ok], c[ok]))
+        pos = pos[~ok]
+    slot = np.full(Cg.size, -1, dtype=np.int64)  # lattice point -> row of the tables
+    if not kept:
+        return np.arange(base.size)
+    nmax = max(c.shape[1] for p, c in kept)
+    keep = np.concatenate([p for p, c in kept])
+    coef = np.zeros((keep.size, nmax, ncols))
+    start = 0
+    for p, c in kept:
+        coef[start:start + p.size, :c.shape[1]] = c
+        start += p.size
+    slot[todo[keep]] = np.arange(keep.size)
+    inv_half = np.divide(1.0, half[keep], out=np.zeros(keep.size), where=half[keep] > 0)
+    rows_slot = slot[gid]
+    _chebyshev_rows(base, rows_slot, coef, mid[keep], inv_half, w, out)
+    return np.flatnonzero(rows_slot < 0)
 
 
 def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=None):

@@ -110,6 +110,10 @@ def test_groups_the_interpolation_cannot_serve_are_summed_row_by_row():
     np.testing.assert_array_equal(special.geometric_dropout_mean(TIMES[None, :], base, 0.8, 2.05, C, C),
                                   _row_by_row(TIMES[None, :], base, 0.8, 2.05, C, C))
 
+    x = np.where(rng.uniform(size=n) < 0.5, 0.0, 1e6)  # a lattice wider than the rows: the
+    C = 2.3 + x  # per-group tables would outgrow the data, so nothing is interpolated
+    assert _interpolated_share(TIMES[None, :], base, 0.8, 2.05, C, np.empty(0)) == 0.0
+
     same = np.full(n, 40.0)  # every customer the same age: a zero-width interval
     x = rng.integers(0, 3, n).astype(float)
     C = 2.3 + x
