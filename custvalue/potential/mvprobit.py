@@ -459,7 +459,8 @@ class MultivariateProbit(LikelihoodModel):
         Returns
         -------
         loglike : float
-            Summed log-likelihood.
+            Log-likelihood summed over customers, weighted by ``self.weights`` (ones, as
+            :meth:`loglike` does).
         score : numpy.ndarray, shape (k,)
             Its gradient.
 
@@ -474,18 +475,23 @@ class MultivariateProbit(LikelihoodModel):
         (-301.3, True)
         """
         x = self._as_params(params)
+        w = self.weights
         if not (self.correlated and self.method == "ghk"):
             ll, s = self._evaluate(x)
-            return float(ll.sum()), s.sum(axis=0)
+            return float(w @ ll), w @ s
         # GHK: the kernel sums d ll / d L over customers itself (no (n, J, J) array), and the
         # coefficient blocks are X_j' dmu_j (no (n, k) score matrix)
         betas, _ = self._split(x)
         mu = np.column_stack([X @ b for X, b in zip(self.X, betas)])
         L, dL = self.chol(x)
-        ll, dmu, dLsum = ghk.ghk_loglike(mu, self.y, L, self.u, sum_chol=True)
+        unit = bool((w == 1.0).all())
+        ll, dmu, dLsum = ghk.ghk_loglike(mu, self.y, L, self.u, sum_chol=unit)
+        if not unit:  # customer weights: per-customer blocks, weighted
+            dmu = dmu * w[:, None]
+            dLsum = np.einsum("i,ijk->jk", w, dLsum)
         blocks = [X.T @ dmu[:, j] for j, X in enumerate(self.X)]
         blocks.append(np.einsum("jk,mjk->m", dLsum, dL))
-        return float(ll.sum()), np.concatenate(blocks)
+        return float(w @ ll), np.concatenate(blocks)
 
     def hessian(self, params: Any) -> np.ndarray:
         """Hessian of the (simulated) log-likelihood.

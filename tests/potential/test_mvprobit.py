@@ -82,6 +82,11 @@ def test_analytic_gradient_equals_finite_differences_of_simulated_likelihood():
     ll, g2 = model.loglike_and_score(p)
     assert ll == pytest.approx(model.loglike_obs(p).sum(), rel=1e-14)
     np.testing.assert_allclose(g2, g, rtol=1e-10, atol=1e-10)
+    # with customer weights it is the weighted sum of the per-customer values
+    model.weights = rng.uniform(0.5, 2.0, model.weights.size)
+    ll_w, g_w = model.loglike_and_score(p)
+    assert ll_w == pytest.approx(model.weights @ model.loglike_obs(p), rel=1e-14)
+    np.testing.assert_allclose(g_w, model.weights @ model.score_obs(p), rtol=1e-10, atol=1e-10)
 
 
 def test_recovery_standard_errors_and_lr_test():
