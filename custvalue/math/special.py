@@ -168,14 +168,25 @@ def _dropout_mean_quadrature(t, base, a, A, C, K, n_nodes=64):
 
 
 def _dropout_mean_mp(t, base, a, A, C, K):
-    """The same quantity at arbitrary precision (mpmath; ``K Σ`` written as A z 3F2), for
-    cells whose series converges too slowly; quadrature where mpmath gives up as well."""
+    """The same quantity at arbitrary precision (mpmath), for cells whose series converges
+    too slowly (z near 1). As defined, ``K/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C; z)]``, with
+    enough digits for the cancellation near a = 1 or C = 0 (mpmath's 2F1 transforms to 1 - z
+    itself: about 0.5 ms a cell); at a = 1 or C = 0 exactly, as the regular ``K Σ`` form
+    (``A z 3F2``, 100-250 ms a cell); quadrature where mpmath gives up as well."""
     import mpmath
+
+    am1 = a - 1.0
 
     def one(t_, base_, A_, C_, K_):
         try:
+            if abs(am1) > 1e-12 and abs(C_) > 1e-12:
+                lost = max(0.0, -math.log10(abs(am1))) + max(0.0, -math.log10(abs(C_)))
+                with mpmath.workdps(30 + int(lost)):
+                    z = mpmath.mpf(t_) / (mpmath.mpf(base_) + t_)
+                    h = mpmath.hyp2f1(A_, am1, C_, z)
+                    return float(mpmath.mpf(K_) / am1 * (1 - mpmath.exp(am1 * mpmath.log1p(-z)) * h))
             with mpmath.workdps(30):
-                z = mpmath.mpf(t_) / (base_ + t_)
+                z = mpmath.mpf(t_) / (mpmath.mpf(base_) + t_)
                 L = mpmath.log1p(-z)
                 v = (a - 1) * L
                 ex = mpmath.expm1(v) / v if v != 0 else mpmath.mpf(1)
