@@ -32,7 +32,10 @@ and T) summed in one loop, then log G, ``d = log G(T) - log G(t_x)`` and
 ``l1 = -(r+x) log(α+T) - s log(β+T)`` (the other way round when that ratio would overflow).
 It also returns the exact Hessian, from the second derivatives of the same series.  It
 sums the series itself up to z = 0.99 (coefficients by their recurrence above z = 0.9)
-and leaves rows beyond that (α and β a hundred times apart) to the reference code.
+and leaves rows beyond that (α and β a hundred times apart, z > 0.99 at t_x) to
+:func:`_log_A_quadrature`: ``A`` as the integral it is, by composite Gauss-Legendre
+quadrature in ``log(α+τ)``, whose cost does not grow as z approaches 1 (fits heading to
+s, β -> ∞, homogeneous dropout, put every row there; the series would need 10^5-10^6 terms).
 """
 
 from __future__ import annotations
@@ -216,9 +219,7 @@ def _parts(r, alpha, s, beta, x, t_x, T, grad: bool):
 # the customers below, with the same mathematics (see the module docstring).
 
 _ZTAB = 0.9     # series coefficients from a per-level table up to this z ...
-_ZINLINE = 0.99  # ... and from the recurrence inline up to this one; beyond, the reference code
-_ZLEVEL = 0.999  # the same for G(0), summed once per distinct frequency (up to 39,000 terms)
-_FD_STEP = 1e-4  # relative step of the central differences for the reference rows' Hessian
+_ZINLINE = 0.99  # ... and from the recurrence inline up to this one; beyond, the quadrature
 _NCHUNK = 64    # fixed row blocks: the sums do not depend on the number of threads
 _PARALLEL_ROWS = 50_000  # below this many rows, one thread (see _threads)
 _NACC = 26      # ll, gradient (4), Hessian (10), Hessian of log A in (a, k, M, m) (10), weight
@@ -475,7 +476,7 @@ def _rows(r, alpha, s, beta, x, t_x, T, w, lev, skip, lv_a, lv_k, lv_loga, lv_co
     """One fused pass over customers: per-row log-likelihood and gradient (into ``ll_out``,
     ``sc_out`` when they have n rows) and, per block of rows, the weighted sums of the
     log-likelihood, gradient and (if ``hess``) Hessian (into ``acc``, see _NACC).  Rows with
-    ``skip`` set (z > 0.99) are left to the reference code.
+    ``skip`` set (z > 0.99) are left to the quadrature (:func:`_quadrature_rows`).
 
     Per row: ``l1 = -(r+x) log(α+T) - s log(β+T)`` (alive at T), ``l2 = log s + log A`` with
     ``A = G(t_x) - G(T) = G(t_x) (1 - e^d)``, and ``log L = const + l1 + log1p(ρ)`` with
@@ -736,47 +737,134 @@ def data_levels(x, t_x):
     return xu, idx, tmin
 
 
-def _reference_rows(r, alpha, s, beta, x, t_x, T, hess):
-    """Per-row log-likelihood and gradient by the reference code (rows with z > 0.99) and,
-    if ``hess``, each row's Hessian as central differences of that gradient, shape (n, 4, 4)."""
-    const, _, lse, g = _parts(r, alpha, s, beta, x, t_x, T, grad=True)
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(12)  # Gauss-Legendre nodes per panel
+_PANEL_RISE = 2.0  # the log-integrand changes by at most this much across one panel
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no cover - compiled
+    """``log A = log ∫_{t_x}^{T} (α+τ)^-(r+x) (β+τ)^-(s+1) dτ`` (FH05 eq. 19) with its
+    gradient and Hessian in (r, α, s, β), by composite Gauss-Legendre quadrature in
+    ``u = log(α+τ)`` (12 nodes per panel), for rows with ``t_x < T``.
+
+    In u the log-integrand ``ψ(u) = (1-r-x) u - (s+1) log(β+τ)`` has a slope bounded by
+    ``|1-r-x| + (s+1) max (α+τ)/(β+τ)`` (the ratio is monotone in τ), so panels over which
+    ψ changes by at most 2 make 12 nodes exact to rounding; panels stop once the rest of
+    the interval is bounded below 1e-17 of the sum. The derivatives are the integrals of
+    the integrand times ``∂ψ/∂θ`` (and ``∂ψ/∂θ ∂ψ/∂θ' + ∂²ψ/∂θ∂θ'``), differentiated under
+    the integral in τ. Unlike the hypergeometric series it does not slow down when α and β
+    are far apart (z near 1)."""
+    n = x.shape[0]
+    k2 = s + 1.0
+    for i in prange(n):
+        k1 = r + x[i]
+        a0 = alpha + t_x[i]
+        b0 = beta + t_x[i]
+        u0 = np.log(a0)
+        span = np.log(alpha + T[i]) - u0
+        ratio0 = a0 / b0
+        ratio1 = (alpha + T[i]) / (beta + T[i])
+        slope = abs(1.0 - k1) + k2 * max(ratio0, ratio1)
+        top = (1.0 - k1) - k2 * min(ratio0, ratio1)  # the largest slope of ψ
+        npan = max(1, int(np.ceil(span * slope / _PANEL_RISE)))
+        h = span / npan
+        I0 = 0.0
+        I1 = np.zeros(4)
+        I2 = np.zeros((4, 4))
+        g = np.zeros(4)
+        for p in range(npan):
+            lo = p * h
+            done = False
+            if top < 0.0 and p > 0:
+                # ψ(lo) - ψ(0) is at most top * lo: the rest is below e^{top lo} / |top|
+                if np.exp(top * lo) / (-top) < 1e-17 * I0 * (1.0 / h):
+                    done = True
+            if done:
+                break
+            for j in range(_GL_X.shape[0]):
+                v = lo + 0.5 * h * (_GL_X[j] + 1.0)  # u - u0
+                tau_a = a0 * np.exp(v)  # α + τ
+                tau_b = b0 + a0 * np.expm1(v)  # β + τ
+                la = np.log(tau_a)
+                lb = np.log(tau_b)
+                # integrand in u relative to its value at u0 (the dτ = e^u du included)
+                f = 0.5 * h * _GL_W[j] * np.exp((1.0 - k1) * v - k2 * (lb - np.log(b0)))
+                g[0] = -la
+                g[1] = -k1 / tau_a
+                g[2] = -lb
+                g[3] = -k2 / tau_b
+                I0 += f
+                for q in range(4):
+                    I1[q] += f * g[q]
+                    for q2 in range(q, 4):
+                        I2[q, q2] += f * g[q] * g[q2]
+                I2[0, 1] += f * (-1.0 / tau_a)
+                I2[1, 1] += f * (k1 / (tau_a * tau_a))
+                I2[2, 3] += f * (-1.0 / tau_b)
+                I2[3, 3] += f * (k2 / (tau_b * tau_b))
+        lA[i] = (1.0 - k1) * u0 - k2 * np.log(b0) + np.log(I0)
+        for q in range(4):
+            dA[i, q] = I1[q] / I0
+        for q in range(4):
+            for q2 in range(q, 4):
+                v2 = I2[q, q2] / I0 - dA[i, q] * dA[i, q2]
+                hA[i, q, q2] = v2
+                hA[i, q2, q] = v2
+
+
+def _far_rows(alpha, beta, t_x, T):
+    """Rows whose series would need z > 0.99 at t_x (α and β a hundred times apart) and
+    that have an integral A to compute (t_x < T): these take the quadrature."""
+    M, m = max(alpha, beta), min(alpha, beta)
+    if (M - m) / M <= _ZINLINE:  # z is largest at t = 0
+        return np.zeros(np.shape(t_x), dtype=bool)
+    return (t_x < T) & ((M - m) / (M + t_x) > _ZINLINE)
+
+
+def _quadrature_rows(r, alpha, s, beta, x, t_x, T, hess):
+    """Per-row log-likelihood, gradient and (if ``hess``) Hessian for rows with ``t_x < T``
+    where α and β are far apart (z > 0.99): ``A`` by :func:`_log_A_quadrature`, the rest as
+    in the fused kernel, ``log L = const + log(e^{l1} + s A)``."""
+    n = x.size
+    lA, dA, hA = np.empty(n), np.empty((n, 4)), np.empty((n, 4, 4))
+    _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA)
+    rx = r + x
+    const = gammaln(rx) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    la_T, lb_T = np.log(alpha + T), np.log(beta + T)
+    l1 = -rx * la_T - s * lb_T
+    l2 = np.log(s) + lA
+    lse = np.logaddexp(l1, l2)
+    pi1, pi2 = np.exp(l1 - lse), np.exp(l2 - lse)
+    zero = np.zeros(n)
+    g0 = np.column_stack([psi(rx) - psi(r) + np.log(alpha), zero + r / alpha, zero + np.log(beta),
+                          zero + s / beta])
+    g1 = np.column_stack([-la_T, -rx / (alpha + T), -lb_T, -s / (beta + T)])
+    g2 = dA.copy()
+    g2[:, 2] += 1.0 / s
+    grad = g0 + pi1[:, None] * g1 + pi2[:, None] * g2
     if not hess:
-        return const + lse, g, None
-    p = np.array([r, alpha, s, beta])
-    jac = np.empty((x.size, 4, 4))
-    for j in range(4):  # loop over the four parameters
-        h = _FD_STEP * p[j]
-        hp, hm = p.copy(), p.copy()
-        hp[j] += h
-        hm[j] -= h
-        jac[:, :, j] = (_parts(*hp, x, t_x, T, grad=True)[3] - _parts(*hm, x, t_x, T, grad=True)[3]) / (2 * h)
-    return const + lse, g, jac
-
-
-def _reference_G0(a, k, M, m, hess):
-    """log G(0) with gradient and Hessian in (a, k, M, m) by the reference code (z > _ZLEVEL),
-    the Hessian by central differences of its gradient."""
-    t0 = np.zeros_like(a)
-    lg, *grad = _log_G(t0, a, k, M, m, True)
-    dg = np.column_stack(grad)
-    hg = np.zeros((a.size, 10))
-    if hess:
-        full = np.empty((a.size, 4, 4))
-        for j in range(4):  # loop over (a, k, M, m)
-            args_p, args_m = [a, k, M, m], [a, k, M, m]
-            h = _FD_STEP * np.maximum(np.abs(args_p[j]), 1.0)
-            args_p[j] = args_p[j] + h
-            args_m[j] = args_m[j] - h
-            gp = np.column_stack(_log_G(t0, *args_p, True)[1:])
-            gm = np.column_stack(_log_G(t0, *args_m, True)[1:])
-            full[:, :, j] = (gp - gm) / (2 * np.broadcast_to(h, a.shape)[:, None])
-        full = 0.5 * (full + full.transpose(0, 2, 1))
-        hg = np.column_stack([full[:, i, j] for i, j in _TRI])
-    return lg, dg, hg
+        return const + lse, grad, None
+    H = np.zeros((n, 4, 4))
+    H[:, 0, 0] = zeta(2.0, rx) - zeta(2.0, r)  # trigamma
+    H[:, 0, 1] = H[:, 1, 0] = 1.0 / alpha
+    H[:, 1, 1] = -r / alpha ** 2
+    H[:, 2, 3] = H[:, 3, 2] = 1.0 / beta
+    H[:, 3, 3] = -s / beta ** 2
+    H1 = np.zeros((n, 4, 4))
+    H1[:, 0, 1] = H1[:, 1, 0] = -1.0 / (alpha + T)
+    H1[:, 1, 1] = rx / (alpha + T) ** 2
+    H1[:, 2, 3] = H1[:, 3, 2] = -1.0 / (beta + T)
+    H1[:, 3, 3] = s / (beta + T) ** 2
+    H2 = hA.copy()
+    H2[:, 2, 2] -= 1.0 / s ** 2
+    dg = g1 - g2
+    H += (pi1[:, None, None] * H1 + pi2[:, None, None] * H2
+          + (pi1 * pi2)[:, None, None] * dg[:, :, None] * dg[:, None, :])
+    return const + lse, grad, H
 
 
 def _evaluate(r, alpha, s, beta, x, t_x, T, weights=None, levels=None, rows=True, hess=False):
-    """Run the fused kernel (plus the reference code for rows with z > 0.99).
+    """Run the fused kernel (plus the quadrature for rows with z > 0.99).
 
     Returns per-row (ll, score) when ``rows`` (else empty arrays), the weighted sums
     (ll, gradient) and, when ``hess``, the Hessian of the weighted sum."""
@@ -808,15 +896,11 @@ def _evaluate(r, alpha, s, beta, x, t_x, T, weights=None, levels=None, rows=True
     has_zero = tmin == 0.0
     skip = np.empty(0, dtype=np.bool_)
     z0 = (M - m) / M
-    if z0 > _ZINLINE:  # α, β 100 times apart: rows with z > 0.99 go to the reference code
-        t_use = np.where(t_x > 0, t_x, T)
-        skip = (t_x < T) & ((M - m) / (M + t_use) > _ZINLINE)
+    if z0 > _ZINLINE:  # α, β 100 times apart: rows with z > 0.99 go to the quadrature
+        skip = _far_rows(alpha, beta, t_x, T)
+        has_zero[:] = False  # every row with t_x = 0 < T is among them
     if has_zero.any():  # G(0) once per distinct frequency
-        if z0 <= _ZLEVEL:
-            _level_G0(a, k, loga, M, m, off, tab, has_zero, hess, lg0, dg0, hg0)
-        else:
-            hz = np.flatnonzero(has_zero)
-            lg0[hz], dg0[hz], hg0[hz] = _reference_G0(a[hz], k[hz], M, m, hess)
+        _level_G0(a, k, loga, M, m, off, tab, has_zero, hess, lg0, dg0, hg0)  # z0 <= 0.99
     const = gammaln(r + xu) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     dr = psi(r + xu) - psi(r)
     trig = zeta(2.0, r + xu) - zeta(2.0, r) if hess else dr  # trigamma
@@ -846,15 +930,16 @@ def _evaluate(r, alpha, s, beta, x, t_x, T, weights=None, levels=None, rows=True
         H += J @ Hu @ J.T
     if skip.size and skip.any():
         sub = np.flatnonzero(skip)
-        ll_s, g_s, jac_s = _reference_rows(r, alpha, s, beta, x[sub], t_x[sub], T[sub], hess)
+        ll_s, g_s, jac_s = _quadrature_rows(r, alpha, s, beta, x[sub], t_x[sub], T[sub], hess)
         if rows:
             ll_out[sub] = ll_s
             sc_out[sub] = g_s
         ll += float(w[sub] @ ll_s)
         grad += w[sub] @ g_s
         if hess:
-            hs = np.einsum("i,ijk->jk", w[sub], jac_s)
-            H += 0.5 * (hs + hs.T)
+            H += np.einsum("i,ijk->jk", w[sub], jac_s)
+    if hess:
+        H = 0.5 * (H + H.T)  # J Hu J' sums its terms in different orders above and below
     return ll_out, sc_out, ll, grad, H
 
 
@@ -897,8 +982,8 @@ def weighted_loglike_score_hessian(r, alpha, s, beta, x, t_x, T, weights, levels
 
     The Hessian is analytic: second derivatives of the series (summed with the same terms
     as the value), of ``log A = log(G(t_x) - G(T))`` and of the log-sum-exp of the two
-    likelihood terms; for the rare rows with z > 0.99 (α and β a hundred times apart) it is the
-    central difference of their analytic gradient.
+    likelihood terms; for rows with z > 0.99 (α and β a hundred times apart) the integral
+    ``A`` and its first and second derivatives come from the same quadrature.
 
     Parameters
     ----------
@@ -996,8 +1081,22 @@ def p_alive(r, alpha, s, beta, x, t_x, T):
     >>> round(float(p_alive(0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86)), 3)
     0.868
     """
-    _, l1, lse, _ = _parts(r, alpha, s, beta, x, t_x, T, grad=False)
-    return np.exp(l1 - lse)
+    x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, T))
+    far = _far_rows(alpha, beta, t_x, T)
+    if not far.any():
+        _, l1, lse, _ = _parts(r, alpha, s, beta, x, t_x, T, grad=False)
+        return np.exp(l1 - lse)
+    out = np.empty(x.shape)
+    near = ~far
+    if near.any():
+        _, l1, lse, _ = _parts(r, alpha, s, beta, x[near], t_x[near], T[near], grad=False)
+        out[near] = np.exp(l1 - lse)
+    xf, tf, Tf = (np.ascontiguousarray(v[far]) for v in (x, t_x, T))
+    lA, dA, hA = np.empty(xf.size), np.empty((xf.size, 4)), np.empty((xf.size, 4, 4))
+    _log_A_quadrature(float(r), float(alpha), float(s), float(beta), xf, tf, Tf, lA, dA, hA)
+    l1 = -(r + xf) * np.log(alpha + Tf) - s * np.log(beta + Tf)
+    out[far] = np.exp(l1 - np.logaddexp(l1, np.log(s) + lA))
+    return out
 
 
 def _one_minus_pow_over(sm1, u):

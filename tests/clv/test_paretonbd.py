@@ -207,9 +207,9 @@ _HARD_PARAMS = [
     (1.0, 5.0, 1.0, 5.0),             # alpha == beta: z = 0
     (0.5, 1.0, 1.2, 30.0),            # alpha << beta: z up to 0.97 (coefficients inline)
     (2.0, 40.0, 0.3, 2.0),            # alpha >> beta: z up to 0.95
-    (0.5, 0.5, 0.5, 80.0),            # z up to 0.994: rows with t_x < 0.3 go to the reference code
+    (0.5, 0.5, 0.5, 80.0),            # z up to 0.994: rows with t_x < 0.3 go to the quadrature
     (0.05, 3.0, 4.0, 0.5),            # small r, large s
-    (0.5, 0.01, 0.5, 50.0),           # z(0) = 0.9998: G(0) from the reference code too
+    (0.5, 0.01, 0.5, 50.0),           # z(0) = 0.9998: every row with t_x < T to the quadrature
 ]
 
 
@@ -269,14 +269,15 @@ def test_hessian_matches_finite_differences(cdnow_summary, params):
 
 
 @pytest.mark.parametrize("params", _HARD_PARAMS[5:])
-def test_hessian_of_reference_rows_is_close(params):
-    # alpha and beta over 100 times apart: rows with z > 0.99 (and G(0) when z(0) > 0.999)
-    # use central differences of the reference gradient (accurate to about 1e-5)
+def test_hessian_of_quadrature_rows_is_close(params):
+    # alpha and beta over 100 times apart: rows with z > 0.99 take the quadrature, whose
+    # Hessian is analytic too; against central differences of the gradient
     x, t_x, T = _hard_rows()
     p = np.array(params)
     w = np.ones(x.size)
     _, _, H = k.weighted_loglike_score_hessian(*p, x, t_x, T, w)
-    np.testing.assert_allclose(H, _fd_hessian(p, x, t_x, T, w, rel=1e-4), rtol=1e-4, atol=1e-4 * np.abs(H).max())
+    np.testing.assert_allclose(H, H.T, rtol=0, atol=0)
+    np.testing.assert_allclose(H, _fd_hessian(p, x, t_x, T, w, rel=1e-5), rtol=1e-5, atol=1e-5 * np.abs(H).max())
 
 
 def test_weighted_sums_equal_row_sums_and_do_not_depend_on_threads(monkeypatch):
@@ -359,3 +360,80 @@ def test_hessian_equals_differences_of_the_gradient_for_any_parameters(r, alpha,
     far = max(alpha, beta) > 100 * min(alpha, beta)               # reference rows: differenced Hessian
     tol = (1e-3 if far else 1e-5) * scale + 1e-6 * np.abs(hn) + noise
     assert np.all(np.abs(h - hn) <= tol)
+
+
+# -- α and β far apart (z > 0.99): the quadrature ---------------------------------------------
+_FAR_PARAMS = [(0.5, 10.0, 3.0, 3000.0),          # β >> α
+               (0.5, 2000.0, 0.7, 5.0),           # α >> β
+               (0.51, 10.43, 6.9e4, 1.33e6)]      # a fit heading to s, β -> ∞ (homogeneous dropout)
+
+
+def _mp_log_A(params, x, t_x, T):
+    """log ∫_{t_x}^{T} (α+τ)^-(r+x) (β+τ)^-(s+1) dτ in mpmath, panels crowded towards t_x
+    (where a heavy buyer's integrand falls fastest)."""
+    import mpmath
+
+    r, al, s, be = (mpmath.mpf(v) for v in params)
+    with mpmath.workdps(30):
+        f = lambda tau: mpmath.exp(-(r + x) * mpmath.log(al + tau) - (s + 1) * mpmath.log(be + tau))  # noqa: E731
+        pts = [t_x + (T - t_x) * (mpmath.mpf(j) / 200) ** 3 for j in range(201)]
+        return mpmath.log(mpmath.quad(f, pts))
+
+
+@pytest.mark.parametrize("params", _FAR_PARAMS)
+def test_quadrature_log_A_and_p_alive_match_mpmath(params):
+    x = np.array([0.0, 1.0, 7.0, 150.0, 1000.0, 3.0])
+    t_x = np.array([0.0, 0.3, 20.0, 3.0, 0.5, 51.9])
+    T = np.array([40.0, 39.0, 39.0, 30.0, 52.0, 52.0])
+    n = x.size
+    lA, dA, hA = np.empty(n), np.empty((n, 4)), np.empty((n, 4, 4))
+    k._log_A_quadrature(*params, x, t_x, T, lA, dA, hA)
+    pa = k.p_alive(*params, x, t_x, T)
+    import mpmath
+
+    r, s = params[0], params[2]
+    for i in range(n):
+        want = _mp_log_A(params, x[i], t_x[i], T[i])
+        assert lA[i] == pytest.approx(float(want), rel=1e-13, abs=1e-11)
+        with mpmath.workdps(30):
+            l1 = (-(r + x[i]) * mpmath.log(params[1] + T[i]) - s * mpmath.log(params[3] + T[i]))
+            want_pa = 1 / (1 + s * mpmath.exp(want - l1))
+        # log A and l1 are each ~1e5 at the third point: their difference keeps ~1e-10
+        assert pa[i] == pytest.approx(float(want_pa), rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("params", _FAR_PARAMS)
+def test_quadrature_gradient_and_hessian_equal_differences(params):
+    x, t_x, T = _hard_rows()
+    keep = t_x < T
+    x, t_x, T = x[keep], t_x[keep], T[keep]
+    p = np.array(params)
+    w = np.ones(x.size)
+    ll, g, H = k.weighted_loglike_score_hessian(*p, x, t_x, T, w)
+    num = np.empty(4)
+    for j in range(4):
+        h = 1e-6 * p[j]
+        hp, hm = p.copy(), p.copy()
+        hp[j] += h
+        hm[j] -= h
+        num[j] = (k.weighted_loglike_and_score(*hp, x, t_x, T, w)[0]
+                  - k.weighted_loglike_and_score(*hm, x, t_x, T, w)[0]) / (2 * h)
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-7 * np.abs(g).max())
+    np.testing.assert_allclose(H, _fd_hessian(p, x, t_x, T, w, rel=1e-5), rtol=1e-5,
+                               atol=1e-5 * np.abs(H).max())
+
+
+def test_fit_with_homogeneous_dropout_heads_to_large_s_and_beta_and_recovers_the_rate():
+    """Every customer drops out at the same rate (s, β -> ∞ with s/β = μ): the fit walks
+    towards large s and β, where every row has z near 1. It used to take minutes (series of
+    10^5-10^6 terms per row); with the quadrature it finishes like any other fit and
+    recovers r, α and the dropout rate s/β."""
+    rng = np.random.default_rng(1)
+    d = simulate_paretonbd(5000, r=0.5, alpha=10.0, s=1e4, beta=2e5, T=rng.uniform(20, 52, 5000), seed=3)
+    res = ParetoNBD().fit(d)
+    assert res.params["s"] > 100 and res.params["beta"] > 1000
+    assert res.params["s"] / res.params["beta"] == pytest.approx(0.05, rel=0.15)
+    for name, truth in (("r", 0.5), ("alpha", 10.0)):
+        assert abs(res.params[name] - truth) < 3 * res.bse[name], (name, res.params[name], res.bse[name])
+    pa = res.p_alive(d)
+    assert np.isfinite(pa).all() and ((pa >= 0) & (pa <= 1)).all()
