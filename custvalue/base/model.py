@@ -297,7 +297,7 @@ class LikelihoodModel:
         (4, 4)
         """
         p = self._as_params(params)
-        if self.analytic_hessian:
+        if self._uses_newton():
             return self.loglike_score_hessian(p)[2]
         h = numerical_jacobian(lambda q: self.loglike_and_score(q)[1], p)
         return 0.5 * (h + h.T)
@@ -383,6 +383,11 @@ class LikelihoodModel:
         ((4,), True)
         """
         return _to_free(self.start_params(), self._transforms), None
+
+    def _uses_newton(self) -> bool:
+        """Whether :meth:`fit` takes Newton steps (an exact :meth:`loglike_score_hessian`);
+        ``analytic_hessian`` unless a model decides per instance."""
+        return self.analytic_hessian
 
     def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         p, dp = _from_free(theta, self._transforms)
@@ -510,7 +515,7 @@ class LikelihoodModel:
             theta0, hess_inv0 = self.initial_point()
         else:
             theta0, hess_inv0 = _to_free(self._as_params(start_params), self._transforms), None
-        if self.analytic_hessian:
+        if self._uses_newton():
             res, converged, cache = self._fit_newton(theta0, maxiter, gtol)
             params, hess, llf = cache["params"], cache["hess"], float(cache["ll"])
         else:

@@ -40,7 +40,6 @@ __all__ = [
     "cpc_from_corr",
     "bvn_cdf",
     "bvn_pdf",
-    "probit_loglike",
     "bvprobit_loglike",
 ]
 
@@ -825,34 +824,6 @@ def bvn_pdf(h, k, rho):
     h, k, r = (np.asarray(a, dtype=np.float64) for a in (h, k, rho))
     om = 1.0 - r * r
     return np.exp(-(h * h - 2.0 * r * h * k + k * k) / (2.0 * om)) / (2.0 * np.pi * np.sqrt(om))
-
-
-def _mills(x: np.ndarray) -> np.ndarray:
-    """phi(x) / Phi(x), stable in both tails."""
-    return np.exp(-0.5 * x * x - 0.5 * np.log(2 * np.pi) - special.log_ndtr(x))
-
-
-def probit_loglike(mu: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact probit log-probabilities ``log Phi(q mu)`` and their derivative in ``mu``.
-
-    Parameters
-    ----------
-    mu, y : ndarray (broadcasting)
-        Linear index and 0/1 outcome.
-
-    Returns
-    -------
-    ll, dmu : ndarray
-
-    Examples
-    --------
-    >>> ll, d = probit_loglike(np.array([0.0]), np.array([1.0]))
-    >>> round(float(np.exp(ll[0])), 6), round(float(d[0]), 6)
-    (0.5, 0.797885)
-    """
-    q = 2.0 * np.asarray(y, dtype=np.float64) - 1.0
-    x = q * mu
-    return special.log_ndtr(x), q * _mills(x)
 
 
 def bvprobit_loglike(mu: np.ndarray, y: np.ndarray, rho: float

@@ -22,7 +22,7 @@ from .._validation import as_float_array, describe_rows
 from ..base import LikelihoodModel, LikelihoodResults
 from ..base.summary import Summary
 from ..exceptions import DataError, ModelSpecificationError
-from ..math import ghk
+from ..math import ghk, probit
 
 __all__ = ["MultivariateProbit", "MultivariateProbitResults", "LRTest"]
 
@@ -376,7 +376,7 @@ class MultivariateProbit(LikelihoodModel):
         """Per-row log-probability of patterns ``Y`` with d/d mu and d/d gamma."""
         n, J = mu.shape
         if not self.correlated:
-            ll, dmu = ghk.probit_loglike(mu, Y)
+            ll, dmu = probit.probit_loglike(mu, Y)
             return ll.sum(axis=1), dmu, np.zeros((n, 0))
         if J == 2 and self.method == "exact":
             rho = L[1, 0]
@@ -493,6 +493,49 @@ class MultivariateProbit(LikelihoodModel):
         blocks.append(np.einsum("jk,mjk->m", dLsum, dL))
         return float(w @ ll), np.concatenate(blocks)
 
+    def _uses_newton(self) -> bool:
+        return not self.correlated  # independent probits: exact Hessian, Newton steps
+
+    def loglike_score_hessian(self, params: Any) -> tuple[float, np.ndarray, np.ndarray]:
+        """Log-likelihood, gradient and Hessian; exact and block-diagonal for independent
+        probits (one compiled pass per product, :func:`custvalue.math.probit.probit_sums`),
+        otherwise the gradient with :meth:`hessian`'s differences.
+
+        Parameters
+        ----------
+        params : array-like or mapping
+            Parameters in the order of ``param_names``, or a mapping name -> value.
+
+        Returns
+        -------
+        tuple
+            (log-likelihood, gradient of shape (k,), Hessian of shape (k, k)).
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(300, n_products=2, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates, correlated=False)
+        >>> ll, g, H = model.loglike_score_hessian(model.start_params())
+        >>> H.shape, bool(abs(g).max() < 1e-6)  # the start values are the univariate MLE
+        ((8, 8), True)
+        """
+        x = self._as_params(params)
+        if self.correlated:
+            return super().loglike_score_hessian(x)
+        betas, _ = self._split(x)
+        H = np.zeros((x.size, x.size))
+        g = np.empty(x.size)
+        ll = 0.0
+        pos = 0
+        for j, (X, b) in enumerate(zip(self.X, betas)):
+            ll_j, g_j, H_j = probit.probit_sums(X, self.y[:, j], b, self.weights)
+            ll += ll_j
+            g[pos:pos + b.size] = g_j
+            H[pos:pos + b.size, pos:pos + b.size] = H_j
+            pos += b.size
+        return ll, g, H
+
     def hessian(self, params: Any) -> np.ndarray:
         """Hessian of the (simulated) log-likelihood.
 
@@ -520,17 +563,7 @@ class MultivariateProbit(LikelihoodModel):
         """
         x = self._as_params(params)
         if not self.correlated:
-            # independent probits: block-diagonal closed form, d2 ll / d mu2 = -lam (lam + mu)
-            # with lam = q phi(mu) / Phi(q mu) the generalised residual
-            H = np.zeros((x.size, x.size))
-            betas, _ = self._split(x)
-            pos = 0
-            for j, (X, b) in enumerate(zip(self.X, betas)):
-                mu = X @ b
-                lam = ghk.probit_loglike(mu, self.y[:, j])[1]
-                H[pos:pos + b.size, pos:pos + b.size] = -(X * (lam * (lam + mu))[:, None]).T @ X
-                pos += b.size
-            return H
+            return self.loglike_score_hessian(x)[2]
         g0 = self.loglike_and_score(x)[1]
         H = np.empty((x.size, x.size))
         for m in range(x.size):  # loop over parameters, not customers
@@ -543,22 +576,20 @@ class MultivariateProbit(LikelihoodModel):
 
     # ---- start values and the independence benchmark ----------------------------------
     def _fit_univariate(self) -> dict[str, Any]:
-        """Univariate probits (statsmodels ``Probit``) per product: start values and the
-        restricted log-likelihood of the LR test of independence."""
-        import statsmodels.api as sm
-
+        """Univariate probits per product (compiled Newton with the exact Hessian,
+        :func:`custvalue.math.probit.probit_newton`): start values and the restricted
+        log-likelihood of the LR test of independence."""
         betas, llf, gres = [], 0.0, []
         for j in range(self.n_products):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    res = sm.Probit(self.y[:, j], self.X[j]).fit(disp=0, method="newton", maxiter=100)
-                except Exception as exc:  # e.g. perfect separation, singular information
-                    raise DataError(
-                        f"the univariate probit of product {self.products[j]!r} (used for start values) "
-                        f"failed: {exc}. Check for covariates that perfectly predict ownership "
-                        f"(perfect separation).") from None
-            b = np.asarray(res.params, dtype=float)
+            try:
+                b, ll_j, _, _, ok = probit.probit_newton(self.X[j], self.y[:, j])
+            except np.linalg.LinAlgError:
+                ok = False
+            if not ok:
+                raise DataError(
+                    f"the univariate probit of product {self.products[j]!r} (used for start values) "
+                    f"did not converge: check for covariates that perfectly predict ownership "
+                    f"(perfect separation).") from None
             if np.all(np.abs(special.ndtr(self.X[j] @ b) - self.y[:, j]) < 1e-6):
                 raise DataError(f"the covariates perfectly predict ownership of product {self.products[j]!r} "
                                 f"(perfect separation): its coefficients are not identified.")
@@ -566,8 +597,8 @@ class MultivariateProbit(LikelihoodModel):
                 raise DataError(f"the univariate probit of product {self.products[j]!r} has non-finite "
                                 f"estimates; check for covariates that perfectly predict ownership.")
             betas.append(b)
-            llf += float(res.llf)
-            gres.append(ghk.probit_loglike(self.X[j] @ b, self.y[:, j])[1])
+            llf += float(ll_j)
+            gres.append(probit.probit_loglike(self.X[j] @ b, self.y[:, j])[1])
         # one-step (score / information) estimates of the correlations at rho = 0: the
         # bivariate-probit score in rho at 0 is the product of the generalised residuals
         G = np.column_stack(gres)
