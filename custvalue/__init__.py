@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .exceptions import ConvergenceWarning, DataError, ModelSpecificationError
+from .exceptions import ConvergenceWarning, DataError, HeterogeneityWarning, ModelSpecificationError
 from .rfm import rfm_summary
 
 __version__ = "0.1.0"
@@ -23,8 +23,8 @@ __version__ = "0.1.0"
 _SUBMODULES = ("base", "clv", "datasets", "loyalty", "math", "plotting", "potential", "report",
                "segment", "simulate", "switching", "streaming")
 
-__all__ = ["__version__", "rfm_summary", "DataError", "ConvergenceWarning", "ModelSpecificationError",
-           *_SUBMODULES]
+__all__ = ["__version__", "rfm_summary", "DataError", "ConvergenceWarning", "HeterogeneityWarning",
+           "ModelSpecificationError", *_SUBMODULES]
 
 
 def __getattr__(name: str) -> Any:

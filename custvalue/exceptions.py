@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["DataError", "ConvergenceWarning", "ModelSpecificationError", "ReportInputError"]
+__all__ = ["DataError", "ConvergenceWarning", "HeterogeneityWarning", "ModelSpecificationError",
+           "ReportInputError"]
 
 
 class DataError(ValueError):
@@ -19,3 +20,9 @@ class ReportInputError(DataError):
 
 class ConvergenceWarning(UserWarning):
     """The optimiser stopped before meeting its convergence criterion."""
+
+
+class HeterogeneityWarning(UserWarning):
+    """A fitted mixing distribution collapsed to a point: its two parameters ran off to
+    infinity together, so the data show no heterogeneity there and only its mean is
+    identified (e.g. Pareto/NBD's s and beta, with s/beta the common dropout rate)."""

@@ -3,6 +3,7 @@ customer-indexed predictions.  Model classes only declare parameters and kernels
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -17,7 +18,7 @@ from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
 from ..base.model import _to_free
-from ..exceptions import DataError, ModelSpecificationError
+from ..exceptions import DataError, HeterogeneityWarning, ModelSpecificationError
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
 
@@ -32,6 +33,10 @@ class CustomerModel(LikelihoodModel):
     """
 
     data_columns: ClassVar[tuple[str, ...]] = ()
+    #: Mixing distributions as ``(shape, scale-or-second-shape, kind, what)``: ``kind`` is
+    #: "gamma" (mean shape/scale) or "beta" (mean a/(a+b)); checked after a fit (see
+    #: :meth:`_warn_if_homogeneous`).
+    mixing: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
 
     def __init__(self, data: pd.DataFrame | None = None, *, weights: Any = None, **columns: Any):
         unknown = set(columns) - set(self.data_columns)
@@ -198,8 +203,29 @@ class CustomerModel(LikelihoodModel):
         if not model._bound:
             raise DataError(f"{type(self).__name__}.fit needs data: pass a DataFrame with the columns "
                             f"{list(self.data_columns)} or the same names as keyword arrays.")
-        return LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
-                                   cov_type=cov_type)
+        res = LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
+                                  cov_type=cov_type)
+        model._warn_if_homogeneous(res)
+        return res
+
+    def _warn_if_homogeneous(self, res: Any) -> None:
+        """Warn when a mixing distribution's two parameters ran off together: both above
+        1,000 with standard errors larger than the estimates. The likelihood then rises
+        towards the homogeneous limit (every customer with the same rate or probability), the
+        estimates stop wherever the gradient tolerance is met, and only the mean is
+        identified."""
+        for first, second, kind, what in self.mixing:
+            v1, v2 = float(res.params[first]), float(res.params[second])
+            s1, s2 = float(res.bse[first]), float(res.bse[second])
+            if min(v1, v2) > 1e3 and not (s1 < v1 and s2 < v2):
+                mean = v1 / v2 if kind == "gamma" else v1 / (v1 + v2)
+                ratio = f"{first}/{second}" if kind == "gamma" else f"{first}/({first}+{second})"
+                warnings.warn(
+                    f"{type(self).__name__}: {first} = {v1:.4g} and {second} = {v2:.4g} ran off "
+                    f"together (standard errors {s1:.3g}, {s2:.3g}): the data show no heterogeneity "
+                    f"in {what}, so only their mean {ratio} = {mean:.6g} is identified. The fit is "
+                    f"the homogeneous limit of the model; predictions are fine, the two parameters "
+                    f"separately are not.", HeterogeneityWarning, stacklevel=3)
 
 
 class CustomerResults(LikelihoodResults):

@@ -135,6 +135,7 @@ class BetaGeo(GeometricDropoutLikelihood, PurchaseCountModel):
     """
 
     param_names = ("r", "alpha", "a", "b")
+    mixing = (("r", "alpha", "gamma", "purchase rates"), ("a", "b", "beta", "dropout probabilities"))
     results_class = BetaGeoResults
     kernel = kernel
     def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> BetaGeoResults:  # noqa: D102

@@ -82,6 +82,7 @@ class BetaGeoBetaBinom(CustomerModel):
     """
 
     param_names = ("alpha", "beta", "gamma", "delta")
+    mixing = (("alpha", "beta", "beta", "purchase probabilities"), ("gamma", "delta", "beta", "dropout probabilities"))
     data_columns = ("frequency", "recency", "n_periods")
     results_class = BetaGeoBetaBinomResults
 

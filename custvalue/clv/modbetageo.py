@@ -74,6 +74,7 @@ class ModifiedBetaGeo(GeometricDropoutLikelihood, PurchaseCountModel):
     """
 
     param_names = ("r", "alpha", "a", "b")
+    mixing = (("r", "alpha", "gamma", "purchase rates"), ("a", "b", "beta", "dropout probabilities"))
     results_class = ModifiedBetaGeoResults
     kernel = kernel
     dropout_shift = 1

@@ -92,6 +92,7 @@ class ParetoNBD(PurchaseCountModel):
     """
 
     param_names = ("r", "alpha", "s", "beta")
+    mixing = (("r", "alpha", "gamma", "purchase rates"), ("s", "beta", "gamma", "dropout rates"))
     results_class = ParetoNBDResults
     kernel = kernel
     analytic_hessian = True

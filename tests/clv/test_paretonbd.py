@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lifetimes import ParetoNBDFitter
 
 from custvalue.clv import ParetoNBD
-from custvalue.exceptions import DataError
+from custvalue.exceptions import DataError, HeterogeneityWarning
 from custvalue.math import paretonbd as k
 from custvalue.simulate.btyd import simulate_paretonbd
 from tests.conftest import IN_CI
@@ -430,7 +430,8 @@ def test_fit_with_homogeneous_dropout_heads_to_large_s_and_beta_and_recovers_the
     recovers r, α and the dropout rate s/β."""
     rng = np.random.default_rng(1)
     d = simulate_paretonbd(5000, r=0.5, alpha=10.0, s=1e4, beta=2e5, T=rng.uniform(20, 52, 5000), seed=3)
-    res = ParetoNBD().fit(d)
+    with pytest.warns(HeterogeneityWarning, match=r"s/beta = 0\.05"):
+        res = ParetoNBD().fit(d)
     assert res.params["s"] > 100 and res.params["beta"] > 1000
     assert res.params["s"] / res.params["beta"] == pytest.approx(0.05, rel=0.15)
     for name, truth in (("r", 0.5), ("alpha", 10.0)):
