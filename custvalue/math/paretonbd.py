@@ -774,12 +774,9 @@ def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no c
         g = np.zeros(4)
         for p in range(npan):
             lo = p * h
-            done = False
-            if top < 0.0 and p > 0:
-                # ψ(lo) - ψ(0) is at most top * lo: the rest is below e^{top lo} / |top|
-                if np.exp(top * lo) / (-top) < 1e-17 * I0 * (1.0 / h):
-                    done = True
-            if done:
+            # ψ(lo) - ψ(0) is at most top * lo, so the rest of the integral (relative to
+            # e^{ψ(0)}, as I0) is below e^{top lo} / |top|
+            if top < 0.0 and p > 0 and np.exp(top * lo) / (-top) < 1e-17 * I0:
                 break
             for j in range(_GL_X.shape[0]):
                 v = lo + 0.5 * h * (_GL_X[j] + 1.0)  # u - u0
