@@ -11,6 +11,7 @@ import html
 import io
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .clv import BetaGeo, GammaGamma, actual_repeat_transactions, clv, cohort_repeat_transactions
-from .exceptions import DataError
+from .exceptions import ConvergenceWarning, DataError, HeterogeneityWarning
 from .rfm import TIME_UNITS, rfm_summary
 
 __all__ = ["run_report", "ReportOutput", "value_tiers"]
@@ -74,6 +75,25 @@ class _Progress:
             el = time.perf_counter() - self.t0
             print(f"[{self.step}/{self.total}] {message} ({el:.1f}s)", file=self.stream, flush=True)
 
+    def note(self, message: str) -> None:
+        if self.stream is not None:
+            print(f"      note: {message}", file=self.stream, flush=True)
+
+
+def _fit_noting(fit: Any, notes: list[str]) -> Any:
+    """Run ``fit()``; custvalue's fit warnings (non-convergence, a collapsed mixing
+    distribution) become report notes instead of Python warning lines; others pass on."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.simplefilter("always", HeterogeneityWarning)
+        res = fit()
+    for w in caught:
+        if issubclass(w.category, (ConvergenceWarning, HeterogeneityWarning)):
+            notes.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return res
+
 
 def value_tiers(values: pd.Series) -> pd.Series:
     """Customer-pyramid tiers (top 1% important, next 19% secondary, 30% ordinary, 50% small).
@@ -118,6 +138,10 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
                horizon: int = 12, discount_rate: float = 0.01, output: str | Path = "custvalue-report",
                progress: TextIO | None = sys.stderr) -> ReportOutput:
     """Fit BG/NBD + Gamma-Gamma to a transaction log and write a CLV report.
+
+    A fit that does not converge, or whose mixing distribution collapses (see
+    :class:`custvalue.exceptions.HeterogeneityWarning`), is reported as a note on the
+    progress stream and at the top of the HTML report rather than as a Python warning.
 
     Parameters
     ----------
@@ -186,11 +210,14 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
         raise DataError("fewer than 3 customers have a repeat purchase in the calibration period; "
                         "the models cannot be fitted. Use a longer calibration period.")
 
+    notes: list[str] = []
     say("fitting BG/NBD")
-    bg = BetaGeo().fit(cal)
+    bg = _fit_noting(lambda: BetaGeo().fit(cal), notes)
     say("fitting Gamma-Gamma")
     zero_spend = (cal["frequency"] > 0) & (cal["monetary_value"] <= 0)
-    gg = GammaGamma().fit(cal[~zero_spend])
+    gg = _fit_noting(lambda: GammaGamma().fit(cal[~zero_spend]), notes)
+    for message in notes:
+        say.note(message)
 
     say("scoring customers")
     now = rfm_summary(tx, observation_end=observation_end, **kw) if calibration_end is not None else cal
@@ -266,6 +293,7 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
         f"Calibration end: {html.escape(str(calibration_end))}; observation end: "
         f"{html.escape(str(np.datetime_as_string(end_day, unit='D')))}. Time unit: {freq}. "
         f"CLV: {horizon} months, monthly discount rate {discount_rate:g}, margin 1 (revenue).</p>",
+        *(f"<p><b>Note on the fit:</b> {html.escape(m)}</p>" for m in notes),
         bg.summary().as_html(), gg.summary().as_html(),
     ]
     if zero_spend.any() or no_spend_now.any():
