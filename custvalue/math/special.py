@@ -203,11 +203,13 @@ def _dropout_mean_mp(t, base, a, A, C, K):
 # -- rows that share a frequency: Chebyshev interpolation in log(base) ---------------------
 #
 # For one value of (C, K) (customers with the same frequency) a row's value depends on its
-# base = alpha + T alone, through z = t/(base + t). Its logarithm, as a function of
-# s = log(base), is analytic in a strip around the real axis (the singularities of the
-# value, base in [-t_max, 0], lie on Im s = +-pi), so its Chebyshev series on the group's
-# [log min base, log max base] converges geometrically: 16 terms reach rounding level when
-# the ages span a factor of 3, 32 when they span a factor of 20. Each large group is
+# base = alpha + T alone, through z = t/(base + t). As a function of s = log(base) the
+# value is analytic in the strip |Im s| < pi (its singularities, base in [-t_max, 0], lie
+# on Im s = +-pi), and so is its logarithm wherever the value has no zeros near the real
+# axis, which the coefficient check below verifies group by group: the Chebyshev series on
+# the group's [log min base, log max base] then converges geometrically (16 terms reach
+# rounding level when the ages span a factor of 3, 32 when they span a factor of 20,
+# measured). The log keeps the interpolation error relative. Each large group is
 # evaluated exactly (the series kernel) at N Chebyshev points; its interpolant is kept when
 # the last quarter of its coefficients is at rounding level (the values themselves carry a
 # relative rounding error of up to about 1e-14: the kernel's two parts cancel). Groups
