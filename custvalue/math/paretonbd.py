@@ -182,16 +182,9 @@ def _parts(r, alpha, s, beta, x, t_x, T, grad: bool):
     lg1, lg2 = G1[0].reshape(x.shape), G2[0].reshape(x.shape)
     d = lg2 - lg1
     log_A = lg1 + _log1mexp(d)
-    l1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    l2 = np.log(s) + log_A
-    lse = np.logaddexp(l1, l2)
-    ux, inv = np.unique(x.ravel(), return_inverse=True)
-    inv = inv.reshape(x.shape)
-    const = (gammaln(r + ux) - gammaln(r))[inv] + r * np.log(alpha) + s * np.log(beta)
     if not grad:
+        const, l1, lse, _, _ = _mixture(r, alpha, s, beta, x, T, log_A)
         return const, l1, lse, None
-    pi1 = np.exp(l1 - lse)
-    pi2 = np.exp(l2 - lse)
     has_a = d < 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w1 = np.where(has_a, 1.0 / -np.expm1(np.where(has_a, d, -1.0)), 0.0)
@@ -200,17 +193,59 @@ def _parts(r, alpha, s, beta, x, t_x, T, grad: bool):
     dA_a, dA_k, dA_M, dA_m = (w1 * g1.reshape(x.shape) - w2 * g2.reshape(x.shape)
                               for g1, g2 in zip(G1[1:], G2[1:]))
     if alpha >= beta:
-        dA_r, dA_s = dA_a, dA_a + dA_k
-        dA_alpha, dA_beta = dA_M, dA_m
+        dA = (dA_a, dA_M, dA_a + dA_k, dA_m)   # d log A / d (r, alpha, s, beta)
     else:
-        dA_r, dA_s = dA_a + dA_k, dA_a
-        dA_alpha, dA_beta = dA_m, dA_M
-    d_r = psi(r + ux)[inv] - psi(r) + np.log(alpha) - pi1 * np.log(alpha + T) + pi2 * dA_r
-    d_alpha = r / alpha - pi1 * (r + x) / (alpha + T) + pi2 * dA_alpha
-    d_s = np.log(beta) - pi1 * np.log(beta + T) + pi2 * (1.0 / s + dA_s)
-    d_beta = s / beta - pi1 * s / (beta + T) + pi2 * dA_beta
-    g = np.column_stack([np.ravel(v) for v in np.broadcast_arrays(d_r, d_alpha, d_s, d_beta)])
-    return const, l1, lse, g
+        dA = (dA_a + dA_k, dA_m, dA_a, dA_M)
+    dA = np.column_stack([np.ravel(v) for v in np.broadcast_arrays(*dA)])
+    const, l1, lse, g, _ = _mixture(r, alpha, s, beta, x.ravel(), T.ravel(), log_A.ravel(), dA)
+    return const.reshape(x.shape), l1.reshape(x.shape), lse.reshape(x.shape), g
+
+
+def _mixture(r, alpha, s, beta, x, T, log_A, dA=None, hA=None):
+    """FH05 eq. (19) from ``log A``: ``log L = const + lse``, ``lse = log(e^{l1} + s A)``
+    with ``l1 = -(r+x) log(α+T) - s log(β+T)`` (alive at T), and, given the derivatives of
+    ``log A`` in (r, α, s, β) (``dA``, shape (n, 4); ``hA``, shape (n, 4, 4)), the gradient
+    and Hessian of each row's log-likelihood. Shared by the reference code (``A`` from the
+    series) and the quadrature rows."""
+    ux, inv = np.unique(x, return_inverse=True)
+    inv = inv.reshape(np.shape(x))
+    const = (gammaln(r + ux) - gammaln(r))[inv] + r * np.log(alpha) + s * np.log(beta)
+    rx = r + x
+    la_T, lb_T = np.log(alpha + T), np.log(beta + T)
+    l1 = -rx * la_T - s * lb_T
+    l2 = np.log(s) + log_A
+    lse = np.logaddexp(l1, l2)
+    if dA is None:
+        return const, l1, lse, None, None
+    n = l1.size
+    pi1, pi2 = np.exp(l1 - lse).reshape(-1), np.exp(l2 - lse).reshape(-1)
+    zero = np.zeros(n)
+    g0 = np.column_stack([(psi(r + ux) - psi(r))[inv].reshape(-1) + np.log(alpha), zero + r / alpha,
+                          zero + np.log(beta), zero + s / beta])
+    rx, aT, bT = (np.broadcast_to(v, np.shape(l1)).reshape(-1) for v in (rx, alpha + T, beta + T))
+    g1 = np.column_stack([-np.log(aT), -rx / aT, -np.log(bT), -s / bT])
+    g2 = dA.copy()
+    g2[:, 2] += 1.0 / s
+    grad = g0 + pi1[:, None] * g1 + pi2[:, None] * g2
+    if hA is None:
+        return const, l1, lse, grad, None
+    H = np.zeros((n, 4, 4))
+    H[:, 0, 0] = (zeta(2.0, r + ux) - zeta(2.0, r))[inv].reshape(-1)  # trigamma
+    H[:, 0, 1] = H[:, 1, 0] = 1.0 / alpha
+    H[:, 1, 1] = -r / alpha ** 2
+    H[:, 2, 3] = H[:, 3, 2] = 1.0 / beta
+    H[:, 3, 3] = -s / beta ** 2
+    H1 = np.zeros((n, 4, 4))
+    H1[:, 0, 1] = H1[:, 1, 0] = -1.0 / aT
+    H1[:, 1, 1] = rx / aT ** 2
+    H1[:, 2, 3] = H1[:, 3, 2] = -1.0 / bT
+    H1[:, 3, 3] = s / bT ** 2
+    H2 = hA.copy()
+    H2[:, 2, 2] -= 1.0 / s ** 2
+    dg = g1 - g2
+    H += (pi1[:, None, None] * H1 + pi2[:, None, None] * H2
+          + (pi1 * pi2)[:, None, None] * dg[:, :, None] * dg[:, None, :])
+    return const, l1, lse, grad, H
 
 
 # ---- the fused compiled kernel -----------------------------------------------------------
@@ -820,43 +855,12 @@ def _far_rows(alpha, beta, t_x, T):
 
 def _quadrature_rows(r, alpha, s, beta, x, t_x, T, hess):
     """Per-row log-likelihood, gradient and (if ``hess``) Hessian for rows with ``t_x < T``
-    where α and β are far apart (z > 0.99): ``A`` by :func:`_log_A_quadrature`, the rest as
-    in the fused kernel, ``log L = const + log(e^{l1} + s A)``."""
+    where α and β are far apart (z > 0.99): ``A`` by :func:`_log_A_quadrature`, the rest by
+    :func:`_mixture`."""
     n = x.size
     lA, dA, hA = np.empty(n), np.empty((n, 4)), np.empty((n, 4, 4))
     _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA)
-    rx = r + x
-    const = gammaln(rx) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    la_T, lb_T = np.log(alpha + T), np.log(beta + T)
-    l1 = -rx * la_T - s * lb_T
-    l2 = np.log(s) + lA
-    lse = np.logaddexp(l1, l2)
-    pi1, pi2 = np.exp(l1 - lse), np.exp(l2 - lse)
-    zero = np.zeros(n)
-    g0 = np.column_stack([psi(rx) - psi(r) + np.log(alpha), zero + r / alpha, zero + np.log(beta),
-                          zero + s / beta])
-    g1 = np.column_stack([-la_T, -rx / (alpha + T), -lb_T, -s / (beta + T)])
-    g2 = dA.copy()
-    g2[:, 2] += 1.0 / s
-    grad = g0 + pi1[:, None] * g1 + pi2[:, None] * g2
-    if not hess:
-        return const + lse, grad, None
-    H = np.zeros((n, 4, 4))
-    H[:, 0, 0] = zeta(2.0, rx) - zeta(2.0, r)  # trigamma
-    H[:, 0, 1] = H[:, 1, 0] = 1.0 / alpha
-    H[:, 1, 1] = -r / alpha ** 2
-    H[:, 2, 3] = H[:, 3, 2] = 1.0 / beta
-    H[:, 3, 3] = -s / beta ** 2
-    H1 = np.zeros((n, 4, 4))
-    H1[:, 0, 1] = H1[:, 1, 0] = -1.0 / (alpha + T)
-    H1[:, 1, 1] = rx / (alpha + T) ** 2
-    H1[:, 2, 3] = H1[:, 3, 2] = -1.0 / (beta + T)
-    H1[:, 3, 3] = s / (beta + T) ** 2
-    H2 = hA.copy()
-    H2[:, 2, 2] -= 1.0 / s ** 2
-    dg = g1 - g2
-    H += (pi1[:, None, None] * H1 + pi2[:, None, None] * H2
-          + (pi1 * pi2)[:, None, None] * dg[:, :, None] * dg[:, None, :])
+    const, _, lse, grad, H = _mixture(r, alpha, s, beta, x, T, lA, dA, hA if hess else None)
     return const + lse, grad, H
 
 
@@ -1091,8 +1095,8 @@ def p_alive(r, alpha, s, beta, x, t_x, T):
     xf, tf, Tf = (np.ascontiguousarray(v[far]) for v in (x, t_x, T))
     lA, dA, hA = np.empty(xf.size), np.empty((xf.size, 4)), np.empty((xf.size, 4, 4))
     _log_A_quadrature(float(r), float(alpha), float(s), float(beta), xf, tf, Tf, lA, dA, hA)
-    l1 = -(r + xf) * np.log(alpha + Tf) - s * np.log(beta + Tf)
-    out[far] = np.exp(l1 - np.logaddexp(l1, np.log(s) + lA))
+    _, l1, lse, _, _ = _mixture(r, alpha, s, beta, xf, Tf, lA)
+    out[far] = np.exp(l1 - lse)
     return out
 
 
