@@ -158,7 +158,7 @@ class TransactionResultsMixin:
         n : int or array-like of int
             Number(s) of purchases.
         horizon : float
-            Length of the period.
+            Length of the period (>= 0; 0 gives 1 for n = 0 and 0 otherwise).
 
         Returns
         -------
@@ -174,8 +174,11 @@ class TransactionResultsMixin:
         0.594
         """
         nn = check_counts(as_float_array(n, "n"), "n")
-        t = check_positive_scalar(horizon, "horizon")
-        vals = self.kernel.probability_of_purchases(nn, t, *self._theta())
+        t = check_positive_scalar(horizon, "horizon", allow_zero=True)
+        if t == 0.0:  # nothing can happen in an empty period, whatever the model
+            vals = (nn == 0).astype(float)
+        else:
+            vals = self.kernel.probability_of_purchases(nn, t, *self._theta())
         if np.ndim(n) == 0:
             return float(vals[0])
         return pd.Series(vals, index=pd.Index(nn.astype(int), name="n"), name="probability")
@@ -190,7 +193,7 @@ class TransactionResultsMixin:
             if d <= 0:
                 raise DataError(f"discount_rate must be > 0 for an infinite horizon; received {discount_rate!r}.")
             return d, None
-        h = check_positive_scalar(horizon, "horizon")
+        h = check_positive_scalar(horizon, "horizon", allow_zero=True)
         if getattr(self, "discrete", False) and h != int(h):
             raise DataError(f"horizon counts transaction opportunities and must be a whole number; "
                             f"received {horizon!r}.")
@@ -203,9 +206,11 @@ class TransactionResultsMixin:
         ``DERT = ∫_0^H e^{-δt} dE[Y(t) | history]`` with ``δ = log(1 + discount_rate)``
         (Fader, Hardie & Lee 2005, JMR 42, eq. 1); for discrete-opportunity models (BG/BB)
         ``Σ_i (E[Y(i)] - E[Y(i-1)]) / (1 + d)^i`` (Fader, Hardie & Shang 2010, eq. 14).
-        The infinite horizon uses the model's closed form where one exists (Pareto/NBD:
-        Tricomi's U, FHL 2005 eq. 2; BG/BB: FHS 2010 eq. 14), else Gauss-Laguerre
-        quadrature of the conditional expectation (:mod:`custvalue.math.dert`).
+        Models whose kernel has its own ``dert`` use it (Pareto/NBD: FHL 2005 eq. 2 as the
+        integral of the discounted survival, for any horizon; BG/BB: FHS 2010 eq. 14 and its
+        finite sums); the others integrate the conditional expectation by quadrature
+        (:mod:`custvalue.math.dert`).  A horizon of 0 gives 0.  Parameters for which the
+        kernel cannot evaluate DERT raise :class:`~custvalue.exceptions.DataError`.
 
         Parameters
         ----------
@@ -235,12 +240,26 @@ class TransactionResultsMixin:
         """
         d, h = self._rate_and_horizon(discount_rate, horizon)
         args, index = self._customer_arrays(data, columns)
+        vals = self._dert_values(d, h, args)
+        return self._series(np.asarray(vals, dtype=float).reshape(-1), index, "dert")  # type: ignore[attr-defined]
+
+    def _closed_dert(self, h: float | None) -> Any:
+        """The kernel's own DERT for this horizon, if it has one (a ``horizon`` argument
+        means it handles finite horizons too)."""
+        closed = getattr(self.kernel, "dert", None)
+        if closed is None:
+            return None
+        if h is not None and "horizon" not in inspect.signature(closed).parameters:
+            return None
+        return closed
+
+    def _dert_values(self, d: float, h: float | None, args: list[np.ndarray]) -> np.ndarray:
         theta = self._theta()
         discrete = getattr(self, "discrete", False)
-        closed = getattr(self.kernel, "dert", None)
-        if h is None and closed is not None:
+        closed = self._closed_dert(h)
+        if closed is not None:
             rate = d if discrete else float(_dert.continuous_rate(d))
-            vals = closed(rate, *theta, *args)
+            vals = closed(rate, *theta, *args) if h is None else closed(rate, *theta, *args, horizon=h)
         else:
             def cumulative(t: np.ndarray) -> np.ndarray:
                 return self.kernel.conditional_expected_purchases(
@@ -251,13 +270,20 @@ class TransactionResultsMixin:
                 vals = _dert.discrete_dert(cumulative, d, int(h))
             else:
                 vals = _dert.continuous_dert(cumulative, float(_dert.continuous_rate(d)), h)
-        return self._series(np.asarray(vals, dtype=float).reshape(-1), index, "dert")  # type: ignore[attr-defined]
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            raise DataError(f"DERT could not be evaluated for {int(bad.sum())} customers at "
+                            f"discount_rate={d!r}, horizon={h!r} with parameters "
+                            f"{dict(zip(self.params.index, theta))}; "  # type: ignore[attr-defined]
+                            "this parameter regime is outside the range the kernel evaluates.")
+        return vals
 
     def dert_new_customer(self, *, discount_rate: Any, horizon: Any = None) -> float:
         """Discounted expected repeat transactions of a newly acquired customer.
 
         ``∫_0^H e^{-δt} dE[X(t)]`` with the model's unconditional expectation (or the
-        discrete sum for BG/BB), by the quadrature of :mod:`custvalue.math.dert`.
+        discrete sum for BG/BB): the kernel's ``dert`` for a customer with no history where
+        it has one (Pareto/NBD, BG/BB), else the quadrature of :mod:`custvalue.math.dert`.
 
         Parameters
         ----------
@@ -281,6 +307,9 @@ class TransactionResultsMixin:
         """
         d, h = self._rate_and_horizon(discount_rate, horizon)
         theta = self._theta()
+        if self._closed_dert(h) is not None:  # a customer just acquired: no history
+            zero = np.zeros(1)
+            return float(self._dert_values(d, h, [zero] * len(type(self.model).data_columns))[0])  # type: ignore[attr-defined]
 
         def cumulative(t: np.ndarray) -> np.ndarray:
             return np.asarray(self.kernel.expected_purchases_new_customer(np.asarray(t, dtype=float),

@@ -11,7 +11,9 @@ opportunity and dies before an opportunity with probability θ ~ Beta(γ, δ).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, gammaln, hyp2f1, logsumexp, psi
+from scipy.special import betaln, gammaln, logsumexp, psi
+
+from .logconcave import log_integral
 
 __all__ = [
     "loglike", "score", "p_alive", "expected_purchases_new_customer",
@@ -133,17 +135,64 @@ def p_alive(alpha, beta, gamma, delta, x, t_x, n):
     return np.exp(alive - ll)
 
 
-def _survival_sum(gamma, delta, u, v):
-    """Σ_{i=u+1}^{v} B(γ, δ+i)/B(γ, δ) = δ/(γ-1) Γ(γ+δ)/Γ(1+δ) [Γ(1+δ+u)/Γ(γ+δ+u) -
-    Γ(1+δ+v)/Γ(γ+δ+v)] (FHS eqs. 8 and 13), with its limit δ[ψ(1+δ+v) - ψ(1+δ+u)] at γ = 1."""
-    u = np.asarray(u, dtype=float)
-    v = np.asarray(v, dtype=float)
-    if abs(gamma - 1.0) < 1e-8:
-        return delta * (psi(1 + delta + v) - psi(1 + delta + u))
-    gu = gammaln(1 + delta + u) - gammaln(gamma + delta + u)
-    gv = gammaln(1 + delta + v) - gammaln(gamma + delta + v)
-    lead = delta / (gamma - 1) * np.exp(gammaln(gamma + delta) - gammaln(1 + delta))
-    return lead * np.exp(gu) * -np.expm1(gv - gu)
+# B_2k / (2k (2k-1)), k = 1..8: Stirling's series of log Γ
+_STIRLING = (1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0, 1.0 / 1188.0,
+             -691.0 / 360360.0, 1.0 / 156.0, -3617.0 / 122400.0)
+
+
+def _lgamma_shift(x, e):
+    """``log Γ(x+e) - log Γ(x)`` for ``x > 0``, ``x + e > 0``, with an absolute error of a
+    few ulps of ``|e| (|log x| + 1)`` (so also for tiny e, where the difference of two
+    ``gammaln`` values keeps only ``1e-16 |log Γ(x)|`` absolute).
+
+    Both arguments are raised to at least 10 by ``log Γ(y+1) = log Γ(y) + log y`` (the
+    shift contributes ``-Σ_j log1p(e/(x+j))``), then Stirling's series is differenced term
+    by term: ``(X-1/2) log1p(e/X) + e log(X+e) - e + Σ_k c_k X^(1-2k) expm1((1-2k)
+    log1p(e/X))`` (eight terms: truncation below 1e-18 relative at X >= 10)."""
+    x, e = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(e, dtype=float))
+    low = np.minimum(x, x + e)
+    shift = np.maximum(0.0, np.ceil(10.0 - low))
+    acc = np.zeros(x.shape)
+    for j in range(int(shift.max()) if shift.size else 0):  # at most 10 steps, vectorised
+        acc -= np.where(j < shift, np.log1p(e / (x + j)), 0.0)
+    X = x + shift
+    l1p = np.log1p(e / X)
+    out = (X - 0.5) * l1p + e * np.log(X + e) - e + acc
+    for k, c in enumerate(_STIRLING, start=1):
+        out += c * X ** (1 - 2 * k) * np.expm1((1 - 2 * k) * l1p)
+    return out
+
+
+def _log_survival_sum(gamma, delta, u, v):
+    """log Σ_{i=u+1}^{v} B(γ, δ+i)/B(γ, δ) = δ/(γ-1) Γ(γ+δ)/Γ(1+δ) [Γ(1+δ+u)/Γ(γ+δ+u) -
+    Γ(1+δ+v)/Γ(γ+δ+v)] (FHS eqs. 8 and 13), with its limit δ[ψ(1+δ+v) - ψ(1+δ+u)] at γ = 1.
+
+    Written as ``δ R(u) (1 - e^{-Δ}) / (γ-1)`` with ``log R(u) = D(1+δ) - D(1+δ+u)``,
+    ``Δ = D(1+δ+v) - D(1+δ+u)`` and ``D(y) = log Γ(y+γ-1) - log Γ(y)`` from
+    :func:`_lgamma_shift`: no Γ ratio is formed (they overflow for γ >= ~150 with large δ),
+    and ``Δ`` keeps its relative accuracy for γ near 1 and for short spans (summed term by
+    term, ``Σ_j log1p((γ-1)/(1+δ+u+j))``, for up to 32 whole opportunities)."""
+    u, v = (np.asarray(a, dtype=float) for a in np.broadcast_arrays(u, v))
+    e = gamma - 1.0
+    xu, xv = 1.0 + delta + u, 1.0 + delta + v
+    m = v - u
+    short = (m == np.round(m)) & (m <= 32)
+    if e == 0.0:
+        span = np.zeros(u.shape)  # Σ 1/(xu+j) = ψ(xv) - ψ(xu)
+        for j in range(32):
+            span += np.where(short & (j < m), 1.0 / (xu + j), 0.0)
+        span = np.where(short, span, psi(xv) - psi(xu))
+        with np.errstate(divide="ignore"):
+            return np.log(delta * span)
+    dv = np.zeros(u.shape)
+    for j in range(32):  # loop over the opportunities of short spans, vectorised over rows
+        dv += np.where(short & (j < m), np.log1p(e / (xu + j)), 0.0)
+    long_ = ~short
+    if long_.any():
+        dv[long_] = _lgamma_shift(xv[long_], e) - _lgamma_shift(xu[long_], e)
+    log_R = _lgamma_shift(1.0 + delta, e) - _lgamma_shift(xu, e)
+    with np.errstate(divide="ignore"):
+        return np.log(delta) + log_R + np.log(-np.expm1(-dv) / e)
 
 
 def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
@@ -171,7 +220,7 @@ def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
     0.498
     """
     t = np.asarray(t, dtype=float)
-    return alpha / (alpha + beta) * _survival_sum(gamma, delta, 0.0, t)
+    return alpha / (alpha + beta) * np.exp(_log_survival_sum(gamma, delta, 0.0, t))
 
 
 def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
@@ -201,11 +250,10 @@ def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
     True
     """
     t = np.asarray(t, dtype=float)
-    shape = np.broadcast_shapes(np.shape(t), np.shape(x), np.shape(t_x), np.shape(n))
-    xb, txb, nb = (np.broadcast_to(np.asarray(v, dtype=float), shape) for v in (x, t_x, n))
-    ll = loglike(alpha, beta, gamma, delta, xb, txb, nb).reshape(shape)
-    lead = np.exp(betaln(alpha + xb + 1, beta + nb - xb) - betaln(alpha, beta) - ll)
-    return lead * _survival_sum(gamma, delta, nb, nb + t)
+    xh, txh, nh = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, n))
+    ll = loglike(alpha, beta, gamma, delta, xh, txh, nh).reshape(xh.shape)  # once per customer
+    log_lead = betaln(alpha + xh + 1, beta + nh - xh) - betaln(alpha, beta) - ll
+    return np.exp(log_lead + _log_survival_sum(gamma, delta, *np.broadcast_arrays(nh, nh + t)))
 
 
 def probability_of_purchases(k, t, alpha, beta, gamma, delta):
@@ -256,22 +304,30 @@ def probability_of_purchases(k, t, alpha, beta, gamma, delta):
     return first + second
 
 
-def dert(d, alpha, beta, gamma, delta, x, t_x, n):
+def dert(d, alpha, beta, gamma, delta, x, t_x, n, horizon=None):
     """Discounted expected residual transactions (FHS eq. 14).
 
-    With per-opportunity discount rate ``d`` > 0::
+    With per-opportunity discount rate ``d`` and ``z = 1/(1+d)``::
 
-        B(α+x+1, β+n-x)/B(α,β) B(γ, δ+n+1)/(B(γ,δ)(1+d))
-        × 2F1(1, δ+n+1; γ+δ+n+1; 1/(1+d)) / L
+        B(α+x+1, β+n-x)/B(α,β) / L × Σ_{i=1}^{H} B(γ, δ+n+i)/B(γ,δ) z^i
+
+    which for ``H = ∞`` is FHS's ``B(γ, δ+n+1)/(B(γ,δ)(1+d)) 2F1(1, δ+n+1; γ+δ+n+1; z)``.
+    The infinite sum is evaluated as the integral it is,
+    ``∫_0^1 θ^(γ-1) (1-θ)^(δ+n) / (θ+d) dθ`` (the Beta(γ, δ) mixture of the discounted
+    geometric lifetime), by :func:`custvalue.math.logconcave.log_integral` in
+    ``u = logit θ`` once per distinct n; scipy's 2F1 overflows there for integer γ with
+    large δ (c - a - b = γ - 1 an integer).  A finite horizon sums its H positive terms.
 
     Parameters
     ----------
     d : float
-        Discount rate per opportunity (> 0).
+        Discount rate per opportunity (> 0 for an infinite horizon, > -1 otherwise).
     alpha, beta, gamma, delta : float
         BG/BB parameters.
     x, t_x, n : array-like
         Frequency, recency and number of opportunities (broadcast together).
+    horizon : int, optional
+        Number of future opportunities; ``None`` (default) for an infinite horizon.
 
     Returns
     -------
@@ -280,11 +336,20 @@ def dert(d, alpha, beta, gamma, delta, x, t_x, n):
 
     Examples
     --------
-    >>> bool(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6) > 0)
-    True
+    >>> round(float(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6)[0]), 4)
+    2.8415
+    >>> round(float(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6, horizon=5)[0]), 4)
+    1.383
     """
     x, t_x, n = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, n))
     ll = loglike(alpha, beta, gamma, delta, x, t_x, n).reshape(x.shape)
-    lead = (betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta)
-            + betaln(gamma, delta + n + 1) - betaln(gamma, delta) - np.log1p(d) - ll)
-    return np.exp(lead) * hyp2f1(1.0, delta + n + 1, gamma + delta + n + 1, 1.0 / (1.0 + d))
+    log_lead = betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) - betaln(gamma, delta) - ll
+    nu, inv = np.unique(n, return_inverse=True)
+    if horizon is None:
+        log_sum = log_integral(gamma, gamma + delta + nu, 1.0, d, 1.0 + d, 0.0, -np.inf, np.inf)
+    else:
+        i = np.arange(1, int(horizon) + 1, dtype=float)
+        if i.size == 0:
+            return np.zeros(x.shape)
+        log_sum = logsumexp(betaln(gamma, delta + nu[:, None] + i) - i * np.log1p(d), axis=1)
+    return np.exp(log_lead + log_sum[inv.reshape(x.shape)])

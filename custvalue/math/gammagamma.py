@@ -99,9 +99,44 @@ def population_mean_spend(p, q, gamma):
     return p * gamma / (q - 1)
 
 
+def _two_sum(a, b):
+    """``a + b = s + e`` exactly (Knuth's TwoSum)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _two_product(a, b):
+    """``a b = h + e`` exactly (Dekker's product with Veltkamp's split)."""
+    h = a * b
+
+    def split(v):
+        c = 134217729.0 * v  # 2^27 + 1
+        hi = c - (c - v)
+        return hi, v - hi
+    a1, a2 = split(a)
+    b1, b2 = split(b)
+    return h, ((a1 * b1 - h) + a1 * b2 + a2 * b1) + a2 * b2
+
+
+def _shape_excess(p, q, x):
+    """``p x + q - 1`` with one rounding (compensated): the posterior shape of ν beyond 1,
+    which cancels to a few digits near the boundary ``q + p x = 1`` of a finite mean."""
+    h, e1 = _two_product(np.asarray(p, dtype=float), np.asarray(x, dtype=float))
+    a, e2 = _two_sum(np.asarray(q, dtype=float), -1.0)
+    s, e3 = _two_sum(h, a)
+    return s + (e1 + e2 + e3)
+
+
 def expected_spend(p, q, gamma, x, m):
     """E[Z | x, m], note 025 eq. (5): a weighted mean of the population mean and ``m``,
     ``(q-1)/(px+q-1) * pγ/(q-1) + px/(px+q-1) * m``; equals the population mean for x = 0.
+
+    It is ``E[p/ν]`` under the posterior ``ν | x, m ~ Gamma(q + px, γ + mx)``, i.e.
+    ``p (γ + m x) / (p x + q - 1)``, finite only when ``q + p x > 1``; rows where
+    ``q + p x <= 1`` get ``inf`` (the spend model's mean does not exist there).  The
+    denominator is formed with one rounding, so that values near that boundary keep their
+    relative accuracy.
 
     Parameters
     ----------
@@ -125,4 +160,6 @@ def expected_spend(p, q, gamma, x, m):
     """
     x = np.asarray(x, dtype=float)
     m = np.where(x > 0, m, 0.0)
-    return (p * (gamma + m * x)) / (p * x + q - 1)
+    den = _shape_excess(p, q, x)
+    with np.errstate(divide="ignore"):
+        return np.where(den > 0, (p * (gamma + m * x)) / np.where(den > 0, den, 1.0), np.inf)

@@ -45,7 +45,9 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 from numba import njit, prange
-from scipy.special import betaln, gammaln, hyp2f1, hyperu, psi, zeta
+from scipy.special import gammaln, hyp2f1, psi, zeta
+
+from .logconcave import log_integral
 
 __all__ = [
     "loglike", "score", "p_alive", "expected_purchases_new_customer",
@@ -782,13 +784,15 @@ def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no c
     gradient and Hessian in (r, α, s, β), by composite Gauss-Legendre quadrature in
     ``u = log(α+τ)`` (12 nodes per panel), for rows with ``t_x < T``.
 
-    In u the log-integrand ``ψ(u) = (1-r-x) u - (s+1) log(β+τ)`` has a slope bounded by
-    ``|1-r-x| + (s+1) max (α+τ)/(β+τ)`` (the ratio is monotone in τ), so panels over which
-    ψ changes by at most 2 make 12 nodes exact to rounding; panels stop once the rest of
-    the interval is bounded below 1e-17 of the sum. The derivatives are the integrals of
-    the integrand times ``∂ψ/∂θ`` (and ``∂ψ/∂θ ∂ψ/∂θ' + ∂²ψ/∂θ∂θ'``), differentiated under
-    the integral in τ. Unlike the hypergeometric series it does not slow down when α and β
-    are far apart (z near 1)."""
+    In u the log-integrand ``ψ(u) = (1-r-x) u - (s+1) log(β+τ)`` has the slope
+    ``(1-r-x) - (s+1) (α+τ)/(β+τ)``, the ratio being monotone in τ (decreasing when α >= β).
+    Each panel is sized so that ψ changes by at most 2 across it, from the largest ratio on
+    the panel (at its start when α >= β, else at the end of the interval), which makes 12
+    nodes exact to rounding; panels stop once the rest of the interval, bounded by
+    ``e^{ψ(v)} / |largest slope|`` from the panel's end v, is below 1e-17 of the sum.  The
+    derivatives are the integrals of the integrand times ``∂ψ/∂θ`` (and
+    ``∂ψ/∂θ ∂ψ/∂θ' + ∂²ψ/∂θ∂θ'``), differentiated under the integral in τ. Unlike the
+    hypergeometric series it does not slow down when α and β are far apart (z near 1)."""
     n = x.shape[0]
     k2 = s + 1.0
     for i in prange(n):
@@ -799,20 +803,27 @@ def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no c
         span = np.log(alpha + T[i]) - u0
         ratio0 = a0 / b0
         ratio1 = (alpha + T[i]) / (beta + T[i])
-        slope = abs(1.0 - k1) + k2 * max(ratio0, ratio1)
+        rmax = max(ratio0, ratio1)
         top = (1.0 - k1) - k2 * min(ratio0, ratio1)  # the largest slope of ψ
-        npan = max(1, int(np.ceil(span * slope / _PANEL_RISE)))
-        h = span / npan
         I0 = 0.0
         I1 = np.zeros(4)
         I2 = np.zeros((4, 4))
         g = np.zeros(4)
-        for p in range(npan):
-            lo = p * h
-            # ψ(lo) - ψ(0) is at most top * lo, so the rest of the integral (relative to
-            # e^{ψ(0)}, as I0) is below e^{top lo} / |top|
-            if top < 0.0 and p > 0 and np.exp(top * lo) / (-top) < 1e-17 * I0:
-                break
+        lo = 0.0
+        done = False
+        while not done:
+            if lo > 0.0 and top < 0.0:
+                # ψ(v) - ψ(0) <= top (v - lo) beyond lo: the rest (relative to e^{ψ(0)}, as
+                # I0) is below e^{ψ(lo) - ψ(0)} / |top|
+                psi_lo = (1.0 - k1) * lo - k2 * np.log1p(a0 * np.expm1(lo) / b0)
+                if np.exp(psi_lo) / (-top) < 1e-17 * I0:
+                    break
+            if alpha >= beta:  # the ratio decreases along the interval: its value at lo
+                rmax = a0 * np.exp(lo) / (b0 + a0 * np.expm1(lo))
+            h = _PANEL_RISE / (abs(1.0 - k1) + k2 * rmax)
+            if h >= span - lo:
+                h = span - lo
+                done = True
             for j in range(_GL_X.shape[0]):
                 v = lo + 0.5 * h * (_GL_X[j] + 1.0)  # u - u0
                 tau_a = a0 * np.exp(v)  # α + τ
@@ -834,6 +845,7 @@ def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no c
                 I2[1, 1] += f * (k1 / (tau_a * tau_a))
                 I2[2, 3] += f * (-1.0 / tau_b)
                 I2[3, 3] += f * (k2 / (tau_b * tau_b))
+            lo += h
         lA[i] = (1.0 - k1) * u0 - k2 * np.log(b0) + np.log(I0)
         for q in range(4):
             dA[i, q] = I1[q] / I0
@@ -1165,20 +1177,23 @@ def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T):
 
 def probability_of_purchases(n, t, r, alpha, s, beta):
     """P(X(t) = n) for a new customer (Fader, Hardie & Lee 2006, "Deriving an expression for
-    P(X(t) = x) under the Pareto/NBD model", eq. 19)::
+    P(X(t) = x) under the Pareto/NBD model", eqs. 4-5 before their closed form 19)::
 
         Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n (β/(β+t))^s
-        + α^r β^s B(r+n, s+1)/B(r, s) [B1 - Σ_{i=0}^{n} Γ(r+s+i)/(Γ(r+s) i!) t^i B2_i]
+        + Γ(r+n)/(Γ(r) n!) α^r s β^s ∫_0^t τ^n (α+τ)^-(r+n) (β+τ)^-(s+1) dτ,
 
-    with ``B1 = 2F1(r+s, k; r+s+n+1; z_0)/M^(r+s)``, ``B2_i = 2F1(r+s+i, k; r+s+n+1; z_t)
-    /(M+t)^(r+s+i)``, ``M = max(α, β)``, ``k = s+1`` if α >= β else ``r+n``.
+    alive through t, or dead at τ < t after n purchases.  Both terms are positive: the
+    integral (log-concave in ``u = log(τ/α)``) comes from :func:`custvalue.math.logconcave.
+    log_integral`, so no cancellation occurs (eq. 19 subtracts 2F1 sums that agree to many
+    digits for large n or t, and scipy's 2F1 fails for integer ``c - a - b``).  ``t = 0``
+    gives 1 for n = 0 and 0 otherwise.
 
     Parameters
     ----------
     n : array-like of int
         Numbers of purchases.
     t : float or array-like
-        Length of the period.
+        Length of the period (>= 0).
     r, alpha, s, beta : float
         Pareto/NBD parameters.
 
@@ -1196,41 +1211,42 @@ def probability_of_purchases(n, t, r, alpha, s, beta):
     n = np.asarray(n, dtype=float)
     t = np.asarray(t, dtype=float)
     n, t = np.broadcast_arrays(n, t)
-    M, m = max(alpha, beta), min(alpha, beta)
-    k = s + 1.0 + 0.0 * n if alpha >= beta else r + n
-    first = np.exp(gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * np.log(alpha / (alpha + t))
-                   + np.where(n > 0, n * np.log(np.where(t > 0, t, 1.0) / (alpha + t)), 0.0)
-                   + s * np.log(beta / (beta + t)))
-    lead = r * np.log(alpha) + s * np.log(beta) + betaln(r + n, s + 1) - betaln(r, s)
-    c = r + s + n + 1
-    B1 = np.exp(lead - (r + s) * np.log(M)) * hyp2f1(r + s, k, c, (M - m) / M)
-    nmax = int(n.max()) if n.size else 0
-    i = np.arange(nmax + 1, dtype=float).reshape((-1,) + (1,) * n.ndim)
-    with np.errstate(divide="ignore"):
-        log_ti = np.where(i > 0, i * np.log(np.where(t > 0, t, 1.0)), 0.0)
-    log_w = gammaln(r + s + i) - gammaln(r + s) - gammaln(i + 1) + log_ti
-    B2 = np.exp(lead + log_w - (r + s + i) * np.log(M + t)) * hyp2f1(r + s + i, k, c, (M - m) / (M + t))
-    B2 = np.where((i <= n) & ((t > 0) | (i == 0)), B2, 0.0).sum(axis=0)
-    return first + B1 - B2
+    pos = t > 0
+    tt = np.where(pos, t, 1.0)
+    log_c = gammaln(r + n) - gammaln(r) - gammaln(n + 1)
+    log_alive = (log_c - r * np.log1p(tt / alpha) - s * np.log1p(tt / beta)
+                 + np.where(n > 0, n * (np.log(tt) - np.log(alpha + tt)), 0.0))
+    log_int = log_integral(n + 1.0, r + n, s + 1.0, 1.0, alpha / beta, 0.0, -np.inf, np.log(tt / alpha))
+    log_dead = log_c + np.log(s) + np.log(alpha) - np.log(beta) + log_int
+    out = np.exp(log_alive) + np.exp(log_dead)
+    return np.where(pos, out, (n == 0).astype(float))
 
 
-def dert(delta, r, alpha, s, beta, x, t_x, T):
-    """Discounted expected residual transactions over an infinite horizon, FHL-JMR eq. (2)::
+def dert(delta, r, alpha, s, beta, x, t_x, T, horizon=None):
+    """Discounted expected residual transactions, FHL-JMR eq. (2) (infinite horizon)::
 
         DERT = α^r β^s δ^(s-1) Γ(r+x+1) U(s, s; δ(β+T)) / (Γ(r) (α+T)^(r+x+1) L)
-             = P(alive) (r+x)/(α+T) (β+T)^s δ^(s-1) U(s, s; δ(β+T))
+             = P(alive) (r+x)/(α+T) ∫_0^H e^(-δτ) ((β+T)/(β+T+τ))^s dτ,
 
     with δ the continuously compounded discount rate per time unit and U Tricomi's
-    confluent hypergeometric function of the second kind.
+    confluent hypergeometric function of the second kind; the second line (the integral of
+    ``e^{-δτ} dE[Y(τ)]``, since ``dE[Y]/dτ = P(alive) (r+x)/(α+T) P(alive at T+τ | alive
+    at T)``) also gives the finite horizon H.  The integral is evaluated by
+    :func:`custvalue.math.logconcave.log_integral` in ``u = log(τ/(β+T))``, not through U
+    (scipy's ``hyperu`` returns NaN for integer s >= 8 at small arguments, and
+    ``(β+T)^s`` overflows for large s).
 
     Parameters
     ----------
     delta : float
-        Continuously compounded discount rate per time unit (> 0).
+        Continuously compounded discount rate per time unit (> 0; 0 allowed with a finite
+        horizon).
     r, alpha, s, beta : float
         Pareto/NBD parameters.
     x, t_x, T : array-like
         Frequency, recency and age (broadcast together).
+    horizon : float, optional
+        Length of the period; ``None`` (default) for an infinite horizon.
 
     Returns
     -------
@@ -1239,14 +1255,23 @@ def dert(delta, r, alpha, s, beta, x, t_x, T):
 
     Examples
     --------
-    >>> bool(dert(0.0027, 0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86) > 0)
-    True
+    >>> round(float(dert(0.0027, 0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86)), 4)
+    6.4357
+    >>> round(float(dert(0.0027, 0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86, horizon=52.0)), 4)
+    1.7293
     """
-    x = np.asarray(x, dtype=float)
-    T = np.asarray(T, dtype=float)
+    x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, T))
     pa = p_alive(r, alpha, s, beta, x, t_x, T)
-    zz = delta * (beta + T)
-    return pa * (r + x) / (alpha + T) * np.exp(s * np.log(beta + T) + (s - 1.0) * np.log(delta)) * hyperu(s, s, zz)
+    B = beta + T
+    Bu, inv = np.unique(B, return_inverse=True)
+    if horizon is None:
+        hi = np.inf
+    else:
+        with np.errstate(divide="ignore"):
+            hi = np.log(float(horizon) / Bu)
+    log_int = log_integral(1.0, s, 0.0, 1.0, 1.0, delta * Bu, -np.inf, hi)
+    disc = (Bu * np.exp(log_int))[inv.reshape(B.shape)]
+    return pa * (r + x) / (alpha + T) * disc
 
 
 def loglike_and_score(r, alpha, s, beta, x, t_x, T):

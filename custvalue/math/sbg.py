@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, hyp2f1, psi
 
+from .logconcave import log_integral
+
 __all__ = [
     "log_churn_probability", "log_survival", "survival", "churn_probability", "retention_rate",
     "loglike", "score", "discounted_expected_lifetime", "derl", "retention_elasticity",
@@ -212,31 +214,21 @@ def score(alpha, beta, t, censored):
     return np.column_stack(np.broadcast_arrays(d_a, d_b))
 
 
-def _hyp2f1_series(a, b, c, z, max_terms=200_000):
-    """``2F1(a, b; c; z)`` for ``a`` in {1, 2}, ``0 <= z < 1``, ``c > b > 0`` by direct summation
-    of ``(a)_j/j! prod_{i<j} (b+i)/(c+i) z^j`` (all terms positive), for the parameter range
-    where scipy's ``hyp2f1`` returns NaN (very large b and c)."""
-    b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (b, c, z)))
-    out = np.empty(b.shape)
-    for idx in np.ndindex(b.shape):  # only the few non-finite entries reach here
-        bi, ci, zi = b[idx], c[idx], z[idx]
-        n = int(min(max_terms, np.ceil(40.0 / max(-np.log(zi), 1e-12)) + 10))
-        j = np.arange(n, dtype=float)
-        log_terms = np.concatenate([[0.0], np.cumsum(np.log(bi + j[:-1]) - np.log(ci + j[:-1]))]) + j * np.log(zi)
-        coef = 1.0 if a == 1 else j + 1.0
-        out[idx] = float(np.sum(coef * np.exp(log_terms)))
-    return out
+def _log_discounted_mixture(a, b, d, k=1):
+    """``log ∫_0^1 θ^(a-1) (1-θ)^(b-1) (θ+d)^-k dθ`` by
+    :func:`custvalue.math.logconcave.log_integral` in ``u = logit θ`` (the integrand is
+    ``e^{au} (1+e^u)^-(a+b-k) (d + (1+d)e^u)^-k``, log-concave when ``a + b >= k``).
+
+    It is the Beta(a, b) expectation of ``(θ+d)^-k`` times B(a, b): with ``z = 1/(1+d)``,
+    ``Σ_j ((1-θ) z)^j = (1+d)/(θ+d)``, so the discounted sums of the sBG (and BG/BB)
+    survival curves are such integrals, with no hypergeometric function near z = 1."""
+    a, b, d = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, d)))
+    return log_integral(a, a + b - k, float(k), d, 1.0 + d, 0.0, -np.inf, np.inf)
 
 
 def _hyp2f1(a, b, c, z):
-    """scipy's ``hyp2f1`` with a direct-summation fallback where it is not finite."""
-    val = np.array(hyp2f1(a, b, c, z), dtype=float)  # a copy
-    bad = ~np.isfinite(val)
-    if bad.any():
-        b_, c_, z_ = (np.broadcast_to(np.asarray(v, dtype=float), val.shape) for v in (b, c, z))
-        fix = bad & (z_ < 1)  # at z = 1 the series may truly diverge: keep inf
-        val[fix] = _hyp2f1_series(a, b_[fix], c_[fix], z_[fix])
-    return val[()] if val.ndim == 0 else val
+    """scipy's ``hyp2f1`` (used only where the integral form is not log-concave)."""
+    return np.asarray(hyp2f1(a, b, c, z), dtype=float)
 
 
 def discounted_expected_lifetime(alpha, beta, d):
@@ -263,7 +255,9 @@ def discounted_expected_lifetime(alpha, beta, d):
     >>> round(float(sbg.discounted_expected_lifetime(0.704, 1.182, 0.1)), 3)
     3.695
     """
-    return _hyp2f1(1, beta, alpha + beta, 1.0 / (1.0 + np.asarray(d, dtype=float)))
+    alpha, beta, d = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (alpha, beta, d)))
+    out = 1.0 + np.exp(_log_discounted_mixture(alpha, beta + 1.0, d) - betaln(alpha, beta))
+    return out[()] if out.ndim == 0 else out
 
 
 def derl(alpha, beta, d, n):
@@ -294,9 +288,8 @@ def derl(alpha, beta, d, n):
     >>> sbg.derl(0.704, 1.182, 0.1, [0, 4]).round(3).tolist()
     [2.965, 5.894]
     """
-    n = np.asarray(n, dtype=float)
-    z = 1.0 / (1.0 + np.asarray(d, dtype=float))
-    return (beta + n) / (alpha + beta + n) * _hyp2f1(1, beta + n + 1, alpha + beta + n + 1, z)
+    alpha, beta, d, n = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (alpha, beta, d, n)))
+    return (1.0 + d) * np.exp(_log_discounted_mixture(alpha, beta + n + 1.0, d) - betaln(alpha, beta + n))
 
 
 def retention_elasticity(alpha, beta, d, n):
@@ -331,8 +324,15 @@ def retention_elasticity(alpha, beta, d, n):
     >>> sbg.retention_elasticity(0.704, 1.182, 0.1, [0, 4]).round(3).tolist()
     [6.46, 7.744]
     """
-    n = np.asarray(n, dtype=float)
-    z = 1.0 / (1.0 + np.asarray(d, dtype=float))
-    b = beta + n + 1
-    c = alpha + beta + n + 1
-    return 1.0 + z * (b / c) * _hyp2f1(2, b + 1, c + 1, z) / _hyp2f1(1, b, c, z)
+    alpha, beta, d, n = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (alpha, beta, d, n)))
+    b = beta + n + 1.0
+    out = np.array((1.0 + d) * np.exp(_log_discounted_mixture(alpha, b, d, 2)
+                                      - _log_discounted_mixture(alpha, b, d, 1)), dtype=float)
+    # below a + b = 2 the integrand of the numerator is not log-concave: the 2F1 form there
+    # (small parameters, a + b < 2, where scipy's 2F1 is accurate)
+    small = alpha + b < 2.0
+    if small.any():
+        z = 1.0 / (1.0 + d[small])
+        bs, cs = b[small], alpha[small] + b[small]
+        out[small] = 1.0 + z * (bs / cs) * _hyp2f1(2, bs + 1, cs + 1, z) / _hyp2f1(1, bs, cs, z)
+    return out[()] if out.ndim == 0 else out
