@@ -50,6 +50,8 @@ class GammaGammaResults(CustomerResults):
         """E[spend per transaction | frequency, monetary_value] per customer (note 025 eq. 5).
 
         Customers with no repeat purchase get the population mean ``p gamma / (q - 1)``.
+        The mean exists only where ``q + p * frequency > 1``; other rows raise
+        :class:`~custvalue.exceptions.DataError` (a fit with q <= 1 has no population mean).
 
         Parameters
         ----------
@@ -74,6 +76,11 @@ class GammaGammaResults(CustomerResults):
         arrays, index = self._rows(data, columns)
         p, q, g = self._p("p", "q", "gamma")
         vals = kernel.expected_spend(p, q, g, arrays["frequency"], arrays["monetary_value"])
+        infinite = ~np.isfinite(vals)
+        if infinite.any():
+            raise DataError(f"expected spend is infinite where q + p * frequency <= 1 (q = {q:.6g}, "
+                            f"p = {p:.6g}): the posterior mean of the spend per transaction does not "
+                            "exist for these customers; " + describe_rows(infinite, index))
         return self._series(vals, index, "expected_spend")
 
     @property

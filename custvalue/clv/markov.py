@@ -175,6 +175,11 @@ class MarkovChain(FrozenMixin):
             V = self._value_undiscounted(R, d, include_current, discount_rate)
         else:
             V = kernel.discounted_value(self.P, R, d, h, include_current)
+        if not np.all(np.isfinite(V)):
+            raise DataError(f"the discounted value overflows (beyond 1e308) at discount_rate="
+                            f"{discount_rate!r} over horizon={horizon!r}: a negative rate compounds "
+                            "the rewards of a long horizon without bound. Use a shorter horizon "
+                            "or a rate closer to 0.")
         if d.ndim == 0:
             return pd.Series(V, index=self.states, name="value")
         return pd.DataFrame(V.T, index=self.states, columns=pd.Index(d, name="discount_rate"))
@@ -198,7 +203,9 @@ class MarkovChain(FrozenMixin):
                                 f"diverges; received {received!r}. Pass a finite horizon "
                                 "or a positive discount_rate.")
             if keep.any():
-                flat[i, keep] = kernel.discounted_value(Q, R[keep], float(dv), None, include_current)
+                exits = self.P[np.ix_(keep, absorbing)].sum(axis=1)  # into the dropped states
+                flat[i, keep] = kernel.discounted_value(Q, R[keep], float(dv), None, include_current,
+                                                        exits=exits)
         return out
 
     def value_path(self, rewards: Any, discount_rate: float, horizon: int, *,
@@ -234,6 +241,11 @@ class MarkovChain(FrozenMixin):
         d = float(check_discount_rate(discount_rate))
         h = _check_horizon(horizon, allow_none=False)
         V = kernel.discounted_value_path(self.P, R, d, h, include_current)
+        if not np.all(np.isfinite(V)):
+            raise DataError(f"the discounted value overflows (beyond 1e308) at discount_rate="
+                            f"{discount_rate!r} over horizon={horizon!r}: a negative rate compounds "
+                            "the rewards of a long horizon without bound. Use a shorter horizon "
+                            "or a rate closer to 0.")
         return pd.DataFrame(V, index=pd.RangeIndex(h + 1, name="horizon"), columns=self.states)
 
     # -- dynamics -------------------------------------------------------------------------

@@ -112,6 +112,19 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
             raise DataError(f"{name} must hold whole numbers >= {minimum}; received {arr[bad][:5].tolist()}.")
         return arr
 
+    def _lifetime_rate(self, discount_rate: Any, what: str, moment: int = 1) -> np.ndarray:
+        """Check a discount rate for an infinite discounted sum over the lifetime: > 0, or 0
+        when the undiscounted sum converges (α > ``moment``: E[θ^-moment] is finite)."""
+        d = check_discount_rate(discount_rate)
+        alpha = self._ab()[0]
+        bad = (d < 0) | ((d == 0) & (alpha <= moment))
+        if np.any(bad):
+            raise DataError(f"{what} diverges for discount_rate <= 0 here (alpha = {alpha:.6g}): the "
+                            f"customers whose churn probability is near 0 never leave, and without "
+                            f"discounting the sum is finite only when alpha > {moment}; received "
+                            f"discount_rate={discount_rate!r}. Pass a positive discount rate.")
+        return d
+
     def survival(self, t: Any) -> float | pd.Series:
         """S(t) = P(still a customer after t periods) = B(α, β+t)/B(α, β) (FH07 eq. 7).
 
@@ -218,7 +231,8 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         Parameters
         ----------
         discount_rate : float or array-like
-            Per-period discount rate (> -1). An array returns a Series indexed by it.
+            Per-period discount rate (> 0, or 0 when alpha > 1). An array returns a Series
+            indexed by it.
 
         Returns
         -------
@@ -232,7 +246,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> round(res.discounted_expected_lifetime(0.1), 2)
         3.69
         """
-        d = check_discount_rate(discount_rate)
+        d = self._lifetime_rate(discount_rate, "DEL")
         return self._out(kernel.discounted_expected_lifetime(*self._ab(), d), discount_rate,
                          "DEL", "discount_rate")
 
@@ -244,7 +258,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         Parameters
         ----------
         discount_rate : float
-            Per-period discount rate (> -1).
+            Per-period discount rate (> 0, or 0 when alpha > 1).
         n_renewals : int or array-like of int, default 0
             Renewals made so far (0 = customer in the first period). An array returns a
             Series indexed by ``n_renewals``.
@@ -263,7 +277,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> res.discounted_expected_residual_lifetime(0.1, n_renewals=[0, 4]).round(2).tolist()
         [2.96, 5.89]
         """
-        d = check_discount_rate(discount_rate)
+        d = self._lifetime_rate(discount_rate, "DERL")
         if np.ndim(d) and np.ndim(n_renewals):
             raise DataError("pass either several discount rates or several n_renewals, not both.")
         n = self._periods(n_renewals, "n_renewals", 0)
@@ -281,7 +295,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         Parameters
         ----------
         discount_rate : float or array-like
-            Per-period discount rate (> -1).
+            Per-period discount rate (> 0, or 0 when alpha > 2).
         n_renewals : int or array-like of int, default 0
             Renewals made so far. Only one of ``discount_rate`` and ``n_renewals`` may be an
             array; the result is then a Series indexed by it.
@@ -298,7 +312,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> res.retention_elasticity(0.1, n_renewals=[0, 4]).round(3).tolist()
         [6.459, 7.744]
         """
-        d = check_discount_rate(discount_rate)
+        d = self._lifetime_rate(discount_rate, "The retention elasticity", moment=2)
         if np.ndim(d) and np.ndim(n_renewals):
             raise DataError("pass either several discount rates or several n_renewals, not both.")
         n = self._periods(n_renewals, "n_renewals", 0)
@@ -315,7 +329,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         margin : float
             Net cash flow per period, paid at the start of each period.
         discount_rate : float or array-like
-            Per-period discount rate (> -1).
+            Per-period discount rate (> 0, or 0 when alpha > 1).
 
         Returns
         -------
@@ -339,7 +353,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         margin : float
             Net cash flow per period.
         discount_rate : float or array-like
-            Per-period discount rate (> -1).
+            Per-period discount rate (> 0, or 0 when alpha > 1).
         n_renewals : int or array-like of int, default 0
             Renewals made so far (see :meth:`discounted_expected_residual_lifetime`).
 

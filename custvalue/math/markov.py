@@ -23,13 +23,63 @@ def _discount_factor(d: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.asarray(d, dtype=float))
 
 
-def discounted_value(P, R, d, horizon=None, include_current=True):
+def _gth_solve(off, excess, B):
+    """Solve ``M X = B`` for ``M = diag(excess + off.sum(1)) - off`` (``off`` >= 0 with a zero
+    diagonal, ``excess`` >= 0: a diagonally dominant M-matrix whose row sums are ``excess``)
+    by Gaussian elimination in the manner of Grassmann, Taksar & Heyman (1985): each pivot
+    is recomputed as its row's excess plus the magnitudes of its off-diagonal entries, and
+    the excesses of the remaining rows are carried along (they only grow), so elimination
+    never subtracts.  Every entry of M^-1 is then accurate to a few ulps relative, however
+    close M is to singular (a discount rate near 0 on a chain that rarely leaves a class),
+    where LU with partial pivoting loses ``1/d`` in relative accuracy."""
+    S = np.array(off, dtype=float)
+    g = np.array(excess, dtype=float)
+    X = np.array(B, dtype=float)
+    k = S.shape[0]
+    piv = np.empty(k)
+    for j in range(k):  # loop over pivots; rows below are updated as arrays
+        piv[j] = g[j] + S[j, j + 1:].sum()
+        if not piv[j] > 0:
+            return None
+        lj = S[j + 1:, j] / piv[j]                         # multipliers, >= 0 (M's are <= 0)
+        g[j + 1:] += lj * g[j]
+        S[j + 1:, j + 1:] += np.outer(lj, S[j, j + 1:])    # off-diagonal entries only grow
+        X[j + 1:] += lj[:, None] * X[j][None, :] if X.ndim == 2 else lj * X[j]
+    for j in range(k - 1, -1, -1):  # back substitution: sums of non-negative terms for B >= 0
+        X[j] = (X[j] + S[j, j + 1:] @ X[j + 1:]) / piv[j]
+    return X
+
+
+def _infinite_value(P, Rm, d, exits):
+    """``(I - P/(1+d))^-1 R`` for one discount rate d: as ``(1+d) M^-1 R`` with
+    ``M = (1+d) I - P`` by :func:`_gth_solve` when every row excess ``d + exits`` is
+    >= 0 (P's diagonal taken as one minus its off-diagonal row sum minus ``exits``), else by
+    LU (d < 0, where the sum converges on a chain that leaves)."""
+    k = P.shape[0]
+    beta = 1.0 / (1.0 + d)
+    excess = d + exits
+    if np.all(excess >= 0):
+        off = P * (1.0 - np.eye(k))
+        V = _gth_solve(off, excess, Rm * (1.0 + d))
+        if V is not None:
+            return V
+    return np.linalg.solve(np.eye(k) - beta * P, Rm)
+
+
+def discounted_value(P, R, d, horizon=None, include_current=True, exits=None):
     """Expected discounted value per starting state, P&C eqs. (5)-(6).
 
     Finite horizon ``T`` (P&C eq. 5): ``V_T = sum_{t=0}^{T} [(1+d)^-1 P]^t R``.
     Infinite horizon (P&C eq. 6): ``V = (I - P/(1+d))^-1 R``.
     With ``include_current=False`` the reward of the current period (t = 0) is left out,
-    i.e. ``V - R`` (the sum starts at t = 1, payments at the end of each period).
+    i.e. ``V - R`` (the sum starts at t = 1, payments at the end of each period), computed
+    as ``P/(1+d) V`` (no subtraction).
+
+    The infinite horizon is solved without subtractions (Grassmann-Taksar-Heyman
+    elimination, :func:`_gth_solve`) for d >= 0, taking each diagonal entry of P as one
+    minus the off-diagonal entries of its row: the values keep their relative accuracy for
+    non-negative rewards as d -> 0, where the system becomes nearly singular.  The finite
+    horizon is Horner's scheme, T matrix products.
 
     Parameters
     ----------
@@ -44,6 +94,9 @@ def discounted_value(P, R, d, horizon=None, include_current=True):
         Last period ``T`` of the sum; ``None`` for the infinite horizon.
     include_current : bool, default True
         Include the reward of period 0.
+    exits : ndarray, shape (k,), optional
+        For a sub-stochastic ``P`` (a block of a larger chain): the probability of leaving
+        the block from each state (the rows' deficit, passed exactly); default 0.
 
     Returns
     -------
@@ -66,18 +119,21 @@ def discounted_value(P, R, d, horizon=None, include_current=True):
     scalar = d_arr.ndim == 0
     beta = _discount_factor(d_arr.reshape(-1))  # (nd,)
     k = P.shape[0]
-    A = beta[:, None, None] * P[None, :, :]  # (nd, k, k)
     Rm = R.reshape(k, -1)
-    if horizon is None:
-        eye = np.eye(k)[None]
-        V = np.linalg.solve(eye - A, np.broadcast_to(Rm, (beta.size,) + Rm.shape))
-    else:
-        # Horner: V_T = R + A (R + A (R + ...)), T matrix products (a loop over periods).
-        V = np.broadcast_to(Rm, (beta.size,) + Rm.shape).copy()
-        for _ in range(int(horizon)):
-            V = Rm[None] + A @ V
-    if not include_current:
-        V = V - Rm[None]
+    ex = np.zeros(k) if exits is None else np.asarray(exits, dtype=float)
+    V = np.empty((beta.size,) + Rm.shape)
+    for i, b in enumerate(beta):  # loop over the discount rates
+        if horizon is None:
+            Vi = _infinite_value(P, Rm, float(d_arr.reshape(-1)[i]), ex)
+            V[i] = Vi if include_current else b * (P @ Vi)
+        else:
+            # Horner: V_T = R + A (R + A (R + ...)), T matrix products (a loop over periods);
+            # without the current period, A V_{T-1}
+            T = int(horizon)
+            Vi = Rm.copy()
+            for _ in range(T - (0 if include_current else 1)):
+                Vi = Rm + b * (P @ Vi)
+            V[i] = Vi if include_current else (b * (P @ Vi) if T > 0 else np.zeros_like(Rm))
     V = V.reshape((beta.size,) + R.shape)
     return V[0] if scalar else V
 

@@ -235,7 +235,11 @@ def discounted_expected_lifetime(alpha, beta, d):
     """DEL = sum_{t>=0} S(t) / (1+d)^t = 2F1(1, β; α+β; 1/(1+d)), FH10 eq. (4).
 
     Expected discounted number of payments of a new customer paying at the start of each
-    period (the first payment undiscounted); ``E[CLV] = m * DEL``.
+    period (the first payment undiscounted); ``E[CLV] = m * DEL``.  Evaluated as
+    ``1 + E[(1-θ)/(θ+d)] = 1 + ∫ θ^(α-1) (1-θ)^β / (θ+d) dθ / B(α, β)`` (the sum over t
+    inside the Beta mixture) by :func:`_log_discounted_mixture`, accurate for any α, β
+    (the 2F1 at z = 1/(1+d) near 1 with large β is where scipy's 2F1 fails).  Infinite
+    (NaN) for d < 0, and for d = 0 unless α > 1.
 
     Parameters
     ----------
@@ -266,7 +270,10 @@ def derl(alpha, beta, d, n):
     n - 1 -> n:
 
     ``DERL = (β+n)/(α+β+n) 2F1(1, β+n+1; α+β+n+1; 1/(1+d))``
-    ``= sum_{j>=0} P(T > n+1+j | T > n) / (1+d)^j``.
+    ``= sum_{j>=0} P(T > n+1+j | T > n) / (1+d)^j = (1+d) E[(1-θ)/(θ+d)]``
+
+    with θ ~ Beta(α, β+n) (the posterior after n renewals); the last form is evaluated, by
+    :func:`_log_discounted_mixture`.
 
     Parameters
     ----------
@@ -303,6 +310,9 @@ def retention_elasticity(alpha, beta, d, n):
 
     (d/dz 2F1(1,b;c;z) = (b/c) 2F1(2,b+1;c+1;z)).  Without heterogeneity (θ fixed,
     retention r) this reduces to the textbook ``(1+d)/(1+d-r)`` (Pfeifer & Farris 2004).
+    Summing over j inside the mixture, ``η = (1+d) E[(1-θ)/(θ+d)²] / E[(1-θ)/(θ+d)]``,
+    which is evaluated (:func:`_log_discounted_mixture`) where its integrand is log-concave
+    (``α + β + n >= 1``); below, with small parameters only, the 2F1 form.
 
     Parameters
     ----------

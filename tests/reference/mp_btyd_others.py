@@ -35,7 +35,7 @@ import mpmath as mp
 
 __all__ = [
     "pnbd_p_alive", "pnbd_loglike", "pnbd_expected_new", "pnbd_conditional_expected",
-    "pnbd_probability", "pnbd_dert", "bgbb_loglike", "bgbb_p_alive", "bgbb_expected_new",
+    "pnbd_probability", "pnbd_probability_integral", "pnbd_dert", "bgbb_loglike", "bgbb_p_alive", "bgbb_expected_new",
     "bgbb_conditional_expected", "bgbb_probability", "bgbb_dert", "sbg_survival",
     "sbg_retention", "sbg_del", "sbg_derl", "sbg_elasticity", "gg_expected_spend",
     "markov_value",
@@ -150,9 +150,79 @@ def _pnbd_probability(n, t, r, alpha, s, beta):
     return first + lead * (B1 - B2)
 
 
+def _logconcave_quad(phi, dphi, lo, hi, drop=90, pieces=24):
+    """``log ∫_lo^hi exp(φ)`` for a concave φ by mpmath's tanh-sinh quadrature on
+    ``pieces`` equal parts of the region where φ is within ``drop`` of its maximum (found by
+    bisection in mpmath); the rest is below ``e^-drop`` of the integral."""
+    def bis(f, a, b):
+        for _ in range(mp.mp.prec + 20):
+            m = (a + b) / 2
+            if f(m) > 0:
+                a = m
+            else:
+                b = m
+        return (a + b) / 2
+    if hi is not None and dphi(hi) >= 0:
+        um = hi
+    elif lo is not None and dphi(lo) <= 0:
+        um = lo
+    else:
+        a = lo if lo is not None else mp.mpf(-1)
+        while dphi(a) <= 0:
+            a = 2 * a - 1
+        b = hi if hi is not None else mp.mpf(1)
+        while dphi(b) >= 0:
+            b = 2 * b + 1
+        um = bis(dphi, a, b)
+    f0 = phi(um)
+    ends = []
+    for sgn, lim in ((1, hi), (-1, lo)):
+        if lim is not None and phi(lim) - f0 > -drop:
+            ends.append(lim)
+            continue
+        w = mp.mpf(1)
+        while phi(um + sgn * w) - f0 > -drop:
+            w *= 2
+        ends.append(um + sgn * bis(lambda v: phi(um + sgn * v) - f0 + drop, mp.mpf(0), w))
+    R, L = ends
+    pts = [L + (R - L) * k / pieces for k in range(pieces + 1)]
+    return f0 + mp.log(mp.quad(lambda u: mp.exp(phi(u) - f0), pts))
+
+
+def _pnbd_probability_quad(n, t, r, alpha, s, beta):
+    """FHL 2006 eqs. (4)-(5) before the closed form: alive through t, plus
+    ``Γ(r+n)/(Γ(r) n!) α^r s β^s ∫_0^t τ^n (α+τ)^-(r+n) (β+τ)^-(s+1) dτ`` by quadrature in
+    ``u = log τ`` (where the integrand is log-concave)."""
+    if t == 0:
+        return mp.mpf(1 if n == 0 else 0)
+    lc = mp.loggamma(r + n) - mp.loggamma(r) - mp.loggamma(n + 1)
+    alive = mp.exp(lc + r * mp.log(alpha / (alpha + t)) + n * mp.log(t / (alpha + t))
+                   + s * mp.log(beta / (beta + t)))
+
+    def phi(u):
+        e = mp.exp(u)
+        return (n + 1) * u - (r + n) * mp.log(alpha + e) - (s + 1) * mp.log(beta + e)
+
+    def dphi(u):
+        e = mp.exp(u)
+        return (n + 1) - (r + n) * e / (alpha + e) - (s + 1) * e / (beta + e)
+    li = _logconcave_quad(phi, dphi, None, mp.log(t))
+    return alive + mp.exp(lc + r * mp.log(alpha) + mp.log(s) + s * mp.log(beta) + li)
+
+
 def pnbd_probability(n, t, r, alpha, s, beta):
-    """P(X(t) = n) for a new customer, Fader, Hardie & Lee (2006) eq. (19)."""
-    return _stable(_pnbd_probability, n, t, r, alpha, s, beta)
+    """P(X(t) = n) for a new customer: Fader, Hardie & Lee (2006) eq. (19) where mpmath's
+    2F1 sums converge, else the mixture integral of their eqs. (4)-(5) by mpmath quadrature
+    (:func:`pnbd_probability_integral`)."""
+    try:
+        return _stable(_pnbd_probability, n, t, r, alpha, s, beta)
+    except (ArithmeticError, mp.libmp.NoConvergence):
+        return pnbd_probability_integral(n, t, r, alpha, s, beta)
+
+
+def pnbd_probability_integral(n, t, r, alpha, s, beta):
+    """P(X(t) = n) from the mixture integral (FHL 2006 eqs. 4-5) by mpmath quadrature."""
+    return _stable(lambda n, *a: _pnbd_probability_quad(int(n), *a), n, t, r, alpha, s, beta)
 
 
 def _pnbd_dert(delta, r, alpha, s, beta, x, t_x, T, horizon):
