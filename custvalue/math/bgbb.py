@@ -336,9 +336,9 @@ def dert(d, alpha, beta, gamma, delta, x, t_x, n, horizon=None):
 
     Examples
     --------
-    >>> round(float(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6)[0]), 4)
+    >>> round(float(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6)), 4)
     2.8415
-    >>> round(float(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6, horizon=5)[0]), 4)
+    >>> round(float(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6, horizon=5)), 4)
     1.383
     """
     x, t_x, n = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, n))

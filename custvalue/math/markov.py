@@ -122,9 +122,16 @@ def discounted_value(P, R, d, horizon=None, include_current=True, exits=None):
     Rm = R.reshape(k, -1)
     ex = np.zeros(k) if exits is None else np.asarray(exits, dtype=float)
     V = np.empty((beta.size,) + Rm.shape)
+    with np.errstate(over="ignore", invalid="ignore"):  # a negative rate may overflow: inf
+        _values(P, Rm, d_arr.reshape(-1), beta, horizon, include_current, ex, V)
+    V = V.reshape((beta.size,) + R.shape)
+    return V[0] if scalar else V
+
+
+def _values(P, Rm, rates, beta, horizon, include_current, ex, V):
     for i, b in enumerate(beta):  # loop over the discount rates
         if horizon is None:
-            Vi = _infinite_value(P, Rm, float(d_arr.reshape(-1)[i]), ex)
+            Vi = _infinite_value(P, Rm, float(rates[i]), ex)
             V[i] = Vi if include_current else b * (P @ Vi)
         else:
             # Horner: V_T = R + A (R + A (R + ...)), T matrix products (a loop over periods);
@@ -134,8 +141,6 @@ def discounted_value(P, R, d, horizon=None, include_current=True, exits=None):
             for _ in range(T - (0 if include_current else 1)):
                 Vi = Rm + b * (P @ Vi)
             V[i] = Vi if include_current else (b * (P @ Vi) if T > 0 else np.zeros_like(Rm))
-    V = V.reshape((beta.size,) + R.shape)
-    return V[0] if scalar else V
 
 
 def discounted_value_path(P, R, d, horizon, include_current=True):

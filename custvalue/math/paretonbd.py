@@ -1113,11 +1113,12 @@ def p_alive(r, alpha, s, beta, x, t_x, T):
 
 
 def _one_minus_pow_over(sm1, u):
-    """(1 - exp(-(s-1) u)) / (s-1), with the limit ``u`` at s = 1."""
+    """(1 - exp(-(s-1) u)) / (s-1), with the limit ``u`` at s = 1 (``expm1`` keeps the
+    relative accuracy for any s - 1 != 0, however small)."""
     sm1 = np.asarray(sm1, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        val = -np.expm1(-sm1 * u) / np.where(np.abs(sm1) < 1e-10, 1.0, sm1)
-    return np.where(np.abs(sm1) < 1e-10, u, val)
+        val = -np.expm1(-sm1 * u) / np.where(sm1 == 0, 1.0, sm1)
+    return np.where(sm1 == 0, u, val)
 
 
 def expected_purchases_new_customer(t, r, alpha, s, beta):

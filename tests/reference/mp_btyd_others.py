@@ -3,7 +3,7 @@ BG/BB, sBG, Gamma-Gamma and Markov-migration models.
 
 Each function evaluates the published closed form (or a direct sum of its positive terms)
 in multiple-precision arithmetic, at two working precisions, and raises if the two disagree
-beyond 1e-25 relative (so that a cancellation lost at the lower precision cannot pass
+beyond 1e-22 relative (so that a cancellation lost at the lower precision cannot pass
 unnoticed: the precision is raised until the answers agree).  None of them calls custvalue.
 
 Provenance of the formulas
@@ -41,19 +41,22 @@ __all__ = [
     "markov_value",
 ]
 
-_DPS = (40, 70, 130, 250)
+_DPS = (30, 50, 100, 200)
 
 
 def _stable(fn, *args):
     """``fn(*args)`` at increasing working precisions until two successive values agree to
-    1e-25 relative; returns a float."""
+    1e-22 relative; returns a float (or a list of floats when ``fn`` returns a sequence)."""
     prev = None
     for dps in _DPS:
         with mp.workdps(dps):
             val = fn(*(mp.mpf(a) if isinstance(a, (int, float)) else a for a in args))
-        if prev is not None and (val == prev or abs(val - prev) <= mp.mpf(10) ** -25 * abs(val)):
-            return float(val)
-        prev = val
+            vals = list(val) if isinstance(val, (list, tuple, mp.matrix)) else [val]
+            if prev is not None and all(v == w or abs(v - w) <= mp.mpf(10) ** -22 * abs(v)
+                                        for v, w in zip(vals, prev)):
+                out = [float(v) for v in vals]
+                return out if isinstance(val, (list, tuple, mp.matrix)) else out[0]
+        prev = vals
     raise ArithmeticError(f"{fn.__name__}{args}: no agreement at {_DPS[-1]} digits")
 
 
@@ -229,7 +232,10 @@ def _pnbd_dert(delta, r, alpha, s, beta, x, t_x, T, horizon):
     pa = _pnbd_p_alive(r, alpha, s, beta, x, t_x, T)
     B = beta + T
     if horizon is None:  # FHL-JMR eq. (2)
-        u = B ** s * delta ** (s - 1) * mp.hyperu(s, s, delta * B)
+        try:
+            u = B ** s * delta ** (s - 1) * mp.hyperu(s, s, delta * B)
+        except mp.libmp.NoConvergence:  # the same with the upper incomplete gamma function
+            u = mp.exp(delta * B) * (delta * B) ** s / delta * mp.gammainc(1 - s, delta * B)
     else:
         if horizon == 0:
             return mp.mpf(0)
@@ -330,18 +336,23 @@ def bgbb_probability(k, t, alpha, beta, gamma, delta):
 
 
 def bgbb_dert(dr, alpha, beta, gamma, delta, x, t_x, n, horizon=None):
-    """DERT: FHS eq. (14) with mpmath's 2F1 (``horizon=None``) or
-    ``Σ_{i=1}^{H} lead B(γ, δ+n+i)/B(γ, δ) / (1+d)^i`` over a horizon H."""
+    """DERT: FHS eq. (14), ``Σ_{i=1}^{H} lead B(γ, δ+n+i)/B(γ, δ) / (1+d)^i``, summed term by
+    term over a horizon H, and for ``horizon=None`` with mpmath's 2F1 when d < 0.01, else
+    summed until the rest (below ``term z/(1-z)``, the terms falling by more than
+    ``z = 1/(1+d)`` each) is negligible."""
     def f(dr, a, b, g, d, x, tx, n):
         lead = _bgbb_lead(a, b, g, d, x, tx, n)
-        if horizon is None:
+        if horizon is None and dr < 0.01:
             return (lead * _beta_ratio(g, d + n + 1, g, d) / (1 + dr)
                     * mp.hyp2f1(1, d + n + 1, g + d + n + 1, 1 / (1 + dr)))
         tot = mp.mpf(0)
-        term = _beta_ratio(g, d + n + 1, g, d) / (1 + dr)
-        for i in range(1, int(horizon) + 1):
+        z = 1 / (1 + dr)
+        term = _beta_ratio(g, d + n + 1, g, d) * z
+        i = 1
+        while (i <= horizon) if horizon is not None else (term * z / (1 - z) > mp.eps * tot / 100 or i < 2):
             tot += term
-            term *= (d + n + i) / (g + d + n + i) / (1 + dr)
+            term *= (d + n + i) / (g + d + n + i) * z
+            i += 1
         return lead * tot
     return _stable(f, dr, alpha, beta, gamma, delta, x, t_x, n)
 
@@ -405,6 +416,16 @@ def markov_value(P, R, d, horizon=None, include_current=True):
         if horizon is None:
             A = mp.eye(k) - disc * Pm
             V = mp.lu_solve(A, Rm)
+        elif horizon > 64:  # V_T = (I - A)^-1 (I - A^(T+1)) R, A = P/(1+d), at high precision
+            A = disc * Pm
+            An = mp.eye(k)
+            Ap, e = A, int(horizon) + 1
+            while e:  # A^(T+1) by squaring
+                if e & 1:
+                    An = An * Ap
+                Ap = Ap * Ap
+                e >>= 1
+            V = mp.lu_solve(mp.eye(k) - A, (mp.eye(k) - An) * Rm)
         else:
             V = Rm.copy()
             for _ in range(int(horizon)):
@@ -413,7 +434,4 @@ def markov_value(P, R, d, horizon=None, include_current=True):
             V = V - Rm
         return V
 
-    out = []
-    for i in range(k):
-        out.append(_stable(lambda d, i=i: f(d)[i], d))
-    return out
+    return _stable(lambda d: [f(d)[i] for i in range(k)], d)
