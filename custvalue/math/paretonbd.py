@@ -47,7 +47,7 @@ import numpy as np
 from numba import njit, prange
 from scipy.special import gammaln, hyp2f1, psi, zeta
 
-from .logconcave import log_integral
+from .logconcave import interpolate_smooth, log_integral
 
 __all__ = [
     "loglike", "score", "p_alive", "expected_purchases_new_customer",
@@ -1262,16 +1262,16 @@ def dert(delta, r, alpha, s, beta, x, t_x, T, horizon=None):
     1.7293
     """
     x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, T))
+    if horizon is not None and not horizon > 0:
+        return np.zeros(x.shape)
     pa = p_alive(r, alpha, s, beta, x, t_x, T)
-    B = beta + T
-    Bu, inv = np.unique(B, return_inverse=True)
-    if horizon is None:
-        hi = np.inf
-    else:
-        with np.errstate(divide="ignore"):
-            hi = np.log(float(horizon) / Bu)
-    log_int = log_integral(1.0, s, 0.0, 1.0, 1.0, delta * Bu, -np.inf, hi)
-    disc = (Bu * np.exp(log_int))[inv.reshape(B.shape)]
+    log_H = np.inf if horizon is None else np.log(float(horizon))
+
+    def log_disc(y):  # log ∫_0^H e^{-δτ} (1 + τ/B)^-s dτ at B = e^y
+        with np.errstate(invalid="ignore"):
+            return y + log_integral(1.0, s, 0.0, 1.0, 1.0, delta * np.exp(y), -np.inf, log_H - y)
+    # one integral per distinct β+T, or an interpolant checked against them for many
+    disc = np.exp(interpolate_smooth(log_disc, np.log(beta + T)))
     return pa * (r + x) / (alpha + T) * disc
 
 

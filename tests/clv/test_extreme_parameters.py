@@ -24,7 +24,7 @@ from custvalue.math import bgbb as kb
 from custvalue.math import gammagamma as kg
 from custvalue.math import paretonbd as kp
 from custvalue.math import sbg as ks
-from custvalue.math.logconcave import log_integral
+from custvalue.math.logconcave import interpolate_smooth, log_integral
 from tests.reference import mp_btyd_others as R
 
 RTOL = 1e-8       # one bound for every prediction (none needs a looser one)
@@ -222,6 +222,29 @@ def test_probability_of_purchases_over_an_empty_period(model_cls, params, data):
     assert res.probability_of_purchases(3, horizon=0) == 0.0
     assert res.probability_of_purchases([0, 1, 2], horizon=0.0).tolist() == [1.0, 0.0, 0.0]
     assert res.dert(discount_rate=0.01, horizon=0, **data).iloc[0] == 0.0
+
+
+def test_dert_of_many_customers_interpolated_in_log_b_plus_t_equals_the_integrals():
+    """Above 100 distinct β+T the DERT integral comes from a checked Chebyshev interpolant."""
+    rng = np.random.default_rng(14)
+    T = np.concatenate([rng.uniform(0.01, 1e4, 400), [38.86]])
+    x = rng.integers(0, 50, T.size).astype(float)
+    tx = T * rng.random(T.size)
+    for p, delta, H in (((0.553, 10.578, 10.0, 11.669), WEEKLY, None), ((0.553, 10.578, 1500.0, 2500.0), 1e-6, 1e4),
+                        ((0.55, 10.58, 1.0 + 1e-11, 11.67), 2.0, 39.0)):
+        many = kp.dert(delta, *p, x, tx, T, horizon=H)
+        one = np.array([float(kp.dert(delta, *p, x[i], tx[i], T[i], horizon=H)) for i in range(0, T.size, 40)])
+        np.testing.assert_allclose(many[::40], one, rtol=1e-12, atol=1e-300)
+        assert_close(many[-1], R.pnbd_dert(delta, *p, x[-1], tx[-1], T[-1], horizon=H), f"interpolated DERT{p}")
+
+
+def test_interpolate_smooth_falls_back_to_the_function_where_it_is_not_smooth():
+    y = np.linspace(-1.0, 1.0, 500)
+    root = lambda v: np.sqrt(np.abs(v))  # noqa: E731  (not analytic at 0: pieces split, then direct)
+    np.testing.assert_allclose(interpolate_smooth(root, y), root(y), rtol=0, atol=1e-13)
+    f = interpolate_smooth(lambda v: np.where(v > 0.5, np.inf, v), y)        # not finite: direct
+    np.testing.assert_allclose(f, np.where(y > 0.5, np.inf, y), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(interpolate_smooth(np.exp, y), np.exp(y), rtol=1e-14)
 
 
 def test_results_dert_and_new_customer_dert_use_the_kernels():
