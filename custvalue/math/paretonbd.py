@@ -36,6 +36,12 @@ and leaves rows beyond that (α and β a hundred times apart, z > 0.99 at t_x) t
 :func:`_log_A_quadrature`: ``A`` as the integral it is, by composite Gauss-Legendre
 quadrature in ``log(α+τ)``, whose cost does not grow as z approaches 1 (fits heading to
 s, β -> ∞, homogeneous dropout, put every row there; the series would need 10^5-10^6 terms).
+
+The predictions that mix over the death time, P(X(t) = n) and DERT (any horizon), are
+integrals of log-concave functions evaluated by :mod:`custvalue.math.logconcave` rather
+than through 2F1 or Tricomi's U (see those functions); with the likelihood's terms they are
+checked against mpmath over shapes and scales in [1e-2, 1e4], x <= 500 and T <= 1e4 in
+``tests/clv/test_extreme_parameters.py``.
 """
 
 from __future__ import annotations

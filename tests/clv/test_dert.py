@@ -44,12 +44,21 @@ def test_paretonbd_tricomi_closed_form_against_mpmath_integral():
 
 
 def test_closed_form_equals_quadrature_for_paretonbd(cdnow_summary, fits):
+    from custvalue.math import dert as kd
+
     res = fits["pnbd"]
     closed = res.dert(cdnow_summary, discount_rate=WEEKLY)
-    # the same quantity through the generic quadrature path (the finite horizon code with a
-    # horizon long enough for e^{-δH} to vanish)
-    quad = res.dert(cdnow_summary, discount_rate=WEEKLY, horizon=52 * 300)
-    np.testing.assert_allclose(quad.to_numpy(), closed.to_numpy(), rtol=1e-8)
+    # the same quantity through the kernel's finite horizon (long enough for e^{-δH} to
+    # vanish) and through the generic quadrature of E[Y(t)] over that horizon
+    long = res.dert(cdnow_summary, discount_rate=WEEKLY, horizon=52 * 300)
+    np.testing.assert_allclose(long.to_numpy(), closed.to_numpy(), rtol=1e-12)
+    p = res.params.to_numpy()
+    x, tx, T = (cdnow_summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    cum = lambda t: kp.conditional_expected_purchases(t[None, :], *p, x[:, None], tx[:, None], T[:, None])  # noqa: E731
+    for H in (5.0, 52.0, 52.0 * 300):
+        quad = kd.continuous_dert(cum, np.log1p(WEEKLY), H)
+        np.testing.assert_allclose(res.dert(cdnow_summary, discount_rate=WEEKLY, horizon=H).to_numpy(), quad,
+                                   rtol=1e-9)
     assert closed.index.equals(cdnow_summary.index)
 
 
