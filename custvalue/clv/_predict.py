@@ -194,9 +194,15 @@ class TransactionResultsMixin:
                 raise DataError(f"discount_rate must be > 0 for an infinite horizon; received {discount_rate!r}.")
             return d, None
         h = check_positive_scalar(horizon, "horizon", allow_zero=True)
-        if getattr(self, "discrete", False) and h != int(h):
-            raise DataError(f"horizon counts transaction opportunities and must be a whole number; "
-                            f"received {horizon!r}.")
+        if getattr(self, "discrete", False):
+            if h != int(h):
+                raise DataError(f"horizon counts transaction opportunities and must be a whole number; "
+                                f"received {horizon!r}.")
+        elif d < 0:
+            # e^{-δt} grows along the horizon: the integral by parts cancels and the mixture
+            # integrals leave their log-concave family; not evaluated rather than inexact
+            raise DataError(f"discount_rate must be >= 0 for the DERT of a continuous-time model; "
+                            f"received {discount_rate!r}.")
         return d, h
 
     def dert(self, data: pd.DataFrame | None = None, *, discount_rate: Any, horizon: Any = None,
@@ -218,7 +224,8 @@ class TransactionResultsMixin:
             Customers with the model's columns.
         discount_rate : float
             Discount rate per time unit of the model (per week for weekly ``T``; per
-            opportunity for BG/BB); > -1, and > 0 for an infinite horizon.
+            opportunity for BG/BB); > 0 for an infinite horizon, >= 0 for a continuous-time
+            model (> -1 for BG/BB over a finite horizon).
         horizon : float, optional
             Length of the future period; ``None`` (default) for an infinite horizon.
         **columns

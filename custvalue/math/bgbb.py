@@ -348,8 +348,13 @@ def dert(d, alpha, beta, gamma, delta, x, t_x, n, horizon=None):
     if horizon is None:
         log_sum = log_integral(gamma, gamma + delta + nu, 1.0, d, 1.0 + d, 0.0, -np.inf, np.inf)
     else:
-        i = np.arange(1, int(horizon) + 1, dtype=float)
-        if i.size == 0:
+        H = int(horizon)
+        if H <= 0:
             return np.zeros(x.shape)
-        log_sum = logsumexp(betaln(gamma, delta + nu[:, None] + i) - i * np.log1p(d), axis=1)
+        log_sum = np.full(nu.size, -np.inf)
+        step = max(1, 2_000_000 // nu.size)  # blocks of opportunities: bounded memory
+        for start in range(1, H + 1, step):
+            i = np.arange(start, min(H, start + step - 1) + 1, dtype=float)
+            block = logsumexp(betaln(gamma, delta + nu[:, None] + i) - i * np.log1p(d), axis=1)
+            log_sum = np.logaddexp(log_sum, block)
     return np.exp(log_lead + log_sum[inv.reshape(x.shape)])

@@ -210,6 +210,10 @@ def _march(u0, end, sgn, phi0, p, c1, c2, la2, lb2, k2, z, acc0):  # pragma: no 
 def _log_integral_rows(p, c1, c2, a2, b2, z, lo, hi, out):  # pragma: no cover - compiled
     n = out.shape[0]
     for i in prange(n):
+        if not (p[i] > 0.0 and c1[i] >= 0.0 and c2[i] >= 0.0 and a2[i] >= 0.0 and b2[i] > 0.0
+                and z[i] >= 0.0):
+            out[i] = np.nan  # outside the log-concave family
+            continue
         if not lo[i] < hi[i]:
             out[i] = -np.inf
             continue
@@ -249,7 +253,8 @@ def log_integral(p, c1, c2, a2, b2, z, lo, hi):
     -------
     numpy.ndarray
         The log-integral, broadcast shape of the inputs; NaN where the integral diverges
-        (``hi = inf`` with ``p >= c1 + c2`` and ``z = 0``) or the parameters leave the family.
+        (``hi = inf`` with ``p >= c1 + c2`` and ``z = 0``) or the parameters leave the family
+        (``p <= 0``, a negative weight, ``a2 < 0`` or ``b2 <= 0``).
 
     Examples
     --------

@@ -300,8 +300,18 @@ def test_regimes_without_a_finite_value_raise():
     assert_close(ok.discounted_expected_lifetime(0.0), 1 + 1.2 / 1.5, "DEL at d = 0, α > 1")
     with pytest.raises(DataError, match="overflows"):
         MarkovChain([[0.5, 0.5], [0.5, 0.5]]).value([1.0, 1.0], -0.9, horizon=10_000)
+    pnbd = _results(ParetoNBD, (0.55, 10.58, 0.61, 11.67), **RFM)
     with pytest.raises(DataError, match="> 0 for an infinite horizon"):
-        _results(ParetoNBD, (0.55, 10.58, 0.61, 11.67), **RFM).dert(discount_rate=0.0, **RFM)
+        pnbd.dert(discount_rate=0.0, **RFM)
+    with pytest.raises(DataError, match=">= 0 for the DERT of a continuous-time model"):
+        pnbd.dert(discount_rate=-0.1, horizon=10.0, **RFM)
+    # undiscounted over a horizon: E[Y(H)]
+    assert_close(pnbd.dert(discount_rate=0.0, horizon=10.0, **RFM).iloc[0],
+                 R.pnbd_conditional_expected(10.0, 0.55, 10.58, 0.61, 11.67, 1.0, 1.0, 2.0), "DERT(d = 0, H)")
+    # a negative rate over opportunities (BG/BB) is a finite sum
+    q = (1.204, 0.75, 0.657, 2.783)
+    assert_close(float(kb.dert(-0.05, *q, 3, 4, 6, horizon=30)), R.bgbb_dert(-0.05, *q, 3, 4, 6, horizon=30),
+                 "BG/BB DERT(d < 0)")
 
 
 # ---- the references and the integrator themselves -----------------------------------------------
