@@ -24,6 +24,10 @@ __all__ = [
     "describe_rows",
     "resolve_columns",
     "compress_rows",
+    "parse_dates",
+    "candidate_date_formats",
+    "resolve_date_format",
+    "align_by_label",
 ]
 
 
@@ -294,3 +298,256 @@ def require_frame(frame: Any, name: str, columns: Sequence[str]) -> pd.DataFrame
         if col not in frame:
             raise DataError(f"column {col!r} not found in {name}; columns received: {list(frame.columns)}.")
     return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates: parsed without guessing
+# ---------------------------------------------------------------------------------------------
+
+def _strict_parse(values: pd.Series, fmt: str) -> pd.Series:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return pd.to_datetime(values, format=fmt, errors="coerce")
+
+
+def _show_values(values: pd.Series, mask: np.ndarray, limit: int = 3) -> str:
+    rows = np.flatnonzero(mask)[:limit]
+    return ", ".join(f"{values.index[i]!s}: {values.iloc[i]!r}" for i in rows)
+
+
+def _as_date_strings(values: Any, name: str) -> pd.Series:
+    """Dates as stripped strings (integers such as 19970101 included); datetimes unchanged."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    missing = s.isna().to_numpy()
+    if missing.any():
+        raise DataError(f"{name} has missing dates; " + describe_rows(missing, s.index))
+    if s.size == 0:
+        raise DataError(f"{name} is empty; at least one date is required.")
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s
+    if pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
+        if pd.api.types.is_float_dtype(s) and (s != np.floor(s)).any():
+            raise DataError(f"{name} holds fractional numbers, which are not dates; pass datetimes "
+                            "or strings such as '2023-01-19'.")
+        return s.astype(np.int64).astype(str)
+    return s.astype(str).str.strip()
+
+
+def candidate_date_formats(values: Any, name: str, *, dayfirst: bool | None = None) -> list[str]:
+    """The formats that read every value of a date column: none is an error, two mean ambiguous.
+
+    ISO 8601 comes first (``["ISO8601"]``); otherwise the format is inferred from the first
+    value, once reading day/month and once month/day, and each reading is kept only if it
+    parses every value. ``dayfirst`` keeps only the requested reading. Chunked readers
+    intersect the candidates of their chunks, so the whole log is read with one format.
+
+    Raises
+    ------
+    DataError
+        When no single format reads every value (mixed formats, typos), naming the rows.
+    """
+    from pandas.tseries.api import guess_datetime_format
+    import warnings
+
+    s = _as_date_strings(values, name)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return []
+    first = s.iloc[0]
+    if first[:4].isdigit() and not _strict_parse(s, "ISO8601").isna().any():
+        return ["ISO8601"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        guesses = {df_: guess_datetime_format(first, dayfirst=df_) for df_ in (False, True)}
+    if guesses[False] is None and guesses[True] is None:
+        raise DataError(f"{name}: could not recognise {first!r} (row {s.index[0]!s}) as a date; "
+                        "pass date_format= (e.g. date_format='%d.%m.%Y').")
+    ydm = guesses[True]
+    if ydm is not None and "%Y" in ydm and ydm.index("%Y") < ydm.index("%d") < ydm.index("%m"):
+        guesses[True] = None  # year-day-month is not a format people write
+    if dayfirst is not None and guesses[False] != guesses[True] and None not in guesses.values():
+        guesses = {bool(dayfirst): guesses[bool(dayfirst)]}
+    fmts = list(dict.fromkeys(g for g in guesses.values() if g is not None))
+    readings = {f: _strict_parse(s, f).isna().to_numpy() for f in fmts}
+    ok = [f for f in fmts if not readings[f].any()]
+    if ok:
+        return ok
+    if len(fmts) == 1:
+        bad = readings[fmts[0]]
+        raise DataError(
+            f"{name}: {int(bad.sum())} value(s) do not match the column's date format {fmts[0]!r} "
+            f"(first: {_show_values(s, bad)}); " + describe_rows(bad, s.index)
+            + "; a column must use one format: fix those rows or pass date_format=.")
+    day_m, mon_d = guesses[True], guesses[False]
+    neither = readings[day_m] & readings[mon_d]
+    if neither.any():
+        raise DataError(
+            f"{name}: {int(neither.sum())} value(s) read neither as {day_m} nor as {mon_d} "
+            f"(first: {_show_values(s, neither)}); " + describe_rows(neither, s.index)
+            + "; a column must use one format: fix those rows or pass date_format=.")
+    raise DataError(
+        f"{name}: the column mixes date formats: some values only read as day/month "
+        f"({day_m}; first: {_show_values(s, readings[mon_d])}) and others only as month/day "
+        f"({mon_d}; first: {_show_values(s, readings[day_m])}); a column must use one format: "
+        "fix those rows or pass date_format=.")
+
+
+def resolve_date_format(candidates: Sequence[str], name: str, example: str = "") -> str:
+    """The one format among ``candidates``; a DataError if they are none or ambiguous."""
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise DataError(f"{name}: no single date format reads every value; pass date_format=.")
+    dm = next((c for c in candidates if c.index("%d") < c.index("%m")), candidates[0])
+    md = next((c for c in candidates if c != dm), candidates[-1])
+    raise DataError(
+        f"{name}: the dates are ambiguous: every value reads both as day/month ({dm}) and as "
+        f"month/day ({md}){', e.g. ' + example if example else ''}; pass dayfirst=True or "
+        "dayfirst=False, or date_format=.")
+
+
+def parse_dates(values: Any, name: str, *, date_format: str | None = None,
+                dayfirst: bool | None = None) -> tuple[pd.Series, str | None]:
+    """Parse a column of dates without guessing: one format for the whole column.
+
+    Rules, in order:
+
+    1. datetime values are kept (time zones dropped, wall-clock time kept);
+    2. with ``date_format``, every value must match it exactly;
+    3. ISO 8601 values (``2023-01-19``, ``2023-01-19 10:00``, ``20230119``) are accepted as such;
+    4. otherwise the format is inferred from the first value; where day and month could be
+       swapped (``02/01/2023``), the column decides: if only one reading parses every
+       value (some day above 12), it is used; if both do, the column is ambiguous and a
+       :class:`~custvalue.exceptions.DataError` asks for ``dayfirst=`` or ``date_format=``;
+       ``dayfirst`` picks the reading explicitly;
+    5. a value that does not match the column's format is an error naming the rows (a column
+       of mixed formats is never parsed row by row).
+
+    Parameters
+    ----------
+    values : pandas.Series or array-like
+        Dates as datetimes, strings or integers such as ``19970101``.
+    name : str
+        The argument or column, for messages.
+    date_format : str, optional
+        ``strftime`` format every value must match.
+    dayfirst : bool, optional
+        Read ``dd/mm`` (True) or ``mm/dd`` (False) where the column allows both.
+
+    Returns
+    -------
+    parsed : pandas.Series of datetime64
+        Same index as ``values``.
+    resolved_format : str or None
+        The format used (``"ISO8601"`` for ISO dates, None for datetime input); pass it as
+        ``date_format`` to parse further chunks of the same log identically.
+
+    Raises
+    ------
+    DataError
+        On missing or unparseable values, a column of mixed formats, or an ambiguous
+        day/month order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parse_dates(pd.Series(["19/01/2023", "02/01/2023"]), "date")[0].dt.day.tolist()
+    [19, 2]
+    >>> parse_dates(pd.Series(["02/01/2023", "03/01/2023"]), "date")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: date: the dates are ambiguous: every value reads both as day/month (%d/%m/%Y) and as month/day (%m/%d/%Y), e.g. row 0: '02/01/2023'; pass dayfirst=True or dayfirst=False, or date_format=.
+    """
+    s = _as_date_strings(values, name)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_localize(None)
+        return s, None
+    if date_format is None:
+        date_format = resolve_date_format(candidate_date_formats(s, name, dayfirst=dayfirst), name,
+                                          f"row {s.index[0]!s}: {s.iloc[0]!r}")
+    parsed = _strict_parse(s, date_format)
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        raise DataError(
+            f"{name}: {int(bad.sum())} value(s) do not match the date format {date_format!r} "
+            f"(first: {_show_values(s, bad)}); " + describe_rows(bad, s.index)
+            + "; fix those rows or pass the right date_format=.")
+    return parsed, date_format
+
+
+# ---------------------------------------------------------------------------------------------
+# Several inputs: paired by label, never silently by position
+# ---------------------------------------------------------------------------------------------
+
+def _labels(values: Any) -> pd.Index | None:
+    return values.index if isinstance(values, (pd.Series, pd.DataFrame)) else None
+
+
+def align_by_label(**inputs: Any) -> dict[str, Any]:
+    """Pair several inputs row by row by their index labels.
+
+    pandas objects (Series, DataFrames) are matched by index label and reordered to the
+    first one's order; their label sets must be equal and unique. Plain arrays and lists
+    pair by position and must have the same length as the others. ``None`` is passed
+    through.
+
+    Parameters
+    ----------
+    **inputs
+        The arguments by name, e.g. ``align_by_label(Y=Y, X=X)``.
+
+    Returns
+    -------
+    dict
+        The same names, with pandas inputs reindexed to a common order.
+
+    Raises
+    ------
+    DataError
+        When labels are duplicated, when the label sets differ (the first labels present in
+        one input and not the other are named), or when lengths differ.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = align_by_label(a=pd.Series([1, 2], index=["x", "y"]),
+    ...                      b=pd.Series([20, 10], index=["y", "x"]))
+    >>> out["b"].tolist()
+    [10, 20]
+    >>> align_by_label(a=pd.Series([1, 2], index=["x", "y"]), b=pd.Series([1, 2], index=["x", "z"]))
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: a and b must describe the same rows (matched by index label); labels in a but not in b: ['y']; labels in b but not in a: ['z'].
+    """
+    present = {k: v for k, v in inputs.items() if v is not None}
+    ref_name = next((k for k, v in present.items() if _labels(v) is not None), None)
+    out = dict(inputs)
+    if ref_name is not None:
+        ref = _labels(present[ref_name])
+        if ref.has_duplicates:
+            dup = ref[ref.duplicated()].unique()[:5].tolist()
+            raise DataError(f"{ref_name} has duplicated index labels {dup}; rows cannot be matched "
+                            "by label: make the index unique (e.g. one row per customer).")
+        for k, v in present.items():
+            idx = _labels(v)
+            if idx is None or k == ref_name or idx.equals(ref):
+                continue
+            if idx.has_duplicates:
+                dup = idx[idx.duplicated()].unique()[:5].tolist()
+                raise DataError(f"{k} has duplicated index labels {dup}; rows cannot be matched "
+                                "by label: make the index unique (e.g. one row per customer).")
+            if len(idx) != len(ref) or not idx.isin(ref).all():
+                only_k = idx.difference(ref, sort=False)[:5].tolist()
+                only_ref = ref.difference(idx, sort=False)[:5].tolist()
+                raise DataError(
+                    f"{ref_name} and {k} must describe the same rows (matched by index label); "
+                    f"labels in {ref_name} but not in {k}: {only_ref}; labels in {k} but not in "
+                    f"{ref_name}: {only_k}.")
+            out[k] = v.loc[ref] if isinstance(v, pd.DataFrame) else v.reindex(ref)
+    lengths = {k: len(v) for k, v in present.items() if hasattr(v, "__len__") and np.ndim(v) > 0}
+    if len(set(lengths.values())) > 1:
+        raise DataError(f"inputs must have one row each per customer/observation; received "
+                        f"lengths {lengths}.")
+    return out

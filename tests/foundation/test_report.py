@@ -55,7 +55,7 @@ def test_cli_runs_and_reports_user_file_errors(tmp_path, capsys):
                "--monetary-col", "value", "--output", str(tmp_path / "out2"), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2
-    assert "date_col could not be parsed" in err and "'31/31/2021'" in err and "Traceback" not in err
+    assert "date_col 'when'" in err and "do not match" in err and "'31/31/2021'" in err and "Traceback" not in err
     rc = main(["report", "--transactions", str(path), "--customer-col", "id", "--quiet",
                "--output", str(tmp_path / "out3")])
     assert rc == 2 and "customer_col='id' is not a column" in capsys.readouterr().err
