@@ -61,7 +61,13 @@ def as_float_array(
     if isinstance(values, (pd.Series, pd.DataFrame)):
         if index is None:
             index = values.index
-        values = values.to_numpy()
+        values = _numeric_frame_values(values, name, index)
+    else:
+        try:
+            raw = values if isinstance(values, np.ndarray) else np.asarray(values)
+        except ValueError:  # ragged nested lists: the float conversion below names the problem
+            raw = np.empty(0)
+        _reject_text(raw, name, index)
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -77,6 +83,50 @@ def as_float_array(
         bad = ~finite if ndim == 1 else ~finite.all(axis=tuple(range(1, ndim)))
         raise DataError(f"{name} must be finite (no NaN or inf); " + describe_rows(bad, index))
     return arr
+
+
+def _reject_text(arr: np.ndarray, name: str, index: pd.Index | None) -> None:
+    """Strings are not numbers: a DataError naming the first text values and rows."""
+    if arr.dtype.kind in "USO" and arr.size:
+        flat = arr.reshape(arr.shape[0], -1) if arr.ndim else arr.reshape(1, 1)
+        is_text = np.vectorize(lambda v: isinstance(v, (str, bytes)), otypes=[bool])(flat)
+        if is_text.any():
+            rows = is_text.any(axis=1)
+            first = flat[is_text][:3].tolist()
+            raise DataError(
+                f"{name} must be numeric; it holds text (first values {first}); "
+                + describe_rows(rows, index)
+                + "; convert it first, e.g. with pd.to_numeric(..., errors='raise'), and decide "
+                "what missing-value codes such as 'n/a' mean.")
+
+
+def _numeric_frame_values(values: pd.Series | pd.DataFrame, name: str,
+                          index: pd.Index | None) -> np.ndarray:
+    """A pandas object's values as float, with nullable NA -> NaN; text and categories refused."""
+    frame = values.to_frame() if isinstance(values, pd.Series) else values
+    for col, dtype in frame.dtypes.items():
+        label = name if isinstance(values, pd.Series) else f"{name} column {col!r}"
+        if isinstance(dtype, pd.CategoricalDtype):
+            raise DataError(f"{label} is categorical; a numeric input is required: convert it "
+                            "with .astype(float) if its categories are numbers, or code it as "
+                            "dummy variables.")
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            col_values = frame[col]
+            text = col_values.map(lambda v: isinstance(v, (str, bytes))).to_numpy(dtype=bool)
+            if text.any():
+                first = col_values[text].iloc[:3].tolist()
+                raise DataError(
+                    f"{label} must be numeric; it holds text (first values {first}); "
+                    + describe_rows(text, index)
+                    + "; convert it first, e.g. with pd.to_numeric(..., errors='raise'), and "
+                    "decide what missing-value codes such as 'n/a' mean.")
+    if isinstance(values, pd.Series):
+        if pd.api.types.is_extension_array_dtype(values.dtype):
+            return values.to_numpy(dtype=np.float64, na_value=np.nan)
+        return values.to_numpy()
+    if any(pd.api.types.is_extension_array_dtype(d) for d in values.dtypes):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values.to_numpy()
 
 
 def check_counts(arr: np.ndarray, name: str, index: pd.Index | None = None) -> np.ndarray:
