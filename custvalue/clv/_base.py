@@ -17,7 +17,7 @@ from .._validation import (as_float_array, check_rft, check_weights, compress_ro
 from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
-from ..base.model import _to_free
+from ..base.transforms import _to_free
 from ..exceptions import DataError, HeterogeneityWarning, ModelSpecificationError
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
