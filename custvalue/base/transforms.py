@@ -115,7 +115,6 @@ def interval_on_scale(estimate: np.ndarray, se: np.ndarray, transforms: tuple[st
     Examples
     --------
     >>> import numpy as np
-from scipy import special
     >>> from custvalue.base.transforms import interval_on_scale
     >>> lo, hi = interval_on_scale(np.array([2.0, 0.5, 1.0]), np.array([1.5, 0.1, 1.5]),
     ...                            ("log", "logit", "identity"), 1.96)
