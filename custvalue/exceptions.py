@@ -25,4 +25,6 @@ class ConvergenceWarning(UserWarning):
 class HeterogeneityWarning(UserWarning):
     """A fitted mixing distribution collapsed to a point: its two parameters ran off to
     infinity together, so the data show no heterogeneity there and only its mean is
-    identified (e.g. Pareto/NBD's s and beta, with s/beta the common dropout rate)."""
+    identified (e.g. Pareto/NBD's s and beta, with s/beta the common dropout rate). The fitted
+    model is the homogeneous limit, in which the likelihood and the predictions depend on the
+    two parameters only through that mean."""

@@ -1,10 +1,12 @@
 """The likelihood-model base: every fitted model in custvalue declares its parameters and
 per-row log-likelihood (and score); this module does the rest once.
 
-Optimisation runs on transformed parameters (log for positive, logit for (0, 1)) with the
-analytic gradient mapped through the chain rule: trust-region Newton steps (``trust-exact``)
-for models with an exact Hessian (``analytic_hessian``), BFGS otherwise. Standard errors come
-from the observed information at the optimum in the natural parameters.
+Optimisation runs on transformed parameters (log for positive, logit for (0, 1), atanh for
+correlations; :mod:`custvalue.base.transforms`) with the analytic gradient mapped through the
+chain rule: trust-region Newton steps (``trust-exact``) for models with an exact Hessian
+(``analytic_hessian``), BFGS otherwise. Standard errors come from the observed information at
+the optimum in the natural parameters; confidence intervals are delta-method intervals on the
+same transformed scale, mapped back (:meth:`LikelihoodResults.conf_int`).
 """
 
 from __future__ import annotations
@@ -18,45 +20,11 @@ from scipy import optimize
 
 from ..exceptions import ConvergenceWarning, ModelSpecificationError
 from .results import LikelihoodResults
+from .transforms import _from_free, _second_derivative, _to_free, check_transforms
 
 __all__ = ["LikelihoodModel", "Transform", "numerical_jacobian"]
 
-Transform = str  # "log" | "logit" | "identity"
-
-
-def _to_free(params: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
-    out = np.empty_like(params)
-    for i, (p, t) in enumerate(zip(params, transforms)):
-        out[i] = np.log(p) if t == "log" else (np.log(p / (1 - p)) if t == "logit" else p)
-    return out
-
-
-def _from_free(theta: np.ndarray, transforms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Natural parameters and d(param)/d(theta) for each coordinate."""
-    p = np.empty_like(theta)
-    d = np.empty_like(theta)
-    for i, (t, tr) in enumerate(zip(theta, transforms)):
-        if tr == "log":
-            p[i] = np.exp(np.clip(t, -700, 700))
-            d[i] = p[i]
-        elif tr == "logit":
-            p[i] = 0.5 * (1 + np.tanh(t / 2))
-            d[i] = p[i] * (1 - p[i])
-        else:
-            p[i] = t
-            d[i] = 1.0
-    return p, d
-
-
-def _second_derivative(p: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
-    """d^2(param)/d(theta)^2 for each coordinate (for Hessians in the transformed space)."""
-    out = np.zeros_like(p)
-    for i, tr in enumerate(transforms):
-        if tr == "log":
-            out[i] = p[i]
-        elif tr == "logit":
-            out[i] = p[i] * (1 - p[i]) * (1 - 2 * p[i])
-    return out
+Transform = str  # "log" | "logit" | "atanh" | "identity" (see custvalue.base.transforms)
 
 
 def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:
@@ -99,9 +67,10 @@ def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray
 class LikelihoodModel:
     """Base class for models fitted by (weighted) maximum likelihood.
 
-    Subclasses declare ``param_names``, ``param_transforms`` (default ``"log"`` for every
-    parameter) and ``results_class``, store validated data in ``__init__`` together with
-    ``self.weights`` (one weight per unique row), and implement
+    Subclasses declare ``param_names``, ``param_transforms`` (``"log"``, ``"logit"``,
+    ``"atanh"`` or ``"identity"`` per parameter, default ``"log"``: the scale of both the
+    optimiser and the confidence intervals) and ``results_class``, store validated data in
+    ``__init__`` together with ``self.weights`` (one weight per unique row), and implement
 
     * ``loglike_obs(params)`` -> per-row log-likelihood, shape ``(n_unique,)``;
     * ``score_obs(params)`` -> per-row gradient in the natural parameters,
@@ -217,7 +186,8 @@ class LikelihoodModel:
 
     @property
     def _transforms(self) -> tuple[str, ...]:
-        return tuple(self.param_transforms.get(n, "log") for n in self.param_names)
+        return check_transforms(tuple(self.param_transforms.get(n, "log") for n in self.param_names),
+                                tuple(self.param_names))
 
     def _as_params(self, params: Any) -> np.ndarray:
         if isinstance(params, Mapping):

@@ -17,7 +17,7 @@ from .._validation import (as_float_array, check_rft, check_weights, compress_ro
 from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
-from ..base.model import _to_free
+from ..base.transforms import _to_free
 from ..exceptions import DataError, HeterogeneityWarning, ModelSpecificationError
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
@@ -210,22 +210,27 @@ class CustomerModel(LikelihoodModel):
 
     def _warn_if_homogeneous(self, res: Any) -> None:
         """Warn when a mixing distribution's two parameters ran off together: both above
-        1,000 with standard errors larger than the estimates. The likelihood then rises
+        1,000 with standard errors not both below the estimates. The likelihood then rises
         towards the homogeneous limit (every customer with the same rate or probability), the
         estimates stop wherever the gradient tolerance is met, and only the mean is
-        identified."""
+        identified. In that limit the likelihood and the model's predictions depend on the
+        two parameters only through the mean (checked against quadrature of the
+        individual-level model, ``tests/clv/test_heterogeneity_warning.py``)."""
         for first, second, kind, what in self.mixing:
             v1, v2 = float(res.params[first]), float(res.params[second])
             s1, s2 = float(res.bse[first]), float(res.bse[second])
             if min(v1, v2) > 1e3 and not (s1 < v1 and s2 < v2):
                 mean = v1 / v2 if kind == "gamma" else v1 / (v1 + v2)
                 ratio = f"{first}/{second}" if kind == "gamma" else f"{first}/({first}+{second})"
+                family = "gamma" if kind == "gamma" else "beta"
                 warnings.warn(
                     f"{type(self).__name__}: {first} = {v1:.4g} and {second} = {v2:.4g} ran off "
-                    f"together (standard errors {s1:.3g}, {s2:.3g}): the data show no heterogeneity "
-                    f"in {what}, so only their mean {ratio} = {mean:.6g} is identified. The fit is "
-                    f"the homogeneous limit of the model; predictions are fine, the two parameters "
-                    f"separately are not.", HeterogeneityWarning, stacklevel=3)
+                    f"together (standard errors {s1:.3g}, {s2:.3g}). The fitted {family} distribution "
+                    f"of {what} is close to a point mass: the data identify only its mean "
+                    f"{ratio} = {mean:.6g}, not {first} and {second} separately. The fitted model "
+                    f"is the homogeneous limit (no variation in {what} across customers); in that "
+                    f"limit the likelihood and the model's predictions depend on {first} and "
+                    f"{second} only through {ratio}.", HeterogeneityWarning, stacklevel=3)
 
 
 class CustomerResults(LikelihoodResults):

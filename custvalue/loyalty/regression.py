@@ -389,6 +389,10 @@ class LoyaltyRegressionResults(FrozenMixin):
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Wald confidence intervals at confidence ``level`` (columns ``lower``, ``upper``).
 
+        Every parameter here is unbounded (coefficients, and ordered models' thresholds in
+        statsmodels' parametrisation: the first cut-point, then logs of the increments), so
+        the intervals are ``est -+ z se`` on the natural scale.
+
         Parameters
         ----------
         level : float, default 0.95
@@ -651,7 +655,8 @@ class LoyaltyRegressionResults(FrozenMixin):
                 ("Log-likelihood", self.llf), ("AIC", self.aic), ("BIC", self.bic),
                 ("R-squared" if self.kind == "ols" else "Pseudo R-squared (McFadden)", self.rsquared),
                 ("Covariance", cov), ("Converged", self.converged)]
-        return Summary(f"Loyalty regression ({self.kind})", info, [("Coefficients", table)])
+        notes = [f"{100 * level:g}% Wald intervals on the natural scale (every parameter is unbounded)."]
+        return Summary(f"Loyalty regression ({self.kind})", info, [("Coefficients", table)], notes)
 
     def plot(self, variable: str, *, ax: Any = None, grid: np.ndarray | None = None,
              at: dict | None = None, label: str | None = None) -> Any:

@@ -21,6 +21,7 @@ from scipy import special, stats
 from .._validation import as_float_array, describe_rows
 from ..base import LikelihoodModel, LikelihoodResults
 from ..base.summary import Summary
+from ..base.transforms import interval_on_scale
 from ..exceptions import DataError, ModelSpecificationError
 from ..math import ghk, probit
 
@@ -783,7 +784,11 @@ class MultivariateProbitResults(LikelihoodResults):
         return pd.DataFrame(se, index=p, columns=p)
 
     def corr_table(self, level: float = 0.95) -> pd.DataFrame:
-        """Pairwise correlations with delta-method standard errors and Wald intervals.
+        """Pairwise correlations with delta-method standard errors and Fisher-z intervals.
+
+        The interval is the delta-method interval of ``atanh(corr)`` mapped back,
+        ``tanh(atanh(corr) -+ z se / (1 - corr^2))``, so it stays inside (-1, 1) and is
+        asymmetric about the estimate; ``std err`` is the natural-scale standard error.
 
         Parameters
         ----------
@@ -794,7 +799,7 @@ class MultivariateProbitResults(LikelihoodResults):
         -------
         pandas.DataFrame
             Indexed by ``(product_a, product_b)``: ``corr``, ``std err`` and the interval
-            bounds (clipped to [-1, 1]).
+            bounds.
 
         Examples
         --------
@@ -803,18 +808,21 @@ class MultivariateProbitResults(LikelihoodResults):
         >>> model = MultivariateProbit(base.ownership, base.covariates)
         >>> res = model.fit()
         >>> res.corr_table().round(3).to_numpy().tolist()
-        [[0.385, 0.1, 0.188, 0.582]]
+        [[0.385, 0.1, 0.173, 0.563]]
         """
         J = self.model.n_products
         r, c = np.tril_indices(J, -1)
         corr, cov = self._corr_delta
         est = corr[r, c]
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        if not 0 < level < 1:
+            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
         z = stats.norm.ppf(0.5 + level / 2)
+        lower, upper = interval_on_scale(est, se, ("atanh",) * est.size, z)
         idx = pd.MultiIndex.from_tuples(self.model.corr_pairs, names=["product_a", "product_b"])
         pct = f"{100 * level:g}%"
-        return pd.DataFrame({"corr": est, "std err": se, f"lower {pct}": np.clip(est - z * se, -1, 1),
-                             f"upper {pct}": np.clip(est + z * se, -1, 1)}, index=idx)
+        return pd.DataFrame({"corr": est, "std err": se, f"lower {pct}": lower,
+                             f"upper {pct}": upper}, index=idx)
 
     @property
     def llf_independent(self) -> float:
@@ -1075,7 +1083,7 @@ class MultivariateProbitResults(LikelihoodResults):
         if m.correlated:
             lr = self.lr_test_independence()
             info += [("LR test Sigma = I", f"chi2({lr.df}) = {lr.statistic:.4g}, p = {lr.pvalue:.3g}")]
-            tables.append(("Correlations (delta-method SE)", self.corr_table(level)))
+            tables.append(("Correlations (delta-method SE, Fisher-z intervals)", self.corr_table(level)))
         return Summary(f"{type(m).__name__} results", info, tables, base.notes)
 
 

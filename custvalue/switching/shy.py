@@ -143,6 +143,9 @@ class ShyResults(FrozenMixin):
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Intervals at confidence ``level``: Wald (delta) or percentile (bootstrap).
 
+        The Wald interval is on the natural scale: a switching cost is unbounded (it may be
+        negative), so no transform applies.
+
         Parameters
         ----------
         level : float, default 0.95
@@ -234,8 +237,10 @@ class ShyResults(FrozenMixin):
         Switching costs (Shy 2002)
         ...
         """
+        kind = {"delta": "delta method, Wald on the natural scale (S may be negative)",
+                "bootstrap": "parametric bootstrap, percentile"}[self.method]
         info = [("Method", "Shy (2002) undercut-proof"), ("Firms", len(self.switching_costs)),
-                ("Intervals", self.method if np.isfinite(self.bse).any() else "none (no sampling error)")]
+                ("Intervals", kind if np.isfinite(self.bse).any() else "none (no sampling error)")]
         notes = [f"negative estimate for {list(self.negative)}: prices are not undercut-proof there"] \
             if len(self.negative) else []
         return Summary("Switching costs (Shy 2002)", info, [("Estimates", self.table(level))], notes)
