@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from custvalue.exceptions import MeasurementWarning
 from custvalue.loyalty import PLSPM, plspm
+from tests.conftest import shared_data_file
 
 from ._models import ECSI, SATISFACTION, load_mobi, load_satisfaction
 
@@ -128,3 +130,39 @@ def test_effects_are_products_of_paths(mobi_fit):
     assert set(eff.columns) == {"direct", "indirect", "total"}
     assert isinstance(mobi_fit.summary().as_text(), str)
     assert isinstance(eff, pd.DataFrame)
+
+
+RUSSETT = """AGRI =~ gini + farm + rent
+IND =~ gnpr + labo
+POLINS =~ inst + ecks + death + demo
+POLINS ~ AGRI + IND"""
+RUSSETT_LOADINGS = {"gini": 0.970692446500297, "farm": 0.982710646169818, "rent": 0.557419724456527,
+                    "gnpr": 0.950882561126795, "labo": -0.954394793541574, "inst": 0.352689776310106,
+                    "ecks": 0.844773711441629, "death": 0.837706049745458, "demo": 0.849066583406537}
+
+
+def test_russett_tied_block_is_oriented_as_plspm_metric():
+    """IND =~ gnpr + labo has one positive and one negative loading: the first item (gnpr)
+    loads positively, as in R plspm's default (metric) call; magnitudes equal plspm's and the
+    negative Cronbach's alpha is reported as 0. Provenance: tests/reference/pls_reference.md."""
+    d = pd.read_csv(shared_data_file("russa.csv"), index_col=0)
+    with pytest.warns(MeasurementWarning, match=r"IND: \['labo'\] \(a tie"):
+        res = plspm(RUSSETT, d, scheme="centroid", scale=True, tol=1e-10)
+    assert res.paths["IND -> POLINS"] == pytest.approx(-0.671457266683851, abs=1e-6)
+    assert res.paths["AGRI -> POLINS"] == pytest.approx(0.225638734859381, abs=1e-6)
+    for item, v in RUSSETT_LOADINGS.items():
+        assert res.loadings[item] == pytest.approx(v, abs=1e-6), item
+    assert res.r2["POLINS"] == pytest.approx(0.592258127561306, abs=1e-6)
+    assert res.gof == pytest.approx(0.643594505232204, abs=1e-6)
+    np.testing.assert_allclose(res.reliability["ave"], [0.739560263000475, 0.907523533497158, 0.565174547673581],
+                               atol=1e-6)
+    z = (d - d.mean()) / d.std(ddof=0)
+    raw_alpha = 2 * (1 - 2 / (z["gnpr"] + z["labo"]).var(ddof=0))
+    assert raw_alpha == pytest.approx(-8.82, abs=0.01)
+    assert res.reliability.loc["IND", "cronbach_alpha"] == 0.0
+    # listing labo first orients IND the other way (plspm's non-metric result), nothing else moves
+    with pytest.warns(MeasurementWarning, match=r"IND: \['gnpr'\]"):
+        flipped = plspm(RUSSETT.replace("gnpr + labo", "labo + gnpr"), d, scheme="centroid", scale=True, tol=1e-10)
+    assert flipped.paths["IND -> POLINS"] == pytest.approx(-res.paths["IND -> POLINS"], abs=1e-12)
+    assert flipped.loadings["labo"] == pytest.approx(-res.loadings["labo"], abs=1e-12)
+    assert flipped.gof == pytest.approx(res.gof, abs=1e-12)
