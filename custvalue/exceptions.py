@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["DataError", "ConvergenceWarning", "HeterogeneityWarning", "ModelSpecificationError",
-           "ReportInputError"]
+__all__ = ["DataError", "ConvergenceWarning", "HeterogeneityWarning", "MeasurementWarning",
+           "ModelSpecificationError", "ReportInputError"]
 
 
 class DataError(ValueError):
@@ -28,3 +28,11 @@ class HeterogeneityWarning(UserWarning):
     identified (e.g. Pareto/NBD's s and beta, with s/beta the common dropout rate). The fitted
     model is the homogeneous limit, in which the likelihood and the predictions depend on the
     two parameters only through that mean."""
+
+
+
+class MeasurementWarning(UserWarning):
+    """Items of a reflective block do not point one way: some load negatively on the block's
+    latent variable (an item that needs reverse coding), so its Cronbach's alpha and composite
+    reliability do not measure reliability, and with as many negative as positive loadings the
+    latent variable's orientation is a convention."""

@@ -28,7 +28,7 @@ from scipy import stats
 
 from .._validation import as_float_array
 from ..base import FrozenMixin, Summary
-from ..exceptions import ConvergenceWarning, DataError, ModelSpecificationError
+from ..exceptions import ConvergenceWarning, DataError, MeasurementWarning, ModelSpecificationError
 from ..math import pls as K
 from .spec import ModelSpec
 
@@ -181,8 +181,28 @@ class PLSPM:
                           "check for blocks whose items are uncorrelated, or raise maxiter.",
                           ConvergenceWarning, stacklevel=2)
         W = K.sign_fix(self.S, W, self.odm)
+        self._warn_negative_loadings(K.loadings(self.S, W))
         return PLSResults(self, W, scheme=scheme, tol=tol, maxiter=int(maxiter),
                           n_iter=int(n_iter), converged=bool(conv))
+
+    def _warn_negative_loadings(self, load: np.ndarray) -> None:
+        """Name the items of reflective blocks that load negatively (after orientation)."""
+        own = np.sum(load * self.odm, axis=1)
+        block = self.odm.argmax(1)
+        neg = (own < 0) & ~self.mode_b[block]
+        if not neg.any():
+            return
+        parts = []
+        for j in np.unique(block[neg]):  # loop over the few blocks concerned
+            items = [self.items[i] for i in np.flatnonzero(neg & (block == j))]
+            n_pos = int(np.sum((own > 0) & (block == j)))
+            tie = " (a tie: the block's first item was made to load positively)" if n_pos == len(items) else ""
+            parts.append(f"{self.spec.latent[j]}: {items}{tie}")
+        warnings.warn("items load negatively on their reflective latent variable — " + "; ".join(parts)
+                      + ". Their block's Cronbach's alpha and composite reliability do not measure "
+                      "reliability (a negative alpha is reported as 0, as R plspm does). Reverse-code "
+                      "these items (e.g. max + min - x) so that every item of a block points the same "
+                      "way.", MeasurementWarning, stacklevel=3)
 
 
 def plspm(spec: ModelSpec | str, data: pd.DataFrame, *, scheme: Scheme = "path", scale: bool | None = None,
@@ -404,11 +424,16 @@ class PLSResults(FrozenMixin):
     def reliability(self) -> pd.DataFrame:
         """Cronbach's alpha, composite reliability (rho_c) and AVE per block.
 
-        Alpha is computed on the items as analysed (standardised when ``scale=True``).
+        Alpha is computed on the items as analysed (standardised when ``scale=True``), as
+        coded: items correlating negatively make it negative (-8.8 for a two-item block
+        correlating -0.81), which is reported as 0, R plspm's rule (``get_unidim``); fitting
+        such a model issues a :class:`~custvalue.exceptions.MeasurementWarning` naming the
+        items to reverse-code.  rho_c uses the signed loadings, so it is also near 0 there.
         For mode-B (formative) blocks these reflective-measurement statistics are shown but
         are not meaningful.
         """
         alpha, rho, ave = K.block_reliability(self.model.S, self.crossloadings.to_numpy(), self.model.odm)
+        alpha = np.where(alpha < 0, 0.0, alpha)  # NaN (one-item blocks) stays NaN
         return pd.DataFrame({"mode": [self.model.spec.modes[v] for v in self.latent],
                              "items": self.model.odm.sum(0).astype(int),
                              "cronbach_alpha": alpha, "composite_reliability": rho, "ave": ave},

@@ -192,6 +192,16 @@ def _check_design(model: Any, data: pd.DataFrame, formula: str) -> None:
                         f"columns {names}); drop a redundant predictor.")
 
 
+def _model(build: Any, data: pd.DataFrame, formula: str) -> Any:
+    """Build a formula model and check its design. A transformation undefined on some rows
+    (e.g. ``np.log`` of a value <= 0) is reported once, as the DataError of
+    :func:`_check_design`, instead of also as numpy's RuntimeWarnings."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        model = build()
+    _check_design(model, data, formula)
+    return model
+
+
 def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
                  cov_type: str | None = None, missing: Literal["raise", "drop"] = "raise",
                  maxiter: int = 2000, engine: Literal["auto", "statsmodels", "analytic"] = "auto"
@@ -263,8 +273,7 @@ def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SMConvergenceWarning)
         if kind == "ols":
-            model = smf.ols(formula, data)
-            _check_design(model, data, formula)
+            model = _model(lambda: smf.ols(formula, data), data, formula)
             res = model.fit(cov_type=cov_type or "HC3")
             converged, message = True, "closed form"
         elif kind in _ORDERED:
@@ -274,16 +283,14 @@ def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
                 raise ModelSpecificationError(f"engine must be 'auto', 'statsmodels' or 'analytic'; "
                                               f"received {engine!r}.")
             cls = _analytic_ordered_model() if use_analytic else OrderedModel
-            model = cls.from_formula(formula, data, distr=distr)
-            _check_design(model, data, formula)
+            model = _model(lambda: cls.from_formula(formula, data, distr=distr), data, formula)
             res = model.fit(method="bfgs", maxiter=maxiter, disp=False,
                             cov_type=cov_type or "nonrobust")
             converged = bool(res.mle_retvals.get("converged", True))
             message = str(res.mle_retvals.get("warnflag", ""))
         else:
             fn = smf.probit if kind == "probit" else smf.logit
-            model = fn(formula, data)
-            _check_design(model, data, formula)
+            model = _model(lambda: fn(formula, data), data, formula)
             res = model.fit(disp=False, maxiter=maxiter, cov_type=cov_type or "nonrobust")
             converged = bool(res.mle_retvals.get("converged", True))
             message = str(res.mle_retvals.get("warnflag", ""))
