@@ -8,9 +8,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from custvalue.exceptions import MeasurementWarning
 from custvalue.loyalty import PLSPM, plspm
-from tests.conftest import shared_data_file
 
 from ._models import ECSI, SATISFACTION, load_mobi, load_satisfaction
 
