@@ -28,6 +28,7 @@ __all__ = [
     "candidate_date_formats",
     "resolve_date_format",
     "align_by_label",
+    "align_to_index",
 ]
 
 
@@ -202,6 +203,15 @@ def resolve_columns(
                 f"column {col!r} is required; pass it as a DataFrame column or as the keyword "
                 f"{col}=...; columns received: {have}."
             )
+    # rows are paired by label: keyword Series follow the DataFrame's (or the first Series')
+    # order, and a different set of labels is an error naming them
+    if isinstance(data, pd.DataFrame):
+        for col in out:
+            if arrays.get(col) is not None:
+                out[col] = align_to_index(out[col], col, data.index, "data")
+    else:
+        out = align_by_label(**out)
+        index = next((v.index for v in out.values() if isinstance(v, pd.Series)), None)
     lengths = {k: len(np.atleast_1d(np.asarray(v))) for k, v in out.items()}
     if len(set(lengths.values())) > 1:
         raise DataError(f"columns must have the same length; received lengths {lengths}.")
@@ -284,6 +294,7 @@ def check_weights(weights: Any, n: int, index: pd.Index | None = None) -> np.nda
     """Row weights (counts of identical customers): finite, >= 0, length ``n``, not all zero."""
     if weights is None:
         return np.ones(n)
+    weights = align_to_index(weights, "weights", index, "data")
     w = as_float_array(weights, "weights", index=index)
     if w.shape[0] != n:
         raise DataError(f"weights must have one entry per row ({n}); received {w.shape[0]}.")
@@ -535,13 +546,84 @@ def _labels(values: Any) -> pd.Index | None:
     return values.index if isinstance(values, (pd.Series, pd.DataFrame)) else None
 
 
+def _duplicated_labels(name: str, index: pd.Index) -> DataError:
+    dup = index[index.duplicated()].unique()[:5].tolist()
+    return DataError(f"{name} has duplicated index labels {dup}; rows cannot be matched by label: "
+                     "make the index unique (e.g. one row per customer).")
+
+
+def _n_rows(value: Any) -> int | None:
+    """Rows of an array-like input; None for scalars, strings and mappings."""
+    if value is None or isinstance(value, (str, bytes, Mapping)):
+        return None
+    shape = np.shape(value) if isinstance(value, (np.ndarray, pd.Series, pd.DataFrame)) else None
+    if shape is not None:
+        return shape[0] if len(shape) else None
+    try:
+        return len(value)
+    except TypeError:
+        return None
+
+
+def align_to_index(value: Any, name: str, index: pd.Index | None, index_name: str = "data") -> Any:
+    """Reorder a pandas ``value`` to the row labels ``index`` (the rows of ``index_name``).
+
+    Non-pandas values and ``index=None`` pass through unchanged (they pair by position).
+
+    Parameters
+    ----------
+    value : object
+        The input to reorder.
+    name : str
+        Its argument name, for messages.
+    index : pandas.Index or None
+        The labels to match, in the wanted order.
+    index_name : str, default "data"
+        The argument ``index`` belongs to, for messages.
+
+    Returns
+    -------
+    object
+        ``value`` reindexed to ``index`` when it is a Series or DataFrame, else ``value``.
+
+    Raises
+    ------
+    DataError
+        When labels are duplicated or the label sets differ (the first labels present in one
+        and not the other are named).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w = pd.Series([2.0, 1.0], index=["b", "a"])
+    >>> align_to_index(w, "weights", pd.Index(["a", "b"])).tolist()
+    [1.0, 2.0]
+    """
+    idx = _labels(value)
+    if idx is None or index is None or idx.equals(index):
+        return value
+    if index.has_duplicates:
+        raise _duplicated_labels(index_name, index)
+    if idx.has_duplicates:
+        raise _duplicated_labels(name, idx)
+    if len(idx) != len(index) or not idx.isin(index).all():
+        only_ref = index.difference(idx, sort=False)[:5].tolist()
+        only_k = idx.difference(index, sort=False)[:5].tolist()
+        raise DataError(
+            f"{index_name} and {name} must describe the same rows (matched by index label); "
+            f"labels in {index_name} but not in {name}: {only_ref}; labels in {name} but not in "
+            f"{index_name}: {only_k}. Select the common rows first, or pass plain arrays "
+            "(e.g. .to_numpy()) to pair rows by position.")
+    return value.reindex(index)
+
+
 def align_by_label(**inputs: Any) -> dict[str, Any]:
     """Pair several inputs row by row by their index labels.
 
     pandas objects (Series, DataFrames) are matched by index label and reordered to the
-    first one's order; their label sets must be equal and unique. Plain arrays and lists
-    pair by position and must have the same length as the others. ``None`` is passed
-    through.
+    first one's order; their label sets must be equal (and unique, when an order has to be
+    changed). Plain arrays and lists pair by position and must have the same number of
+    rows as the others. ``None``, scalars, strings and mappings are passed through.
 
     Parameters
     ----------
@@ -557,7 +639,7 @@ def align_by_label(**inputs: Any) -> dict[str, Any]:
     ------
     DataError
         When labels are duplicated, when the label sets differ (the first labels present in
-        one input and not the other are named), or when lengths differ.
+        one input and not the other are named), or when the numbers of rows differ.
 
     Examples
     --------
@@ -569,35 +651,17 @@ def align_by_label(**inputs: Any) -> dict[str, Any]:
     >>> align_by_label(a=pd.Series([1, 2], index=["x", "y"]), b=pd.Series([1, 2], index=["x", "z"]))
     Traceback (most recent call last):
     ...
-    custvalue.exceptions.DataError: a and b must describe the same rows (matched by index label); labels in a but not in b: ['y']; labels in b but not in a: ['z'].
+    custvalue.exceptions.DataError: a and b must describe the same rows (matched by index label); labels in a but not in b: ['y']; labels in b but not in a: ['z']. Select the common rows first, or pass plain arrays (e.g. .to_numpy()) to pair rows by position.
     """
-    present = {k: v for k, v in inputs.items() if v is not None}
-    ref_name = next((k for k, v in present.items() if _labels(v) is not None), None)
     out = dict(inputs)
+    ref_name = next((k for k, v in inputs.items() if _labels(v) is not None), None)
     if ref_name is not None:
-        ref = _labels(present[ref_name])
-        if ref.has_duplicates:
-            dup = ref[ref.duplicated()].unique()[:5].tolist()
-            raise DataError(f"{ref_name} has duplicated index labels {dup}; rows cannot be matched "
-                            "by label: make the index unique (e.g. one row per customer).")
-        for k, v in present.items():
-            idx = _labels(v)
-            if idx is None or k == ref_name or idx.equals(ref):
-                continue
-            if idx.has_duplicates:
-                dup = idx[idx.duplicated()].unique()[:5].tolist()
-                raise DataError(f"{k} has duplicated index labels {dup}; rows cannot be matched "
-                                "by label: make the index unique (e.g. one row per customer).")
-            if len(idx) != len(ref) or not idx.isin(ref).all():
-                only_k = idx.difference(ref, sort=False)[:5].tolist()
-                only_ref = ref.difference(idx, sort=False)[:5].tolist()
-                raise DataError(
-                    f"{ref_name} and {k} must describe the same rows (matched by index label); "
-                    f"labels in {ref_name} but not in {k}: {only_ref}; labels in {k} but not in "
-                    f"{ref_name}: {only_k}.")
-            out[k] = v.loc[ref] if isinstance(v, pd.DataFrame) else v.reindex(ref)
-    lengths = {k: len(v) for k, v in present.items() if hasattr(v, "__len__") and np.ndim(v) > 0}
-    if len(set(lengths.values())) > 1:
-        raise DataError(f"inputs must have one row each per customer/observation; received "
-                        f"lengths {lengths}.")
+        ref = _labels(inputs[ref_name])
+        for k, v in inputs.items():
+            if k != ref_name:
+                out[k] = align_to_index(v, k, ref, ref_name)
+    rows = {k: n for k, n in ((k, _n_rows(v)) for k, v in inputs.items()) if n is not None}
+    if len(set(rows.values())) > 1:
+        raise DataError(f"inputs must have the same length (one row per customer or observation); "
+                        f"received lengths {rows}.")
     return out
