@@ -7,6 +7,7 @@ index label (the customer id when the input is a pandas object).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,9 @@ __all__ = [
     "resolve_date_format",
     "align_by_label",
     "align_to_index",
+    "formula_roles",
+    "numeric_columns",
+    "formula_data",
 ]
 
 
@@ -92,13 +96,26 @@ def _reject_text(arr: np.ndarray, name: str, index: pd.Index | None) -> None:
         flat = arr.reshape(arr.shape[0], -1) if arr.ndim else arr.reshape(1, 1)
         is_text = np.vectorize(lambda v: isinstance(v, (str, bytes)), otypes=[bool])(flat)
         if is_text.any():
-            rows = is_text.any(axis=1)
-            first = flat[is_text][:3].tolist()
-            raise DataError(
-                f"{name} must be numeric; it holds text (first values {first}); "
-                + describe_rows(rows, index)
-                + "; convert it first, e.g. with pd.to_numeric(..., errors='raise'), and decide "
-                "what missing-value codes such as 'n/a' mean.")
+            raise DataError(_text_message(name, flat, is_text, index))
+
+
+def _text_message(name: str, values: np.ndarray, is_text: np.ndarray, index: pd.Index | None) -> str:
+    """What, where and how to fix: the first text values, their rows, and the values that
+    are not numbers even read as text (codes such as 'n/a')."""
+    rows = is_text.any(axis=1)
+    first = values[is_text][:3].tolist()
+    msg = f"{name} must be numeric; it holds text (first values {first}); " + describe_rows(rows, index)
+    text_values = pd.Series(values[is_text], dtype=object)
+    codes = pd.to_numeric(text_values.map(lambda v: v.decode() if isinstance(v, bytes) else v),
+                          errors="coerce").isna().to_numpy()
+    if codes.any() and not codes.all():
+        bad_rows = np.zeros(values.shape[0], dtype=bool)
+        bad_rows[np.argwhere(is_text)[:, 0][codes]] = True
+        shown = list(dict.fromkeys(text_values[codes].tolist()))[:3]
+        msg += (f"; the values {shown} are not numbers even read as text: "
+                + describe_rows(bad_rows, index).replace(" violates this", "").replace(" violate this", ""))
+    return (msg + "; convert it first, e.g. with pd.to_numeric(..., errors='raise'), and decide "
+            "what missing-value codes such as 'n/a' mean.")
 
 
 def _numeric_frame_values(values: pd.Series | pd.DataFrame, name: str,
@@ -115,12 +132,8 @@ def _numeric_frame_values(values: pd.Series | pd.DataFrame, name: str,
             col_values = frame[col]
             text = col_values.map(lambda v: isinstance(v, (str, bytes))).to_numpy(dtype=bool)
             if text.any():
-                first = col_values[text].iloc[:3].tolist()
-                raise DataError(
-                    f"{label} must be numeric; it holds text (first values {first}); "
-                    + describe_rows(text, index)
-                    + "; convert it first, e.g. with pd.to_numeric(..., errors='raise'), and "
-                    "decide what missing-value codes such as 'n/a' mean.")
+                raise DataError(_text_message(label, col_values.to_numpy(dtype=object)[:, None],
+                                              text[:, None], index))
     if isinstance(values, pd.Series):
         if pd.api.types.is_extension_array_dtype(values.dtype):
             return values.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -665,3 +678,173 @@ def align_by_label(**inputs: Any) -> dict[str, Any]:
         raise DataError(f"inputs must have the same length (one row per customer or observation); "
                         f"received lengths {rows}.")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Formulas: text is never turned into categories behind the user's back
+# ---------------------------------------------------------------------------------------------
+
+_FORMULA_STRING = re.compile(r"(\"[^\"]*\"|'[^']*')")
+_FORMULA_TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|[()]")
+
+
+def formula_roles(formula: str, columns: Any) -> tuple[list[str], list[str]]:
+    """The columns a formula uses as numbers and those it declares categorical with ``C()``.
+
+    A column is *categorical* where it appears inside a ``C(...)`` call and *numeric*
+    anywhere else (``x``, ``np.log(x)``, ``I(x ** 2)``, ``x:z``, ``cr(x, df=4)``); a column
+    used both ways is listed in both.  Quoted strings, function names and keyword arguments
+    are skipped.
+
+    Parameters
+    ----------
+    formula : str
+        A Wilkinson formula (either side, or a right-hand side alone).
+    columns : iterable
+        The column names available.
+
+    Returns
+    -------
+    numeric, categorical : list of str
+        Column names in order of first appearance.
+
+    Examples
+    --------
+    >>> formula_roles("loy ~ sat + C(region) + np.log(spend) + sat:C(region)",
+    ...               ["loy", "sat", "region", "spend"])
+    (['loy', 'sat', 'spend'], ['region'])
+    """
+    cols = set(map(str, columns))
+    text = _FORMULA_STRING.sub(" ", formula)
+    numeric: list[str] = []
+    categorical: list[str] = []
+    stack: list[str | None] = []
+    pending: str | None = None
+    for m in _FORMULA_TOKEN.finditer(text):
+        tok = m.group()
+        if tok == "(":
+            stack.append(pending)
+            pending = None
+            continue
+        if tok == ")":
+            if stack:
+                stack.pop()
+            pending = None
+            continue
+        rest = text[m.end():].lstrip()
+        if rest.startswith("("):
+            pending = tok
+            continue
+        pending = None
+        if (rest.startswith("=") and not rest.startswith("==")) or tok not in cols:
+            continue
+        target = categorical if "C" in stack else numeric
+        if tok not in target:
+            target.append(tok)
+    return numeric, categorical
+
+
+def numeric_columns(data: pd.DataFrame, columns: Sequence[str], *, context: str = "",
+                    allow_categorical: bool = True) -> pd.DataFrame:
+    """``data`` with ``columns`` checked to hold numbers, as float64 where pandas would not.
+
+    Object columns of numbers and pandas nullable numeric columns (``Int64``, ``Float64``)
+    become float64; text (including numeric strings and codes such as ``"n/a"``) raises.
+    Boolean columns are kept; pandas Categoricals are kept when ``allow_categorical`` (a
+    declared factor), refused otherwise.  Missing values are the caller's business (they
+    stay NaN).  ``data`` itself is never modified.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    columns : sequence of str
+        The columns that must be numeric.
+    context : str, optional
+        Appended to the column name in messages (e.g. "used as a number in 'loy ~ sat'").
+    allow_categorical : bool, default True
+        Whether a pandas Categorical column is accepted as is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data``, or a copy with converted columns.
+
+    Raises
+    ------
+    DataError
+        Naming the column, the first text values and their rows, and how to fix it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"sat": ["7", "n/a", "9"]})
+    >>> numeric_columns(d, ["sat"])
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: column 'sat' must be numeric; it holds text (first values ['7', 'n/a', '9']); 3 rows violate this (first row: 0, 1, 2); the values ['n/a'] are not numbers even read as text: 1 row (first row: 1); convert it first, e.g. with pd.to_numeric(..., errors='raise'), and decide what missing-value codes such as 'n/a' mean.
+    """
+    out = data
+    for c in dict.fromkeys(columns):
+        col = data[c]
+        dtype = col.dtype
+        if pd.api.types.is_bool_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
+            continue
+        if isinstance(dtype, pd.CategoricalDtype) and allow_categorical:
+            continue
+        if (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype)):
+            continue
+        label = f"column {c!r}" + (f" ({context})" if context else "")
+        if isinstance(dtype, pd.CategoricalDtype):
+            raise DataError(f"{label} is categorical; a numeric column is required: convert it with "
+                            ".astype(float) if its categories are numbers.")
+        values = _numeric_frame_values(col, label, data.index)
+        try:
+            arr = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{label} must be numeric; could not convert it to float ({exc}).") from None
+        if out is data:
+            out = data.copy()
+        out[c] = arr
+    return out
+
+
+def formula_data(formula: str, data: pd.DataFrame, *, numeric: Sequence[str] = ()) -> pd.DataFrame:
+    """Check the columns a formula uses as numbers (see :func:`formula_roles`).
+
+    Every column used outside ``C()`` (and every column in ``numeric``, e.g. a response)
+    goes through :func:`numeric_columns`: text raises a DataError that names the column,
+    rows and values and suggests ``C(column)`` for a category; object columns of numbers
+    and nullable numeric columns become float64 (patsy would otherwise make one dummy per
+    distinct value of an object column).
+
+    Parameters
+    ----------
+    formula : str
+        The formula.
+    data : pandas.DataFrame
+        The data it is evaluated on.
+    numeric : sequence of str, optional
+        Further columns that must be numeric.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data``, or a copy with converted columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"loy": [1.0, 2.0], "sat": pd.Series([3, 4], dtype=object)})
+    >>> formula_data("loy ~ sat", d)["sat"].dtype
+    dtype('float64')
+    """
+    used, _ = formula_roles(formula, data.columns)
+    for col in dict.fromkeys([*numeric, *used]):
+        try:
+            data = numeric_columns(data, [col], context=f"used as a number in {formula!r}",
+                                   allow_categorical=col not in numeric)
+        except DataError as exc:
+            hint = "" if col in numeric else (f" If {col!r} is a category, say so in the formula "
+                                              f"with C({col}).")
+            raise DataError(f"{exc}{hint}") from None
+    return data

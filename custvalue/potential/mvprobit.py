@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .._validation import align_by_label, align_to_index, as_float_array, describe_rows
+from .._validation import (align_by_label, align_to_index, as_float_array, describe_rows, formula_data,
+                           formula_roles)
 from ..base import LikelihoodModel, LikelihoodResults
 from ..base.summary import Summary
 from ..exceptions import DataError, ModelSpecificationError
@@ -745,11 +746,28 @@ class MultivariateProbit(LikelihoodModel):
         import patsy
 
         formulas = [formula] if isinstance(formula, str) else list(formula)
+        if not isinstance(data, pd.DataFrame):
+            raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}.")
         ys, Xs = [], []
         for f in formulas:
+            if not isinstance(f, str) or f.count("~") != 1:
+                raise ModelSpecificationError(f"each formula must be 'products ~ covariates'; received {f!r}.")
             lhs, rhs = f.split("~", 1)
-            X = patsy.dmatrix(rhs, data, return_type="dataframe", NA_action="raise")
-            for name in (t.strip() for t in lhs.split("+")):
+            names = [t.strip() for t in lhs.split("+")]
+            absent = [nm for nm in names if nm not in data.columns]
+            if absent:
+                raise DataError(f"the products {absent} on the left of {f!r} are not columns of data; "
+                                f"columns received: {list(map(str, data.columns))}.")
+            # text in a covariate used as a number is refused (C(column) declares a factor)
+            checked = formula_data(rhs, data)
+            used, _ = formula_roles(rhs, data.columns)
+            na = checked[used].isna().to_numpy().any(axis=1) if used else np.zeros(len(data), bool)
+            if na.any():
+                cols = [c for c in used if checked[c].isna().any()]
+                raise DataError(f"covariates {cols} of {f!r} have missing values; "
+                                + describe_rows(na, data.index) + "; drop or impute them.")
+            X = patsy.dmatrix(rhs, checked, return_type="dataframe", NA_action="raise")
+            for name in names:
                 ys.append(data[name].rename(name))
                 Xs.append(X)
         Y = pd.concat(ys, axis=1)
