@@ -759,7 +759,7 @@ class MultivariateProbit(LikelihoodModel):
                 raise DataError(f"the products {absent} on the left of {f!r} are not columns of data; "
                                 f"columns received: {list(map(str, data.columns))}.")
             # text in a covariate used as a number is refused (C(column) declares a factor)
-            checked = formula_data(rhs, data)
+            checked = formula_data(rhs.strip(), data)
             used, _ = formula_roles(rhs, data.columns)
             na = checked[used].isna().to_numpy().any(axis=1) if used else np.zeros(len(data), bool)
             if na.any():
