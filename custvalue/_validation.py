@@ -675,8 +675,8 @@ def align_by_label(**inputs: Any) -> dict[str, Any]:
                 out[k] = align_to_index(v, k, ref, ref_name)
     rows = {k: n for k, n in ((k, _n_rows(v)) for k, v in inputs.items()) if n is not None}
     if len(set(rows.values())) > 1:
-        raise DataError(f"inputs must have the same length (one row per customer or observation); "
-                        f"received lengths {rows}.")
+        raise DataError(f"inputs must have the same length: one entry per customer or observation "
+                        f"(one row per customer for tables); received lengths {rows}.")
     return out
 
 
