@@ -316,11 +316,16 @@ def value_matrix(current_value: Any, potential_value: Any, *, k: int = 2,
                         f"received {cv.size} and {pv.size}.")
     if index is None:
         index = pd.RangeIndex(cv.size, name="customer_id")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer, float)) or k != int(k) or k < 2:
+        raise DataError(f"k must be an integer >= 2; received {k!r}.")
     k = int(k)
-    if k < 2:
-        raise DataError(f"k must be an integer >= 2; received {k}.")
     if thresholds is not None and k != 2:
         raise DataError("thresholds apply to the 2x2 matrix (k = 2) only.")
+    if thresholds is not None:
+        thr_arr = as_float_array(thresholds, "thresholds")
+        if thr_arr.shape != (2,):
+            raise DataError(f"thresholds must be two numbers (current, potential); received {thresholds!r}.")
+        thresholds = tuple(thr_arr.tolist())
     if k == 2:
         tc, tp = (np.median(cv), np.median(pv)) if thresholds is None else map(float, thresholds)
         hc, hp = cv > tc, pv > tp
