@@ -54,6 +54,17 @@ class LRTest(NamedTuple):
     pvalue: float
 
 
+def _check_draws(draws: Any) -> int:
+    """Halton draws per customer: a whole number >= 1."""
+    try:
+        value = int(draws)
+    except (TypeError, ValueError):
+        raise DataError(f"draws must be an integer >= 1; received {draws!r}.") from None
+    if value < 1 or value != draws:
+        raise DataError(f"draws must be an integer >= 1; received {draws!r}.")
+    return value
+
+
 def _is_constant(col: np.ndarray) -> bool:
     return bool(col.size and np.all(col == col[0]) and col[0] != 0)
 
@@ -194,12 +205,9 @@ class MultivariateProbit(LikelihoodModel):
                 f"J = {ghk.MAX_HALTON_DIMS + 1} products. Fit correlated=False (independent "
                 f"probits, no limit), or model groups of at most {ghk.MAX_HALTON_DIMS + 1} "
                 "related products.")
-        try:
-            draws = int(draws)
-        except (TypeError, ValueError):
-            raise DataError(f"draws must be an integer >= 1; received {draws!r}.") from None
-        if draws < 1:
-            raise DataError(f"draws must be an integer >= 1; received {draws}.")
+        draws = _check_draws(draws)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise DataError(f"seed must be an integer; received {seed!r}.")
         if method == "ghk" and draws < _MIN_DRAWS:
             warnings.warn(f"draws={draws} is small: the simulated likelihood is biased for few draws "
                           f"(use at least {_MIN_DRAWS}, typically 100 or more).", UserWarning, stacklevel=2)
@@ -941,6 +949,7 @@ class MultivariateProbitResults(LikelihoodResults):
 
     def _pattern_prob(self, mu: np.ndarray, Y: np.ndarray, index: pd.Index, draws: int | None):
         m = self.model
+        draws = None if draws is None else _check_draws(draws)
         L, dL = m.chol(self.params.to_numpy())
         u = None
         if m.correlated and not (m.n_products == 2 and m.method == "exact"):

@@ -186,3 +186,15 @@ def test_evaluation_pairs_actual_and_prediction_by_label():
         evaluate_value(actual, {"bad": pred.rename(index={"c0": "x"})})
     with pytest.raises(DataError, match=r"actual must be non-negative.*first row: c1"):
         gini(actual.where(actual.index != "c1", -1.0), pred)
+
+
+def test_draws_and_seed_are_checked(base):
+    y = base.ownership[["car", "home", "life"]].iloc[:200]
+    X = base.covariates.iloc[:200]
+    with pytest.raises(DataError, match="seed must be an integer; received 'x'"):
+        MultivariateProbit(y, X, seed="x")
+    with pytest.raises(DataError, match="draws must be an integer >= 1; received 2.5"):
+        MultivariateProbit(y, X, draws=2.5)
+    res = MultivariateProbit(y, X, draws=30).fit()
+    with pytest.raises(DataError, match="draws must be an integer >= 1; received -5"):
+        res.joint_probability({"car": 1, "home": 1, "life": 0}, draws=-5)
