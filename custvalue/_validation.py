@@ -7,6 +7,7 @@ index label (the customer id when the input is a pandas object).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,10 @@ __all__ = [
     "candidate_date_formats",
     "resolve_date_format",
     "align_by_label",
+    "align_to_index",
+    "formula_roles",
+    "numeric_columns",
+    "formula_data",
 ]
 
 
@@ -91,13 +96,26 @@ def _reject_text(arr: np.ndarray, name: str, index: pd.Index | None) -> None:
         flat = arr.reshape(arr.shape[0], -1) if arr.ndim else arr.reshape(1, 1)
         is_text = np.vectorize(lambda v: isinstance(v, (str, bytes)), otypes=[bool])(flat)
         if is_text.any():
-            rows = is_text.any(axis=1)
-            first = flat[is_text][:3].tolist()
-            raise DataError(
-                f"{name} must be numeric; it holds text (first values {first}); "
-                + describe_rows(rows, index)
-                + "; convert it first, e.g. with pd.to_numeric(..., errors='raise'), and decide "
-                "what missing-value codes such as 'n/a' mean.")
+            raise DataError(_text_message(name, flat, is_text, index))
+
+
+def _text_message(name: str, values: np.ndarray, is_text: np.ndarray, index: pd.Index | None) -> str:
+    """What, where and how to fix: the first text values, their rows, and the values that
+    are not numbers even read as text (codes such as 'n/a')."""
+    rows = is_text.any(axis=1)
+    first = values[is_text][:3].tolist()
+    msg = f"{name} must be numeric; it holds text (first values {first}); " + describe_rows(rows, index)
+    text_values = pd.Series(values[is_text], dtype=object)
+    codes = pd.to_numeric(text_values.map(lambda v: v.decode() if isinstance(v, bytes) else v),
+                          errors="coerce").isna().to_numpy()
+    if codes.any() and not codes.all():
+        bad_rows = np.zeros(values.shape[0], dtype=bool)
+        bad_rows[np.argwhere(is_text)[:, 0][codes]] = True
+        shown = list(dict.fromkeys(text_values[codes].tolist()))[:3]
+        msg += (f"; the values {shown} are not numbers even read as text: "
+                + describe_rows(bad_rows, index).replace(" violates this", "").replace(" violate this", ""))
+    return (msg + "; convert it first, e.g. with pd.to_numeric(..., errors='raise'), and decide "
+            "what missing-value codes such as 'n/a' mean.")
 
 
 def _numeric_frame_values(values: pd.Series | pd.DataFrame, name: str,
@@ -114,12 +132,8 @@ def _numeric_frame_values(values: pd.Series | pd.DataFrame, name: str,
             col_values = frame[col]
             text = col_values.map(lambda v: isinstance(v, (str, bytes))).to_numpy(dtype=bool)
             if text.any():
-                first = col_values[text].iloc[:3].tolist()
-                raise DataError(
-                    f"{label} must be numeric; it holds text (first values {first}); "
-                    + describe_rows(text, index)
-                    + "; convert it first, e.g. with pd.to_numeric(..., errors='raise'), and "
-                    "decide what missing-value codes such as 'n/a' mean.")
+                raise DataError(_text_message(label, col_values.to_numpy(dtype=object)[:, None],
+                                              text[:, None], index))
     if isinstance(values, pd.Series):
         if pd.api.types.is_extension_array_dtype(values.dtype):
             return values.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -202,6 +216,15 @@ def resolve_columns(
                 f"column {col!r} is required; pass it as a DataFrame column or as the keyword "
                 f"{col}=...; columns received: {have}."
             )
+    # rows are paired by label: keyword Series follow the DataFrame's (or the first Series')
+    # order, and a different set of labels is an error naming them
+    if isinstance(data, pd.DataFrame):
+        for col in out:
+            if arrays.get(col) is not None:
+                out[col] = align_to_index(out[col], col, data.index, "data")
+    else:
+        out = align_by_label(**out)
+        index = next((v.index for v in out.values() if isinstance(v, pd.Series)), None)
     lengths = {k: len(np.atleast_1d(np.asarray(v))) for k, v in out.items()}
     if len(set(lengths.values())) > 1:
         raise DataError(f"columns must have the same length; received lengths {lengths}.")
@@ -284,6 +307,7 @@ def check_weights(weights: Any, n: int, index: pd.Index | None = None) -> np.nda
     """Row weights (counts of identical customers): finite, >= 0, length ``n``, not all zero."""
     if weights is None:
         return np.ones(n)
+    weights = align_to_index(weights, "weights", index, "data")
     w = as_float_array(weights, "weights", index=index)
     if w.shape[0] != n:
         raise DataError(f"weights must have one entry per row ({n}); received {w.shape[0]}.")
@@ -535,13 +559,84 @@ def _labels(values: Any) -> pd.Index | None:
     return values.index if isinstance(values, (pd.Series, pd.DataFrame)) else None
 
 
+def _duplicated_labels(name: str, index: pd.Index) -> DataError:
+    dup = index[index.duplicated()].unique()[:5].tolist()
+    return DataError(f"{name} has duplicated index labels {dup}; rows cannot be matched by label: "
+                     "make the index unique (e.g. one row per customer).")
+
+
+def _n_rows(value: Any) -> int | None:
+    """Rows of an array-like input; None for scalars, strings and mappings."""
+    if value is None or isinstance(value, (str, bytes, Mapping)):
+        return None
+    shape = np.shape(value) if isinstance(value, (np.ndarray, pd.Series, pd.DataFrame)) else None
+    if shape is not None:
+        return shape[0] if len(shape) else None
+    try:
+        return len(value)
+    except TypeError:
+        return None
+
+
+def align_to_index(value: Any, name: str, index: pd.Index | None, index_name: str = "data") -> Any:
+    """Reorder a pandas ``value`` to the row labels ``index`` (the rows of ``index_name``).
+
+    Non-pandas values and ``index=None`` pass through unchanged (they pair by position).
+
+    Parameters
+    ----------
+    value : object
+        The input to reorder.
+    name : str
+        Its argument name, for messages.
+    index : pandas.Index or None
+        The labels to match, in the wanted order.
+    index_name : str, default "data"
+        The argument ``index`` belongs to, for messages.
+
+    Returns
+    -------
+    object
+        ``value`` reindexed to ``index`` when it is a Series or DataFrame, else ``value``.
+
+    Raises
+    ------
+    DataError
+        When labels are duplicated or the label sets differ (the first labels present in one
+        and not the other are named).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w = pd.Series([2.0, 1.0], index=["b", "a"])
+    >>> align_to_index(w, "weights", pd.Index(["a", "b"])).tolist()
+    [1.0, 2.0]
+    """
+    idx = _labels(value)
+    if idx is None or index is None or idx.equals(index):
+        return value
+    if index.has_duplicates:
+        raise _duplicated_labels(index_name, index)
+    if idx.has_duplicates:
+        raise _duplicated_labels(name, idx)
+    if len(idx) != len(index) or not idx.isin(index).all():
+        only_ref = index.difference(idx, sort=False)[:5].tolist()
+        only_k = idx.difference(index, sort=False)[:5].tolist()
+        raise DataError(
+            f"{index_name} and {name} must describe the same rows (matched by index label); "
+            f"labels in {index_name} but not in {name}: {only_ref}; labels in {name} but not in "
+            f"{index_name}: {only_k}. Select the common rows first, or pass plain arrays "
+            "(e.g. .to_numpy()) to pair rows by position.")
+    return value.reindex(index)
+
+
 def align_by_label(**inputs: Any) -> dict[str, Any]:
     """Pair several inputs row by row by their index labels.
 
     pandas objects (Series, DataFrames) are matched by index label and reordered to the
-    first one's order; their label sets must be equal and unique. Plain arrays and lists
-    pair by position and must have the same length as the others. ``None`` is passed
-    through.
+    first one's order; their label sets must be equal (and unique, when an order has to be
+    changed). Plain arrays and lists pair by position and must have the same number of
+    rows as the others. ``None``, scalars, strings and mappings are passed through.
 
     Parameters
     ----------
@@ -557,7 +652,7 @@ def align_by_label(**inputs: Any) -> dict[str, Any]:
     ------
     DataError
         When labels are duplicated, when the label sets differ (the first labels present in
-        one input and not the other are named), or when lengths differ.
+        one input and not the other are named), or when the numbers of rows differ.
 
     Examples
     --------
@@ -569,35 +664,187 @@ def align_by_label(**inputs: Any) -> dict[str, Any]:
     >>> align_by_label(a=pd.Series([1, 2], index=["x", "y"]), b=pd.Series([1, 2], index=["x", "z"]))
     Traceback (most recent call last):
     ...
-    custvalue.exceptions.DataError: a and b must describe the same rows (matched by index label); labels in a but not in b: ['y']; labels in b but not in a: ['z'].
+    custvalue.exceptions.DataError: a and b must describe the same rows (matched by index label); labels in a but not in b: ['y']; labels in b but not in a: ['z']. Select the common rows first, or pass plain arrays (e.g. .to_numpy()) to pair rows by position.
     """
-    present = {k: v for k, v in inputs.items() if v is not None}
-    ref_name = next((k for k, v in present.items() if _labels(v) is not None), None)
     out = dict(inputs)
+    ref_name = next((k for k, v in inputs.items() if _labels(v) is not None), None)
     if ref_name is not None:
-        ref = _labels(present[ref_name])
-        if ref.has_duplicates:
-            dup = ref[ref.duplicated()].unique()[:5].tolist()
-            raise DataError(f"{ref_name} has duplicated index labels {dup}; rows cannot be matched "
-                            "by label: make the index unique (e.g. one row per customer).")
-        for k, v in present.items():
-            idx = _labels(v)
-            if idx is None or k == ref_name or idx.equals(ref):
-                continue
-            if idx.has_duplicates:
-                dup = idx[idx.duplicated()].unique()[:5].tolist()
-                raise DataError(f"{k} has duplicated index labels {dup}; rows cannot be matched "
-                                "by label: make the index unique (e.g. one row per customer).")
-            if len(idx) != len(ref) or not idx.isin(ref).all():
-                only_k = idx.difference(ref, sort=False)[:5].tolist()
-                only_ref = ref.difference(idx, sort=False)[:5].tolist()
-                raise DataError(
-                    f"{ref_name} and {k} must describe the same rows (matched by index label); "
-                    f"labels in {ref_name} but not in {k}: {only_ref}; labels in {k} but not in "
-                    f"{ref_name}: {only_k}.")
-            out[k] = v.loc[ref] if isinstance(v, pd.DataFrame) else v.reindex(ref)
-    lengths = {k: len(v) for k, v in present.items() if hasattr(v, "__len__") and np.ndim(v) > 0}
-    if len(set(lengths.values())) > 1:
-        raise DataError(f"inputs must have one row each per customer/observation; received "
-                        f"lengths {lengths}.")
+        ref = _labels(inputs[ref_name])
+        for k, v in inputs.items():
+            if k != ref_name:
+                out[k] = align_to_index(v, k, ref, ref_name)
+    rows = {k: n for k, n in ((k, _n_rows(v)) for k, v in inputs.items()) if n is not None}
+    if len(set(rows.values())) > 1:
+        raise DataError(f"inputs must have the same length: one entry per customer or observation "
+                        f"(one row per customer for tables); received lengths {rows}.")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Formulas: text is never turned into categories behind the user's back
+# ---------------------------------------------------------------------------------------------
+
+_FORMULA_STRING = re.compile(r"(\"[^\"]*\"|'[^']*')")
+_FORMULA_TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|[()]")
+
+
+def formula_roles(formula: str, columns: Any) -> tuple[list[str], list[str]]:
+    """The columns a formula uses as numbers and those it declares categorical with ``C()``.
+
+    A column is *categorical* where it appears inside a ``C(...)`` call and *numeric*
+    anywhere else (``x``, ``np.log(x)``, ``I(x ** 2)``, ``x:z``, ``cr(x, df=4)``); a column
+    used both ways is listed in both.  Quoted strings, function names and keyword arguments
+    are skipped.
+
+    Parameters
+    ----------
+    formula : str
+        A Wilkinson formula (either side, or a right-hand side alone).
+    columns : iterable
+        The column names available.
+
+    Returns
+    -------
+    numeric, categorical : list of str
+        Column names in order of first appearance.
+
+    Examples
+    --------
+    >>> formula_roles("loy ~ sat + C(region) + np.log(spend) + sat:C(region)",
+    ...               ["loy", "sat", "region", "spend"])
+    (['loy', 'sat', 'spend'], ['region'])
+    """
+    cols = set(map(str, columns))
+    text = _FORMULA_STRING.sub(" ", formula)
+    numeric: list[str] = []
+    categorical: list[str] = []
+    stack: list[str | None] = []
+    pending: str | None = None
+    for m in _FORMULA_TOKEN.finditer(text):
+        tok = m.group()
+        if tok == "(":
+            stack.append(pending)
+            pending = None
+            continue
+        if tok == ")":
+            if stack:
+                stack.pop()
+            pending = None
+            continue
+        rest = text[m.end():].lstrip()
+        if rest.startswith("("):
+            pending = tok
+            continue
+        pending = None
+        if (rest.startswith("=") and not rest.startswith("==")) or tok not in cols:
+            continue
+        target = categorical if "C" in stack else numeric
+        if tok not in target:
+            target.append(tok)
+    return numeric, categorical
+
+
+def numeric_columns(data: pd.DataFrame, columns: Sequence[str], *, context: str = "",
+                    allow_categorical: bool = True) -> pd.DataFrame:
+    """``data`` with ``columns`` checked to hold numbers, as float64 where pandas would not.
+
+    Object columns of numbers and pandas nullable numeric columns (``Int64``, ``Float64``)
+    become float64; text (including numeric strings and codes such as ``"n/a"``) raises.
+    Boolean columns are kept; pandas Categoricals are kept when ``allow_categorical`` (a
+    declared factor), refused otherwise.  Missing values are the caller's business (they
+    stay NaN).  ``data`` itself is never modified.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    columns : sequence of str
+        The columns that must be numeric.
+    context : str, optional
+        Appended to the column name in messages (e.g. "used as a number in 'loy ~ sat'").
+    allow_categorical : bool, default True
+        Whether a pandas Categorical column is accepted as is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data``, or a copy with converted columns.
+
+    Raises
+    ------
+    DataError
+        Naming the column, the first text values and their rows, and how to fix it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"sat": ["7", "n/a", "9"]})
+    >>> numeric_columns(d, ["sat"])
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: column 'sat' must be numeric; it holds text (first values ['7', 'n/a', '9']); 3 rows violate this (first row: 0, 1, 2); the values ['n/a'] are not numbers even read as text: 1 row (first row: 1); convert it first, e.g. with pd.to_numeric(..., errors='raise'), and decide what missing-value codes such as 'n/a' mean.
+    """
+    out = data
+    for c in dict.fromkeys(columns):
+        col = data[c]
+        dtype = col.dtype
+        if pd.api.types.is_bool_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
+            continue
+        if isinstance(dtype, pd.CategoricalDtype) and allow_categorical:
+            continue
+        if (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype)):
+            continue
+        label = f"column {c!r}" + (f" ({context})" if context else "")
+        if isinstance(dtype, pd.CategoricalDtype):
+            raise DataError(f"{label} is categorical; a numeric column is required: convert it with "
+                            ".astype(float) if its categories are numbers.")
+        values = _numeric_frame_values(col, label, data.index)
+        try:
+            arr = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{label} must be numeric; could not convert it to float ({exc}).") from None
+        if out is data:
+            out = data.copy()
+        out[c] = arr
+    return out
+
+
+def formula_data(formula: str, data: pd.DataFrame, *, numeric: Sequence[str] = ()) -> pd.DataFrame:
+    """Check the columns a formula uses as numbers (see :func:`formula_roles`).
+
+    Every column used outside ``C()`` (and every column in ``numeric``, e.g. a response)
+    goes through :func:`numeric_columns`: text raises a DataError that names the column,
+    rows and values and suggests ``C(column)`` for a category; object columns of numbers
+    and nullable numeric columns become float64 (patsy would otherwise make one dummy per
+    distinct value of an object column).
+
+    Parameters
+    ----------
+    formula : str
+        The formula.
+    data : pandas.DataFrame
+        The data it is evaluated on.
+    numeric : sequence of str, optional
+        Further columns that must be numeric.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data``, or a copy with converted columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"loy": [1.0, 2.0], "sat": pd.Series([3, 4], dtype=object)})
+    >>> formula_data("loy ~ sat", d)["sat"].dtype
+    dtype('float64')
+    """
+    used, _ = formula_roles(formula, data.columns)
+    for col in dict.fromkeys([*numeric, *used]):
+        try:
+            data = numeric_columns(data, [col], context=f"used as a number in {formula!r}",
+                                   allow_categorical=col not in numeric)
+        except DataError as exc:
+            hint = "" if col in numeric else (f" If {col!r} is a category, say so in the formula "
+                                              f"with C({col}).")
+            raise DataError(f"{exc}{hint}") from None
+    return data

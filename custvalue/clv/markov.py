@@ -73,7 +73,8 @@ class MarkovChain(FrozenMixin):
     ----------
     P : array-like or pandas.DataFrame, shape (k, k)
         Row-stochastic transition matrix, ``P[i, j]`` = P(state j next period | state i now).
-        A DataFrame's index gives the state labels (its columns must hold the same labels).
+        A DataFrame's index gives the state labels; its columns must hold the same labels
+        and are matched to them by label (in any order).
     states : sequence, optional
         State labels for an array ``P`` (default 0..k-1).
 
@@ -86,12 +87,16 @@ class MarkovChain(FrozenMixin):
     """
 
     def __init__(self, P: Any, states: Sequence[Any] | None = None):
+        if isinstance(P, pd.DataFrame) and states is None and not P.index.equals(P.columns):
+            # the "to" states are matched to the "from" states by label, not by position
+            if (P.index.has_duplicates or P.columns.has_duplicates
+                    or set(P.index) != set(P.columns)):
+                raise DataError("P's index (from) and columns (to) must hold the same state labels; "
+                                f"received {list(P.index)} and {list(P.columns)}.")
+            P = P.loc[:, list(P.index)]
         arr = check_transition_matrix(P, "P")
         if isinstance(P, pd.DataFrame):
             if states is None:
-                if not P.index.equals(P.columns):
-                    raise DataError("P's index and columns must hold the same state labels in the "
-                                    f"same order; received {list(P.index)} and {list(P.columns)}.")
                 states = list(P.index)
         self.P = arr
         self.P.setflags(write=False)

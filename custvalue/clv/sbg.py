@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_discount_rate, check_weights, compress_rows, describe_rows
+from .._validation import (align_by_label, as_float_array, check_discount_rate, check_weights, compress_rows,
+                           describe_rows)
 from ..base import LikelihoodModel, LikelihoodResults
 from ..exceptions import DataError
 from ..math import sbg as kernel
@@ -397,11 +398,14 @@ class ShiftedBetaGeometric(LikelihoodModel):
             rows = survivors_to_durations(survivors)
             t, c, w = (rows[k].to_numpy() for k in ("duration", "censored", "weights"))
         elif duration is not None:
-            index = duration.index if isinstance(duration, pd.Series) else None
-            t = as_float_array(duration, "duration", index=index)
             if censored is None:
                 raise DataError("censored is required with duration: True for customers still active.")
-            c = as_float_array(np.asarray(censored, dtype=float), "censored", index=index)
+            # one row per customer: Series are paired by label, arrays by position
+            aligned = align_by_label(duration=duration, censored=censored, weights=weights)
+            duration, censored, weights = aligned["duration"], aligned["censored"], aligned["weights"]
+            index = next((v.index for v in (duration, censored, weights) if isinstance(v, pd.Series)), None)
+            t = as_float_array(duration, "duration", index=index)
+            c = as_float_array(censored, "censored", index=index)
             if c.shape != t.shape:
                 raise DataError(f"censored must have one entry per duration ({t.size}); received {c.size}.")
             if not np.isin(c, (0.0, 1.0)).all():

@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import DataError, ModelSpecificationError
-from .regression import LoyaltyRegressionResults, from_formula
+from .regression import LoyaltyRegressionResults, _check_data, from_formula
 
 __all__ = ["satisfaction_curve", "curve_terms", "compare_curves", "CurveComparison", "curve_slopes"]
 
@@ -61,7 +61,8 @@ def satisfaction_curve(data: pd.DataFrame, response: str, satisfaction: str, *, 
     data : pandas.DataFrame
         One row per respondent.
     response, satisfaction : str
-        Column names.
+        Column names; both must hold numbers (text, such as numeric strings or ``"n/a"``,
+        raises a :class:`~custvalue.exceptions.DataError` naming the rows and values).
     form : {"piecewise", "spline", "quadratic", "linear"}, default "piecewise"
         Curve in satisfaction: hinges ``np.maximum(x - k, 0)`` at the knots, a natural cubic
         regression spline, ``x + x**2``, or a straight line.
@@ -89,8 +90,20 @@ def satisfaction_curve(data: pd.DataFrame, response: str, satisfaction: str, *, 
     >>> round(float(r.params["np.maximum(sat - 7.0, 0)"]), 1)
     0.8
     """
+    data = _curve_data(data, response, satisfaction, covariates, kind, kwargs)
     rhs = " + ".join([curve_terms(satisfaction, form, knots, data, df), *covariates])
     return from_formula(f"{response} ~ {rhs}", data, kind, **kwargs)
+
+
+def _curve_data(data: Any, response: str, satisfaction: str, covariates: Sequence[str], kind: str,
+                kwargs: dict) -> pd.DataFrame:
+    """The checks of :func:`from_formula` on the curve's columns, before knots are placed on
+    them: satisfaction must be a column of numbers (text raises, naming rows and values)."""
+    if not isinstance(satisfaction, str) or not isinstance(response, str):
+        raise ModelSpecificationError("response and satisfaction must be column names (str); received "
+                                      f"{type(response).__name__} and {type(satisfaction).__name__}.")
+    rhs = " + ".join([satisfaction, *covariates])
+    return _check_data(f"{response} ~ {rhs}", data, kind, kwargs.get("missing", "raise"))
 
 
 def curve_slopes(res: LoyaltyRegressionResults, satisfaction: str, grid: Sequence[float] | None = None,
@@ -233,11 +246,13 @@ def compare_curves(data: pd.DataFrame, response: str, satisfaction: str, group: 
     >>> bool(cmp.pvalue < 1e-6)
     True
     """
-    if group not in data.columns:
+    if isinstance(data, pd.DataFrame) and group not in data.columns:
         raise DataError(f"group column {group!r} is not in data; columns: {list(data.columns)}.")
     levels = pd.unique(data[group])
     if len(levels) < 2:
         raise DataError(f"compare_curves needs at least 2 groups in {group!r}; received {list(levels)}.")
+    data = _curve_data(data, response, satisfaction, [f"C({group})"], kind, kwargs)
+    levels = pd.unique(data[group])
     terms = curve_terms(satisfaction, form, knots, data, df)
     pooled = from_formula(f"{response} ~ {terms}", data, kind, **kwargs)
     full = from_formula(f"{response} ~ C({group}) * ({terms})", data, kind, **kwargs)

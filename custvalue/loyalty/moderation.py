@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import DataError, ModelSpecificationError
-from .regression import LoyaltyRegressionResults, from_formula
+from .regression import LoyaltyRegressionResults, _check_data, from_formula
 
 __all__ = ["simple_slopes", "johnson_neyman", "JohnsonNeymanResult", "moderated_regression"]
 
@@ -269,11 +269,14 @@ def moderated_regression(data: pd.DataFrame, response: str, focal: str, moderato
     >>> round(float(r.params["sat:sc"]), 1)
     -0.2
     """
-    d = data.copy()
+    rhs = " + ".join([f"{focal} * {moderator}", *covariates])
+    formula = f"{response} ~ {rhs}"
+    # the checks of from_formula first (missing rows dropped, text refused), so the means
+    # are those of the rows fitted
+    d = _check_data(formula, data, kind, kwargs.get("missing", "raise")).copy()
     if center:
         for c in (focal, moderator):
             if c not in d.columns:
                 raise DataError(f"column {c!r} is not in data; columns: {list(d.columns)}.")
             d[c] = d[c] - d[c].mean()
-    rhs = " + ".join([f"{focal} * {moderator}", *covariates])
-    return from_formula(f"{response} ~ {rhs}", d, kind, **kwargs)
+    return from_formula(formula, d, kind, **kwargs)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import describe_rows
+from .._validation import describe_rows, formula_data
 from ..base import FrozenMixin, Summary
 from ..exceptions import ConvergenceWarning, DataError, ModelSpecificationError
 
@@ -111,6 +111,11 @@ def _check_data(formula: str, data: Any, kind: str, missing: str) -> pd.DataFram
                             + "; drop or impute them, or pass missing='drop'.")
         data = data.loc[~na]
         used = used.loc[~na]
+    # text is never taken as categories: a column used as a number must hold numbers
+    # (C(column) declares a factor); the response of an ordered model may be a Categorical
+    ordered_cat = kind in _ORDERED and isinstance(data[lhs].dtype, pd.CategoricalDtype)
+    data = formula_data(formula, data, numeric=[] if ordered_cat else [lhs])
+    used = data[found]
     for c in found:
         col = used[c]
         if col.nunique(dropna=True) < 2:
@@ -215,7 +220,12 @@ def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
         (``a * b`` expands to ``a + b + a:b``; ``C(x)`` marks categorical, ``I(x**2)`` and
         ``np.log(x)`` transform).  The response must be a plain column.
     data : pandas.DataFrame
-        One row per respondent; its index is kept in predictions.
+        One row per respondent; its index is kept in predictions.  A column the formula
+        uses as a number must hold numbers: text (numeric strings, codes such as ``"n/a"``)
+        raises a :class:`DataError` naming the column, rows and values, unless the formula
+        declares the column a factor with ``C(column)``; object columns of numbers and
+        pandas nullable numeric columns are read as floats.  pandas Categorical and bool
+        columns are factors by declaration.
     kind : {"ols", "ordered_probit", "ordered_logit", "probit", "logit"}, default "ols"
         ``"ols"``: linear regression; ordered kinds: ordinal ratings (thresholds estimated,
         no intercept); ``"probit"``/``"logit"``: binary repurchase.
@@ -244,8 +254,8 @@ def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
     Raises
     ------
     DataError
-        Formula variables not in ``data``, missing values, constant columns, a response
-        outside the kind's support.
+        Formula variables not in ``data``, missing values, text in a column used as a
+        number, constant columns, a response outside the kind's support.
     ModelSpecificationError
         Unknown ``kind``, malformed formula.
 
@@ -508,9 +518,16 @@ class LoyaltyRegressionResults(FrozenMixin):
         """
         index = self.data.index if data is None else data.index
         if data is not None:
-            found, absent = formula_variables(self.formula.split("~", 1)[1], data.columns)
+            rhs = self.formula.split("~", 1)[1]
+            found, absent = formula_variables(rhs, data.columns)
             if absent:
                 raise DataError(f"predict needs the formula's predictors; not in data: {absent}.")
+            na = data[found].isna().to_numpy().any(axis=1)
+            if na.any():
+                cols = [c for c in found if data[c].isna().any()]
+                raise DataError(f"columns {cols} of the data to predict have missing values; "
+                                + describe_rows(na, data.index) + "; drop or impute them first.")
+            data = formula_data(rhs, data)
         xb = self._linear_predictor(data)
         if which == "linear":
             return pd.Series(xb, index=index, name="linear_predictor")

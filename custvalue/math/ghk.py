@@ -46,6 +46,9 @@ __all__ = [
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _PRIMES = np.array([2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71,
                     73, 79, 83, 89, 97, 101, 103, 107, 109, 113], dtype=np.int64)
+#: Most dimensions of :func:`halton_draws` (one prime base each): GHK with J products uses
+#: J - 1 of them.
+MAX_HALTON_DIMS = int(_PRIMES.size)
 
 
 # ---------------------------------------------------------------------------------------

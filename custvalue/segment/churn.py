@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_probability, describe_rows
+from .._validation import align_by_label, as_float_array, check_probability, describe_rows
 from ..exceptions import DataError
 from ._common import as_values
 from .pyramid import DEFAULT_CUT_POINTS, DEFAULT_LABELS, customer_pyramid
@@ -72,7 +72,8 @@ def churn_value_at_risk(p_alive: Any, value: Any, data: pd.DataFrame | None = No
         Customers' ``frequency``, ``recency``, ``T``; required with a fitted model.
     tiers : pandas.Series, optional
         Tier per customer (output of :func:`customer_pyramid`); by default the pyramid of
-        ``value``.
+        ``value``.  pandas inputs (``value``, ``p_alive`` or the model's predictions for
+        ``data``, ``tiers``) are paired by customer label, arrays by position.
     cut_points, labels
         Passed to :func:`customer_pyramid` when ``tiers`` is omitted.
 
@@ -93,6 +94,11 @@ def churn_value_at_risk(p_alive: Any, value: Any, data: pd.DataFrame | None = No
     >>> out["priority"].tolist()
     [2, 1, 1, 2]
     """
+    if hasattr(p_alive, "p_alive") and data is not None:
+        p_alive = p_alive.p_alive(data)  # a fitted model: P(alive) of data's customers
+    # per-customer inputs paired by label (the first pandas input's order), arrays by position
+    aligned = align_by_label(value=value, p_alive=p_alive, tiers=tiers)
+    value, p_alive, tiers = aligned["value"], aligned["p_alive"], aligned["tiers"]
     x, index = as_values(value, "value")
     if not isinstance(value, pd.Series):  # take the customer ids from the other inputs
         if isinstance(p_alive, pd.Series) and len(p_alive) == x.size:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..base import FrozenMixin, Summary
+from .._validation import align_to_index
 from ..exceptions import DataError
 from ._common import as_values, check_tier_sizes, tier_boundaries, tier_of_rank
 from .concentration import top_share
@@ -190,8 +191,8 @@ def pyramid_summary(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_PO
         Percentage of top customers in the statement.
     tiers : pandas.Series, optional
         Tiers computed elsewhere (e.g. on CLV) to summarise ``values`` (e.g. historical
-        profit) by; must be aligned with ``values`` (same length, and same index when both are
-        Series).  By default the tiers of ``values`` itself.
+        profit) by; one per customer of ``values`` (matched by index label when ``values``
+        is a Series, by position otherwise).  By default the tiers of ``values`` itself.
 
     Returns
     -------
@@ -217,8 +218,8 @@ def pyramid_summary(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_PO
                             f"customer_pyramid; received {type(tiers).__name__}.")
         if len(tiers) != x.size:
             raise DataError(f"tiers must have one entry per customer ({x.size}); received {len(tiers)}.")
-        if isinstance(values, pd.Series) and not tiers.index.equals(index):
-            raise DataError("tiers must have the same index as values (same customers, same order).")
+        if isinstance(values, (pd.Series, pd.DataFrame)):  # matched to values' customers by label
+            tiers = align_to_index(tiers, "tiers", index, "values")
         if tiers.isna().any():
             raise DataError("tiers must not contain missing labels; "
                             f"{int(tiers.isna().sum())} rows are missing.")

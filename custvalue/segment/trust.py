@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from ..base import FrozenMixin, Summary
+from .._validation import align_by_label
 from ..exceptions import DataError
 from ..loyalty import from_formula, lr_test
 
@@ -49,8 +50,9 @@ def roc_auc(y: Any, score: Any) -> float:
     >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
-    yy = np.asarray(y, dtype=np.float64).ravel()
-    s = np.asarray(score, dtype=np.float64).ravel()
+    aligned = align_by_label(y=y, score=score)  # Series paired by label, arrays by position
+    yy = np.asarray(aligned["y"], dtype=np.float64).ravel()
+    s = np.asarray(aligned["score"], dtype=np.float64).ravel()
     if yy.shape != s.shape:
         raise DataError(f"y and score must have the same length; received {yy.size} and {s.size}.")
     if not np.isin(yy, (0.0, 1.0)).all():

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..clv.markov import MarkovChain, TransitionMatrixResults, markov_clv
+from .._validation import align_to_index
 from ..exceptions import DataError
 
 __all__ = ["tier_transitions", "upgrade_value"]
@@ -61,10 +62,8 @@ def tier_transitions(before: pd.Series, after: pd.Series, *, normalize: bool = T
     ca, cats_a, ia = _tier_codes(after, "after")
     if not cats.equals(cats_a):
         raise DataError(f"before and after must have the same tiers; received {list(cats)} and {list(cats_a)}.")
-    if not ib.equals(ia):
-        if len(ib) != len(ia) or not ia.isin(ib).all():
-            raise DataError("before and after must cover the same customers (same index labels).")
-        ca = after.reindex(ib).cat.codes.to_numpy()
+    if not ib.equals(ia):  # the same customers, matched by label
+        ca = align_to_index(after, "after", ib, "before").cat.codes.to_numpy()
     if (cb < 0).any() or (ca < 0).any():
         raise DataError("tiers must not have missing labels.")
     k = len(cats)

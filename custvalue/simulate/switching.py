@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_positive_scalar
+from .._validation import align_by_label, as_float_array, check_positive_scalar
 from ..exceptions import DataError
 from ..math import clogit
 from ..math import shy as shy_kernel
@@ -200,6 +200,10 @@ def simulate_upp_market(
     >>> simulate_upp_market([60, 40], 5.0)["price"].round(4).tolist()
     [9.2105, 10.5263]
     """
+    # per-firm inputs matched by firm label (Series), by position otherwise
+    aligned = align_by_label(customers=customers, switching_costs=switching_costs, marginal_cost=marginal_cost)
+    customers, switching_costs, marginal_cost = (aligned[k] for k in ("customers", "switching_costs",
+                                                                      "marginal_cost"))
     index = customers.index if isinstance(customers, pd.Series) and firms is None else None
     N = as_float_array(customers, "customers")
     if (N <= 0).any():
@@ -207,8 +211,8 @@ def simulate_upp_market(
         raise DataError("customers must be > 0 for every firm; " + describe_rows(N <= 0, index))
     if N.shape[0] < 2:
         raise DataError(f"a market needs at least two firms; received {N.shape[0]}.")
-    S = np.broadcast_to(np.asarray(switching_costs, dtype=float), N.shape).copy()
-    mc = np.broadcast_to(np.asarray(marginal_cost, dtype=float), N.shape).copy()
+    S = np.broadcast_to(as_float_array(switching_costs, "switching_costs"), N.shape).copy()
+    mc = np.broadcast_to(as_float_array(marginal_cost, "marginal_cost"), N.shape).copy()
     r = shy_kernel.default_rival(N) if rival is None else np.asarray(rival, dtype=np.intp)
     margin = shy_kernel.undercut_proof_prices(S, N, r)
     idx = pd.Index(firms if firms is not None else (index if index is not None else range(N.size)),

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, describe_rows
+from .._validation import align_to_index, as_float_array, describe_rows
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError
 from ..loyalty.moderation import moderated_regression, simple_slopes
@@ -234,9 +234,8 @@ def barrier_moderation(
         if clash:
             raise DataError(f"data already has columns named like the barrier indices {clash}; "
                             "rename them or pass the column names instead.")
-        if not barriers.scores.index.equals(data.index):
-            raise DataError("the barrier scores and data must share the same index (respondents).")
-        d = pd.concat([data, barriers.scores], axis=1)
+        scores = align_to_index(barriers.scores, "the barrier scores", data.index, "data")  # by respondent
+        d = pd.concat([data, scores], axis=1)
         names = list(barriers.scores.columns)
     else:
         d, names = data, list(barriers)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import as_float_array, describe_rows, resolve_columns
+from .._validation import align_to_index, as_float_array, describe_rows, resolve_columns
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError, ModelSpecificationError
 from ..math import shy as kernel
@@ -63,6 +63,15 @@ def _market(data, price, customers, marginal_cost, need_price=True):
             raise DataError("price must be above marginal_cost (Shy's prices are margins over "
                             "marginal cost); " + describe_rows(low, index))
     return N, p, mc, index
+
+
+def _align_per_firm(data: Any, firm_inputs: tuple, **others: Any) -> list:
+    """``others`` matched to the firms by label: the rows of ``data`` (a DataFrame) or of the
+    first Series among ``firm_inputs`` (as :func:`resolve_columns` orders them); arrays and
+    scalars by position."""
+    ref = data.index if isinstance(data, pd.DataFrame) else next(
+        (v.index for v in firm_inputs if isinstance(v, pd.Series)), None)
+    return [align_to_index(v, k, ref, "the firms") for k, v in others.items()]
 
 
 def _rivals(rival: Any, N: np.ndarray, index: pd.Index) -> np.ndarray:
@@ -310,6 +319,8 @@ def shy_switching_costs(
     """
     if method not in {"delta", "bootstrap"}:
         raise ModelSpecificationError(f"method must be 'delta' or 'bootstrap'; received {method!r}.")
+    price_se, customers_se = _align_per_firm(data, (customers, price, marginal_cost),
+                                             price_se=price_se, customers_se=customers_se)
     N, p, mc, index = _market(data, price, customers, marginal_cost)
     r = _rivals(rival, N, index)
     margin = p - mc
@@ -373,6 +384,7 @@ def undercut_proof_prices(
     >>> undercut_proof_prices([6.0, 4.0], [60, 40]).tolist()
     [10.0, 10.0]
     """
+    switching_costs, = _align_per_firm(None, (customers, marginal_cost), switching_costs=switching_costs)
     N, _, mc, index = _market(None, None, customers, marginal_cost, need_price=False)
     S = np.broadcast_to(as_float_array(switching_costs, "switching_costs"), N.shape).astype(float)
     r = _rivals(rival, N, index)
