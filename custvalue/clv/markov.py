@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (as_float_array, require_frame, check_discount_rate, check_positive_scalar,
+from .._validation import (as_float_array, parse_dates, require_frame, check_discount_rate, check_positive_scalar,
                            check_transition_matrix, check_weights, describe_rows)
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError, ModelSpecificationError
@@ -1158,7 +1158,8 @@ def _long_moves(data, customer_id, period, state, states, weights):
 # --------------------------------------------------------------------------------------
 def recency_states(transactions: pd.DataFrame, *, customer_id: str = "customer_id",
                    datetime: str = "date", freq: str = "M", n_classes: int = 5,
-                   start: Any = None, end: Any = None) -> pd.DataFrame:
+                   start: Any = None, end: Any = None, date_format: str | None = None,
+                   dayfirst: bool | None = None) -> pd.DataFrame:
     """Turn a transaction log into a panel of recency classes (Pfeifer & Carraway 2000, sec. 4).
 
     In each period a customer's state is the number of periods since the last purchase:
@@ -1178,6 +1179,9 @@ def recency_states(transactions: pd.DataFrame, *, customer_id: str = "customer_i
         Number of recency classes (>= 2).
     start, end : date-like, optional
         First and last period of the panel (default: the span of the log).
+    date_format, dayfirst : optional
+        How string dates are read, as in :func:`custvalue.rfm.rfm_summary` (one format per
+        column; an ambiguous or mixed column raises a DataError).
 
     Returns
     -------
@@ -1197,9 +1201,8 @@ def recency_states(transactions: pd.DataFrame, *, customer_id: str = "customer_i
     require_frame(transactions, "transactions", (customer_id, datetime))
     if int(n_classes) != n_classes or n_classes < 2:
         raise DataError(f"n_classes must be a whole number >= 2; received {n_classes!r}.")
-    dates = pd.to_datetime(transactions[datetime], errors="coerce")
-    if dates.isna().any():
-        raise DataError(f"{datetime} must hold valid dates; " + describe_rows(dates.isna().to_numpy(), transactions.index))
+    dates, _ = parse_dates(transactions[datetime], f"datetime column {datetime!r}",
+                           date_format=date_format, dayfirst=dayfirst)
     per = dates.dt.to_period(freq)
     p0 = per.min() if start is None else pd.Period(start, freq)
     p1 = per.max() if end is None else pd.Period(end, freq)

@@ -112,3 +112,22 @@ def test_chunks_intersect_their_candidate_formats():
     # a chunk of only ambiguous dates admits both readings; the other chunk decides
     assert set(candidate_date_formats(pd.Series(["02/01/2023"]), "d")) == {"%d/%m/%Y", "%m/%d/%Y"}
     assert candidate_date_formats(pd.Series(["19/01/2023"]), "d") == ["%d/%m/%Y"]
+
+
+def test_every_date_reader_refuses_an_ambiguous_column():
+    """The cohort tracker and the Markov recency panel read dates by the same rules."""
+    from custvalue.clv import recency_states
+    from custvalue.clv.forecast import actual_repeat_transactions
+
+    log = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["05/01/2020", "02/03/2020", "10/02/2020"]})
+    with pytest.raises(DataError, match="ambiguous"):
+        recency_states(log)
+    with pytest.raises(DataError, match="ambiguous"):
+        actual_repeat_transactions(log, customer_col="customer_id", date_col="date",
+                                   origin="2020-01-01", times=[10])
+    dm = recency_states(log, dayfirst=True)           # 5 Jan, 2 Mar; 10 Feb
+    assert [str(p) for p in dm.columns] == ["2020-01", "2020-02", "2020-03"]
+    a = actual_repeat_transactions(log, customer_col="customer_id", date_col="date",
+                                   origin="2020-01-01", times=[8, 9], dayfirst=True)
+    # customer 1's repeat purchase on 2 March 2020 is day 61: not yet by week 8 (day 56), by week 9 (63)
+    assert a["cumulative"].tolist() == [0.0, 1.0]
