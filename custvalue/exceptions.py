@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["DataError", "ConvergenceWarning", "HeterogeneityWarning", "ModelSpecificationError",
-           "ReportInputError"]
+           "ReportInputError", "IdentificationWarning"]
 
 
 class DataError(ValueError):
@@ -26,3 +26,9 @@ class HeterogeneityWarning(UserWarning):
     """A fitted mixing distribution collapsed to a point: its two parameters ran off to
     infinity together, so the data show no heterogeneity there and only its mean is
     identified (e.g. Pareto/NBD's s and beta, with s/beta the common dropout rate)."""
+
+
+class IdentificationWarning(UserWarning):
+    """The data do not identify a reported quantity: the information matrix is (numerically)
+    singular along some combination of parameters, whose estimates and standard errors are then
+    arbitrary, or a derived quantity (such as a money-metric switching cost) is undefined."""
