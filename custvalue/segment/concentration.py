@@ -23,7 +23,8 @@ __all__ = ["lorenz_curve", "gini", "top_share", "abc_classes", "plot_lorenz", "c
 
 
 def _positive_total(x: np.ndarray, name: str, what: str) -> float:
-    total = float(x.sum())
+    with np.errstate(over="ignore"):  # an overflowing total is reported below
+        total = float(x.sum())
     if not np.isfinite(total):
         raise DataError(f"{name} are too large: their total overflows float64 (largest value "
                         f"{float(np.abs(x).max()):g}); rescale them, e.g. to thousands.")

@@ -181,9 +181,6 @@ def rfm_scores(data: pd.DataFrame | None = None, *, q: int = 5, method: str = "r
     method = _check_method(method)
     cols, index = resolve_columns(data, ["frequency", "recency", "T", "monetary_value"], columns)
     arr = {k: as_float_array(v, k, index=index) for k, v in cols.items()}
-    if len({a.size for a in arr.values()}) > 1:
-        raise DataError("frequency, recency, T and monetary_value must have one entry per "
-                        f"customer; received lengths { {k: a.size for k, a in arr.items()} }.")
     if index is None:
         index = pd.RangeIndex(arr["frequency"].size)
     check_counts(arr["frequency"], "frequency", index)

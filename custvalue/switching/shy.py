@@ -420,11 +420,12 @@ def undercut_proof_prices(
     if (S < 0).any():
         raise DataError("switching_costs must be >= 0 (a cost customers pay to switch); "
                         + describe_rows(S < 0, index if S.size == N.size else None))
-    if isinstance(rival, str) and rival == "all":
-        margin, _ = kernel.pairwise_undercut_proof_prices(S, N)
-    else:
-        margin = kernel.undercut_proof_prices(S, N, _rivals(rival, N, index))
-    prices = margin + mc
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        if isinstance(rival, str) and rival == "all":
+            margin, _ = kernel.pairwise_undercut_proof_prices(S, N)
+        else:
+            margin = kernel.undercut_proof_prices(S, N, _rivals(rival, N, index))
+        prices = margin + mc
     if not np.all(np.isfinite(prices)):
         raise DataError("the undercut-proof prices overflow float64; rescale switching_costs "
                         "and customers (e.g. to thousands).")
