@@ -31,6 +31,9 @@ __all__ = [
     "check_nonnegative",
     "check_not_missing",
     "check_whole_number",
+    "check_level",
+    "as_generator",
+    "check_finite_scalar",
 ]
 
 
@@ -683,3 +686,69 @@ def check_whole_number(value: Any, name: str, *, minimum: int | None = None,
     if not ok or (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
         raise DataError(f"{rule}; received {value!r}.")
     return int(v)
+
+
+def check_level(level: Any, name: str = "level") -> float:
+    """Return a confidence level as a float, checking it lies strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> check_level(0.95)
+    0.95
+    >>> check_level(95)
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: level must lie in (0, 1), e.g. 0.95; received 95.
+    """
+    try:
+        v = float(level)
+        ok = 0.0 < v < 1.0
+    except (TypeError, ValueError):
+        ok = False
+    if isinstance(level, (bool, np.bool_)) or not ok:
+        raise DataError(f"{name} must lie in (0, 1), e.g. 0.95; received {level!r}.")
+    return v
+
+
+def as_generator(seed: Any, name: str = "seed") -> np.random.Generator:
+    """``numpy.random.default_rng(seed)`` with a DataError naming ``name`` for a bad seed.
+
+    A Generator passes through unchanged; ``None`` draws fresh entropy.
+
+    Examples
+    --------
+    >>> int(as_generator(1).integers(10)) == int(as_generator(1).integers(10))
+    True
+    >>> as_generator("x")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: seed must be an int (>= 0), None or a numpy.random.Generator; received 'x'.
+    """
+    try:
+        if isinstance(seed, (bool, np.bool_, float, str, bytes)):
+            raise TypeError
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be an int (>= 0), None or a numpy.random.Generator; "
+                        f"received {seed!r}.") from None
+
+
+def check_finite_scalar(value: Any, name: str) -> float:
+    """Return ``value`` as a finite float (any sign), or raise a DataError naming ``name``.
+
+    Examples
+    --------
+    >>> check_finite_scalar("3.5", "margin")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: margin must be a finite number; received '3.5'.
+    """
+    try:
+        if isinstance(value, (bool, np.bool_, str, bytes)):
+            raise TypeError
+        v = float(value)
+    except (TypeError, ValueError):
+        v = np.nan
+    if not np.isfinite(v):
+        raise DataError(f"{name} must be a finite number; received {value!r}.")
+    return v

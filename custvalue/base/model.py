@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import optimize
 
+from .._validation import check_positive_scalar, check_whole_number
 from ..exceptions import ConvergenceWarning, IdentificationWarning, ModelSpecificationError
 from .results import LikelihoodResults
 
@@ -545,6 +546,8 @@ class LikelihoodModel:
         if cov_type not in {"hessian", "opg", "robust"}:
             raise ModelSpecificationError(
                 f"cov_type must be 'hessian', 'opg' or 'robust'; received {cov_type!r}.")
+        maxiter = check_whole_number(maxiter, "maxiter", minimum=0)
+        gtol = check_positive_scalar(gtol, "gtol")
         if start_params is None:
             theta0, hess_inv0 = self.initial_point()
         else:

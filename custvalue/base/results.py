@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validation import check_level
 from .summary import Summary
 
 if TYPE_CHECKING:
@@ -146,8 +147,7 @@ class LikelihoodResults(FrozenMixin):
         >>> ci.loc["r"].round(3).tolist()
         [0.218, 0.267]
         """
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         z = stats.norm.ppf(0.5 + level / 2)
         return pd.DataFrame({"lower": self.params - z * self.bse, "upper": self.params + z * self.bse})
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_positive_scalar, check_whole_number
+from .._validation import as_float_array, as_generator, check_positive_scalar, check_whole_number
 from ..base import FrozenMixin
 from ..exceptions import DataError
 
@@ -246,7 +246,7 @@ def weight_sensitivity(data: pd.DataFrame, *, weights: Mapping[str, float] = DEF
         raise DataError(f"delta must lie in (0, 1); received {delta!r}.")
     if n < 2:
         raise DataError(f"data must hold at least two customers to rank; received {n}.")
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    rng = as_generator(seed)  # a Generator passes through unchanged
     base = Z @ w
     if np.ptp(base) <= 1e-12 * max(1.0, float(np.abs(base).max())):
         raise DataError(

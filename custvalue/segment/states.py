@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (as_float_array, check_not_missing, check_whole_number, describe_rows, parse_dates,
+from .._validation import (as_float_array, check_level, check_not_missing, check_whole_number, describe_rows, parse_dates,
                            require_frame)
 from ..clv.markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix, recency_states
 from ..exceptions import DataError
@@ -294,6 +294,7 @@ def migration(panel: Any, *, states: Sequence[Any] = SEED_STATES, level: float =
     >>> migration(p, states=["current", "lost"]).matrix.round(3).to_numpy().tolist()
     [[0.333, 0.667], [0.0, 1.0]]
     """
+    level = check_level(level)
     if "state" in panel_columns and isinstance(panel, pd.DataFrame):
         col = panel_columns["state"]
         if col not in panel:

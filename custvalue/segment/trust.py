@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import as_float_array, check_positive_scalar, describe_rows
+from .._validation import (as_float_array, as_generator, check_level, check_positive_scalar,
+                           describe_rows)
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError
 from ..loyalty import from_formula, lr_test
@@ -199,6 +200,7 @@ def trust_vs_satisfaction(data: pd.DataFrame, *, outcome: str = "repurchase",
     missing = [c for c in cols if c not in data]
     if missing:
         raise DataError(f"columns {missing} not found in data; columns received: {list(data.columns)[:20]}.")
+    level = check_level(level)
     test_size = check_positive_scalar(test_size, "test_size")
     if test_size >= 1:
         raise DataError(f"test_size must lie in (0, 1); received {test_size!r}.")
@@ -220,7 +222,7 @@ def trust_vs_satisfaction(data: pd.DataFrame, *, outcome: str = "repurchase",
                        "df": [t_given_s.df, s_given_t.df],
                        "pvalue": [t_given_s.pvalue, s_given_t.pvalue]},
                       index=pd.Index(["trust | satisfaction", "satisfaction | trust"], name="added"))
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    rng = as_generator(seed)  # a Generator passes through unchanged
     n = len(d)
     test = np.zeros(n, dtype=bool)
     test[rng.permutation(n)[: max(1, int(round(float(test_size) * n)))]] = True

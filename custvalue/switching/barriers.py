@@ -256,6 +256,9 @@ def barrier_moderation(
     >>> table.index.get_level_values("barrier").unique().tolist()
     ['procedural', 'financial', 'relational']
     """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a DataFrame of survey responses; received {type(data).__name__}.")
+    at = as_float_array(at, "at")
     if isinstance(barriers, BarrierIndex):
         clash = [c for c in barriers.scores.columns if c in data.columns]
         if clash:

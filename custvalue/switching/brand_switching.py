@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (as_float_array, check_not_missing, check_positive_scalar, describe_rows,
+from .._validation import (as_float_array, check_finite_scalar, check_level, check_not_missing, describe_rows,
                            require_frame)
 from ..base import FrozenMixin, Summary
 from ..clv.markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix
@@ -208,7 +208,8 @@ class BrandSwitchingResults(FrozenMixin):
         """
         if brand not in self.brands:
             raise DataError(f"brand must be one of {list(self.brands)}; received {brand!r}.")
-        rewards = pd.Series(np.where(self.brands == brand, float(margin), 0.0), index=self.brands)
+        margin = check_finite_scalar(margin, "margin")
+        rewards = pd.Series(np.where(self.brands == brand, margin, 0.0), index=self.brands)
         return self.transitions.markov_clv(rewards.to_numpy(), discount_rate, horizon).rename(
             f"value_to_{brand}").rename_axis("brand")
 
@@ -361,8 +362,7 @@ def brand_switching_matrix(
     """
     if brands is not None and len(list(brands)) < 2:
         raise DataError(f"a brand-switching matrix needs at least two brands; received {list(brands)}.")
-    if check_positive_scalar(level, "level") >= 1:
-        raise DataError(f"level must lie in (0, 1); received {level!r}.")
+    level = check_level(level)
     if isinstance(data, pd.DataFrame):
         _check_panel(data, choice, customer, occasion)
         est = estimate_transition_matrix(data, customer_id=customer, period=occasion, state=choice,

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import as_float_array, check_whole_number, describe_rows, resolve_columns
+from .._validation import (as_float_array, as_generator, check_level, check_whole_number, describe_rows,
+                           resolve_columns)
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError, ModelSpecificationError
 from ..math import shy as kernel
@@ -172,8 +173,7 @@ class ShyResults(FrozenMixin):
         >>> res.conf_int(0.95).round(3).to_numpy().tolist()
         [[4.945, 7.055], [2.857, 5.143]]
         """
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         if self.method == "bootstrap" and self._boot is not None:
             q = np.quantile(self._boot, [0.5 - level / 2, 0.5 + level / 2], axis=0)
             lo, hi = q[0], q[1]
@@ -338,7 +338,7 @@ def shy_switching_costs(
         cov = d_p @ np.diag(sp**2) @ d_p.T + d_n @ np.diag(sn**2) @ d_n.T
         se = np.sqrt(np.diag(cov))
     else:
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         pb = margin + sp * rng.standard_normal((B, N.size))
         nb = N + sn * rng.standard_normal((B, N.size))
         nb = np.where(nb > 0, nb, N.min() * 1e-6)

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import as_float_array, check_whole_number, describe_rows, resolve_columns
+from .._validation import (as_float_array, as_generator, check_level, check_whole_number, describe_rows,
+                           resolve_columns)
 from ..base import LikelihoodModel, LikelihoodResults, Summary
 from ..base.identification import describe_direction, null_directions
 from ..exceptions import DataError, IdentificationWarning, ModelSpecificationError
@@ -296,8 +297,7 @@ class StateDependenceResults(LikelihoodResults):
         >>> res.switching_cost().round(2).to_numpy().tolist()  # true: 1.2 / 2.0 = 0.6
         [[0.65, 0.05, 0.55, 0.74]]
         """
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         names = [n for n in self.params.index if n == "gamma" or n.startswith("gamma_")]
         a = float(self.params["alpha"])
         cov = self.cov_params
@@ -668,6 +668,7 @@ class RandomInterceptLogit(StateDependenceLogit):
         self.loading = np.eye(J)[:, 1:]
         self.group_starts = self.panel.group_starts
         n_people = self.group_starts.size
+        as_generator(seed)  # a bad seed raises a DataError naming it; the draws use the seed as given
         qmc = stats.qmc.Halton(d=J - 1, scramble=True, seed=seed)
         u = qmc.random(n_people * self.n_draws)
         self.draws = stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12)).reshape(n_people, self.n_draws, J - 1)
