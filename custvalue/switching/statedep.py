@@ -447,8 +447,8 @@ class StateDependenceLogit(LikelihoodModel):
         the log-likelihood is flat at every parameter value (the logit information matrix
         has the same null space for any choice probabilities in (0, 1)).
         """
-        Xc = self.X - self.X.mean(axis=1, keepdims=True)
-        dirs = null_directions(np.einsum("njk,njl->kl", Xc, Xc, optimize=True), names, rtol=1e-10)
+        Xc = (self.X - self.X.mean(axis=1, keepdims=True)).reshape(-1, self.X.shape[2])
+        dirs = null_directions(Xc.T @ Xc, names, rtol=1e-10)  # one BLAS product
         if dirs:
             which = "; ".join(describe_direction(d) for d in dirs)
             raise ModelSpecificationError(
