@@ -33,6 +33,12 @@ __all__ = [
     "formula_roles",
     "numeric_columns",
     "formula_data",
+    "check_nonnegative",
+    "check_not_missing",
+    "check_whole_number",
+    "check_level",
+    "as_generator",
+    "check_finite_scalar",
 ]
 
 
@@ -63,6 +69,8 @@ def as_float_array(
         If the input is not numeric, has the wrong dimension, is empty, or holds
         NaN or infinite values (the offending rows are named).
     """
+    if values is None:
+        raise DataError(f"{name} is required; received None.")
     if isinstance(values, (pd.Series, pd.DataFrame)):
         if index is None:
             index = values.index
@@ -176,7 +184,11 @@ def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) ->
 
 def check_discount_rate(value: Any, name: str = "discount_rate") -> np.ndarray:
     """Check a discount rate (scalar or array): finite and > -1."""
-    arr = np.asarray(value, dtype=np.float64)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be a number (or an array of numbers) > -1; received "
+                        f"{value!r}.") from None
     if not np.all(np.isfinite(arr)) or np.any(arr <= -1):
         raise DataError(f"{name} must be finite and > -1; received {value!r}.")
     return arr
@@ -848,3 +860,142 @@ def formula_data(formula: str, data: pd.DataFrame, *, numeric: Sequence[str] = (
                                               f"with C({col}).")
             raise DataError(f"{exc}{hint}") from None
     return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Small checks shared by many entry points
+# ---------------------------------------------------------------------------------------------
+
+def check_nonnegative(arr: np.ndarray, name: str, index: pd.Index | None = None, *,
+                      strict: bool = False) -> np.ndarray:
+    """Check that every element of ``arr`` is ``>= 0`` (``> 0`` with ``strict``); return it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_nonnegative(np.array([1.0, -2.0]), "recency")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: recency must be >= 0; 1 row violates this (first row: 1)
+    """
+    bad = arr <= 0 if strict else arr < 0
+    if bad.any():
+        rows = bad.reshape(bad.shape[0], -1).any(axis=1) if bad.ndim > 1 else bad
+        raise DataError(f"{name} must be {'> 0' if strict else '>= 0'}; " + describe_rows(rows, index))
+    return arr
+
+
+def check_not_missing(values: Any, name: str, index: pd.Index | None = None) -> None:
+    """Raise a DataError naming the rows where a label column (ids, tiers, states) is missing.
+
+    Works for any dtype (``None``, ``NaN``, ``pd.NA`` and ``NaT`` count as missing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> check_not_missing(pd.Series([7, None], index=["a", "b"]), "customer_id")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: customer_id must not be missing; 1 row violates this (first row: b); drop those rows or fill them in.
+    """
+    if index is None and isinstance(values, (pd.Series, pd.Index)):
+        index = values.index if isinstance(values, pd.Series) else None
+    missing = np.asarray(pd.isna(values), dtype=bool).reshape(-1) if np.ndim(values) else \
+        np.array([bool(pd.isna(values))])
+    if missing.any():
+        raise DataError(f"{name} must not be missing; " + describe_rows(missing, index)
+                        + "; drop those rows or fill them in.")
+
+
+def check_whole_number(value: Any, name: str, *, minimum: int | None = None,
+                       maximum: int | None = None) -> int:
+    """Return ``value`` as an int, checking it is a whole number within ``[minimum, maximum]``.
+
+    Examples
+    --------
+    >>> check_whole_number(3.0, "n_boot", minimum=2)
+    3
+    >>> check_whole_number("many", "n_boot", minimum=2)
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: n_boot must be a whole number >= 2; received 'many'.
+    """
+    bounds = [f">= {minimum}"] if minimum is not None else []
+    bounds += [f"<= {maximum}"] if maximum is not None else []
+    rule = f"{name} must be a whole number" + (f" {' and '.join(bounds)}" if bounds else "")
+    ok = not isinstance(value, (bool, np.bool_, str, bytes))
+    if ok:
+        try:
+            v = float(value)
+            ok = np.isfinite(v) and v == np.floor(v)
+        except (TypeError, ValueError):
+            ok = False
+    if not ok or (minimum is not None and v < minimum) or (maximum is not None and v > maximum):
+        raise DataError(f"{rule}; received {value!r}.")
+    return int(v)
+
+
+def check_level(level: Any, name: str = "level") -> float:
+    """Return a confidence level as a float, checking it lies strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> check_level(0.95)
+    0.95
+    >>> check_level(95)
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: level must lie in (0, 1), e.g. 0.95; received 95.
+    """
+    try:
+        v = float(level)
+        ok = 0.0 < v < 1.0
+    except (TypeError, ValueError):
+        ok = False
+    if isinstance(level, (bool, np.bool_)) or not ok:
+        raise DataError(f"{name} must lie in (0, 1), e.g. 0.95; received {level!r}.")
+    return v
+
+
+def as_generator(seed: Any, name: str = "seed") -> np.random.Generator:
+    """``numpy.random.default_rng(seed)`` with a DataError naming ``name`` for a bad seed.
+
+    A Generator passes through unchanged; ``None`` draws fresh entropy.
+
+    Examples
+    --------
+    >>> int(as_generator(1).integers(10)) == int(as_generator(1).integers(10))
+    True
+    >>> as_generator("x")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: seed must be an int (>= 0), None or a numpy.random.Generator; received 'x'.
+    """
+    try:
+        if isinstance(seed, (bool, np.bool_, float, str, bytes)):
+            raise TypeError
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be an int (>= 0), None or a numpy.random.Generator; "
+                        f"received {seed!r}.") from None
+
+
+def check_finite_scalar(value: Any, name: str) -> float:
+    """Return ``value`` as a finite float (any sign), or raise a DataError naming ``name``.
+
+    Examples
+    --------
+    >>> check_finite_scalar("3.5", "margin")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: margin must be a finite number; received '3.5'.
+    """
+    try:
+        if isinstance(value, (bool, np.bool_, str, bytes)):
+            raise TypeError
+        v = float(value)
+    except (TypeError, ValueError):
+        v = np.nan
+    if not np.isfinite(v):
+        raise DataError(f"{name} must be a finite number; received {value!r}.")
+    return v

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["DataError", "ConvergenceWarning", "HeterogeneityWarning", "MeasurementWarning",
-           "ModelSpecificationError", "ReportInputError"]
+__all__ = ["DataError", "ConvergenceWarning", "HeterogeneityWarning", "IdentificationWarning",
+           "MeasurementWarning", "ModelSpecificationError", "ReportInputError"]
 
 
 class DataError(ValueError):
@@ -30,9 +30,14 @@ class HeterogeneityWarning(UserWarning):
     two parameters only through that mean."""
 
 
-
 class MeasurementWarning(UserWarning):
     """Items of a reflective block do not point one way: some load negatively on the block's
     latent variable (an item that needs reverse coding), so its Cronbach's alpha and composite
     reliability do not measure reliability, and with as many negative as positive loadings the
     latent variable's orientation is a convention."""
+
+
+class IdentificationWarning(UserWarning):
+    """The data do not identify a reported quantity: the information matrix is (numerically)
+    singular along some combination of parameters, whose estimates and standard errors are then
+    arbitrary, or a derived quantity (such as a money-metric switching cost) is undefined."""

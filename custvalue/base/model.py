@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import optimize
 
-from ..exceptions import ConvergenceWarning, ModelSpecificationError
+from .._validation import check_positive_scalar, check_whole_number
+from ..exceptions import ConvergenceWarning, IdentificationWarning, ModelSpecificationError
 from .results import LikelihoodResults
 from .transforms import _from_free, _second_derivative, _to_free, check_transforms
 
@@ -103,6 +104,11 @@ class LikelihoodModel:
     #: True when the subclass implements :meth:`loglike_score_hessian` exactly; ``fit`` then
     #: uses a trust-region Newton method and the covariance uses the analytic Hessian.
     analytic_hessian: ClassVar[bool] = False
+    #: True to check the rank of the information matrix at the optimum (see
+    #: :mod:`custvalue.base.identification`): unidentified parameter combinations raise an
+    #: :class:`~custvalue.exceptions.IdentificationWarning` that names them, and the standard
+    #: errors of the parameters involved are NaN instead of arbitrary large numbers.
+    check_identification: ClassVar[bool] = False
 
     weights: np.ndarray
 
@@ -432,6 +438,8 @@ class LikelihoodModel:
                 inv_h = None
             else:
                 info = -self.hessian(params)
+        if self.check_identification:
+            return self._identified_covariance(params, cov_type, info)
         try:
             cov = np.linalg.inv(info)
         except np.linalg.LinAlgError:
@@ -444,6 +452,33 @@ class LikelihoodModel:
             inv_h = cov
             cov = inv_h @ meat @ inv_h
         return cov
+
+    def _identified_covariance(self, params: np.ndarray, cov_type: str, info: np.ndarray) -> np.ndarray:
+        """Covariance with a rank check of ``info``: NaN for unidentified parameters, a warning
+        naming the flat directions of the log-likelihood (Rothenberg 1971)."""
+        from .identification import describe_direction, identified_inverse, unidentified_mask
+
+        names = list(self.param_names)
+        cov, dirs = identified_inverse(info, names, nan_unidentified=False)
+        if dirs:
+            which = "; ".join(describe_direction(d) for d in dirs)
+            warnings.warn(
+                f"{type(self).__name__}: the information matrix ({cov_type}) is singular at the "
+                f"estimate: the log-likelihood is flat along {which}, so these parameters are not "
+                "identified by the data; their estimates are arbitrary and their standard errors "
+                "are NaN. " + self._identification_hint(dirs),
+                IdentificationWarning, stacklevel=4)
+        if cov_type == "robust":
+            s = self.score_obs(params)
+            cov = cov @ ((s * self.weights[:, None]).T @ s) @ cov
+        bad = unidentified_mask(dirs, len(names))
+        cov[bad, :] = np.nan
+        cov[:, bad] = np.nan
+        return cov
+
+    def _identification_hint(self, directions: list) -> str:
+        """Model-specific advice appended to the identification warning (none by default)."""
+        return ""
 
     def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
             cov_type: str = "hessian") -> LikelihoodResults:
@@ -481,6 +516,8 @@ class LikelihoodModel:
         if cov_type not in {"hessian", "opg", "robust"}:
             raise ModelSpecificationError(
                 f"cov_type must be 'hessian', 'opg' or 'robust'; received {cov_type!r}.")
+        maxiter = check_whole_number(maxiter, "maxiter", minimum=0)
+        gtol = check_positive_scalar(gtol, "gtol")
         if start_params is None:
             theta0, hess_inv0 = self.initial_point()
         else:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validation import check_level
 from .summary import Summary
 from .transforms import SCALE_NAMES, interval_on_scale
 
@@ -176,8 +177,7 @@ class LikelihoodResults(FrozenMixin):
         >>> ci.attrs["scale"]["r"]
         'log'
         """
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         z = stats.norm.ppf(0.5 + level / 2)
         lower, upper = interval_on_scale(self.params.to_numpy(), self.bse.to_numpy(),
                                          self.model._transforms, z)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import align_by_label, as_float_array, check_probability, describe_rows
+from .._validation import align_by_label, as_float_array, check_not_missing, check_probability, describe_rows
 from ..exceptions import DataError
 from ._common import as_values
 from .pyramid import DEFAULT_CUT_POINTS, DEFAULT_LABELS, customer_pyramid
@@ -186,6 +186,12 @@ def winback_campaign(at_risk: pd.DataFrame, *, response_rate: float | Mapping[st
         ``expected_net_value``, ``roi`` (net / cost), ``share_worth_winning_back`` and
         ``policy``.
 
+    Raises
+    ------
+    DataError
+        When ``at_risk`` is empty or holds a missing tier or a missing, infinite or
+        non-numeric ``value_at_risk`` or ``value`` (the rows are named).
+
     Examples
     --------
     >>> from custvalue.segment import churn_value_at_risk, winback_campaign
@@ -202,15 +208,18 @@ def winback_campaign(at_risk: pd.DataFrame, *, response_rate: float | Mapping[st
     tiers = at_risk["tier"]
     if not isinstance(tiers.dtype, pd.CategoricalDtype):
         raise DataError("at_risk['tier'] must be categorical (the output of churn_value_at_risk).")
+    check_not_missing(tiers, "at_risk['tier']", at_risk.index)
     cats = tiers.cat.categories
     codes = tiers.cat.codes.to_numpy()
     rho = _per_tier(response_rate, "response_rate", cats, probability=True)[codes]
     c = _per_tier(cost, "cost", cats, probability=False)[codes]
-    var = at_risk["value_at_risk"].to_numpy(dtype=np.float64)
+    # a NaN value at risk would turn its whole tier's totals into NaN: refuse it, naming rows
+    var = as_float_array(at_risk["value_at_risk"], "at_risk['value_at_risk']", index=at_risk.index)
     net = rho * var - c
     contact = net > 0
     if "value" in at_risk:
-        worth = rho * at_risk["value"].to_numpy(dtype=np.float64) - c > 0
+        value = as_float_array(at_risk["value"], "at_risk['value']", index=at_risk.index)
+        worth = rho * value - c > 0
     else:  # value at risk only: judge on it
         worth = contact
     order = np.lexsort((np.arange(net.size), -net, codes))

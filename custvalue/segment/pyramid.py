@@ -19,7 +19,7 @@ from ..base import FrozenMixin, Summary
 from .._validation import align_to_index
 from ..exceptions import DataError
 from ._common import as_values, check_tier_sizes, tier_boundaries, tier_of_rank
-from .concentration import top_share
+from .concentration import _check_percent, top_share
 
 __all__ = ["customer_pyramid", "pyramid_summary", "PyramidSummary", "plot_pyramid",
            "DEFAULT_CUT_POINTS", "DEFAULT_LABELS"]
@@ -256,7 +256,8 @@ def pyramid_summary(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_PO
         "n_negative": n_neg,
         "negative_value": v_neg,
     }, index=pd.CategoricalIndex(tiers.cat.categories, ordered=True, name="tier"))
-    return PyramidSummary(table, float(top), top_share(x, top=top), int(neg.sum()), float(x[neg].sum()))
+    top = _check_percent(top)
+    return PyramidSummary(table, top, top_share(x, top=top), int(neg.sum()), float(x[neg].sum()))
 
 
 def plot_pyramid(summary: PyramidSummary, *, ax: Any = None) -> Any:
