@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (as_float_array, parse_dates, require_frame, check_discount_rate, check_positive_scalar,
+from .._validation import (as_float_array, check_not_missing, parse_dates, require_frame, check_discount_rate, check_positive_scalar,
                            check_transition_matrix, check_weights, describe_rows)
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError, ModelSpecificationError
@@ -1203,6 +1203,7 @@ def recency_states(transactions: pd.DataFrame, *, customer_id: str = "customer_i
         raise DataError(f"n_classes must be a whole number >= 2; received {n_classes!r}.")
     dates, _ = parse_dates(transactions[datetime], f"datetime column {datetime!r}",
                            date_format=date_format, dayfirst=dayfirst)
+    check_not_missing(transactions[customer_id], f"customer_id column {customer_id!r}")
     per = dates.dt.to_period(freq)
     p0 = per.min() if start is None else pd.Period(start, freq)
     p1 = per.max() if end is None else pd.Period(end, freq)
