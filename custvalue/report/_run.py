@@ -372,8 +372,9 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
         raise ReportInputError(re.sub(r"\brow (\d+)", r"line \1", str(exc))) from None
     amounts = clean_amounts(tx[monetary_col], monetary_col)
     negative = returns_policy(amounts, tx.index, monetary_col, returns)
-    work = pd.DataFrame({"customer_id": tx[customer_col].to_numpy(), "date": dates.to_numpy(), "amount": amounts},
-                        index=tx.index)
+    # purchases are counted by day (rfm_summary merges a customer's purchases of one day)
+    work = pd.DataFrame({"customer_id": tx[customer_col].to_numpy(), "date": dates.dt.normalize().to_numpy(),
+                         "amount": amounts}, index=tx.index)
     periods = resolve_periods(work["date"], calibration_end=calibration_end, observation_end=observation_end,
                               date_format=fmt, dayfirst=dayfirst)
     purchases, ret = work[~negative], work[negative]
