@@ -390,7 +390,8 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     now = rfm_summary(purchases, observation_end=obs_end, **kw) if cal_end is not None else cal
     notes: list[str] = []
     if returns == "net" and negative.any():
-        for summary, end in ((cal, cal_end if cal_end is not None else obs_end), (now, obs_end)):
+        windows = [(cal, cal_end)] if cal_end is not None else []
+        for summary, end in [*windows, (now, obs_end)]:  # without a holdout, cal is now
             summary["monetary_value"] = summary["monetary_value"] * _net_shares(purchases, ret, end, summary.index)
         orphans = ~pd.Index(ret["customer_id"].unique()).isin(now.index)
         notes.append(f"{int(negative.sum()):,} returns (negative amounts, {-ret['amount'].sum():,.2f} in total) were "

@@ -76,7 +76,7 @@ def test_alive_states_thresholds():
 def test_dataframe_input_and_dayfirst(tmp_path):
     from custvalue.simulate import simulate_betageo_transactions
 
-    tx = simulate_betageo_transactions(200, r=0.25, alpha=4.0, a=0.8, b=2.5, seed=5)
+    tx = simulate_betageo_transactions(600, r=0.25, alpha=4.0, a=0.8, b=2.5, seed=5)
     tx = tx[tx["date"].dt.day <= 12]
     text = tx.assign(date=tx["date"].dt.strftime("%d/%m/%Y"))
     a = run_report(tx, output=tmp_path / "a", progress=None, calibration_end="2020-09-30")

@@ -133,10 +133,19 @@ def test_returns_drop_equals_the_log_without_them(capsys, tmp_path, small_log, b
     assert "6 rows with negative amounts" in (out / "report.html").read_text(encoding="utf-8")
 
 
-def test_returns_net_reduces_average_purchase_value_by_the_returned_share(capsys, tmp_path, small_log, baseline):
+@pytest.mark.parametrize("holdout", [True, False])
+def test_returns_net_reduces_average_purchase_value_by_the_returned_share(holdout, capsys, tmp_path, small_log,
+                                                                          baseline):
     log, ret = _with_returns(small_log)
     out = tmp_path / "out"
-    rc, _, _ = run(capsys, base_args(write_csv(log, tmp_path / "tx.csv"), out) + ["--returns", "net"])
+    args = base_args(write_csv(log, tmp_path / "tx.csv"), out) + ["--returns", "net"]
+    if not holdout:  # the calibration summary is then the scoring summary: netted once
+        args[args.index("--calibration-end") + 1] = "none"
+        baseline = tmp_path / "plain"
+        plain = base_args(write_csv(small_log, tmp_path / "plain.csv"), baseline)
+        plain[plain.index("--calibration-end") + 1] = "none"
+        assert run(capsys, plain)[0] == 0
+    rc, _, _ = run(capsys, args)
     assert rc == 0
     got, base = scores(out), scores(baseline)
     pd.testing.assert_frame_equal(got[["frequency", "recency", "T"]], base[["frequency", "recency", "T"]])
