@@ -28,6 +28,8 @@ def _pyplot():
 def png(fig: Any) -> str:
     """The figure as a base64 PNG; the figure is closed."""
     plt = _pyplot()
+    for ax in fig.axes:
+        ax.minorticks_off()  # every tick is an object to lay out; the major ones carry the labels
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     plt.close(fig)

@@ -65,7 +65,8 @@ def table(df: pd.DataFrame, formats: Mapping[str, Formatter], *, headers: Mappin
     headers = dict(headers or {})
     cols = list(formats)
     head = [f"<th class='l'>{esc(index_header if index_header is not None else (df.index.name or ''))}</th>"]
-    head += [f"<th>{esc(headers.get(c, c))}</th>" for c in cols]
+    head += [f"<th{' class=' + chr(39) + 'l' + chr(39) if formats[c] is fmt_text else ''}>{esc(headers.get(c, c))}</th>"
+             for c in cols]
     body = []
     for label, row in df.iterrows():  # report tables have a handful of rows
         cells = [f"<td class='l'>{esc(label)}</td>"]

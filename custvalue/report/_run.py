@@ -35,12 +35,11 @@ FREQS = ("D", "W", "M")
 STATES = ("active", "at risk", "lapsed")
 #: The seed's recency rule for the comparison with the model's states (months without a purchase).
 LOST_AFTER_MONTHS = 3
-#: Numerical kernels each purchase model compiles on first use (module in custvalue.math, name).
+#: Numerical kernels every run of a purchase model compiles on first use (module in
+#: custvalue.math, name): the Hessian pass of the fit, P(alive), the expected-purchases series.
 KERNELS = {
-    "bgnbd": (("betageo", "_rows"), ("betageo", "_sums_hess"), ("betageo", "_alive_rows"),
-              ("special", "_dropout_mean")),
-    "mbgnbd": (("betageo", "_rows"), ("betageo", "_sums_hess"), ("betageo", "_alive_rows"),
-               ("special", "_dropout_mean")),
+    "bgnbd": (("betageo", "_sums_hess"), ("betageo", "_alive_rows"), ("special", "_dropout_mean")),
+    "mbgnbd": (("betageo", "_sums_hess"), ("betageo", "_alive_rows"), ("special", "_dropout_mean")),
     "pnbd": (("paretonbd", "_rows"),),
 }
 FHL2005 = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -418,7 +417,7 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     # -- 3. purchase model(s) -----------------------------------------------------------------
     keys = list(MODELS) if model == "auto" else [model]
     say("fitting " + ", ".join(MODELS[k][0] for k in keys) + " on the calibration period")
-    if kernels_cold(keys, len(cal)):
+    if kernels_cold(keys, len(now)):
         say.note("compiling numerical kernels (first run only; later runs load them from the cache)")
     from .. import clv as clv_mod
 
