@@ -172,11 +172,14 @@ def test_sep(sep, flag, capsys, tmp_path, small_log, baseline):
 def test_date_format(capsys, tmp_path, small_log, baseline):
     log = small_log.assign(when=pd.to_datetime(small_log["when"]).dt.strftime("%d.%m.%Y"))
     out = tmp_path / "out"
-    rc, _, _ = run(capsys, base_args(write_csv(log, tmp_path / "tx.csv"), out) + ["--date-format", "%d.%m.%Y"])
+    args = base_args(write_csv(log, tmp_path / "tx.csv"), out) + ["--date-format", "%d.%m.%Y"]
+    args[args.index("--calibration-end") + 1] = "30.09.2020"  # the data's own format is accepted too
+    rc, _, _ = run(capsys, args)
     assert rc == 0
     pd.testing.assert_frame_equal(scores(out), scores(baseline))
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "read with the format %d.%m.%Y" in page and "Purchases run from 2020-01-01 to 2021-06-29" in page
+    assert "from 2020-01-01 to 2020-09-30 only" in page and "30.09.2020" not in page  # echoed as ISO dates
 
 
 @pytest.fixture(scope="module")
