@@ -57,7 +57,10 @@ def read_transactions(path: str | Path, *, sep: str | None, customer_col: str) -
     try:
         df = pd.read_csv(path, sep=used, dtype={customer_col: str}, encoding="utf-8-sig",
                          skipinitialspace=True)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ReportInputError(f"could not read the transactions file {str(path)!r}: it is not UTF-8 text "
+                               f"({exc.reason} at byte {exc.start}); save it as UTF-8 (CSV UTF-8) and try again.") from None
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise ReportInputError(f"could not read the transactions file {str(path)!r} with separator "
                                f"{used!r}: {exc}") from None
     df.columns = [str(c).strip() for c in df.columns]

@@ -37,6 +37,14 @@ def test_missing_file(capsys, tmp_path):
     assert_untouched(tmp_path / "out")
 
 
+def test_not_utf8(capsys, tmp_path, small_log):
+    path = tmp_path / "tx.csv"
+    small_log.assign(cust=small_log["cust"].str.replace("C1", "Café")).to_csv(path, index=False, encoding="latin-1")
+    rc, _, err = run(capsys, base_args(str(path), tmp_path / "out"))
+    assert rc == 2 and "not UTF-8" in err and "save it as UTF-8" in err
+    assert_untouched(tmp_path / "out")
+
+
 def test_missing_column_lists_the_columns(capsys, tmp_path, log_csv):
     args = base_args(log_csv, tmp_path / "out")
     args[args.index("--customer-col") + 1] = "id"
