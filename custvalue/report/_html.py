@@ -4,6 +4,7 @@ URIs, no scripts, nothing fetched), tables with one header row and formatted num
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,7 +23,7 @@ caption{caption-side:top;text-align:left;font-weight:600;padding:.3em 0}
 img{max-width:100%;height:auto;display:block;margin:.5em 0}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.4em .8em;margin:.6em 0}
 .reading{background:#eef5fb;border-left:4px solid #3b82c4;padding:.4em .8em;margin:.6em 0}
-.small{color:#555;font-size:.9em} code{background:#f3f3f3;padding:0 .2em}
+.small{color:#555;font-size:.9em} code{background:#f3f3f3;padding:0 .2em;white-space:nowrap}
 """
 
 Formatter = Callable[[Any], str]
@@ -84,13 +85,21 @@ def image(b64: str, alt: str) -> str:
     return f"<img alt='{esc(alt)}' src='data:image/png;base64,{b64}'/>"
 
 
+_OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
+
+
+def options(markup: str) -> str:
+    """Command-line options (``--model``) as code that does not break across lines."""
+    return _OPTION.sub(r"<code>\1</code>", markup)
+
+
 def reading(text: str) -> str:
     """A plain-language reading of the numbers above it (text is escaped)."""
-    return f"<p class='reading'><b>Reading:</b> {esc(text)}</p>"
+    return f"<p class='reading'><b>Reading:</b> {options(esc(text))}</p>"
 
 
 def note(text: str) -> str:
-    return f"<p class='note'>{esc(text)}</p>"
+    return f"<p class='note'>{options(esc(text))}</p>"
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

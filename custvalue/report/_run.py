@@ -601,7 +601,7 @@ def _page(c: dict[str, Any]) -> str:  # noqa: C901 - one linear page, section by
                     + (f" (BG/NBD here: {mine})" if mine else "")
                     + ". custvalue.datasets.load_cdnow_summary() holds their sample and reproduces their numbers."
                     "</li>")
-    body.append("<h2>What was done</h2><ul>" + "".join(done) + "</ul>")
+    body.append("<h2>What was done</h2><ul>" + H.options("".join(done)) + "</ul>")
     for m in c["notes"]:
         body.append(H.note("Note: " + m))
     if c["zero_spend"].any() or c["no_spend_now"].any():

@@ -101,7 +101,7 @@ def test_model_auto_fits_all_three_and_picks_by_the_stated_rule(capsys, tmp_path
     best = min(comp.index, key=lambda m: (rank[m], comp.at[m, "aic"]))
     assert f"{best})" in stdout
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "--model auto" in page and "sum of ranks" in page
+    assert "<code>--model</code> auto" in page and "sum of ranks" in page
 
 
 def _with_returns(small_log: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
