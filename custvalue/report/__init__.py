@@ -9,6 +9,7 @@ texts' customer-value picture: value tiers and concentration, customer states by
 churn value at risk by tier and a ranked win-back list.
 """
 
-from ._run import MODEL_CHOICES, MODELS, STATES, ReportOutput, alive_states, run_report, value_tiers
+from ._run import ReportOutput, alive_states, run_report, value_tiers
+from ._spec import MODEL_CHOICES, MODELS, STATES
 
 __all__ = ["run_report", "ReportOutput", "value_tiers", "alive_states", "MODELS", "MODEL_CHOICES", "STATES"]
