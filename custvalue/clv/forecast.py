@@ -79,8 +79,9 @@ def actual_repeat_transactions(transactions: pd.DataFrame, *, customer_col: str,
         Calendar origin of ``times`` (e.g. the cohort's first day).
     times : array-like
         Calendar times (in units of ``freq`` since ``origin``) at which to count.
-    freq : {"D", "W"}, default "W"
-        Unit of ``times``.
+    freq : {"D", "W", "M"}, default "W"
+        Unit of ``times``: day, week or month (365.25/12 days, as in
+        :func:`custvalue.rfm_summary`).
     date_format, dayfirst : optional
         How string dates are read, as in :func:`custvalue.rfm.rfm_summary` (one format per
         column; an ambiguous or mixed column raises a DataError).
@@ -99,10 +100,11 @@ def actual_repeat_transactions(transactions: pd.DataFrame, *, customer_col: str,
     >>> int(a["cumulative"].iloc[0])    # FHL 2005: 2,457 repeat purchases in weeks 1-39
     2457
     """
-    unit = {"D": 1.0, "W": 7.0}
+    from ..rfm import TIME_UNITS as unit  # days per unit, as in rfm_summary (M = 365.25/12 days)
+
     if freq not in unit:
         from ..exceptions import DataError
-        raise DataError(f"freq must be 'D' or 'W'; received {freq!r}.")
+        raise DataError(f"freq must be one of {sorted(unit)}; received {freq!r}.")
     t = as_float_array(times, "times")
     require_frame(transactions, "transactions", (customer_col, date_col))
     dates, _ = parse_dates(transactions[date_col], f"date_col {date_col!r}",

@@ -12,6 +12,7 @@ from scipy.special import betaln, gammaln, polygamma, psi
 
 from numba import njit, prange
 
+from ._jit import parallel_kernel
 from .special import geometric_dropout_mean, horizon_grid
 
 __all__ = [
@@ -40,7 +41,7 @@ def _level_terms(r, alpha, a, b, xu, shift=0):
     }
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev, inv_bx1,
           ll_out, sc_out):  # pragma: no cover - compiled
     """One fused pass over customers: the per-row part of eq. (6) and its gradient.
@@ -94,7 +95,7 @@ def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev,
     return s_ll, s_r, s_al, s_a, s_b
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _sums_hess(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev, inv_bx1,
                hrr_lev, hab_lev, hbb_lev):  # pragma: no cover - compiled
     """Weighted sums of eq. (6), its gradient and its Hessian over customers, one pass.
@@ -410,7 +411,7 @@ def log_alive_odds(r, alpha, a, b, x, t_x, T):
                         + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)), -np.inf)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _alive_rows(r, alpha, a, b, shift, x, t_x, T, out):  # pragma: no cover - compiled
     """out_i = 1 / (1 + a/(b+x-1+shift) ((α+T)/(α+t_x))^(r+x)), the odds term only for
     x > 0 when shift = 0; evaluated from the log odds without overflow."""

@@ -47,6 +47,8 @@ import numpy as np
 from numba import njit, prange
 from scipy.special import betaln, gammaln, hyp2f1, hyperu, psi, zeta
 
+from ._jit import parallel_kernel
+
 __all__ = [
     "loglike", "score", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "dert", "loglike_and_score",
@@ -505,7 +507,7 @@ def _level_G0(a, k, loga, M, m, off, tab, has_zero, hess, lg0, dg0, hg0):  # pra
                 hg0[l, j] = v[5 + j]
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _rows(r, alpha, s, beta, x, t_x, T, w, lev, skip, lv_a, lv_k, lv_loga, lv_const, lv_dr, lv_trig,
           lg0, dg0, hg0, off, tab, hess, ll_out, sc_out, acc):  # pragma: no cover - compiled
     """One fused pass over customers: per-row log-likelihood and gradient (into ``ll_out``,
@@ -776,7 +778,7 @@ _GL_X, _GL_W = np.polynomial.legendre.leggauss(12)  # Gauss-Legendre nodes per p
 _PANEL_RISE = 2.0  # the log-integrand changes by at most this much across one panel
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no cover - compiled
     """``log A = log ∫_{t_x}^{T} (α+τ)^-(r+x) (β+τ)^-(s+1) dτ`` (FH05 eq. 19) with its
     gradient and Hessian in (r, α, s, β), by composite Gauss-Legendre quadrature in

@@ -8,6 +8,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ._jit import parallel_kernel
 from ._simd import _exp, _log
 
 __all__ = ["geometric_dropout_mean", "horizon_grid"]
@@ -53,7 +54,7 @@ def _cells(U, am1, inv_am1, F, PW, ZZ):  # pragma: no cover - compiled
         ZZ[c] = u * inv_w
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cover - compiled
     """out[i, k] = weight_i K_i/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C_i; z)], z = t/(base_i+t).
 
@@ -256,7 +257,7 @@ def _frequency_groups(C, K, base):  # pragma: no cover - compiled
     return gid, Cg, Kg, count, bmin, bmax
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _chebyshev_rows(base, gid, coef, mid, inv_half, weight, out):  # pragma: no cover - compiled
     """out[i, :] = weight_i exp(Σ_j coef[g, j, :] T_j(y_i)), y_i = (log base_i - mid_g)
     inv_half_g, g = gid_i, by Clenshaw's recurrence; rows with gid_i < 0 are left untouched.
@@ -353,6 +354,11 @@ def _interpolate_groups(t, base, a, A, C, K, w, hw, out):
     return np.flatnonzero(rows_slot < 0)
 
 
+def _writable(v):
+    """``v`` as a C-contiguous, writable float64 array (copied only when it is not one)."""
+    return np.require(v, dtype=np.float64, requirements=("C", "W"))
+
+
 def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=None):
     """``K/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C; z)]`` with ``z = t/(base+t)``, row-wise.
 
@@ -419,16 +425,16 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
             t = np.broadcast_to(t, shape)
         else:
             t = t[:1]
-    t = np.ascontiguousarray(t)
-    base, C, K = (np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)))
-                  for v in (base, C, K))
-    w = np.ones(n) if weight is None else np.ascontiguousarray(
-        np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,)))
+    # writable C arrays only: a read-only view (np.broadcast_to) is another numba type and
+    # would compile the kernels once more (one specialisation, one compile, per process cache)
+    t = _writable(t)
+    base, C, K = (_writable(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))) for v in (base, C, K))
+    w = np.ones(n) if weight is None else _writable(np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,)))
     if horizon_weights is None:
         hw = np.empty(0)
         out = np.empty(shape)
     else:
-        hw = np.ascontiguousarray(horizon_weights, dtype=np.float64).reshape(-1)
+        hw = _writable(np.asarray(horizon_weights, dtype=np.float64).reshape(-1))
         if hw.size != shape[1]:
             raise ValueError(f"horizon_weights must have one entry per horizon ({shape[1]}); "
                              f"received {hw.size}.")
