@@ -88,18 +88,23 @@ def beta_expectation(f, a, beta, extra_points=()):
         if lo == 0 and a < 1:
             def h(v, hi=hi):
                 p = v ** (1 / a)
-                return mp.exp((beta - 1) * mp.log1p(-p) - logB) * f(p) / a
+                return mp.exp(_xlog(beta - 1, mp.log1p(-p)) - logB) * f(p) / a
             total += mp.quad(h, [0, hi ** a])
         elif hi == 1 and beta < 1:
             def h(v, lo=lo):
                 q = v ** (1 / beta)  # q = 1 - p
-                return mp.exp((a - 1) * mp.log1p(-q) - logB) * f(1 - q) / beta
+                return mp.exp(_xlog(a - 1, mp.log1p(-q)) - logB) * f(1 - q) / beta
             total += mp.quad(h, [0, (1 - lo) ** beta])
         else:
             def h(p):
-                return mp.exp((a - 1) * mp.log(p) + (beta - 1) * mp.log1p(-p) - logB) * f(p)
+                return mp.exp(_xlog(a - 1, mp.log(p)) + _xlog(beta - 1, mp.log1p(-p)) - logB) * f(p)
             total += mp.quad(h, [lo, hi])
     return total
+
+
+def _xlog(c, lg):
+    """``c * lg`` with ``0 * log(0) = 0`` (an integer Beta parameter 1 at an end node)."""
+    return 0 if c == 0 else c * lg
 
 
 def _g(s, u):
@@ -307,3 +312,160 @@ def dert_by_parts(model, delta, r, alpha, a, b, x=None, t_x=None, T=None, horizo
         integral = mp.quad(lambda t: mp.exp(-delta * t) * ey(t), pts)
         head = 0 if horizon is None else mp.exp(-delta * top) * ey(top)
         return head + delta * integral
+
+
+# -- the stored grid ---------------------------------------------------------------------------
+GRID_FILE = "mp_betageo_grid.csv"
+GRID_COLUMNS = ("kind", "model", "r", "alpha", "a", "b", "x", "t_x", "T", "t", "n", "rate", "value")
+CLV_MONTHS, CLV_STEP = 12, 4.345  # clv(horizon=12, freq="W")
+COHORT_BIRTHS = (0.0, 10.0, 20.0)  # one customer acquired at each time
+
+
+def grid_cases(seed: int = 20261203):
+    """The fixed grid of the default test run: the issue's examples, corners of the parameter
+    box [1e-2, 1e4]^4 (with a = 0.5, 1 - 1e-9, 1, 1 + 1e-9, 2, 3, 50), log-uniform draws,
+    frequencies up to 500, ages and horizons up to 1e4 (and 0). Returns dicts with the
+    columns of :data:`GRID_COLUMNS` but ``value``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+
+    def lu(lo=1e-2, hi=1e4):
+        return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+    def case(kind, model, r, alpha, a, b, x=0.0, t_x=0.0, T=0.0, t=0.0, n=0, rate=0.0):
+        return dict(kind=kind, model=model, r=r, alpha=alpha, a=a, b=b, x=float(x), t_x=t_x, T=T,
+                    t=t, n=n, rate=rate)
+
+    out = []
+    # the issue's examples
+    for t in (13.0, 52.0):
+        for ab in ((10.0, 30.0), (50.0, 150.0), (1000.0, 3000.0), (1e4, 3e4)):
+            out.append(case("new", "bg", 0.243, 4.414, *ab, t=t))
+    for ab in ((50.0, 150.0), (1000.0, 3000.0), (1e4, 3e4)):
+        out.append(case("cond", "bg", 0.243, 4.414, *ab, 0, 0.0, 39.0, 39.0))
+    shapes = (1e-2, 1.0, 1e4)
+    a_values = (1e-2, 0.5, 1 - 1e-9, 1.0, 1 + 1e-9, 2.0, 3.0, 50.0, 1e4)
+    for i in range(200):
+        model = ("bg", "mbg")[i % 2]
+        r, alpha, b = (float(rng.choice(shapes)) for _ in range(3))
+        a = float(rng.choice(a_values))
+        x = int(rng.choice([0, 1, 7, 500]))
+        T = float(rng.choice([1e-2, 39.0, 1e4]))
+        t_x = float(rng.choice([0.0, 0.5, 1.0])) * T if x else 0.0
+        t = float(rng.choice([0.0, 1e-2, 52.0, 1e4]))
+        out.append(case("cond" if i % 4 < 2 else "new", model, r, alpha, a, b, x, t_x, T, t))
+    for i in range(120):
+        model = ("bg", "mbg")[i % 2]
+        r, alpha, a, b = lu(), lu(), lu(), lu()
+        if i % 5 == 0:
+            a = float(rng.choice([1.0, 2.0, 1 + 1e-7, 0.999]))
+        x = int(np.floor(lu(1.0, 501.0))) - 1
+        T = lu(1e-2, 1e4)
+        t_x = float(rng.uniform(0, T)) if x else 0.0
+        out.append(case("cond" if i % 3 else "new", model, r, alpha, a, b, x, t_x, T, lu()))
+    for i in range(40):
+        x = int(rng.choice([0, 1, 3, 50, 500]))
+        T = lu(1e-2, 1e4)
+        out.append(case("p_alive", ("bg", "mbg")[i % 2], lu(), lu(), lu(), lu(), x,
+                        float(rng.uniform(0, T)) if x else 0.0, T))
+    for i in range(30):
+        r, alpha, a, b, t = lu(), lu(), lu(), lu(), lu()
+        for n in (0, 1, 4, 30, 500):
+            out.append(case("prob", ("bg", "mbg")[i % 2], r, alpha, a, b, t=t, n=n))
+    derts = [("bg", 0.243, 4.414, 0.793, 2.426, 2, 30.43, 38.86, None, 0.01),
+             ("bg", 0.243, 4.414, 50.0, 150.0, 0, 0.0, 39.0, 52.0, 0.01),
+             ("mbg", 0.243, 0.01, 0.793, 2.426, 0, 0.0, 0.01, None, 0.001),
+             ("bg", 2.0, 0.01, 0.5, 20.0, 5, 0.005, 0.01, 100.0, 0.0005),
+             ("mbg", 0.01, 0.01, 0.01, 1e4, 0, 0.0, 0.01, None, 0.001),
+             ("bg", 1e4, 1e4, 1e4, 1e4, 500, 9000.0, 1e4, None, 0.05),
+             ("bg", 0.01, 1e4, 2.0, 0.01, 3, 1.0, 2.0, 1e4, 0.3),
+             ("mbg", 5.0, 1.0, 1.0, 3.0, 20, 30.0, 40.0, 1e-2, 0.01)]
+    for model, r, alpha, a, b, x, t_x, T, H, d in derts:
+        out.append(case("dert_cond", model, r, alpha, a, b, x, t_x, T, -1.0 if H is None else H,
+                        rate=d))
+        out.append(case("dert_new", model, r, alpha, a, b, t=-1.0 if H is None else H, rate=d))
+    clvs = [("bg", 0.243, 4.414, 50.0, 150.0, 0, 0.0, 39.0, 0.01),
+            ("bg", 0.243, 4.414, 1000.0, 3000.0, 2, 30.43, 38.86, 0.01),
+            ("mbg", 0.02, 0.05, 0.3, 1e4, 0, 0.0, 0.05, 0.02),
+            ("bg", 1e4, 1e4, 1e4, 1e4, 500, 9999.0, 1e4, 0.01),
+            ("mbg", 1.0, 0.01, 1.0, 1.0, 7, 3.0, 10.0, 0.0)]
+    for model, r, alpha, a, b, x, t_x, T, d in clvs:
+        out.append(case("clv", model, r, alpha, a, b, x, t_x, T, rate=d))
+    for model, r, alpha, a, b, t in [("bg", 0.243, 4.414, 50.0, 150.0, 78.0),
+                                     ("bg", 0.243, 4.414, 1e4, 3e4, 39.0),
+                                     ("mbg", 0.01, 0.01, 0.01, 1e4, 1e4),
+                                     ("mbg", 3.0, 100.0, 1.0, 2.0, 25.0)]:
+        out.append(case("cohort", model, r, alpha, a, b, t=t))
+    # a fast buyer's first days: E[X(t)] bends within t ~ alpha/r (DERT panels down to it)
+    out.append(case("dert_new", "bg", 50.0, 0.01, 0.793, 2.426, t=-1.0, rate=0.0001))
+    return out
+
+
+def evaluate_case(c, dps: int = 30):
+    """The reference value of one grid case (an ``mpf``)."""
+    kind, model = c["kind"], c["model"]
+    th = (c["r"], c["alpha"], c["a"], c["b"])
+    hist = (c["x"], c["t_x"], c["T"])
+    if kind == "p_alive":
+        return p_alive(model, *th, *hist, dps=dps)
+    if kind == "new":
+        return expected_new_quad(model, c["t"], *th, dps=dps)
+    if kind == "cond":
+        return conditional_quad(model, c["t"], *th, *hist, dps=dps)
+    if kind == "prob":
+        return probability_of_purchases(model, c["n"], c["t"], *th, dps=dps)
+    H = None if c["t"] < 0 else c["t"]
+    with mp.workdps(dps):
+        delta = mp.log1p(mp.mpf(c["rate"]))
+    if kind == "dert_cond":
+        return dert_quad(model, delta, *th, *hist, horizon=H, dps=dps)
+    if kind == "dert_new":
+        return dert_quad(model, delta, *th, horizon=H, dps=dps)
+    if kind == "clv":  # sum of discounted monthly increments, spend 1 (see custvalue.clv.clv)
+        with mp.workdps(dps):
+            total, prev = mp.mpf(0), mp.mpf(0)
+            for k in range(1, CLV_MONTHS + 1):
+                cur = conditional_quad(model, CLV_STEP * k, *th, *hist, dps=dps)
+                total += (cur - prev) / (1 + mp.mpf(c["rate"])) ** k
+                prev = cur
+            return total
+    if kind == "cohort":
+        with mp.workdps(dps):
+            return mp.fsum(expected_new_quad(model, c["t"] - b0, *th, dps=dps)
+                           for b0 in COHORT_BIRTHS if c["t"] > b0)
+    raise ValueError(kind)
+
+
+def write_grid(path=None):
+    """Evaluate :func:`grid_cases` and write them with their values (25 digits)."""
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).with_name(GRID_FILE) if path is None else Path(path)
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(GRID_COLUMNS)
+        for c in grid_cases():
+            v = evaluate_case(c)
+            w.writerow([c[k] for k in GRID_COLUMNS[:-1]] + [mp.nstr(v, 25, min_fixed=1, max_fixed=0)])
+            fh.flush()
+
+
+def read_grid(path=None):
+    """The stored grid as a list of dicts (numbers as floats, ``value`` as a string)."""
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).with_name(GRID_FILE) if path is None else Path(path)
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        for k in GRID_COLUMNS[2:-1]:
+            row[k] = float(row[k])
+        row["n"] = int(row["n"])
+    return rows
+
+
+if __name__ == "__main__":  # python -m tests.reference.mp_betageo
+    write_grid()
