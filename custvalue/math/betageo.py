@@ -486,7 +486,7 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     """
     t = np.asarray(t, dtype=float)
     c = a + b - 1.0
-    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, c - r, c, c, s=r, beta=b)
+    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, c - r, c, c, s0=r, beta0=b)
     return out.reshape(t.shape)
 
 
@@ -523,7 +523,7 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
     c = a + b + x - 1.0
     alive = p_alive(r, alpha, a, b, x, t_x, T)
-    exact = {"s": r + x, "beta": b + x}  # C - A and C - a + 1 without cancellation
+    exact = {"x": x, "s0": r, "beta0": b}  # C - A = r + x, C - a + 1 = b + x, exactly
     if horizon_weights is not None:  # Σ_k w_k E[Y(t_k)] per customer, no grid
         if t2.shape[0] != 1:
             raise ValueError("horizon_weights needs a customers x horizons grid (t of shape (1, m)).")

@@ -151,7 +151,7 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     """
     t = np.asarray(t, dtype=float)
     # Euler's transformation leaves 2F1(a+b-r, a-1; a+b; z) (see geometric_dropout_mean)
-    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, a + b - r, a + b, b, s=r, beta=b + 1.0)
+    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, a + b - r, a + b, b, s0=r, beta0=b + 1.0)
     return out.reshape(t.shape)
 
 
@@ -187,7 +187,7 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
     c = a + b + x
     alive = p_alive(r, alpha, a, b, x, t_x, T)
-    exact = {"s": r + x, "beta": b + x + 1.0}  # C - A and C - a + 1 without cancellation
+    exact = {"x": x, "s0": r, "beta0": b + 1.0}  # C - A = r + x, C - a + 1 = b + 1 + x
     if horizon_weights is not None:  # Σ_k w_k E[Y(t_k)] per customer, no grid
         if t2.shape[0] != 1:
             raise ValueError("horizon_weights needs a customers x horizons grid (t of shape (1, m)).")

@@ -344,10 +344,10 @@ _CHEB_TAIL = 2e-14  # largest |c_j| accepted in the last quarter (relative: log 
 
 
 @njit(cache=True, error_model="numpy")
-def _frequency_groups(C, K, base):  # pragma: no cover - compiled
+def _frequency_groups(C, K, base, X):  # pragma: no cover - compiled
     """Group rows by (C, K) when the C are an integer lattice (``C = c0 + x`` for integer
-    frequencies x): ``gid`` per row, and per group C, K, the row count and the range of
-    ``base``. ``gid[0] = -1`` when the C are not such a lattice (or some (C, K) pairs of
+    frequencies x): ``gid`` per row, and per group C, K, X (of its first row), the row
+    count and the range of ``base``. ``gid[0] = -1`` when the C are not such a lattice (or some (C, K) pairs of
     the same lattice point differ): the caller then sums every row exactly."""
     n = C.size
     gid = np.empty(n, dtype=np.int64)
@@ -357,25 +357,27 @@ def _frequency_groups(C, K, base):  # pragma: no cover - compiled
     G = int(span + 0.5) + 1 if lattice else 1
     Cg = np.zeros(G)
     Kg = np.zeros(G)
+    Xg = np.zeros(G)
     count = np.zeros(G, dtype=np.int64)
     bmin = np.full(G, np.inf)
     bmax = np.full(G, -np.inf)
     if not lattice:
         gid[0] = -1
-        return gid, Cg, Kg, count, bmin, bmax
+        return gid, Cg, Kg, Xg, count, bmin, bmax
     for i in range(n):
         g = int(C[i] - cmin + 0.5)
         if count[g] == 0:
             Cg[g] = C[i]
             Kg[g] = K[i]
+            Xg[g] = X[i]
         elif C[i] != Cg[g] or K[i] != Kg[g]:
             gid[0] = -1
-            return gid, Cg, Kg, count, bmin, bmax
+            return gid, Cg, Kg, Xg, count, bmin, bmax
         count[g] += 1
         bmin[g] = min(bmin[g], base[i])
         bmax[g] = max(bmax[g], base[i])
         gid[i] = g
-    return gid, Cg, Kg, count, bmin, bmax
+    return gid, Cg, Kg, Xg, count, bmin, bmax
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -421,16 +423,15 @@ def _chebyshev_rows(base, gid, coef, mid, inv_half, weight, out):  # pragma: no 
                     out[lo + i, k] = weight[lo + i] * b2[i * ncols + k]
 
 
-def _interpolate_groups(t, base, a, A, C, K, w, hw, out, s=None, beta=None):
+def _interpolate_groups(t, base, a, A, C, K, w, hw, out, shape=(None, None, None)):
     """Fill ``out`` for the rows of large (C, K) groups by Chebyshev interpolation of the
     log value in ``log(base)`` (see the note above); return the rows left for the exact
     kernel. Memory: tables only for the groups kept, at most 4 * out.size floats."""
-    gid, Cg, Kg, count, bmin, bmax = _frequency_groups(C, K, base)
+    X, s0, beta0 = shape
+    gid, Cg, Kg, Xg, count, bmin, bmax = _frequency_groups(C, K, base, C if X is None else X)
     if gid[0] < 0:
         return np.arange(base.size)
-    sg, betag = Cg - A, Cg - a + 1.0
-    if s is not None:
-        sg[gid], betag[gid] = s, beta  # one value per group (rows of a group share x)
+    gshape = (None if X is None else Xg, s0, beta0)  # rows of a group share x
     ncols = out.shape[1]
     todo = np.flatnonzero(count >= 2 * _CHEB_SIZES[0])
     with np.errstate(all="ignore"):
@@ -449,7 +450,7 @@ def _interpolate_groups(t, base, a, A, C, K, w, hw, out, s=None, beta=None):
         rows = np.repeat(g, N)
         with np.errstate(all="ignore"):
             vals = _exact(t, nodes, a, A, np.ascontiguousarray(Cg[rows]), np.ascontiguousarray(Kg[rows]),
-                          np.ones(rows.size), hw, sg[rows], betag[rows], groups=rows)
+                          np.ones(rows.size), hw, _take(gshape, rows), groups=rows)
             vals = vals.reshape(pos.size, N, ncols)
             c = np.einsum("jk,gkc->gjc", np.cos(np.outer(np.arange(N), theta)) * (2.0 / N),
                           np.log(vals))
@@ -476,8 +477,8 @@ def _interpolate_groups(t, base, a, A, C, K, w, hw, out, s=None, beta=None):
     return np.flatnonzero(rows_slot < 0)
 
 
-def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=None, *, s=None,
-                           beta=None):
+def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=None, *, x=None,
+                           s0=None, beta0=None):
     """``K/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C; z)]`` with ``z = t/(base+t)``, row-wise.
 
     This is the core of the expected number of purchases of the BG/NBD and MBG/NBD models
@@ -528,10 +529,13 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
     horizon_weights : array-like, shape (m,), optional
         Return ``Σ_k horizon_weights_k value[:, k]`` (shape ``(n,)``) instead of the grid,
         e.g. the discount weights of a CLV; the grid is never materialised.
-    s, beta : array-like, shape (n,), optional
-        The purchase shape ``C - A`` (``r + x``) and the dropout Beta's second parameter
-        ``C - a + 1`` (``b + x``; ``b + x + 1`` for MBG/NBD) given exactly; the quadrature
-        uses them (``C - A`` loses digits when ``C >> r + x``). Default: from A and C.
+    x : array-like, shape (n,), optional
+        Frequencies (default 0), with ``s0`` and ``beta0``.
+    s0, beta0 : float, optional
+        The purchase shape ``C - A = s0 + x`` (``r + x``) and the dropout Beta's second
+        parameter ``C - a + 1 = beta0 + x`` (``b + x``; ``b + 1 + x`` for MBG/NBD) given
+        exactly; the quadrature uses them (``C - A`` loses digits when ``C >> r + x``).
+        Default: from A and C.
 
     Returns
     -------
@@ -559,9 +563,9 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
     t = np.ascontiguousarray(t)
     base, C, K = (np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)))
                   for v in (base, C, K))
-    s, beta = (np.ascontiguousarray(np.broadcast_to(np.asarray(default if v is None else v,
-                                                               dtype=np.float64), (n,)))
-               for v, default in ((s, C - A), (beta, C - a + 1.0)))
+    X = None if s0 is None or x is None else np.ascontiguousarray(
+        np.broadcast_to(np.asarray(x, dtype=np.float64), (n,)))
+    shape3 = (X, None if s0 is None else float(s0), None if s0 is None else float(beta0))
     w = np.ones(n) if weight is None else np.ascontiguousarray(
         np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,)))
     if horizon_weights is None:
@@ -574,16 +578,22 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
                              f"received {hw.size}.")
         out = np.empty((n, 1))
     if t.shape[0] == 1 and n >= _INTERPOLATE_MIN_ROWS:
-        exact = _interpolate_groups(t, base, float(a), float(A), C, K, w, hw, out, s, beta)
+        exact = _interpolate_groups(t, base, float(a), float(A), C, K, w, hw, out, shape3)
         if exact.size:
             out[exact] = _exact(t, base[exact], a, A, C[exact], K[exact], w[exact], hw,
-                                s[exact], beta[exact])
+                                _take(shape3, exact))
     else:
-        out[:] = _exact(t, base, a, A, C, K, w, hw, s, beta)
+        out[:] = _exact(t, base, a, A, C, K, w, hw, shape3)
     return out if hw.size == 0 else out[:, 0]
 
 
-def _exact(t, base, a, A, C, K, w, hw, s, beta, groups=None):
+def _take(shape, rows):
+    """``(X, s0, beta0)`` restricted to ``rows``."""
+    X, s0, beta0 = shape
+    return (None if X is None else X[rows], s0, beta0)
+
+
+def _exact(t, base, a, A, C, K, w, hw, shape=(None, None, None), groups=None):
     """The series kernel on every row, then quadrature for the rows it flags (with
     ``groups``, a label per row: for every row of a group with a flagged row, so that the
     values of a group come from one method and carry one kind of rounding error)."""
@@ -600,8 +610,13 @@ def _exact(t, base, a, A, C, K, w, hw, s, beta, groups=None):
     if rows.size:
         cells = np.broadcast_to(rows[:, None], (rows.size, m)).ravel()
         tt = np.broadcast_to(t, (n, m))[rows].ravel()
+        X, s0, beta0 = shape
+        s = beta = None
+        if s0 is not None:  # exact r + x and b + x
+            xc = 0.0 if X is None else X[cells]
+            s, beta = s0 + xc + np.zeros(cells.size), beta0 + xc + np.zeros(cells.size)
         vals = (w[cells] * _dropout_mean_quadrature(tt, base[cells], float(a), float(A), C[cells],
-                                                    K[cells], s[cells], beta[cells])).reshape(rows.size, m)
+                                                    K[cells], s, beta)).reshape(rows.size, m)
         out[rows] = vals if hw.size == 0 else (vals @ hw)[:, None]
     return out
 
