@@ -125,7 +125,7 @@ def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cov
             if zmax > 0.0 and lead != 0.0:
                 code = 2
                 if am1 * zmax <= _MAX_PEAK * (1.0 - zmax) and V[o + kmax] >= -600.0:
-                    big = abs(term[kmax])
+                    big = abs(term[kmax]) if alternating else 0.0  # largest term
                     f = (A + 1.0) * a / ((Ci + 1.0) * 2.0)
                     for j in range(1, _MAX_TERMS):
                         for k in range(m):
