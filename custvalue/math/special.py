@@ -268,7 +268,11 @@ def _beta_expectation(u, s, a, beta):
     neither settles raise :class:`~custvalue.exceptions.DataError`."""
     u = np.ascontiguousarray(u, dtype=float)
     out = np.zeros(u.size)
-    todo = np.flatnonzero(u > 0)
+    # (s+1) u below 1e-17: E[g] = s u (1 - (s+1) u E[p]/2 + ...) to double precision (no
+    # rule can compare values down in the subnormal range, where the horizon is ~1e-309)
+    first = (u > 0) & (u * (s + 1.0) < 1e-17)
+    out[first] = s * u[first] * (1.0 - 0.5 * (s + 1.0) * u[first] * a / (a + beta))
+    todo = np.flatnonzero((u > 0) & ~first)
     if not todo.size:
         return out
 
