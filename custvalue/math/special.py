@@ -318,9 +318,13 @@ def _dropout_mean_quadrature(t, base, a, A, C, K, s=None, beta=None):
     s = C - A if s is None else np.asarray(s, dtype=float).reshape(-1)
     beta = C - a + 1.0 if beta is None else np.asarray(beta, dtype=float).reshape(-1)
     out = np.empty(t.shape)
-    for c in np.unique(C):  # loop over distinct frequencies, not customers
-        sel = np.flatnonzero(C == c)
+    if not out.size:
+        return out
+    order = np.argsort(C, kind="stable")
+    edges = np.flatnonzero(np.diff(C[order])) + 1
+    for sel in np.split(order, edges):  # loop over distinct frequencies, not customers
         i0 = sel[0]
+        c = C[i0]
         g = _beta_expectation(t[sel] / base[sel], s[i0], a, beta[i0])
         out[sel] = np.where(K[sel] == c, 1.0, K[sel] / c) * g
     return out
