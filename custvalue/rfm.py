@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import describe_rows, parse_dates
+from ._validation import as_timestamp, describe_rows, parse_dates
 from .exceptions import DataError
 
 __all__ = ["rfm_summary", "TIME_UNITS", "reduce_customer_days"]
@@ -40,13 +40,7 @@ def _days(values: pd.Series, arg: str, index: pd.Index, date_format: str | None,
 
 
 def _as_day(value: Any, arg: str) -> int:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{arg} must be a date; received {value!r}.") from None
-    if ts is pd.NaT:
-        raise DataError(f"{arg} must be a date; received {value!r}.")
-    return int(np.datetime64(ts.tz_localize(None) if ts.tz else ts, "D").astype(np.int64))
+    return int(np.datetime64(as_timestamp(value, arg), "D").astype(np.int64))
 
 
 def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray | None,

@@ -18,10 +18,10 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import optimize
 
-from .._validation import check_positive_scalar, check_whole_number
-from ..exceptions import ConvergenceWarning, IdentificationWarning, ModelSpecificationError
+from .._validation import as_float_array, check_positive_scalar, check_whole_number
+from ..exceptions import ConvergenceWarning, DataError, IdentificationWarning, ModelSpecificationError
 from .results import LikelihoodResults
-from .transforms import _from_free, _second_derivative, _to_free, check_transforms
+from .transforms import _from_free, _second_derivative, _to_free, check_in_domain, check_transforms
 
 __all__ = ["LikelihoodModel", "Transform", "numerical_jacobian"]
 
@@ -195,17 +195,18 @@ class LikelihoodModel:
         return check_transforms(tuple(self.param_transforms.get(n, "log") for n in self.param_names),
                                 tuple(self.param_names))
 
-    def _as_params(self, params: Any) -> np.ndarray:
+    def _as_params(self, params: Any, name: str = "params") -> np.ndarray:
         if isinstance(params, Mapping):
             missing = set(self.param_names) - set(params)
             if missing:
                 raise ModelSpecificationError(
-                    f"params is missing {sorted(missing)}; expected {list(self.param_names)}.")
+                    f"{name} is missing {sorted(missing)}; expected {list(self.param_names)}.")
             params = [params[n] for n in self.param_names]
-        arr = np.asarray(params, dtype=float).reshape(-1)
+        arr = as_float_array(params, name, allow_empty=True).reshape(-1)
         if arr.size != len(self.param_names):
             raise ModelSpecificationError(
-                f"expected {len(self.param_names)} parameters {list(self.param_names)}; received {arr.size}.")
+                f"{name} must hold {len(self.param_names)} parameters {list(self.param_names)}; "
+                f"received {arr.size}.")
         return arr
 
     def loglike(self, params: Any) -> float:
@@ -441,16 +442,24 @@ class LikelihoodModel:
         if self.check_identification:
             return self._identified_covariance(params, cov_type, info)
         try:
-            cov = np.linalg.inv(info)
-        except np.linalg.LinAlgError:
-            warnings.warn("the information matrix is singular; standard errors are NaN.",
-                          RuntimeWarning, stacklevel=3)
-            return np.full((k, k), np.nan)
+            with np.errstate(all="ignore"):
+                cov = np.linalg.inv(info)
+        except (np.linalg.LinAlgError, ValueError):  # singular, or NaN/inf in the information
+            cov = np.full((k, k), np.nan)
         if cov_type == "robust":
             s = self.score_obs(params)
             meat = (s * self.weights[:, None]).T @ s
             inv_h = cov
             cov = inv_h @ meat @ inv_h
+        var = np.diag(cov)
+        bad = ~(np.isfinite(var) & (var >= 0))
+        if bad.any():
+            names = [n for n, b in zip(self.param_names, bad) if b]
+            warnings.warn(
+                f"{type(self).__name__}: the information matrix ({cov_type}) is singular or not "
+                f"finite at the estimate, so the standard errors of {names} are NaN: the data do "
+                "not identify them (too few rows, or extreme values), or the estimate lies at the "
+                "edge of the parameter space.", IdentificationWarning, stacklevel=3)
         return cov
 
     def _identified_covariance(self, params: np.ndarray, cov_type: str, info: np.ndarray) -> np.ndarray:
@@ -475,6 +484,10 @@ class LikelihoodModel:
         cov[bad, :] = np.nan
         cov[:, bad] = np.nan
         return cov
+
+    def _extremes_hint(self) -> str:
+        """What to check when the likelihood overflows (models override to name the data)."""
+        return "check the data for extreme values, or pass start_params."
 
     def _identification_hint(self, directions: list) -> str:
         """Model-specific advice appended to the identification warning (none by default)."""
@@ -518,24 +531,33 @@ class LikelihoodModel:
                 f"cov_type must be 'hessian', 'opg' or 'robust'; received {cov_type!r}.")
         maxiter = check_whole_number(maxiter, "maxiter", minimum=0)
         gtol = check_positive_scalar(gtol, "gtol")
-        if start_params is None:
-            theta0, hess_inv0 = self.initial_point()
-        else:
-            theta0, hess_inv0 = _to_free(self._as_params(start_params), self._transforms), None
-        if self._uses_newton():
-            res, converged, cache = self._fit_newton(theta0, maxiter, gtol)
-            params, hess, llf = cache["params"], cache["hess"], float(cache["ll"])
-        else:
-            options = {"maxiter": maxiter, "gtol": gtol}
-            if hess_inv0 is not None:
-                options["hess_inv0"] = hess_inv0
-            res = optimize.minimize(self._objective, theta0, jac=True, method="BFGS", options=options)
-            # BFGS reports "precision loss" when the objective is flat at machine precision;
-            # accept that when the gradient is small on the scale of the data.
-            _, grad = self._objective(res.x)
-            converged = bool(res.success) or bool(np.max(np.abs(grad)) < 1e-5)
-            params, _ = _from_free(res.x, self._transforms)
-            hess, llf = None, self.loglike(params)
+        try:
+            if start_params is None:
+                theta0, hess_inv0 = self.initial_point()
+            else:
+                p0 = check_in_domain(self._as_params(start_params, "start_params"), self._transforms,
+                                     tuple(self.param_names), "start_params")
+                theta0, hess_inv0 = _to_free(p0, self._transforms), None
+            if self._uses_newton():
+                res, converged, cache = self._fit_newton(theta0, maxiter, gtol)
+                params, hess, llf = cache["params"], cache["hess"], float(cache["ll"])
+            else:
+                options = {"maxiter": maxiter, "gtol": gtol}
+                if hess_inv0 is not None:
+                    options["hess_inv0"] = hess_inv0
+                res = optimize.minimize(self._objective, theta0, jac=True, method="BFGS", options=options)
+                # BFGS reports "precision loss" when the objective is flat at machine precision;
+                # accept that when the gradient is small on the scale of the data.
+                _, grad = self._objective(res.x)
+                converged = bool(res.success) or bool(np.max(np.abs(grad)) < 1e-5)
+                params, _ = _from_free(res.x, self._transforms)
+                hess, llf = None, (self.loglike(params) if np.all(np.isfinite(params)) else np.nan)
+        except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:
+            raise DataError(f"{type(self).__name__}.fit: the log-likelihood overflowed ({exc}); "
+                            + self._extremes_hint()) from None
+        if not (np.isfinite(llf) and np.all(np.isfinite(params))):
+            raise DataError(f"{type(self).__name__}.fit: the log-likelihood is not finite at the "
+                            f"estimate (llf={llf!r}); " + self._extremes_hint())
         if not converged:
             warnings.warn(
                 f"{type(self).__name__}.fit did not converge after {res.nit} iterations "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["TRANSFORMS", "SCALE_NAMES", "check_transforms", "interval_on_scale"]
+__all__ = ["TRANSFORMS", "SCALE_NAMES", "check_transforms", "check_in_domain", "interval_on_scale"]
 
 #: The transforms a model may declare in ``param_transforms``.
 TRANSFORMS = ("log", "logit", "atanh", "identity")
@@ -37,6 +37,34 @@ def check_transforms(transforms: tuple[str, ...], names: tuple[str, ...]) -> tup
             f"param_transforms must be one of {list(TRANSFORMS)}; received "
             + ", ".join(f"{t!r} for {n!r}" for n, t in bad) + ".")
     return transforms
+
+
+#: The open range of a parameter under each transform, as (lower, upper) and its wording.
+_DOMAIN = {"log": (0.0, np.inf, "> 0"), "logit": (0.0, 1.0, "in (0, 1)"),
+           "atanh": (-1.0, 1.0, "in (-1, 1)"), "identity": (-np.inf, np.inf, "finite")}
+
+
+def check_in_domain(params: np.ndarray, transforms: tuple[str, ...], names: tuple[str, ...],
+                    name: str = "params") -> np.ndarray:
+    """Return ``params`` if each lies in its transform's open range, else raise naming them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.base.transforms import check_in_domain
+    >>> check_in_domain(np.array([0.5, -1.0]), ("log", "log"), ("r", "alpha"), "start_params")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: start_params must lie in each parameter's range: alpha > 0 (received -1); pass values inside the range (or None for the model's own start).
+    """
+    bad = [f"{n} {_DOMAIN[t][2]} (received {p:g})" for p, t, n in zip(params, transforms, names)
+           if not (_DOMAIN[t][0] < p < _DOMAIN[t][1])]
+    if bad:
+        from ..exceptions import DataError
+
+        raise DataError(f"{name} must lie in each parameter's range: " + ", ".join(bad)
+                        + "; pass values inside the range (or None for the model's own start).")
+    return params
 
 
 def _to_free(params: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:

@@ -83,6 +83,12 @@ class CustomerModel(LikelihoodModel):
         custvalue.exceptions.DataError: recency must be <= T; 1 row violates this (first row: 0)
         """
 
+    def _extremes_hint(self) -> str:
+        """Name the largest value of each column: an overflowing likelihood comes from there."""
+        top = ", ".join(f"{c}={float(np.max(np.abs(v))):.4g}" for c, v in self.data.items())
+        return (f"the data hold extreme values (largest: {top}); check those rows, or rescale "
+                "the time unit.")
+
     def _select_rows(self, arrays: dict[str, np.ndarray], w: np.ndarray):
         """Rows that carry information for the likelihood (override, e.g. repeat buyers)."""
         return arrays, w

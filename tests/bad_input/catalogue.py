@@ -1,0 +1,13 @@
+"""The whole catalogue: one entry per public object (see _framework.Entry)."""
+
+from __future__ import annotations
+
+from .catalogue_clv import CATALOGUE as _CLV
+
+CATALOGUE = {**_CLV}
+
+
+def area(key: str) -> str:
+    """The test module that runs an entry's cases."""
+    parts = key.split(".")
+    return parts[1] if len(parts) > 2 else "top"
