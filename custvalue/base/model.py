@@ -452,7 +452,7 @@ class LikelihoodModel:
             inv_h = cov
             cov = inv_h @ meat @ inv_h
         var = np.diag(cov)
-        bad = ~(np.isfinite(var) & (var >= 0))
+        bad = ~(np.isfinite(var) & (var >= 0)) & ~np.isin(self.param_names, self._explained_nan_se(params))
         if bad.any():
             names = [n for n, b in zip(self.param_names, bad) if b]
             warnings.warn(
@@ -484,6 +484,11 @@ class LikelihoodModel:
         cov[bad, :] = np.nan
         cov[:, bad] = np.nan
         return cov
+
+    def _explained_nan_se(self, params: np.ndarray) -> list[str]:
+        """Parameters whose NaN standard errors a model explains with a warning of its own
+        (e.g. a mixing distribution run off to its homogeneous limit); none by default."""
+        return []
 
     def _extremes_hint(self) -> str:
         """What to check when the likelihood overflows (models override to name the data)."""

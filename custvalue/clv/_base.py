@@ -214,6 +214,13 @@ class CustomerModel(LikelihoodModel):
         model._warn_if_homogeneous(res)
         return res
 
+    def _explained_nan_se(self, params: np.ndarray) -> list[str]:
+        """The mixing parameters that ran off together (both above 1,000): their NaN standard
+        errors are explained by the HeterogeneityWarning of :meth:`_warn_if_homogeneous`."""
+        p = dict(zip(self.param_names, np.asarray(params, dtype=float)))
+        return [n for first, second, _, _ in self.mixing if min(p[first], p[second]) > 1e3
+                for n in (first, second)]
+
     def _warn_if_homogeneous(self, res: Any) -> None:
         """Warn when a mixing distribution's two parameters ran off together: both above
         1,000 with standard errors not both below the estimates. The likelihood then rises
