@@ -525,12 +525,18 @@ class MarkovChain(FrozenMixin):
         return out
 
 
-def _as_chain(P: Any, states: Any = None) -> MarkovChain:
+def _as_chain(P: Any, states: Any = None, name: str = "P") -> MarkovChain:
+    """A MarkovChain from a chain, an estimate or a matrix; errors name the argument ``name``."""
     if isinstance(P, MarkovChain):
         return P
     if isinstance(P, TransitionMatrixResults):
         return P.chain
-    return MarkovChain(P, states)
+    try:
+        return MarkovChain(P, states)
+    except DataError as exc:
+        if name == "P":
+            raise
+        raise DataError(f"{name} (the transition matrix P): {exc}") from None
 
 
 def markov_clv(P: Any, rewards: Any, discount_rate: Any, horizon: int | None = None, *,
@@ -643,9 +649,10 @@ class TransitionMatrixResults(FrozenMixin):
     n_from : pandas.Series
         Transitions observed out of each state, ``n_i``.
     bse : pandas.DataFrame
-        Standard errors of the entries.
+        Standard errors of the entries (NaN in the row of a state with no observed outgoing
+        transition: nothing was observed to estimate it from).
     lower, upper : pandas.DataFrame
-        Confidence bounds at ``level`` by ``ci_method``.
+        Confidence bounds at ``level`` by ``ci_method`` (NaN in such a row, likewise).
     level : float
     ci_method : str
     llf : float

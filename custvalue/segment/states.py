@@ -19,7 +19,8 @@ import pandas as pd
 
 from .._validation import (as_float_array, as_period, check_period_freq, check_level, check_not_missing, check_whole_number, describe_rows, parse_dates,
                            require_frame)
-from ..clv.markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix, recency_states
+from ..clv.markov import (TransitionMatrixResults, _as_chain, estimate_transition_matrix,
+                          recency_states)
 from ..exceptions import DataError
 
 __all__ = ["SEED_STATES", "customer_states", "state_mix", "migration", "project_state_mix"]
@@ -318,12 +319,7 @@ def project_state_mix(transitions: Any, initial: Any, horizon: int, *,
     >>> project_state_mix([[0.5, 0.5], [0.0, 1.0]], [100, 0], 2).to_numpy().tolist()
     [[100.0, 0.0], [50.0, 50.0], [25.0, 75.0]]
     """
-    if isinstance(transitions, TransitionMatrixResults):
-        chain = transitions.chain
-    elif isinstance(transitions, MarkovChain):
-        chain = transitions
-    else:
-        chain = MarkovChain(transitions, states=states)
+    chain = _as_chain(transitions, states, "transitions")
     if isinstance(initial, pd.Series):
         unknown = [s for s in initial.index if s not in set(chain.states)]
         if unknown:

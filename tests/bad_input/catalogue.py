@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .catalogue_clv import CATALOGUE as _CLV
+from .catalogue_segment import CATALOGUE as _SEGMENT
 
-CATALOGUE = {**_CLV}
+CATALOGUE = {**_CLV, **_SEGMENT}
 
 
 def area(key: str) -> str:
