@@ -42,6 +42,8 @@ __all__ = [
     "as_timestamp",
     "as_period",
     "check_period_freq",
+    "check_choice",
+    "check_bootstrap",
 ]
 
 
@@ -74,6 +76,7 @@ def as_float_array(
     """
     if values is None:
         raise DataError(f"{name} is required; received None.")
+    columns = values.columns if isinstance(values, pd.DataFrame) else None
     if isinstance(values, (pd.Series, pd.DataFrame)):
         if index is None:
             index = values.index
@@ -97,7 +100,10 @@ def as_float_array(
     finite = np.isfinite(arr)
     if not finite.all():
         bad = ~finite if ndim == 1 else ~finite.all(axis=tuple(range(1, ndim)))
-        raise DataError(f"{name} must be finite (no NaN or inf); " + describe_rows(bad, index))
+        where = ""
+        if columns is not None and ndim == 2:  # a DataFrame: name its offending columns too
+            where = f" in columns {list(columns[~finite.all(axis=0)][:5])}"
+        raise DataError(f"{name} must be finite (no NaN or inf){where}; " + describe_rows(bad, index))
     return arr
 
 
@@ -1078,3 +1084,44 @@ def as_period(value: Any, freq: str, name: str) -> pd.Period:
     if out is pd.NaT:
         raise DataError(f"{name} must be a date or period such as '2020-05'; received {value!r}.")
     return out
+
+
+def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
+    """Return ``value`` if it is one of ``choices``, else a DataError listing them.
+
+    Examples
+    --------
+    >>> check_choice("bcp", "method", ("percentile", "bca"))
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: method must be one of ['percentile', 'bca']; received 'bcp'.
+    """
+    try:
+        ok = value in list(choices)
+    except (TypeError, ValueError):  # unhashable or array-like values
+        ok = False
+    if not ok:
+        raise DataError(f"{name} must be one of {list(choices)}; received {value!r}.")
+    return value
+
+
+def check_bootstrap(n_boot: Any, seed: Any, level: Any, *, minimum: int = 2
+                    ) -> tuple[int, np.random.Generator, float]:
+    """The settings of a bootstrap: ``n_boot`` (a whole number >= ``minimum``; 0 also allowed
+    when ``minimum`` is 0, meaning no resampling), the random generator and the level.
+
+    Examples
+    --------
+    >>> n, rng, level = check_bootstrap(200, 1, 0.9)
+    >>> n, level
+    (200, 0.9)
+    >>> check_bootstrap(1, 1, 0.9)
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: n_boot must be a whole number >= 2; received 1.
+    """
+    n = check_whole_number(n_boot, "n_boot", minimum=minimum)
+    if minimum == 0 and n == 1:
+        raise DataError("n_boot must be 0 (no bootstrap) or >= 2 (one resample has no spread); "
+                        "received 1.")
+    return n, as_generator(seed), check_level(level)
