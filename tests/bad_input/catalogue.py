@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from .catalogue_clv import CATALOGUE as _CLV
 from .catalogue_loyalty import CATALOGUE as _LOYALTY
+from .catalogue_potential import CATALOGUE as _POTENTIAL
 from .catalogue_segment import CATALOGUE as _SEGMENT
 
-CATALOGUE = {**_CLV, **_LOYALTY, **_SEGMENT}
+CATALOGUE = {**_CLV, **_LOYALTY, **_POTENTIAL, **_SEGMENT}
 
 
 def area(key: str) -> str:
