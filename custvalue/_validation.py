@@ -77,6 +77,8 @@ def as_float_array(
     if values is None:
         raise DataError(f"{name} is required; received None.")
     columns = values.columns if isinstance(values, pd.DataFrame) else None
+    if isinstance(values, pd.api.extensions.ExtensionArray):  # pd.Categorical, pd.array(..., "Int64")
+        values = pd.Series(values)
     if isinstance(values, (pd.Series, pd.DataFrame)):
         if index is None:
             index = values.index

@@ -213,6 +213,8 @@ def corrupt(value: Any, kind: str, column: Any = None) -> Any:
         raise LookupError(f"a column {column!r} was named for a {type(value).__name__}")
     if isinstance(value, pd.Series):
         return _corrupt_series(value, kind)
+    if isinstance(value, list) and kind in ("empty", "misaligned", "none"):  # also ragged lists
+        return {"empty": [], "misaligned": value[:-1], "none": None}[kind]
     if isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) >= 1:
         return _corrupt_array(list(value) if isinstance(value, tuple) else value, kind)
     if value is None or isinstance(value, (numbers.Number, str)):
@@ -452,7 +454,12 @@ def check_bad_case(target: Target, arg: str, column: Any, kind: Any, spec: Bad) 
         names = (arg, *map(str, args[arg].columns))  # a frame-level problem: any column may be named
     if isinstance(kind, tuple):
         label, fn = kind
-        args[arg] = fn(args[arg])
+        if column is not None:  # a custom corruption of one column of a DataFrame
+            frame = args[arg].copy()
+            frame[column] = fn(frame[column])
+            args[arg] = frame
+        else:
+            args[arg] = fn(args[arg])
     else:
         label = kind
         args[arg] = corrupt(args[arg], kind, column)

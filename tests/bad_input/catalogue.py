@@ -6,8 +6,9 @@ from .catalogue_clv import CATALOGUE as _CLV
 from .catalogue_loyalty import CATALOGUE as _LOYALTY
 from .catalogue_potential import CATALOGUE as _POTENTIAL
 from .catalogue_segment import CATALOGUE as _SEGMENT
+from .catalogue_switching import CATALOGUE as _SWITCHING
 
-CATALOGUE = {**_CLV, **_LOYALTY, **_POTENTIAL, **_SEGMENT}
+CATALOGUE = {**_CLV, **_LOYALTY, **_POTENTIAL, **_SEGMENT, **_SWITCHING}
 
 
 def area(key: str) -> str:
