@@ -10,6 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validation import as_float_array, check_finite_scalar, check_positive_scalar, check_whole_number
+from .exceptions import DataError
+
 __all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution"]
 
 
@@ -45,9 +48,16 @@ def plot_tracking(actual: pd.Series, expected: pd.Series, *, calibration_end: fl
     >>> import pandas as pd
     >>> ax = plot_tracking(pd.Series([1.0, 3.0]), pd.Series([1.2, 2.9]))
     """
+    curves = {}
+    for name, s in (("actual", actual), ("expected", expected)):
+        if not isinstance(s, pd.Series):
+            raise DataError(f"{name} must be a pandas Series indexed by time; received {type(s).__name__}.")
+        curves[name] = (as_float_array(s.index, f"{name}'s index (time)"), as_float_array(s, name))
+    if calibration_end is not None:
+        calibration_end = check_finite_scalar(calibration_end, "calibration_end")
     ax = _axes(ax)
-    ax.plot(actual.index, actual.to_numpy(), label="actual", color="black")
-    ax.plot(expected.index, expected.to_numpy(), label="model", color="tab:blue", linestyle="--")
+    ax.plot(*curves["actual"], label="actual", color="black")
+    ax.plot(*curves["expected"], label="model", color="tab:blue", linestyle="--")
     if calibration_end is not None:
         ax.axvline(calibration_end, color="grey", linestyle=":", label="end of calibration")
     ax.set_xlabel(xlabel)
@@ -77,6 +87,11 @@ def plot_p_alive_matrix(results: Any, *, T: float, max_frequency: int = 20, ax: 
     >>> from custvalue.clv import BetaGeo
     >>> ax = plot_p_alive_matrix(BetaGeo().fit(load_cdnow_summary()), T=39.0)
     """
+    if not hasattr(results, "p_alive"):
+        raise DataError(f"results must be a fitted purchase model with p_alive (e.g. BetaGeo().fit(...)); "
+                        f"received {type(results).__name__}.")
+    T = check_positive_scalar(T, "T")
+    max_frequency = check_whole_number(max_frequency, "max_frequency", minimum=1)
     ax = _axes(ax)
     f = np.arange(0, max_frequency + 1, dtype=float)
     rec = np.linspace(0, T, 40)
@@ -115,9 +130,12 @@ def plot_clv_distribution(clv: pd.Series, *, ax: Any = None, bins: int = 50):
     >>> import pandas as pd
     >>> ax = plot_clv_distribution(pd.Series([1.0, 10.0, 100.0]))
     """
-    ax = _axes(ax)
-    v = np.asarray(clv, dtype=float)
+    v = as_float_array(clv, "clv")
+    bins = check_whole_number(bins, "bins", minimum=1)
     v = v[v > 0]
+    if v.size == 0:
+        raise DataError("clv holds no positive value to draw on a log axis.")
+    ax = _axes(ax)
     ax.hist(v, bins=np.logspace(np.log10(v.min()), np.log10(v.max()), bins), color="tab:blue")
     ax.set_xscale("log")
     ax.set_xlabel("CLV")

@@ -53,7 +53,10 @@ def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray
     >>> jac.round(6).tolist()
     [[2.0, 0.0], [2.0, 1.0]]
     """
-    x = np.asarray(x, dtype=float)
+    if not callable(fun):
+        raise DataError(f"fun must be a callable of the parameter vector; received {fun!r}.")
+    x = as_float_array(x, "x")
+    rel_step = check_positive_scalar(rel_step, "rel_step")
     f0 = np.asarray(fun(x))
     jac = np.empty((f0.size, x.size))
     for j in range(x.size):  # loop over parameters, not customers

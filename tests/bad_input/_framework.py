@@ -517,6 +517,8 @@ def check_no_input(obj: Any) -> None:
         else:
             assert issubclass(obj, ValueError), f"{obj.__name__} must derive from ValueError"
         return
+    if inspect.isclass(obj):  # a type alias such as Transform = str
+        return
     if callable(obj):
         params = [p for p in inspect.signature(obj).parameters.values()
                   if p.default is inspect.Parameter.empty

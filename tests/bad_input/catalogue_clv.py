@@ -349,8 +349,8 @@ CATALOGUE: dict[str, Entry] = {
          "transactions": ("empty",), "n_classes": ("nan", "negative", "zero", "fraction", "text"),
          "freq": (("unknown unit", lambda v: "fortnight"),), "start": ("text",)},
         {"one transaction": one_row("transactions")}),
-    C + "ELASTICITY_LEVERS": no_input("constant: the population parameter behind each elasticity"),
-    C + "PERIOD_LENGTH": no_input("constant: months per model time unit"),
+    C + "decomposition.ELASTICITY_LEVERS": no_input("constant: the population parameter behind each elasticity"),
+    C + "value.PERIOD_LENGTH": no_input("constant: months per model time unit"),
 }
 # the per-kind start argument of recency_states is optional: give it a valid value to corrupt
 _rs = CATALOGUE[C + "recency_states"].targets[0]
