@@ -1,18 +1,5 @@
 """Bad-input cases of custvalue.clv."""
 
-import pytest
+from ._runner import area_tests
 
-from ._framework import bad_cases, check_bad_case, check_finite_output, output_cases
-from .catalogue import CATALOGUE, area
-
-ENTRIES = {k: v for k, v in CATALOGUE.items() if area(k) == "clv"}
-
-
-@pytest.mark.parametrize("target, arg, column, kind, spec", bad_cases(ENTRIES))
-def test_bad_input(target, arg, column, kind, spec):
-    check_bad_case(target, arg, column, kind, spec)
-
-
-@pytest.mark.parametrize("target, edge", output_cases(ENTRIES))
-def test_outputs_finite(target, edge):
-    check_finite_output(target, edge)
+test_bad_input, test_outputs_finite = area_tests("clv")
