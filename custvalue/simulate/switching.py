@@ -31,7 +31,7 @@ __all__ = ["simulate_choice_panel", "simulate_upp_market"]
 
 def _brand_labels(n_brands: int | Sequence[Any]) -> list[Any]:
     if isinstance(n_brands, (str, bytes)) or np.ndim(n_brands) == 0:  # a number of brands
-        k = check_whole_number(n_brands, "brands (a number of brands, or their labels)", minimum=2)
+        k = check_whole_number(n_brands, "brands (a number of brands, or their labels)", minimum=0)
         labels = [chr(ord("A") + j) if k <= 26 else f"b{j}" for j in range(k)]
     else:
         labels = list(n_brands)

@@ -303,6 +303,9 @@ class Entry:
     kind: str
     targets: tuple[Target, ...] = ()
     note: str = ""
+    #: Why the inputs are not checked (a kernel called at every optimiser iteration or in a
+    #: loop): the contract stated in its docstring and in docs/input_validation.md instead.
+    unchecked: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in ("function", "class", "results", "no input", "base class"):
@@ -568,4 +571,5 @@ def counts(catalogue: Mapping[str, Entry]) -> dict[str, int]:
         "bad-input cases": sum(len(s.kinds) for t in targets for _, _, s in t.bad_specs()),
         "valid and edge calls": sum(1 + len(t.edges) for t in targets),
         "no-input entries": sum(e.kind == "no input" for e in catalogue.values()),
+        "documented kernels": sum(bool(e.unchecked) for e in catalogue.values()),
     }

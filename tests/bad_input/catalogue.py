@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from .catalogue_clv import CATALOGUE as _CLV
 from .catalogue_loyalty import CATALOGUE as _LOYALTY
+from .catalogue_math import CATALOGUE as _MATH
 from .catalogue_misc import CATALOGUE as _MISC
 from .catalogue_potential import CATALOGUE as _POTENTIAL
 from .catalogue_segment import CATALOGUE as _SEGMENT
 from .catalogue_switching import CATALOGUE as _SWITCHING
 
-CATALOGUE = {**_MISC, **_CLV, **_LOYALTY, **_POTENTIAL, **_SEGMENT, **_SWITCHING}
+CATALOGUE = {**_MISC, **_CLV, **_LOYALTY, **_MATH, **_POTENTIAL, **_SEGMENT, **_SWITCHING}
 
 #: Subpackages with a test module of their own; the rest run in test_misc.py.
 AREAS = ("clv", "loyalty", "math", "potential", "segment", "switching")
