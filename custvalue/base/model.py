@@ -19,7 +19,8 @@ import numpy as np
 from scipy import optimize
 
 from .._validation import as_float_array, check_positive_scalar, check_whole_number
-from ..exceptions import ConvergenceWarning, DataError, IdentificationWarning, ModelSpecificationError
+from ..exceptions import (ConvergenceWarning, DataError, HeterogeneityWarning, IdentificationWarning,
+                          ModelSpecificationError)
 from .results import LikelihoodResults
 from .transforms import _from_free, _second_derivative, _to_free, check_in_domain, check_transforms
 
@@ -103,6 +104,10 @@ class LikelihoodModel:
 
     param_names: ClassVar[tuple[str, ...]] = ()
     param_transforms: ClassVar[Mapping[str, Transform]] = {}
+    #: Mixing distributions as ``(shape, scale-or-second-shape, kind, what)``: ``kind`` is
+    #: "gamma" (mean shape/scale) or "beta" (mean a/(a+b)); checked after a fit (see
+    #: :meth:`_warn_if_homogeneous`).
+    mixing: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
     results_class: ClassVar[type[LikelihoodResults]] = LikelihoodResults
     #: True when the subclass implements :meth:`loglike_score_hessian` exactly; ``fit`` then
     #: uses a trust-region Newton method and the covariance uses the analytic Hessian.
@@ -489,9 +494,35 @@ class LikelihoodModel:
         return cov
 
     def _explained_nan_se(self, params: np.ndarray) -> list[str]:
-        """Parameters whose NaN standard errors a model explains with a warning of its own
-        (e.g. a mixing distribution run off to its homogeneous limit); none by default."""
-        return []
+        """The mixing parameters that ran off together (both above 1,000): their NaN standard
+        errors are explained by the HeterogeneityWarning of :meth:`_warn_if_homogeneous`."""
+        p = dict(zip(self.param_names, np.asarray(params, dtype=float)))
+        return [n for first, second, _, _ in self.mixing if min(p[first], p[second]) > 1e3
+                for n in (first, second)]
+
+    def _warn_if_homogeneous(self, res: Any) -> None:
+        """Warn when a mixing distribution's two parameters ran off together: both above
+        1,000 with standard errors not both below the estimates. The likelihood then rises
+        towards the homogeneous limit (every customer with the same rate or probability), the
+        estimates stop wherever the gradient tolerance is met, and only the mean is
+        identified. In that limit the likelihood and the model's predictions depend on the
+        two parameters only through the mean (checked against quadrature of the
+        individual-level model, ``tests/clv/test_heterogeneity_warning.py``)."""
+        for first, second, kind, what in self.mixing:
+            v1, v2 = float(res.params[first]), float(res.params[second])
+            s1, s2 = float(res.bse[first]), float(res.bse[second])
+            if min(v1, v2) > 1e3 and not (s1 < v1 and s2 < v2):
+                mean = v1 / v2 if kind == "gamma" else v1 / (v1 + v2)
+                ratio = f"{first}/{second}" if kind == "gamma" else f"{first}/({first}+{second})"
+                family = "gamma" if kind == "gamma" else "beta"
+                warnings.warn(
+                    f"{type(self).__name__}: {first} = {v1:.4g} and {second} = {v2:.4g} ran off "
+                    f"together (standard errors {s1:.3g}, {s2:.3g}). The fitted {family} distribution "
+                    f"of {what} is close to a point mass: the data identify only its mean "
+                    f"{ratio} = {mean:.6g}, not {first} and {second} separately. The fitted model "
+                    f"is the homogeneous limit (no variation in {what} across customers); in that "
+                    f"limit the likelihood and the model's predictions depend on {first} and "
+                    f"{second} only through {ratio}.", HeterogeneityWarning, stacklevel=3)
 
     def _extremes_hint(self) -> str:
         """What to check when the likelihood overflows (models override to name the data)."""

@@ -399,6 +399,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
 
     param_names = ("alpha", "beta")
     results_class = ShiftedBetaGeometricResults
+    mixing = (("alpha", "beta", "beta", "churn probabilities"),)
 
     def __init__(self, survivors: Any = None, *, duration: Any = None, censored: Any = None,
                  weights: Any = None):
@@ -488,5 +489,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
         if not model._bound:
             raise DataError("ShiftedBetaGeometric.fit needs data: survivor counts of a cohort, or "
                             "duration= and censored= for individual customers.")
-        return LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
-                                   cov_type=cov_type)  # type: ignore[return-value]
+        res = LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
+                                  cov_type=cov_type)
+        model._warn_if_homogeneous(res)
+        return res  # type: ignore[return-value]
