@@ -39,6 +39,11 @@ __all__ = [
     "check_level",
     "as_generator",
     "check_finite_scalar",
+    "as_timestamp",
+    "as_period",
+    "check_period_freq",
+    "check_choice",
+    "check_bootstrap",
 ]
 
 
@@ -71,6 +76,9 @@ def as_float_array(
     """
     if values is None:
         raise DataError(f"{name} is required; received None.")
+    columns = values.columns if isinstance(values, pd.DataFrame) else None
+    if isinstance(values, pd.api.extensions.ExtensionArray):  # pd.Categorical, pd.array(..., "Int64")
+        values = pd.Series(values)
     if isinstance(values, (pd.Series, pd.DataFrame)):
         if index is None:
             index = values.index
@@ -94,7 +102,10 @@ def as_float_array(
     finite = np.isfinite(arr)
     if not finite.all():
         bad = ~finite if ndim == 1 else ~finite.all(axis=tuple(range(1, ndim)))
-        raise DataError(f"{name} must be finite (no NaN or inf); " + describe_rows(bad, index))
+        where = ""
+        if columns is not None and ndim == 2:  # a DataFrame: name its offending columns too
+            where = f" in columns {list(columns[~finite.all(axis=0)][:5])}"
+        raise DataError(f"{name} must be finite (no NaN or inf){where}; " + describe_rows(bad, index))
     return arr
 
 
@@ -159,7 +170,15 @@ def check_counts(arr: np.ndarray, name: str, index: pd.Index | None = None) -> n
     frac = arr != np.floor(arr)
     if frac.any():
         raise DataError(f"{name} must hold whole numbers; " + describe_rows(frac, index))
+    big = arr > _MAX_EXACT_COUNT
+    if big.any():
+        raise DataError(f"{name} must be <= 2**53 ({_MAX_EXACT_COUNT:.4g}), the largest whole number "
+                        "a float holds exactly; " + describe_rows(big, index))
     return arr
+
+
+#: Counts above this are not exact in float64 (2**53).
+_MAX_EXACT_COUNT = float(2 ** 53)
 
 
 def check_probability(arr: np.ndarray, name: str, index: pd.Index | None = None) -> np.ndarray:
@@ -173,6 +192,8 @@ def check_probability(arr: np.ndarray, name: str, index: pd.Index | None = None)
 def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float, checking it is finite and positive."""
     try:
+        if isinstance(value, (str, bytes, bool, np.bool_)):  # '52' is text, True is not a size
+            raise TypeError
         v = float(value)
     except (TypeError, ValueError):
         raise DataError(f"{name} must be a number; received {value!r}.") from None
@@ -183,8 +204,13 @@ def check_positive_scalar(value: Any, name: str, *, allow_zero: bool = False) ->
 
 
 def check_discount_rate(value: Any, name: str = "discount_rate") -> np.ndarray:
-    """Check a discount rate (scalar or array): finite and > -1."""
+    """Check a discount rate (scalar or array): finite and > -1 (text and bools refused)."""
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        raise DataError(f"{name} must be a number (or an array of numbers) > -1; received {value!r}.")
     try:
+        raw = value if isinstance(value, np.ndarray) else np.asarray(value)
+        if raw.dtype.kind in "USO":
+            _reject_text(raw, name, value.index if isinstance(value, pd.Series) else None)
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise DataError(f"{name} must be a number (or an array of numbers) > -1; received "
@@ -999,3 +1025,105 @@ def check_finite_scalar(value: Any, name: str) -> float:
     if not np.isfinite(v):
         raise DataError(f"{name} must be a finite number; received {value!r}.")
     return v
+
+
+def as_timestamp(value: Any, name: str) -> pd.Timestamp:
+    """One date (a string, datetime or Timestamp) as a tz-naive Timestamp, or a DataError.
+
+    Examples
+    --------
+    >>> as_timestamp("1997-01-01", "origin")
+    Timestamp('1997-01-01 00:00:00')
+    >>> as_timestamp("soon", "origin")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: origin must be a date such as '2023-01-19'; received 'soon'.
+    """
+    try:
+        if value is None or isinstance(value, (bool, np.bool_, float, np.floating)):
+            raise TypeError
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        ts = pd.NaT
+    if ts is pd.NaT:
+        raise DataError(f"{name} must be a date such as '2023-01-19'; received {value!r}.")
+    return ts.tz_localize(None) if ts.tz is not None else ts
+
+
+def check_period_freq(freq: Any, name: str = "freq") -> str:
+    """Return ``freq`` if it is a pandas period alias ("D", "W", "M", "Q", "Y"...), else raise.
+
+    Examples
+    --------
+    >>> check_period_freq("fortnight")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: freq must be a pandas period alias such as 'D', 'W', 'M', 'Q' or 'Y'; received 'fortnight'.
+    """
+    try:
+        pd.Period("2000-01-01", freq)
+    except (TypeError, ValueError, AttributeError):
+        raise DataError(f"{name} must be a pandas period alias such as 'D', 'W', 'M', 'Q' or 'Y'; "
+                        f"received {freq!r}.") from None
+    return freq
+
+
+def as_period(value: Any, freq: str, name: str) -> pd.Period:
+    """One date or period label (``"2020-05"``) as a pandas Period of ``freq``, or a DataError.
+
+    Examples
+    --------
+    >>> as_period("2020-05-17", "M", "start")
+    Period('2020-05', 'M')
+    """
+    try:
+        if value is None or isinstance(value, (bool, np.bool_, float, np.floating)):
+            raise TypeError("not a date")
+        out = pd.Period(value, freq)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be a date or period such as '2020-05'; received {value!r} "
+                        f"({exc}).") from None
+    if out is pd.NaT:
+        raise DataError(f"{name} must be a date or period such as '2020-05'; received {value!r}.")
+    return out
+
+
+def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
+    """Return ``value`` if it is one of ``choices``, else a DataError listing them.
+
+    Examples
+    --------
+    >>> check_choice("bcp", "method", ("percentile", "bca"))
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: method must be one of ['percentile', 'bca']; received 'bcp'.
+    """
+    try:
+        ok = value in list(choices)
+    except (TypeError, ValueError):  # unhashable or array-like values
+        ok = False
+    if not ok:
+        raise DataError(f"{name} must be one of {list(choices)}; received {value!r}.")
+    return value
+
+
+def check_bootstrap(n_boot: Any, seed: Any, level: Any, *, minimum: int = 2
+                    ) -> tuple[int, np.random.Generator, float]:
+    """The settings of a bootstrap: ``n_boot`` (a whole number >= ``minimum``; 0 also allowed
+    when ``minimum`` is 0, meaning no resampling), the random generator and the level.
+
+    Examples
+    --------
+    >>> n, rng, level = check_bootstrap(200, 1, 0.9)
+    >>> n, level
+    (200, 0.9)
+    >>> check_bootstrap(1, 1, 0.9)
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: n_boot must be a whole number >= 2; received 1.
+    """
+    n = check_whole_number(n_boot, "n_boot", minimum=minimum)
+    if minimum == 0 and n == 1:
+        raise DataError("n_boot must be 0 (no bootstrap) or >= 2 (one resample has no spread); "
+                        "received 1.")
+    return n, as_generator(seed), check_level(level)

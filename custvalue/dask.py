@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import compress_rows
+from ._validation import as_float_array, check_nonnegative, check_whole_number, compress_rows
 from .exceptions import DataError
 
 __all__ = ["rfm_summary", "compressed_statistics", "fit", "score"]
@@ -273,8 +273,9 @@ def _compress_partition(part: pd.DataFrame, columns: list[str], weights_col: str
     if len(part) == 0:
         return pd.DataFrame({**{c: pd.Series(dtype="float64") for c in columns},
                              "weights": pd.Series(dtype="float64")})
-    w = part[weights_col].to_numpy(dtype=np.float64) if weights_col else None
-    uniq, counts, _ = compress_rows([part[c].to_numpy(dtype=np.float64) for c in columns], w)
+    w = check_nonnegative(as_float_array(part[weights_col], weights_col, index=part.index), weights_col,
+                          part.index) if weights_col else None
+    uniq, counts, _ = compress_rows([as_float_array(part[c], c, index=part.index) for c in columns], w)
     return pd.DataFrame({**dict(zip(columns, uniq)), "weights": counts})
 
 
@@ -313,6 +314,7 @@ def compressed_statistics(ddf: Any, columns: list[str], *, weights_col: str | No
     2357
     """
     _check_frame(ddf, list(columns) + ([weights_col] if weights_col else []))
+    split_every = check_whole_number(split_every, "split_every", minimum=2)
     columns = list(columns)
     meta = pd.DataFrame({**{c: pd.Series(dtype="float64") for c in columns},
                          "weights": pd.Series(dtype="float64")})
@@ -401,10 +403,11 @@ def score(ddf: Any, purchases_results: Any, spend_results: Any = None, *,
     >>> s.compute().shape
     (2357, 1)
     """
-    from .streaming import required_columns, score_frame
+    from .streaming import check_scoring, required_columns, score_frame
 
     outputs = list(dict.fromkeys(outputs))
     need = required_columns(purchases_results, spend_results, outputs)
+    check_scoring(horizon, clv_horizon, discount_rate, margin)
     _check_frame(ddf, need)
     meta = pd.DataFrame({o: pd.Series(dtype="float64") for o in outputs},
                         index=ddf._meta.index[:0])

@@ -10,6 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validation import as_float_array, check_finite_scalar, check_positive_scalar, check_whole_number
+from .exceptions import DataError
+
 __all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution", "clv_plot_range"]
 
 
@@ -56,9 +59,16 @@ def plot_tracking(actual: pd.Series, expected: pd.Series, *, calibration_end: fl
     >>> import pandas as pd
     >>> ax = plot_tracking(pd.Series([1.0, 3.0]), pd.Series([1.2, 2.9]))
     """
+    curves = {}
+    for name, s in (("actual", actual), ("expected", expected)):
+        if not isinstance(s, pd.Series):
+            raise DataError(f"{name} must be a pandas Series indexed by time; received {type(s).__name__}.")
+        curves[name] = (as_float_array(s.index, f"{name}'s index (time)"), as_float_array(s, name))
+    if calibration_end is not None:
+        calibration_end = check_finite_scalar(calibration_end, "calibration_end")
     ax = _axes(ax)
-    ax.plot(actual.index, actual.to_numpy(), label="actual", color="black")
-    ax.plot(expected.index, expected.to_numpy(), label="model", color="tab:blue", linestyle="--")
+    ax.plot(*curves["actual"], label="actual", color="black")
+    ax.plot(*curves["expected"], label="model", color="tab:blue", linestyle="--")
     if calibration_end is not None:
         ax.axvline(calibration_end, color="grey", linestyle=":", label="end of calibration")
     ax.set_xlabel(xlabel)
@@ -94,6 +104,11 @@ def plot_p_alive_matrix(results: Any, *, T: float, max_frequency: int = 20, ax: 
     >>> ax.get_title()
     'P(alive) of a customer aged T = 39.0 weeks'
     """
+    if not hasattr(results, "p_alive"):
+        raise DataError(f"results must be a fitted purchase model with p_alive (e.g. BetaGeo().fit(...)); "
+                        f"received {type(results).__name__}.")
+    T = check_positive_scalar(T, "T")
+    max_frequency = check_whole_number(max_frequency, "max_frequency", minimum=1)
     ax = _axes(ax)
     f = np.arange(0, max_frequency + 1, dtype=float)
     rec = np.linspace(0, T, 40)
@@ -137,8 +152,12 @@ def clv_plot_range(clv: Any, *, lower: float = 0.01, upper_quantile: float = 0.9
     >>> r["n_below"], r["n_above"], r["upper"] > 190
     (1, 1, True)
     """
-    v = np.asarray(clv, dtype=float)
-    hi = float(np.quantile(v, upper_quantile)) if v.size else lower
+    v = as_float_array(clv, "clv")
+    lower = check_positive_scalar(lower, "lower")
+    upper_quantile = check_finite_scalar(upper_quantile, "upper_quantile")
+    if not 0.0 < upper_quantile <= 1.0:
+        raise DataError(f"upper_quantile must lie in (0, 1]; received {upper_quantile!r}.")
+    hi = float(np.quantile(v, upper_quantile))
     hi = max(hi, lower * 10)
     return {"lower": float(lower), "upper": hi, "n_below": int((v < lower).sum()),
             "n_above": int((v > hi).sum()), "n": int(v.size)}
@@ -177,8 +196,11 @@ def plot_clv_distribution(clv: pd.Series, *, ax: Any = None, bins: int = 50, low
     """
     from matplotlib.ticker import FuncFormatter
 
+    v = as_float_array(clv, "clv")
+    bins = check_whole_number(bins, "bins", minimum=1)
+    if not (v > 0).any():
+        raise DataError("clv holds no positive value to draw on a log axis.")
     ax = _axes(ax)
-    v = np.asarray(clv, dtype=float)
     rng = clv_plot_range(v, lower=lower, upper_quantile=upper_quantile)
     shown = v[(v >= rng["lower"]) & (v <= rng["upper"])]
     ax.hist(shown, bins=np.logspace(np.log10(rng["lower"]), np.log10(rng["upper"]), bins), color="tab:blue")

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import describe_rows, parse_dates
+from ._validation import as_float_array, as_timestamp, check_whole_number, describe_rows, parse_dates
 from .exceptions import DataError
 
 __all__ = ["rfm_summary", "TIME_UNITS", "reduce_customer_days"]
@@ -40,13 +40,7 @@ def _days(values: pd.Series, arg: str, index: pd.Index, date_format: str | None,
 
 
 def _as_day(value: Any, arg: str) -> int:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{arg} must be a date; received {value!r}.") from None
-    if ts is pd.NaT:
-        raise DataError(f"{arg} must be a date; received {value!r}.")
-    return int(np.datetime64(ts.tz_localize(None) if ts.tz else ts, "D").astype(np.int64))
+    return int(np.datetime64(as_timestamp(value, arg), "D").astype(np.int64))
 
 
 def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray | None,
@@ -80,6 +74,17 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
     >>> out["n_days"].tolist(), out["first_spend"].tolist(), out["total_spend"].tolist()
     ([2, 1, 0], [7.0, 4.0, 0.0], [10.0, 4.0, 0.0])
     """
+    n_customers = check_whole_number(n_customers, "n_customers", minimum=0)
+    codes = np.asarray(codes)
+    if codes.dtype.kind not in "iu" or (codes.size and (codes.min() < 0 or codes.max() >= n_customers)):
+        raise DataError(f"codes must be integer customer codes in 0..n_customers-1 ({n_customers - 1}); "
+                        f"received dtype {codes.dtype} in [{codes.min() if codes.size else ''}, "
+                        f"{codes.max() if codes.size else ''}].")
+    if np.shape(days) != codes.shape or (spend is not None and np.shape(spend) != codes.shape):
+        raise DataError(f"codes, days and spend must have one entry per transaction; received shapes "
+                        f"{codes.shape}, {np.shape(days)} and {np.shape(spend) if spend is not None else None}.")
+    if spend is not None:
+        spend = as_float_array(spend, "spend", allow_empty=True)
     out = {"n_days": np.zeros(n_customers, np.int64), "first": np.zeros(n_customers, np.int64),
            "last": np.zeros(n_customers, np.int64), "first_spend": np.zeros(n_customers),
            "total_spend": np.zeros(n_customers)}
@@ -183,13 +188,7 @@ def rfm_summary(transactions: pd.DataFrame, *, customer_col: str, date_col: str,
     spend = None
     if monetary_col is not None:
         raw = _column(transactions, monetary_col, "monetary_col")
-        try:
-            spend = raw.to_numpy(dtype=np.float64)
-        except (TypeError, ValueError):
-            raise DataError(f"monetary_col {monetary_col!r} must be numeric.") from None
-        if not np.isfinite(spend).all():
-            raise DataError(f"monetary_col {monetary_col!r} must be finite; "
-                            + describe_rows(~np.isfinite(spend), index))
+        spend = as_float_array(raw, f"monetary_col {monetary_col!r}", index=index)
     unit = TIME_UNITS[freq]
     end = int(days.max()) if observation_end is None else _as_day(observation_end, "observation_end")
     if end < days.min():

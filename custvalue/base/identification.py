@@ -20,9 +20,13 @@ hence the much smaller threshold.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .._validation import as_float_array, check_positive_scalar, check_whole_number
+from ..exceptions import DataError
 
 __all__ = ["null_directions", "describe_direction", "identified_inverse", "unidentified_mask"]
 
@@ -63,8 +67,8 @@ def null_directions(info: np.ndarray, names: Sequence[str], *, rtol: float = RTO
     >>> [d.round(3).tolist() for d in null_directions(info, ["a", "b", "c"])]
     [[1.0, -1.0, 0.0]]
     """
-    A = np.asarray(info, dtype=float)
-    A = 0.5 * (A + A.T)
+    A = _information(info, names)
+    rtol = check_positive_scalar(rtol, "rtol")
     k = A.shape[0]
     if not np.all(np.isfinite(A)):
         bad = ~np.isfinite(A).all(axis=1)
@@ -92,6 +96,22 @@ def null_directions(info: np.ndarray, names: Sequence[str], *, rtol: float = RTO
             v[np.abs(v) < 1e-10] = 0.0
             out.append(_direction(v, weight, names))
     return out
+
+
+def _information(info: Any, names: Sequence[str]) -> np.ndarray:
+    """A symmetric (k, k) float matrix with one name per row (NaN and inf kept: they mark
+    unidentified parameters), or a DataError."""
+    try:
+        if np.asarray(info).dtype.kind in "USO":
+            raise ValueError("text")
+        A = np.asarray(info, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"info must be a numeric (k, k) information matrix; received {info!r}.") from None
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        raise DataError(f"info must be a square (k, k) matrix with k >= 1; received shape {A.shape}.")
+    if len(names) != A.shape[0]:
+        raise DataError(f"names must have one entry per row of info ({A.shape[0]}); received {len(names)}.")
+    return 0.5 * (A + A.T)
 
 
 def _direction(v: np.ndarray, weight: np.ndarray, names: Sequence[str]) -> pd.Series:
@@ -128,7 +148,12 @@ def describe_direction(direction: pd.Series, *, tol: float = 0.05) -> str:
     >>> describe_direction(pd.Series([1.0, 0.0, -1.0], index=["asc_B", "alpha", "init_B"]))
     '(asc_B, init_B) + t * (1, -1)'
     """
-    weight = direction.attrs.get("weight", np.abs(direction.to_numpy()))
+    if not isinstance(direction, pd.Series):
+        raise DataError(f"direction must be a pandas Series (from null_directions); received "
+                        f"{type(direction).__name__}.")
+    values = as_float_array(direction, "direction")
+    tol = check_positive_scalar(tol, "tol", allow_zero=True)
+    weight = direction.attrs.get("weight", np.abs(values))
     big = direction[np.asarray(weight) >= tol]
     names = ", ".join(str(n) for n in big.index)
     comps = ", ".join(f"{v:.3g}" for v in big.to_numpy())
@@ -172,8 +197,7 @@ def identified_inverse(info: np.ndarray, names: Sequence[str], *, rtol: float = 
     >>> np.diag(cov).tolist(), len(dirs)
     ([nan, nan, 0.25], 1)
     """
-    A = np.asarray(info, dtype=float)
-    A = 0.5 * (A + A.T)
+    A = _information(info, names)
     dirs = null_directions(A, names, rtol=rtol)
     if not dirs:
         try:
@@ -215,6 +239,10 @@ def unidentified_mask(directions: Sequence[pd.Series], k: int) -> np.ndarray:
     >>> unidentified_mask(null_directions(info, ["a", "b", "c"]), 3).tolist()
     [True, True, False]
     """
+    k = check_whole_number(k, "k", minimum=1)
+    if any(len(v) != k for v in directions):
+        raise DataError(f"k must be the number of parameters of the directions; received {k} for "
+                        f"directions of length {sorted({len(v) for v in directions})}.")
     involved = np.zeros(k, dtype=bool)
     for v in directions:
         involved |= np.asarray(v.attrs["weight"]) > 1e-4

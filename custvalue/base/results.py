@@ -232,6 +232,7 @@ class LikelihoodResults(FrozenMixin):
         >>> list(summ.tables[0][1].columns)
         ['estimate', 'std err', 'lower 90%', 'upper 90%']
         """
+        level = check_level(level)
         info = [
             ("Model", type(self.model).__name__),
             ("Customers (nobs)", self.nobs),

@@ -11,7 +11,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["TRANSFORMS", "SCALE_NAMES", "check_transforms", "interval_on_scale"]
+from .._validation import as_float_array, check_positive_scalar
+from ..exceptions import DataError, ModelSpecificationError
+
+__all__ = ["TRANSFORMS", "SCALE_NAMES", "check_transforms", "check_in_domain", "interval_on_scale"]
 
 #: The transforms a model may declare in ``param_transforms``.
 TRANSFORMS = ("log", "logit", "atanh", "identity")
@@ -29,14 +32,41 @@ def check_transforms(transforms: tuple[str, ...], names: tuple[str, ...]) -> tup
     >>> check_transforms(("log", "logit"), ("r", "p"))
     ('log', 'logit')
     """
+    if len(transforms) != len(names):
+        raise ModelSpecificationError(f"param_transforms must give one transform per parameter "
+                                      f"({len(names)}: {list(names)}); received {len(transforms)}.")
     bad = [(n, t) for n, t in zip(names, transforms) if t not in TRANSFORMS]
     if bad:
-        from ..exceptions import ModelSpecificationError
-
         raise ModelSpecificationError(
             f"param_transforms must be one of {list(TRANSFORMS)}; received "
             + ", ".join(f"{t!r} for {n!r}" for n, t in bad) + ".")
     return transforms
+
+
+#: The open range of a parameter under each transform, as (lower, upper) and its wording.
+_DOMAIN = {"log": (0.0, np.inf, "> 0"), "logit": (0.0, 1.0, "in (0, 1)"),
+           "atanh": (-1.0, 1.0, "in (-1, 1)"), "identity": (-np.inf, np.inf, "finite")}
+
+
+def check_in_domain(params: np.ndarray, transforms: tuple[str, ...], names: tuple[str, ...],
+                    name: str = "params") -> np.ndarray:
+    """Return ``params`` if each lies in its transform's open range, else raise naming them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.base.transforms import check_in_domain
+    >>> check_in_domain(np.array([0.5, -1.0]), ("log", "log"), ("r", "alpha"), "start_params")
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: start_params must lie in each parameter's range: alpha > 0 (received -1); pass values inside the range (or None for the model's own start).
+    """
+    bad = [f"{n} {_DOMAIN[t][2]} (received {p:g})" for p, t, n in zip(params, transforms, names)
+           if not (_DOMAIN[t][0] < p < _DOMAIN[t][1])]
+    if bad:
+        raise DataError(f"{name} must lie in each parameter's range: " + ", ".join(bad)
+                        + "; pass values inside the range (or None for the model's own start).")
+    return params
 
 
 def _to_free(params: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
@@ -121,7 +151,19 @@ def interval_on_scale(estimate: np.ndarray, se: np.ndarray, transforms: tuple[st
     >>> lo.round(3).tolist(), hi.round(3).tolist()
     ([0.46, 0.313, -1.94], [8.698, 0.687, 3.94])
     """
-    est = np.asarray(estimate, dtype=float)
+    est = as_float_array(estimate, "estimate")
+    if len(transforms) != est.size or np.size(se) != est.size:
+        raise DataError(f"estimate, se and transforms must have the same length; received "
+                        f"{est.size}, {np.size(se)} and {len(transforms)}.")
+    check_transforms(tuple(transforms), tuple(f"parameter {i}" for i in range(est.size)))
+    try:
+        se = np.asarray(se, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise DataError(f"se must be numbers (standard errors); received {se!r}.") from None
+    if (se < 0).any() or np.isinf(se).any():
+        raise DataError(f"se must hold one standard error >= 0 (or NaN) per estimate ({est.size}); "
+                        f"received {se.tolist()}.")
+    z = check_positive_scalar(z, "z")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         theta = _to_free(est, transforms)
         _, d = _from_free(theta, transforms)

@@ -3,7 +3,6 @@ customer-indexed predictions.  Model classes only declare parameters and kernels
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -18,7 +17,7 @@ from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
 from ..base.transforms import _to_free
-from ..exceptions import DataError, HeterogeneityWarning, ModelSpecificationError
+from ..exceptions import DataError, ModelSpecificationError
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
 
@@ -33,10 +32,6 @@ class CustomerModel(LikelihoodModel):
     """
 
     data_columns: ClassVar[tuple[str, ...]] = ()
-    #: Mixing distributions as ``(shape, scale-or-second-shape, kind, what)``: ``kind`` is
-    #: "gamma" (mean shape/scale) or "beta" (mean a/(a+b)); checked after a fit (see
-    #: :meth:`_warn_if_homogeneous`).
-    mixing: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
 
     def __init__(self, data: pd.DataFrame | None = None, *, weights: Any = None, **columns: Any):
         unknown = set(columns) - set(self.data_columns)
@@ -82,6 +77,12 @@ class CustomerModel(LikelihoodModel):
         ...
         custvalue.exceptions.DataError: recency must be <= T; 1 row violates this (first row: 0)
         """
+
+    def _extremes_hint(self) -> str:
+        """Name the largest value of each column: an overflowing likelihood comes from there."""
+        top = ", ".join(f"{c}={float(np.max(np.abs(v))):.4g}" for c, v in self.data.items())
+        return (f"the data hold extreme values (largest: {top}); check those rows, or rescale "
+                "the time unit.")
 
     def _select_rows(self, arrays: dict[str, np.ndarray], w: np.ndarray):
         """Rows that carry information for the likelihood (override, e.g. repeat buyers)."""
@@ -207,31 +208,6 @@ class CustomerModel(LikelihoodModel):
                                   cov_type=cov_type)
         model._warn_if_homogeneous(res)
         return res
-
-    def _warn_if_homogeneous(self, res: Any) -> None:
-        """Warn when a mixing distribution's two parameters ran off together: both above
-        1,000 with standard errors not both below the estimates. The likelihood then rises
-        towards the homogeneous limit (every customer with the same rate or probability), the
-        estimates stop wherever the gradient tolerance is met, and only the mean is
-        identified. In that limit the likelihood and the model's predictions depend on the
-        two parameters only through the mean (checked against quadrature of the
-        individual-level model, ``tests/clv/test_heterogeneity_warning.py``)."""
-        for first, second, kind, what in self.mixing:
-            v1, v2 = float(res.params[first]), float(res.params[second])
-            s1, s2 = float(res.bse[first]), float(res.bse[second])
-            if min(v1, v2) > 1e3 and not (s1 < v1 and s2 < v2):
-                mean = v1 / v2 if kind == "gamma" else v1 / (v1 + v2)
-                ratio = f"{first}/{second}" if kind == "gamma" else f"{first}/({first}+{second})"
-                family = "gamma" if kind == "gamma" else "beta"
-                warnings.warn(
-                    f"{type(self).__name__}: {first} = {v1:.4g} and {second} = {v2:.4g} ran off "
-                    f"together (standard errors {s1:.3g}, {s2:.3g}). The fitted {family} distribution "
-                    f"of {what} is close to a point mass: the data identify only its mean "
-                    f"{ratio} = {mean:.6g}, not {first} and {second} separately. The fitted model "
-                    f"is the homogeneous limit (no variation in {what} across customers); in that "
-                    f"limit the likelihood and the model's predictions depend on {first} and "
-                    f"{second} only through {ratio}.", HeterogeneityWarning, stacklevel=3)
-
 
 class CustomerResults(LikelihoodResults):
     """Results of a customer-level model, with helpers for customer-indexed predictions."""

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, parse_dates, require_frame
+from .._validation import as_float_array, as_timestamp, check_not_missing, parse_dates, require_frame
 
 __all__ = ["cohort_repeat_transactions", "actual_repeat_transactions"]
 
@@ -109,7 +109,8 @@ def actual_repeat_transactions(transactions: pd.DataFrame, *, customer_col: str,
     require_frame(transactions, "transactions", (customer_col, date_col))
     dates, _ = parse_dates(transactions[date_col], f"date_col {date_col!r}",
                            date_format=date_format, dayfirst=dayfirst)
-    day = (dates - pd.Timestamp(origin)).dt.days.to_numpy()
+    check_not_missing(transactions[customer_col], f"customer_col {customer_col!r}")
+    day = (dates - as_timestamp(origin, "origin")).dt.days.to_numpy()
     cust = pd.factorize(transactions[customer_col])[0]
     pairs = np.unique(np.stack([cust, day], axis=1), axis=0)       # one row per customer-day
     first = np.r_[True, pairs[1:, 0] != pairs[:-1, 0]]             # each customer's trial day

@@ -34,6 +34,10 @@ def _column(data: pd.DataFrame | None, value: Any, name: str) -> tuple[Any, pd.I
 
 
 def _inputs(data, **named):
+    for name, value in named.items():
+        if value is None:
+            raise DataError(f"{name} is required (a number, an array, a Series or a column name of "
+                            "data); received None.")
     cols: dict[str, np.ndarray] = {}
     raws = {name: _column(data, value, name)[0] for name, value in named.items() if value is not None}
     # per-customer inputs are paired by label (the data's rows first), arrays by position

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (align_by_label, as_float_array, check_discount_rate, check_weights, compress_rows,
-                           describe_rows)
+from .._validation import (align_by_label, as_float_array, check_discount_rate, check_finite_scalar,
+                           check_positive_scalar, check_weights, compress_rows, describe_rows)
 from ..base import LikelihoodModel, LikelihoodResults
 from ..exceptions import DataError
 from ..math import sbg as kernel
@@ -104,6 +104,18 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
             return float(np.asarray(values).reshape(-1)[0])
         return pd.Series(np.asarray(values, dtype=float),
                          index=pd.Index(np.asarray(key).reshape(-1), name=index_name), name=name)
+
+    def _rate(self, discount_rate: Any) -> np.ndarray:
+        """The discount rate, where the discounted sums converge: ``d > 0``, or ``d = 0``
+        when ``alpha > 1`` (``S(t)`` decays like ``t**-alpha``, so the undiscounted
+        expected lifetime is finite only then, and any negative rate makes the sum grow)."""
+        d = check_discount_rate(discount_rate)
+        alpha = float(self.params["alpha"])
+        if np.any((d < 0) | ((d == 0) & (alpha <= 1))):
+            raise DataError(f"discount_rate must be > 0 (or 0 when alpha > 1): the discounted sum "
+                            f"of survival probabilities diverges otherwise (alpha = {alpha:.4g}); "
+                            f"received {discount_rate!r}.")
+        return d
 
     @staticmethod
     def _periods(t: Any, name: str, minimum: int) -> np.ndarray:
@@ -208,7 +220,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> round(res.expected_survivors(1, cohort_size=500), 1)
         313.4
         """
-        size = self.nobs if cohort_size is None else float(cohort_size)
+        size = self.nobs if cohort_size is None else check_positive_scalar(cohort_size, "cohort_size")
         tt = self._periods(t, "t", 0)
         return self._out(size * kernel.survival(*self._ab(), tt), t, "expected_survivors", "t")
 
@@ -233,7 +245,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> round(res.discounted_expected_lifetime(0.1), 2)
         3.69
         """
-        d = check_discount_rate(discount_rate)
+        d = self._rate(discount_rate)
         return self._out(kernel.discounted_expected_lifetime(*self._ab(), d), discount_rate,
                          "DEL", "discount_rate")
 
@@ -264,7 +276,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> res.discounted_expected_residual_lifetime(0.1, n_renewals=[0, 4]).round(2).tolist()
         [2.96, 5.89]
         """
-        d = check_discount_rate(discount_rate)
+        d = self._rate(discount_rate)
         if np.ndim(d) and np.ndim(n_renewals):
             raise DataError("pass either several discount rates or several n_renewals, not both.")
         n = self._periods(n_renewals, "n_renewals", 0)
@@ -299,7 +311,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> res.retention_elasticity(0.1, n_renewals=[0, 4]).round(3).tolist()
         [6.459, 7.744]
         """
-        d = check_discount_rate(discount_rate)
+        d = self._rate(discount_rate)
         if np.ndim(d) and np.ndim(n_renewals):
             raise DataError("pass either several discount rates or several n_renewals, not both.")
         n = self._periods(n_renewals, "n_renewals", 0)
@@ -330,7 +342,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> round(res.clv(100, 0.1), 1)
         369.5
         """
-        return margin * self.discounted_expected_lifetime(discount_rate)
+        return check_finite_scalar(margin, "margin") * self.discounted_expected_lifetime(discount_rate)
 
     def residual_value(self, margin: float, discount_rate: Any, n_renewals: Any = 0) -> float | pd.Series:
         """Expected residual lifetime value of an existing customer, ``margin * DERL`` (FH10).
@@ -356,7 +368,8 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> round(res.residual_value(100, 0.1, n_renewals=4), 1)
         589.4
         """
-        return margin * self.discounted_expected_residual_lifetime(discount_rate, n_renewals)
+        return (check_finite_scalar(margin, "margin")
+                * self.discounted_expected_residual_lifetime(discount_rate, n_renewals))
 
 
 class ShiftedBetaGeometric(LikelihoodModel):
@@ -386,6 +399,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
 
     param_names = ("alpha", "beta")
     results_class = ShiftedBetaGeometricResults
+    mixing = (("alpha", "beta", "beta", "churn probabilities"),)
 
     def __init__(self, survivors: Any = None, *, duration: Any = None, censored: Any = None,
                  weights: Any = None):
@@ -475,5 +489,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
         if not model._bound:
             raise DataError("ShiftedBetaGeometric.fit needs data: survivor counts of a cohort, or "
                             "duration= and censored= for individual customers.")
-        return LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
-                                   cov_type=cov_type)  # type: ignore[return-value]
+        res = LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
+                                  cov_type=cov_type)
+        model._warn_if_homogeneous(res)
+        return res  # type: ignore[return-value]

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import align_to_index, as_float_array, check_discount_rate
+from .._validation import align_to_index, as_float_array, check_discount_rate, check_whole_number
 from ..exceptions import DataError
 
 __all__ = ["clv", "PERIOD_LENGTH"]
@@ -85,9 +85,7 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     discrete = bool(getattr(purchases_results, "discrete", False))
     if not discrete and freq not in PERIOD_LENGTH:
         raise DataError(f"freq must be one of {sorted(PERIOD_LENGTH)}; received {freq!r}.")
-    if int(horizon) != horizon or horizon < 1:
-        raise DataError(f"horizon must be a whole number of months (of opportunities for BG/BB) "
-                        f">= 1; received {horizon!r}.")
+    horizon = check_whole_number(horizon, "horizon (months, or opportunities for BG/BB)", minimum=1)
     d = check_discount_rate(discount_rate)
     step = 1.0 if discrete else PERIOD_LENGTH[freq]
     times = step * np.arange(1, int(horizon) + 1)

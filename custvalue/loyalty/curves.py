@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validation import as_float_array, check_whole_number, numeric_columns
 from ..exceptions import DataError, ModelSpecificationError
 from .regression import LoyaltyRegressionResults, _check_data, from_formula
 
@@ -36,18 +37,28 @@ def curve_terms(x: str, form: Form = "piecewise", knots: Sequence[float] | None 
     default knots at the terciles of ``x``); ``"spline"``: ``cr(x, df=df, constraints="center")`` natural cubic
     regression spline; ``"quadratic"``: ``x + I(x ** 2)``; ``"linear"``: ``x``.
     """
+    if not isinstance(x, str):
+        raise ModelSpecificationError(f"x must be a column name (str); received {x!r}.")
+    df = check_whole_number(df, "df", minimum=3)
     if form == "linear":
         return x
     if form == "quadratic":
         return f"{x} + I({x} ** 2)"
     if form == "spline":
-        return f"cr({x}, df={int(df)}, constraints='center')"
+        return f"cr({x}, df={df}, constraints='center')"
     if form != "piecewise":
         raise ModelSpecificationError(f"form must be 'piecewise', 'spline', 'quadratic' or 'linear'; received {form!r}.")
     if knots is None:
         if data is None:
             raise ModelSpecificationError("piecewise curves need knots= or data to place them at terciles.")
         knots = np.unique(np.quantile(data[x].astype(float), [1 / 3, 2 / 3]))
+    knots = as_float_array(knots, "knots")
+    if data is not None:
+        lo, hi = float(data[x].min()), float(data[x].max())
+        out = knots[(knots <= lo) | (knots >= hi)]
+        if out.size:
+            raise DataError(f"knots must lie inside the observed range of {x!r} ({lo:g}, {hi:g}), so "
+                            f"each hinge has data on both sides; received {out.tolist()}.")
     return " + ".join([x] + [f"np.maximum({x} - {float(k)!r}, 0)" for k in knots])
 
 
@@ -103,7 +114,8 @@ def _curve_data(data: Any, response: str, satisfaction: str, covariates: Sequenc
         raise ModelSpecificationError("response and satisfaction must be column names (str); received "
                                       f"{type(response).__name__} and {type(satisfaction).__name__}.")
     rhs = " + ".join([satisfaction, *covariates])
-    return _check_data(f"{response} ~ {rhs}", data, kind, kwargs.get("missing", "raise"))
+    data = _check_data(f"{response} ~ {rhs}", data, kind, kwargs.get("missing", "raise"))
+    return numeric_columns(data, [satisfaction], context="the curve's variable", allow_categorical=False)
 
 
 def curve_slopes(res: LoyaltyRegressionResults, satisfaction: str, grid: Sequence[float] | None = None,
@@ -140,10 +152,14 @@ def curve_slopes(res: LoyaltyRegressionResults, satisfaction: str, grid: Sequenc
     >>> bool(slopes.iloc[1] > slopes.iloc[0])
     True
     """
+    if not isinstance(res, LoyaltyRegressionResults):
+        raise DataError(f"res must be a LoyaltyRegressionResults (e.g. from satisfaction_curve); "
+                        f"received {type(res).__name__}.")
+    res._check_predictor(satisfaction, "satisfaction")
     base = res.data
     if grid is None:
         grid = np.linspace(base[satisfaction].min(), base[satisfaction].max(), 10)
-    grid = np.asarray(grid, dtype=float)
+    grid = as_float_array(grid, "grid")
     row = {c: (base[c].mean() if pd.api.types.is_numeric_dtype(base[c]) else base[c].mode().iloc[0])
            for c in base.columns}
     row.update(at)
@@ -268,7 +284,7 @@ def compare_curves(data: pd.DataFrame, response: str, satisfaction: str, group: 
         stat, p, test = W, float(stats.chi2.sf(W, q)), "chi2"
     if grid is None:
         grid = np.linspace(data[satisfaction].min(), data[satisfaction].max(), 50)
-    grid = np.asarray(grid, dtype=float)
+    grid = as_float_array(grid, "grid")
     which = "expected" if kind.startswith("ordered") else "default"
     curves = {}
     for lev in levels:  # loop over the few groups

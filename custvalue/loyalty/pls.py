@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import as_float_array
+from .._validation import (as_float_array, check_bootstrap, check_choice, check_positive_scalar,
+                           check_whole_number, require_frame)
 from ..base import FrozenMixin, Summary
 from ..exceptions import ConvergenceWarning, DataError, MeasurementWarning, ModelSpecificationError
 from ..math import pls as K
@@ -170,10 +171,9 @@ class PLSPM:
         """
         if scheme not in ("path", "centroid", "factorial"):
             raise ModelSpecificationError(f"scheme must be 'path', 'centroid' or 'factorial'; received {scheme!r}.")
-        if not (0 < tol < 1e-2):
+        if not (0 < check_positive_scalar(tol, "tol") < 1e-2):
             raise ModelSpecificationError(f"tol must lie in (0, 0.01); received {tol!r}.")
-        if int(maxiter) < 1:
-            raise ModelSpecificationError(f"maxiter must be >= 1; received {maxiter!r}.")
+        maxiter = check_whole_number(maxiter, "maxiter", minimum=1)
         W, n_iter, conv = K.pls_weights(self.S, self.odm, self.adj, self.mode_b, scheme, tol, int(maxiter))
         if not bool(conv):
             warnings.warn(f"PLS-PM did not converge in {maxiter} iterations (scheme {scheme!r}); the "
@@ -486,6 +486,7 @@ class PLSResults(FrozenMixin):
         >>> bool((new.round(9) == res.scores.head(3).round(9)).all().all())
         True
         """
+        require_frame(data, "data", self.model.items)
         X = as_float_array(data[self.model.items], "data[items]", index=data.index, ndim=2)
         Xs = (X - self.model.center) / self.model.sd
         return pd.DataFrame(Xs @ self.W, index=data.index, columns=self.latent)
@@ -529,13 +530,8 @@ class PLSResults(FrozenMixin):
         >>> boot.n_boot, boot.conf_int("path").round(2).values.tolist()
         (50, [[0.44, 0.54]])
         """
-        if int(n_boot) < 2:
-            raise DataError(f"n_boot must be >= 2; received {n_boot!r}.")
-        if not 0 < level < 1:
-            raise DataError(f"level must lie in (0, 1); received {level!r}.")
-        if method not in ("percentile", "bca"):
-            raise ModelSpecificationError(f"method must be 'percentile' or 'bca'; received {method!r}.")
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        n_boot, rng, level = check_bootstrap(n_boot, seed, level)
+        check_choice(method, "method", ("percentile", "bca"))
         m = self.model
         draws: list[np.ndarray] = []
         convs: list[np.ndarray] = []
@@ -691,7 +687,9 @@ class PLSBootstrapResults(FrozenMixin):
         """
         t = self.table.iloc[:, -2:]
         t.columns = ["lower", "upper"]
-        return t if kind is None else t.xs(kind, level="kind")
+        if kind is None:
+            return t
+        return t.xs(check_choice(kind, "kind", t.index.unique("kind")), level="kind")
 
     def summary(self) -> Summary:
         """Bootstrap table for paths and effects.

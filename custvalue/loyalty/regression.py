@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import describe_rows, formula_data
+from .._validation import (as_float_array, check_level, check_positive_scalar, check_whole_number,
+                           describe_rows, formula_data)
 from ..base import FrozenMixin, Summary
 from ..exceptions import ConvergenceWarning, DataError, ModelSpecificationError
 
@@ -64,7 +65,12 @@ def formula_variables(formula: str, columns: Any) -> tuple[list[str], list[str]]
     >>> formula_variables("loy ~ sat * sc + np.log(x)", ["loy", "sat", "x"])
     (['loy', 'sat', 'x'], ['sc'])
     """
-    cols = set(map(str, columns))
+    if not isinstance(formula, str):
+        raise DataError(f"formula must be a string such as 'loyalty ~ satisfaction'; received {formula!r}.")
+    try:
+        cols = set(map(str, columns))
+    except TypeError:
+        raise DataError(f"columns must be an iterable of column names; received {columns!r}.") from None
     text = _STRING.sub(" ", formula)
     found: list[str] = []
     missing: list[str] = []
@@ -88,6 +94,9 @@ def _check_data(formula: str, data: Any, kind: str, missing: str) -> pd.DataFram
         else:
             raise DataError(f"data must be a pandas DataFrame (or a dict of columns); received "
                             f"{type(data).__name__}.")
+    if len(data) == 0:
+        raise DataError("data has no rows; at least one respondent per estimated coefficient is "
+                        "required.")
     if kind not in _KINDS:
         raise ModelSpecificationError(f"kind must be one of {list(_KINDS)}; received {kind!r}.")
     if missing not in ("raise", "drop"):
@@ -116,6 +125,13 @@ def _check_data(formula: str, data: Any, kind: str, missing: str) -> pd.DataFram
     ordered_cat = kind in _ORDERED and isinstance(data[lhs].dtype, pd.CategoricalDtype)
     data = formula_data(formula, data, numeric=[] if ordered_cat else [lhs])
     used = data[found]
+    numeric = [c for c in found if pd.api.types.is_numeric_dtype(used[c].dtype)
+               and not pd.api.types.is_bool_dtype(used[c].dtype)]
+    inf = np.isinf(used[numeric].to_numpy(dtype=float)) if numeric else np.zeros((len(used), 0), bool)
+    if inf.any():
+        cols = [c for c, b in zip(numeric, inf.any(axis=0)) if b]
+        raise DataError(f"columns {cols} hold infinite values; " + describe_rows(inf.any(axis=1), data.index)
+                        + "; replace them with finite values or drop those rows.")
     for c in found:
         col = used[c]
         if col.nunique(dropna=True) < 2:
@@ -280,6 +296,7 @@ def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
     from statsmodels.tools.sm_exceptions import ConvergenceWarning as SMConvergenceWarning
 
     data = _check_data(formula, data, kind, missing)
+    maxiter = check_whole_number(maxiter, "maxiter", minimum=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SMConvergenceWarning)
         if kind == "ols":
@@ -430,8 +447,7 @@ class LoyaltyRegressionResults(FrozenMixin):
         >>> res.conf_int().round(3).values.tolist()
         [[0.885, 1.028], [0.39, 0.541]]
         """
-        if not 0 < level < 1:
-            raise DataError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         ci = pd.DataFrame(self.sm_results.conf_int(alpha=1 - level))
         ci.columns = ["lower", "upper"]
         return ci
@@ -618,6 +634,7 @@ class LoyaltyRegressionResults(FrozenMixin):
         >>> bool(abs(me.sum()) < 1e-8)
         True
         """
+        eps = check_positive_scalar(eps, "eps")
         base = self.data if data is None else data
         if variable not in base.columns:
             raise DataError(f"variable {variable!r} is not a column of the data; columns: {list(base.columns)}.")
@@ -653,7 +670,8 @@ class LoyaltyRegressionResults(FrozenMixin):
         Summary
             Fit information (kind, formula, respondents, log-likelihood, AIC, BIC, R-squared,
             covariance type, convergence) and a table with estimates, standard errors,
-            p-values, confidence limits and standardised coefficients.
+            p-values, confidence limits and standardised coefficients (NaN for the intercept
+            and the ordered models' thresholds, which have no standardised counterpart).
 
         Examples
         --------
@@ -668,6 +686,7 @@ class LoyaltyRegressionResults(FrozenMixin):
         R-squared       0.433298
         ...
         """
+        level = check_level(level)
         ci = self.conf_int(level)
         pct = f"{100 * level:g}%"
         table = pd.DataFrame({"estimate": self.params, "std err": self.bse, "p-value": self.pvalues,
@@ -724,8 +743,10 @@ class LoyaltyRegressionResults(FrozenMixin):
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3.5))
         base = self.data
+        self._check_predictor(variable, "variable")
         if grid is None:
             grid = np.linspace(base[variable].min(), base[variable].max(), 60)
+        grid = as_float_array(grid, "grid")
         row = {}
         for c in base.columns:
             s = base[c]
@@ -739,6 +760,13 @@ class LoyaltyRegressionResults(FrozenMixin):
         ax.set_ylabel({"ols": self.response}.get(self.kind, f"P({self.response}=1)")
                       if self.kind not in _ORDERED else f"E[{self.response}]")
         return ax
+
+    def _check_predictor(self, variable: Any, name: str) -> None:
+        """``variable`` must be a column the formula uses on its right-hand side."""
+        used, _ = formula_variables(self.formula.split("~", 1)[1], self.data.columns)
+        if variable not in used:
+            raise DataError(f"{name} must be a predictor of {self.formula!r} (one of {used}); "
+                            f"received {variable!r}.")
 
     def __reduce__(self) -> tuple:
         # patsy/formulaic design specs do not pickle; the fit is deterministic, so a pickled
@@ -827,12 +855,17 @@ def lr_test(restricted: LoyaltyRegressionResults, full: LoyaltyRegressionResults
     >>> t.df, bool(t.pvalue < 0.001)
     (1, True)
     """
+    for name, res in (("restricted", restricted), ("full", full)):
+        if not isinstance(res, LoyaltyRegressionResults):
+            raise DataError(f"{name} must be a LoyaltyRegressionResults (from from_formula); "
+                            f"received {type(res).__name__}.")
     if restricted.kind != full.kind:
         raise ModelSpecificationError(f"lr_test needs models of the same kind; received "
                                       f"{restricted.kind!r} and {full.kind!r}.")
     if restricted.nobs != full.nobs or not restricted.data.index.equals(full.data.index):
         raise ModelSpecificationError("lr_test needs both models fitted on the same respondents; "
-                                      f"received nobs {restricted.nobs} and {full.nobs}.")
+                                      f"received nobs {restricted.nobs} (restricted) and {full.nobs} "
+                                      "(full).")
     extra = set(restricted.params.index) - set(full.params.index)
     if extra:
         raise ModelSpecificationError(f"the restricted model is not nested in the full one: "

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import align_by_label, as_float_array, resolve_columns
+from .._validation import align_by_label, as_float_array, check_finite_scalar, check_not_missing, resolve_columns
 from ..exceptions import DataError
 
 __all__ = ["dick_basu_segments", "SEGMENTS", "segment_table", "loyalty_indicators"]
@@ -30,13 +30,9 @@ def _threshold(x: np.ndarray, t: Any, name: str) -> float:
         return float(np.median(x))
     if t == "mean":
         return float(np.mean(x))
-    try:
-        v = float(t)
-    except (TypeError, ValueError):
-        raise DataError(f"{name} must be a number, 'median' or 'mean'; received {t!r}.") from None
-    if not np.isfinite(v):
-        raise DataError(f"{name} must be finite; received {t!r}.")
-    return v
+    if isinstance(t, str):
+        raise DataError(f"{name} must be a number, 'median' or 'mean'; received {t!r}.")
+    return check_finite_scalar(t, name)
 
 
 def dick_basu_segments(data: pd.DataFrame | None = None, *, attitude: Any = "attitude",
@@ -108,7 +104,8 @@ def segment_table(segments: pd.Series, values: pd.DataFrame | None = None) -> pd
     -------
     pandas.DataFrame
         One row per segment of :data:`SEGMENTS` (empty segments included with ``n = 0``):
-        ``n``, ``share`` and the mean of each numeric column of ``values``.
+        ``n``, ``share`` and the mean of each column of ``values`` (NaN for an empty
+        segment: there is nothing to average).
 
     Examples
     --------
@@ -122,6 +119,10 @@ def segment_table(segments: pd.Series, values: pd.DataFrame | None = None) -> pd
     if not isinstance(segments, pd.Series):
         raise DataError(f"segments must be a pandas Series (the output of dick_basu_segments); "
                         f"received {type(segments).__name__}.")
+    check_not_missing(segments, "segments")
+    unknown = sorted(set(segments.unique()) - set(SEGMENTS), key=str)
+    if unknown:
+        raise DataError(f"segments must hold the labels {list(SEGMENTS)}; received also {unknown[:5]}.")
     counts = segments.value_counts(sort=False).reindex(list(SEGMENTS), fill_value=0)
     out = pd.DataFrame({"n": counts, "share": counts / max(counts.sum(), 1)})
     if values is not None:
@@ -130,7 +131,9 @@ def segment_table(segments: pd.Series, values: pd.DataFrame | None = None) -> pd
         if not isinstance(values, pd.DataFrame):
             raise DataError(f"values must be a DataFrame of numeric columns; received {type(values).__name__}.")
         values = align_by_label(segments=segments, values=values)["values"]  # rows by respondent label
-        means = values.groupby(segments.to_numpy(), observed=False).mean(numeric_only=True)
+        values = pd.DataFrame(as_float_array(values, "values", index=values.index, ndim=2),
+                              index=values.index, columns=values.columns)
+        means = values.groupby(segments.to_numpy(), observed=False).mean()
         out = out.join(means.reindex(list(SEGMENTS)))
     return out
 
@@ -205,6 +208,7 @@ def loyalty_indicators(data: pd.DataFrame, *, by: str | pd.Series | None = None,
     else:  # a Series is matched to data's rows by label, an array by position
         g = pd.Series(by, index=data.index) if not isinstance(by, pd.Series) else \
             align_by_label(data=data, by=by)["by"]
+    check_not_missing(g, "by", data.index)
     grouped = frame.groupby(g.to_numpy() if not isinstance(g.dtype, pd.CategoricalDtype) else g,
                             observed=False)
     out = grouped.mean()

@@ -3,6 +3,10 @@ Marketing Science 24(2):275-284; FHL below).
 
 Notation: ``x`` = frequency (repeat transactions), ``t_x`` = recency (time of the last
 repeat transaction), ``T`` = customer age, all measured from the first purchase.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
+``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
+``x_levels``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from scipy.special import betaln, gammaln, polygamma, psi
 from numba import njit, prange
 
 from ._jit import parallel_kernel
+from ._checks import params
 from .special import geometric_dropout_mean, horizon_grid
 
 __all__ = [
@@ -382,6 +387,7 @@ def loglike_and_score(r, alpha, a, b, x, t_x, T):
     return ll, sc
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def log_alive_odds(r, alpha, a, b, x, t_x, T):
     """log of P(dead)/P(alive) for customers with x > 0 (``-inf`` when x = 0), FHL eq. (13).
 
@@ -430,6 +436,7 @@ def _alive_rows(r, alpha, a, b, shift, x, t_x, T, out):  # pragma: no cover - co
             out[i] = 1.0
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def p_alive(r, alpha, a, b, x, t_x, T, shift=0):
     """P(alive | x, t_x, T), FHL eq. (13): ``1 / (1 + δ(x>0) a/(b+x-1) ((α+T)/(α+t_x))^(r+x))``.
 
@@ -464,6 +471,7 @@ def p_alive(r, alpha, a, b, x, t_x, T, shift=0):
     return out.reshape(shape)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def expected_purchases_new_customer(t, r, alpha, a, b):
     """E[X(t)] for a customer just acquired, FHL eq. (7).
 
@@ -491,6 +499,7 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     return out.reshape(t.shape)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights=None):
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T+t], FHL eq. (10).
 
@@ -563,6 +572,7 @@ def time_scale(r, alpha, a, b, x=0.0, t_x=0.0, T=0.0):
     return float(np.min((alpha + T) / (1.0 + r + x)))
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def probability_of_purchases(n, t, r, alpha, a, b):
     """P(X(t) = n) for a new customer, FHL eq. (8); ``n`` a non-negative integer array.
 

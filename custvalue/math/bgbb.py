@@ -6,12 +6,16 @@ Notation: ``x`` = frequency (transactions in the ``n`` opportunities), ``t_x`` =
 (the opportunity of the last transaction, 0 if none), ``n`` = number of opportunities
 (``n_periods``).  While alive a customer transacts with probability p ~ Beta(α, β) at each
 opportunity and dies before an opportunity with probability θ ~ Beta(γ, δ).
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1, logsumexp, psi
+
+from ._checks import params
 
 __all__ = [
     "loglike", "score", "p_alive", "expected_purchases_new_customer",
@@ -106,6 +110,7 @@ def score(alpha, beta, gamma, delta, x, t_x, n):
     return np.column_stack(g)
 
 
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
 def p_alive(alpha, beta, gamma, delta, x, t_x, n):
     """P(alive after the n-th opportunity | x, t_x, n): the alive term's share of the
     likelihood (FHS eq. 11 with the survival factor ``B(γ, δ+n)``; FHS print the version for
@@ -146,6 +151,7 @@ def _survival_sum(gamma, delta, u, v):
     return lead * np.exp(gu) * -np.expm1(gv - gu)
 
 
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
 def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
     """E[X(t)]: expected transactions in the first ``t`` opportunities, FHS eq. (8).
 
@@ -174,6 +180,7 @@ def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
     return alpha / (alpha + beta) * _survival_sum(gamma, delta, 0.0, t)
 
 
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
 def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
     """E[X(n, n+t) | x, t_x, n]: expected transactions in the next ``t`` opportunities.
 
@@ -208,6 +215,7 @@ def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
     return lead * _survival_sum(gamma, delta, nb, nb + t)
 
 
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
 def probability_of_purchases(k, t, alpha, beta, gamma, delta):
     """P(X(t) = k): probability of ``k`` transactions in the first ``t`` opportunities.
 
@@ -256,6 +264,7 @@ def probability_of_purchases(k, t, alpha, beta, gamma, delta):
     return first + second
 
 
+@params(d="positive", alpha="positive", beta="positive", gamma="positive", delta="positive")
 def dert(d, alpha, beta, gamma, delta, x, t_x, n):
     """Discounted expected residual transactions (FHS eq. 14).
 

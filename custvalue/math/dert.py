@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ._checks import params
+
 __all__ = ["continuous_dert", "discrete_dert", "continuous_rate"]
 
 
@@ -28,6 +30,7 @@ def _legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.polynomial.legendre.leggauss(n)
 
 
+@params(discount_rate="rate")
 def continuous_rate(discount_rate):
     """Continuously compounded rate δ = log(1 + d) equivalent to a per-period rate d.
 
@@ -71,6 +74,7 @@ def _panel_nodes(delta: float, horizon: float | None, per_panel: int,
     return t, wt
 
 
+@params(delta="positive", horizon="nonnegative", n_nodes="count")
 def continuous_dert(cumulative: Callable[[np.ndarray], np.ndarray], delta: float,
                     horizon: float | None = None, n_nodes: int = 10,
                     scale: float | None = None) -> np.ndarray:
@@ -116,6 +120,7 @@ def continuous_dert(cumulative: Callable[[np.ndarray], np.ndarray], delta: float
     return np.exp(-delta * horizon) * vals[:, -1] + delta * integral
 
 
+@params(discount_rate="rate", horizon="count0")
 def discrete_dert(cumulative: Callable[[np.ndarray], np.ndarray], discount_rate: float,
                   horizon: int) -> np.ndarray:
     """``Σ_{i=1}^{H} (E[Y(i)] - E[Y(i-1)]) / (1+d)^i`` for a discrete-time model.

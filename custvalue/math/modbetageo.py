@@ -4,6 +4,9 @@ of models for customer base analysis", IJRM 24:201-209, BDF below; Wagner & Hopp
 The MBG/NBD is the BG/NBD with one more drop-out opportunity at time 0, so customers with
 no repeat purchase can also be inactive.  Notation: ``x`` = frequency, ``t_x`` = recency,
 ``T`` = customer age.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
+``loglike_and_score``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import betageo as _bg
+from ._checks import params
 from .special import geometric_dropout_mean, horizon_grid
 
 __all__ = [
@@ -105,6 +109,7 @@ def score(r, alpha, a, b, x, t_x, T):
     return loglike_and_score(r, alpha, a, b, x, t_x, T)[1]
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def p_alive(r, alpha, a, b, x, t_x, T):
     """P(alive | x, t_x, T), BDF eq. (A.5): ``1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))``.
 
@@ -128,6 +133,7 @@ def p_alive(r, alpha, a, b, x, t_x, T):
     return _bg.p_alive(r, alpha, a, b, x, t_x, T, shift=1)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def expected_purchases_new_customer(t, r, alpha, a, b):
     """E[X(t)] for a new customer, BDF eq. (A.3):
     ``b/(a-1) [1 - (α/(α+t))^r 2F1(r, b+1; a+b; t/(α+t))]``.
@@ -155,6 +161,7 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     return out.reshape(t.shape)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights=None):
     """E[Y(t) | x, t_x, T]: expected purchases in the next ``t``, BDF eq. (A.6).
 
@@ -197,6 +204,7 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
                                   **exact).reshape(shape)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def probability_of_purchases(n, t, r, alpha, a, b):
     """P(X(t) = n): probability of ``n`` purchases in ``(0, t]`` for a new customer.
 

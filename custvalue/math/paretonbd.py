@@ -36,6 +36,10 @@ and leaves rows beyond that (α and β a hundred times apart, z > 0.99 at t_x) t
 :func:`_log_A_quadrature`: ``A`` as the integral it is, by composite Gauss-Legendre
 quadrature in ``log(α+τ)``, whose cost does not grow as z approaches 1 (fits heading to
 s, β -> ∞, homogeneous dropout, put every row there; the series would need 10^5-10^6 terms).
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
+``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
+``data_levels``.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from numba import njit, prange
 from scipy.special import betaln, gammaln, hyp2f1, hyperu, psi, zeta
 
 from ._jit import parallel_kernel
+from ._checks import params
 
 __all__ = [
     "loglike", "score", "p_alive", "expected_purchases_new_customer",
@@ -1063,6 +1068,7 @@ def score(r, alpha, s, beta, x, t_x, T):
     return _evaluate(r, alpha, s, beta, x, t_x, T)[1]
 
 
+@params(r="positive", alpha="positive", s="positive", beta="positive")
 def p_alive(r, alpha, s, beta, x, t_x, T):
     """P(alive | x, t_x, T), FH05 eq. (22): the share of the first likelihood term,
     ``Γ(r+x)α^rβ^s/Γ(r) (α+T)^-(r+x) (β+T)^-s / L``.
@@ -1110,6 +1116,7 @@ def _one_minus_pow_over(sm1, u):
     return np.where(np.abs(sm1) < 1e-10, u, val)
 
 
+@params(r="positive", alpha="positive", s="positive", beta="positive")
 def expected_purchases_new_customer(t, r, alpha, s, beta):
     """E[X(t)] for a customer just acquired, FH05 eq. (17):
     ``r β / (α (s-1)) [1 - (β/(β+t))^(s-1)]`` (``r β/α log(1+t/β)`` at s = 1).
@@ -1135,6 +1142,7 @@ def expected_purchases_new_customer(t, r, alpha, s, beta):
     return r * beta / alpha * _one_minus_pow_over(s - 1.0, np.log1p(t / beta))
 
 
+@params(r="positive", alpha="positive", s="positive", beta="positive")
 def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T):
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T+t], FH05 eq. (24):
     ``(r+x)(β+T) / ((α+T)(s-1)) [1 - ((β+T)/(β+T+t))^(s-1)] P(alive)``.
@@ -1165,6 +1173,7 @@ def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T):
     return (r + x) * (beta + T) / (alpha + T) * _one_minus_pow_over(s - 1.0, np.log1p(t / (beta + T))) * pa
 
 
+@params(r="positive", alpha="positive", s="positive", beta="positive")
 def probability_of_purchases(n, t, r, alpha, s, beta):
     """P(X(t) = n) for a new customer (Fader, Hardie & Lee 2006, "Deriving an expression for
     P(X(t) = x) under the Pareto/NBD model", eq. 19)::
@@ -1216,6 +1225,7 @@ def probability_of_purchases(n, t, r, alpha, s, beta):
     return first + B1 - B2
 
 
+@params(delta="positive", r="positive", alpha="positive", s="positive", beta="positive")
 def dert(delta, r, alpha, s, beta, x, t_x, T):
     """Discounted expected residual transactions over an infinite horizon, FHL-JMR eq. (2)::
 

@@ -19,6 +19,12 @@ Lohmoeller 1989, ch. 2):
 
 The stopping rule is that of R's plspm (``sum((|w_old| - |w_new|)^2) < tol``), so results
 match it digit for digit at the same ``tol``.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``initial_weights``,
+``normalise_weights``, ``lv_correlation``, ``inner_weights``, ``outer_update``,
+``pls_weights``, ``sign_fix``, ``path_coefficients``, ``effects``, ``loadings``,
+``block_reliability``, ``htmt``, ``gof``, ``weighted_covariances``,
+``bootstrap_covariances``, ``jackknife_covariances``.
 """
 
 from __future__ import annotations

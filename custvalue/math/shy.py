@@ -31,11 +31,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import params
+
 __all__ = ["default_rival", "switching_costs", "switching_cost_jacobian", "undercut_proof_prices",
            "undercut_weights", "pairwise_rival", "pairwise_undercut_proof_prices",
            "two_firm_switching_costs", "two_firm_prices"]
 
 
+@params(customers="positive")
 def default_rival(customers: np.ndarray) -> np.ndarray:
     """Shy's (2002, section 4) choice of undercutter for every firm.
 
@@ -65,6 +68,7 @@ def default_rival(customers: np.ndarray) -> np.ndarray:
     return rival
 
 
+@params(prices="finite", customers="positive")
 def switching_costs(prices: np.ndarray, customers: np.ndarray, rival: np.ndarray) -> np.ndarray:
     """Undercut-proof switching costs ``S_i = p_i - p_u N_u / (N_i + N_u)``, ``u = rival[i]``.
 
@@ -95,6 +99,7 @@ def switching_costs(prices: np.ndarray, customers: np.ndarray, rival: np.ndarray
     return p - p[..., rival] * n[..., rival] / (n + n[..., rival])
 
 
+@params(prices="finite", customers="positive")
 def switching_cost_jacobian(prices: np.ndarray, customers: np.ndarray, rival: np.ndarray
                             ) -> tuple[np.ndarray, np.ndarray]:
     """Jacobians ``dS/dp`` and ``dS/dN`` of :func:`switching_costs`, for the delta method.
@@ -139,6 +144,7 @@ def switching_cost_jacobian(prices: np.ndarray, customers: np.ndarray, rival: np
     return d_p, d_n
 
 
+@params(switching_costs="nonnegative", customers="positive")
 def undercut_proof_prices(switching_costs: np.ndarray, customers: np.ndarray,
                           rival: np.ndarray) -> np.ndarray:
     """Prices (net of marginal cost) at which every UPP condition binds, given ``S``.
@@ -177,6 +183,7 @@ def undercut_proof_prices(switching_costs: np.ndarray, customers: np.ndarray,
     return np.linalg.solve(A, s * tot)
 
 
+@params(customers="positive")
 def undercut_weights(customers: np.ndarray) -> np.ndarray:
     """``W[i, u] = N_u / (N_i + N_u)``: the share of the pooled customers an undercutter keeps.
 
@@ -208,6 +215,7 @@ def undercut_weights(customers: np.ndarray) -> np.ndarray:
     return W
 
 
+@params(prices="finite", customers="positive")
 def pairwise_rival(prices: np.ndarray, customers: np.ndarray) -> np.ndarray:
     """For every firm, the rival with the strongest incentive to undercut it at ``prices``.
 
@@ -236,6 +244,7 @@ def pairwise_rival(prices: np.ndarray, customers: np.ndarray) -> np.ndarray:
     return np.argmin(undercut_weights(customers) * p[..., None, :], axis=-1)
 
 
+@params(switching_costs="nonnegative", customers="positive")
 def pairwise_undercut_proof_prices(switching_costs: np.ndarray, customers: np.ndarray
                                    ) -> tuple[np.ndarray, np.ndarray]:
     """The highest prices at which no firm gains by undercutting any other (every pairwise UPP).
@@ -289,6 +298,7 @@ def pairwise_undercut_proof_prices(switching_costs: np.ndarray, customers: np.nd
     raise RuntimeError("policy iteration did not settle; please report the input")  # pragma: no cover
 
 
+@params(p_a="finite", p_b="finite", n_a="positive", n_b="positive")
 def two_firm_switching_costs(p_a, p_b, n_a, n_b) -> tuple[np.ndarray, np.ndarray]:
     """Two-firm closed form of Shy (2002, section 3): ``S_A = p_A - p_B N_B / (N_A + N_B)`` and
     ``S_B = p_B - p_A N_A / (N_A + N_B)`` (prices net of marginal cost). Broadcasts.
@@ -315,6 +325,7 @@ def two_firm_switching_costs(p_a, p_b, n_a, n_b) -> tuple[np.ndarray, np.ndarray
     return p_a - p_b * n_b / tot, p_b - p_a * n_a / tot
 
 
+@params(s_a="nonnegative", s_b="nonnegative", n_a="positive", n_b="positive")
 def two_firm_prices(s_a, s_b, n_a, n_b) -> tuple[np.ndarray, np.ndarray]:
     """Two-firm undercut-proof prices for switching costs ``S_A``, ``S_B`` (Shy 2002, section 3).
 

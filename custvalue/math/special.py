@@ -1,5 +1,9 @@
 """Special functions shared by several kernels, compiled where scipy's general routines are
-the bottleneck."""
+the bottleneck.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``geometric_dropout_mean``,
+``horizon_grid``.
+"""
 
 from __future__ import annotations
 

@@ -217,6 +217,9 @@ def gini(actual: Any, score: Any, *, normalize: bool = False) -> float:
                         + describe_rows(a < 0, actual.index if isinstance(actual, pd.Series) else None))
     if a.sum() <= 0:
         raise DataError("actual must have a positive total for the Gini coefficient; it is zero everywhere.")
+    if a.size < 2:
+        raise DataError("the Gini coefficient needs at least two customers (actual and score); "
+                        f"received {a.size}.")
 
     value = _tied_gini(a, s)
     return value / _tied_gini(a, a) if normalize else value

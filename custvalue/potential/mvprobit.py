@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .._validation import (align_by_label, align_to_index, as_float_array, describe_rows, formula_data,
-                           formula_roles)
+from .._validation import (align_by_label, align_to_index, as_float_array, check_level, describe_rows,
+                           formula_data, formula_roles)
 from ..base import LikelihoodModel, LikelihoodResults
 from ..base.summary import Summary
 from ..base.transforms import interval_on_scale
@@ -886,8 +886,7 @@ class MultivariateProbitResults(LikelihoodResults):
         corr, cov = self._corr_delta
         est = corr[r, c]
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         z = stats.norm.ppf(0.5 + level / 2)
         lower, upper = interval_on_scale(est, se, ("atanh",) * est.size, z)
         idx = pd.MultiIndex.from_tuples(self.model.corr_pairs, names=["product_a", "product_b"])
@@ -1011,7 +1010,7 @@ class MultivariateProbitResults(LikelihoodResults):
             if missing:
                 raise DataError(f"{name} must have a column per product {prods}; missing {missing}.")
             # one row per customer: matched to the scored customers by label
-            pattern = align_to_index(pattern[prods], name, index, "the scored customers")
+            pattern = align_to_index(pattern[prods], name, index, "data (the scored customers)")
         per_customer = np.ndim(pattern) == 2
         arr = as_float_array(pattern, name, index=index if per_customer else None,
                              ndim=2 if per_customer else 1)

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._validation import align_by_label, align_to_index, as_float_array, describe_rows
+from .._validation import (align_by_label, align_to_index, as_float_array, as_generator, check_whole_number,
+                           describe_rows)
 from ..base.results import FrozenMixin
 from ..exceptions import DataError
 from ..math import ghk
@@ -47,7 +48,7 @@ def _owned(owned: Any, index: pd.Index, products: list[str]) -> np.ndarray:
         missing = [p for p in products if p not in owned.columns]
         if missing:
             raise DataError(f"owned must have a column per product; missing {missing}.")
-        owned = align_to_index(owned[products], "owned", index, "the scored customers")
+        owned = align_to_index(owned[products], "owned", index, "data (the scored customers)")
     arr = as_float_array(owned, "owned", index=index, ndim=2)
     if arr.shape != (len(index), len(products)):
         raise DataError(f"owned must have shape ({len(index)}, {len(products)}); received {arr.shape}.")
@@ -96,6 +97,9 @@ def potential_value(results: MultivariateProbitResults, data: Any = None, margin
     >>> list(pv.columns)
     ['potential_value', 'pv_sd', 'current_value', 'cross_sell_gap']
     """
+    if not isinstance(results, MultivariateProbitResults):
+        raise DataError(f"results must be a fitted MultivariateProbit (MultivariateProbitResults); "
+                        f"received {type(results).__name__}.")
     if margins is None:
         raise DataError("margins is required: one margin per product.")
     products = list(results.model.products)
@@ -105,14 +109,16 @@ def potential_value(results: MultivariateProbitResults, data: Any = None, margin
     P = special.ndtr(mu)
     corr = results.corr.to_numpy()
     pv = P @ m
-    var = (P * (1.0 - P)) @ (m * m)
+    scale = float(np.max(np.abs(m))) or 1.0  # the variance in units of the largest margin: no overflow
+    ms = m / scale
+    var = (P * (1.0 - P)) @ (ms * ms)
     J = len(products)
     for a in range(J):  # loop over product pairs
         for b in range(a):
             if corr[a, b] != 0.0:
                 cov = ghk.bvn_cdf(mu[:, a], mu[:, b], corr[a, b]) - P[:, a] * P[:, b]
-                var += 2.0 * m[a] * m[b] * cov
-    out = pd.DataFrame({"potential_value": pv, "pv_sd": np.sqrt(np.clip(var, 0.0, None))}, index=index)
+                var += 2.0 * ms[a] * ms[b] * cov
+    out = pd.DataFrame({"potential_value": pv, "pv_sd": scale * np.sqrt(np.clip(var, 0.0, None))}, index=index)
     if owned is not None:
         cur = _owned(owned, index, products) @ m
         out["current_value"] = cur
@@ -215,8 +221,8 @@ class ValueMatrix(FrozenMixin):
         Segment label per customer (``"I"``-``"IV"`` for the 2x2 matrix, ``"C{a}-P{b}"`` for
         k x k quantile cells).
     table : pandas.DataFrame
-        Per segment: customers, share, mean current and potential value and (2x2) the
-        recommended action.
+        Per segment: customers, share, mean current and potential value (NaN for a segment
+        with no customer) and (2x2) the recommended action.
     current_value, potential_value : pandas.Series
         The two value axes, indexed by customer.
     thresholds : tuple
@@ -316,9 +322,7 @@ def value_matrix(current_value: Any, potential_value: Any, *, k: int = 2,
                         f"received {cv.size} and {pv.size}.")
     if index is None:
         index = pd.RangeIndex(cv.size, name="customer_id")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer, float)) or k != int(k) or k < 2:
-        raise DataError(f"k must be an integer >= 2; received {k!r}.")
-    k = int(k)
+    k = check_whole_number(k, "k", minimum=2)
     if thresholds is not None and k != 2:
         raise DataError("thresholds apply to the 2x2 matrix (k = 2) only.")
     if thresholds is not None:
@@ -382,10 +386,14 @@ def plot_value_matrix(matrix: ValueMatrix, ax: Any = None, *, max_points: int = 
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(6, 4.5))
+    if not isinstance(matrix, ValueMatrix):
+        raise DataError(f"matrix must be a ValueMatrix (from value_matrix); received {type(matrix).__name__}.")
+    max_points = check_whole_number(max_points, "max_points", minimum=1)
+    rng = as_generator(seed)
     cv, pv, seg = matrix.current_value, matrix.potential_value, matrix.segment
     take = np.arange(len(cv))
     if len(take) > max_points:
-        take = np.sort(np.random.default_rng(seed).choice(len(take), max_points, replace=False))
+        take = np.sort(rng.choice(len(take), max_points, replace=False))
     scatter_kwargs.setdefault("s", 6)
     scatter_kwargs.setdefault("alpha", 0.5)
     for name in seg.cat.categories:

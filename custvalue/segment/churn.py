@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import align_by_label, as_float_array, check_not_missing, check_probability, describe_rows
+from .._validation import (align_by_label, as_float_array, check_finite_scalar, check_not_missing,
+                           check_probability, describe_rows)
 from ..exceptions import DataError
 from ._common import as_values
 from .pyramid import DEFAULT_CUT_POINTS, DEFAULT_LABELS, customer_pyramid
@@ -137,12 +138,11 @@ def _per_tier(arg: Any, name: str, categories: pd.Index, *, probability: bool) -
         if missing or unknown:
             raise DataError(f"{name} must give a number for every tier {list(categories)}; "
                             f"missing {missing}, unknown {unknown}.")
-        vals = np.array([float(arg[c]) for c in categories])
+        vals = np.array([check_finite_scalar(arg[c], f"{name}[{c!r}]") for c in categories])
     else:
-        try:
-            vals = np.full(len(categories), float(arg))
-        except (TypeError, ValueError):
-            raise DataError(f"{name} must be a number or a {{tier: number}} mapping; received {arg!r}.") from None
+        if isinstance(arg, (str, bytes)) or np.ndim(arg) != 0:
+            raise DataError(f"{name} must be a number or a {{tier: number}} mapping; received {arg!r}.")
+        vals = np.full(len(categories), check_finite_scalar(arg, name))
     if not np.all(np.isfinite(vals)) or np.any(vals < 0) or (probability and np.any(vals > 1)):
         bound = "in [0, 1]" if probability else ">= 0"
         raise DataError(f"{name} must be {bound}; received {arg!r}.")

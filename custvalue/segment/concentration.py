@@ -38,6 +38,8 @@ def _positive_total(x: np.ndarray, name: str, what: str) -> float:
 
 def _check_percent(top: Any, name: str = "top") -> float:
     try:
+        if isinstance(top, (str, bytes, bool, np.bool_)):
+            raise TypeError
         p = float(top)
     except (TypeError, ValueError):
         raise DataError(f"{name} must be a percentage in (0, 100]; received {top!r}.") from None

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, as_generator, check_positive_scalar, check_whole_number
+from .._validation import as_float_array, as_generator, check_finite_scalar, check_positive_scalar, check_whole_number
 from ..base import FrozenMixin
 from ..exceptions import DataError
 
@@ -30,10 +30,7 @@ def _weights(weights: Mapping[str, float]) -> tuple[list[str], np.ndarray]:
     if not isinstance(weights, Mapping) or len(weights) == 0:
         raise DataError(f"weights must be a non-empty mapping {{criterion column: weight}}; received {weights!r}.")
     names = list(weights)
-    try:
-        w = np.array([float(weights[k]) for k in names])
-    except (TypeError, ValueError):
-        raise DataError(f"weights must map criteria to numbers; received {dict(weights)}.") from None
+    w = np.array([check_finite_scalar(weights[k], f"weights[{k!r}]") for k in names])
     if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
         raise DataError(f"weights must be finite, >= 0 and not all zero; received {dict(weights)}.")
     return names, w / w.sum()

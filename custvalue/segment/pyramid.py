@@ -197,7 +197,9 @@ def pyramid_summary(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_PO
     Returns
     -------
     PyramidSummary
-        ``.table`` (per tier), ``.top_share``, ``.statement``.
+        ``.table`` (per tier), ``.top_share``, ``.statement``. A tier with no customer (the
+        top 1% of fewer than 50 customers) has ``n_customers`` 0 and NaN ``mean_value``,
+        ``min_value`` and ``max_value`` (there is no value to average).
 
     Examples
     --------

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (as_float_array, check_level, check_not_missing, check_whole_number, describe_rows, parse_dates,
+from .._validation import (as_float_array, as_period, check_period_freq, check_level, check_not_missing, check_whole_number, describe_rows, parse_dates,
                            require_frame)
-from ..clv.markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix, recency_states
+from ..clv.markov import (TransitionMatrixResults, _as_chain, estimate_transition_matrix,
+                          recency_states)
 from ..exceptions import DataError
 
 __all__ = ["SEED_STATES", "customer_states", "state_mix", "migration", "project_state_mix"]
@@ -29,23 +30,6 @@ SEED_STATES: tuple[str, ...] = ("potential", "target", "current", "lost", "non_c
 
 
 _NEVER = np.iinfo(np.int64).max
-
-
-def _period(value: Any, freq: str, name: str) -> pd.Period:
-    try:
-        return pd.Period(value, freq)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be a date or period such as '2020-05'; received {value!r} "
-                        f"({exc}).") from None
-
-
-def _check_freq(freq: Any) -> str:
-    try:
-        pd.Period("2000-01-01", freq)
-    except (TypeError, ValueError, AttributeError):
-        raise DataError(f"freq must be a pandas period alias such as 'D', 'W', 'M', 'Q' or 'Y'; "
-                        f"received {freq!r}.") from None
-    return freq
 
 
 def _period_ordinal(values: pd.Series, freq: str, name: str, *, date_format: str | None,
@@ -130,7 +114,7 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
     [['target', 'current', 'current', 'current', 'lost', 'lost'], [nan, 'potential', 'potential', 'potential', 'potential', 'potential']]
     """
     lost_after = check_whole_number(lost_after, "lost_after", minimum=1)
-    freq = _check_freq(freq)
+    freq = check_period_freq(freq)
     require_frame(transactions, "transactions", (customer_id, datetime))
     check_not_missing(transactions[customer_id], f"transactions[{customer_id!r}]", transactions.index)
     if transactions.empty and prospects is None:
@@ -163,8 +147,8 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
         if hi is None:  # nobody has bought yet: the span of the prospects' dates
             known = np.concatenate([v[v < _NEVER] for v in pro.values()])
             hi = pd.Period(ordinal=int(known.max()), freq=freq)
-    p0 = lo if start is None else _period(start, freq, "start")
-    p1 = hi if end is None else _period(end, freq, "end")
+    p0 = lo if start is None else as_period(start, freq, "start")
+    p1 = hi if end is None else as_period(end, freq, "end")
     if p1 < p0:
         raise DataError(f"end ({p1}) must not precede start ({p0}).")
     n_per = p1.ordinal - p0.ordinal + 1
@@ -335,12 +319,7 @@ def project_state_mix(transitions: Any, initial: Any, horizon: int, *,
     >>> project_state_mix([[0.5, 0.5], [0.0, 1.0]], [100, 0], 2).to_numpy().tolist()
     [[100.0, 0.0], [50.0, 50.0], [25.0, 75.0]]
     """
-    if isinstance(transitions, TransitionMatrixResults):
-        chain = transitions.chain
-    elif isinstance(transitions, MarkovChain):
-        chain = transitions
-    else:
-        chain = MarkovChain(transitions, states=states)
+    chain = _as_chain(transitions, states, "transitions")
     if isinstance(initial, pd.Series):
         unknown = [s for s in initial.index if s not in set(chain.states)]
         if unknown:

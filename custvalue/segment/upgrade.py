@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import align_to_index, as_float_array, check_discount_rate, check_not_missing
-from ..clv.markov import MarkovChain, TransitionMatrixResults, markov_clv
+from ..clv.markov import MarkovChain, TransitionMatrixResults, _as_chain, markov_clv
 from ..exceptions import DataError
 
 __all__ = ["tier_transitions", "upgrade_value"]
@@ -117,15 +117,10 @@ def upgrade_value(transitions: Any, tier_values: Any, discount_rate: float, *,
     >>> upgrade_value(P, {"key": 100.0, "small": 10.0}, 0.1)["upgrade_value"].round(2).tolist()
     [nan, 247.5]
     """
-    if isinstance(transitions, TransitionMatrixResults):
-        chain = transitions.chain
-    elif isinstance(transitions, MarkovChain):
-        chain = transitions
-    elif isinstance(transitions, pd.DataFrame):
-        chain = MarkovChain(transitions)
-    else:
+    if not isinstance(transitions, (TransitionMatrixResults, MarkovChain, pd.DataFrame)):
         raise DataError("transitions must be a TransitionMatrixResults, a MarkovChain or a DataFrame "
                         f"with tier labels; received {type(transitions).__name__}.")
+    chain = _as_chain(transitions, None, "transitions")
     check_discount_rate(discount_rate)
     tv = pd.Series(tier_values) if isinstance(tier_values, Mapping) else tier_values
     if isinstance(tv, pd.Series):

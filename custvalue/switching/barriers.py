@@ -164,15 +164,19 @@ def switching_barrier_index(
         raise DataError(f"switching-barrier indices need at least two respondents (Cronbach's "
                         f"alpha and the index's spread are variances); received {X.shape[0]}.")
     X = pd.DataFrame(X, index=data.index, columns=cols)
+    if scale is not None:
+        sc = as_float_array(scale, "scale")
+        if sc.size != 2 or not sc[0] < sc[1]:
+            raise DataError(f"scale must be (low, high) with low < high, the response scale's end "
+                            f"points; received {scale!r}.")
+        lo, hi = float(sc[0]), float(sc[1])
+        outside = ((X < lo) | (X > hi)).any(axis=1).to_numpy()
+        if outside.any():
+            raise DataError(f"the items must lie on the scale [{lo:g}, {hi:g}]; "
+                            + describe_rows(outside, data.index))
     if reverse:
         if scale is None:
             lo, hi = float(X.min().min()), float(X.max().max())
-        else:
-            try:
-                lo, hi = (float(v) for v in scale)
-            except (TypeError, ValueError):
-                raise DataError(f"scale must be (low, high), the response scale's end points; "
-                                f"received {scale!r}.") from None
         outside = ((X[list(reverse)] < lo) | (X[list(reverse)] > hi)).any(axis=1).to_numpy()
         if outside.any():
             raise DataError(f"reverse-coded items must lie on the scale [{lo}, {hi}]; "
@@ -267,8 +271,11 @@ def barrier_moderation(
         scores = align_to_index(barriers.scores, "the barrier scores", data.index, "data")  # by respondent
         d = pd.concat([data, scores], axis=1)
         names = list(barriers.scores.columns)
-    else:
+    elif isinstance(barriers, Sequence) and not isinstance(barriers, (str, bytes)) and barriers:
         d, names = data, list(barriers)
+    else:
+        raise DataError(f"barriers must be a BarrierIndex (from switching_barrier_index) or a "
+                        f"non-empty list of barrier columns; received {barriers!r}.")
     rows = []
     for b in names:  # loop over the few barrier kinds
         res = moderated_regression(d, response, satisfaction, b, covariates=covariates, kind=kind,

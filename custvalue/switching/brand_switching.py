@@ -362,6 +362,8 @@ def brand_switching_matrix(
     """
     if brands is not None and len(list(brands)) < 2:
         raise DataError(f"a brand-switching matrix needs at least two brands; received {list(brands)}.")
+    if brands is not None and len(set(brands)) != len(list(brands)):
+        raise DataError(f"brands must be unique; received {list(brands)}.")
     level = check_level(level)
     if isinstance(data, pd.DataFrame):
         _check_panel(data, choice, customer, occasion)

@@ -70,13 +70,13 @@ def _market(data, price, customers, marginal_cost, need_price=True):
     return N, p, mc, index
 
 
-def _align_per_firm(data: Any, firm_inputs: tuple, **others: Any) -> list:
+def _align_per_firm(data: Any, firm_inputs: dict, **others: Any) -> list:
     """``others`` matched to the firms by label: the rows of ``data`` (a DataFrame) or of the
     first Series among ``firm_inputs`` (as :func:`resolve_columns` orders them); arrays and
     scalars by position."""
-    ref = data.index if isinstance(data, pd.DataFrame) else next(
-        (v.index for v in firm_inputs if isinstance(v, pd.Series)), None)
-    return [align_to_index(v, k, ref, "the firms") for k, v in others.items()]
+    ref, ref_name = (data.index, "data") if isinstance(data, pd.DataFrame) else next(
+        ((v.index, k) for k, v in firm_inputs.items() if isinstance(v, pd.Series)), (None, ""))
+    return [align_to_index(v, k, ref, f"the firms ({ref_name})") for k, v in others.items()]
 
 
 def _rivals(rival: Any, N: np.ndarray, index: pd.Index, margin: np.ndarray | None = None) -> np.ndarray:
@@ -338,7 +338,9 @@ def shy_switching_costs(
     if method not in {"delta", "bootstrap"}:
         raise ModelSpecificationError(f"method must be 'delta' or 'bootstrap'; received {method!r}.")
     B = check_whole_number(n_boot, "n_boot", minimum=2)  # one replication has no spread
-    price_se, customers_se = _align_per_firm(data, (customers, price, marginal_cost),
+    rng = as_generator(seed)
+    price_se, customers_se = _align_per_firm(data, {"customers": customers, "price": price,
+                                                    "marginal_cost": marginal_cost},
                                              price_se=price_se, customers_se=customers_se)
     N, p, mc, index = _market(data, price, customers, marginal_cost)
     margin = p - mc
@@ -354,7 +356,6 @@ def shy_switching_costs(
         cov = d_p @ np.diag(sp**2) @ d_p.T + d_n @ np.diag(sn**2) @ d_n.T
         se = np.sqrt(np.diag(cov))
     else:
-        rng = as_generator(seed)
         pb = margin + sp * rng.standard_normal((B, N.size))
         nb = N + sn * rng.standard_normal((B, N.size))
         nb = np.where(nb > 0, nb, N.min() * 1e-6)
@@ -430,7 +431,8 @@ def undercut_proof_prices(
     >>> undercut_proof_prices(1.0, [100, 10, 5]).round(4).tolist()
     [1.0974, 1.6817, 2.0451]
     """
-    switching_costs, = _align_per_firm(None, (customers, marginal_cost), switching_costs=switching_costs)
+    switching_costs, = _align_per_firm(None, {"customers": customers, "marginal_cost": marginal_cost},
+                                       switching_costs=switching_costs)
     N, _, mc, index = _market(None, None, customers, marginal_cost, need_price=False)
     S = _per_firm(as_float_array(switching_costs, "switching_costs", index=_firm_labels(switching_costs)),
                   "switching_costs", N.size)

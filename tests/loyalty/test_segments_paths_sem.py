@@ -193,5 +193,5 @@ def test_simulator_matches_its_implied_covariance_and_scales():
     a = simulate_loyalty_survey(300, seed=np.random.default_rng(4))
     b = simulate_loyalty_survey(300, seed=np.random.default_rng(4))
     pd.testing.assert_frame_equal(a, b)
-    with pytest.raises(DataError, match="n must be an integer"):
+    with pytest.raises(DataError, match="n must be a whole number >= 2; received 1"):
         simulate_loyalty_survey(1)

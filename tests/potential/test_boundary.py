@@ -133,7 +133,7 @@ def test_potential_value_matches_owned_by_label(base):
     ref = potential_value(res, X, base.margins, owned=base.owned.iloc[:50])
     got = potential_value(res, X, base.margins, owned=_shuffled(base.owned.iloc[:50], 11))
     pd.testing.assert_frame_equal(got, ref)
-    with pytest.raises(DataError, match=r"labels in the scored customers but not in owned: \[0\]; labels in owned but not in the scored customers: \[50\]"):
+    with pytest.raises(DataError, match=r"labels in data \(the scored customers\) but not in owned: \[0\]; labels in owned but not in data \(the scored customers\): \[50\]"):
         potential_value(res, X, base.margins, owned=base.owned.iloc[1:51])
 
 

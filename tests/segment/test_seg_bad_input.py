@@ -179,7 +179,7 @@ def test_weight_sensitivity_with_a_tied_base_ranking_raises():
         weight_sensitivity(d.iloc[:1], weights={"value": 1, "potential": 1}, n_draws=20)
     with pytest.raises(DataError, match="n_draws must be a whole number"):
         weight_sensitivity(d, weights={"value": 2, "potential": 1}, n_draws="many")
-    with pytest.raises(DataError, match="weights must map criteria to numbers"):
+    with pytest.raises(DataError, match=r"weights\['value'\] must be a finite number; received 'high'"):
         key_customer_score(d, weights={"value": "high"})
 
 

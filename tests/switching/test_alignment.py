@@ -20,7 +20,7 @@ def test_shy_pairs_prices_customers_and_their_errors_by_firm():
     got = shy_switching_costs(price=price.iloc[::-1], customers=customers, price_se=se.iloc[[2, 0, 1]])
     pd.testing.assert_series_equal(got.switching_costs, ref.switching_costs)
     pd.testing.assert_series_equal(got.bse, ref.bse)
-    with pytest.raises(DataError, match=r"labels in the firms but not in price_se: \['C'\]"):
+    with pytest.raises(DataError, match=r"labels in the firms \(customers\) but not in price_se: \['C'\]"):
         shy_switching_costs(price=price, customers=customers, price_se=se.rename(index={"C": "D"}))
 
 
