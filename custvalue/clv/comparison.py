@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, describe_rows
+from .._validation import align_to_index, as_float_array, check_counts, describe_rows
 from ..exceptions import DataError
 from .forecast import cohort_repeat_transactions
 
@@ -25,8 +25,7 @@ def _holdout_column(data: pd.DataFrame, value: Any, name: str, default: str) -> 
         if value not in data:
             raise DataError(f"{name}={value!r} is not a column of data; columns: {list(data.columns)}.")
         value = data[value]
-    if isinstance(value, pd.Series) and not value.index.equals(data.index):
-        raise DataError(f"{name} must be indexed like data (the same customers in the same order).")
+    value = align_to_index(value, name, data.index)
     if np.ndim(value) == 0:
         value = np.full(len(data), value)
     arr = as_float_array(value, name, index=data.index)
@@ -106,7 +105,11 @@ def compare_models(*results: Any, data: pd.DataFrame, holdout: Any = None, durat
     MBG/NBD         4 -9582.1
     """
     if not results:
-        raise DataError("compare_models needs at least one fitted model.")
+        raise DataError("compare_models needs at least one fitted model (results: none given).")
+    for i, res in enumerate(results):
+        if not (hasattr(res, "model") and hasattr(res, "llf") and hasattr(res, "expected_purchases")):
+            raise DataError(f"results[{i}] must be a fitted purchase-count model (BetaGeo, ModifiedBetaGeo, "
+                            f"ParetoNBD ... .fit(...)); received {type(res).__name__}.")
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame (the calibration summary); received {type(data).__name__}.")
     labels = [type(r.model).__name__ for r in results] if names is None else [str(n) for n in names]
@@ -115,6 +118,8 @@ def compare_models(*results: Any, data: pd.DataFrame, holdout: Any = None, durat
     if len(set(labels)) != len(labels):
         raise DataError(f"names must be distinct; received {labels}.")
     actual = _holdout_column(data, holdout, "holdout", "frequency_holdout")
+    if actual is not None:
+        check_counts(actual, "holdout", data.index)
     span = None
     if actual is not None:
         span = _holdout_column(data, duration, "duration", "duration_holdout")

@@ -599,6 +599,7 @@ def probability_of_purchases(n, t, r, alpha, a, b):
     return purchase_count_probability(n, t, r, alpha, a, b, shift=0)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def purchase_count_probability(n, t, r, alpha, a, b, shift=0):
     """P(X(t) = n) of a new customer for the BG/NBD (``shift=0``, FHL eq. 8) and the MBG/NBD
     (``shift=1``: one more dropout opportunity, at time 0).

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from .._validation import parse_dates
+from .._validation import as_float_array, check_finite_scalar, check_probability, parse_dates
 from ..exceptions import ConvergenceWarning, DataError, HeterogeneityWarning, ReportInputError
 from ..rfm import TIME_UNITS, rfm_summary
 from . import _figures as figs
@@ -176,10 +176,13 @@ def alive_states(p_alive: pd.Series, *, active_threshold: float = 0.7, lapsed_th
     >>> alive_states(pd.Series([0.95, 0.5, 0.1, 0.7])).tolist()
     ['active', 'at risk', 'lapsed', 'active']
     """
+    active_threshold = check_finite_scalar(active_threshold, "active_threshold")
+    lapsed_threshold = check_finite_scalar(lapsed_threshold, "lapsed_threshold")
     if not 0 <= lapsed_threshold < active_threshold <= 1:
         raise ReportInputError("the P(alive) thresholds must satisfy 0 <= lapsed_threshold < active_threshold <= 1; "
                                f"received {lapsed_threshold!r} and {active_threshold!r}.")
-    p = np.asarray(p_alive, dtype=float)
+    p = check_probability(as_float_array(p_alive, "p_alive", index=getattr(p_alive, "index", None)), "p_alive",
+                          getattr(p_alive, "index", None))
     codes = np.where(p >= active_threshold, 0, np.where(p >= lapsed_threshold, 1, 2))
     return pd.Series(pd.Categorical.from_codes(codes, categories=list(STATES), ordered=True),
                      index=getattr(p_alive, "index", None), name="state")

@@ -142,6 +142,15 @@ CATALOGUE: dict[str, Entry] = {
                       {"margin": ("nan", "text", "nullable_na", *LABELLED, "empty"),
                        "discount_rate": ("nan", "text", *LABELLED, ("-1", lambda v: v * 0 - 1)),
                        "spend_results": ("nan", "inf", "text", "nullable_na", *LABELLED, "empty")})]),
+    C + "compare_models": function(
+        lambda results, **a: clv.compare_models(*results, **a),
+        lambda: {"results": [D.fitted("bg"), D.fitted("pnbd")], "data": D.cdnow(20),
+                 "holdout": pd.Series(np.arange(20.0) % 3, index=D.cdnow(20).index), "duration": 39.0},
+        {"results": (("not a fitted model", lambda v: [v[0], 1.0]), ("none", lambda v: [])),
+         "holdout": ("nan", "inf", "text", "negative", "fraction", *LABELLED, "empty"),
+         "duration": ("nan", "inf", "negative", "zero", "text"),
+         "data": ("empty",)},
+        {"one_row": one_row("data", "holdout")}),
     C + "customer_npv": function(
         clv.customer_npv, _value_args(discount_rate=0.0027, horizon=None, margin=0.3),
         {**VALUE_DATA_BAD, "discount_rate": (*DISCOUNT, "zero"), "margin": ("nan", "inf", "text", "none"),

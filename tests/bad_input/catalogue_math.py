@@ -118,6 +118,10 @@ CATALOGUE: dict[str, Entry] = {
     M + "betageo.weighted_loglike_score_hessian": documented(
         betageo.weighted_loglike_score_hessian, lambda: {**_rft(**BG)(), "weights": np.ones(3)}, PER_ITERATION),
     M + "betageo.x_levels": documented(betageo.x_levels, lambda: {"x": X3}, HELPER),
+    M + "betageo.purchase_count_probability": kernel(
+        betageo.purchase_count_probability, lambda: {"n": np.array([0.0, 1.0, 2.0]), "t": 10.0, **BG, "shift": 1},
+        {n: "positive" for n in ("r", "alpha", "a", "b")}),
+    M + "betageo.time_scale": documented(betageo.time_scale, _rft(**BG), HELPER),
     **_btyd_family(modbetageo, "modbetageo", BG, ("r", "alpha", "a", "b"), _rft(**BG)),
     **_btyd_family(paretonbd, "paretonbd", PN, ("r", "alpha", "s", "beta"), _rft(**PN), with_dert="delta"),
     M + "paretonbd.weighted_loglike_and_score": documented(

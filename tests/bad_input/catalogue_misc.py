@@ -224,6 +224,10 @@ CATALOGUE: dict[str, Entry] = {
     "custvalue.plotting.plot_clv_distribution": function(
         plotting.plot_clv_distribution, lambda: {"clv": pd.Series([1.0, 10.0, 100.0]), "bins": 10},
         {"clv": (*NUMERIC, "empty"), "bins": COUNT}),
+    "custvalue.plotting.clv_plot_range": function(
+        plotting.clv_plot_range, lambda: {"clv": pd.Series([1.0, 10.0, 100.0]), "lower": 0.01, "upper_quantile": 0.995},
+        {"clv": (*NUMERIC, "empty"), "lower": ("nan", "inf", "text"),
+         "upper_quantile": ("nan", "zero", "negative", "text", ("above one", lambda v: 1.5))}),
     # -- rfm -----------------------------------------------------------------------------
     "custvalue.rfm.TIME_UNITS": no_input("constant: days per time unit"),
     "custvalue.rfm.reduce_customer_days": function(
@@ -366,6 +370,19 @@ CATALOGUE: dict[str, Entry] = {
     "custvalue.report.value_tiers": function(
         custvalue.report.value_tiers, lambda: {"values": pd.Series(np.arange(100.0))},
         {"values": ("nan", "inf", "text", "empty")}),
+    "custvalue.report.alive_states": function(
+        custvalue.report.alive_states, lambda: {"p_alive": pd.Series([0.95, 0.5, 0.1]), "active_threshold": 0.7,
+                                                "lapsed_threshold": 0.3},
+        {"p_alive": ("nan", "text", "negative", ("above one", lambda v: v * 2), "empty"),
+         "active_threshold": ("nan", "text", ("below lapsed", lambda v: 0.2)),
+         "lapsed_threshold": ("nan", "negative", "text")}),
+    "custvalue.report.MODELS": no_input("constant: the models the report fits, with their references"),
+    "custvalue.report.MODEL_CHOICES": no_input("constant: the values --model accepts"),
+    "custvalue.report.STATES": no_input("constant: the customer states, in order"),
+    "custvalue.cli.EXIT_OK": no_input("constant: exit status of a complete report"),
+    "custvalue.cli.EXIT_BAD_INPUT": no_input("constant: exit status when the input or options are refused"),
+    "custvalue.cli.EXIT_FAILED": no_input("constant: exit status of an unexpected failure"),
+    "custvalue.cli.EXIT_INTERRUPTED": no_input("constant: exit status after Ctrl-C"),
     "custvalue.cli.main": function(
         lambda argv: _cli(argv), lambda: {"argv": _cli_args()},
         {"argv": bad(("missing file", lambda v: _cli_args(**{"--transactions": "no-such-file.csv"})),
