@@ -15,7 +15,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .exceptions import ConvergenceWarning, DataError, HeterogeneityWarning, ModelSpecificationError
+from .exceptions import (ConvergenceWarning, DataError, HeterogeneityWarning, IdentificationWarning,
+                         MeasurementWarning, ModelSpecificationError)
 from .rfm import rfm_summary
 
 __version__ = "0.1.0"
@@ -24,7 +25,7 @@ _SUBMODULES = ("base", "clv", "datasets", "loyalty", "math", "plotting", "potent
                "segment", "simulate", "switching", "streaming")
 
 __all__ = ["__version__", "rfm_summary", "DataError", "ConvergenceWarning", "HeterogeneityWarning",
-           "ModelSpecificationError", *_SUBMODULES]
+           "IdentificationWarning", "MeasurementWarning", "ModelSpecificationError", *_SUBMODULES]
 
 
 def __getattr__(name: str) -> Any:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import compress_rows
+from ._validation import as_float_array, check_nonnegative, check_whole_number, compress_rows
 from .exceptions import DataError
 
 __all__ = ["rfm_summary", "compressed_statistics", "fit", "score"]
@@ -78,21 +78,38 @@ def _date_kind(s: pd.Series) -> str:
     return str(s.dtype)
 
 
-def _scan(part: pd.DataFrame, date_col: str, date_format: str | None,
+def _scan(part: pd.DataFrame, date_col: str, date_format: str | None, dayfirst: bool | None,
           partition_info: dict | None = None) -> pd.DataFrame:
-    """Per partition: date kind, first and last day, row count (the light first pass)."""
-    from .rfm import _days
+    """Per partition: date kind, the date formats that read all its values, row count.
+
+    The formats of all partitions are intersected afterwards, so the whole log is read with
+    one format (a partition whose dates are all ambiguous takes the others' reading).
+    """
+    from ._validation import candidate_date_formats
 
     number = partition_info["number"] if partition_info else -1
     kind = _date_kind(part[date_col])
     if len(part) == 0:
-        return pd.DataFrame({"partition": [number], "kind": [kind], "first": [np.nan],
-                             "last": [np.nan], "rows": [0]})
-    if part[date_col].isna().any():
-        raise DataError(f"date_col column {date_col!r} has missing values in partition {number}.")
-    days = _days(part[date_col], "date_col", part.index, date_format)
-    return pd.DataFrame({"partition": [number], "kind": [kind], "first": [float(days.min())],
-                         "last": [float(days.max())], "rows": [len(part)]})
+        return pd.DataFrame({"partition": [number], "kind": [kind], "formats": [""], "rows": [0]})
+    name = f"date_col {date_col!r} (partition {number})"
+    formats = ([date_format] if date_format is not None
+               else candidate_date_formats(part[date_col], name, dayfirst=dayfirst))
+    return pd.DataFrame({"partition": [number], "kind": [kind], "formats": ["|".join(formats)],
+                         "rows": [len(part)]})
+
+
+def _day_range(part: pd.DataFrame, date_col: str, date_format: str | None,
+               partition_info: dict | None = None) -> pd.DataFrame:
+    """Per partition: first and last day, parsed with the log's one resolved format."""
+    from .rfm import _days
+
+    number = partition_info["number"] if partition_info else -1
+    if len(part) == 0:
+        return pd.DataFrame({"partition": [number], "first": [np.nan], "last": [np.nan]})
+    days = _days(part[date_col], f"date_col {date_col!r} (partition {number})", part.index,
+                 date_format)
+    return pd.DataFrame({"partition": [number], "first": [float(days.min())],
+                         "last": [float(days.max())]})
 
 
 def _number(part: pd.DataFrame, offsets: np.ndarray, partition_info: dict | None = None
@@ -140,7 +157,8 @@ def _summarise(part: pd.DataFrame, *, customer_col: str, date_col: str,
 
 def rfm_summary(transactions: Any, *, customer_col: str, date_col: str,
                 monetary_col: str | None = None, freq: str = "W", observation_end: Any = None,
-                calibration_end: Any = None, date_format: str | None = None) -> Any:
+                calibration_end: Any = None, date_format: str | None = None,
+                dayfirst: bool | None = None) -> Any:
     """:func:`custvalue.rfm.rfm_summary` on a Dask DataFrame of transactions.
 
     Same arguments and the same values as the in-memory function (see its docstring for the
@@ -153,8 +171,10 @@ def rfm_summary(transactions: Any, *, customer_col: str, date_col: str,
     ----------
     transactions : dask.dataframe.DataFrame
         One row per purchase.
-    customer_col, date_col, monetary_col, freq, observation_end, calibration_end, date_format
-        As in :func:`custvalue.rfm.rfm_summary`.
+    customer_col, date_col, monetary_col, freq, observation_end, calibration_end, date_format, dayfirst
+        As in :func:`custvalue.rfm.rfm_summary`. String dates are read with one format for
+        the whole log: the formats that read every value of each partition are intersected
+        (so a partition whose dates are all ambiguous takes the others' reading).
 
     Returns
     -------
@@ -187,9 +207,8 @@ def rfm_summary(transactions: Any, *, customer_col: str, date_col: str,
         raise DataError(f"freq must be one of {sorted(TIME_UNITS)}; received {freq!r}.")
     ddf = transactions[cols]
     scan_meta = pd.DataFrame({"partition": pd.Series(dtype="int64"), "kind": pd.Series(dtype=object),
-                              "first": pd.Series(dtype="float64"), "last": pd.Series(dtype="float64"),
-                              "rows": pd.Series(dtype="int64")})
-    scan = ddf.map_partitions(_scan, date_col, date_format, meta=scan_meta).compute()
+                              "formats": pd.Series(dtype=object), "rows": pd.Series(dtype="int64")})
+    scan = ddf.map_partitions(_scan, date_col, date_format, dayfirst, meta=scan_meta).compute()
     scan = scan.sort_values("partition")
     kinds = scan.loc[scan["rows"] > 0, "kind"].unique().tolist()
     if len(kinds) > 1:
@@ -199,7 +218,23 @@ def rfm_summary(transactions: Any, *, customer_col: str, date_col: str,
                         f"to one type, e.g. with dd.to_datetime, before summarising.")
     if scan["rows"].sum() == 0:
         raise DataError("transactions is empty; at least one purchase is required.")
-    first_day, last_day = int(scan["first"].min()), int(scan["last"].max())
+    if kinds != ["datetime"] and date_format is None:
+        from ._validation import resolve_date_format
+
+        per_part = [set(f.split("|")) for f in scan.loc[scan["rows"] > 0, "formats"] if f]
+        common = set.intersection(*per_part) if per_part else set()
+        if per_part and not common:
+            shown = {int(p): f for p, f in scan.loc[scan["rows"] > 0, ["partition", "formats"]]
+                     .itertuples(index=False)}
+            raise DataError(f"date_col {date_col!r}: the partitions use different date formats "
+                            f"(partition -> formats that read it: {dict(list(shown.items())[:5])}); "
+                            "a log must use one format: fix the rows or pass date_format=.")
+        if common:
+            date_format = resolve_date_format(sorted(common), f"date_col {date_col!r}")
+    range_meta = pd.DataFrame({"partition": pd.Series(dtype="int64"),
+                               "first": pd.Series(dtype="float64"), "last": pd.Series(dtype="float64")})
+    ranges = ddf.map_partitions(_day_range, date_col, date_format, meta=range_meta).compute()
+    first_day, last_day = int(ranges["first"].min()), int(ranges["last"].max())
     end = last_day if observation_end is None else _as_day(observation_end, "observation_end")
     if end < first_day:
         raise DataError(f"observation_end {observation_end!r} is before the first purchase "
@@ -238,8 +273,9 @@ def _compress_partition(part: pd.DataFrame, columns: list[str], weights_col: str
     if len(part) == 0:
         return pd.DataFrame({**{c: pd.Series(dtype="float64") for c in columns},
                              "weights": pd.Series(dtype="float64")})
-    w = part[weights_col].to_numpy(dtype=np.float64) if weights_col else None
-    uniq, counts, _ = compress_rows([part[c].to_numpy(dtype=np.float64) for c in columns], w)
+    w = check_nonnegative(as_float_array(part[weights_col], weights_col, index=part.index), weights_col,
+                          part.index) if weights_col else None
+    uniq, counts, _ = compress_rows([as_float_array(part[c], c, index=part.index) for c in columns], w)
     return pd.DataFrame({**dict(zip(columns, uniq)), "weights": counts})
 
 
@@ -278,6 +314,7 @@ def compressed_statistics(ddf: Any, columns: list[str], *, weights_col: str | No
     2357
     """
     _check_frame(ddf, list(columns) + ([weights_col] if weights_col else []))
+    split_every = check_whole_number(split_every, "split_every", minimum=2)
     columns = list(columns)
     meta = pd.DataFrame({**{c: pd.Series(dtype="float64") for c in columns},
                          "weights": pd.Series(dtype="float64")})
@@ -366,10 +403,11 @@ def score(ddf: Any, purchases_results: Any, spend_results: Any = None, *,
     >>> s.compute().shape
     (2357, 1)
     """
-    from .streaming import required_columns, score_frame
+    from .streaming import check_scoring, required_columns, score_frame
 
     outputs = list(dict.fromkeys(outputs))
     need = required_columns(purchases_results, spend_results, outputs)
+    check_scoring(horizon, clv_horizon, discount_rate, margin)
     _check_frame(ddf, need)
     meta = pd.DataFrame({o: pd.Series(dtype="float64") for o in outputs},
                         index=ddf._meta.index[:0])

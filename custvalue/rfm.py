@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import describe_rows
+from ._validation import as_float_array, as_timestamp, check_whole_number, describe_rows, parse_dates
 from .exceptions import DataError
 
 __all__ = ["rfm_summary", "TIME_UNITS", "reduce_customer_days"]
@@ -28,33 +28,19 @@ def _column(df: pd.DataFrame, col: str | None, arg: str) -> pd.Series:
     return s
 
 
-def _days(values: pd.Series, arg: str, index: pd.Index, date_format: str | None) -> np.ndarray:
-    """Parse to whole days since the epoch (int64); name unparseable rows."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
-    else:
-        parsed = pd.to_datetime(values, format=date_format, errors="coerce")
-        bad = parsed.isna().to_numpy()
-        if bad.any() and date_format is None:  # formats that differ between rows
-            parsed[bad] = pd.to_datetime(values[bad], format="mixed", errors="coerce")
-            bad = parsed.isna().to_numpy()
-        if bad.any():
-            first = values[bad].iloc[0]
-            raise DataError(f"{arg} could not be parsed as dates (first bad value {first!r}); "
-                            + describe_rows(bad, index) + "; pass date_format= if the format is unusual.")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
+def _days(values: pd.Series, arg: str, index: pd.Index, date_format: str | None,
+          dayfirst: bool | None = None) -> np.ndarray:
+    """Parse to whole days since the epoch (int64), one format for the whole column.
+
+    See :func:`custvalue._validation.parse_dates` for the rules (no guessing: an ambiguous
+    day/month column or a column of mixed formats is a DataError naming rows).
+    """
+    parsed, _ = parse_dates(values, arg, date_format=date_format, dayfirst=dayfirst)
     return parsed.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
 def _as_day(value: Any, arg: str) -> int:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{arg} must be a date; received {value!r}.") from None
-    if ts is pd.NaT:
-        raise DataError(f"{arg} must be a date; received {value!r}.")
-    return int(np.datetime64(ts.tz_localize(None) if ts.tz else ts, "D").astype(np.int64))
+    return int(np.datetime64(as_timestamp(value, arg), "D").astype(np.int64))
 
 
 def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray | None,
@@ -88,6 +74,17 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
     >>> out["n_days"].tolist(), out["first_spend"].tolist(), out["total_spend"].tolist()
     ([2, 1, 0], [7.0, 4.0, 0.0], [10.0, 4.0, 0.0])
     """
+    n_customers = check_whole_number(n_customers, "n_customers", minimum=0)
+    codes = np.asarray(codes)
+    if codes.dtype.kind not in "iu" or (codes.size and (codes.min() < 0 or codes.max() >= n_customers)):
+        raise DataError(f"codes must be integer customer codes in 0..n_customers-1 ({n_customers - 1}); "
+                        f"received dtype {codes.dtype} in [{codes.min() if codes.size else ''}, "
+                        f"{codes.max() if codes.size else ''}].")
+    if np.shape(days) != codes.shape or (spend is not None and np.shape(spend) != codes.shape):
+        raise DataError(f"codes, days and spend must have one entry per transaction; received shapes "
+                        f"{codes.shape}, {np.shape(days)} and {np.shape(spend) if spend is not None else None}.")
+    if spend is not None:
+        spend = as_float_array(spend, "spend", allow_empty=True)
     out = {"n_days": np.zeros(n_customers, np.int64), "first": np.zeros(n_customers, np.int64),
            "last": np.zeros(n_customers, np.int64), "first_spend": np.zeros(n_customers),
            "total_spend": np.zeros(n_customers)}
@@ -124,7 +121,8 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
 
 def rfm_summary(transactions: pd.DataFrame, *, customer_col: str, date_col: str,
                 monetary_col: str | None = None, freq: str = "W", observation_end: Any = None,
-                calibration_end: Any = None, date_format: str | None = None) -> pd.DataFrame:
+                calibration_end: Any = None, date_format: str | None = None,
+                dayfirst: bool | None = None) -> pd.DataFrame:
     """Summarise a transaction log into one row per customer.
 
     Purchases on the same day are merged into one transaction (their amounts summed).
@@ -156,7 +154,12 @@ def rfm_summary(transactions: pd.DataFrame, *, customer_col: str, date_col: str,
     calibration_end : date-like, optional
         End of the calibration period (inclusive); must lie within the data.
     date_format : str, optional
-        ``strftime`` format of ``date_col`` when it holds strings.
+        ``strftime`` format of ``date_col`` when it holds strings; every value must match it.
+    dayfirst : bool, optional
+        For string dates whose day and month could be swapped (``02/01/2023``): read them as
+        day/month (True) or month/day (False). Without it, ISO dates and formats that the
+        column makes unambiguous parse directly; an ambiguous or mixed-format column raises
+        a DataError naming example rows (dates are never guessed row by row).
 
     Returns
     -------
@@ -180,17 +183,12 @@ def rfm_summary(transactions: pd.DataFrame, *, customer_col: str, date_col: str,
         raise DataError("transactions is empty; at least one purchase is required.")
     index = transactions.index
     cust = _column(transactions, customer_col, "customer_col")
-    days = _days(_column(transactions, date_col, "date_col"), "date_col", index, date_format)
+    days = _days(_column(transactions, date_col, "date_col"), f"date_col {date_col!r}", index,
+                 date_format, dayfirst)
     spend = None
     if monetary_col is not None:
         raw = _column(transactions, monetary_col, "monetary_col")
-        try:
-            spend = raw.to_numpy(dtype=np.float64)
-        except (TypeError, ValueError):
-            raise DataError(f"monetary_col {monetary_col!r} must be numeric.") from None
-        if not np.isfinite(spend).all():
-            raise DataError(f"monetary_col {monetary_col!r} must be finite; "
-                            + describe_rows(~np.isfinite(spend), index))
+        spend = as_float_array(raw, f"monetary_col {monetary_col!r}", index=index)
     unit = TIME_UNITS[freq]
     end = int(days.max()) if observation_end is None else _as_day(observation_end, "observation_end")
     if end < days.min():

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._validation import check_discount_rate, check_finite_scalar, check_positive_scalar, check_whole_number
 from .exceptions import DataError
 
 __all__ = ["score_parquet", "score_frame", "StreamingReport", "OUTPUTS"]
@@ -82,6 +83,15 @@ def required_columns(purchases_results: Any, spend_results: Any, outputs: Sequen
     return need
 
 
+def check_scoring(horizon: Any, clv_horizon: Any, discount_rate: Any, margin: Any) -> None:
+    """The scoring settings shared by :func:`score_frame`, :func:`score_parquet` and
+    :func:`custvalue.dask.score`, checked once before any batch is read."""
+    check_positive_scalar(horizon, "horizon", allow_zero=True)
+    check_whole_number(clv_horizon, "clv_horizon (months)", minimum=1)
+    check_discount_rate(discount_rate)
+    check_finite_scalar(margin, "margin")
+
+
 def score_frame(frame: pd.DataFrame, purchases_results: Any, spend_results: Any = None, *,
                 outputs: Sequence[str] = ("p_alive", "expected_purchases", "clv"),
                 horizon: float = 52.0, clv_horizon: int = 12, discount_rate: float = 0.01,
@@ -128,6 +138,7 @@ def score_frame(frame: pd.DataFrame, purchases_results: Any, spend_results: Any 
     from .clv.value import clv as clv_fn
 
     required_columns(purchases_results, spend_results, outputs)
+    check_scoring(horizon, clv_horizon, discount_rate, margin)
     out = pd.DataFrame(index=frame.index)
     if "p_alive" in outputs:
         out["p_alive"] = purchases_results.p_alive(frame).to_numpy()
@@ -277,8 +288,8 @@ def score_parquet(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if int(batch_rows) != batch_rows or batch_rows < 1:
-        raise DataError(f"batch_rows must be a whole number >= 1; received {batch_rows!r}.")
+    batch_rows = check_whole_number(batch_rows, "batch_rows", minimum=1)
+    check_scoring(horizon, clv_horizon, discount_rate, margin)
     need = required_columns(purchases_results, spend_results, outputs)
 
     import pyarrow.dataset as ds

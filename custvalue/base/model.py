@@ -1,10 +1,12 @@
 """The likelihood-model base: every fitted model in custvalue declares its parameters and
 per-row log-likelihood (and score); this module does the rest once.
 
-Optimisation runs on transformed parameters (log for positive, logit for (0, 1)) with the
-analytic gradient mapped through the chain rule: trust-region Newton steps (``trust-exact``)
-for models with an exact Hessian (``analytic_hessian``), BFGS otherwise. Standard errors come
-from the observed information at the optimum in the natural parameters.
+Optimisation runs on transformed parameters (log for positive, logit for (0, 1), atanh for
+correlations; :mod:`custvalue.base.transforms`) with the analytic gradient mapped through the
+chain rule: trust-region Newton steps (``trust-exact``) for models with an exact Hessian
+(``analytic_hessian``), BFGS otherwise. Standard errors come from the observed information at
+the optimum in the natural parameters; confidence intervals are delta-method intervals on the
+same transformed scale, mapped back (:meth:`LikelihoodResults.conf_int`).
 """
 
 from __future__ import annotations
@@ -16,47 +18,15 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import optimize
 
-from ..exceptions import ConvergenceWarning, ModelSpecificationError
+from .._validation import as_float_array, check_positive_scalar, check_whole_number
+from ..exceptions import (ConvergenceWarning, DataError, HeterogeneityWarning, IdentificationWarning,
+                          ModelSpecificationError)
 from .results import LikelihoodResults
+from .transforms import _from_free, _second_derivative, _to_free, check_in_domain, check_transforms
 
 __all__ = ["LikelihoodModel", "Transform", "numerical_jacobian"]
 
-Transform = str  # "log" | "logit" | "identity"
-
-
-def _to_free(params: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
-    out = np.empty_like(params)
-    for i, (p, t) in enumerate(zip(params, transforms)):
-        out[i] = np.log(p) if t == "log" else (np.log(p / (1 - p)) if t == "logit" else p)
-    return out
-
-
-def _from_free(theta: np.ndarray, transforms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Natural parameters and d(param)/d(theta) for each coordinate."""
-    p = np.empty_like(theta)
-    d = np.empty_like(theta)
-    for i, (t, tr) in enumerate(zip(theta, transforms)):
-        if tr == "log":
-            p[i] = np.exp(np.clip(t, -700, 700))
-            d[i] = p[i]
-        elif tr == "logit":
-            p[i] = 0.5 * (1 + np.tanh(t / 2))
-            d[i] = p[i] * (1 - p[i])
-        else:
-            p[i] = t
-            d[i] = 1.0
-    return p, d
-
-
-def _second_derivative(p: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
-    """d^2(param)/d(theta)^2 for each coordinate (for Hessians in the transformed space)."""
-    out = np.zeros_like(p)
-    for i, tr in enumerate(transforms):
-        if tr == "log":
-            out[i] = p[i]
-        elif tr == "logit":
-            out[i] = p[i] * (1 - p[i]) * (1 - 2 * p[i])
-    return out
+Transform = str  # "log" | "logit" | "atanh" | "identity" (see custvalue.base.transforms)
 
 
 def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:
@@ -84,7 +54,10 @@ def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray
     >>> jac.round(6).tolist()
     [[2.0, 0.0], [2.0, 1.0]]
     """
-    x = np.asarray(x, dtype=float)
+    if not callable(fun):
+        raise DataError(f"fun must be a callable of the parameter vector; received {fun!r}.")
+    x = as_float_array(x, "x")
+    rel_step = check_positive_scalar(rel_step, "rel_step")
     f0 = np.asarray(fun(x))
     jac = np.empty((f0.size, x.size))
     for j in range(x.size):  # loop over parameters, not customers
@@ -99,9 +72,10 @@ def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray
 class LikelihoodModel:
     """Base class for models fitted by (weighted) maximum likelihood.
 
-    Subclasses declare ``param_names``, ``param_transforms`` (default ``"log"`` for every
-    parameter) and ``results_class``, store validated data in ``__init__`` together with
-    ``self.weights`` (one weight per unique row), and implement
+    Subclasses declare ``param_names``, ``param_transforms`` (``"log"``, ``"logit"``,
+    ``"atanh"`` or ``"identity"`` per parameter, default ``"log"``: the scale of both the
+    optimiser and the confidence intervals) and ``results_class``, store validated data in
+    ``__init__`` together with ``self.weights`` (one weight per unique row), and implement
 
     * ``loglike_obs(params)`` -> per-row log-likelihood, shape ``(n_unique,)``;
     * ``score_obs(params)`` -> per-row gradient in the natural parameters,
@@ -130,10 +104,19 @@ class LikelihoodModel:
 
     param_names: ClassVar[tuple[str, ...]] = ()
     param_transforms: ClassVar[Mapping[str, Transform]] = {}
+    #: Mixing distributions as ``(shape, scale-or-second-shape, kind, what)``: ``kind`` is
+    #: "gamma" (mean shape/scale) or "beta" (mean a/(a+b)); checked after a fit (see
+    #: :meth:`_warn_if_homogeneous`).
+    mixing: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
     results_class: ClassVar[type[LikelihoodResults]] = LikelihoodResults
     #: True when the subclass implements :meth:`loglike_score_hessian` exactly; ``fit`` then
     #: uses a trust-region Newton method and the covariance uses the analytic Hessian.
     analytic_hessian: ClassVar[bool] = False
+    #: True to check the rank of the information matrix at the optimum (see
+    #: :mod:`custvalue.base.identification`): unidentified parameter combinations raise an
+    #: :class:`~custvalue.exceptions.IdentificationWarning` that names them, and the standard
+    #: errors of the parameters involved are NaN instead of arbitrary large numbers.
+    check_identification: ClassVar[bool] = False
 
     weights: np.ndarray
 
@@ -217,19 +200,21 @@ class LikelihoodModel:
 
     @property
     def _transforms(self) -> tuple[str, ...]:
-        return tuple(self.param_transforms.get(n, "log") for n in self.param_names)
+        return check_transforms(tuple(self.param_transforms.get(n, "log") for n in self.param_names),
+                                tuple(self.param_names))
 
-    def _as_params(self, params: Any) -> np.ndarray:
+    def _as_params(self, params: Any, name: str = "params") -> np.ndarray:
         if isinstance(params, Mapping):
             missing = set(self.param_names) - set(params)
             if missing:
                 raise ModelSpecificationError(
-                    f"params is missing {sorted(missing)}; expected {list(self.param_names)}.")
+                    f"{name} is missing {sorted(missing)}; expected {list(self.param_names)}.")
             params = [params[n] for n in self.param_names]
-        arr = np.asarray(params, dtype=float).reshape(-1)
+        arr = as_float_array(params, name, allow_empty=True).reshape(-1)
         if arr.size != len(self.param_names):
             raise ModelSpecificationError(
-                f"expected {len(self.param_names)} parameters {list(self.param_names)}; received {arr.size}.")
+                f"{name} must hold {len(self.param_names)} parameters {list(self.param_names)}; "
+                f"received {arr.size}.")
         return arr
 
     def loglike(self, params: Any) -> float:
@@ -462,18 +447,90 @@ class LikelihoodModel:
                 inv_h = None
             else:
                 info = -self.hessian(params)
+        if self.check_identification:
+            return self._identified_covariance(params, cov_type, info)
         try:
-            cov = np.linalg.inv(info)
-        except np.linalg.LinAlgError:
-            warnings.warn("the information matrix is singular; standard errors are NaN.",
-                          RuntimeWarning, stacklevel=3)
-            return np.full((k, k), np.nan)
+            with np.errstate(all="ignore"):
+                cov = np.linalg.inv(info)
+        except (np.linalg.LinAlgError, ValueError):  # singular, or NaN/inf in the information
+            cov = np.full((k, k), np.nan)
         if cov_type == "robust":
             s = self.score_obs(params)
             meat = (s * self.weights[:, None]).T @ s
             inv_h = cov
             cov = inv_h @ meat @ inv_h
+        var = np.diag(cov)
+        bad = ~(np.isfinite(var) & (var >= 0)) & ~np.isin(self.param_names, self._explained_nan_se(params))
+        if bad.any():
+            names = [n for n, b in zip(self.param_names, bad) if b]
+            warnings.warn(
+                f"{type(self).__name__}: the information matrix ({cov_type}) is singular or not "
+                f"finite at the estimate, so the standard errors of {names} are NaN: the data do "
+                "not identify them (too few rows, or extreme values), or the estimate lies at the "
+                "edge of the parameter space.", IdentificationWarning, stacklevel=3)
         return cov
+
+    def _identified_covariance(self, params: np.ndarray, cov_type: str, info: np.ndarray) -> np.ndarray:
+        """Covariance with a rank check of ``info``: NaN for unidentified parameters, a warning
+        naming the flat directions of the log-likelihood (Rothenberg 1971)."""
+        from .identification import describe_direction, identified_inverse, unidentified_mask
+
+        names = list(self.param_names)
+        cov, dirs = identified_inverse(info, names, nan_unidentified=False)
+        if dirs:
+            which = "; ".join(describe_direction(d) for d in dirs)
+            warnings.warn(
+                f"{type(self).__name__}: the information matrix ({cov_type}) is singular at the "
+                f"estimate: the log-likelihood is flat along {which}, so these parameters are not "
+                "identified by the data; their estimates are arbitrary and their standard errors "
+                "are NaN. " + self._identification_hint(dirs),
+                IdentificationWarning, stacklevel=4)
+        if cov_type == "robust":
+            s = self.score_obs(params)
+            cov = cov @ ((s * self.weights[:, None]).T @ s) @ cov
+        bad = unidentified_mask(dirs, len(names))
+        cov[bad, :] = np.nan
+        cov[:, bad] = np.nan
+        return cov
+
+    def _explained_nan_se(self, params: np.ndarray) -> list[str]:
+        """The mixing parameters that ran off together (both above 1,000): their NaN standard
+        errors are explained by the HeterogeneityWarning of :meth:`_warn_if_homogeneous`."""
+        p = dict(zip(self.param_names, np.asarray(params, dtype=float)))
+        return [n for first, second, _, _ in self.mixing if min(p[first], p[second]) > 1e3
+                for n in (first, second)]
+
+    def _warn_if_homogeneous(self, res: Any) -> None:
+        """Warn when a mixing distribution's two parameters ran off together: both above
+        1,000 with standard errors not both below the estimates. The likelihood then rises
+        towards the homogeneous limit (every customer with the same rate or probability), the
+        estimates stop wherever the gradient tolerance is met, and only the mean is
+        identified. In that limit the likelihood and the model's predictions depend on the
+        two parameters only through the mean (checked against quadrature of the
+        individual-level model, ``tests/clv/test_heterogeneity_warning.py``)."""
+        for first, second, kind, what in self.mixing:
+            v1, v2 = float(res.params[first]), float(res.params[second])
+            s1, s2 = float(res.bse[first]), float(res.bse[second])
+            if min(v1, v2) > 1e3 and not (s1 < v1 and s2 < v2):
+                mean = v1 / v2 if kind == "gamma" else v1 / (v1 + v2)
+                ratio = f"{first}/{second}" if kind == "gamma" else f"{first}/({first}+{second})"
+                family = "gamma" if kind == "gamma" else "beta"
+                warnings.warn(
+                    f"{type(self).__name__}: {first} = {v1:.4g} and {second} = {v2:.4g} ran off "
+                    f"together (standard errors {s1:.3g}, {s2:.3g}). The fitted {family} distribution "
+                    f"of {what} is close to a point mass: the data identify only its mean "
+                    f"{ratio} = {mean:.6g}, not {first} and {second} separately. The fitted model "
+                    f"is the homogeneous limit (no variation in {what} across customers); in that "
+                    f"limit the likelihood and the model's predictions depend on {first} and "
+                    f"{second} only through {ratio}.", HeterogeneityWarning, stacklevel=3)
+
+    def _extremes_hint(self) -> str:
+        """What to check when the likelihood overflows (models override to name the data)."""
+        return "check the data for extreme values, or pass start_params."
+
+    def _identification_hint(self, directions: list) -> str:
+        """Model-specific advice appended to the identification warning (none by default)."""
+        return ""
 
     def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
             cov_type: str = "hessian") -> LikelihoodResults:
@@ -511,24 +568,35 @@ class LikelihoodModel:
         if cov_type not in {"hessian", "opg", "robust"}:
             raise ModelSpecificationError(
                 f"cov_type must be 'hessian', 'opg' or 'robust'; received {cov_type!r}.")
-        if start_params is None:
-            theta0, hess_inv0 = self.initial_point()
-        else:
-            theta0, hess_inv0 = _to_free(self._as_params(start_params), self._transforms), None
-        if self._uses_newton():
-            res, converged, cache = self._fit_newton(theta0, maxiter, gtol)
-            params, hess, llf = cache["params"], cache["hess"], float(cache["ll"])
-        else:
-            options = {"maxiter": maxiter, "gtol": gtol}
-            if hess_inv0 is not None:
-                options["hess_inv0"] = hess_inv0
-            res = optimize.minimize(self._objective, theta0, jac=True, method="BFGS", options=options)
-            # BFGS reports "precision loss" when the objective is flat at machine precision;
-            # accept that when the gradient is small on the scale of the data.
-            _, grad = self._objective(res.x)
-            converged = bool(res.success) or bool(np.max(np.abs(grad)) < 1e-5)
-            params, _ = _from_free(res.x, self._transforms)
-            hess, llf = None, self.loglike(params)
+        maxiter = check_whole_number(maxiter, "maxiter", minimum=0)
+        gtol = check_positive_scalar(gtol, "gtol")
+        try:
+            if start_params is None:
+                theta0, hess_inv0 = self.initial_point()
+            else:
+                p0 = check_in_domain(self._as_params(start_params, "start_params"), self._transforms,
+                                     tuple(self.param_names), "start_params")
+                theta0, hess_inv0 = _to_free(p0, self._transforms), None
+            if self._uses_newton():
+                res, converged, cache = self._fit_newton(theta0, maxiter, gtol)
+                params, hess, llf = cache["params"], cache["hess"], float(cache["ll"])
+            else:
+                options = {"maxiter": maxiter, "gtol": gtol}
+                if hess_inv0 is not None:
+                    options["hess_inv0"] = hess_inv0
+                res = optimize.minimize(self._objective, theta0, jac=True, method="BFGS", options=options)
+                # BFGS reports "precision loss" when the objective is flat at machine precision;
+                # accept that when the gradient is small on the scale of the data.
+                _, grad = self._objective(res.x)
+                converged = bool(res.success) or bool(np.max(np.abs(grad)) < 1e-5)
+                params, _ = _from_free(res.x, self._transforms)
+                hess, llf = None, (self.loglike(params) if np.all(np.isfinite(params)) else np.nan)
+        except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:
+            raise DataError(f"{type(self).__name__}.fit: the log-likelihood overflowed ({exc}); "
+                            + self._extremes_hint()) from None
+        if not (np.isfinite(llf) and np.all(np.isfinite(params))):
+            raise DataError(f"{type(self).__name__}.fit: the log-likelihood is not finite at the "
+                            f"estimate (llf={llf!r}); " + self._extremes_hint())
         if not converged:
             warnings.warn(
                 f"{type(self).__name__}.fit did not converge after {res.nit} iterations "

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validation import check_level
 from .summary import Summary
+from .transforms import SCALE_NAMES, interval_on_scale
 
 if TYPE_CHECKING:
     from .model import LikelihoodModel
@@ -125,8 +127,35 @@ class LikelihoodResults(FrozenMixin):
         """Bayesian information criterion, ``-2 llf + k log(nobs)``."""
         return -2.0 * self.llf + self.df_model * np.log(self.nobs)
 
+    @cached_property
+    def conf_int_scale(self) -> pd.Series:
+        """The scale each parameter's interval is computed on (see :meth:`conf_int`).
+
+        ``"log"`` for positive parameters, ``"logit"`` for parameters in (0, 1), ``"atanh"``
+        for correlations and ``"natural"`` for unbounded ones: the transform the model
+        declares in ``param_transforms``, which is also the scale the optimiser works on.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> BetaGeo().fit(load_cdnow_summary()).conf_int_scale.tolist()
+        ['log', 'log', 'log', 'log']
+        """
+        return pd.Series([SCALE_NAMES[t] for t in self.model._transforms], index=self.params.index,
+                         name="scale")
+
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Wald confidence intervals at confidence ``level``.
+        """Delta-method confidence intervals at ``level``, each on its parameter's own scale.
+
+        A positive parameter's interval is ``exp(log(est) -+ z se / est)`` (log scale, mapped
+        back), so its bounds stay positive; a parameter in (0, 1) gets the logit-scale interval
+        and a correlation the Fisher-z (atanh) interval, both inside their range; an unbounded
+        parameter (a regression coefficient) keeps the Wald interval ``est -+ z se``. The scale
+        is the transform the model declares in ``param_transforms`` (the optimiser's), listed in
+        :attr:`conf_int_scale` and in the returned frame's ``attrs["scale"]``; ``bse`` stays the
+        natural-scale standard error. The intervals are asymmetric about the estimate on the
+        natural scale.
 
         Parameters
         ----------
@@ -144,12 +173,32 @@ class LikelihoodResults(FrozenMixin):
         >>> from custvalue.clv import BetaGeo
         >>> ci = BetaGeo().fit(load_cdnow_summary()).conf_int(level=0.95)
         >>> ci.loc["r"].round(3).tolist()
-        [0.218, 0.267]
+        [0.219, 0.268]
+        >>> ci.attrs["scale"]["r"]
+        'log'
         """
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         z = stats.norm.ppf(0.5 + level / 2)
-        return pd.DataFrame({"lower": self.params - z * self.bse, "upper": self.params + z * self.bse})
+        lower, upper = interval_on_scale(self.params.to_numpy(), self.bse.to_numpy(),
+                                         self.model._transforms, z)
+        ci = pd.DataFrame({"lower": lower, "upper": upper}, index=self.params.index)
+        ci.attrs["scale"] = self.conf_int_scale.to_dict()
+        return ci
+
+    def _conf_int_note(self, level: float) -> str:
+        """One summary line saying which scale each parameter's interval used."""
+        what = {"log": "log scale for positive", "logit": "logit scale for (0, 1)",
+                "atanh": "Fisher-z (atanh) scale for correlation",
+                "natural": "natural scale (Wald) for unbounded"}
+        scales = self.conf_int_scale
+        parts = []
+        for scale in dict.fromkeys(scales):
+            names = list(scales.index[scales.to_numpy() == scale])
+            listed = "" if len(names) == len(scales) else f": {', '.join(map(str, names))}"
+            parts.append(f"on the {what[scale]} parameters{listed}")
+        mapped = ", mapped back" if any(s != "natural" for s in scales) else ""
+        return (f"{100 * level:g}% intervals by the delta method " + "; ".join(parts) + mapped
+                + "; std err is on the natural scale.")
 
     def _param_table(self, level: float = 0.95) -> pd.DataFrame:
         ci = self.conf_int(level)
@@ -163,13 +212,15 @@ class LikelihoodResults(FrozenMixin):
         Parameters
         ----------
         level : float, default 0.95
-            Confidence level of the Wald intervals in the parameter table.
+            Confidence level of the intervals in the parameter table (see :meth:`conf_int`;
+            a note under the table names the scale of each parameter's interval).
 
         Returns
         -------
         Summary
             Header (model, nobs, unique rows, log-likelihood, AIC, BIC, convergence,
-            covariance type) and a table of estimates, standard errors and intervals.
+            covariance type), a table of estimates, standard errors and intervals, and a note
+            naming the scale of the intervals.
 
         Examples
         --------
@@ -181,6 +232,7 @@ class LikelihoodResults(FrozenMixin):
         >>> list(summ.tables[0][1].columns)
         ['estimate', 'std err', 'lower 90%', 'upper 90%']
         """
+        level = check_level(level)
         info = [
             ("Model", type(self.model).__name__),
             ("Customers (nobs)", self.nobs),
@@ -192,7 +244,9 @@ class LikelihoodResults(FrozenMixin):
             ("Iterations", self.n_iter),
             ("Covariance", self.cov_type),
         ]
-        notes = [] if self.converged else [f"optimiser did not converge: {self.message}"]
+        notes = [self._conf_int_note(level)]
+        if not self.converged:
+            notes.append(f"optimiser did not converge: {self.message}")
         return Summary(f"{type(self.model).__name__} results", info,
                        [("Parameters", self._param_table(level))], notes)
 

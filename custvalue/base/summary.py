@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ..exceptions import DataError
+
 __all__ = ["Summary"]
 
 
@@ -44,6 +46,13 @@ class Summary:
 
     def __init__(self, title: str, info: Sequence[tuple[str, object]],
                  tables: Sequence[tuple[str, pd.DataFrame]], notes: Sequence[str] = ()):
+        for name, rows, kind in (("info", info, "(label, value)"), ("tables", tables, "(name, DataFrame)")):
+            if isinstance(rows, (str, bytes)) or not all(
+                    isinstance(r, (tuple, list)) and len(r) == 2 for r in rows):
+                raise DataError(f"{name} must be a sequence of {kind} pairs; received {rows!r}.")
+        bad = [name for name, t in tables if not isinstance(t, pd.DataFrame)]
+        if bad:
+            raise DataError(f"tables must pair each name with a pandas DataFrame; not a DataFrame: {bad}.")
         self.title = title
         self.info = list(info)
         self.tables = list(tables)

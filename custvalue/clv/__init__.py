@@ -13,6 +13,7 @@ from .modbetageo import ModifiedBetaGeo, ModifiedBetaGeoResults
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults
 from .dert import customer_equity, customer_npv
 from .decomposition import customer_value_table
+from .comparison import compare_models
 
 __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv", "cohort_repeat_transactions",
            "MarkovChain", "TransitionMatrixResults", "estimate_transition_matrix", "expected_time_to_absorption",
@@ -21,4 +22,4 @@ __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv"
            "survivors_to_durations",
            "ParetoNBD", "ParetoNBDResults", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
            "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "customer_npv", "customer_equity",
-           "customer_value_table", "actual_repeat_transactions"]
+           "customer_value_table", "actual_repeat_transactions", "compare_models"]

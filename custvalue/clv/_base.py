@@ -3,7 +3,6 @@ customer-indexed predictions.  Model classes only declare parameters and kernels
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -17,8 +16,8 @@ from .._validation import (as_float_array, check_rft, check_weights, compress_ro
 from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
-from ..base.model import _to_free
-from ..exceptions import DataError, HeterogeneityWarning, ModelSpecificationError
+from ..base.transforms import _to_free
+from ..exceptions import DataError, ModelSpecificationError
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
 
@@ -33,10 +32,6 @@ class CustomerModel(LikelihoodModel):
     """
 
     data_columns: ClassVar[tuple[str, ...]] = ()
-    #: Mixing distributions as ``(shape, scale-or-second-shape, kind, what)``: ``kind`` is
-    #: "gamma" (mean shape/scale) or "beta" (mean a/(a+b)); checked after a fit (see
-    #: :meth:`_warn_if_homogeneous`).
-    mixing: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
 
     def __init__(self, data: pd.DataFrame | None = None, *, weights: Any = None, **columns: Any):
         unknown = set(columns) - set(self.data_columns)
@@ -82,6 +77,12 @@ class CustomerModel(LikelihoodModel):
         ...
         custvalue.exceptions.DataError: recency must be <= T; 1 row violates this (first row: 0)
         """
+
+    def _extremes_hint(self) -> str:
+        """Name the largest value of each column: an overflowing likelihood comes from there."""
+        top = ", ".join(f"{c}={float(np.max(np.abs(v))):.4g}" for c, v in self.data.items())
+        return (f"the data hold extreme values (largest: {top}); check those rows, or rescale "
+                "the time unit.")
 
     def _select_rows(self, arrays: dict[str, np.ndarray], w: np.ndarray):
         """Rows that carry information for the likelihood (override, e.g. repeat buyers)."""
@@ -207,26 +208,6 @@ class CustomerModel(LikelihoodModel):
                                   cov_type=cov_type)
         model._warn_if_homogeneous(res)
         return res
-
-    def _warn_if_homogeneous(self, res: Any) -> None:
-        """Warn when a mixing distribution's two parameters ran off together: both above
-        1,000 with standard errors larger than the estimates. The likelihood then rises
-        towards the homogeneous limit (every customer with the same rate or probability), the
-        estimates stop wherever the gradient tolerance is met, and only the mean is
-        identified."""
-        for first, second, kind, what in self.mixing:
-            v1, v2 = float(res.params[first]), float(res.params[second])
-            s1, s2 = float(res.bse[first]), float(res.bse[second])
-            if min(v1, v2) > 1e3 and not (s1 < v1 and s2 < v2):
-                mean = v1 / v2 if kind == "gamma" else v1 / (v1 + v2)
-                ratio = f"{first}/{second}" if kind == "gamma" else f"{first}/({first}+{second})"
-                warnings.warn(
-                    f"{type(self).__name__}: {first} = {v1:.4g} and {second} = {v2:.4g} ran off "
-                    f"together (standard errors {s1:.3g}, {s2:.3g}): the data show no heterogeneity "
-                    f"in {what}, so only their mean {ratio} = {mean:.6g} is identified. The fit is "
-                    f"the homogeneous limit of the model; predictions are fine, the two parameters "
-                    f"separately are not.", HeterogeneityWarning, stacklevel=3)
-
 
 class CustomerResults(LikelihoodResults):
     """Results of a customer-level model, with helpers for customer-indexed predictions."""

@@ -276,7 +276,9 @@ class TransactionResultsMixin:
                     raise DataError("an infinite horizon needs the model's closed-form DERT.")
                 vals = _dert.discrete_dert(cumulative, d, int(h))
             else:
-                vals = _dert.continuous_dert(cumulative, float(_dert.continuous_rate(d)), h)
+                scale = getattr(self.kernel, "time_scale", None)  # where E[Y(t)] bends near 0
+                vals = _dert.continuous_dert(cumulative, float(_dert.continuous_rate(d)), h,
+                                             scale=None if scale is None else scale(*theta, *args))
         bad = ~np.isfinite(vals)
         if bad.any():
             raise DataError(f"DERT could not be evaluated for {int(bad.sum())} customers at "
@@ -326,4 +328,6 @@ class TransactionResultsMixin:
                 h = 2000.0 if d > 0 else 0.0
                 h = float(min(h, np.ceil(np.log(1e12) / np.log1p(d))))
             return float(_dert.discrete_dert(cumulative, d, int(h))[0])
-        return float(_dert.continuous_dert(cumulative, float(_dert.continuous_rate(d)), h)[0])
+        scale = getattr(self.kernel, "time_scale", None)
+        return float(_dert.continuous_dert(cumulative, float(_dert.continuous_rate(d)), h,
+                                           scale=None if scale is None else scale(*theta))[0])

@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_positive_scalar, resolve_columns
-from ..exceptions import ModelSpecificationError
+from .._validation import align_to_index, as_float_array, check_positive_scalar, resolve_columns
+from ..exceptions import DataError, ModelSpecificationError
 from .dert import customer_npv
+from .value import customer_labels
 
 __all__ = ["customer_value_table", "ELASTICITY_LEVERS"]
 
@@ -66,7 +67,8 @@ def customer_value_table(purchases_results: Any, spend_results: Any, data: pd.Da
     margin : float or array-like, default 1.0
         Profit margin on spend.
     revenue : array-like, optional
-        Historical revenue per customer; defaults to ``frequency * monetary_value``.
+        Historical revenue per customer (a Series is matched to the customers by index
+        label); defaults to ``frequency * monetary_value``.
     step : float, default 1e-3
         Relative step of the finite difference.
     **columns
@@ -107,11 +109,15 @@ def customer_value_table(purchases_results: Any, spend_results: Any, data: pd.Da
             vals.append(npv_at(_with_params(purchases_results, p)))
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"{lever}_elasticity"] = (np.log(vals[0]) - np.log(vals[1])) / (np.log1p(h) - np.log1p(-h))
+    labels = customer_labels(data, columns, base.index)
     if revenue is None:
         raw, index = resolve_columns(data, ("frequency", "monetary_value"), columns)
+        raw = {k: align_to_index(v, k, labels, "the purchase model's customers") for k, v in raw.items()}
         sales = as_float_array(raw["frequency"], "frequency") * as_float_array(raw["monetary_value"], "monetary_value")
-    else:
-        sales = as_float_array(revenue, "revenue")
+    else:  # one value per customer: a Series is matched by label, an array by position
+        sales = as_float_array(align_to_index(revenue, "revenue", labels, "data"), "revenue", index=labels)
+        if sales.shape[0] != len(base):
+            raise DataError(f"revenue must have one entry per customer ({len(base)}); received {sales.shape[0]}.")
     table = pd.DataFrame({"sales_contribution": sales, "npv": base.to_numpy(), **out}, index=base.index)
     table["share_of_sales"] = table["sales_contribution"] / table["sales_contribution"].sum()
     table["share_of_npv"] = table["npv"] / table["npv"].sum()

@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_discount_rate
+from .._validation import align_to_index, as_float_array, check_discount_rate
 from ..exceptions import DataError
+from .value import customer_labels, per_customer
 
 __all__ = ["customer_npv", "customer_equity"]
 
@@ -45,7 +46,8 @@ def customer_npv(purchases_results: Any, spend_results: Any, data: pd.DataFrame 
     horizon : float, optional
         Length of the future period; ``None`` for an infinite horizon.
     margin : float or array-like, default 1.0
-        Profit margin on spend (one per customer if an array).
+        Profit margin on spend (one per customer if an array; a Series is matched to the
+        customers by index label).
     **columns
         Columns as keyword arrays.
 
@@ -66,11 +68,10 @@ def customer_npv(purchases_results: Any, spend_results: Any, data: pd.DataFrame 
     dert = purchases_results.dert(data, discount_rate=discount_rate, horizon=horizon,
                                   **_purchase_columns(purchases_results, columns))
     spend = spend_results.expected_spend(data, **_spend_columns(spend_results, columns))
-    m = np.asarray(margin, dtype=float)
-    if m.ndim and m.size not in (1, len(spend)):
-        raise DataError(f"margin must be a scalar or have one entry per customer ({len(spend)}); "
-                        f"received {m.size}.")
-    return pd.Series(dert.to_numpy() * spend.to_numpy() * m, index=spend.index, name="npv")
+    labels = customer_labels(data, columns, dert.index)
+    spend = align_to_index(spend, "the spend model's customers", labels, "the purchase model's customers")
+    m = per_customer(margin, "margin", labels, len(spend))
+    return pd.Series(dert.to_numpy() * spend.to_numpy() * m, index=dert.index, name="npv")
 
 
 def customer_equity(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = None, *,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array
+from .._validation import as_float_array, as_timestamp, check_not_missing, parse_dates, require_frame
 
 __all__ = ["cohort_repeat_transactions", "actual_repeat_transactions"]
 
@@ -59,7 +59,9 @@ def cohort_repeat_transactions(results: Any, first_purchase: Any, times: Any) ->
 
 
 def actual_repeat_transactions(transactions: pd.DataFrame, *, customer_col: str, date_col: str,
-                               origin: Any, times: Any, freq: str = "W") -> pd.DataFrame:
+                               origin: Any, times: Any, freq: str = "W",
+                               date_format: str | None = None,
+                               dayfirst: bool | None = None) -> pd.DataFrame:
     """Observed cumulative and incremental repeat transactions of a cohort over calendar time,
     the counterpart of :func:`cohort_repeat_transactions` for holdout tracking plots.
 
@@ -77,8 +79,12 @@ def actual_repeat_transactions(transactions: pd.DataFrame, *, customer_col: str,
         Calendar origin of ``times`` (e.g. the cohort's first day).
     times : array-like
         Calendar times (in units of ``freq`` since ``origin``) at which to count.
-    freq : {"D", "W"}, default "W"
-        Unit of ``times``.
+    freq : {"D", "W", "M"}, default "W"
+        Unit of ``times``: day, week or month (365.25/12 days, as in
+        :func:`custvalue.rfm_summary`).
+    date_format, dayfirst : optional
+        How string dates are read, as in :func:`custvalue.rfm.rfm_summary` (one format per
+        column; an ambiguous or mixed column raises a DataError).
 
     Returns
     -------
@@ -94,12 +100,17 @@ def actual_repeat_transactions(transactions: pd.DataFrame, *, customer_col: str,
     >>> int(a["cumulative"].iloc[0])    # FHL 2005: 2,457 repeat purchases in weeks 1-39
     2457
     """
-    unit = {"D": 1.0, "W": 7.0}
+    from ..rfm import TIME_UNITS as unit  # days per unit, as in rfm_summary (M = 365.25/12 days)
+
     if freq not in unit:
         from ..exceptions import DataError
-        raise DataError(f"freq must be 'D' or 'W'; received {freq!r}.")
+        raise DataError(f"freq must be one of {sorted(unit)}; received {freq!r}.")
     t = as_float_array(times, "times")
-    day = (pd.to_datetime(transactions[date_col]) - pd.Timestamp(origin)).dt.days.to_numpy()
+    require_frame(transactions, "transactions", (customer_col, date_col))
+    dates, _ = parse_dates(transactions[date_col], f"date_col {date_col!r}",
+                           date_format=date_format, dayfirst=dayfirst)
+    check_not_missing(transactions[customer_col], f"customer_col {customer_col!r}")
+    day = (dates - as_timestamp(origin, "origin")).dt.days.to_numpy()
     cust = pd.factorize(transactions[customer_col])[0]
     pairs = np.unique(np.stack([cust, day], axis=1), axis=0)       # one row per customer-day
     first = np.r_[True, pairs[1:, 0] != pairs[:-1, 0]]             # each customer's trial day

@@ -113,7 +113,7 @@ class GammaGamma(CustomerModel):
     """
 
     param_names = ("p", "q", "gamma")
-    mixing = (("q", "gamma", "gamma", "customers' spend scales"),)
+    mixing = (("q", "gamma", "gamma", "spend scales"),)
     data_columns = ("frequency", "monetary_value")
     results_class = GammaGammaResults
 

@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (as_float_array, require_frame, check_discount_rate, check_positive_scalar,
-                           check_transition_matrix, check_weights, describe_rows)
+from .._validation import (as_float_array, as_generator, as_period, check_discount_rate, check_level,
+                           check_not_missing, check_period_freq,
+                           check_transition_matrix, check_weights, check_whole_number, describe_rows,
+                           parse_dates, require_frame)
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError, ModelSpecificationError
 from ..math import markov as kernel
@@ -52,18 +54,12 @@ def _state_index(k: int, states: Any) -> pd.Index:
     return idx
 
 
-def _check_horizon(horizon: Any, *, allow_none: bool = True) -> int | None:
+def _check_horizon(horizon: Any, *, allow_none: bool = True, name: str = "horizon") -> int | None:
     if horizon is None:
         if allow_none:
             return None
-        raise DataError("horizon is required here (a whole number of periods >= 0).")
-    try:
-        h = float(horizon)
-    except (TypeError, ValueError):
-        raise DataError(f"horizon must be a whole number of periods >= 0 or None; received {horizon!r}.") from None
-    if not np.isfinite(h) or h < 0 or h != int(h):
-        raise DataError(f"horizon must be a whole number of periods >= 0 or None; received {horizon!r}.")
-    return int(h)
+        raise DataError(f"{name} is required here (a whole number of periods >= 0).")
+    return check_whole_number(horizon, f"{name} (periods)", minimum=0)
 
 
 class MarkovChain(FrozenMixin):
@@ -73,7 +69,8 @@ class MarkovChain(FrozenMixin):
     ----------
     P : array-like or pandas.DataFrame, shape (k, k)
         Row-stochastic transition matrix, ``P[i, j]`` = P(state j next period | state i now).
-        A DataFrame's index gives the state labels (its columns must hold the same labels).
+        A DataFrame's index gives the state labels; its columns must hold the same labels
+        and are matched to them by label (in any order).
     states : sequence, optional
         State labels for an array ``P`` (default 0..k-1).
 
@@ -86,12 +83,16 @@ class MarkovChain(FrozenMixin):
     """
 
     def __init__(self, P: Any, states: Sequence[Any] | None = None):
+        if isinstance(P, pd.DataFrame) and states is None and not P.index.equals(P.columns):
+            # the "to" states are matched to the "from" states by label, not by position
+            if (P.index.has_duplicates or P.columns.has_duplicates
+                    or set(P.index) != set(P.columns)):
+                raise DataError("P's index (from) and columns (to) must hold the same state labels; "
+                                f"received {list(P.index)} and {list(P.columns)}.")
+            P = P.loc[:, list(P.index)]
         arr = check_transition_matrix(P, "P")
         if isinstance(P, pd.DataFrame):
             if states is None:
-                if not P.index.equals(P.columns):
-                    raise DataError("P's index and columns must hold the same state labels in the "
-                                    f"same order; received {list(P.index)} and {list(P.columns)}.")
                 states = list(P.index)
         self.P = arr
         self.P.setflags(write=False)
@@ -112,17 +113,21 @@ class MarkovChain(FrozenMixin):
     def __repr__(self) -> str:
         return f"<MarkovChain: {self.k} states {list(self.states)}>"
 
-    def _rewards(self, rewards: Any) -> np.ndarray:
+    def _rewards(self, rewards: Any, name: str = "rewards") -> np.ndarray:
         if isinstance(rewards, Mapping) and not isinstance(rewards, pd.Series):
             rewards = pd.Series(rewards)
         if isinstance(rewards, pd.Series):
             missing = [s for s in self.states if s not in rewards.index]
             if missing:
-                raise DataError(f"rewards must give a value for every state; missing {missing}.")
+                raise DataError(f"{name} must give a value for every state; missing {missing}.")
+            extra = [s for s in rewards.index if s not in self.states]
+            if extra:
+                raise DataError(f"{name} names states the chain does not have: {extra[:5]}; "
+                                f"states: {list(self.states)}.")
             rewards = rewards.reindex(self.states)
-        R = as_float_array(rewards, "rewards")
+        R = as_float_array(rewards, name)
         if R.shape[0] != self.k:
-            raise DataError(f"rewards must have one entry per state ({self.k}); received {R.shape[0]}.")
+            raise DataError(f"{name} must have one entry per state ({self.k}); received {R.shape[0]}.")
         return R
 
     def _state_codes(self, labels: Any, name: str) -> np.ndarray:
@@ -269,7 +274,7 @@ class MarkovChain(FrozenMixin):
         >>> chain.n_step(2).to_numpy().round(3).tolist()
         [[0.64, 0.36], [0.0, 1.0]]
         """
-        h = _check_horizon(t, allow_none=False)
+        h = _check_horizon(t, allow_none=False, name="t")
         return pd.DataFrame(kernel.n_step(self.P, h), index=self.states.rename("from"),
                             columns=self.states.rename("to"))
 
@@ -300,7 +305,7 @@ class MarkovChain(FrozenMixin):
             x = np.zeros(self.k)
             x[self._state_codes(initial, "initial")[0]] = 1.0
         else:
-            x = self._rewards(initial)
+            x = self._rewards(initial, "initial")
             if (x < 0).any() or x.sum() <= 0:
                 raise DataError("initial must be a non-negative distribution over states with a positive total.")
             x = x / x.sum()
@@ -465,7 +470,7 @@ class MarkovChain(FrozenMixin):
         h = _check_horizon(horizon, allow_none=False)
         codes0 = self._state_codes(initial, "initial")
         paths = simulate_chain(self.P, codes0 if codes0.size > 1 else int(codes0[0]),
-                               int(n_customers), h, seed=seed)
+                               n_customers, h, seed=seed)
         cols = pd.RangeIndex(h + 1, name="t")
         idx = pd.RangeIndex(paths.shape[0], name="customer_id")
         if not labels:
@@ -518,8 +523,8 @@ class MarkovChain(FrozenMixin):
         R = self._rewards(rewards)
         d = float(check_discount_rate(discount_rate))
         h = _check_horizon(horizon, allow_none=False)
-        n = int(check_positive_scalar(n_customers, "n_customers"))
-        rng = np.random.default_rng(seed)
+        n = check_whole_number(n_customers, "n_customers", minimum=1)
+        rng = as_generator(seed)
         start = np.repeat(np.arange(self.k), n)
         paths = simulate_chain(self.P, start, start.size, h, seed=rng)
         disc = (1.0 + d) ** -np.arange(h + 1)
@@ -532,12 +537,18 @@ class MarkovChain(FrozenMixin):
         return out
 
 
-def _as_chain(P: Any, states: Any = None) -> MarkovChain:
+def _as_chain(P: Any, states: Any = None, name: str = "P") -> MarkovChain:
+    """A MarkovChain from a chain, an estimate or a matrix; errors name the argument ``name``."""
     if isinstance(P, MarkovChain):
         return P
     if isinstance(P, TransitionMatrixResults):
         return P.chain
-    return MarkovChain(P, states)
+    try:
+        return MarkovChain(P, states)
+    except DataError as exc:
+        if name == "P":
+            raise
+        raise DataError(f"{name} (the transition matrix P): {exc}") from None
 
 
 def markov_clv(P: Any, rewards: Any, discount_rate: Any, horizon: int | None = None, *,
@@ -650,9 +661,10 @@ class TransitionMatrixResults(FrozenMixin):
     n_from : pandas.Series
         Transitions observed out of each state, ``n_i``.
     bse : pandas.DataFrame
-        Standard errors of the entries.
+        Standard errors of the entries (NaN in the row of a state with no observed outgoing
+        transition: nothing was observed to estimate it from).
     lower, upper : pandas.DataFrame
-        Confidence bounds at ``level`` by ``ci_method``.
+        Confidence bounds at ``level`` by ``ci_method`` (NaN in such a row, likewise).
     level : float
     ci_method : str
     llf : float
@@ -816,7 +828,8 @@ class TransitionMatrixResults(FrozenMixin):
         R = self.chain._rewards(rewards)
         d = float(check_discount_rate(discount_rate))
         h = _check_horizon(horizon)
-        rng = np.random.default_rng(seed)
+        n_draws = check_whole_number(n_draws, "n_draws", minimum=2)
+        rng = as_generator(seed)
         n = self.n_from.to_numpy()
         P = self.matrix.to_numpy()
         nn = np.maximum(n, 1).astype(np.int64)
@@ -907,8 +920,7 @@ class TransitionMatrixResults(FrozenMixin):
 
 
 def _check_ci(level: float, method: str) -> None:
-    if not 0 < float(level) < 1:
-        raise DataError(f"level must lie in (0, 1); received {level!r}.")
+    check_level(level)
     if method not in _CI_METHODS:
         raise DataError(f"ci_method must be one of {sorted(_CI_METHODS)}; received {method!r}.")
 
@@ -1119,6 +1131,10 @@ def _long_moves(data, customer_id, period, state, states, weights):
         cust_raw = data[customer_id].to_numpy()
     else:
         raise DataError(f"column {customer_id!r} (customer_id) not found; columns received: {list(data.columns)}.")
+    if len(data) == 0:
+        raise DataError("data (a long panel) has no rows; each customer needs states in at least "
+                        "two consecutive periods.")
+    check_not_missing(cust_raw, f"{customer_id or 'the index'} (customer_id)", data.index)
     if data[period].isna().any():
         raise DataError(f"{period} (period) must not be missing; "
                         + describe_rows(data[period].isna().to_numpy(), data.index))
@@ -1165,7 +1181,8 @@ def _long_moves(data, customer_id, period, state, states, weights):
 # --------------------------------------------------------------------------------------
 def recency_states(transactions: pd.DataFrame, *, customer_id: str = "customer_id",
                    datetime: str = "date", freq: str = "M", n_classes: int = 5,
-                   start: Any = None, end: Any = None) -> pd.DataFrame:
+                   start: Any = None, end: Any = None, date_format: str | None = None,
+                   dayfirst: bool | None = None) -> pd.DataFrame:
     """Turn a transaction log into a panel of recency classes (Pfeifer & Carraway 2000, sec. 4).
 
     In each period a customer's state is the number of periods since the last purchase:
@@ -1185,6 +1202,9 @@ def recency_states(transactions: pd.DataFrame, *, customer_id: str = "customer_i
         Number of recency classes (>= 2).
     start, end : date-like, optional
         First and last period of the panel (default: the span of the log).
+    date_format, dayfirst : optional
+        How string dates are read, as in :func:`custvalue.rfm.rfm_summary` (one format per
+        column; an ambiguous or mixed column raises a DataError).
 
     Returns
     -------
@@ -1202,14 +1222,14 @@ def recency_states(transactions: pd.DataFrame, *, customer_id: str = "customer_i
     [[0, 1, 0], [<NA>, 0, 1]]
     """
     require_frame(transactions, "transactions", (customer_id, datetime))
-    if int(n_classes) != n_classes or n_classes < 2:
-        raise DataError(f"n_classes must be a whole number >= 2; received {n_classes!r}.")
-    dates = pd.to_datetime(transactions[datetime], errors="coerce")
-    if dates.isna().any():
-        raise DataError(f"{datetime} must hold valid dates; " + describe_rows(dates.isna().to_numpy(), transactions.index))
+    n_classes = check_whole_number(n_classes, "n_classes", minimum=2)
+    freq = check_period_freq(freq)
+    dates, _ = parse_dates(transactions[datetime], f"datetime column {datetime!r}",
+                           date_format=date_format, dayfirst=dayfirst)
+    check_not_missing(transactions[customer_id], f"customer_id column {customer_id!r}")
     per = dates.dt.to_period(freq)
-    p0 = per.min() if start is None else pd.Period(start, freq)
-    p1 = per.max() if end is None else pd.Period(end, freq)
+    p0 = per.min() if start is None else as_period(start, freq, "start")
+    p1 = per.max() if end is None else as_period(end, freq, "end")
     if p1 < p0:
         raise DataError(f"end ({p1}) must not precede start ({p0}).")
     ordinal = per.array.asi8 - p0.ordinal

@@ -3,7 +3,8 @@
 ``m r / (1 + d - r)`` (payments at the end of each period) and ``m (1 + d) / (1 + d - r)``
 (payments at the start of each period, the first one now); Gupta & Lehmann (2003),
 Berger & Nasr (1998).  Vectorised over customers: every argument may be a scalar, an array
-or a column of ``data``.
+or a column of ``data``; Series are paired with the data's rows (and with each other) by
+index label, arrays by position.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_probability, describe_rows
+from .._validation import align_by_label, align_to_index, as_float_array, check_probability, describe_rows
 from ..exceptions import DataError
 from ..math import retention as kernel
 
@@ -33,20 +34,28 @@ def _column(data: pd.DataFrame | None, value: Any, name: str) -> tuple[Any, pd.I
 
 
 def _inputs(data, **named):
-    cols: dict[str, np.ndarray] = {}
-    index = data.index if isinstance(data, pd.DataFrame) else None
     for name, value in named.items():
         if value is None:
+            raise DataError(f"{name} is required (a number, an array, a Series or a column name of "
+                            "data); received None.")
+    cols: dict[str, np.ndarray] = {}
+    raws = {name: _column(data, value, name)[0] for name, value in named.items() if value is not None}
+    # per-customer inputs are paired by label (the data's rows first), arrays by position
+    if isinstance(data, pd.DataFrame):
+        raws = {k: align_to_index(v, k, data.index, "data") for k, v in raws.items()}
+        index = data.index
+    else:
+        raws |= align_by_label(**{k: v for k, v in raws.items() if isinstance(v, pd.Series)})
+        index = next((v.index for v in raws.values() if isinstance(v, pd.Series)), None)
+    for name in named:
+        if name not in raws:
             continue
-        raw, idx = _column(data, value, name)
-        if index is None and idx is not None:
-            index = idx
-        arr = np.asarray(raw.to_numpy() if isinstance(raw, pd.Series) else raw, dtype=float) \
-            if np.ndim(raw) else None
-        if arr is None:
-            cols[name] = as_float_array(raw, name)  # scalar -> shape (1,)
+        raw = raws[name]
+        if np.ndim(raw):
+            same = index is not None and len(raw) == len(index)
+            cols[name] = as_float_array(raw, name, index=index if same else None)
         else:
-            cols[name] = as_float_array(arr, name, index=idx if idx is not None else index)
+            cols[name] = as_float_array(raw, name)  # scalar -> shape (1,)
     sizes = {k: v.size for k, v in cols.items() if v.size != 1}
     if len(set(sizes.values())) > 1:
         raise DataError(f"margin, retention and discount_rate must be scalars or have one entry per "
@@ -70,7 +79,7 @@ def _check(cols: dict[str, np.ndarray], index: pd.Index | None, horizon: Any) ->
                             "diverges otherwise); pass a finite horizon or a positive discount_rate; "
                             + describe_rows(bad, index))
         return None
-    h = as_float_array(horizon, "horizon")
+    h = as_float_array(align_to_index(horizon, "horizon", index, "data"), "horizon")
     if (h < 0).any() or (h != np.floor(h)).any():
         raise DataError(f"horizon must be a whole number of periods >= 0 (or None); received {horizon!r}.")
     n = cols["retention"].shape[0]

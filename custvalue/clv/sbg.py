@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_discount_rate, check_weights, compress_rows, describe_rows
+from .._validation import (align_by_label, as_float_array, check_discount_rate, check_finite_scalar,
+                           check_positive_scalar, check_weights, compress_rows, describe_rows)
 from ..base import LikelihoodModel, LikelihoodResults
 from ..exceptions import DataError
 from ..math import sbg as kernel
@@ -103,6 +104,18 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
             return float(np.asarray(values).reshape(-1)[0])
         return pd.Series(np.asarray(values, dtype=float),
                          index=pd.Index(np.asarray(key).reshape(-1), name=index_name), name=name)
+
+    def _rate(self, discount_rate: Any) -> np.ndarray:
+        """The discount rate, where the discounted sums converge: ``d > 0``, or ``d = 0``
+        when ``alpha > 1`` (``S(t)`` decays like ``t**-alpha``, so the undiscounted
+        expected lifetime is finite only then, and any negative rate makes the sum grow)."""
+        d = check_discount_rate(discount_rate)
+        alpha = float(self.params["alpha"])
+        if np.any((d < 0) | ((d == 0) & (alpha <= 1))):
+            raise DataError(f"discount_rate must be > 0 (or 0 when alpha > 1): the discounted sum "
+                            f"of survival probabilities diverges otherwise (alpha = {alpha:.4g}); "
+                            f"received {discount_rate!r}.")
+        return d
 
     @staticmethod
     def _periods(t: Any, name: str, minimum: int) -> np.ndarray:
@@ -220,7 +233,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> round(res.expected_survivors(1, cohort_size=500), 1)
         313.4
         """
-        size = self.nobs if cohort_size is None else float(cohort_size)
+        size = self.nobs if cohort_size is None else check_positive_scalar(cohort_size, "cohort_size")
         tt = self._periods(t, "t", 0)
         return self._out(size * kernel.survival(*self._ab(), tt), t, "expected_survivors", "t")
 
@@ -343,7 +356,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> round(res.clv(100, 0.1), 1)
         369.5
         """
-        return margin * self.discounted_expected_lifetime(discount_rate)
+        return check_finite_scalar(margin, "margin") * self.discounted_expected_lifetime(discount_rate)
 
     def residual_value(self, margin: float, discount_rate: Any, n_renewals: Any = 0) -> float | pd.Series:
         """Expected residual lifetime value of an existing customer, ``margin * DERL`` (FH10).
@@ -369,7 +382,8 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         >>> round(res.residual_value(100, 0.1, n_renewals=4), 1)
         589.4
         """
-        return margin * self.discounted_expected_residual_lifetime(discount_rate, n_renewals)
+        return (check_finite_scalar(margin, "margin")
+                * self.discounted_expected_residual_lifetime(discount_rate, n_renewals))
 
 
 class ShiftedBetaGeometric(LikelihoodModel):
@@ -399,6 +413,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
 
     param_names = ("alpha", "beta")
     results_class = ShiftedBetaGeometricResults
+    mixing = (("alpha", "beta", "beta", "churn probabilities"),)
 
     def __init__(self, survivors: Any = None, *, duration: Any = None, censored: Any = None,
                  weights: Any = None):
@@ -411,11 +426,14 @@ class ShiftedBetaGeometric(LikelihoodModel):
             rows = survivors_to_durations(survivors)
             t, c, w = (rows[k].to_numpy() for k in ("duration", "censored", "weights"))
         elif duration is not None:
-            index = duration.index if isinstance(duration, pd.Series) else None
-            t = as_float_array(duration, "duration", index=index)
             if censored is None:
                 raise DataError("censored is required with duration: True for customers still active.")
-            c = as_float_array(np.asarray(censored, dtype=float), "censored", index=index)
+            # one row per customer: Series are paired by label, arrays by position
+            aligned = align_by_label(duration=duration, censored=censored, weights=weights)
+            duration, censored, weights = aligned["duration"], aligned["censored"], aligned["weights"]
+            index = next((v.index for v in (duration, censored, weights) if isinstance(v, pd.Series)), None)
+            t = as_float_array(duration, "duration", index=index)
+            c = as_float_array(censored, "censored", index=index)
             if c.shape != t.shape:
                 raise DataError(f"censored must have one entry per duration ({t.size}); received {c.size}.")
             if not np.isin(c, (0.0, 1.0)).all():
@@ -485,5 +503,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
         if not model._bound:
             raise DataError("ShiftedBetaGeometric.fit needs data: survivor counts of a cohort, or "
                             "duration= and censored= for individual customers.")
-        return LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
-                                   cov_type=cov_type)  # type: ignore[return-value]
+        res = LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
+                                  cov_type=cov_type)
+        model._warn_if_homogeneous(res)
+        return res  # type: ignore[return-value]

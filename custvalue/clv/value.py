@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_discount_rate
+from .._validation import align_to_index, as_float_array, check_discount_rate, check_whole_number
 from ..exceptions import DataError
 
 __all__ = ["clv", "PERIOD_LENGTH"]
@@ -51,17 +51,20 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
         per opportunity and ``freq`` is ignored.
     spend_results : GammaGammaResults or array-like
         Fitted spend model with ``expected_spend(data)``, or the expected spend per
-        transaction of each customer (one value per row of ``data``).
+        transaction of each customer (one value per row of ``data``; a Series is matched
+        by index label).
     data : pandas.DataFrame, optional
         Customers with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
     horizon : int, default 12
         Number of months to sum over.
     discount_rate : float or array-like, default 0.01
-        Monthly discount rate (> -1); an array gives one rate per customer.
+        Monthly discount rate (> -1); an array gives one rate per customer (a Series is
+        matched to the customers by index label).
     freq : {"D", "W", "M", "H"}, default "W"
         Time unit of ``recency`` and ``T`` (days, weeks, months, hours).
     margin : float or array-like, default 1.0
-        Profit margin applied to spend (per customer if an array).
+        Profit margin applied to spend (per customer if an array; a Series is matched to
+        the customers by index label).
     **columns
         Columns as keyword arrays.
 
@@ -82,9 +85,7 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     discrete = bool(getattr(purchases_results, "discrete", False))
     if not discrete and freq not in PERIOD_LENGTH:
         raise DataError(f"freq must be one of {sorted(PERIOD_LENGTH)}; received {freq!r}.")
-    if int(horizon) != horizon or horizon < 1:
-        raise DataError(f"horizon must be a whole number of months (of opportunities for BG/BB) "
-                        f">= 1; received {horizon!r}.")
+    horizon = check_whole_number(horizon, "horizon (months, or opportunities for BG/BB)", minimum=1)
     d = check_discount_rate(discount_rate)
     step = 1.0 if discrete else PERIOD_LENGTH[freq]
     times = step * np.arange(1, int(horizon) + 1)
@@ -101,11 +102,16 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
         purchases = None
     n_rows = (purchases if cumulative is None else cumulative).shape[0]
     index = (purchases if cumulative is None else cumulative).index
+    # per-customer inputs are matched to the customers by label when the customers have
+    # labels (a DataFrame or Series columns), by position otherwise
+    labels = customer_labels(data, columns, index)
     if hasattr(spend_results, "expected_spend"):
         spend = spend_results.expected_spend(data, **{
             k: v for k, v in columns.items() if k in ("frequency", "monetary_value")})
+        spend = align_to_index(spend, "the spend model's customers", labels, "the purchase model's customers")
     else:
-        values = as_float_array(spend_results, "spend_results")
+        spend_results = align_to_index(spend_results, "spend_results", labels, "data")
+        values = as_float_array(spend_results, "spend_results", index=labels)
         if values.shape[0] != n_rows:
             raise DataError(f"spend_results must have one value per customer ({n_rows}); "
                             f"received {values.shape[0]}.")
@@ -114,7 +120,28 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     if d.ndim and d.size not in (1, n):
         raise DataError(f"discount_rate must be a scalar or have one entry per customer ({n}); "
                         f"received {d.size}.")
+    if d.size > 1:
+        d = check_discount_rate(align_to_index(discount_rate, "discount_rate", labels, "data"))
     per_purchase = (purchases.to_numpy() if cumulative is None
                     else discounted_increments(cumulative.to_numpy(), d))
-    value = per_purchase * spend.to_numpy() * np.asarray(margin, dtype=float)
+    value = per_purchase * spend.to_numpy() * per_customer(margin, "margin", labels, n)
     return pd.Series(value, index=spend.index, name="clv")
+
+
+def customer_labels(data: Any, columns: dict[str, Any], index: pd.Index) -> pd.Index | None:
+    """``index`` when the customers came with labels (a DataFrame, or Series columns), else
+    None: then per-customer inputs pair with the rows by position."""
+    if isinstance(data, pd.DataFrame) or any(isinstance(v, pd.Series) for v in columns.values()):
+        return index
+    return None
+
+
+def per_customer(value: Any, name: str, labels: pd.Index | None, n: int) -> np.ndarray:
+    """A scalar, or one value per customer matched by label (Series) or position (array)."""
+    if np.ndim(value) == 0:
+        return np.asarray(as_float_array(value, name)[0])
+    arr = as_float_array(align_to_index(value, name, labels, "data"), name, index=labels)
+    if arr.size not in (1, n):
+        raise DataError(f"{name} must be a scalar or have one entry per customer ({n}); "
+                        f"received {arr.size}.")
+    return arr

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validation import as_float_array, check_whole_number, numeric_columns
 from ..exceptions import DataError, ModelSpecificationError
-from .regression import LoyaltyRegressionResults, from_formula
+from .regression import LoyaltyRegressionResults, _check_data, from_formula
 
 __all__ = ["satisfaction_curve", "curve_terms", "compare_curves", "CurveComparison", "curve_slopes"]
 
@@ -36,18 +37,28 @@ def curve_terms(x: str, form: Form = "piecewise", knots: Sequence[float] | None 
     default knots at the terciles of ``x``); ``"spline"``: ``cr(x, df=df, constraints="center")`` natural cubic
     regression spline; ``"quadratic"``: ``x + I(x ** 2)``; ``"linear"``: ``x``.
     """
+    if not isinstance(x, str):
+        raise ModelSpecificationError(f"x must be a column name (str); received {x!r}.")
+    df = check_whole_number(df, "df", minimum=3)
     if form == "linear":
         return x
     if form == "quadratic":
         return f"{x} + I({x} ** 2)"
     if form == "spline":
-        return f"cr({x}, df={int(df)}, constraints='center')"
+        return f"cr({x}, df={df}, constraints='center')"
     if form != "piecewise":
         raise ModelSpecificationError(f"form must be 'piecewise', 'spline', 'quadratic' or 'linear'; received {form!r}.")
     if knots is None:
         if data is None:
             raise ModelSpecificationError("piecewise curves need knots= or data to place them at terciles.")
         knots = np.unique(np.quantile(data[x].astype(float), [1 / 3, 2 / 3]))
+    knots = as_float_array(knots, "knots")
+    if data is not None:
+        lo, hi = float(data[x].min()), float(data[x].max())
+        out = knots[(knots <= lo) | (knots >= hi)]
+        if out.size:
+            raise DataError(f"knots must lie inside the observed range of {x!r} ({lo:g}, {hi:g}), so "
+                            f"each hinge has data on both sides; received {out.tolist()}.")
     return " + ".join([x] + [f"np.maximum({x} - {float(k)!r}, 0)" for k in knots])
 
 
@@ -61,7 +72,8 @@ def satisfaction_curve(data: pd.DataFrame, response: str, satisfaction: str, *, 
     data : pandas.DataFrame
         One row per respondent.
     response, satisfaction : str
-        Column names.
+        Column names; both must hold numbers (text, such as numeric strings or ``"n/a"``,
+        raises a :class:`~custvalue.exceptions.DataError` naming the rows and values).
     form : {"piecewise", "spline", "quadratic", "linear"}, default "piecewise"
         Curve in satisfaction: hinges ``np.maximum(x - k, 0)`` at the knots, a natural cubic
         regression spline, ``x + x**2``, or a straight line.
@@ -89,8 +101,21 @@ def satisfaction_curve(data: pd.DataFrame, response: str, satisfaction: str, *, 
     >>> round(float(r.params["np.maximum(sat - 7.0, 0)"]), 1)
     0.8
     """
+    data = _curve_data(data, response, satisfaction, covariates, kind, kwargs)
     rhs = " + ".join([curve_terms(satisfaction, form, knots, data, df), *covariates])
     return from_formula(f"{response} ~ {rhs}", data, kind, **kwargs)
+
+
+def _curve_data(data: Any, response: str, satisfaction: str, covariates: Sequence[str], kind: str,
+                kwargs: dict) -> pd.DataFrame:
+    """The checks of :func:`from_formula` on the curve's columns, before knots are placed on
+    them: satisfaction must be a column of numbers (text raises, naming rows and values)."""
+    if not isinstance(satisfaction, str) or not isinstance(response, str):
+        raise ModelSpecificationError("response and satisfaction must be column names (str); received "
+                                      f"{type(response).__name__} and {type(satisfaction).__name__}.")
+    rhs = " + ".join([satisfaction, *covariates])
+    data = _check_data(f"{response} ~ {rhs}", data, kind, kwargs.get("missing", "raise"))
+    return numeric_columns(data, [satisfaction], context="the curve's variable", allow_categorical=False)
 
 
 def curve_slopes(res: LoyaltyRegressionResults, satisfaction: str, grid: Sequence[float] | None = None,
@@ -127,10 +152,14 @@ def curve_slopes(res: LoyaltyRegressionResults, satisfaction: str, grid: Sequenc
     >>> bool(slopes.iloc[1] > slopes.iloc[0])
     True
     """
+    if not isinstance(res, LoyaltyRegressionResults):
+        raise DataError(f"res must be a LoyaltyRegressionResults (e.g. from satisfaction_curve); "
+                        f"received {type(res).__name__}.")
+    res._check_predictor(satisfaction, "satisfaction")
     base = res.data
     if grid is None:
         grid = np.linspace(base[satisfaction].min(), base[satisfaction].max(), 10)
-    grid = np.asarray(grid, dtype=float)
+    grid = as_float_array(grid, "grid")
     row = {c: (base[c].mean() if pd.api.types.is_numeric_dtype(base[c]) else base[c].mode().iloc[0])
            for c in base.columns}
     row.update(at)
@@ -233,11 +262,13 @@ def compare_curves(data: pd.DataFrame, response: str, satisfaction: str, group: 
     >>> bool(cmp.pvalue < 1e-6)
     True
     """
-    if group not in data.columns:
+    if isinstance(data, pd.DataFrame) and group not in data.columns:
         raise DataError(f"group column {group!r} is not in data; columns: {list(data.columns)}.")
     levels = pd.unique(data[group])
     if len(levels) < 2:
         raise DataError(f"compare_curves needs at least 2 groups in {group!r}; received {list(levels)}.")
+    data = _curve_data(data, response, satisfaction, [f"C({group})"], kind, kwargs)
+    levels = pd.unique(data[group])
     terms = curve_terms(satisfaction, form, knots, data, df)
     pooled = from_formula(f"{response} ~ {terms}", data, kind, **kwargs)
     full = from_formula(f"{response} ~ C({group}) * ({terms})", data, kind, **kwargs)
@@ -253,7 +284,7 @@ def compare_curves(data: pd.DataFrame, response: str, satisfaction: str, group: 
         stat, p, test = W, float(stats.chi2.sf(W, q)), "chi2"
     if grid is None:
         grid = np.linspace(data[satisfaction].min(), data[satisfaction].max(), 50)
-    grid = np.asarray(grid, dtype=float)
+    grid = as_float_array(grid, "grid")
     which = "expected" if kind.startswith("ordered") else "default"
     curves = {}
     for lev in levels:  # loop over the few groups

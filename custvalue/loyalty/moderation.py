@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validation import as_float_array, check_level, numeric_columns
 from ..exceptions import DataError, ModelSpecificationError
-from .regression import LoyaltyRegressionResults, from_formula
+from .regression import LoyaltyRegressionResults, _check_data, from_formula
 
 __all__ = ["simple_slopes", "johnson_neyman", "JohnsonNeymanResult", "moderated_regression"]
 
@@ -39,8 +40,7 @@ def _terms(res: LoyaltyRegressionResults, focal: str, moderator: str) -> tuple[s
 
 
 def _crit(res: LoyaltyRegressionResults, level: float) -> float:
-    if not 0 < level < 1:
-        raise DataError(f"level must lie in (0, 1); received {level!r}.")
+    level = check_level(level)
     if getattr(res.sm_results, "use_t", False):
         return float(stats.t.ppf(0.5 + level / 2, res.sm_results.df_resid))
     return float(stats.norm.ppf(0.5 + level / 2))
@@ -84,7 +84,7 @@ def simple_slopes(res: LoyaltyRegressionResults, focal: str, moderator: str,
     if at is None:
         m = res.data[moderator].astype(float)
         at = [m.mean() - m.std(), m.mean(), m.mean() + m.std()]
-    at = np.asarray(at, dtype=float)
+    at = as_float_array(at, "at")
     b = res.params
     V = res.sm_results.cov_params()
     slope = b[f] + b[i] * at
@@ -151,7 +151,8 @@ class JohnsonNeymanResult:
         >>> jn.is_significant([-2, 0, 3]).tolist()
         [False, True, False]
         """
-        m = np.asarray(m, dtype=float)
+        shape = np.shape(m)
+        m = as_float_array(np.reshape(m, -1) if shape else m, "m", allow_empty=True).reshape(shape)
         if self.significant == "everywhere":
             return np.ones(m.shape, bool)
         if self.significant == "nowhere":
@@ -269,11 +270,15 @@ def moderated_regression(data: pd.DataFrame, response: str, focal: str, moderato
     >>> round(float(r.params["sat:sc"]), 1)
     -0.2
     """
-    d = data.copy()
+    rhs = " + ".join([f"{focal} * {moderator}", *covariates])
+    formula = f"{response} ~ {rhs}"
+    # the checks of from_formula first (missing rows dropped, text refused), so the means
+    # are those of the rows fitted
+    d = _check_data(formula, data, kind, kwargs.get("missing", "raise")).copy()
     if center:
         for c in (focal, moderator):
             if c not in d.columns:
                 raise DataError(f"column {c!r} is not in data; columns: {list(d.columns)}.")
+            d = numeric_columns(d, [c], context="centred (center=True)", allow_categorical=False)
             d[c] = d[c] - d[c].mean()
-    rhs = " + ".join([f"{focal} * {moderator}", *covariates])
-    return from_formula(f"{response} ~ {rhs}", d, kind, **kwargs)
+    return from_formula(formula, d, kind, **kwargs)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array
+from .._validation import as_float_array, check_bootstrap, check_choice
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError, ModelSpecificationError
 from ..math import pls as K
@@ -124,15 +124,12 @@ def path_analysis(model: str | dict, data: pd.DataFrame, *, standardize: bool = 
     const = X.std(0) == 0
     if const.any():
         raise DataError(f"columns {[variables[i] for i in np.flatnonzero(const)]} are constant.")
-    if not 0 < level < 1:
-        raise DataError(f"level must lie in (0, 1); received {level!r}.")
-    if method not in ("percentile", "bca"):
-        raise ModelSpecificationError(f"method must be 'percentile' or 'bca'; received {method!r}.")
+    n_boot, rng, level = check_bootstrap(n_boot, seed, level, minimum=0)
+    check_choice(method, "method", ("percentile", "bca"))
     pos = {v: i for i, v in enumerate(variables)}
     adj = np.zeros((len(variables),) * 2)
     for s, t in paths:
         adj[pos[t], pos[s]] = 1.0
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     Xc = X - X.mean(0)
     S = (Xc.T @ Xc / len(X))
     if standardize:
@@ -299,7 +296,9 @@ class PathAnalysisResults(FrozenMixin):
         """
         t = self.table.iloc[:, -2:]
         t.columns = ["lower", "upper"]
-        return t if kind is None else t.xs(kind, level="kind")
+        if kind is None:
+            return t
+        return t.xs(check_choice(kind, "kind", t.index.unique("kind")), level="kind")
 
     def summary(self) -> Summary:
         """Effects and bootstrap intervals.

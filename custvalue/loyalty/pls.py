@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import as_float_array
+from .._validation import (as_float_array, check_bootstrap, check_choice, check_positive_scalar,
+                           check_whole_number, require_frame)
 from ..base import FrozenMixin, Summary
-from ..exceptions import ConvergenceWarning, DataError, ModelSpecificationError
+from ..exceptions import ConvergenceWarning, DataError, MeasurementWarning, ModelSpecificationError
 from ..math import pls as K
 from .spec import ModelSpec
 
@@ -170,10 +171,9 @@ class PLSPM:
         """
         if scheme not in ("path", "centroid", "factorial"):
             raise ModelSpecificationError(f"scheme must be 'path', 'centroid' or 'factorial'; received {scheme!r}.")
-        if not (0 < tol < 1e-2):
+        if not (0 < check_positive_scalar(tol, "tol") < 1e-2):
             raise ModelSpecificationError(f"tol must lie in (0, 0.01); received {tol!r}.")
-        if int(maxiter) < 1:
-            raise ModelSpecificationError(f"maxiter must be >= 1; received {maxiter!r}.")
+        maxiter = check_whole_number(maxiter, "maxiter", minimum=1)
         W, n_iter, conv = K.pls_weights(self.S, self.odm, self.adj, self.mode_b, scheme, tol, int(maxiter))
         if not bool(conv):
             warnings.warn(f"PLS-PM did not converge in {maxiter} iterations (scheme {scheme!r}); the "
@@ -181,8 +181,28 @@ class PLSPM:
                           "check for blocks whose items are uncorrelated, or raise maxiter.",
                           ConvergenceWarning, stacklevel=2)
         W = K.sign_fix(self.S, W, self.odm)
+        self._warn_negative_loadings(K.loadings(self.S, W))
         return PLSResults(self, W, scheme=scheme, tol=tol, maxiter=int(maxiter),
                           n_iter=int(n_iter), converged=bool(conv))
+
+    def _warn_negative_loadings(self, load: np.ndarray) -> None:
+        """Name the items of reflective blocks that load negatively (after orientation)."""
+        own = np.sum(load * self.odm, axis=1)
+        block = self.odm.argmax(1)
+        neg = (own < 0) & ~self.mode_b[block]
+        if not neg.any():
+            return
+        parts = []
+        for j in np.unique(block[neg]):  # loop over the few blocks concerned
+            items = [self.items[i] for i in np.flatnonzero(neg & (block == j))]
+            n_pos = int(np.sum((own > 0) & (block == j)))
+            tie = " (a tie: the block's first item was made to load positively)" if n_pos == len(items) else ""
+            parts.append(f"{self.spec.latent[j]}: {items}{tie}")
+        warnings.warn("items load negatively on their reflective latent variable — " + "; ".join(parts)
+                      + ". Their block's Cronbach's alpha and composite reliability do not measure "
+                      "reliability (a negative alpha is reported as 0, as R plspm does). Reverse-code "
+                      "these items (e.g. max + min - x) so that every item of a block points the same "
+                      "way.", MeasurementWarning, stacklevel=3)
 
 
 def plspm(spec: ModelSpec | str, data: pd.DataFrame, *, scheme: Scheme = "path", scale: bool | None = None,
@@ -404,11 +424,16 @@ class PLSResults(FrozenMixin):
     def reliability(self) -> pd.DataFrame:
         """Cronbach's alpha, composite reliability (rho_c) and AVE per block.
 
-        Alpha is computed on the items as analysed (standardised when ``scale=True``).
+        Alpha is computed on the items as analysed (standardised when ``scale=True``), as
+        coded: items correlating negatively make it negative (-8.8 for a two-item block
+        correlating -0.81), which is reported as 0, R plspm's rule (``get_unidim``); fitting
+        such a model issues a :class:`~custvalue.exceptions.MeasurementWarning` naming the
+        items to reverse-code.  rho_c uses the signed loadings, so it is also near 0 there.
         For mode-B (formative) blocks these reflective-measurement statistics are shown but
         are not meaningful.
         """
         alpha, rho, ave = K.block_reliability(self.model.S, self.crossloadings.to_numpy(), self.model.odm)
+        alpha = np.where(alpha < 0, 0.0, alpha)  # NaN (one-item blocks) stays NaN
         return pd.DataFrame({"mode": [self.model.spec.modes[v] for v in self.latent],
                              "items": self.model.odm.sum(0).astype(int),
                              "cronbach_alpha": alpha, "composite_reliability": rho, "ave": ave},
@@ -461,6 +486,7 @@ class PLSResults(FrozenMixin):
         >>> bool((new.round(9) == res.scores.head(3).round(9)).all().all())
         True
         """
+        require_frame(data, "data", self.model.items)
         X = as_float_array(data[self.model.items], "data[items]", index=data.index, ndim=2)
         Xs = (X - self.model.center) / self.model.sd
         return pd.DataFrame(Xs @ self.W, index=data.index, columns=self.latent)
@@ -504,13 +530,8 @@ class PLSResults(FrozenMixin):
         >>> boot.n_boot, boot.conf_int("path").round(2).values.tolist()
         (50, [[0.44, 0.54]])
         """
-        if int(n_boot) < 2:
-            raise DataError(f"n_boot must be >= 2; received {n_boot!r}.")
-        if not 0 < level < 1:
-            raise DataError(f"level must lie in (0, 1); received {level!r}.")
-        if method not in ("percentile", "bca"):
-            raise ModelSpecificationError(f"method must be 'percentile' or 'bca'; received {method!r}.")
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        n_boot, rng, level = check_bootstrap(n_boot, seed, level)
+        check_choice(method, "method", ("percentile", "bca"))
         m = self.model
         draws: list[np.ndarray] = []
         convs: list[np.ndarray] = []
@@ -666,7 +687,9 @@ class PLSBootstrapResults(FrozenMixin):
         """
         t = self.table.iloc[:, -2:]
         t.columns = ["lower", "upper"]
-        return t if kind is None else t.xs(kind, level="kind")
+        if kind is None:
+            return t
+        return t.xs(check_choice(kind, "kind", t.index.unique("kind")), level="kind")
 
     def summary(self) -> Summary:
         """Bootstrap table for paths and effects.

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import describe_rows
+from .._validation import (as_float_array, check_level, check_positive_scalar, check_whole_number,
+                           describe_rows, formula_data)
 from ..base import FrozenMixin, Summary
 from ..exceptions import ConvergenceWarning, DataError, ModelSpecificationError
 
@@ -64,7 +65,12 @@ def formula_variables(formula: str, columns: Any) -> tuple[list[str], list[str]]
     >>> formula_variables("loy ~ sat * sc + np.log(x)", ["loy", "sat", "x"])
     (['loy', 'sat', 'x'], ['sc'])
     """
-    cols = set(map(str, columns))
+    if not isinstance(formula, str):
+        raise DataError(f"formula must be a string such as 'loyalty ~ satisfaction'; received {formula!r}.")
+    try:
+        cols = set(map(str, columns))
+    except TypeError:
+        raise DataError(f"columns must be an iterable of column names; received {columns!r}.") from None
     text = _STRING.sub(" ", formula)
     found: list[str] = []
     missing: list[str] = []
@@ -88,6 +94,9 @@ def _check_data(formula: str, data: Any, kind: str, missing: str) -> pd.DataFram
         else:
             raise DataError(f"data must be a pandas DataFrame (or a dict of columns); received "
                             f"{type(data).__name__}.")
+    if len(data) == 0:
+        raise DataError("data has no rows; at least one respondent per estimated coefficient is "
+                        "required.")
     if kind not in _KINDS:
         raise ModelSpecificationError(f"kind must be one of {list(_KINDS)}; received {kind!r}.")
     if missing not in ("raise", "drop"):
@@ -111,6 +120,18 @@ def _check_data(formula: str, data: Any, kind: str, missing: str) -> pd.DataFram
                             + "; drop or impute them, or pass missing='drop'.")
         data = data.loc[~na]
         used = used.loc[~na]
+    # text is never taken as categories: a column used as a number must hold numbers
+    # (C(column) declares a factor); the response of an ordered model may be a Categorical
+    ordered_cat = kind in _ORDERED and isinstance(data[lhs].dtype, pd.CategoricalDtype)
+    data = formula_data(formula, data, numeric=[] if ordered_cat else [lhs])
+    used = data[found]
+    numeric = [c for c in found if pd.api.types.is_numeric_dtype(used[c].dtype)
+               and not pd.api.types.is_bool_dtype(used[c].dtype)]
+    inf = np.isinf(used[numeric].to_numpy(dtype=float)) if numeric else np.zeros((len(used), 0), bool)
+    if inf.any():
+        cols = [c for c, b in zip(numeric, inf.any(axis=0)) if b]
+        raise DataError(f"columns {cols} hold infinite values; " + describe_rows(inf.any(axis=1), data.index)
+                        + "; replace them with finite values or drop those rows.")
     for c in found:
         col = used[c]
         if col.nunique(dropna=True) < 2:
@@ -192,6 +213,16 @@ def _check_design(model: Any, data: pd.DataFrame, formula: str) -> None:
                         f"columns {names}); drop a redundant predictor.")
 
 
+def _model(build: Any, data: pd.DataFrame, formula: str) -> Any:
+    """Build a formula model and check its design. A transformation undefined on some rows
+    (e.g. ``np.log`` of a value <= 0) is reported once, as the DataError of
+    :func:`_check_design`, instead of also as numpy's RuntimeWarnings."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        model = build()
+    _check_design(model, data, formula)
+    return model
+
+
 def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
                  cov_type: str | None = None, missing: Literal["raise", "drop"] = "raise",
                  maxiter: int = 2000, engine: Literal["auto", "statsmodels", "analytic"] = "auto"
@@ -205,7 +236,12 @@ def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
         (``a * b`` expands to ``a + b + a:b``; ``C(x)`` marks categorical, ``I(x**2)`` and
         ``np.log(x)`` transform).  The response must be a plain column.
     data : pandas.DataFrame
-        One row per respondent; its index is kept in predictions.
+        One row per respondent; its index is kept in predictions.  A column the formula
+        uses as a number must hold numbers: text (numeric strings, codes such as ``"n/a"``)
+        raises a :class:`DataError` naming the column, rows and values, unless the formula
+        declares the column a factor with ``C(column)``; object columns of numbers and
+        pandas nullable numeric columns are read as floats.  pandas Categorical and bool
+        columns are factors by declaration.
     kind : {"ols", "ordered_probit", "ordered_logit", "probit", "logit"}, default "ols"
         ``"ols"``: linear regression; ordered kinds: ordinal ratings (thresholds estimated,
         no intercept); ``"probit"``/``"logit"``: binary repurchase.
@@ -234,8 +270,8 @@ def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
     Raises
     ------
     DataError
-        Formula variables not in ``data``, missing values, constant columns, a response
-        outside the kind's support.
+        Formula variables not in ``data``, missing values, text in a column used as a
+        number, constant columns, a response outside the kind's support.
     ModelSpecificationError
         Unknown ``kind``, malformed formula.
 
@@ -260,11 +296,11 @@ def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
     from statsmodels.tools.sm_exceptions import ConvergenceWarning as SMConvergenceWarning
 
     data = _check_data(formula, data, kind, missing)
+    maxiter = check_whole_number(maxiter, "maxiter", minimum=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SMConvergenceWarning)
         if kind == "ols":
-            model = smf.ols(formula, data)
-            _check_design(model, data, formula)
+            model = _model(lambda: smf.ols(formula, data), data, formula)
             res = model.fit(cov_type=cov_type or "HC3")
             converged, message = True, "closed form"
         elif kind in _ORDERED:
@@ -274,16 +310,14 @@ def from_formula(formula: str, data: pd.DataFrame, kind: Kind = "ols", *,
                 raise ModelSpecificationError(f"engine must be 'auto', 'statsmodels' or 'analytic'; "
                                               f"received {engine!r}.")
             cls = _analytic_ordered_model() if use_analytic else OrderedModel
-            model = cls.from_formula(formula, data, distr=distr)
-            _check_design(model, data, formula)
+            model = _model(lambda: cls.from_formula(formula, data, distr=distr), data, formula)
             res = model.fit(method="bfgs", maxiter=maxiter, disp=False,
                             cov_type=cov_type or "nonrobust")
             converged = bool(res.mle_retvals.get("converged", True))
             message = str(res.mle_retvals.get("warnflag", ""))
         else:
             fn = smf.probit if kind == "probit" else smf.logit
-            model = fn(formula, data)
-            _check_design(model, data, formula)
+            model = _model(lambda: fn(formula, data), data, formula)
             res = model.fit(disp=False, maxiter=maxiter, cov_type=cov_type or "nonrobust")
             converged = bool(res.mle_retvals.get("converged", True))
             message = str(res.mle_retvals.get("warnflag", ""))
@@ -389,6 +423,10 @@ class LoyaltyRegressionResults(FrozenMixin):
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Wald confidence intervals at confidence ``level`` (columns ``lower``, ``upper``).
 
+        Every parameter here is unbounded (coefficients, and ordered models' thresholds in
+        statsmodels' parametrisation: the first cut-point, then logs of the increments), so
+        the intervals are ``est -+ z se`` on the natural scale.
+
         Parameters
         ----------
         level : float, default 0.95
@@ -409,8 +447,7 @@ class LoyaltyRegressionResults(FrozenMixin):
         >>> res.conf_int().round(3).values.tolist()
         [[0.885, 1.028], [0.39, 0.541]]
         """
-        if not 0 < level < 1:
-            raise DataError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         ci = pd.DataFrame(self.sm_results.conf_int(alpha=1 - level))
         ci.columns = ["lower", "upper"]
         return ci
@@ -497,9 +534,16 @@ class LoyaltyRegressionResults(FrozenMixin):
         """
         index = self.data.index if data is None else data.index
         if data is not None:
-            found, absent = formula_variables(self.formula.split("~", 1)[1], data.columns)
+            rhs = self.formula.split("~", 1)[1]
+            found, absent = formula_variables(rhs, data.columns)
             if absent:
                 raise DataError(f"predict needs the formula's predictors; not in data: {absent}.")
+            na = data[found].isna().to_numpy().any(axis=1)
+            if na.any():
+                cols = [c for c in found if data[c].isna().any()]
+                raise DataError(f"columns {cols} of the data to predict have missing values; "
+                                + describe_rows(na, data.index) + "; drop or impute them first.")
+            data = formula_data(rhs, data)
         xb = self._linear_predictor(data)
         if which == "linear":
             return pd.Series(xb, index=index, name="linear_predictor")
@@ -590,6 +634,7 @@ class LoyaltyRegressionResults(FrozenMixin):
         >>> bool(abs(me.sum()) < 1e-8)
         True
         """
+        eps = check_positive_scalar(eps, "eps")
         base = self.data if data is None else data
         if variable not in base.columns:
             raise DataError(f"variable {variable!r} is not a column of the data; columns: {list(base.columns)}.")
@@ -625,7 +670,8 @@ class LoyaltyRegressionResults(FrozenMixin):
         Summary
             Fit information (kind, formula, respondents, log-likelihood, AIC, BIC, R-squared,
             covariance type, convergence) and a table with estimates, standard errors,
-            p-values, confidence limits and standardised coefficients.
+            p-values, confidence limits and standardised coefficients (NaN for the intercept
+            and the ordered models' thresholds, which have no standardised counterpart).
 
         Examples
         --------
@@ -640,6 +686,7 @@ class LoyaltyRegressionResults(FrozenMixin):
         R-squared       0.433298
         ...
         """
+        level = check_level(level)
         ci = self.conf_int(level)
         pct = f"{100 * level:g}%"
         table = pd.DataFrame({"estimate": self.params, "std err": self.bse, "p-value": self.pvalues,
@@ -651,7 +698,8 @@ class LoyaltyRegressionResults(FrozenMixin):
                 ("Log-likelihood", self.llf), ("AIC", self.aic), ("BIC", self.bic),
                 ("R-squared" if self.kind == "ols" else "Pseudo R-squared (McFadden)", self.rsquared),
                 ("Covariance", cov), ("Converged", self.converged)]
-        return Summary(f"Loyalty regression ({self.kind})", info, [("Coefficients", table)])
+        notes = [f"{100 * level:g}% Wald intervals on the natural scale (every parameter is unbounded)."]
+        return Summary(f"Loyalty regression ({self.kind})", info, [("Coefficients", table)], notes)
 
     def plot(self, variable: str, *, ax: Any = None, grid: np.ndarray | None = None,
              at: dict | None = None, label: str | None = None) -> Any:
@@ -695,8 +743,10 @@ class LoyaltyRegressionResults(FrozenMixin):
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3.5))
         base = self.data
+        self._check_predictor(variable, "variable")
         if grid is None:
             grid = np.linspace(base[variable].min(), base[variable].max(), 60)
+        grid = as_float_array(grid, "grid")
         row = {}
         for c in base.columns:
             s = base[c]
@@ -710,6 +760,13 @@ class LoyaltyRegressionResults(FrozenMixin):
         ax.set_ylabel({"ols": self.response}.get(self.kind, f"P({self.response}=1)")
                       if self.kind not in _ORDERED else f"E[{self.response}]")
         return ax
+
+    def _check_predictor(self, variable: Any, name: str) -> None:
+        """``variable`` must be a column the formula uses on its right-hand side."""
+        used, _ = formula_variables(self.formula.split("~", 1)[1], self.data.columns)
+        if variable not in used:
+            raise DataError(f"{name} must be a predictor of {self.formula!r} (one of {used}); "
+                            f"received {variable!r}.")
 
     def __reduce__(self) -> tuple:
         # patsy/formulaic design specs do not pickle; the fit is deterministic, so a pickled
@@ -798,12 +855,17 @@ def lr_test(restricted: LoyaltyRegressionResults, full: LoyaltyRegressionResults
     >>> t.df, bool(t.pvalue < 0.001)
     (1, True)
     """
+    for name, res in (("restricted", restricted), ("full", full)):
+        if not isinstance(res, LoyaltyRegressionResults):
+            raise DataError(f"{name} must be a LoyaltyRegressionResults (from from_formula); "
+                            f"received {type(res).__name__}.")
     if restricted.kind != full.kind:
         raise ModelSpecificationError(f"lr_test needs models of the same kind; received "
                                       f"{restricted.kind!r} and {full.kind!r}.")
     if restricted.nobs != full.nobs or not restricted.data.index.equals(full.data.index):
         raise ModelSpecificationError("lr_test needs both models fitted on the same respondents; "
-                                      f"received nobs {restricted.nobs} and {full.nobs}.")
+                                      f"received nobs {restricted.nobs} (restricted) and {full.nobs} "
+                                      "(full).")
     extra = set(restricted.params.index) - set(full.params.index)
     if extra:
         raise ModelSpecificationError(f"the restricted model is not nested in the full one: "

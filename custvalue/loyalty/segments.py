@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, resolve_columns
+from .._validation import align_by_label, as_float_array, check_finite_scalar, check_not_missing, resolve_columns
 from ..exceptions import DataError
 
 __all__ = ["dick_basu_segments", "SEGMENTS", "segment_table", "loyalty_indicators"]
@@ -30,13 +30,9 @@ def _threshold(x: np.ndarray, t: Any, name: str) -> float:
         return float(np.median(x))
     if t == "mean":
         return float(np.mean(x))
-    try:
-        v = float(t)
-    except (TypeError, ValueError):
-        raise DataError(f"{name} must be a number, 'median' or 'mean'; received {t!r}.") from None
-    if not np.isfinite(v):
-        raise DataError(f"{name} must be finite; received {t!r}.")
-    return v
+    if isinstance(t, str):
+        raise DataError(f"{name} must be a number, 'median' or 'mean'; received {t!r}.")
+    return check_finite_scalar(t, name)
 
 
 def dick_basu_segments(data: pd.DataFrame | None = None, *, attitude: Any = "attitude",
@@ -52,7 +48,7 @@ def dick_basu_segments(data: pd.DataFrame | None = None, *, attitude: Any = "att
         Holds the two scores as columns named by ``attitude`` / ``behaviour``.
     attitude, behaviour : str or array-like
         Column names in ``data`` or the scores themselves (e.g. attitudinal loyalty index and
-        repurchase rate / purchase count).
+        repurchase rate / purchase count); two Series are paired by index label.
     attitude_threshold, behaviour_threshold : float or {"median", "mean"}, default "median"
         Cut-offs of the two scores (a number, or the scores' median or mean).
 
@@ -101,13 +97,15 @@ def segment_table(segments: pd.Series, values: pd.DataFrame | None = None) -> pd
     segments : pandas.Series
         Segment labels, as returned by :func:`dick_basu_segments`.
     values : pandas.DataFrame, optional
-        Numeric columns to average per segment, rows in the same order as ``segments``.
+        Numeric columns to average per segment, one row per respondent of ``segments``
+        (matched by index label).
 
     Returns
     -------
     pandas.DataFrame
         One row per segment of :data:`SEGMENTS` (empty segments included with ``n = 0``):
-        ``n``, ``share`` and the mean of each numeric column of ``values``.
+        ``n``, ``share`` and the mean of each column of ``values`` (NaN for an empty
+        segment: there is nothing to average).
 
     Examples
     --------
@@ -118,10 +116,24 @@ def segment_table(segments: pd.Series, values: pd.DataFrame | None = None) -> pd
     >>> t["n"].tolist(), t["spend"].tolist()
     ([2, 1, 1, 1], [8.0, 2.0, 8.0, 1.0])
     """
+    if not isinstance(segments, pd.Series):
+        raise DataError(f"segments must be a pandas Series (the output of dick_basu_segments); "
+                        f"received {type(segments).__name__}.")
+    check_not_missing(segments, "segments")
+    unknown = sorted(set(segments.unique()) - set(SEGMENTS), key=str)
+    if unknown:
+        raise DataError(f"segments must hold the labels {list(SEGMENTS)}; received also {unknown[:5]}.")
     counts = segments.value_counts(sort=False).reindex(list(SEGMENTS), fill_value=0)
     out = pd.DataFrame({"n": counts, "share": counts / max(counts.sum(), 1)})
     if values is not None:
-        means = values.groupby(segments.to_numpy(), observed=False).mean(numeric_only=True)
+        if isinstance(values, pd.Series):
+            values = values.to_frame()
+        if not isinstance(values, pd.DataFrame):
+            raise DataError(f"values must be a DataFrame of numeric columns; received {type(values).__name__}.")
+        values = align_by_label(segments=segments, values=values)["values"]  # rows by respondent label
+        values = pd.DataFrame(as_float_array(values, "values", index=values.index, ndim=2),
+                              index=values.index, columns=values.columns)
+        means = values.groupby(segments.to_numpy(), observed=False).mean()
         out = out.join(means.reindex(list(SEGMENTS)))
     return out
 
@@ -150,7 +162,8 @@ def loyalty_indicators(data: pd.DataFrame, *, by: str | pd.Series | None = None,
     data : pandas.DataFrame
         One row per customer or respondent.
     by : str or pandas.Series, optional
-        Group column (e.g. Dick & Basu segments) or a Series aligned with ``data``.
+        Group column (e.g. Dick & Basu segments), or a Series matched to ``data``'s rows by
+        index label.
     columns : mapping, optional
         Rename map from the default names to ``data``'s column names,
         e.g. ``{"repurchase": "bought_again"}``.
@@ -192,8 +205,10 @@ def loyalty_indicators(data: pd.DataFrame, *, by: str | pd.Series | None = None,
         if by not in data.columns:
             raise DataError(f"by column {by!r} is not in data; columns: {list(data.columns)}.")
         g = data[by]
-    else:
-        g = pd.Series(by, index=data.index) if not isinstance(by, pd.Series) else by
+    else:  # a Series is matched to data's rows by label, an array by position
+        g = pd.Series(by, index=data.index) if not isinstance(by, pd.Series) else \
+            align_by_label(data=data, by=by)["by"]
+    check_not_missing(g, "by", data.index)
     grouped = frame.groupby(g.to_numpy() if not isinstance(g.dtype, pd.CategoricalDtype) else g,
                             observed=False)
     out = grouped.mean()

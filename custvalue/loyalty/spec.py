@@ -315,6 +315,15 @@ class ModelSpec:
         >>> spec.add_block("Trust", ["t1", "t2"]).add_path("Trust", "Loy").latent
         ('Sat', 'Loy', 'Trust')
         """
+        if name in self.blocks:
+            raise ModelSpecificationError(f"name {name!r} is already a block of the specification "
+                                          f"(blocks: {list(self.blocks)}); choose a new name.")
+        if isinstance(items, str) or len(items) == 0:
+            raise ModelSpecificationError(f"items must be a non-empty sequence of column names; "
+                                          f"received {items!r}.")
+        if str(mode).upper() not in ("A", "B"):
+            raise ModelSpecificationError(f"mode must be 'A' (reflective) or 'B' (formative); "
+                                          f"received {mode!r}.")
         blocks = dict(self.blocks)
         blocks[name] = tuple(items)
         modes = dict(self.modes)
@@ -340,6 +349,10 @@ class ModelSpec:
         >>> spec.add_block("Trust", ["t1", "t2"]).add_path("Trust", "Loy").paths
         (('Sat', 'Loy'), ('Trust', 'Loy'))
         """
+        for role, v in (("source", source), ("target", target)):
+            if v not in self.blocks:
+                raise ModelSpecificationError(f"{role} {v!r} is not a block of the specification; "
+                                              f"blocks: {list(self.blocks)}.")
         return _unchecked(dict(self.blocks), (*self.paths, (source, target)), dict(self.modes))
 
     def to_string(self) -> str:

@@ -3,6 +3,10 @@ Marketing Science 24(2):275-284; FHL below).
 
 Notation: ``x`` = frequency (repeat transactions), ``t_x`` = recency (time of the last
 repeat transaction), ``T`` = customer age, all measured from the first purchase.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
+``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
+``x_levels``.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ from scipy.special import betaln, gammaln, polygamma, psi
 
 from numba import njit, prange
 
+from ._jit import parallel_kernel
+from ._checks import params
 from .special import geometric_dropout_mean, horizon_grid
 
 __all__ = [
     "loglike", "score", "loglike_and_score", "weighted_loglike_and_score",
     "weighted_loglike_score_hessian", "x_levels", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
-    "conditional_expected_purchases", "probability_of_purchases",
+    "conditional_expected_purchases", "probability_of_purchases", "purchase_count_probability",
+    "time_scale",
 ]
 
 
@@ -40,7 +47,7 @@ def _level_terms(r, alpha, a, b, xu, shift=0):
     }
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev, inv_bx1,
           ll_out, sc_out):  # pragma: no cover - compiled
     """One fused pass over customers: the per-row part of eq. (6) and its gradient.
@@ -94,7 +101,7 @@ def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev,
     return s_ll, s_r, s_al, s_a, s_b
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _sums_hess(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev, inv_bx1,
                hrr_lev, hab_lev, hbb_lev):  # pragma: no cover - compiled
     """Weighted sums of eq. (6), its gradient and its Hessian over customers, one pass.
@@ -380,6 +387,7 @@ def loglike_and_score(r, alpha, a, b, x, t_x, T):
     return ll, sc
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def log_alive_odds(r, alpha, a, b, x, t_x, T):
     """log of P(dead)/P(alive) for customers with x > 0 (``-inf`` when x = 0), FHL eq. (13).
 
@@ -410,15 +418,15 @@ def log_alive_odds(r, alpha, a, b, x, t_x, T):
                         + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)), -np.inf)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _alive_rows(r, alpha, a, b, shift, x, t_x, T, out):  # pragma: no cover - compiled
     """out_i = 1 / (1 + a/(b+x-1+shift) ((α+T)/(α+t_x))^(r+x)), the odds term only for
     x > 0 when shift = 0; evaluated from the log odds without overflow."""
     la = np.log(a)
     for i in prange(x.shape[0]):
         if x[i] > 0 or shift > 0:
-            lo = la - np.log(b + x[i] - 1.0 + shift) + (r + x[i]) * (
-                np.log(alpha + T[i]) - np.log(alpha + t_x[i]))
+            lo = la - np.log(b + (x[i] - 1.0 + shift)) + (r + x[i]) * np.log1p(
+                (T[i] - t_x[i]) / (alpha + t_x[i]))  # log((α+T)/(α+t_x)), exact for T ~ t_x
             if lo > 0:
                 e = np.exp(-lo)
                 out[i] = e / (1.0 + e)
@@ -428,6 +436,7 @@ def _alive_rows(r, alpha, a, b, shift, x, t_x, T, out):  # pragma: no cover - co
             out[i] = 1.0
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def p_alive(r, alpha, a, b, x, t_x, T, shift=0):
     """P(alive | x, t_x, T), FHL eq. (13): ``1 / (1 + δ(x>0) a/(b+x-1) ((α+T)/(α+t_x))^(r+x))``.
 
@@ -462,6 +471,7 @@ def p_alive(r, alpha, a, b, x, t_x, T, shift=0):
     return out.reshape(shape)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def expected_purchases_new_customer(t, r, alpha, a, b):
     """E[X(t)] for a customer just acquired, FHL eq. (7).
 
@@ -485,10 +495,11 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     """
     t = np.asarray(t, dtype=float)
     c = a + b - 1.0
-    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, c - r, c, c)
+    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, c - r, c, c, s0=r, beta0=b)
     return out.reshape(t.shape)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights=None):
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T+t], FHL eq. (10).
 
@@ -522,14 +533,46 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
     c = a + b + x - 1.0
     alive = p_alive(r, alpha, a, b, x, t_x, T)
+    exact = {"x": x, "s0": r, "beta0": b}  # C - A = r + x, C - a + 1 = b + x, exactly
     if horizon_weights is not None:  # Σ_k w_k E[Y(t_k)] per customer, no grid
         if t2.shape[0] != 1:
             raise ValueError("horizon_weights needs a customers x horizons grid (t of shape (1, m)).")
         return geometric_dropout_mean(t2, alpha + T, a, a + b - 1.0 - r, c, c, weight=alive,
-                                      horizon_weights=horizon_weights)
-    return geometric_dropout_mean(t2, alpha + T, a, a + b - 1.0 - r, c, c, weight=alive).reshape(shape)
+                                      horizon_weights=horizon_weights, **exact)
+    return geometric_dropout_mean(t2, alpha + T, a, a + b - 1.0 - r, c, c, weight=alive,
+                                  **exact).reshape(shape)
 
 
+def time_scale(r, alpha, a, b, x=0.0, t_x=0.0, T=0.0):
+    """Shortest time scale of ``E[Y(t) | x, t_x, T]`` near ``t = 0``: ``min (α+T)/(1+r+x)``.
+
+    Given the dropout probability ``p`` the expectation is ``(1 - (1 + p t/(α+T))^-(r+x))/p``
+    (FHL eq. 10 before the Beta mixing), singular at ``t = -(α+T)/p`` and changing on the
+    scale ``(α+T)/(p (r+x))``; both are at least ``(α+T)/(1+r+x)`` away from 0. The
+    discounting quadrature (:func:`custvalue.math.dert.continuous_dert`) refines its panels
+    down to it. Without a history (``x = T = 0``) it is the new customer's ``α/(1+r)``.
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        BG/NBD (or MBG/NBD) parameters.
+    x, t_x, T : array-like, optional
+        Frequency, recency and age of the customers.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(time_scale(0.243, 4.414, 0.793, 2.426, [0.0, 2.0], [0.0, 30.43], [38.86, 38.86]), 3)
+    13.344
+    """
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    return float(np.min((alpha + T) / (1.0 + r + x)))
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def probability_of_purchases(n, t, r, alpha, a, b):
     """P(X(t) = n) for a new customer, FHL eq. (8); ``n`` a non-negative integer array.
 
@@ -553,19 +596,59 @@ def probability_of_purchases(n, t, r, alpha, a, b):
     >>> betageo.probability_of_purchases([0, 1, 2], 39.0, 0.243, 4.414, 0.793, 2.426).round(3).tolist()
     [0.574, 0.199, 0.085]
     """
+    return purchase_count_probability(n, t, r, alpha, a, b, shift=0)
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
+def purchase_count_probability(n, t, r, alpha, a, b, shift=0):
+    """P(X(t) = n) of a new customer for the BG/NBD (``shift=0``, FHL eq. 8) and the MBG/NBD
+    (``shift=1``: one more dropout opportunity, at time 0).
+
+    ``B(a, b+n+shift)/B(a, b) NB(n) + δ B(a+1, b+n-1+shift)/B(a, b) P(N(t) >= n)`` with the
+    negative-binomial ``NB(j) = Γ(r+j)/(Γ(r) j!) q^r z^j``, ``q = α/(α+t)``, ``z = t/(α+t)``
+    (``δ`` = [n > 0] for the BG/NBD, 1 for the MBG/NBD). The tail ``P(N(t) >= n) = 1 -
+    Σ_{j<n} NB(j)``, which cancels as written once it is small (short periods, large n), is
+    the regularised incomplete beta ``I_z(n, r)``: scipy's ``betainc(n, r, z)`` for
+    ``z <= 1/2``, else ``betaincc(r, n, q)`` (the complement, from the small argument ``q``).
+
+    Parameters
+    ----------
+    n : array-like of int
+        Numbers of purchases (>= 0).
+    t : float or array-like
+        Length of the period (>= 0).
+    r, alpha, a, b : float
+        Model parameters.
+    shift : {0, 1}, default 0
+        0 for the BG/NBD, 1 for the MBG/NBD.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, broadcast shape of ``n`` and ``t``.
+
+    Examples
+    --------
+    >>> purchase_count_probability([0, 1], 39.0, 0.243, 4.414, 0.793, 2.426).round(3).tolist()
+    [0.574, 0.199]
+    """
+    from scipy.special import betainc, betaincc
+
     n = np.asarray(n, dtype=float)
     t = np.asarray(t, dtype=float)
     n, t = np.broadcast_arrays(n, t)
-    log_q = np.log(alpha / (alpha + t))
-    log_z = np.log(t / (alpha + t)) if np.all(t > 0) else np.log(np.where(t > 0, t, 1.0) / (alpha + t))
-    first = (betaln(a, b + n) - betaln(a, b) + gammaln(r + n) - gammaln(r) - gammaln(n + 1)
-             + r * log_q + np.where(n > 0, n * log_z, 0.0))
-    # sum_{j=0}^{n-1} Γ(r+j)/(Γ(r) j!) z^j, vectorised over j up to max(n)
-    nmax = int(n.max()) if n.size else 0
-    j = np.arange(max(nmax, 1), dtype=float).reshape((-1,) + (1,) * n.ndim)
-    terms = np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + j * log_z)
-    terms = np.where(j < n, terms, 0.0)
-    partial = terms.sum(axis=0)
-    second = np.where(n > 0, np.exp(betaln(a + 1, b + n - 1) - betaln(a, b))
-                      * (1 - np.exp(r * log_q) * partial), 0.0)
-    return np.exp(first) + second
+    pos = t > 0
+    tt = np.where(pos, t, 1.0)
+    z = tt / (alpha + tt)
+    q = alpha / (alpha + tt)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        log_nb = (gammaln(r + n) - gammaln(r) - gammaln(n + 1) - r * np.log1p(tt / alpha)
+                  + np.where(n > 0, n * np.log(z), 0.0))
+        first = np.exp(betaln(a, b + n + shift) - betaln(a, b) + log_nb)
+        nn = np.maximum(n, 1.0)
+        tail = np.where(n > 0, np.where(z <= 0.5, betainc(nn, r, np.minimum(z, 0.5)),
+                                        betaincc(r, nn, np.minimum(q, 0.5))), 1.0)
+        dropped = (n > 0) | (shift > 0)
+        second = np.where(dropped, np.exp(betaln(a + 1.0, np.where(dropped, b + n - 1.0 + shift, 1.0))
+                                          - betaln(a, b)) * tail, 0.0)
+    return np.where(pos, first + second, np.where(n == 0, 1.0, 0.0))

@@ -6,6 +6,8 @@ Notation: ``x`` = frequency (transactions in the ``n`` opportunities), ``t_x`` =
 (the opportunity of the last transaction, 0 if none), ``n`` = number of opportunities
 (``n_periods``).  While alive a customer transacts with probability p ~ Beta(α, β) at each
 opportunity and dies before an opportunity with probability θ ~ Beta(γ, δ).
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln, logsumexp, psi
 
+from ._checks import check_param, params
 from .logconcave import log_integral
 
 __all__ = [
@@ -108,6 +111,7 @@ def score(alpha, beta, gamma, delta, x, t_x, n):
     return np.column_stack(g)
 
 
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
 def p_alive(alpha, beta, gamma, delta, x, t_x, n):
     """P(alive after the n-th opportunity | x, t_x, n): the alive term's share of the
     likelihood (FHS eq. 11 with the survival factor ``B(γ, δ+n)``; FHS print the version for
@@ -195,6 +199,7 @@ def _log_survival_sum(gamma, delta, u, v):
         return np.log(delta) + log_R + np.log(-np.expm1(-dv) / e)
 
 
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
 def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
     """E[X(t)]: expected transactions in the first ``t`` opportunities, FHS eq. (8).
 
@@ -223,6 +228,7 @@ def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
     return alpha / (alpha + beta) * np.exp(_log_survival_sum(gamma, delta, 0.0, t))
 
 
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
 def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
     """E[X(n, n+t) | x, t_x, n]: expected transactions in the next ``t`` opportunities.
 
@@ -256,6 +262,7 @@ def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
     return np.exp(log_lead + _log_survival_sum(gamma, delta, *np.broadcast_arrays(nh, nh + t)))
 
 
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
 def probability_of_purchases(k, t, alpha, beta, gamma, delta):
     """P(X(t) = k): probability of ``k`` transactions in the first ``t`` opportunities.
 
@@ -304,6 +311,7 @@ def probability_of_purchases(k, t, alpha, beta, gamma, delta):
     return first + second
 
 
+@params(d="rate", alpha="positive", beta="positive", gamma="positive", delta="positive")
 def dert(d, alpha, beta, gamma, delta, x, t_x, n, horizon=None):
     """Discounted expected residual transactions (FHS eq. 14).
 
@@ -341,6 +349,8 @@ def dert(d, alpha, beta, gamma, delta, x, t_x, n, horizon=None):
     >>> round(float(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6, horizon=5)), 4)
     1.383
     """
+    if horizon is None:
+        check_param(d, "d", "positive", "dert (an infinite horizon)")
     x, t_x, n = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, n))
     ll = loglike(alpha, beta, gamma, delta, x, t_x, n).reshape(x.shape)
     log_lead = betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) - betaln(gamma, delta) - ll

@@ -10,11 +10,17 @@ Notation: ``n`` choice occasions, ``J`` alternatives, ``k`` coefficients.  ``X``
 ``(n, J, k)``, ``chosen`` holds the chosen alternative's position ``0..J-1`` and ``avail`` is
 an optional boolean ``(n, J)`` mask of the alternatives in each choice set.  Everything is
 computed in log space (log-sum-exp), never as a ratio of exponentials.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``utilities``,
+``log_probabilities``, ``probabilities``, ``loglike``, ``score``, ``loglike_and_score``,
+``hessian``, ``mixed_loglike``, ``mixed_score``, ``mixed_loglike_and_score``, ``logsumexp``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ._checks import params
 
 __all__ = [
     "utilities", "log_probabilities", "probabilities", "loglike", "score", "loglike_and_score",
@@ -477,6 +483,7 @@ def mixed_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None
     return mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading, avail)[1]
 
 
+@params(gamma="finite", alpha="nonzero")
 def money_metric(gamma, alpha):
     """Money-metric switching cost ``gamma / |alpha|``.
 
@@ -503,6 +510,7 @@ def money_metric(gamma, alpha):
     return np.asarray(gamma, dtype=float) / np.abs(alpha)
 
 
+@params(gamma="finite", alpha="nonzero")
 def money_metric_gradient(gamma, alpha):
     """Gradient of :func:`money_metric` w.r.t. ``(gamma, alpha)`` for the delta method.
 

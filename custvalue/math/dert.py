@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ._checks import params
+
 __all__ = ["continuous_dert", "discrete_dert", "continuous_rate"]
 
 
@@ -28,6 +30,7 @@ def _legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.polynomial.legendre.leggauss(n)
 
 
+@params(discount_rate="rate")
 def continuous_rate(discount_rate):
     """Continuously compounded rate δ = log(1 + d) equivalent to a per-period rate d.
 
@@ -49,14 +52,20 @@ def continuous_rate(discount_rate):
     return np.log1p(np.asarray(discount_rate, dtype=float))
 
 
-def _panel_nodes(delta: float, horizon: float | None, per_panel: int) -> tuple[np.ndarray, np.ndarray]:
+def _panel_nodes(delta: float, horizon: float | None, per_panel: int,
+                 scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights on geometric panels ``[0, 2^-10/δ], ..., [2^5/δ,
     48/δ]`` (cut at ``horizon``).  Each panel is at most as wide as its distance from 0, so
     a singularity of ``E[Y(t)]`` at negative t (e.g. ``t = -(β+T)``) never comes close on the
     panel's scale and every panel converges geometrically; beyond ``48/δ`` the discount
-    factor is below 1e-20."""
+    factor is below 1e-20. With ``scale`` below ``2^-10/δ`` the panels continue down to it
+    (``[0, scale], [scale, 2 scale], ...``): ``E[Y(t)]`` then changes on a scale shorter
+    than the first panel (a singularity close to ``t = 0``)."""
     top = 48.0 / delta if horizon is None else float(horizon)
     edges = (1.0 / delta) * 2.0 ** np.arange(-10, 6)
+    if scale is not None and 0 < scale < edges[0]:
+        fine = scale * 2.0 ** np.arange(0, int(np.ceil(np.log2(edges[0] / scale))))
+        edges = np.concatenate([fine[fine < edges[0]], edges])
     edges = np.concatenate([[0.0], edges[edges < top], [top]])
     x, w = _legendre(per_panel)
     lo, hi = edges[:-1, None], edges[1:, None]
@@ -65,8 +74,10 @@ def _panel_nodes(delta: float, horizon: float | None, per_panel: int) -> tuple[n
     return t, wt
 
 
+@params(delta="positive", horizon="nonnegative", n_nodes="count")
 def continuous_dert(cumulative: Callable[[np.ndarray], np.ndarray], delta: float,
-                    horizon: float | None = None, n_nodes: int = 10) -> np.ndarray:
+                    horizon: float | None = None, n_nodes: int = 10,
+                    scale: float | None = None) -> np.ndarray:
     """Discounted expected residual transactions from a cumulative expectation.
 
     ``DERT = e^{-δH} E[Y(H)] + δ ∫_0^H e^{-δt} E[Y(t)] dt`` by Gauss-Legendre quadrature on
@@ -83,6 +94,10 @@ def continuous_dert(cumulative: Callable[[np.ndarray], np.ndarray], delta: float
         Length of the period; ``None`` for an infinite horizon.
     n_nodes : int, default 10
         Gauss-Legendre nodes per panel.
+    scale : float, optional
+        Shortest time scale on which ``E[Y(t)]`` changes near ``t = 0`` (the distance of its
+        nearest singularity, e.g. ``(α+T)/(1+r+x)`` for the BG/NBD family); panels are
+        refined down to it when it is below ``2^-10/δ``.
 
     Returns
     -------
@@ -96,7 +111,7 @@ def continuous_dert(cumulative: Callable[[np.ndarray], np.ndarray], delta: float
     >>> round(float(continuous_dert(f, 0.1)[0]), 9)       # ∫ 2 e^{-0.1 t} dt = 20
     20.0
     """
-    t, w = _panel_nodes(delta, horizon, n_nodes)
+    t, w = _panel_nodes(delta, horizon, n_nodes, scale)
     if horizon is None:
         vals = np.asarray(cumulative(t), dtype=float)
         return delta * (vals @ (w * np.exp(-delta * t)))
@@ -105,6 +120,7 @@ def continuous_dert(cumulative: Callable[[np.ndarray], np.ndarray], delta: float
     return np.exp(-delta * horizon) * vals[:, -1] + delta * integral
 
 
+@params(discount_rate="rate", horizon="count0")
 def discrete_dert(cumulative: Callable[[np.ndarray], np.ndarray], discount_rate: float,
                   horizon: int) -> np.ndarray:
     """``Σ_{i=1}^{H} (E[Y(i)] - E[Y(i-1)]) / (1+d)^i`` for a discrete-time model.

@@ -4,12 +4,16 @@ model of monetary value", note 025).
 
 Notation: ``x`` = number of repeat transactions, ``m`` = their mean value (z-bar);
 parameters p (shape of a transaction), q and gamma (shape and rate of the customer's nu).
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.special import gammaln, psi
+
+from ._checks import params
 
 __all__ = ["loglike", "score", "expected_spend", "population_mean_spend"]
 
@@ -77,6 +81,7 @@ def score(p, q, gamma, x, m):
     return np.column_stack(np.broadcast_arrays(d_p, d_q, d_g))
 
 
+@params(p="positive", q="above_one", gamma="positive")
 def population_mean_spend(p, q, gamma):
     """E[Z] = p gamma / (q - 1) for a customer with no repeat purchases (note 025 eq. 5).
 
@@ -128,6 +133,7 @@ def _shape_excess(p, q, x):
     return s + (e1 + e2 + e3)
 
 
+@params(p="positive", q="positive", gamma="positive")
 def expected_spend(p, q, gamma, x, m):
     """E[Z | x, m], note 025 eq. (5): a weighted mean of the population mean and ``m``,
     ``(q-1)/(px+q-1) * pγ/(q-1) + px/(px+q-1) * m``; equals the population mean for x = 0.

@@ -19,6 +19,9 @@ their truncated conditionals:
 and the simulated probability is ``P = mean_r prod_j p_j^(r)``.  With the uniforms held fixed
 the simulator is a smooth function of ``(mu, L)``; :func:`ghk_loglike` returns its exact
 gradient by reverse-mode differentiation of the recursion (the adjoints are in the source).
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``ghk_loglike``, ``cpc_cholesky``,
+``corr_from_cholesky``, ``cpc_from_corr``, ``bvprobit_loglike``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from numba import njit, prange
 from scipy import special
 
 from ._simd import _exp, _fma, _log
+
+from ._checks import params
 
 __all__ = [
     "ghk_loglike",
@@ -46,6 +51,9 @@ __all__ = [
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _PRIMES = np.array([2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71,
                     73, 79, 83, 89, 97, 101, 103, 107, 109, 113], dtype=np.int64)
+#: Most dimensions of :func:`halton_draws` (one prime base each): GHK with J products uses
+#: J - 1 of them.
+MAX_HALTON_DIMS = int(_PRIMES.size)
 
 
 # ---------------------------------------------------------------------------------------
@@ -419,6 +427,7 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+@params(seed="count0")
 def customer_keys(labels, seed: int = 0) -> np.ndarray:
     """64-bit keys from customer labels and a seed (the same label always gets the same key).
 
@@ -473,6 +482,7 @@ def _halton_kernel(start, shift, perms, bases, R):  # pragma: no cover - compile
     return out
 
 
+@params(n_draws="count", n_dims="count0", seed="count0")
 def halton_draws(keys: np.ndarray, n_draws: int, n_dims: int, *, seed: int = 0) -> np.ndarray:
     """Scrambled, randomly shifted Halton uniforms, one fixed block per customer.
 
@@ -774,6 +784,7 @@ def _bvn_cdf_kernel(h, k, r, x6, w6, x12, w12, x20, w20):  # pragma: no cover - 
     return out
 
 
+@params(rho="correlation")
 def bvn_cdf(h, k, rho):
     """Bivariate standard normal CDF ``P(X < h, Y < k)`` with correlation ``rho``.
 
@@ -805,6 +816,7 @@ def bvn_cdf(h, k, rho):
     return out.reshape(shape)
 
 
+@params(rho="correlation")
 def bvn_pdf(h, k, rho):
     """Bivariate standard normal density with correlation ``rho`` (``d bvn_cdf / d rho``).
 

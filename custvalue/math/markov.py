@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from ._checks import params
+
 __all__ = [
     "discounted_value", "discounted_value_path", "n_step", "state_distribution",
     "stationary_distribution", "fundamental_matrix", "transition_counts", "wilson_interval",
@@ -66,6 +68,7 @@ def _infinite_value(P, Rm, d, exits):
     return np.linalg.solve(np.eye(k) - beta * P, Rm)
 
 
+@params(P="probability", R="finite", d="rate", horizon="count0")
 def discounted_value(P, R, d, horizon=None, include_current=True, exits=None):
     """Expected discounted value per starting state, P&C eqs. (5)-(6).
 
@@ -143,6 +146,7 @@ def _values(P, Rm, rates, beta, horizon, include_current, ex, V):
             V[i] = Vi if include_current else (b * (P @ Vi) if T > 0 else np.zeros_like(Rm))
 
 
+@params(P="probability", R="finite", d="rate", horizon="count0")
 def discounted_value_path(P, R, d, horizon, include_current=True):
     """``V_T`` for every ``T = 0..horizon`` (one row per T), shape ``(horizon+1, k)``.
 
@@ -186,6 +190,7 @@ def discounted_value_path(P, R, d, horizon, include_current=True):
     return out
 
 
+@params(P="probability", t="count0")
 def n_step(P, t):
     """``P^t``, the t-step transition matrix (P&C eq. 3).
 
@@ -212,6 +217,7 @@ def n_step(P, t):
     return np.linalg.matrix_power(np.asarray(P, dtype=float), int(t))
 
 
+@params(P="probability", initial="nonnegative", horizon="count0")
 def state_distribution(P, initial, horizon):
     """Distribution over states at t = 0..horizon from the row vector ``initial``;
     shape ``(horizon+1, k)`` (``initial @ P^t``).
@@ -248,6 +254,7 @@ def state_distribution(P, initial, horizon):
     return out
 
 
+@params(P="transition")
 def stationary_distribution(P):
     """Solve ``pi P = pi, sum(pi) = 1``; returns ``(pi, rank_ok)``.
 
@@ -284,6 +291,7 @@ def stationary_distribution(P):
     return pi, bool(rank == k)
 
 
+@params(P="transition")
 def fundamental_matrix(P, transient):
     """``N = (I - Q)^-1`` over the ``transient`` states (boolean mask), with ``Q`` the
     transient-to-transient block; ``N[i, j]`` is the expected number of periods spent in j
@@ -314,6 +322,7 @@ def fundamental_matrix(P, transient):
     return np.linalg.inv(np.eye(Q.shape[0]) - Q)
 
 
+@params(k="count")
 def transition_counts(src, dst, k, weights=None):
     """k x k matrix of counts ``n[i, j]`` of moves from state ``src`` to ``dst`` (integer
     codes 0..k-1), optionally weighted.
@@ -343,6 +352,7 @@ def transition_counts(src, dst, k, weights=None):
     return np.bincount(flat, weights=weights, minlength=k * k).astype(float).reshape(k, k)
 
 
+@params(counts="nonnegative", P="probability")
 def counts_loglike(counts, P):
     """Multinomial log-likelihood ``sum n_ij log p_ij`` (0 log 0 = 0).
 
@@ -372,6 +382,7 @@ def counts_loglike(counts, P):
     return float(terms.sum())
 
 
+@params(p="probability", n="nonnegative", level="level")
 def wilson_interval(p, n, level):
     """Wilson (1927) score interval for a binomial proportion ``p`` out of ``n`` trials.
 
@@ -410,6 +421,7 @@ def wilson_interval(p, n, level):
     return lo, hi
 
 
+@params(p="probability", n="nonnegative", level="level")
 def wald_interval(p, n, level):
     """Wald interval ``p +- z sqrt(p(1-p)/n)``, clipped to [0, 1].
 
@@ -441,6 +453,7 @@ def wald_interval(p, n, level):
     return np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
 
 
+@params(p="probability", n="nonnegative", level="level")
 def goodman_interval(p, n, level):
     """Goodman (1965, Technometrics 7:247-254) simultaneous intervals for the k cells of each
     row: the score interval with ``chi2_1`` quantile at ``1 - (1-level)/k``.

@@ -4,20 +4,25 @@ of models for customer base analysis", IJRM 24:201-209, BDF below; Wagner & Hopp
 The MBG/NBD is the BG/NBD with one more drop-out opportunity at time 0, so customers with
 no repeat purchase can also be inactive.  Notation: ``x`` = frequency, ``t_x`` = recency,
 ``T`` = customer age.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
+``loglike_and_score``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, gammaln, psi
 
 from . import betageo as _bg
+from ._checks import params
 from .special import geometric_dropout_mean, horizon_grid
 
 __all__ = [
     "loglike", "score", "loglike_and_score", "p_alive", "expected_purchases_new_customer",
-    "conditional_expected_purchases", "probability_of_purchases",
+    "conditional_expected_purchases", "probability_of_purchases", "time_scale",
 ]
+
+time_scale = _bg.time_scale  # the same expectation up to P(alive) (see betageo.time_scale)
 
 
 def _rows(r, alpha, a, b, x, t_x, T):
@@ -104,6 +109,7 @@ def score(r, alpha, a, b, x, t_x, T):
     return loglike_and_score(r, alpha, a, b, x, t_x, T)[1]
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def p_alive(r, alpha, a, b, x, t_x, T):
     """P(alive | x, t_x, T), BDF eq. (A.5): ``1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))``.
 
@@ -127,6 +133,7 @@ def p_alive(r, alpha, a, b, x, t_x, T):
     return _bg.p_alive(r, alpha, a, b, x, t_x, T, shift=1)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def expected_purchases_new_customer(t, r, alpha, a, b):
     """E[X(t)] for a new customer, BDF eq. (A.3):
     ``b/(a-1) [1 - (α/(α+t))^r 2F1(r, b+1; a+b; t/(α+t))]``.
@@ -150,10 +157,11 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     """
     t = np.asarray(t, dtype=float)
     # Euler's transformation leaves 2F1(a+b-r, a-1; a+b; z) (see geometric_dropout_mean)
-    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, a + b - r, a + b, b)
+    out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, a + b - r, a + b, b, s0=r, beta0=b + 1.0)
     return out.reshape(t.shape)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights=None):
     """E[Y(t) | x, t_x, T]: expected purchases in the next ``t``, BDF eq. (A.6).
 
@@ -186,14 +194,17 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
     c = a + b + x
     alive = p_alive(r, alpha, a, b, x, t_x, T)
+    exact = {"x": x, "s0": r, "beta0": b + 1.0}  # C - A = r + x, C - a + 1 = b + 1 + x
     if horizon_weights is not None:  # Σ_k w_k E[Y(t_k)] per customer, no grid
         if t2.shape[0] != 1:
             raise ValueError("horizon_weights needs a customers x horizons grid (t of shape (1, m)).")
         return geometric_dropout_mean(t2, alpha + T, a, a + b - r, c, c, weight=alive,
-                                      horizon_weights=horizon_weights)
-    return geometric_dropout_mean(t2, alpha + T, a, a + b - r, c, c, weight=alive).reshape(shape)
+                                      horizon_weights=horizon_weights, **exact)
+    return geometric_dropout_mean(t2, alpha + T, a, a + b - r, c, c, weight=alive,
+                                  **exact).reshape(shape)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def probability_of_purchases(n, t, r, alpha, a, b):
     """P(X(t) = n): probability of ``n`` purchases in ``(0, t]`` for a new customer.
 
@@ -223,16 +234,4 @@ def probability_of_purchases(n, t, r, alpha, a, b):
     >>> round(float(probability_of_purchases(range(400), 39.0, 0.5, 6.0, 0.9, 3.0).sum()), 6)
     1.0
     """
-    n = np.asarray(n, dtype=float)
-    t = np.asarray(t, dtype=float)
-    n, t = np.broadcast_arrays(n, t)
-    log_q = np.log(alpha / (alpha + t))
-    log_z = np.log(np.where(t > 0, t, 1.0) / (alpha + t))
-    first = (betaln(a, b + n + 1) - betaln(a, b) + gammaln(r + n) - gammaln(r) - gammaln(n + 1)
-             + r * log_q + np.where(n > 0, n * log_z, 0.0))
-    nmax = int(n.max()) if n.size else 0
-    j = np.arange(max(nmax, 1), dtype=float).reshape((-1,) + (1,) * n.ndim)
-    terms = np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * log_q + np.where(j > 0, j * log_z, 0.0))
-    cdf = np.where(j < n, terms, 0.0).sum(axis=0)
-    second = np.exp(betaln(a + 1, b + n) - betaln(a, b)) * (1 - cdf)
-    return np.where(t > 0, np.exp(first) + second, np.where(n == 0, 1.0, 0.0))
+    return _bg.purchase_count_probability(n, t, r, alpha, a, b, shift=1)

@@ -5,6 +5,9 @@ with cut points ``c_0 = theta_0`` and ``c_m = theta_0 + sum_{i<=m} exp(d_i)``, s
 real vector gives increasing cuts.  For a respondent with level ``j`` (0-based) and linear
 predictor ``xb``: ``P = F(c_j - xb) - F(c_{j-1} - xb)`` with ``c_{-1} = -inf``,
 ``c_{J-1} = +inf`` (McKelvey & Zavoina 1975, J. Math. Sociol. 4:103-120, eq. 3).
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``cuts``, ``ordered_loglike_obs``,
+``ordered_score_obs``, ``ordered_score``.
 """
 
 from __future__ import annotations

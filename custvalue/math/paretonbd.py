@@ -42,6 +42,9 @@ integrals of log-concave functions evaluated by :mod:`custvalue.math.logconcave`
 than through 2F1 or Tricomi's U (see those functions); with the likelihood's terms they are
 checked against mpmath over shapes and scales in [1e-2, 1e4], x <= 500 and T <= 1e4 in
 ``tests/clv/test_extreme_parameters.py``.
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
+``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
+``data_levels``.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ import numpy as np
 from numba import njit, prange
 from scipy.special import gammaln, hyp2f1, psi, zeta
 
+from ._checks import check_param, params
+from ._jit import parallel_kernel
 from .logconcave import interpolate_smooth, log_integral
 
 __all__ = [
@@ -513,7 +518,7 @@ def _level_G0(a, k, loga, M, m, off, tab, has_zero, hess, lg0, dg0, hg0):  # pra
                 hg0[l, j] = v[5 + j]
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _rows(r, alpha, s, beta, x, t_x, T, w, lev, skip, lv_a, lv_k, lv_loga, lv_const, lv_dr, lv_trig,
           lg0, dg0, hg0, off, tab, hess, ll_out, sc_out, acc):  # pragma: no cover - compiled
     """One fused pass over customers: per-row log-likelihood and gradient (into ``ll_out``,
@@ -784,7 +789,7 @@ _GL_X, _GL_W = np.polynomial.legendre.leggauss(12)  # Gauss-Legendre nodes per p
 _PANEL_RISE = 2.0  # the log-integrand changes by at most this much across one panel
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no cover - compiled
     """``log A = log ∫_{t_x}^{T} (α+τ)^-(r+x) (β+τ)^-(s+1) dτ`` (FH05 eq. 19) with its
     gradient and Hessian in (r, α, s, β), by composite Gauss-Legendre quadrature in
@@ -1079,6 +1084,7 @@ def score(r, alpha, s, beta, x, t_x, T):
     return _evaluate(r, alpha, s, beta, x, t_x, T)[1]
 
 
+@params(r="positive", alpha="positive", s="positive", beta="positive")
 def p_alive(r, alpha, s, beta, x, t_x, T):
     """P(alive | x, t_x, T), FH05 eq. (22): the share of the first likelihood term,
     ``Γ(r+x)α^rβ^s/Γ(r) (α+T)^-(r+x) (β+T)^-s / L``.
@@ -1127,6 +1133,7 @@ def _one_minus_pow_over(sm1, u):
     return np.where(sm1 == 0, u, val)
 
 
+@params(r="positive", alpha="positive", s="positive", beta="positive")
 def expected_purchases_new_customer(t, r, alpha, s, beta):
     """E[X(t)] for a customer just acquired, FH05 eq. (17):
     ``r β / (α (s-1)) [1 - (β/(β+t))^(s-1)]`` (``r β/α log(1+t/β)`` at s = 1).
@@ -1152,6 +1159,7 @@ def expected_purchases_new_customer(t, r, alpha, s, beta):
     return r * beta / alpha * _one_minus_pow_over(s - 1.0, np.log1p(t / beta))
 
 
+@params(r="positive", alpha="positive", s="positive", beta="positive")
 def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T):
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T+t], FH05 eq. (24):
     ``(r+x)(β+T) / ((α+T)(s-1)) [1 - ((β+T)/(β+T+t))^(s-1)] P(alive)``.
@@ -1182,6 +1190,7 @@ def conditional_expected_purchases(t, r, alpha, s, beta, x, t_x, T):
     return (r + x) * (beta + T) / (alpha + T) * _one_minus_pow_over(s - 1.0, np.log1p(t / (beta + T))) * pa
 
 
+@params(r="positive", alpha="positive", s="positive", beta="positive")
 def probability_of_purchases(n, t, r, alpha, s, beta):
     """P(X(t) = n) for a new customer (Fader, Hardie & Lee 2006, "Deriving an expression for
     P(X(t) = x) under the Pareto/NBD model", eqs. 4-5 before their closed form 19)::
@@ -1229,6 +1238,7 @@ def probability_of_purchases(n, t, r, alpha, s, beta):
     return np.where(pos, out, (n == 0).astype(float))
 
 
+@params(delta="nonnegative", r="positive", alpha="positive", s="positive", beta="positive")
 def dert(delta, r, alpha, s, beta, x, t_x, T, horizon=None):
     """Discounted expected residual transactions, FHL-JMR eq. (2) (infinite horizon)::
 
@@ -1267,6 +1277,8 @@ def dert(delta, r, alpha, s, beta, x, t_x, T, horizon=None):
     >>> round(float(dert(0.0027, 0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86, horizon=52.0)), 4)
     1.7293
     """
+    if horizon is None:
+        check_param(delta, "delta", "positive", "dert (an infinite horizon)")
     x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, T))
     if horizon is not None and not horizon > 0:
         return np.zeros(x.shape)

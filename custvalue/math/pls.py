@@ -19,6 +19,12 @@ Lohmoeller 1989, ch. 2):
 
 The stopping rule is that of R's plspm (``sum((|w_old| - |w_new|)^2) < tol``), so results
 match it digit for digit at the same ``tol``.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``initial_weights``,
+``normalise_weights``, ``lv_correlation``, ``inner_weights``, ``outer_update``,
+``pls_weights``, ``sign_fix``, ``path_coefficients``, ``effects``, ``loadings``,
+``block_reliability``, ``htmt``, ``gof``, ``weighted_covariances``,
+``bootstrap_covariances``, ``jackknife_covariances``.
 """
 
 from __future__ import annotations
@@ -272,7 +278,18 @@ def pls_weights(S: np.ndarray, odm: np.ndarray, adj: np.ndarray, mode_b: np.ndar
 
 
 def sign_fix(S: np.ndarray, W: np.ndarray, odm: np.ndarray) -> np.ndarray:
-    """Orient each LV so most of its items correlate positively with it (R plspm's rule).
+    """Orient each LV so that most of its items correlate positively with it.
+
+    The rule is R plspm's (``get_scores``): the sign of an LV is that of the sum, over its
+    block, of the signs of the items' loadings, so the majority of the items load positively.
+    A tie (as many negative as positive loadings, e.g. a two-item block whose items correlate
+    negatively) is broken by the *first item of the block*, which is made to load positively,
+    as a marker indicator does in CB-SEM.  plspm's metric algorithm instead reverses whatever
+    orientation its iteration produced, and its non-metric algorithm (``scaling=``) leaves it
+    as produced, so on a tie the three can differ; on the Russett example (``IND =~ gnpr +
+    labo``) this rule gives plspm's default (metric) result, gnpr loading +0.951 and
+    ``IND -> POLINS`` -0.671.  To orient a tied block the other way, list its items in the
+    other order.
 
     Parameters
     ----------
@@ -286,7 +303,8 @@ def sign_fix(S: np.ndarray, W: np.ndarray, odm: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape (..., p, L)
-        ``W`` with the columns whose items mostly load negatively (or tie) flipped.
+        ``W`` with the columns whose items mostly load negatively (or, on a tie, whose first
+        item loads negatively) flipped.
 
     Examples
     --------
@@ -295,10 +313,18 @@ def sign_fix(S: np.ndarray, W: np.ndarray, odm: np.ndarray) -> np.ndarray:
     >>> odm = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
     >>> sign_fix(S, -odm, odm)[:, 0].tolist()
     [1.0, 1.0, 0.0, 0.0]
+
+    A tied block (two items correlating -0.8) is oriented by its first item:
+
+    >>> S2 = np.array([[1.0, -0.8], [-0.8, 1.0]]); odm2 = np.ones((2, 1))
+    >>> sign_fix(S2, np.array([[-0.5], [0.6]]), odm2)[:, 0].tolist()
+    [0.5, -0.6]
     """
     load = loadings(S, W)
     s = np.sign(np.sum(np.sign(load * odm), axis=-2))
-    s = np.where(s == 0, -1.0, s)
+    first = np.argmax(odm, axis=0)  # first item of each block
+    lead = np.sign(load[..., first, np.arange(odm.shape[1])])
+    s = np.where(s == 0, np.where(lead == 0, 1.0, lead), s)
     return W * s[..., None, :]
 
 

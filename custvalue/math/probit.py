@@ -10,6 +10,9 @@ derivative is ``-lambda(z) (lambda(z) + z)`` (Greene 2018, *Econometric Analysis
 17-18 to 17-20). ``Phi`` and ``lambda`` come from the straight-line tail polynomial of
 :mod:`custvalue.math.ghk` (relative error below 4e-15 down to ``Phi = 1e-300``), so both
 tails are exact and nothing underflows.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``probit_loglike``,
+``probit_newton``, ``probit_sums``.
 """
 
 from __future__ import annotations

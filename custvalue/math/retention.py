@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import params
+
 __all__ = ["clv_end", "clv_start", "elasticity_end", "elasticity_start"]
 
 
@@ -22,6 +24,7 @@ def _q(r, d):
     return np.asarray(r, dtype=float) / (1.0 + np.asarray(d, dtype=float))
 
 
+@params(m="finite", r="probability", d="rate", horizon="nonnegative")
 def clv_end(m, r, d, horizon=None):
     """``m r/(1+d-r)`` (infinite) or ``m q (1 - q^H)/(1 - q)`` with ``q = r/(1+d)`` over H
     end-of-period payments.
@@ -59,6 +62,7 @@ def clv_end(m, r, d, horizon=None):
     return np.asarray(m, dtype=float) * q * geo
 
 
+@params(m="finite", r="probability", d="rate", horizon="nonnegative")
 def clv_start(m, r, d, horizon=None):
     """``m (1+d)/(1+d-r)`` (infinite) or ``m (1 - q^H)/(1 - q)`` over H start-of-period
     payments (the first undiscounted).
@@ -96,6 +100,7 @@ def clv_start(m, r, d, horizon=None):
     return np.asarray(m, dtype=float) * geo
 
 
+@params(r="probability", d="rate")
 def elasticity_end(r, d):
     """d log CLV / d log r for :func:`clv_end` (infinite horizon): ``(1+d)/(1+d-r)``.
 
@@ -122,6 +127,7 @@ def elasticity_end(r, d):
     return (1.0 + d) / (1.0 + d - r)
 
 
+@params(r="probability", d="rate")
 def elasticity_start(r, d):
     """d log CLV / d log r for :func:`clv_start` (infinite horizon): ``r/(1+d-r)``.
 

@@ -8,6 +8,8 @@ a contractual setting: the perils of ignoring heterogeneity", Marketing Science 
 Each customer churns at the end of any period with probability θ ~ Beta(α, β); the lifetime
 ``T`` (the period at whose end the customer leaves, T = 1, 2, ...) is shifted-geometric.
 ``t`` below is a number of periods; ``n`` a number of renewals already made.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, hyp2f1, psi
 
+from ._checks import params
 from .logconcave import log_integral
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
 ]
 
 
+@params(alpha="positive", beta="positive", t="nonnegative")
 def log_churn_probability(alpha, beta, t):
     """log P(T = t) = log B(α+1, β+t-1) - log B(α, β), FH07 eq. (6), t >= 1.
 
@@ -48,6 +52,7 @@ def log_churn_probability(alpha, beta, t):
     return betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta)
 
 
+@params(alpha="positive", beta="positive", t="nonnegative")
 def churn_probability(alpha, beta, t):
     """P(T = t), FH07 eq. (6).
 
@@ -72,6 +77,7 @@ def churn_probability(alpha, beta, t):
     return np.exp(log_churn_probability(alpha, beta, t))
 
 
+@params(alpha="positive", beta="positive", t="nonnegative")
 def log_survival(alpha, beta, t):
     """log S(t) = log P(T > t) = log B(α, β+t) - log B(α, β), FH07 eq. (7), t >= 0.
 
@@ -97,6 +103,7 @@ def log_survival(alpha, beta, t):
     return betaln(alpha, beta + t) - betaln(alpha, beta)
 
 
+@params(alpha="positive", beta="positive", t="nonnegative")
 def survival(alpha, beta, t):
     """S(t) = B(α, β+t) / B(α, β), FH07 eq. (7).
 
@@ -121,6 +128,7 @@ def survival(alpha, beta, t):
     return np.exp(log_survival(alpha, beta, t))
 
 
+@params(alpha="positive", beta="positive", t="nonnegative")
 def retention_rate(alpha, beta, t):
     """r_t = S(t) / S(t-1) = (β + t - 1) / (α + β + t - 1), FH07 eq. (8), t >= 1.
 
@@ -231,6 +239,7 @@ def _hyp2f1(a, b, c, z):
     return np.asarray(hyp2f1(a, b, c, z), dtype=float)
 
 
+@params(alpha="positive", beta="positive", d="rate")
 def discounted_expected_lifetime(alpha, beta, d):
     """DEL = sum_{t>=0} S(t) / (1+d)^t = 2F1(1, β; α+β; 1/(1+d)), FH10 eq. (4).
 
@@ -264,6 +273,7 @@ def discounted_expected_lifetime(alpha, beta, d):
     return out[()] if out.ndim == 0 else out
 
 
+@params(alpha="positive", beta="positive", d="rate", n="nonnegative")
 def derl(alpha, beta, d, n):
     """Discounted expected residual lifetime of a customer who has made ``n`` renewals
     (is in period n+1), valued just before the next renewal decision, FH10 eq. (6) with
@@ -299,6 +309,7 @@ def derl(alpha, beta, d, n):
     return (1.0 + d) * np.exp(_log_discounted_mixture(alpha, beta + n + 1.0, d) - betaln(alpha, beta + n))
 
 
+@params(alpha="positive", beta="positive", d="rate", n="nonnegative")
 def retention_elasticity(alpha, beta, d, n):
     """Elasticity of DERL with respect to retention: the % change in DERL when every
     customer's retention probability ``1 - θ`` is raised by 1% (derivative at 0).

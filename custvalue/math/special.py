@@ -1,13 +1,19 @@
 """Special functions shared by several kernels, compiled where scipy's general routines are
-the bottleneck."""
+the bottleneck.
+
+Unchecked inputs, for speed (see :mod:`custvalue.math`): ``geometric_dropout_mean``,
+``horizon_grid``.
+"""
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from numba import njit, prange
 
+from ._jit import parallel_kernel
 from ._simd import _exp, _log
 
 __all__ = ["geometric_dropout_mean", "horizon_grid"]
@@ -33,12 +39,13 @@ def _expm1_small(v):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always", error_model="numpy", fastmath={"contract"})
-def _cells(U, am1, inv_am1, F, PW, ZZ):  # pragma: no cover - compiled
+def _cells(U, am1, inv_am1, F, PW, ZZ, V):  # pragma: no cover - compiled
     """The closed-form part of a block of cells (u = t/base): ``F = -(e^{(a-1)L} - 1)/(a-1)``
-    (``-L`` at a = 1), ``PW = e^{(a-1)L}``, ``ZZ = u/(1+u)`` with ``L = -log1p(u)``. One
-    flat loop without calls into libm (straight-line log and exp), so it compiles to SIMD
-    code over the block's customers and horizons. ``log1p(u) = log(w) - ((w - 1) - u)/w``
-    with ``w = 1 + u`` is exact to an ulp."""
+    (``-L`` at a = 1), ``PW = e^{(a-1)L}``, ``ZZ = u/(1+u)``, ``V = (a-1)L`` with
+    ``L = -log1p(u)``. One flat loop without calls into libm (straight-line log and exp), so
+    it compiles to SIMD code over the block's customers and horizons. ``log1p(u) = log(w) -
+    ((w - 1) - u)/w`` with ``w = 1 + u`` is exact to an ulp. ``PW`` is ``e^v`` itself, not
+    ``1 + (e^v - 1)``, which would keep no digit of a power below 1e-16."""
     for c in range(U.size):
         u = U[c]
         w = 1.0 + u
@@ -46,14 +53,21 @@ def _cells(U, am1, inv_am1, F, PW, ZZ):  # pragma: no cover - compiled
         L = -(_log(w) - ((w - 1.0) - u) * inv_w)
         v = am1 * L
         ea = _expm1_small(v)
-        eb = _exp(v) - 1.0
-        e1 = ea if abs(v) <= 0.35 else eb
+        ex = _exp(v)
+        small = abs(v) <= 0.35
+        e1 = ea if small else ex - 1.0
         F[c] = -(e1 * inv_am1 if inv_am1 != 0.0 else L)
-        PW[c] = 1.0 + e1
+        PW[c] = 1.0 + ea if small else ex
         ZZ[c] = u * inv_w
+        V[c] = v
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+_COND_MAX = 1e3  # largest (|K F| + |PW S| (1 + |v|)) / |value| the series is trusted with
+_MAX_TERMS = 20_000  # series terms before a row is handed to quadrature
+_MAX_PEAK = 4_000  # a priori: the terms grow until j ~ (a-1) z/(1-z); beyond this, quadrature
+
+
+@parallel_kernel(error_model="numpy")
 def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cover - compiled
     """out[i, k] = weight_i K_i/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C_i; z)], z = t/(base_i+t).
 
@@ -61,17 +75,25 @@ def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cov
     ((C)_j j!)`` with ``L = log(1-z)``: the factor (a-1) is divided out of every term, so
     a = 1 and C = 0 are ordinary points. ``t`` has one row shared by all rows (a grid of
     horizons) or one row per row. Rows the series cannot give to about 12 digits get nan
-    and a flag: 1 when its terms are more than 1e4 times the result (A far below zero:
-    alternating terms cancel), 2 when it needs more than 20,000 terms (z within about 1e-3
-    of 1); the caller evaluates those another way. With horizon weights ``hw`` (length m)
-    ``out`` has one column, ``Σ_k hw_k out[i, k]`` (no customers x horizons grid)."""
+    and a flag for the caller (which evaluates them by quadrature):
+
+    * 1: the two parts cancel: ``(|K F| + |PW S| (1 + |v|)) > 1e3 |value|`` in some column
+      (the rounding error of each part, relative to their difference; ``(1 + |v|)`` is the
+      error of ``PW = e^v``), or the terms alternate (``A < 0``) and reach more than 1e3
+      times the value; or the result is not finite;
+    * 2: the series would need too many terms: more than 20,000, or (known beforehand) a
+      peak term beyond ``j = 4,000`` or of size ``e^{-v} > e^{600}`` (the dropout Beta's
+      ``a`` far above 1 with ``z`` not small: ``PW`` tiny and the terms huge).
+
+    With horizon weights ``hw`` (length m) ``out`` has one column, ``Σ_k hw_k out[i, k]``
+    (no customers x horizons grid)."""
     n = out.shape[0]
     m = t.shape[1]
     summed = hw.size > 0
     shared = t.shape[0] == 1
     am1 = a - 1.0
     inv_am1 = 1.0 / am1 if abs(am1) > 1e-290 else 0.0  # 0: a = 1, where e1/(a-1) = L
-    alternating = A < 0.0  # only then can the terms cancel
+    alternating = A < 0.0  # only then can the terms cancel among themselves
     nblocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(nblocks):
         lo = blk * _BLOCK
@@ -80,6 +102,7 @@ def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cov
         F = np.empty_like(U)
         PW = np.empty_like(U)
         ZZ = np.empty_like(U)
+        V = np.empty_like(U)
         term = np.empty(m)
         S = np.empty(m)
         zz = np.empty(m)
@@ -88,7 +111,7 @@ def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cov
             inv_base = 1.0 / base[i]
             for k in range(m):
                 U[(i - lo) * m + k] = t[ti, k] * inv_base
-        _cells(U, am1, inv_am1, F, PW, ZZ)
+        _cells(U, am1, inv_am1, F, PW, ZZ, V)
         for i in range(lo, hi):
             o = (i - lo) * m
             Ci = C[i]
@@ -103,23 +126,33 @@ def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cov
                     kmax = k
             zmax = zz[kmax]
             code = 0
+            big = 0.0
             if zmax > 0.0 and lead != 0.0:
                 code = 2
-                big = abs(term[kmax])
-                f = (A + 1.0) * a / ((Ci + 1.0) * 2.0)
-                for j in range(1, 20_000):
-                    for k in range(m):
-                        term[k] *= f * zz[k]
-                        S[k] += term[k]
-                    if alternating:
-                        big = max(big, abs(term[kmax]))
-                    f = (A + j + 1.0) * (am1 + j + 1.0) / ((Ci + j + 1.0) * (j + 2.0))
-                    if (j & 7) == 7:
-                        q = max(abs(f), 1.0) * zmax
-                        scale = abs(Ki * F[o + kmax]) + abs(PW[o + kmax] * S[kmax])
-                        if q < 1.0 and abs(term[kmax]) * q <= 1.1e-16 * (1.0 - q) * scale:
-                            code = 1 if big > 1e4 * scale else 0
-                            break
+                if am1 * zmax <= _MAX_PEAK * (1.0 - zmax) and V[o + kmax] >= -600.0:
+                    big = abs(term[kmax]) if alternating else 0.0  # largest term
+                    f = (A + 1.0) * a / ((Ci + 1.0) * 2.0)
+                    for j in range(1, _MAX_TERMS):
+                        for k in range(m):
+                            term[k] *= f * zz[k]
+                            S[k] += term[k]
+                        if alternating:
+                            big = max(big, abs(term[kmax]))
+                        f = (A + j + 1.0) * (am1 + j + 1.0) / ((Ci + j + 1.0) * (j + 2.0))
+                        if (j & 7) == 7:
+                            q = max(abs(f), 1.0) * zmax
+                            scale = abs(Ki * F[o + kmax]) + abs(PW[o + kmax] * S[kmax])
+                            if q < 1.0 and abs(term[kmax]) * q <= 1.1e-16 * (1.0 - q) * scale:
+                                code = 0
+                                break
+            if code == 0:
+                for k in range(m):
+                    val = Ki * F[o + k] - PW[o + k] * S[k]
+                    cond = abs(Ki * F[o + k]) + abs(PW[o + k]) * (
+                        max(abs(S[k]), big) * (1.0 + abs(V[o + k])))
+                    if not cond <= _COND_MAX * abs(val):  # also nan and inf
+                        code = 1
+                        break
             flag[i] = code
             if summed:
                 acc = 0.0
@@ -134,6 +167,7 @@ def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cov
                     out[i, k] = np.nan
 
 
+@lru_cache(maxsize=256)
 def _beta_gauss(a: float, b: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Gauss quadrature nodes and weights (summing to 1) for the Beta(a, b) distribution,
     by Golub-Welsch on the shifted-Jacobi recurrence (stable for very large a and b, where
@@ -149,55 +183,156 @@ def _beta_gauss(a: float, b: float, n: int) -> tuple[np.ndarray, np.ndarray]:
         s1 = s[1:]
         off = np.sqrt(4 * k1 * (k1 + al) * (k1 + be) * (k1 + al + be) / (s1 * s1 * (s1 + 1.0) * (s1 - 1.0)))
     y, vec = eigh_tridiagonal(diag, off)
-    return (1.0 + y) / 2.0, vec[0] ** 2
+    p = (1.0 + y) / 2.0
+    w = vec[0] ** 2
+    p.flags.writeable = False
+    w.flags.writeable = False
+    return p, w / w.sum()
 
 
-def _dropout_mean_quadrature(t, base, a, A, C, K, n_nodes=64):
-    """The same quantity as an expectation over the dropout probability,
-    ``K/C E[(1 - (1 + p u)^-(C-A)) / p]`` with ``p ~ Beta(a, C-a+1)`` and ``u = t/base``
-    (the Gamma-distributed purchase rate integrated out); one node set per distinct C."""
-    out = np.empty(t.shape)
-    for c in np.unique(C):  # loop over distinct frequencies, not customers
-        sel = C == c
-        p, w = _beta_gauss(a, c - a + 1.0, n_nodes)
-        u = (t[sel] / base[sel])[:, None]
-        g = -np.expm1(-(c - A) * np.log1p(p * u)) / p
-        ratio = K[sel] / c if c != 0 else 1.0
-        out[sel] = ratio * (g @ w)
+@lru_cache(maxsize=64)
+def _graded_rule(a: float, beta: float, levels: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights (summing to 1 up to the quadrature error) for ``E[f(p)]``,
+    ``p ~ Beta(a, beta)``, on panels graded towards 0: ``[0, h0]`` (Gauss-Jacobi for the
+    weight ``p^(a-1)``), ``[h0, 2h0], ..., [1/4, 1/2]`` (Gauss-Legendre), ``[1/2, 1]``
+    (Gauss-Jacobi for ``(1-p)^(beta-1)``), ``h0 = 2^-(levels+1)``, n nodes each. Each panel
+    is as wide as its distance from 0, so a function with a singularity at negative ``p``
+    (``(1 + p u)^-s`` at ``-1/u``) or varying on the scale ``p ~ 1/u`` is resolved on every
+    panel once ``h0 u`` is small."""
+    from scipy.special import betaln
+
+    logB = betaln(a, beta)
+    h0 = 0.5 ** (levels + 1)
+    y, wy = _beta_gauss(a, 1.0, n)  # weight y^(a-1) on [0, 1], total 1/a
+    p0 = h0 * y
+    lw0 = np.log(wy) - np.log(a) + a * np.log(h0) + (beta - 1.0) * np.log1p(-p0) - logB
+    xl, wl = np.polynomial.legendre.leggauss(n)
+    h = h0 * 2.0 ** np.arange(levels)[:, None]
+    pm = (h * (1.5 + 0.5 * xl[None, :])).ravel()
+    lwm = (np.log(0.5 * h * wl[None, :])).ravel() + (a - 1.0) * np.log(pm) + (beta - 1.0) * np.log1p(-pm) - logB
+    q, wq = _beta_gauss(beta, 1.0, n)  # weight q^(beta-1) on [0, 1], 1 - p = q/2
+    p1 = 1.0 - 0.5 * q
+    lw1 = np.log(wq) - np.log(beta) - beta * np.log(2.0) + (a - 1.0) * np.log1p(-0.5 * q) - logB
+    p = np.concatenate([p0, pm, p1])
+    with np.errstate(under="ignore"):
+        w = np.exp(np.concatenate([lw0, lwm, lw1]))
+    keep = w > 0
+    p, w = p[keep], w[keep]
+    p.flags.writeable = False
+    w.flags.writeable = False
+    return p, w
+
+
+def _rule_sum(u, s, p, wp, out):  # pragma: no cover - compiled
+    """out_i = Σ_j wp_j (1 - (1 + p_j u_i)^-s) with ``wp_j = w_j/p_j``: the expected
+    purchases of a customer alive now (purchase rate integrated out) averaged over the
+    nodes of the dropout probability. The terms of a block of cells go to a scratch array
+    first, a loop with straight-line ``log1p`` (exact to an ulp, see :func:`_cells`) and
+    ``expm1`` that compiles to SIMD code; the sums follow in order."""
+    n = u.size
+    k = p.size
+    nblocks = (n + 31) // 32
+    for blk in prange(nblocks):
+        lo = blk * 32
+        hi = min(n, lo + 32)
+        tmp = np.empty(k)
+        for i in range(lo, hi):
+            ui = u[i]
+            for j in range(k):
+                x = p[j] * ui
+                w = 1.0 + x
+                v = -s * (_log(w) - ((w - 1.0) - x) / w)
+                e = _expm1_small(v) if abs(v) <= 0.35 else _exp(v) - 1.0
+                tmp[j] = -wp[j] * e
+            acc = 0.0
+            for j in range(k):
+                acc += tmp[j]
+            out[i] = acc
+
+
+_rule_sum_serial = njit(cache=True, error_model="numpy", fastmath={"contract"})(_rule_sum)
+_rule_sum_parallel = njit(cache=True, parallel=True, error_model="numpy",
+                          fastmath={"contract"})(_rule_sum)
+
+
+_QUAD_RTOL = 1e-12  # agreement of two rules at which a quadrature value is accepted
+
+
+def _beta_expectation(u, s, a, beta):
+    """``E[(1 - (1 + p u)^-s)/p]`` for ``p ~ Beta(a, beta)``, every cell of ``u``, by Gauss
+    quadrature; each cell's value is accepted when two rules of different order agree to
+    1e-12 relative.
+
+    First one Gauss rule for the Beta distribution itself (40 and 80 nodes): exact for the
+    density, it converges geometrically at a rate set by the distance of the singularity
+    ``p = -1/u`` from the bulk of the distribution, so it serves concentrated Betas (large
+    ``a`` and ``beta``, the fits whose dropout is nearly homogeneous) and moderate ``u``.
+    Cells it does not settle (mass near ``p = 0`` while ``u`` is large: the integrand
+    changes on the scale ``p ~ 1/(u max(1, s))``, far below the nodes) take panels graded
+    towards 0 down to that scale (:func:`_graded_rule`, 16 and 24 nodes a panel). Cells
+    neither settles raise :class:`~custvalue.exceptions.DataError`."""
+    u = np.ascontiguousarray(u, dtype=float)
+    out = np.zeros(u.size)
+    # (s+1) u below 1e-17: E[g] = s u (1 - (s+1) u E[p]/2 + ...) to double precision (no
+    # rule can compare values down in the subnormal range, where the horizon is ~1e-309)
+    first = (u > 0) & (u * (s + 1.0) < 1e-17)
+    out[first] = s * u[first] * (1.0 - 0.5 * (s + 1.0) * u[first] * a / (a + beta))
+    todo = np.flatnonzero((u > 0) & ~first)
+    if not todo.size:
+        return out
+
+    def two_rules(rules, cells):
+        vals = []
+        for p, w in rules:
+            v = np.empty(cells.size)
+            kernel = _rule_sum_parallel if cells.size * p.size > 200_000 else _rule_sum_serial
+            kernel(u[cells], float(s), p, w / p, v)
+            vals.append(v)
+        lo, hi = vals
+        ok = np.isfinite(hi) & (np.abs(hi - lo) <= _QUAD_RTOL * np.abs(hi))
+        return hi, ok
+
+    vals, ok = two_rules([_beta_gauss(float(a), float(beta), 40), _beta_gauss(float(a), float(beta), 80)],
+                         todo)
+    out[todo[ok]] = vals[ok]
+    todo = todo[~ok]
+    if todo.size:
+        scale = max(1.0, float(beta), float(u[todo].max()) * max(1.0, float(s)))
+        levels = max(0, int(np.ceil(np.log2(4.0 * scale))) - 1)
+        vals, ok = two_rules([_graded_rule(float(a), float(beta), levels, n) for n in (16, 24)], todo)
+        out[todo[ok]] = vals[ok]
+        todo = todo[~ok]
+    if todo.size:
+        from ..exceptions import DataError
+
+        raise DataError(
+            f"the BG/NBD-family expected purchases cannot be evaluated to 12 digits at dropout "
+            f"Beta({a:.6g}, {beta:.6g}), purchase shape r+x = {s:.6g} and horizon / (alpha+T) = "
+            f"{float(u[todo].max()):.6g} ({todo.size} cells): neither the hypergeometric series "
+            f"nor Gauss quadrature over the dropout probability converges there.")
     return out
 
 
-def _dropout_mean_mp(t, base, a, A, C, K):
-    """The same quantity at arbitrary precision (mpmath), for cells whose series converges
-    too slowly (z near 1). As defined, ``K/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C; z)]``, with
-    enough digits for the cancellation near a = 1 or C = 0 (mpmath's 2F1 transforms to 1 - z
-    itself: about 0.5 ms a cell); at a = 1 or C = 0 exactly, as the regular ``K Σ`` form
-    (``A z 3F2``, 100-250 ms a cell); quadrature where mpmath gives up as well."""
-    import mpmath
-
-    am1 = a - 1.0
-
-    def one(t_, base_, A_, C_, K_):
-        try:
-            if abs(am1) > 1e-12 and abs(C_) > 1e-12:
-                lost = max(0.0, -math.log10(abs(am1))) + max(0.0, -math.log10(abs(C_)))
-                with mpmath.workdps(30 + int(lost)):
-                    z = mpmath.mpf(t_) / (mpmath.mpf(base_) + t_)
-                    h = mpmath.hyp2f1(A_, am1, C_, z)
-                    return float(mpmath.mpf(K_) / am1 * (1 - mpmath.exp(am1 * mpmath.log1p(-z)) * h))
-            with mpmath.workdps(30):
-                z = mpmath.mpf(t_) / (mpmath.mpf(base_) + t_)
-                L = mpmath.log1p(-z)
-                v = (a - 1) * L
-                ex = mpmath.expm1(v) / v if v != 0 else mpmath.mpf(1)
-                s = A_ * z * (mpmath.mpf(K_) / C_ if K_ != C_ else 1) * mpmath.hyp3f2(
-                    A_ + 1, a, 1, C_ + 1, 2, z)
-                return float(-K_ * L * ex - mpmath.exp(v) * s)
-        except mpmath.libmp.NoConvergence:
-            return float(_dropout_mean_quadrature(*(np.array([v], dtype=float) for v in (t_, base_)),
-                                                  a, A_, np.array([C_]), np.array([K_]), 400)[0])
-
-    return np.frompyfunc(one, 5, 1)(t, base, A, C, K).astype(float)
+def _dropout_mean_quadrature(t, base, a, A, C, K, s=None, beta=None):
+    """The same quantity as an expectation over the dropout probability,
+    ``K/C E[(1 - (1 + p u)^-s)/p]`` with ``p ~ Beta(a, beta)``, ``u = t/base``, ``s = C - A``
+    and ``beta = C - a + 1`` (the Gamma-distributed purchase rate integrated out), by
+    :func:`_beta_expectation`; one set of rules per distinct C. ``s`` and ``beta`` may be
+    given exactly (``r + x`` and ``b + x``: ``C - A`` loses digits when ``C >> s``)."""
+    t, base, C, K = (np.asarray(v, dtype=float).reshape(-1) for v in (t, base, C, K))
+    s = C - A if s is None else np.asarray(s, dtype=float).reshape(-1)
+    beta = C - a + 1.0 if beta is None else np.asarray(beta, dtype=float).reshape(-1)
+    out = np.empty(t.shape)
+    if not out.size:
+        return out
+    order = np.argsort(C, kind="stable")
+    edges = np.flatnonzero(np.diff(C[order])) + 1
+    for sel in np.split(order, edges):  # loop over distinct frequencies, not customers
+        i0 = sel[0]
+        c = C[i0]
+        g = _beta_expectation(t[sel] / base[sel], s[i0], a, beta[i0])
+        out[sel] = np.where(K[sel] == c, 1.0, K[sel] / c) * g
+    return out
 
 
 # -- rows that share a frequency: Chebyshev interpolation in log(base) ---------------------
@@ -222,10 +357,10 @@ _CHEB_TAIL = 2e-14  # largest |c_j| accepted in the last quarter (relative: log 
 
 
 @njit(cache=True, error_model="numpy")
-def _frequency_groups(C, K, base):  # pragma: no cover - compiled
+def _frequency_groups(C, K, base, X):  # pragma: no cover - compiled
     """Group rows by (C, K) when the C are an integer lattice (``C = c0 + x`` for integer
-    frequencies x): ``gid`` per row, and per group C, K, the row count and the range of
-    ``base``. ``gid[0] = -1`` when the C are not such a lattice (or some (C, K) pairs of
+    frequencies x): ``gid`` per row, and per group C, K, X (of its first row), the row
+    count and the range of ``base``. ``gid[0] = -1`` when the C are not such a lattice (or some (C, K) pairs of
     the same lattice point differ): the caller then sums every row exactly."""
     n = C.size
     gid = np.empty(n, dtype=np.int64)
@@ -235,28 +370,30 @@ def _frequency_groups(C, K, base):  # pragma: no cover - compiled
     G = int(span + 0.5) + 1 if lattice else 1
     Cg = np.zeros(G)
     Kg = np.zeros(G)
+    Xg = np.zeros(G)
     count = np.zeros(G, dtype=np.int64)
     bmin = np.full(G, np.inf)
     bmax = np.full(G, -np.inf)
     if not lattice:
         gid[0] = -1
-        return gid, Cg, Kg, count, bmin, bmax
+        return gid, Cg, Kg, Xg, count, bmin, bmax
     for i in range(n):
         g = int(C[i] - cmin + 0.5)
         if count[g] == 0:
             Cg[g] = C[i]
             Kg[g] = K[i]
+            Xg[g] = X[i]
         elif C[i] != Cg[g] or K[i] != Kg[g]:
             gid[0] = -1
-            return gid, Cg, Kg, count, bmin, bmax
+            return gid, Cg, Kg, Xg, count, bmin, bmax
         count[g] += 1
         bmin[g] = min(bmin[g], base[i])
         bmax[g] = max(bmax[g], base[i])
         gid[i] = g
-    return gid, Cg, Kg, count, bmin, bmax
+    return gid, Cg, Kg, Xg, count, bmin, bmax
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel(error_model="numpy")
 def _chebyshev_rows(base, gid, coef, mid, inv_half, weight, out):  # pragma: no cover - compiled
     """out[i, :] = weight_i exp(Σ_j coef[g, j, :] T_j(y_i)), y_i = (log base_i - mid_g)
     inv_half_g, g = gid_i, by Clenshaw's recurrence; rows with gid_i < 0 are left untouched.
@@ -299,13 +436,15 @@ def _chebyshev_rows(base, gid, coef, mid, inv_half, weight, out):  # pragma: no 
                     out[lo + i, k] = weight[lo + i] * b2[i * ncols + k]
 
 
-def _interpolate_groups(t, base, a, A, C, K, w, hw, out):
+def _interpolate_groups(t, base, a, A, C, K, w, hw, out, shape=(None, None, None)):
     """Fill ``out`` for the rows of large (C, K) groups by Chebyshev interpolation of the
     log value in ``log(base)`` (see the note above); return the rows left for the exact
     kernel. Memory: tables only for the groups kept, at most 4 * out.size floats."""
-    gid, Cg, Kg, count, bmin, bmax = _frequency_groups(C, K, base)
+    X, s0, beta0 = shape
+    gid, Cg, Kg, Xg, count, bmin, bmax = _frequency_groups(C, K, base, C if X is None else X)
     if gid[0] < 0:
         return np.arange(base.size)
+    gshape = (None if X is None else Xg, s0, beta0)  # rows of a group share x
     ncols = out.shape[1]
     todo = np.flatnonzero(count >= 2 * _CHEB_SIZES[0])
     with np.errstate(all="ignore"):
@@ -322,16 +461,14 @@ def _interpolate_groups(t, base, a, A, C, K, w, hw, out):
         nodes = np.exp(mid[pos, None] + half[pos, None] * np.cos(theta))
         nodes = np.clip(nodes, bmin[g, None], bmax[g, None]).ravel()
         rows = np.repeat(g, N)
-        vals = np.empty((rows.size, ncols))
-        flag = np.zeros(rows.size, dtype=np.int8)
         with np.errstate(all="ignore"):
-            _dropout_mean(t, nodes, a, A, np.ascontiguousarray(Cg[rows]),
-                          np.ascontiguousarray(Kg[rows]), np.ones(rows.size), hw, vals, flag)
+            vals = _exact(t, nodes, a, A, np.ascontiguousarray(Cg[rows]), np.ascontiguousarray(Kg[rows]),
+                          np.ones(rows.size), hw, _take(gshape, rows), groups=rows)
             vals = vals.reshape(pos.size, N, ncols)
             c = np.einsum("jk,gkc->gjc", np.cos(np.outer(np.arange(N), theta)) * (2.0 / N),
                           np.log(vals))
         c[:, 0] /= 2.0
-        ok = ((flag.reshape(pos.size, N) == 0).all(axis=1) & (vals > 0).all(axis=(1, 2))
+        ok = ((vals > 0).all(axis=(1, 2))
               & (np.abs(c[:, -(N // 4):]).max(axis=(1, 2)) <= _CHEB_TAIL))
         if ok.any():
             kept.append((pos[ok], c[ok]))
@@ -353,7 +490,13 @@ def _interpolate_groups(t, base, a, A, C, K, w, hw, out):
     return np.flatnonzero(rows_slot < 0)
 
 
-def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=None):
+def _writable(v):
+    """``v`` as a C-contiguous, writable float64 array (copied only when it is not one)."""
+    return np.require(v, dtype=np.float64, requirements=("C", "W"))
+
+
+def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=None, *, x=None,
+                           s0=None, beta0=None):
     """``K/(a-1) [1 - (1-z)^(a-1) 2F1(A, a-1; C; z)]`` with ``z = t/(base+t)``, row-wise.
 
     This is the core of the expected number of purchases of the BG/NBD and MBG/NBD models
@@ -372,11 +515,20 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
     points in ``log(base)`` and the logarithm of the value is interpolated, when the last
     quarter of the Chebyshev coefficients is below 2e-14. The interpolated values agree with
     the row-by-row series to about 1e-14 relative (5e-13 where the series' own rounding
-    error is largest); groups that fail the check are summed row by row. Rows where the
-    series would lose accuracy are evaluated another way: by
-    Gauss quadrature over the Beta-distributed dropout probability when ``A`` is far below
-    zero (the terms alternate and cancel; degenerate fits with a huge ``r``), with mpmath
-    when more than 20,000 terms are needed (z within about 1e-3 of 1).
+    error is largest); groups that fail the check are summed row by row.
+
+    Rows where the series would lose accuracy are evaluated by Gauss quadrature over the
+    Beta-distributed dropout probability, ``K/C E[(1 - (1 + p u)^-s)/p]``, ``p ~ Beta(a,
+    beta)``, ``u = t/base`` (:func:`_beta_expectation`): the series flags a row when its two
+    parts cancel (``|K F| + |PW S| (1 + |v|)`` above 1e3 times the value: ``C >> s``, i.e.
+    a dropout Beta far heavier than the purchase shape, or alternating terms when ``A < 0``),
+    when it would need more than 20,000 terms (``z`` near 1), or beforehand when its terms
+    would peak beyond ``j = 4,000`` or above ``e^600`` (``a`` far above 1: the power
+    ``(1-z)^(a-1)`` tiny and the hypergeometric sum huge). A quadrature value is accepted
+    when two rules of different order agree to 1e-12; otherwise
+    :class:`~custvalue.exceptions.DataError` names the regime. Checked against mpmath over
+    ``[1e-2, 1e4]`` for every parameter (``tests/clv/test_extreme_parameters_bgnbd.py``):
+    within about 1e-11 relative.
 
     Parameters
     ----------
@@ -395,6 +547,13 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
     horizon_weights : array-like, shape (m,), optional
         Return ``Σ_k horizon_weights_k value[:, k]`` (shape ``(n,)``) instead of the grid,
         e.g. the discount weights of a CLV; the grid is never materialised.
+    x : array-like, shape (n,), optional
+        Frequencies (default 0), with ``s0`` and ``beta0``.
+    s0, beta0 : float, optional
+        The purchase shape ``C - A = s0 + x`` (``r + x``) and the dropout Beta's second
+        parameter ``C - a + 1 = beta0 + x`` (``b + x``; ``b + 1 + x`` for MBG/NBD) given
+        exactly; the quadrature uses them (``C - A`` loses digits when ``C >> r + x``).
+        Default: from A and C.
 
     Returns
     -------
@@ -419,45 +578,64 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
             t = np.broadcast_to(t, shape)
         else:
             t = t[:1]
-    t = np.ascontiguousarray(t)
-    base, C, K = (np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)))
-                  for v in (base, C, K))
-    w = np.ones(n) if weight is None else np.ascontiguousarray(
-        np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,)))
+    # writable C arrays only: a read-only view (np.broadcast_to) is another numba type and
+    # would compile the kernels once more (one specialisation, one compile, per process cache)
+    t = _writable(t)
+    base, C, K = (_writable(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))) for v in (base, C, K))
+    X = None if s0 is None or x is None else _writable(
+        np.broadcast_to(np.asarray(x, dtype=np.float64), (n,)))
+    shape3 = (X, None if s0 is None else float(s0), None if s0 is None else float(beta0))
+    w = np.ones(n) if weight is None else _writable(np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,)))
     if horizon_weights is None:
         hw = np.empty(0)
         out = np.empty(shape)
     else:
-        hw = np.ascontiguousarray(horizon_weights, dtype=np.float64).reshape(-1)
+        hw = _writable(np.asarray(horizon_weights, dtype=np.float64).reshape(-1))
         if hw.size != shape[1]:
             raise ValueError(f"horizon_weights must have one entry per horizon ({shape[1]}); "
                              f"received {hw.size}.")
         out = np.empty((n, 1))
     if t.shape[0] == 1 and n >= _INTERPOLATE_MIN_ROWS:
-        exact = _interpolate_groups(t, base, float(a), float(A), C, K, w, hw, out)
+        exact = _interpolate_groups(t, base, float(a), float(A), C, K, w, hw, out, shape3)
         if exact.size:
-            out[exact] = _exact(t, base[exact], a, A, C[exact], K[exact], w[exact], hw)
+            out[exact] = _exact(t, base[exact], a, A, C[exact], K[exact], w[exact], hw,
+                                _take(shape3, exact))
     else:
-        out[:] = _exact(t, base, a, A, C, K, w, hw)
+        out[:] = _exact(t, base, a, A, C, K, w, hw, shape3)
     return out if hw.size == 0 else out[:, 0]
 
 
-def _exact(t, base, a, A, C, K, w, hw):
-    """The series kernel on every row, then the fallbacks for the rows it flags."""
+def _take(shape, rows):
+    """``(X, s0, beta0)`` restricted to ``rows``."""
+    X, s0, beta0 = shape
+    return (None if X is None else X[rows], s0, beta0)
+
+
+def _exact(t, base, a, A, C, K, w, hw, shape=(None, None, None), groups=None):
+    """The series kernel on every row, then quadrature for the rows it flags (with
+    ``groups``, a label per row: for every row of a group with a flagged row, so that the
+    values of a group come from one method and carry one kind of rounding error)."""
     n = base.size
     m = t.shape[1]
     out = np.empty((n, 1 if hw.size else m))
     flag = np.zeros(n, dtype=np.int8)
     with np.errstate(all="ignore"):
         _dropout_mean(t, base, float(a), float(A), C, K, w, hw, out, flag)
-    for code, fallback in ((1, _dropout_mean_quadrature), (2, _dropout_mean_mp)):
-        rows = np.flatnonzero(flag == code)
-        if rows.size:
-            cells = np.broadcast_to(rows[:, None], (rows.size, m)).ravel()
-            tt = np.broadcast_to(t, (n, m))[rows].ravel()
-            vals = (w[cells] * fallback(tt, base[cells], float(a), float(A), C[cells],
-                                        K[cells])).reshape(rows.size, m)
-            out[rows] = vals if hw.size == 0 else (vals @ hw)[:, None]
+    bad = flag != 0
+    if groups is not None and bad.any():
+        bad = np.isin(groups, groups[bad])
+    rows = np.flatnonzero(bad)
+    if rows.size:
+        cells = np.broadcast_to(rows[:, None], (rows.size, m)).ravel()
+        tt = np.broadcast_to(t, (n, m))[rows].ravel()
+        X, s0, beta0 = shape
+        s = beta = None
+        if s0 is not None:  # exact r + x and b + x
+            xc = 0.0 if X is None else X[cells]
+            s, beta = s0 + xc + np.zeros(cells.size), beta0 + xc + np.zeros(cells.size)
+        vals = (w[cells] * _dropout_mean_quadrature(tt, base[cells], float(a), float(A), C[cells],
+                                                    K[cells], s, beta)).reshape(rows.size, m)
+        out[rows] = vals if hw.size == 0 else (vals @ hw)[:, None]
     return out
 
 

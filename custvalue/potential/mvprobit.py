@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .._validation import as_float_array, describe_rows
+from .._validation import (align_by_label, align_to_index, as_float_array, check_level, describe_rows,
+                           formula_data, formula_roles)
 from ..base import LikelihoodModel, LikelihoodResults
 from ..base.summary import Summary
+from ..base.transforms import interval_on_scale
 from ..exceptions import DataError, ModelSpecificationError
 from ..math import ghk, probit
 
@@ -53,8 +55,47 @@ class LRTest(NamedTuple):
     pvalue: float
 
 
+def _check_draws(draws: Any) -> int:
+    """Halton draws per customer: a whole number >= 1."""
+    try:
+        value = int(draws)
+    except (TypeError, ValueError):
+        raise DataError(f"draws must be an integer >= 1; received {draws!r}.") from None
+    if value < 1 or value != draws:
+        raise DataError(f"draws must be an integer >= 1; received {draws!r}.")
+    return value
+
+
 def _is_constant(col: np.ndarray) -> bool:
     return bool(col.size and np.all(col == col[0]) and col[0] != 0)
+
+
+#: Smallest accepted ratio of the smallest to the largest singular value of a design with
+#: columns scaled to unit root mean square.  The probit information matrix X'WX then has a
+#: condition number below about 1e14, so coefficients computed in double precision
+#: (eps = 2.2e-16) keep at least two correct digits; below it the design is numerically
+#: rank-deficient (Newton steps on X'WX break down near 1e-9).
+COLLINEARITY_TOL = 1e-7
+
+
+def _check_collinearity(X: np.ndarray, names: Sequence[str], label: str) -> None:
+    """Raise a DataError naming the columns of ``X`` that are (nearly) linearly dependent."""
+    rms = np.sqrt(np.mean(X * X, axis=0))
+    Z = X / np.where(rms > 0, rms, 1.0)
+    _, s, Vt = np.linalg.svd(Z, full_matrices=False)
+    small = s <= COLLINEARITY_TOL * s[0] if s.size and s[0] > 0 else np.ones(s.size, bool)
+    if not small.any():
+        return
+    loadings = np.abs(Vt[small]).max(axis=0)
+    involved = [names[k] for k in np.flatnonzero(loadings >= 0.1 * loadings.max())]
+    exact = int((s <= s[0] * max(Z.shape) * np.finfo(float).eps).sum()) if s[0] > 0 else s.size
+    kind = "collinear (rank-deficient)" if exact else "nearly collinear (numerically rank-deficient)"
+    raise DataError(
+        f"the covariates of {label} are {kind}: columns {involved} are (close to) a linear "
+        f"combination of each other (smallest / largest singular value of the design with "
+        f"columns scaled to unit size: {s[-1] / s[0]:.2g}, below {COLLINEARITY_TOL:g}), so "
+        f"their coefficients are not identified; drop or combine redundant columns. All "
+        f"columns: {list(names)}.")
 
 
 class MultivariateProbit(LikelihoodModel):
@@ -74,7 +115,10 @@ class MultivariateProbit(LikelihoodModel):
         Ownership indicators (0/1), one column per product; the DataFrame index is the
         customer id carried into every prediction.
     X : pandas.DataFrame, array-like, or a list of J of them
-        Covariates shared by all equations, or one design per equation.
+        Covariates shared by all equations, or one design per equation.  pandas inputs are
+        paired with ``y`` by index label (customer id), whatever their row order; a
+        different set of labels raises a :class:`~custvalue.exceptions.DataError` naming
+        them.  Plain arrays pair by position.
     draws : int, default 100
         Halton draws per customer for GHK (J >= 3, or ``method="ghk"``).
     seed : int, default 0
@@ -103,6 +147,13 @@ class MultivariateProbit(LikelihoodModel):
         index = None
         if isinstance(y, pd.Series):
             y = y.to_frame()
+        # rows are paired by customer label, never by position (a reordered X would
+        # otherwise fit silently wrong coefficients); plain arrays pair by position
+        shared = not isinstance(X, (list, tuple))
+        labels = ["X"] if shared else [f"X[{j}]" for j in range(len(X))]
+        aligned = align_by_label(y=y, **dict(zip(labels, [X] if shared else list(X))))
+        y = aligned["y"]
+        X = aligned["X"] if shared else [aligned[k] for k in labels]
         if isinstance(y, pd.DataFrame):
             index = y.index
             products = [str(c) for c in y.columns]
@@ -111,7 +162,7 @@ class MultivariateProbit(LikelihoodModel):
         n, J = Y.shape
         if not isinstance(y, pd.DataFrame):
             products = [f"y{j + 1}" for j in range(J)]
-        designs = list(X) if isinstance(X, (list, tuple)) else [X] * J
+        designs = [X] * J if shared else X
         if len(designs) != J:
             raise DataError(f"X must be one design shared by all equations or a list of J = {J} "
                             f"designs; received a list of {len(designs)}.")
@@ -147,12 +198,17 @@ class MultivariateProbit(LikelihoodModel):
         if method == "exact" and J > 2 and correlated:
             raise ModelSpecificationError(
                 f"method='exact' is available for J <= 2 products; received J = {J}. Use method='ghk'.")
-        try:
-            draws = int(draws)
-        except (TypeError, ValueError):
-            raise DataError(f"draws must be an integer >= 1; received {draws!r}.") from None
-        if draws < 1:
-            raise DataError(f"draws must be an integer >= 1; received {draws}.")
+        if method == "ghk" and correlated and J - 1 > ghk.MAX_HALTON_DIMS:
+            raise DataError(
+                f"y has J = {J} product columns; the correlated model simulates the J-dimensional "
+                f"ownership probabilities with GHK on scrambled Halton draws, which use one prime "
+                f"base per dimension (J - 1 dimensions), so it supports at most "
+                f"J = {ghk.MAX_HALTON_DIMS + 1} products. Fit correlated=False (independent "
+                f"probits, no limit), or model groups of at most {ghk.MAX_HALTON_DIMS + 1} "
+                "related products.")
+        draws = _check_draws(draws)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise DataError(f"seed must be an integer; received {seed!r}.")
         if method == "ghk" and draws < _MIN_DRAWS:
             warnings.warn(f"draws={draws} is small: the simulated likelihood is biased for few draws "
                           f"(use at least {_MIN_DRAWS}, typically 100 or more).", UserWarning, stacklevel=2)
@@ -172,14 +228,9 @@ class MultivariateProbit(LikelihoodModel):
             Xj, names = self._prepare_design(d, n, index, f"X[{j}]" if isinstance(X, (list, tuple)) else "X")
             self.X.append(Xj)
             self.exog_names.append(names)
-        shared = not isinstance(X, (list, tuple))
         for j in range(J if not shared else 1):
-            Xj = self.X[j]
-            rank = np.linalg.matrix_rank(Xj)
-            if rank < Xj.shape[1]:
-                raise DataError(
-                    f"the covariates of equation {products[j]!r} are collinear: rank {rank} < "
-                    f"{Xj.shape[1]} columns {self.exog_names[j]}; drop redundant columns.")
+            _check_collinearity(self.X[j], self.exog_names[j],
+                                f"equation {products[j]!r}" if not shared else "X")
         names = [f"{p}:{v}" for p, vs in zip(products, self.exog_names) for v in vs]
         self.n_products = J
         self.corr_pairs = [(products[a], products[b]) for a, b in zip(*np.tril_indices(J, -1))]
@@ -244,6 +295,9 @@ class MultivariateProbit(LikelihoodModel):
         designs = list(data) if isinstance(data, (list, tuple)) else [data] * self.n_products
         if len(designs) != self.n_products:
             raise DataError(f"data must be one design or a list of {self.n_products}; received {len(designs)}.")
+        if isinstance(data, (list, tuple)):  # the equations' rows are matched by customer label
+            aligned = align_by_label(**{f"data[{j}]": d for j, d in enumerate(designs)})
+            designs = list(aligned.values())
         out: list[np.ndarray] = []
         index = None
         for j, d in enumerate(designs):
@@ -589,7 +643,8 @@ class MultivariateProbit(LikelihoodModel):
                 raise DataError(
                     f"the univariate probit of product {self.products[j]!r} (used for start values) "
                     f"did not converge: check for covariates that perfectly predict ownership "
-                    f"(perfect separation).") from None
+                    f"(perfect separation) or almost do (quasi-complete separation); the design "
+                    f"{self.exog_names[j]} passed the collinearity check.") from None
             if np.all(np.abs(special.ndtr(self.X[j] @ b) - self.y[:, j]) < 1e-6):
                 raise DataError(f"the covariates perfectly predict ownership of product {self.products[j]!r} "
                                 f"(perfect separation): its coefficients are not identified.")
@@ -700,11 +755,28 @@ class MultivariateProbit(LikelihoodModel):
         import patsy
 
         formulas = [formula] if isinstance(formula, str) else list(formula)
+        if not isinstance(data, pd.DataFrame):
+            raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}.")
         ys, Xs = [], []
         for f in formulas:
+            if not isinstance(f, str) or f.count("~") != 1:
+                raise ModelSpecificationError(f"each formula must be 'products ~ covariates'; received {f!r}.")
             lhs, rhs = f.split("~", 1)
-            X = patsy.dmatrix(rhs, data, return_type="dataframe", NA_action="raise")
-            for name in (t.strip() for t in lhs.split("+")):
+            names = [t.strip() for t in lhs.split("+")]
+            absent = [nm for nm in names if nm not in data.columns]
+            if absent:
+                raise DataError(f"the products {absent} on the left of {f!r} are not columns of data; "
+                                f"columns received: {list(map(str, data.columns))}.")
+            # text in a covariate used as a number is refused (C(column) declares a factor)
+            checked = formula_data(rhs.strip(), data)
+            used, _ = formula_roles(rhs, data.columns)
+            na = checked[used].isna().to_numpy().any(axis=1) if used else np.zeros(len(data), bool)
+            if na.any():
+                cols = [c for c in used if checked[c].isna().any()]
+                raise DataError(f"covariates {cols} of {f!r} have missing values; "
+                                + describe_rows(na, data.index) + "; drop or impute them.")
+            X = patsy.dmatrix(rhs, checked, return_type="dataframe", NA_action="raise")
+            for name in names:
                 ys.append(data[name].rename(name))
                 Xs.append(X)
         Y = pd.concat(ys, axis=1)
@@ -783,7 +855,11 @@ class MultivariateProbitResults(LikelihoodResults):
         return pd.DataFrame(se, index=p, columns=p)
 
     def corr_table(self, level: float = 0.95) -> pd.DataFrame:
-        """Pairwise correlations with delta-method standard errors and Wald intervals.
+        """Pairwise correlations with delta-method standard errors and Fisher-z intervals.
+
+        The interval is the delta-method interval of ``atanh(corr)`` mapped back,
+        ``tanh(atanh(corr) -+ z se / (1 - corr^2))``, so it stays inside (-1, 1) and is
+        asymmetric about the estimate; ``std err`` is the natural-scale standard error.
 
         Parameters
         ----------
@@ -794,7 +870,7 @@ class MultivariateProbitResults(LikelihoodResults):
         -------
         pandas.DataFrame
             Indexed by ``(product_a, product_b)``: ``corr``, ``std err`` and the interval
-            bounds (clipped to [-1, 1]).
+            bounds.
 
         Examples
         --------
@@ -803,18 +879,20 @@ class MultivariateProbitResults(LikelihoodResults):
         >>> model = MultivariateProbit(base.ownership, base.covariates)
         >>> res = model.fit()
         >>> res.corr_table().round(3).to_numpy().tolist()
-        [[0.385, 0.1, 0.188, 0.582]]
+        [[0.385, 0.1, 0.173, 0.563]]
         """
         J = self.model.n_products
         r, c = np.tril_indices(J, -1)
         corr, cov = self._corr_delta
         est = corr[r, c]
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        level = check_level(level)
         z = stats.norm.ppf(0.5 + level / 2)
+        lower, upper = interval_on_scale(est, se, ("atanh",) * est.size, z)
         idx = pd.MultiIndex.from_tuples(self.model.corr_pairs, names=["product_a", "product_b"])
         pct = f"{100 * level:g}%"
-        return pd.DataFrame({"corr": est, "std err": se, f"lower {pct}": np.clip(est - z * se, -1, 1),
-                             f"upper {pct}": np.clip(est + z * se, -1, 1)}, index=idx)
+        return pd.DataFrame({"corr": est, "std err": se, f"lower {pct}": lower,
+                             f"upper {pct}": upper}, index=idx)
 
     @property
     def llf_independent(self) -> float:
@@ -878,6 +956,7 @@ class MultivariateProbitResults(LikelihoodResults):
 
     def _pattern_prob(self, mu: np.ndarray, Y: np.ndarray, index: pd.Index, draws: int | None):
         m = self.model
+        draws = None if draws is None else _check_draws(draws)
         L, dL = m.chol(self.params.to_numpy())
         u = None
         if m.correlated and not (m.n_products == 2 and m.method == "exact"):
@@ -915,24 +994,36 @@ class MultivariateProbitResults(LikelihoodResults):
         [0.65, 0.58]
         """
         mu, index, _ = self._mu(data)
-        Y = self._pattern_array(pattern, mu.shape[0])
+        Y = self._pattern_array(pattern, mu.shape[0], index, "pattern")
         return pd.Series(self._pattern_prob(mu, Y, index, draws), index=index, name="probability")
 
-    def _pattern_array(self, pattern: Any, n: int) -> np.ndarray:
+    def _pattern_array(self, pattern: Any, n: int, index: pd.Index | None = None,
+                       name: str = "pattern") -> np.ndarray:
         prods = self.model.products
         if isinstance(pattern, dict):
             missing = [p for p in prods if p not in pattern]
             if missing:
-                raise DataError(f"pattern must give 0/1 for every product; missing {missing}.")
+                raise DataError(f"{name} must give 0/1 for every product; missing {missing}.")
             pattern = [pattern[p] for p in prods]
         if isinstance(pattern, pd.DataFrame):
-            pattern = pattern[prods].to_numpy()
-        arr = np.asarray(pattern, dtype=float)
+            missing = [p for p in prods if p not in pattern.columns]
+            if missing:
+                raise DataError(f"{name} must have a column per product {prods}; missing {missing}.")
+            # one row per customer: matched to the scored customers by label
+            pattern = align_to_index(pattern[prods], name, index, "data (the scored customers)")
+        per_customer = np.ndim(pattern) == 2
+        arr = as_float_array(pattern, name, index=index if per_customer else None,
+                             ndim=2 if per_customer else 1)
+        if not per_customer and not np.isin(arr, (0.0, 1.0)).all():
+            raise DataError(f"{name} must hold 0/1 only; received {arr.tolist()}.")
         if arr.ndim == 1:
             arr = np.broadcast_to(arr, (n, arr.size))
-        if arr.shape != (n, len(prods)) or not np.isin(arr, (0.0, 1.0)).all():
-            raise DataError(f"pattern must be 0/1 with {len(prods)} entries (or shape ({n}, "
+        if arr.shape != (n, len(prods)):
+            raise DataError(f"{name} must be 0/1 with {len(prods)} entries (or shape ({n}, "
                             f"{len(prods)})); received shape {arr.shape}.")
+        bad = ~np.isin(arr, (0.0, 1.0))
+        if bad.any():
+            raise DataError(f"{name} must hold 0/1 only; " + describe_rows(bad.any(axis=1), index))
         return np.ascontiguousarray(arr)
 
     def conditional_probability(self, owned: Any, data: Any = None, *, draws: int | None = None
@@ -966,7 +1057,7 @@ class MultivariateProbitResults(LikelihoodResults):
         [[0.79, 0.87], [0.8, 0.79]]
         """
         mu, index, _ = self._mu(data)
-        Y = self._pattern_array(owned, mu.shape[0])
+        Y = self._pattern_array(owned, mu.shape[0], index, "owned")
         out = np.empty_like(mu)
         for j in range(mu.shape[1]):  # loop over products
             y1 = Y.copy()
@@ -1075,7 +1166,7 @@ class MultivariateProbitResults(LikelihoodResults):
         if m.correlated:
             lr = self.lr_test_independence()
             info += [("LR test Sigma = I", f"chi2({lr.df}) = {lr.statistic:.4g}, p = {lr.pvalue:.3g}")]
-            tables.append(("Correlations (delta-method SE)", self.corr_table(level)))
+            tables.append(("Correlations (delta-method SE, Fisher-z intervals)", self.corr_table(level)))
         return Summary(f"{type(m).__name__} results", info, tables, base.notes)
 
 

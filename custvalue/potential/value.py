@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._validation import as_float_array, describe_rows
+from .._validation import (align_by_label, align_to_index, as_float_array, as_generator, check_whole_number,
+                           describe_rows)
 from ..base.results import FrozenMixin
 from ..exceptions import DataError
 from ..math import ghk
-from .mvprobit import MultivariateProbit, MultivariateProbitResults
+from .mvprobit import MultivariateProbit, MultivariateProbitResults, _check_collinearity
 
 __all__ = ["potential_value", "univariate_probits", "ols_potential_value", "value_matrix",
            "ValueMatrix", "plot_value_matrix"]
@@ -47,12 +48,7 @@ def _owned(owned: Any, index: pd.Index, products: list[str]) -> np.ndarray:
         missing = [p for p in products if p not in owned.columns]
         if missing:
             raise DataError(f"owned must have a column per product; missing {missing}.")
-        owned = owned[products]
-        if len(owned) == len(index) and not owned.index.equals(index):
-            absent = ~index.isin(owned.index)
-            if absent.any():
-                raise DataError("owned must cover every scored customer; " + describe_rows(absent, index))
-            owned = owned.reindex(index)
+        owned = align_to_index(owned[products], "owned", index, "data (the scored customers)")
     arr = as_float_array(owned, "owned", index=index, ndim=2)
     if arr.shape != (len(index), len(products)):
         raise DataError(f"owned must have shape ({len(index)}, {len(products)}); received {arr.shape}.")
@@ -82,7 +78,8 @@ def potential_value(results: MultivariateProbitResults, data: Any = None, margin
     margins : array-like, Series or dict
         Margin per product (length J; Series/dict keyed by product name).
     owned : (n, J) DataFrame or array of 0/1, optional
-        Current holdings at the focal firm.
+        Current holdings at the focal firm; a DataFrame is matched to the scored customers
+        by index label.
 
     Returns
     -------
@@ -100,6 +97,9 @@ def potential_value(results: MultivariateProbitResults, data: Any = None, margin
     >>> list(pv.columns)
     ['potential_value', 'pv_sd', 'current_value', 'cross_sell_gap']
     """
+    if not isinstance(results, MultivariateProbitResults):
+        raise DataError(f"results must be a fitted MultivariateProbit (MultivariateProbitResults); "
+                        f"received {type(results).__name__}.")
     if margins is None:
         raise DataError("margins is required: one margin per product.")
     products = list(results.model.products)
@@ -109,14 +109,16 @@ def potential_value(results: MultivariateProbitResults, data: Any = None, margin
     P = special.ndtr(mu)
     corr = results.corr.to_numpy()
     pv = P @ m
-    var = (P * (1.0 - P)) @ (m * m)
+    scale = float(np.max(np.abs(m))) or 1.0  # the variance in units of the largest margin: no overflow
+    ms = m / scale
+    var = (P * (1.0 - P)) @ (ms * ms)
     J = len(products)
     for a in range(J):  # loop over product pairs
         for b in range(a):
             if corr[a, b] != 0.0:
                 cov = ghk.bvn_cdf(mu[:, a], mu[:, b], corr[a, b]) - P[:, a] * P[:, b]
-                var += 2.0 * m[a] * m[b] * cov
-    out = pd.DataFrame({"potential_value": pv, "pv_sd": np.sqrt(np.clip(var, 0.0, None))}, index=index)
+                var += 2.0 * ms[a] * ms[b] * cov
+    out = pd.DataFrame({"potential_value": pv, "pv_sd": scale * np.sqrt(np.clip(var, 0.0, None))}, index=index)
     if owned is not None:
         cur = _owned(owned, index, products) @ m
         out["current_value"] = cur
@@ -158,7 +160,8 @@ def ols_potential_value(y: Any, X: Any, margins: Any, data: Any = None) -> pd.Se
     y : (n, J) DataFrame or array of 0/1
         Ownership at any firm.
     X : DataFrame or array
-        Covariates (a constant is added).
+        Covariates (a constant is added).  Rows are paired with ``y`` by index label when
+        both are pandas objects, by position otherwise.
     margins : array-like, Series or dict
     data : DataFrame or array, optional
         Covariates to predict for (``X`` when None).
@@ -175,16 +178,28 @@ def ols_potential_value(y: Any, X: Any, margins: Any, data: Any = None) -> pd.Se
     >>> ols_potential_value(y, np.array([1.0, 2.0, 0.0, 1.0]), [10, 5]).round(3).tolist()
     [7.5, 15.0, 0.0, 7.5]
     """
+    if isinstance(y, pd.Series):
+        y = y.to_frame()
+    aligned = align_by_label(y=y, X=X)  # rows matched by customer label (arrays by position)
+    y, X = aligned["y"], aligned["X"]
     products = [str(c) for c in y.columns] if isinstance(y, pd.DataFrame) else None
-    Y = as_float_array(y, "y", ndim=2)
+    index = next((v.index for v in (y, X) if isinstance(v, (pd.DataFrame, pd.Series))), None)
+    Y = as_float_array(y, "y", index=index, ndim=2) if np.ndim(y) == 2 else \
+        as_float_array(y, "y", index=index).reshape(-1, 1)
     if products is None:
         products = [f"y{j + 1}" for j in range(Y.shape[1])]
+    bad = (Y != 0) & (Y != 1)
+    if bad.any():
+        raise DataError("y must be binary (0 or 1) ownership; " + describe_rows(bad.any(axis=1), index))
     m = _margins(margins, products)
-    index = X.index if isinstance(X, (pd.DataFrame, pd.Series)) else pd.RangeIndex(len(Y), name="customer_id")
-    Xa = as_float_array(X, "X", ndim=2) if np.ndim(X) == 2 else as_float_array(X, "X").reshape(-1, 1)
-    if Xa.shape[0] != Y.shape[0]:
-        raise DataError(f"X must have one row per row of y ({Y.shape[0]}); received {Xa.shape[0]}.")
+    if index is None:
+        index = pd.RangeIndex(len(Y), name="customer_id")
+    Xa = as_float_array(X, "X", index=index, ndim=2) if np.ndim(X) == 2 else \
+        as_float_array(X, "X", index=index).reshape(-1, 1)
+    names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else \
+        [f"x{k + 1}" for k in range(Xa.shape[1])]
     design = np.column_stack([np.ones(len(Xa)), Xa])
+    _check_collinearity(design, ["const", *names], "X")
     coef, *_ = np.linalg.lstsq(design, Y @ m, rcond=None)
     if data is not None:
         index = data.index if isinstance(data, (pd.DataFrame, pd.Series)) else pd.RangeIndex(len(data), name="customer_id")
@@ -206,8 +221,8 @@ class ValueMatrix(FrozenMixin):
         Segment label per customer (``"I"``-``"IV"`` for the 2x2 matrix, ``"C{a}-P{b}"`` for
         k x k quantile cells).
     table : pandas.DataFrame
-        Per segment: customers, share, mean current and potential value and (2x2) the
-        recommended action.
+        Per segment: customers, share, mean current and potential value (NaN for a segment
+        with no customer) and (2x2) the recommended action.
     current_value, potential_value : pandas.Series
         The two value axes, indexed by customer.
     thresholds : tuple
@@ -277,7 +292,9 @@ def value_matrix(current_value: Any, potential_value: Any, *, k: int = 2,
     Parameters
     ----------
     current_value, potential_value : pandas.Series or array-like
-        Same length (and index, if pandas).
+        One value per customer.  pandas inputs are paired by index label (a different set
+        of customers is a :class:`~custvalue.exceptions.DataError` naming them); plain
+        arrays pair by position.
     k : int, default 2
     thresholds : (float, float), optional
         Split points for current and potential value (k = 2 only); values above the
@@ -293,8 +310,11 @@ def value_matrix(current_value: Any, potential_value: Any, *, k: int = 2,
     >>> vm.segment.tolist()
     ['I', 'III', 'II', 'IV']
     """
-    index = current_value.index if isinstance(current_value, pd.Series) else (
-        potential_value.index if isinstance(potential_value, pd.Series) else None)
+    # the two axes are paired by customer label (plain arrays by position)
+    aligned = align_by_label(current_value=current_value, potential_value=potential_value)
+    current_value, potential_value = aligned["current_value"], aligned["potential_value"]
+    index = next((v.index for v in (current_value, potential_value)
+                  if isinstance(v, (pd.Series, pd.DataFrame))), None)
     cv = as_float_array(current_value, "current_value", index=index)
     pv = as_float_array(potential_value, "potential_value", index=index)
     if cv.shape != pv.shape:
@@ -302,11 +322,14 @@ def value_matrix(current_value: Any, potential_value: Any, *, k: int = 2,
                         f"received {cv.size} and {pv.size}.")
     if index is None:
         index = pd.RangeIndex(cv.size, name="customer_id")
-    k = int(k)
-    if k < 2:
-        raise DataError(f"k must be an integer >= 2; received {k}.")
+    k = check_whole_number(k, "k", minimum=2)
     if thresholds is not None and k != 2:
         raise DataError("thresholds apply to the 2x2 matrix (k = 2) only.")
+    if thresholds is not None:
+        thr_arr = as_float_array(thresholds, "thresholds")
+        if thr_arr.shape != (2,):
+            raise DataError(f"thresholds must be two numbers (current, potential); received {thresholds!r}.")
+        thresholds = tuple(thr_arr.tolist())
     if k == 2:
         tc, tp = (np.median(cv), np.median(pv)) if thresholds is None else map(float, thresholds)
         hc, hp = cv > tc, pv > tp
@@ -363,10 +386,14 @@ def plot_value_matrix(matrix: ValueMatrix, ax: Any = None, *, max_points: int = 
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(6, 4.5))
+    if not isinstance(matrix, ValueMatrix):
+        raise DataError(f"matrix must be a ValueMatrix (from value_matrix); received {type(matrix).__name__}.")
+    max_points = check_whole_number(max_points, "max_points", minimum=1)
+    rng = as_generator(seed)
     cv, pv, seg = matrix.current_value, matrix.potential_value, matrix.segment
     take = np.arange(len(cv))
     if len(take) > max_points:
-        take = np.sort(np.random.default_rng(seed).choice(len(take), max_points, replace=False))
+        take = np.sort(rng.choice(len(take), max_points, replace=False))
     scatter_kwargs.setdefault("s", 6)
     scatter_kwargs.setdefault("alpha", 0.5)
     for name in seg.cat.categories:

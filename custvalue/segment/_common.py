@@ -39,6 +39,8 @@ def check_tier_sizes(cut_points: Any, labels: Any, *, name: str = "cut_points") 
     Returns the sizes as floats and the labels as a list.
     """
     try:
+        if any(isinstance(v, (str, bytes)) for v in np.asarray(cut_points, dtype=object).reshape(-1)):
+            raise TypeError("text")
         sizes = np.asarray(cut_points, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
         raise DataError(f"{name} must be a sequence of numbers (tier sizes in percent); "

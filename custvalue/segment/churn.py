@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_probability, describe_rows
+from .._validation import (align_by_label, as_float_array, check_finite_scalar, check_not_missing,
+                           check_probability, describe_rows)
 from ..exceptions import DataError
 from ._common import as_values
 from .pyramid import DEFAULT_CUT_POINTS, DEFAULT_LABELS, customer_pyramid
@@ -72,7 +73,8 @@ def churn_value_at_risk(p_alive: Any, value: Any, data: pd.DataFrame | None = No
         Customers' ``frequency``, ``recency``, ``T``; required with a fitted model.
     tiers : pandas.Series, optional
         Tier per customer (output of :func:`customer_pyramid`); by default the pyramid of
-        ``value``.
+        ``value``.  pandas inputs (``value``, ``p_alive`` or the model's predictions for
+        ``data``, ``tiers``) are paired by customer label, arrays by position.
     cut_points, labels
         Passed to :func:`customer_pyramid` when ``tiers`` is omitted.
 
@@ -93,6 +95,11 @@ def churn_value_at_risk(p_alive: Any, value: Any, data: pd.DataFrame | None = No
     >>> out["priority"].tolist()
     [2, 1, 1, 2]
     """
+    if hasattr(p_alive, "p_alive") and data is not None:
+        p_alive = p_alive.p_alive(data)  # a fitted model: P(alive) of data's customers
+    # per-customer inputs paired by label (the first pandas input's order), arrays by position
+    aligned = align_by_label(value=value, p_alive=p_alive, tiers=tiers)
+    value, p_alive, tiers = aligned["value"], aligned["p_alive"], aligned["tiers"]
     x, index = as_values(value, "value")
     if not isinstance(value, pd.Series):  # take the customer ids from the other inputs
         if isinstance(p_alive, pd.Series) and len(p_alive) == x.size:
@@ -131,12 +138,11 @@ def _per_tier(arg: Any, name: str, categories: pd.Index, *, probability: bool) -
         if missing or unknown:
             raise DataError(f"{name} must give a number for every tier {list(categories)}; "
                             f"missing {missing}, unknown {unknown}.")
-        vals = np.array([float(arg[c]) for c in categories])
+        vals = np.array([check_finite_scalar(arg[c], f"{name}[{c!r}]") for c in categories])
     else:
-        try:
-            vals = np.full(len(categories), float(arg))
-        except (TypeError, ValueError):
-            raise DataError(f"{name} must be a number or a {{tier: number}} mapping; received {arg!r}.") from None
+        if isinstance(arg, (str, bytes)) or np.ndim(arg) != 0:
+            raise DataError(f"{name} must be a number or a {{tier: number}} mapping; received {arg!r}.")
+        vals = np.full(len(categories), check_finite_scalar(arg, name))
     if not np.all(np.isfinite(vals)) or np.any(vals < 0) or (probability and np.any(vals > 1)):
         bound = "in [0, 1]" if probability else ">= 0"
         raise DataError(f"{name} must be {bound}; received {arg!r}.")
@@ -180,6 +186,12 @@ def winback_campaign(at_risk: pd.DataFrame, *, response_rate: float | Mapping[st
         ``expected_net_value``, ``roi`` (net / cost), ``share_worth_winning_back`` and
         ``policy``.
 
+    Raises
+    ------
+    DataError
+        When ``at_risk`` is empty or holds a missing tier or a missing, infinite or
+        non-numeric ``value_at_risk`` or ``value`` (the rows are named).
+
     Examples
     --------
     >>> from custvalue.segment import churn_value_at_risk, winback_campaign
@@ -196,15 +208,18 @@ def winback_campaign(at_risk: pd.DataFrame, *, response_rate: float | Mapping[st
     tiers = at_risk["tier"]
     if not isinstance(tiers.dtype, pd.CategoricalDtype):
         raise DataError("at_risk['tier'] must be categorical (the output of churn_value_at_risk).")
+    check_not_missing(tiers, "at_risk['tier']", at_risk.index)
     cats = tiers.cat.categories
     codes = tiers.cat.codes.to_numpy()
     rho = _per_tier(response_rate, "response_rate", cats, probability=True)[codes]
     c = _per_tier(cost, "cost", cats, probability=False)[codes]
-    var = at_risk["value_at_risk"].to_numpy(dtype=np.float64)
+    # a NaN value at risk would turn its whole tier's totals into NaN: refuse it, naming rows
+    var = as_float_array(at_risk["value_at_risk"], "at_risk['value_at_risk']", index=at_risk.index)
     net = rho * var - c
     contact = net > 0
     if "value" in at_risk:
-        worth = rho * at_risk["value"].to_numpy(dtype=np.float64) - c > 0
+        value = as_float_array(at_risk["value"], "at_risk['value']", index=at_risk.index)
+        worth = rho * value - c > 0
     else:  # value at risk only: judge on it
         worth = contact
     order = np.lexsort((np.arange(net.size), -net, codes))

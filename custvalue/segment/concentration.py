@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validation import check_whole_number
 from ..base import FrozenMixin
 from ..exceptions import DataError
 from ._common import _label_order, as_values, check_tier_sizes
@@ -22,7 +23,11 @@ __all__ = ["lorenz_curve", "gini", "top_share", "abc_classes", "plot_lorenz", "c
 
 
 def _positive_total(x: np.ndarray, name: str, what: str) -> float:
-    total = float(x.sum())
+    with np.errstate(over="ignore"):  # an overflowing total is reported below
+        total = float(x.sum())
+    if not np.isfinite(total):
+        raise DataError(f"{name} are too large: their total overflows float64 (largest value "
+                        f"{float(np.abs(x).max()):g}); rescale them, e.g. to thousands.")
     if not total > 0:
         raise DataError(
             f"{name} must have a positive total to compute {what}; received a total of "
@@ -33,6 +38,8 @@ def _positive_total(x: np.ndarray, name: str, what: str) -> float:
 
 def _check_percent(top: Any, name: str = "top") -> float:
     try:
+        if isinstance(top, (str, bytes, bool, np.bool_)):
+            raise TypeError
         p = float(top)
     except (TypeError, ValueError):
         raise DataError(f"{name} must be a percentage in (0, 100]; received {top!r}.") from None
@@ -108,7 +115,7 @@ def gini(values: Any) -> float:
     n = x.size
     xs = np.sort(x)
     weights = 2.0 * np.arange(1, n + 1, dtype=np.float64) - n - 1
-    return float(np.dot(weights, xs) / (n * total))
+    return float(np.dot(weights, xs / total) / n)
 
 
 def lorenz_curve(values: Any, *, n_points: int | None = None) -> pd.DataFrame:
@@ -143,11 +150,15 @@ def lorenz_curve(values: Any, *, n_points: int | None = None) -> pd.DataFrame:
     cum[0] = 0.0
     np.cumsum(np.sort(x), out=cum[1:])
     cum /= total
-    pop = np.arange(n + 1, dtype=np.float64) / n
+    return _curve(cum, n_points)
+
+
+def _curve(cum: np.ndarray, n_points: int | None) -> pd.DataFrame:
+    """The Lorenz curve from its cumulative value shares ``cum`` (length n + 1), optionally
+    interpolated at ``n_points`` equally spaced customer shares."""
+    pop = np.arange(cum.size, dtype=np.float64) / (cum.size - 1)
     if n_points is not None:
-        if int(n_points) != n_points or n_points < 2:
-            raise DataError(f"n_points must be a whole number >= 2; received {n_points!r}.")
-        grid = np.linspace(0.0, 1.0, int(n_points))
+        grid = np.linspace(0.0, 1.0, check_whole_number(n_points, "n_points", minimum=2))
         return pd.DataFrame({"customer_share": grid, "value_share": np.interp(grid, pop, cum)})
     return pd.DataFrame({"customer_share": pop, "value_share": cum})
 
@@ -239,21 +250,14 @@ def concentration_summary(values: Any, *, tops: tuple[float, ...] = (1.0, 20.0, 
     cum[0] = 0.0
     np.cumsum(xs, out=cum[1:])
     weights = 2.0 * np.arange(1, n + 1, dtype=np.float64) - n - 1
-    g = float(np.dot(weights, xs) / (n * total))
+    g = float(np.dot(weights, xs / total) / n)
     shares = {}
     for p in tops:  # a few percentages
         pp = _check_percent(p, "tops")
         k = max(1, int(np.floor(n * pp / 100.0 + 0.5 + 1e-9)))
         shares[pp] = float((cum[n] - cum[n - min(k, n)]) / total)
     cum /= total
-    pop = np.arange(n + 1, dtype=np.float64) / n
-    if n_points is not None:
-        if int(n_points) != n_points or n_points < 2:
-            raise DataError(f"n_points must be a whole number >= 2; received {n_points!r}.")
-        grid = np.linspace(0.0, 1.0, int(n_points))
-        curve = pd.DataFrame({"customer_share": grid, "value_share": np.interp(grid, pop, cum)})
-    else:
-        curve = pd.DataFrame({"customer_share": pop, "value_share": cum})
+    curve = _curve(cum, n_points)
     return Concentration(curve, g, pd.Series(shares, name="top_share").rename_axis("top_percent"), n, total)
 
 

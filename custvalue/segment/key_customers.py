@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_positive_scalar
+from .._validation import as_float_array, as_generator, check_finite_scalar, check_positive_scalar, check_whole_number
 from ..base import FrozenMixin
 from ..exceptions import DataError
 
@@ -30,7 +30,7 @@ def _weights(weights: Mapping[str, float]) -> tuple[list[str], np.ndarray]:
     if not isinstance(weights, Mapping) or len(weights) == 0:
         raise DataError(f"weights must be a non-empty mapping {{criterion column: weight}}; received {weights!r}.")
     names = list(weights)
-    w = np.array([float(weights[k]) for k in names])
+    w = np.array([check_finite_scalar(weights[k], f"weights[{k!r}]") for k in names])
     if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
         raise DataError(f"weights must be finite, >= 0 and not all zero; received {dict(weights)}.")
     return names, w / w.sum()
@@ -163,10 +163,17 @@ def _rank_columns(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _spearman(R: np.ndarray, rb: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each column of the rank matrix ``R`` with the ranks ``rb``."""
+    """Pearson correlation of each column of the rank matrix ``R`` with the ranks ``rb``.
+
+    A column in which every customer ties (a weighting under which nobody can be ranked)
+    carries no order, so its correlation is 0, not NaN; ``rb`` itself is never constant
+    (:func:`weight_sensitivity` refuses a constant base score).
+    """
     R = R - R.mean(axis=0)
     rb = rb - rb.mean()
-    return (rb @ R) / np.sqrt((rb @ rb) * (R * R).sum(axis=0))
+    ss = (R * R).sum(axis=0)
+    den = np.sqrt((rb @ rb) * ss)
+    return np.divide(rb @ R, den, out=np.zeros_like(ss), where=den > 0)
 
 
 def weight_sensitivity(data: pd.DataFrame, *, weights: Mapping[str, float] = DEFAULT_WEIGHTS,
@@ -202,6 +209,15 @@ def weight_sensitivity(data: pd.DataFrame, *, weights: Mapping[str, float] = DEF
     -------
     WeightSensitivity
         ``key_probability``, ``stability``, ``one_at_a_time``, ``base_score``, ``draws``.
+        A perturbed weighting under which every customer ties has Spearman correlation 0
+        with the base ranking (it ranks nobody).
+
+    Raises
+    ------
+    DataError
+        When ``data`` has fewer than two customers, when every customer has the same score at
+        the given weights (no ranking to perturb: the Spearman correlation with it is
+        undefined), or on invalid settings.
 
     Examples
     --------
@@ -216,16 +232,25 @@ def weight_sensitivity(data: pd.DataFrame, *, weights: Mapping[str, float] = DEF
     names, w = _weights(weights)
     Z = _scaled(data, names, scaling)
     n = Z.shape[0]
-    if not (0 < float(top) <= 100):
+    top = check_positive_scalar(top, "top")
+    if top > 100:
         raise DataError(f"top must be a percentage in (0, 100]; received {top!r}.")
-    k = max(1, int(np.floor(n * float(top) / 100.0 + 0.5)))
-    if int(n_draws) != n_draws or n_draws < 1:
-        raise DataError(f"n_draws must be a whole number >= 1; received {n_draws!r}.")
+    k = max(1, int(np.floor(n * top / 100.0 + 0.5)))
+    n_draws = check_whole_number(n_draws, "n_draws", minimum=1)
     conc = check_positive_scalar(concentration, "concentration")
-    if not (0 < float(delta) < 1):
+    delta = check_positive_scalar(delta, "delta")
+    if delta >= 1:
         raise DataError(f"delta must lie in (0, 1); received {delta!r}.")
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    if n < 2:
+        raise DataError(f"data must hold at least two customers to rank; received {n}.")
+    rng = as_generator(seed)  # a Generator passes through unchanged
     base = Z @ w
+    if np.ptp(base) <= 1e-12 * max(1.0, float(np.abs(base).max())):
+        raise DataError(
+            "every customer has the same score at the given weights (the weighted criteria are "
+            f"constant or cancel out: {dict(zip(names, np.round(w, 6).tolist()))}), so there is no "
+            "key-customer ranking whose sensitivity could be measured; check the criteria columns "
+            "and the weights.")
     base_top, base_rank = _rank_columns(base[:, None], k)
     base_top, base_rank = base_top[:, 0], base_rank[:, 0]
     alpha = np.maximum(conc * w, 1e-3)

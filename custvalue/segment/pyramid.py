@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ..base import FrozenMixin, Summary
+from .._validation import align_to_index
 from ..exceptions import DataError
 from ._common import as_values, check_tier_sizes, tier_boundaries, tier_of_rank
-from .concentration import top_share
+from .concentration import _check_percent, top_share
 
 __all__ = ["customer_pyramid", "pyramid_summary", "PyramidSummary", "plot_pyramid",
            "DEFAULT_CUT_POINTS", "DEFAULT_LABELS"]
@@ -190,13 +191,15 @@ def pyramid_summary(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_PO
         Percentage of top customers in the statement.
     tiers : pandas.Series, optional
         Tiers computed elsewhere (e.g. on CLV) to summarise ``values`` (e.g. historical
-        profit) by; must be aligned with ``values`` (same length, and same index when both are
-        Series).  By default the tiers of ``values`` itself.
+        profit) by; one per customer of ``values`` (matched by index label when ``values``
+        is a Series, by position otherwise).  By default the tiers of ``values`` itself.
 
     Returns
     -------
     PyramidSummary
-        ``.table`` (per tier), ``.top_share``, ``.statement``.
+        ``.table`` (per tier), ``.top_share``, ``.statement``. A tier with no customer (the
+        top 1% of fewer than 50 customers) has ``n_customers`` 0 and NaN ``mean_value``,
+        ``min_value`` and ``max_value`` (there is no value to average).
 
     Examples
     --------
@@ -217,8 +220,8 @@ def pyramid_summary(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_PO
                             f"customer_pyramid; received {type(tiers).__name__}.")
         if len(tiers) != x.size:
             raise DataError(f"tiers must have one entry per customer ({x.size}); received {len(tiers)}.")
-        if isinstance(values, pd.Series) and not tiers.index.equals(index):
-            raise DataError("tiers must have the same index as values (same customers, same order).")
+        if isinstance(values, (pd.Series, pd.DataFrame)):  # matched to values' customers by label
+            tiers = align_to_index(tiers, "tiers", index, "values")
         if tiers.isna().any():
             raise DataError("tiers must not contain missing labels; "
                             f"{int(tiers.isna().sum())} rows are missing.")
@@ -255,7 +258,8 @@ def pyramid_summary(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_PO
         "n_negative": n_neg,
         "negative_value": v_neg,
     }, index=pd.CategoricalIndex(tiers.cat.categories, ordered=True, name="tier"))
-    return PyramidSummary(table, float(top), top_share(x, top=top), int(neg.sum()), float(x[neg].sum()))
+    top = _check_percent(top)
+    return PyramidSummary(table, top, top_share(x, top=top), int(neg.sum()), float(x[neg].sum()))
 
 
 def plot_pyramid(summary: PyramidSummary, *, ax: Any = None) -> Any:

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, describe_rows, resolve_columns
+from .._validation import (as_float_array, check_counts, check_nonnegative, check_whole_number,
+                           describe_rows, resolve_columns)
 from ..exceptions import DataError
 from ._common import tier_of_rank
 
@@ -51,38 +52,44 @@ def _rank_boundaries(n: int, q: int) -> np.ndarray:
 
 
 def _check_q(q: Any) -> int:
-    if isinstance(q, bool) or int(q) != q or q < 2 or q > 100:
-        raise DataError(f"q must be a whole number of bins in [2, 100]; received {q!r}.")
-    return int(q)
+    return check_whole_number(q, "q", minimum=2, maximum=100)
 
 
-def quantile_scores(metric: np.ndarray, q: int, *, method: str = "rank",
-                    index: pd.Index | None = None, _boundaries: np.ndarray | None = None) -> np.ndarray:
+def _check_method(method: Any) -> str:
+    if not isinstance(method, str) or method not in ("rank", "quantile"):
+        raise DataError(f"method must be 'rank' or 'quantile'; received {method!r}.")
+    return method
+
+
+def quantile_scores(metric: Any, q: int, *, method: str = "rank",
+                    index: pd.Index | None = None) -> np.ndarray:
     """Scores ``1..q`` of a metric (higher metric, higher score), as ``pandas.qcut`` bins.
 
     Parameters
     ----------
-    metric : numpy.ndarray
-        Finite values, one per customer.
+    metric : array-like or pandas.Series
+        Finite values, one per customer; NaN, infinite or text values raise
+        :class:`~custvalue.exceptions.DataError` naming the rows (a missing value has no rank).
     q : int
-        Number of bins.
+        Number of bins, a whole number in [2, 100].
     method : {"rank", "quantile"}, default "rank"
         ``"rank"``: equal-count bins of the ranks (ties by index label, then position);
         ``"quantile"``: bins between the metric's quantiles, duplicate edges dropped, so
         heavily tied metrics get fewer than ``q`` scores.
     index : pandas.Index, optional
-        Labels used to rank ties (``method="rank"``).
-
-    Other Parameters
-    ----------------
-    _boundaries : numpy.ndarray, optional
-        Internal: precomputed rank-bin boundaries, shared by the R, F and M scores of
-        :func:`rfm_scores` so they are computed once; leave it as None.
+        Labels used to rank ties (``method="rank"``) and to name bad rows; by default the
+        Series' index.
 
     Returns
     -------
     numpy.ndarray
         int8 scores, 1 = lowest bin.
+
+    Raises
+    ------
+    DataError
+        On empty, non-numeric or non-finite ``metric``, an ``index`` of another length, or
+        an invalid ``q`` or ``method``.
 
     Examples
     --------
@@ -90,9 +97,26 @@ def quantile_scores(metric: np.ndarray, q: int, *, method: str = "rank",
     >>> from custvalue.segment.rfm import quantile_scores
     >>> quantile_scores(np.array([5.0, 1.0, 3.0, 2.0, 4.0]), 5).tolist()
     [5, 1, 3, 2, 4]
+    >>> quantile_scores([1.0, np.nan, 3.0], 2)
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: metric must be finite (no NaN or inf); 1 row violates this (first row: 1)
     """
     q = _check_q(q)
-    x = np.asarray(metric, dtype=np.float64)
+    method = _check_method(method)
+    if index is None and isinstance(metric, pd.Series):
+        index = metric.index
+    x = as_float_array(metric, "metric", index=index)
+    if index is not None and len(index) != x.size:
+        raise DataError(f"index must have one label per value of metric ({x.size}); received "
+                        f"{len(index)}.")
+    return _scores(x, q, method, index)
+
+
+def _scores(x: np.ndarray, q: int, method: str, index: pd.Index | None,
+            boundaries: np.ndarray | None = None) -> np.ndarray:
+    """:func:`quantile_scores` on checked input; ``boundaries`` are the rank-bin boundaries,
+    shared by the R, F and M scores of :func:`rfm_scores` so they are computed once."""
     n = x.size
     if method == "quantile":
         edges = np.unique(np.quantile(x, _qcut_levels(q)))
@@ -101,15 +125,14 @@ def quantile_scores(metric: np.ndarray, q: int, *, method: str = "rank",
         codes = np.searchsorted(edges, x, side="left") - 1
         codes[x == edges[0]] = 0
         return (codes + 1).astype(np.int8)
-    if method != "rank":
-        raise DataError(f"method must be 'rank' or 'quantile'; received {method!r}.")
     if index is None:
         index = pd.RangeIndex(n)
     # qcut of ranks 1..n: bin k holds ranks in (e_k, e_{k+1}] where e_k are the quantiles
     # of 1..n at pandas' levels, i.e. the lowest floor(e_k) ranks are in bins < k.  The
     # edges are computed exactly as pandas does (floating point included) so that the
     # scores equal pandas.qcut(metric.rank(method="first"), q) bit for bit.
-    boundaries = _rank_boundaries(n, q) if _boundaries is None else _boundaries
+    if boundaries is None:
+        boundaries = _rank_boundaries(n, q)
     # ranking ascending = ranking -metric descending; ties by label, as tier_of_rank does
     return (tier_of_rank(-x, boundaries, index) + 1).astype(np.int8)
 
@@ -154,20 +177,22 @@ def rfm_scores(data: pd.DataFrame | None = None, *, q: int = 5, method: str = "r
     >>> rfm_scores(d)["rfm_cell"].tolist()
     [111, 233, 452, 325, 544]
     """
+    q = _check_q(q)
+    method = _check_method(method)
     cols, index = resolve_columns(data, ["frequency", "recency", "T", "monetary_value"], columns)
     arr = {k: as_float_array(v, k, index=index) for k, v in cols.items()}
     if index is None:
         index = pd.RangeIndex(arr["frequency"].size)
+    check_counts(arr["frequency"], "frequency", index)
+    check_nonnegative(arr["recency"], "recency", index)
+    check_nonnegative(arr["T"], "T", index)
     if (arr["recency"] > arr["T"]).any():
         raise DataError("recency must be <= T (the last purchase cannot come after the end of "
                         "observation); " + describe_rows(arr["recency"] > arr["T"], index))
-    if (arr["frequency"] < 0).any():
-        raise DataError("frequency must be >= 0; " + describe_rows(arr["frequency"] < 0, index))
-    q = _check_q(q)
     b = _rank_boundaries(index.size, q) if method == "rank" else None  # shared by R, F, M
-    r = quantile_scores(arr["recency"] - arr["T"], q, method=method, index=index, _boundaries=b)
-    f = quantile_scores(arr["frequency"], q, method=method, index=index, _boundaries=b)
-    m = quantile_scores(arr["monetary_value"], q, method=method, index=index, _boundaries=b)
+    r = _scores(arr["recency"] - arr["T"], q, method, index, b)
+    f = _scores(arr["frequency"], q, method, index, b)
+    m = _scores(arr["monetary_value"], q, method, index, b)
     base = 10 if q <= 9 else q
     cell = (base * base * r.astype(np.int32) + base * f.astype(np.int32) + m).astype(
         np.int16 if base * base * q < 2**15 else np.int32)
@@ -190,6 +215,12 @@ def rfm_segments(scores: pd.DataFrame, *,
         ``segment_map[r - 1][f - 1]`` is the segment of R score ``r`` and F score ``f``;
         must cover every score present.
 
+    Raises
+    ------
+    DataError
+        When a score is missing, not a whole number (``2.7`` names no cell; it is never
+        truncated), outside the map, or not numeric, naming the rows; on an empty ``scores``.
+
     Returns
     -------
     pandas.Series
@@ -204,20 +235,23 @@ def rfm_segments(scores: pd.DataFrame, *,
     ['champions', 'hibernating', 'need_attention']
     """
     if not isinstance(scores, pd.DataFrame) or not {"r_score", "f_score"} <= set(scores.columns):
+        have = list(scores.columns) if isinstance(scores, pd.DataFrame) else type(scores).__name__
         raise DataError("scores must be a DataFrame with columns 'r_score' and 'f_score' (the "
-                        "output of rfm_scores).")
+                        f"output of rfm_scores); received {have}.")
     grid = np.asarray(segment_map, dtype=object)
-    if grid.ndim != 2:
+    if grid.ndim != 2 or grid.size == 0:
         raise DataError(f"segment_map must be a rectangular grid of names; received shape {grid.shape}.")
-    r = scores["r_score"].to_numpy()
-    f = scores["f_score"].to_numpy()
-    for name, s, lim in (("r_score", r, grid.shape[0]), ("f_score", f, grid.shape[1])):
+    codes_rf = []
+    for name, lim in (("r_score", grid.shape[0]), ("f_score", grid.shape[1])):
+        s = as_float_array(scores[name], name, index=scores.index)
         bad = (s < 1) | (s > lim)
         if bad.any():
-                raise DataError(f"{name} must lie in 1..{lim} (the segment_map size); "
+            raise DataError(f"{name} must lie in 1..{lim} (the segment_map size); "
                             + describe_rows(bad, scores.index))
+        check_counts(s, name, scores.index)  # whole numbers: a score of 2.7 is no cell of the map
+        codes_rf.append(s.astype(np.intp) - 1)
     names = list(dict.fromkeys(grid.ravel().tolist()))
     code_grid = np.array([[names.index(v) for v in row] for row in grid.tolist()], dtype=np.int16)
-    codes = code_grid[r.astype(np.intp) - 1, f.astype(np.intp) - 1]
+    codes = code_grid[codes_rf[0], codes_rf[1]]
     return pd.Series(pd.Categorical.from_codes(codes, categories=names), index=scores.index,
                      name="rfm_segment")

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import describe_rows, require_frame
-from ..clv.markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix, recency_states
+from .._validation import (as_float_array, as_period, check_period_freq, check_level, check_not_missing, check_whole_number, describe_rows, parse_dates,
+                           require_frame)
+from ..clv.markov import (TransitionMatrixResults, _as_chain, estimate_transition_matrix,
+                          recency_states)
 from ..exceptions import DataError
 
 __all__ = ["SEED_STATES", "customer_states", "state_mix", "migration", "project_state_mix"]
@@ -27,23 +29,28 @@ __all__ = ["SEED_STATES", "customer_states", "state_mix", "migration", "project_
 SEED_STATES: tuple[str, ...] = ("potential", "target", "current", "lost", "non_customer")
 
 
-def _period_ordinal(values: pd.Series, freq: str, name: str, index: pd.Index) -> np.ndarray:
-    """Period ordinals of a date column (NaT allowed -> a large sentinel 'never')."""
-    dates = pd.to_datetime(values, errors="coerce")
-    bad = dates.isna() & values.notna()
-    if bad.any():
-        raise DataError(f"{name} must hold dates (or be empty for 'never'); "
-                        + describe_rows(bad.to_numpy(), index))
-    out = np.full(len(values), np.iinfo(np.int64).max, dtype=np.int64)
-    ok = dates.notna().to_numpy()
-    out[ok] = dates[ok].dt.to_period(freq).array.asi8
+_NEVER = np.iinfo(np.int64).max
+
+
+def _period_ordinal(values: pd.Series, freq: str, name: str, *, date_format: str | None,
+                    dayfirst: bool | None) -> np.ndarray:
+    """Period ordinals of a date column; missing dates mean 'never' (a large sentinel).
+
+    The present values are parsed with one format for the column (no guessing, see
+    :func:`custvalue._validation.parse_dates`)."""
+    out = np.full(len(values), _NEVER, dtype=np.int64)
+    ok = values.notna().to_numpy()
+    if ok.any():
+        dates, _ = parse_dates(values[ok], name, date_format=date_format, dayfirst=dayfirst)
+        out[ok] = dates.dt.to_period(freq).array.asi8
     return out
 
 
 def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | None = None,
                     customer_id: str = "customer_id", datetime: str = "date", freq: str = "M",
                     lost_after: int = 3, identified: str = "identified", targeted: str = "targeted",
-                    declined: str = "declined", start: Any = None, end: Any = None) -> pd.DataFrame:
+                    declined: str = "declined", start: Any = None, end: Any = None,
+                    date_format: str | None = None, dayfirst: bool | None = None) -> pd.DataFrame:
     """Assign the seed's customer state to every customer at the end of every period.
 
     Rules, per customer and period (first match wins):
@@ -62,7 +69,8 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
     Parameters
     ----------
     transactions : pandas.DataFrame
-        One row per purchase with ``customer_id`` and ``datetime`` columns.
+        One row per purchase with ``customer_id`` and ``datetime`` columns.  May be empty
+        when ``prospects`` are given (nobody has bought yet).
     prospects : pandas.DataFrame, optional
         One row per known prospect with ``customer_id`` and the date columns ``identified``
         (required), ``targeted`` and ``declined`` (optional; missing = never).
@@ -76,12 +84,24 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
         Column names of the prospect dates.
     start, end : date-like, optional
         First and last period (default: the span of all dates given).
+    date_format : str, optional
+        ``strftime`` format of date columns given as text (default: ISO dates, or the one
+        format that reads every value; see :func:`custvalue.rfm.rfm_summary`).
+    dayfirst : bool, optional
+        Read ambiguous text dates such as ``02/01/2023`` day first (True) or month first.
 
     Returns
     -------
     pandas.DataFrame
         One row per customer (index ``customer_id``), one column per period; categorical
         states with categories :data:`SEED_STATES`.  Feed it to :func:`migration`.
+
+    Raises
+    ------
+    DataError
+        On a missing customer id or purchase date, text that is not a date, an ambiguous
+        day/month column, an empty log without prospects, or ``end`` before ``start``
+        (offending rows are named).
 
     Examples
     --------
@@ -93,38 +113,60 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
     >>> customer_states(log, prospects=pros, lost_after=2, end="2020-05").to_numpy().tolist()
     [['target', 'current', 'current', 'current', 'lost', 'lost'], [nan, 'potential', 'potential', 'potential', 'potential', 'potential']]
     """
-    if int(lost_after) != lost_after or lost_after < 1:
-        raise DataError(f"lost_after must be a whole number of periods >= 1; received {lost_after!r}.")
-    lost_after = int(lost_after)
+    lost_after = check_whole_number(lost_after, "lost_after", minimum=1)
+    freq = check_period_freq(freq)
     require_frame(transactions, "transactions", (customer_id, datetime))
-    tx_per = pd.to_datetime(transactions[datetime], errors="coerce").dt.to_period(freq)
-    lo, hi = tx_per.min(), tx_per.max()
+    check_not_missing(transactions[customer_id], f"transactions[{customer_id!r}]", transactions.index)
+    if transactions.empty and prospects is None:
+        raise DataError("transactions is empty and no prospects were given: there is nobody to "
+                        "assign a state to.")
+    tx_dates = pd.Series([], dtype="datetime64[ns]")
+    if not transactions.empty:
+        check_not_missing(transactions[datetime], f"transactions[{datetime!r}]", transactions.index)
+        tx_dates, _ = parse_dates(transactions[datetime], datetime, date_format=date_format,
+                                  dayfirst=dayfirst)
+    tx_per = tx_dates.dt.to_period(freq)
+    lo, hi = (tx_per.min(), tx_per.max()) if len(tx_per) else (None, None)
     pro = None
     if prospects is not None:
         require_frame(prospects, "prospects", (customer_id, identified))
+        check_not_missing(prospects[customer_id], f"prospects[{customer_id!r}]", prospects.index)
         if prospects[customer_id].duplicated().any():
             raise DataError(f"prospects must list each {customer_id} once; "
                             + describe_rows(prospects[customer_id].duplicated().to_numpy(), prospects.index))
+        if prospects.empty:
+            raise DataError("prospects is empty; pass prospects=None when there are none.")
         if prospects[identified].isna().any():
             raise DataError(f"prospects' {identified!r} date is required; "
                             + describe_rows(prospects[identified].isna().to_numpy(), prospects.index))
-        pro = {c: _period_ordinal(prospects[c], freq, c, prospects.index) if c in prospects
-               else np.full(len(prospects), np.iinfo(np.int64).max)
+        pro = {c: _period_ordinal(prospects[c], freq, c, date_format=date_format, dayfirst=dayfirst)
+               if c in prospects else np.full(len(prospects), _NEVER)
                for c in (identified, targeted, declined)}
-        first = pd.Period(pd.to_datetime(prospects[identified]).min(), freq)
-        lo = first if pd.isna(lo) or first < lo else lo
-    p0 = lo if start is None else pd.Period(start, freq)
-    p1 = hi if end is None else pd.Period(end, freq)
-    # purchases: periods since the last purchase, capped at lost_after (reused from clv.markov)
-    rec = recency_states(transactions, customer_id=customer_id, datetime=datetime, freq=freq,
-                         n_classes=lost_after + 1, start=p0, end=p1)
-    ids = rec.index
-    if prospects is not None:
-        ids = ids.union(pd.Index(prospects[customer_id].unique())).rename("customer_id")
+        first = pd.Period(ordinal=int(pro[identified].min()), freq=freq)
+        lo = first if lo is None or first < lo else lo
+        if hi is None:  # nobody has bought yet: the span of the prospects' dates
+            known = np.concatenate([v[v < _NEVER] for v in pro.values()])
+            hi = pd.Period(ordinal=int(known.max()), freq=freq)
+    p0 = lo if start is None else as_period(start, freq, "start")
+    p1 = hi if end is None else as_period(end, freq, "end")
+    if p1 < p0:
+        raise DataError(f"end ({p1}) must not precede start ({p0}).")
     n_per = p1.ordinal - p0.ordinal + 1
+    # purchases: periods since the last purchase, capped at lost_after (reused from clv.markov)
+    if len(tx_dates):
+        tx = pd.DataFrame({"customer_id": transactions[customer_id].to_numpy(),
+                           "date": tx_dates.to_numpy()})
+        rec = recency_states(tx, freq=freq, n_classes=lost_after + 1, start=p0, end=p1)
+        r = rec.to_numpy(dtype=np.float64, na_value=np.nan)
+        ids = rec.index
+    else:
+        r = np.empty((0, n_per))
+        ids = pd.Index([], dtype=prospects[customer_id].dtype)
+    rec_ids = ids
+    if prospects is not None:
+        ids = ids.union(pd.Index(prospects[customer_id].unique()))
     codes = np.full((len(ids), n_per), -1, dtype=np.int8)
-    rows = ids.get_indexer(rec.index)
-    r = rec.to_numpy(dtype=np.float64, na_value=np.nan)
+    rows = ids.get_indexer(rec_ids)
     bought = ~np.isnan(r)
     block = np.where(~bought, -1, np.where(r < lost_after, 2, 3)).astype(np.int8)
     codes[rows] = block
@@ -182,6 +224,11 @@ def state_mix(panel: pd.DataFrame, *, states: Sequence[Any] = SEED_STATES) -> pd
     >>> state_mix(p, states=["current", "lost"]).to_numpy().tolist()
     [[1, 1], [0, 2]]
     """
+    if not isinstance(panel, pd.DataFrame) or panel.empty:
+        what = f"an empty DataFrame of shape {panel.shape}" if isinstance(panel, pd.DataFrame) \
+            else type(panel).__name__
+        raise DataError("panel must be a non-empty wide state panel (a DataFrame of customers x "
+                        f"periods, e.g. from customer_states); received {what}.")
     _check_labels(panel, states)
     known = pd.Index(list(states))
     arr = panel.astype(object).to_numpy()
@@ -231,6 +278,7 @@ def migration(panel: Any, *, states: Sequence[Any] = SEED_STATES, level: float =
     >>> migration(p, states=["current", "lost"]).matrix.round(3).to_numpy().tolist()
     [[0.333, 0.667], [0.0, 1.0]]
     """
+    level = check_level(level)
     if "state" in panel_columns and isinstance(panel, pd.DataFrame):
         col = panel_columns["state"]
         if col not in panel:
@@ -271,20 +319,15 @@ def project_state_mix(transitions: Any, initial: Any, horizon: int, *,
     >>> project_state_mix([[0.5, 0.5], [0.0, 1.0]], [100, 0], 2).to_numpy().tolist()
     [[100.0, 0.0], [50.0, 50.0], [25.0, 75.0]]
     """
-    if isinstance(transitions, TransitionMatrixResults):
-        chain = transitions.chain
-    elif isinstance(transitions, MarkovChain):
-        chain = transitions
-    else:
-        chain = MarkovChain(transitions, states=states)
+    chain = _as_chain(transitions, states, "transitions")
     if isinstance(initial, pd.Series):
         unknown = [s for s in initial.index if s not in set(chain.states)]
         if unknown:
             raise DataError(f"initial holds state labels not in the chain's states "
                             f"{list(chain.states)}: {unknown}.")
-    x = np.asarray(pd.Series(initial).reindex(chain.states).to_numpy() if isinstance(initial, (pd.Series, dict))
-                   else initial, dtype=np.float64)
-    if x.shape != (chain.k,) or not np.all(np.isfinite(x)) or (x < 0).any() or x.sum() <= 0:
+    raw = pd.Series(initial).reindex(chain.states) if isinstance(initial, (pd.Series, dict)) else initial
+    x = as_float_array(raw, "initial", allow_empty=True)
+    if x.shape != (chain.k,) or (x < 0).any() or x.sum() <= 0:
         raise DataError(f"initial must be {chain.k} non-negative counts (one per state "
                         f"{list(chain.states)}) with a positive total; received {initial!r}.")
     shares = chain.state_distribution(x, horizon)

@@ -20,11 +20,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validation import (align_by_label, as_float_array, as_generator, check_level,
+                           check_positive_scalar, describe_rows)
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError
 from ..loyalty import from_formula, lr_test
 
 __all__ = ["roc_auc", "trust_vs_satisfaction", "TrustSatisfactionComparison"]
+
+
+def _labels(values: Any) -> pd.Index | None:
+    return values.index if isinstance(values, (pd.Series, pd.DataFrame)) else None
+
+
+def _check_binary(y: np.ndarray, name: str, index: pd.Index | None) -> None:
+    bad = (y != 0.0) & (y != 1.0)
+    if bad.any():
+        raise DataError(f"{name} must hold only 0 and 1 (a binary outcome); "
+                        + describe_rows(bad, index))
 
 
 def roc_auc(y: Any, score: Any) -> float:
@@ -49,14 +62,13 @@ def roc_auc(y: Any, score: Any) -> float:
     >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
-    yy = np.asarray(y, dtype=np.float64).ravel()
-    s = np.asarray(score, dtype=np.float64).ravel()
+    aligned = align_by_label(y=y, score=score)  # Series paired by label, arrays by position
+    y, score = aligned["y"], aligned["score"]
+    yy = as_float_array(y, "y", index=_labels(y))
+    s = as_float_array(score, "score", index=_labels(score))
     if yy.shape != s.shape:
         raise DataError(f"y and score must have the same length; received {yy.size} and {s.size}.")
-    if not np.isin(yy, (0.0, 1.0)).all():
-        raise DataError("y must hold only 0 and 1.")
-    if not np.all(np.isfinite(s)):
-        raise DataError("score must be finite (no NaN or inf).")
+    _check_binary(yy, "y", _labels(y))
     n1 = int(yy.sum())
     n0 = yy.size - n1
     if n1 == 0 or n0 == 0:
@@ -166,6 +178,13 @@ def trust_vs_satisfaction(data: pd.DataFrame, *, outcome: str = "repurchase",
     -------
     TrustSatisfactionComparison
 
+    Raises
+    ------
+    DataError
+        On empty data, a missing column, text or missing values in a used column (rows
+        named), an outcome other than 0/1, or a train/test split whose test part lacks one of
+        the outcomes.
+
     Examples
     --------
     >>> from custvalue.simulate.loyalty import simulate_loyalty_survey
@@ -183,8 +202,16 @@ def trust_vs_satisfaction(data: pd.DataFrame, *, outcome: str = "repurchase",
     missing = [c for c in cols if c not in data]
     if missing:
         raise DataError(f"columns {missing} not found in data; columns received: {list(data.columns)[:20]}.")
-    if not (0 < float(test_size) < 1):
+    level = check_level(level)
+    test_size = check_positive_scalar(test_size, "test_size")
+    if test_size >= 1:
         raise DataError(f"test_size must lie in (0, 1); received {test_size!r}.")
+    if len(data) == 0:
+        raise DataError("data is empty; one row per respondent is required.")
+    for c in cols:  # numeric, finite: text or missing values are named with their rows
+        as_float_array(data[c], f"column {c!r}", index=data.index)
+    _check_binary(data[outcome].to_numpy(dtype=np.float64), f"column {outcome!r} (the outcome)",
+                  data.index)
     rhs_c = "".join(f" + {c}" for c in controls)
     formulas = {"satisfaction": f"{outcome} ~ {satisfaction}{rhs_c}",
                 "trust": f"{outcome} ~ {trust}{rhs_c}",
@@ -197,7 +224,7 @@ def trust_vs_satisfaction(data: pd.DataFrame, *, outcome: str = "repurchase",
                        "df": [t_given_s.df, s_given_t.df],
                        "pvalue": [t_given_s.pvalue, s_given_t.pvalue]},
                       index=pd.Index(["trust | satisfaction", "satisfaction | trust"], name="added"))
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    rng = as_generator(seed)  # a Generator passes through unchanged
     n = len(d)
     test = np.zeros(n, dtype=bool)
     test[rng.permutation(n)[: max(1, int(round(float(test_size) * n)))]] = True

@@ -10,12 +10,14 @@ chain's discounted value ``V = sum_t [(1+d)^-1 P]^t R`` (P&C eqs. 5-6, computed 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..clv.markov import MarkovChain, TransitionMatrixResults, markov_clv
+from .._validation import align_to_index, as_float_array, check_discount_rate, check_not_missing
+from ..clv.markov import MarkovChain, TransitionMatrixResults, _as_chain, markov_clv
 from ..exceptions import DataError
 
 __all__ = ["tier_transitions", "upgrade_value"]
@@ -45,7 +47,13 @@ def tier_transitions(before: pd.Series, after: pd.Series, *, normalize: bool = T
     Returns
     -------
     pandas.DataFrame
-        Rows: tier before, columns: tier after.
+        Rows: tier before, columns: tier after.  With ``normalize``, a tier that no customer
+        started in has a row of zeros (no one to move), not NaN.
+
+    Raises
+    ------
+    DataError
+        On empty input, missing tiers (rows named), different tiers or different customers.
 
     Examples
     --------
@@ -61,12 +69,13 @@ def tier_transitions(before: pd.Series, after: pd.Series, *, normalize: bool = T
     ca, cats_a, ia = _tier_codes(after, "after")
     if not cats.equals(cats_a):
         raise DataError(f"before and after must have the same tiers; received {list(cats)} and {list(cats_a)}.")
-    if not ib.equals(ia):
-        if len(ib) != len(ia) or not ia.isin(ib).all():
-            raise DataError("before and after must cover the same customers (same index labels).")
-        ca = after.reindex(ib).cat.codes.to_numpy()
-    if (cb < 0).any() or (ca < 0).any():
-        raise DataError("tiers must not have missing labels.")
+    if not ib.equals(ia):  # the same customers, matched by label
+        ca = align_to_index(after, "after", ib, "before").cat.codes.to_numpy()
+    if cb.size == 0:
+        raise DataError("before and after are empty; at least one customer is required (a "
+                        "transition matrix of no customers is undefined, not zero).")
+    check_not_missing(before, "before")
+    check_not_missing(after, "after")
     k = len(cats)
     counts = np.bincount(cb * k + ca, minlength=k * k).reshape(k, k).astype(np.float64)
     if normalize:
@@ -108,16 +117,22 @@ def upgrade_value(transitions: Any, tier_values: Any, discount_rate: float, *,
     >>> upgrade_value(P, {"key": 100.0, "small": 10.0}, 0.1)["upgrade_value"].round(2).tolist()
     [nan, 247.5]
     """
-    if isinstance(transitions, TransitionMatrixResults):
-        chain = transitions.chain
-    elif isinstance(transitions, MarkovChain):
-        chain = transitions
-    elif isinstance(transitions, pd.DataFrame):
-        chain = MarkovChain(transitions)
-    else:
+    if not isinstance(transitions, (TransitionMatrixResults, MarkovChain, pd.DataFrame)):
         raise DataError("transitions must be a TransitionMatrixResults, a MarkovChain or a DataFrame "
                         f"with tier labels; received {type(transitions).__name__}.")
-    v = markov_clv(chain, tier_values, discount_rate, horizon, include_current=include_current)
+    chain = _as_chain(transitions, None, "transitions")
+    check_discount_rate(discount_rate)
+    tv = pd.Series(tier_values) if isinstance(tier_values, Mapping) else tier_values
+    if isinstance(tv, pd.Series):
+        missing = [s for s in chain.states if s not in tv.index]
+        if missing:
+            raise DataError(f"tier_values must give a value for every tier; missing {missing}.")
+        tv = tv.reindex(chain.states)
+    tv = as_float_array(tv, "tier_values", index=pd.Index(chain.states, name="tier"))
+    if tv.size != len(chain.states):
+        raise DataError(f"tier_values must have one entry per tier ({len(chain.states)}); "
+                        f"received {tv.size}.")
+    v = markov_clv(chain, tv, discount_rate, horizon, include_current=include_current)
     v = pd.Series(np.asarray(v, dtype=np.float64), index=chain.states)
     above = [None] + list(chain.states[:-1])
     up = np.concatenate(([np.nan], v.to_numpy()[:-1] - v.to_numpy()[1:]))

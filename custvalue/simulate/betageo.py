@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_positive_scalar
+from .._validation import as_float_array, as_generator, as_timestamp, check_positive_scalar, check_whole_number
 from ..exceptions import DataError
 
 __all__ = ["simulate_betageo", "simulate_betageo_transactions"]
@@ -61,11 +61,9 @@ def simulate_betageo(n_customers: int, *, r: float, alpha: float, a: float, b: f
     >>> base.columns.tolist()[:3]
     ['frequency', 'recency', 'T']
     """
-    n = int(n_customers)
-    if n < 1:
-        raise DataError(f"n_customers must be >= 1; received {n_customers!r}.")
+    n = check_whole_number(n_customers, "n_customers", minimum=1)
     prm = _check_params(r=r, alpha=alpha, a=a, b=b)
-    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
+    rng = as_generator(seed)  # a Generator passes through unchanged
     T_arr = np.broadcast_to(as_float_array(T, "T"), (n,)).astype(float)
     if (T_arr <= 0).any():
         raise DataError("T must be > 0 for every customer.")
@@ -146,9 +144,12 @@ def simulate_betageo_transactions(n_customers: int, *, r: float, alpha: float, a
     >>> tx.columns.tolist()
     ['customer_id', 'date', 'amount']
     """
-    n = int(n_customers)
-    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
+    n = check_whole_number(n_customers, "n_customers", minimum=1)
+    rng = as_generator(seed)  # a Generator passes through unchanged
     prm = _check_params(r=r, alpha=alpha, a=a, b=b, p=p, q=q, gamma=gamma)
+    acquisition_days = check_whole_number(acquisition_days, "acquisition_days", minimum=1)
+    observation_days = check_whole_number(observation_days, "observation_days", minimum=acquisition_days)
+    start = as_timestamp(start, "start")
     birth = rng.integers(0, int(acquisition_days), n)
     T_weeks = (observation_days - birth) / 7.0
     lam = rng.gamma(prm["r"], 1.0 / prm["alpha"], n)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from .._validation import as_float_array, check_positive_scalar
+from .._validation import as_float_array, as_generator, check_positive_scalar, check_whole_number
 from ..exceptions import DataError
 
 __all__ = ["simulate_paretonbd", "simulate_modbetageo", "simulate_bgbb"]
@@ -23,10 +23,7 @@ __all__ = ["simulate_paretonbd", "simulate_modbetageo", "simulate_bgbb"]
 
 
 def _n(n_customers: Any) -> int:
-    n = int(n_customers)
-    if n != n_customers or n < 1:
-        raise DataError(f"n_customers must be a whole number >= 1; received {n_customers!r}.")
-    return n
+    return check_whole_number(n_customers, "n_customers", minimum=1)
 
 
 def _ages(T: Any, n: int) -> np.ndarray:
@@ -89,7 +86,7 @@ def simulate_paretonbd(n_customers: int, *, r: float, alpha: float, s: float, be
     n = _n(n_customers)
     for name, v in (("r", r), ("alpha", alpha), ("s", s), ("beta", beta)):
         check_positive_scalar(v, name)
-    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
+    rng = as_generator(seed)  # a Generator passes through unchanged
     t = _ages(T, n)
     lam = rng.gamma(r, 1.0 / alpha, n)
     mu = rng.gamma(s, 1.0 / beta, n)
@@ -138,7 +135,7 @@ def simulate_modbetageo(n_customers: int, *, r: float, alpha: float, a: float, b
     n = _n(n_customers)
     for name, v in (("r", r), ("alpha", alpha), ("a", a), ("b", b)):
         check_positive_scalar(v, name)
-    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
+    rng = as_generator(seed)  # a Generator passes through unchanged
     t = _ages(T, n)
     lam = rng.gamma(r, 1.0 / alpha, n)
     p = rng.beta(a, b, n)
@@ -189,10 +186,8 @@ def simulate_bgbb(n_customers: int, *, alpha: float, beta: float, gamma: float, 
     n = _n(n_customers)
     for name, v in (("alpha", alpha), ("beta", beta), ("gamma", gamma), ("delta", delta)):
         check_positive_scalar(v, name)
-    npd = int(n_periods)
-    if npd != n_periods or npd < 1:
-        raise DataError(f"n_periods must be a whole number >= 1; received {n_periods!r}.")
-    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
+    npd = check_whole_number(n_periods, "n_periods", minimum=1)
+    rng = as_generator(seed)  # a Generator passes through unchanged
     p = rng.beta(alpha, beta, n)
     theta = rng.beta(gamma, delta, n)
     life = np.minimum(rng.geometric(np.clip(theta, 1e-300, 1.0)) - 1, npd)

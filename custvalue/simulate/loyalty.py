@@ -25,10 +25,12 @@ population value of any PLS estimate).  Everything is vectorised over respondent
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._validation import as_float_array, as_generator, check_whole_number
 from ..exceptions import DataError, ModelSpecificationError
 
 __all__ = ["LoyaltyStructure", "simulate_loyalty_survey", "simulate_path_model", "implied_covariance",
@@ -126,13 +128,18 @@ DEFAULT_STRUCTURE = _default_structure()
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    return as_generator(seed)
 
 
 def _check_n(n: int) -> int:
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise DataError(f"n must be an integer >= 2; received {n!r}.")
-    return int(n)
+    return check_whole_number(n, "n", minimum=2)
+
+
+def _check_structure(structure: Any) -> LoyaltyStructure:
+    if not isinstance(structure, LoyaltyStructure):
+        raise DataError(f"structure must be a LoyaltyStructure (e.g. DEFAULT_STRUCTURE); received "
+                        f"{type(structure).__name__}.")
+    return structure
 
 
 def _draw_latent(structure: LoyaltyStructure, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -189,6 +196,8 @@ def simulate_path_model(structure: LoyaltyStructure, n: int, *, seed: int | np.r
     (500, 33)
     """
     n = _check_n(n)
+    _check_structure(structure)
+    scale_points = check_whole_number(scale_points, "scale_points", minimum=2)
     rng = _rng(seed)
     eta = _draw_latent(structure, n, rng)
     pos = {v: i for i, v in enumerate(structure.latent)}
@@ -222,7 +231,7 @@ def implied_covariance(structure: LoyaltyStructure) -> pd.DataFrame:
     ``Sigma_x = Lambda Phi Lambda' + Theta`` with ``Phi`` the latent correlation (exact also
     with interaction terms, whose products are uncorrelated with every linear term).
     """
-    _, Phi = structure.latent_covariance()
+    _, Phi = _check_structure(structure).latent_covariance()
     pos = {v: i for i, v in enumerate(structure.latent)}
     names, lv_idx, lam = [], [], []
     for lv, items in structure.blocks.items():
@@ -279,7 +288,12 @@ def simulate_loyalty_survey(n: int, *, seed: int | np.random.Generator | None = 
     >>> bool(d["repurchase"].between(0, 1).all())
     True
     """
-    st = structure or DEFAULT_STRUCTURE
+    st = _check_structure(structure or DEFAULT_STRUCTURE)
+    scale_points = check_whole_number(scale_points, "scale_points", minimum=2)
+    rep = as_float_array(repurchase, "repurchase")
+    if rep.size != 3:
+        raise DataError(f"repurchase must be (a, b_loyalty, b_switching), three numbers; received "
+                        f"{repurchase!r}.")
     need = {"Satisfaction", "Loyalty", "SwitchingCost", "Value", "Trust"}
     if not need <= set(st.latent):
         raise ModelSpecificationError(f"structure must contain the latents {sorted(need)}; it has {st.latent}.")
@@ -307,7 +321,7 @@ def simulate_loyalty_survey(n: int, *, seed: int | np.random.Generator | None = 
     loy = eta["Loyalty"].to_numpy()
     swc = eta["SwitchingCost"].to_numpy()
     sat = eta["Satisfaction"].to_numpy()
-    a, bl, bs = repurchase
+    a, bl, bs = rep
     out["repurchase"] = (a + bl * loy + bs * swc + rng.standard_normal(n) > 0).astype(np.int64)
     out["purchases"] = rng.poisson(np.exp(0.5 + 0.35 * loy + 0.2 * swc))
     out["spend"] = np.round(np.exp(3.5 + 0.2 * loy + 0.3 * rng.standard_normal(n)), 2)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_positive_scalar, check_transition_matrix
+from .._validation import as_float_array, as_generator, check_transition_matrix, check_whole_number
 from ..exceptions import DataError
 
 __all__ = ["simulate_chain", "simulate_markov_panel"]
@@ -47,14 +47,14 @@ def simulate_chain(P: Any, initial: Any, n_customers: int, horizon: int, *,
     """
     P = check_transition_matrix(P, "P")
     k = P.shape[0]
-    n = int(check_positive_scalar(n_customers, "n_customers"))
-    h = int(horizon)
-    if h < 0 or h != horizon:
-        raise DataError(f"horizon must be a whole number >= 0; received {horizon!r}.")
-    init = np.broadcast_to(np.asarray(initial, dtype=np.int64), (n,))
-    if ((init < 0) | (init >= k)).any():
-        raise DataError(f"initial state codes must lie in 0..{k - 1}; received {np.unique(init[(init < 0) | (init >= k)])[:5]}.")
-    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
+    n = check_whole_number(n_customers, "n_customers", minimum=1)
+    h = check_whole_number(horizon, "horizon", minimum=0)
+    codes = as_float_array(initial, "initial")
+    if codes.size not in (1, n) or (codes != np.floor(codes)).any() or ((codes < 0) | (codes >= k)).any():
+        raise DataError(f"initial must be one state code in 0..{k - 1} or one per customer ({n}); "
+                        f"received {initial!r}.")
+    init = np.broadcast_to(codes.astype(np.int64), (n,))
+    rng = as_generator(seed)  # a Generator passes through unchanged
     dtype = np.int8 if k < 127 else (np.int16 if k < 32000 else np.int32)
     out = np.empty((n, h + 1), dtype=dtype)
     out[:, 0] = init
@@ -106,12 +106,10 @@ def simulate_markov_panel(P: Any, n_customers: int, n_periods: int, *, initial: 
         states = list(P.index) if isinstance(P, pd.DataFrame) else list(range(k))
     if len(states) != k:
         raise DataError(f"states must have one label per row of P ({k}); received {len(states)}.")
-    n_t = int(n_periods)
-    if n_t < 1 or n_t != n_periods:
-        raise DataError(f"n_periods must be a whole number >= 1; received {n_periods!r}.")
-    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
-    n = int(check_positive_scalar(n_customers, "n_customers"))
-    p0 = np.full(k, 1.0 / k) if initial is None else np.asarray(initial, dtype=float)
+    n_t = check_whole_number(n_periods, "n_periods", minimum=1)
+    rng = as_generator(seed)  # a Generator passes through unchanged
+    n = check_whole_number(n_customers, "n_customers", minimum=1)
+    p0 = np.full(k, 1.0 / k) if initial is None else as_float_array(initial, "initial")
     if p0.shape != (k,) or (p0 < 0).any() or not np.isclose(p0.sum(), 1.0):
         raise DataError(f"initial must be a probability vector of length {k}; received {initial!r}.")
     start = rng.choice(k, size=n, p=p0)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._validation import as_float_array
+from .._validation import as_float_array, as_generator, check_finite_scalar, check_whole_number
 from ..exceptions import DataError
 
 __all__ = ["simulate_potential_base", "PotentialBase", "DEFAULT_PRODUCTS"]
@@ -111,10 +111,15 @@ def simulate_potential_base(n_customers: int, n_products: int = 5, *, beta: Any 
     >>> base.ownership.shape, list(base.covariates.columns)
     ((1000, 4), ['age', 'income', 'homeowner'])
     """
-    n = int(n_customers)
-    J = int(n_products)
-    if n < 1:
-        raise DataError(f"n_customers must be >= 1; received {n_customers!r}.")
+    n = check_whole_number(n_customers, "n_customers", minimum=1)
+    J = check_whole_number(n_products, "n_products", minimum=1)
+    fs = as_float_array(focal_share, "focal_share")
+    if fs.size != 2 or (fs <= 0).any():
+        raise DataError(f"focal_share must be two Beta shapes > 0; received {focal_share!r}.")
+    if corr is None:
+        cs = check_finite_scalar(corr_strength, "corr_strength")
+        if not -1.0 < cs < 1.0:
+            raise DataError(f"corr_strength must lie in (-1, 1); received {corr_strength!r}.")
     if beta is None:
         if not 1 <= J <= _BETA.shape[1]:
             raise DataError(f"n_products must be between 1 and {_BETA.shape[1]} with the default "
@@ -136,7 +141,7 @@ def simulate_potential_base(n_customers: int, n_products: int = 5, *, beta: Any 
     m = _MARGINS[:J] if margins is None else as_float_array(margins, "margins")
     if m.shape != (J,):
         raise DataError(f"margins must have one entry per product ({J}); received {m.shape[0]}.")
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    rng = as_generator(seed)  # a Generator passes through unchanged
     products = list(DEFAULT_PRODUCTS[:J]) if J <= len(DEFAULT_PRODUCTS) else [f"p{j + 1}" for j in range(J)]
     index = pd.RangeIndex(n, name="customer_id")
     X = np.column_stack([rng.standard_normal(n), rng.standard_normal(n),

@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import check_positive_scalar
-from ..exceptions import DataError
+from .._validation import as_generator, check_positive_scalar, check_whole_number
 
 __all__ = ["simulate_sbg", "simulate_sbg_survivors"]
 
@@ -47,10 +46,9 @@ def simulate_sbg(n_customers: int, *, alpha: float, beta: float, n_periods: int,
     """
     a = check_positive_scalar(alpha, "alpha")
     b = check_positive_scalar(beta, "beta")
-    n = int(check_positive_scalar(n_customers, "n_customers"))
-    if int(n_periods) != n_periods or n_periods < 1:
-        raise DataError(f"n_periods must be a whole number >= 1; received {n_periods!r}.")
-    rng = np.random.default_rng(seed)  # returns a Generator passed in unchanged
+    n = check_whole_number(n_customers, "n_customers", minimum=1)
+    n_periods = check_whole_number(n_periods, "n_periods", minimum=1)
+    rng = as_generator(seed)  # a Generator passes through unchanged
     theta = rng.beta(a, b, size=n)
     theta = np.clip(theta, 1e-300, 1.0)
     lifetime = rng.geometric(theta)

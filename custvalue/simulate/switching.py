@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_positive_scalar
+from .._validation import (align_by_label, as_float_array, as_generator, check_finite_scalar,
+                           check_positive_scalar, check_whole_number)
 from ..exceptions import DataError
 from ..math import clogit
 from ..math import shy as shy_kernel
@@ -29,8 +30,9 @@ __all__ = ["simulate_choice_panel", "simulate_upp_market"]
 
 
 def _brand_labels(n_brands: int | Sequence[Any]) -> list[Any]:
-    if isinstance(n_brands, (int, np.integer)):
-        labels = [chr(ord("A") + j) if n_brands <= 26 else f"b{j}" for j in range(int(n_brands))]
+    if isinstance(n_brands, (str, bytes)) or np.ndim(n_brands) == 0:  # a number of brands
+        k = check_whole_number(n_brands, "brands (a number of brands, or their labels)", minimum=0)
+        labels = [chr(ord("A") + j) if k <= 26 else f"b{j}" for j in range(k)]
     else:
         labels = list(n_brands)
     if len(labels) < 2:
@@ -106,17 +108,14 @@ def simulate_choice_panel(
     """
     labels = _brand_labels(brands)
     J = len(labels)
-    n = int(n_customers)
-    T = int(n_occasions)
-    if n < 1:
-        raise DataError(f"n_customers must be >= 1; received {n_customers!r}.")
-    if T < 2:
-        raise DataError(f"n_occasions must be >= 2 (the first choice is the initial condition); "
-                        f"received {n_occasions!r}.")
-    if int(burn_in) < 0:
-        raise DataError(f"burn_in must be >= 0; received {burn_in!r}.")
-    check_positive_scalar(-alpha if alpha < 0 else alpha, "alpha (in absolute value)")
-    g = np.broadcast_to(np.asarray(gamma, dtype=float), (J,)).copy()
+    n = check_whole_number(n_customers, "n_customers", minimum=1)
+    T = check_whole_number(n_occasions, "n_occasions (the first choice is the initial condition)",
+                           minimum=2)
+    burn_in = check_whole_number(burn_in, "burn_in", minimum=0)
+    if check_finite_scalar(alpha, "alpha") == 0:
+        raise DataError("alpha (the price coefficient) must not be 0; received 0.")
+    check_positive_scalar(price_sd, "price_sd", allow_zero=True)
+    g = np.broadcast_to(as_float_array(gamma, "gamma"), (J,)).copy()
     b = np.zeros(J)
     if intercepts is not None:
         b[1:] = as_float_array(intercepts, "intercepts")
@@ -127,7 +126,7 @@ def simulate_choice_panel(
     pm = np.broadcast_to(np.asarray(price_mean, dtype=float), (J,))
     if (pm <= 0).any():
         raise DataError(f"price_mean must be > 0; received {price_mean!r}.")
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
 
     a = b + sd * rng.standard_normal((n, J))                     # person intercepts (n, J)
     rows = np.arange(n)
@@ -200,6 +199,10 @@ def simulate_upp_market(
     >>> simulate_upp_market([60, 40], 5.0)["price"].round(4).tolist()
     [9.2105, 10.5263]
     """
+    # per-firm inputs matched by firm label (Series), by position otherwise
+    aligned = align_by_label(customers=customers, switching_costs=switching_costs, marginal_cost=marginal_cost)
+    customers, switching_costs, marginal_cost = (aligned[k] for k in ("customers", "switching_costs",
+                                                                      "marginal_cost"))
     index = customers.index if isinstance(customers, pd.Series) and firms is None else None
     N = as_float_array(customers, "customers")
     if (N <= 0).any():
@@ -207,8 +210,8 @@ def simulate_upp_market(
         raise DataError("customers must be > 0 for every firm; " + describe_rows(N <= 0, index))
     if N.shape[0] < 2:
         raise DataError(f"a market needs at least two firms; received {N.shape[0]}.")
-    S = np.broadcast_to(np.asarray(switching_costs, dtype=float), N.shape).copy()
-    mc = np.broadcast_to(np.asarray(marginal_cost, dtype=float), N.shape).copy()
+    S = np.broadcast_to(as_float_array(switching_costs, "switching_costs"), N.shape).copy()
+    mc = np.broadcast_to(as_float_array(marginal_cost, "marginal_cost"), N.shape).copy()
     r = shy_kernel.default_rival(N) if rival is None else np.asarray(rival, dtype=np.intp)
     margin = shy_kernel.undercut_proof_prices(S, N, r)
     idx = pd.Index(firms if firms is not None else (index if index is not None else range(N.size)),

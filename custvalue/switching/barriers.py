@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, describe_rows
+from .._validation import align_to_index, as_float_array, describe_rows
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError
 from ..loyalty.moderation import moderated_regression, simple_slopes
@@ -123,7 +123,14 @@ def switching_barrier_index(
     Returns
     -------
     BarrierIndex
-        ``scores`` (one column per kind) and ``reliability`` (Cronbach 1951 alpha).
+        ``scores`` (one column per kind) and ``reliability`` (Cronbach 1951 alpha; NaN for a
+        kind measured by a single item, where alpha is undefined).
+
+    Raises
+    ------
+    DataError
+        On missing or non-numeric item values (rows named), fewer than two respondents, or a
+        kind whose items do not vary across respondents.
 
     Examples
     --------
@@ -134,7 +141,12 @@ def switching_barrier_index(
     """
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a DataFrame of survey items; received {type(data).__name__}.")
-    items = {k: list(v) for k, v in (DEFAULT_BARRIER_ITEMS if items is None else items).items()}
+    items = DEFAULT_BARRIER_ITEMS if items is None else items
+    if not isinstance(items, Mapping) or any(isinstance(v, (str, bytes)) or not isinstance(v, Sequence)
+                                             for v in items.values()):
+        raise DataError("items must map each barrier kind to a list of item columns, e.g. "
+                        f"{{'procedural': ['SWCP1', 'SWCP2']}}; received {items!r}.")
+    items = {k: list(v) for k, v in items.items()}
     if not items:
         raise DataError("items must name at least one barrier kind with its item columns.")
     missing = [c for cols in items.values() for c in cols if c not in data.columns]
@@ -147,16 +159,35 @@ def switching_barrier_index(
     if unknown_rev:
         raise DataError(f"reverse names columns not in data: {unknown_rev}.")
     cols = list(dict.fromkeys(c for v in items.values() for c in v))
-    X = as_float_array(data[cols].to_numpy(), "survey items", index=data.index, ndim=2)
+    X = as_float_array(data[cols], "survey items", index=data.index, ndim=2)
+    if X.shape[0] < 2:
+        raise DataError(f"switching-barrier indices need at least two respondents (Cronbach's "
+                        f"alpha and the index's spread are variances); received {X.shape[0]}.")
     X = pd.DataFrame(X, index=data.index, columns=cols)
+    if scale is not None:
+        sc = as_float_array(scale, "scale")
+        if sc.size != 2 or not sc[0] < sc[1]:
+            raise DataError(f"scale must be (low, high) with low < high, the response scale's end "
+                            f"points; received {scale!r}.")
+        lo, hi = float(sc[0]), float(sc[1])
+        outside = ((X < lo) | (X > hi)).any(axis=1).to_numpy()
+        if outside.any():
+            raise DataError(f"the items must lie on the scale [{lo:g}, {hi:g}]; "
+                            + describe_rows(outside, data.index))
     if reverse:
-        lo, hi = (float(X.min().min()), float(X.max().max())) if scale is None else map(float, scale)
+        if scale is None:
+            lo, hi = float(X.min().min()), float(X.max().max())
         outside = ((X[list(reverse)] < lo) | (X[list(reverse)] > hi)).any(axis=1).to_numpy()
         if outside.any():
             raise DataError(f"reverse-coded items must lie on the scale [{lo}, {hi}]; "
                             + describe_rows(outside, data.index))
         X[list(reverse)] = lo + hi - X[list(reverse)]
     scores = pd.DataFrame({k: X[v].mean(axis=1) for k, v in items.items()}, index=data.index)
+    flat = [k for k in items if scores[k].nunique() < 2]
+    if flat:
+        raise DataError(f"the items of {flat} ({[items[k] for k in flat]}) do not vary across "
+                        "respondents: the index is constant, so its reliability and spread are "
+                        "undefined; drop that kind or check the data.")
     # Cronbach's alpha through the PLS module's reliability kernel (one block per kind)
     odm = np.zeros((len(cols), len(items)))
     for j, v in enumerate(items.values()):  # loop over the few kinds
@@ -229,17 +260,22 @@ def barrier_moderation(
     >>> table.index.get_level_values("barrier").unique().tolist()
     ['procedural', 'financial', 'relational']
     """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a DataFrame of survey responses; received {type(data).__name__}.")
+    at = as_float_array(at, "at")
     if isinstance(barriers, BarrierIndex):
         clash = [c for c in barriers.scores.columns if c in data.columns]
         if clash:
             raise DataError(f"data already has columns named like the barrier indices {clash}; "
                             "rename them or pass the column names instead.")
-        if not barriers.scores.index.equals(data.index):
-            raise DataError("the barrier scores and data must share the same index (respondents).")
-        d = pd.concat([data, barriers.scores], axis=1)
+        scores = align_to_index(barriers.scores, "the barrier scores", data.index, "data")  # by respondent
+        d = pd.concat([data, scores], axis=1)
         names = list(barriers.scores.columns)
-    else:
+    elif isinstance(barriers, Sequence) and not isinstance(barriers, (str, bytes)) and barriers:
         d, names = data, list(barriers)
+    else:
+        raise DataError(f"barriers must be a BarrierIndex (from switching_barrier_index) or a "
+                        f"non-empty list of barrier columns; received {barriers!r}.")
     rows = []
     for b in names:  # loop over the few barrier kinds
         res = moderated_regression(d, response, satisfaction, b, covariates=covariates, kind=kind,

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validation import (as_float_array, check_finite_scalar, check_level, check_not_missing, describe_rows,
+                           require_frame)
 from ..base import FrozenMixin, Summary
 from ..clv.markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix
 from ..exceptions import DataError
@@ -206,7 +208,8 @@ class BrandSwitchingResults(FrozenMixin):
         """
         if brand not in self.brands:
             raise DataError(f"brand must be one of {list(self.brands)}; received {brand!r}.")
-        rewards = pd.Series(np.where(self.brands == brand, float(margin), 0.0), index=self.brands)
+        margin = check_finite_scalar(margin, "margin")
+        rewards = pd.Series(np.where(self.brands == brand, margin, 0.0), index=self.brands)
         return self.transitions.markov_clv(rewards.to_numpy(), discount_rate, horizon).rename(
             f"value_to_{brand}").rename_axis("brand")
 
@@ -264,6 +267,53 @@ class BrandSwitchingResults(FrozenMixin):
         return f"<BrandSwitchingResults: {len(self.brands)} brands, {self.transitions.n_transitions:.0f} transitions>"
 
 
+def _check_panel(data: pd.DataFrame, choice: str, customer: str, occasion: str) -> None:
+    """A choice panel: the columns exist, nothing is missing, occasions are whole numbers."""
+    require_frame(data, "data", (customer, occasion, choice))
+    if data.empty:
+        raise DataError("data is empty; one row per customer and purchase occasion is required.")
+    for col in (customer, choice):
+        check_not_missing(data[col], col, data.index)
+    occ = data[occasion]
+    if not isinstance(occ.dtype, pd.PeriodDtype):
+        if pd.api.types.is_datetime64_any_dtype(occ.dtype):
+            raise DataError(f"{occasion} holds dates; number each customer's purchase occasions "
+                            f"0, 1, 2, ... instead (e.g. data.groupby({customer!r}).cumcount() "
+                            "after sorting by date), so that consecutive purchases are counted.")
+        o = as_float_array(occ, occasion, index=data.index)
+        frac = o != np.floor(o)
+        if frac.any():
+            raise DataError(f"{occasion} must hold whole numbers (purchase occasion 0, 1, 2, ...); "
+                            + describe_rows(frac, data.index))
+
+
+def _check_sequences(data: Any) -> list:
+    """One sequence of purchased brands per customer; no missing brand."""
+    if isinstance(data, (str, bytes)) or not isinstance(data, (Sequence, np.ndarray, pd.Series)):
+        raise DataError("data must be a choice-panel DataFrame or a list of per-customer brand "
+                        f"sequences (e.g. [['A', 'A', 'B'], ['B', 'A']]); received "
+                        f"{type(data).__name__}.")
+    seqs = list(data)
+    if not seqs:
+        raise DataError("data holds no sequences; one sequence of purchased brands per customer "
+                        "is required.")
+    bad = [i for i, q in enumerate(seqs)
+           if isinstance(q, (str, bytes)) or not isinstance(q, (Sequence, np.ndarray, pd.Series))]
+    if bad:
+        raise DataError(f"every element of data must be one customer's sequence of brands (a list); "
+                        f"elements {bad[:5]} are not, e.g. {seqs[bad[0]]!r}; a customer's purchases "
+                        "['A', 'B'] are a list, not the string 'AB'.")
+    lengths = np.fromiter((len(q) for q in seqs), dtype=np.int64, count=len(seqs))
+    flat = np.concatenate([np.asarray(q, dtype=object).reshape(-1) for q in seqs]) \
+        if lengths.sum() else np.empty(0, dtype=object)
+    missing = pd.isna(flat)
+    holes = np.unique(np.repeat(np.arange(len(seqs)), lengths)[missing]).tolist()
+    if holes:
+        raise DataError(f"sequences {holes[:5]} hold missing brands; a purchase without a brand "
+                        "cannot be counted: drop it (which breaks the sequence there) or fill it in.")
+    return seqs
+
+
 def brand_switching_matrix(
     data: pd.DataFrame | Sequence[Sequence[Any]],
     *,
@@ -297,6 +347,13 @@ def brand_switching_matrix(
     -------
     BrandSwitchingResults
 
+    Raises
+    ------
+    DataError
+        On empty data, a missing brand or customer id (rows named), occasions that are not
+        whole numbers, a string where a sequence of brands is expected, fewer than two brands,
+        or no consecutive purchases.
+
     Examples
     --------
     >>> res = brand_switching_matrix([["A", "A", "B"], ["B", "B", "A", "A"]])
@@ -305,11 +362,16 @@ def brand_switching_matrix(
     """
     if brands is not None and len(list(brands)) < 2:
         raise DataError(f"a brand-switching matrix needs at least two brands; received {list(brands)}.")
+    if brands is not None and len(set(brands)) != len(list(brands)):
+        raise DataError(f"brands must be unique; received {list(brands)}.")
+    level = check_level(level)
     if isinstance(data, pd.DataFrame):
+        _check_panel(data, choice, customer, occasion)
         est = estimate_transition_matrix(data, customer_id=customer, period=occasion, state=choice,
                                          states=brands, level=level, ci_method=ci_method)
     else:
-        est = estimate_transition_matrix(list(data), states=brands, level=level, ci_method=ci_method)
+        est = estimate_transition_matrix(_check_sequences(data), states=brands, level=level,
+                                         ci_method=ci_method)
     if len(est.states) < 2:
         raise DataError(f"a brand-switching matrix needs at least two brands; only {list(est.states)} "
                         "was observed.")

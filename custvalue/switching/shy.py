@@ -7,6 +7,10 @@ net of marginal cost, ``N`` customer bases and ``u`` the rival whose undercuttin
 (the smallest firm; the smallest firm itself fears the second smallest).  The formulas live in
 :mod:`custvalue.math.shy`; this module validates input, chooses rivals, propagates sampling
 error (delta method or parametric bootstrap) and returns a tidy table.
+
+With more than two firms, Shy's rival assignment imposes one undercutting condition per firm;
+``rival="all"`` imposes every pairwise condition instead (each firm is protected against the
+rival with the strongest incentive to undercut it), see :func:`undercut_proof_prices`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import as_float_array, describe_rows, resolve_columns
+from .._validation import (align_to_index, as_float_array, as_generator, check_level,
+                           check_whole_number, describe_rows, resolve_columns)
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError, ModelSpecificationError
 from ..math import shy as kernel
@@ -65,9 +70,20 @@ def _market(data, price, customers, marginal_cost, need_price=True):
     return N, p, mc, index
 
 
-def _rivals(rival: Any, N: np.ndarray, index: pd.Index) -> np.ndarray:
+def _align_per_firm(data: Any, firm_inputs: dict, **others: Any) -> list:
+    """``others`` matched to the firms by label: the rows of ``data`` (a DataFrame) or of the
+    first Series among ``firm_inputs`` (as :func:`resolve_columns` orders them); arrays and
+    scalars by position."""
+    ref, ref_name = (data.index, "data") if isinstance(data, pd.DataFrame) else next(
+        ((v.index, k) for k, v in firm_inputs.items() if isinstance(v, pd.Series)), (None, ""))
+    return [align_to_index(v, k, ref, f"the firms ({ref_name})") for k, v in others.items()]
+
+
+def _rivals(rival: Any, N: np.ndarray, index: pd.Index, margin: np.ndarray | None = None) -> np.ndarray:
     if rival is None or (isinstance(rival, str) and rival == "smallest"):
         return kernel.default_rival(N)
+    if isinstance(rival, str) and rival == "all" and margin is not None:
+        return kernel.pairwise_rival(margin, N)
     labels = list(index)
     if isinstance(rival, Mapping):
         out = kernel.default_rival(N)
@@ -85,14 +101,21 @@ def _rivals(rival: Any, N: np.ndarray, index: pd.Index) -> np.ndarray:
         others = np.flatnonzero(np.arange(N.shape[0]) != u)
         out[u] = others[np.argmin(N[others])]
         return out
-    raise ModelSpecificationError(f"rival must be 'smallest', a firm label in {labels} or a mapping "
-                                  f"{{firm: rival}}; received {rival!r}.")
+    raise ModelSpecificationError(f"rival must be 'smallest', 'all', a firm label in {labels} or a "
+                                  f"mapping {{firm: rival}}; received {rival!r}.")
+
+
+def _per_firm(arr: np.ndarray, name: str, n: int) -> np.ndarray:
+    """One value for every firm, or one per firm."""
+    if arr.size not in (1, n):
+        raise DataError(f"{name} must be one number or one per firm ({n}); received {arr.size}.")
+    return np.broadcast_to(arr, (n,)).astype(float)
 
 
 def _se(value: Any, name: str, n: int, index: pd.Index) -> np.ndarray:
     if value is None:
         return np.zeros(n)
-    arr = np.broadcast_to(as_float_array(value, name, index=index), (n,)).astype(float)
+    arr = _per_firm(as_float_array(value, name, index=index), name, n)
     if (arr < 0).any():
         raise DataError(f"{name} must be >= 0; " + describe_rows(arr < 0, index))
     return arr
@@ -143,6 +166,9 @@ class ShyResults(FrozenMixin):
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Intervals at confidence ``level``: Wald (delta) or percentile (bootstrap).
 
+        The Wald interval is on the natural scale: a switching cost is unbounded (it may be
+        negative), so no transform applies.
+
         Parameters
         ----------
         level : float, default 0.95
@@ -159,8 +185,7 @@ class ShyResults(FrozenMixin):
         >>> res.conf_int(0.95).round(3).to_numpy().tolist()
         [[4.945, 7.055], [2.857, 5.143]]
         """
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         if self.method == "bootstrap" and self._boot is not None:
             q = np.quantile(self._boot, [0.5 - level / 2, 0.5 + level / 2], axis=0)
             lo, hi = q[0], q[1]
@@ -234,8 +259,10 @@ class ShyResults(FrozenMixin):
         Switching costs (Shy 2002)
         ...
         """
+        kind = {"delta": "delta method, Wald on the natural scale (S may be negative)",
+                "bootstrap": "parametric bootstrap, percentile"}[self.method]
         info = [("Method", "Shy (2002) undercut-proof"), ("Firms", len(self.switching_costs)),
-                ("Intervals", self.method if np.isfinite(self.bse).any() else "none (no sampling error)")]
+                ("Intervals", kind if np.isfinite(self.bse).any() else "none (no sampling error)")]
         notes = [f"negative estimate for {list(self.negative)}: prices are not undercut-proof there"] \
             if len(self.negative) else []
         return Summary("Switching costs (Shy 2002)", info, [("Estimates", self.table(level))], notes)
@@ -273,9 +300,14 @@ def shy_switching_costs(
         optionally ``marginal_cost``.
     price, customers, marginal_cost : array-like, optional
         The same columns as arrays (override ``data``); ``marginal_cost`` defaults to 0.
-    rival : "smallest", firm label or mapping, default "smallest"
+    rival : "smallest", "all", firm label or mapping, default "smallest"
         Who undercuts whom: the smallest firm (and the second smallest for the smallest
-        firm itself), one firm for all others, or ``{firm: rival}`` overrides.
+        firm itself; Shy 2002, section 4), one firm for all others, or ``{firm: rival}``
+        overrides.  ``"all"``: every firm fears every rival, so ``S_i = p_i - min_{u != i}
+        p_u N_u / (N_i + N_u)``, the smallest switching cost that makes the observed prices
+        undercut-proof against all rivals at once (the inverse of
+        :func:`undercut_proof_prices` with ``rival="all"``); the bootstrap re-chooses the
+        rivals in every replication.
     price_se, customers_se : float or array-like, optional
         Standard errors of prices and customer counts (e.g. from survey sampling), assumed
         independent.  Without them no interval is computed.
@@ -283,7 +315,7 @@ def shy_switching_costs(
         Delta method on the analytic Jacobian, or a parametric bootstrap (normal draws,
         customer counts truncated at > 0) with percentile intervals.
     n_boot : int, default 2000
-        Bootstrap replications.
+        Bootstrap replications (at least 2: the standard error is their standard deviation).
     seed : int or numpy.random.Generator, optional
         Randomness of the bootstrap.
 
@@ -305,9 +337,14 @@ def shy_switching_costs(
     """
     if method not in {"delta", "bootstrap"}:
         raise ModelSpecificationError(f"method must be 'delta' or 'bootstrap'; received {method!r}.")
+    B = check_whole_number(n_boot, "n_boot", minimum=2)  # one replication has no spread
+    rng = as_generator(seed)
+    price_se, customers_se = _align_per_firm(data, {"customers": customers, "price": price,
+                                                    "marginal_cost": marginal_cost},
+                                             price_se=price_se, customers_se=customers_se)
     N, p, mc, index = _market(data, price, customers, marginal_cost)
-    r = _rivals(rival, N, index)
     margin = p - mc
+    r = _rivals(rival, N, index, margin)
     S = kernel.switching_costs(margin, N, r)
     sp = _se(price_se, "price_se", N.size, index)
     sn = _se(customers_se, "customers_se", N.size, index)
@@ -319,12 +356,14 @@ def shy_switching_costs(
         cov = d_p @ np.diag(sp**2) @ d_p.T + d_n @ np.diag(sn**2) @ d_n.T
         se = np.sqrt(np.diag(cov))
     else:
-        rng = np.random.default_rng(seed)
-        B = int(n_boot)
         pb = margin + sp * rng.standard_normal((B, N.size))
         nb = N + sn * rng.standard_normal((B, N.size))
         nb = np.where(nb > 0, nb, N.min() * 1e-6)
-        boot = kernel.switching_costs(pb, nb, r)
+        if isinstance(rival, str) and rival == "all":  # the binding rival moves with the draws
+            pw = kernel.undercut_weights(nb) * pb[:, None, :]
+            boot = pb - pw.min(axis=-1)
+        else:
+            boot = kernel.switching_costs(pb, nb, r)
         se = boot.std(axis=0, ddof=1)
     res = ShyResults(S, se, r, margin, p, mc, N, index, method, boot)
     if len(res.negative):
@@ -339,36 +378,78 @@ def undercut_proof_prices(
     customers: Any,
     *,
     marginal_cost: Any = None,
-    rival: Any = "smallest",
+    rival: Any = "all",
 ) -> pd.Series:
     """Prices at which no rival gains by undercutting, given switching costs (Shy 2002).
 
-    Solves ``p_u N_u = (p_i - S_i)(N_i + N_u)`` jointly for all firms and adds marginal cost;
-    for two firms and one ``S`` this is Shy's ``p_A = (N_A + N_B)(N_A + 2 N_B) S /
-    (N_A^2 + N_A N_B + N_B^2)``.
+    Rival ``u`` gains by undercutting firm ``i`` (pricing just below ``p_i - S_i`` to win
+    ``i``'s customers while keeping its own) unless ``p_u N_u >= (p_i - S_i)(N_i + N_u)``, the
+    undercut-proof (UPP) condition of Shy (2002, section 3), with ``p`` net of marginal cost.
+
+    * ``rival="all"`` (default): every one of the ``n (n - 1)`` pairwise conditions holds.
+      The prices are the highest that satisfy them all, the unique solution of
+      ``p_i = S_i + min_{u != i} p_u N_u / (N_i + N_u)``
+      (:func:`custvalue.math.shy.pairwise_undercut_proof_prices`): each firm's condition binds
+      against the rival with the strongest incentive to undercut it.
+    * ``rival="smallest"``, a firm label or a mapping: Shy's (2002, section 4) assignment, in
+      which firm ``i`` fears one rival ``u(i)`` only (by default the smallest firm; the
+      smallest fears the second smallest).  Exactly the ``n`` conditions
+      ``p_u(i) N_u(i) = (p_i - S_i)(N_i + N_u(i))`` hold, with equality; this is the exact
+      inverse of :func:`shy_switching_costs` with the same ``rival``, but with three or more
+      firms some other pairwise conditions can fail (e.g. ``S = 1``, customers
+      ``[100, 10, 5]``: firm 0 earns 110.2 but 120.0 by undercutting firm 2).
+
+    For two firms both readings are Shy's closed form
+    ``p_A = (N_A + N_B)(N_A + 2 N_B) S / (N_A^2 + N_A N_B + N_B^2)`` for a common ``S``.
 
     Parameters
     ----------
     switching_costs : float or array-like
-        ``S_i`` of each firm's customers (one value for all firms, or one per firm).
+        ``S_i >= 0`` of each firm's customers (one value for all firms, or one per firm).
     customers : array-like or Series
         Customer bases (> 0); a Series' index names the firms.
     marginal_cost : float or array-like, optional
         Added to the undercut-proof margins (default 0).
-    rival : "smallest", firm label or mapping
-        As in :func:`shy_switching_costs`.
+    rival : "all", "smallest", firm label or mapping, default "all"
+        Which undercutting conditions are imposed (see above).
 
     Returns
     -------
     pandas.Series
         Prices indexed by firm.
 
+    Raises
+    ------
+    DataError
+        On negative, missing or non-numeric switching costs or customers, fewer than two
+        firms, or prices that overflow.
+
     Examples
     --------
     >>> undercut_proof_prices([6.0, 4.0], [60, 40]).tolist()
     [10.0, 10.0]
+    >>> undercut_proof_prices(1.0, [100, 10, 5]).round(4).tolist()
+    [1.0974, 1.6817, 2.0451]
     """
+    switching_costs, = _align_per_firm(None, {"customers": customers, "marginal_cost": marginal_cost},
+                                       switching_costs=switching_costs)
     N, _, mc, index = _market(None, None, customers, marginal_cost, need_price=False)
-    S = np.broadcast_to(as_float_array(switching_costs, "switching_costs"), N.shape).astype(float)
-    r = _rivals(rival, N, index)
-    return pd.Series(kernel.undercut_proof_prices(S, N, r) + mc, index=index, name="price")
+    S = _per_firm(as_float_array(switching_costs, "switching_costs", index=_firm_labels(switching_costs)),
+                  "switching_costs", N.size)
+    if (S < 0).any():
+        raise DataError("switching_costs must be >= 0 (a cost customers pay to switch); "
+                        + describe_rows(S < 0, index if S.size == N.size else None))
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        if isinstance(rival, str) and rival == "all":
+            margin, _ = kernel.pairwise_undercut_proof_prices(S, N)
+        else:
+            margin = kernel.undercut_proof_prices(S, N, _rivals(rival, N, index))
+        prices = margin + mc
+    if not np.all(np.isfinite(prices)):
+        raise DataError("the undercut-proof prices overflow float64; rescale switching_costs "
+                        "and customers (e.g. to thousands).")
+    return pd.Series(prices, index=index, name="price")
+
+
+def _firm_labels(values: Any) -> pd.Index | None:
+    return values.index if isinstance(values, pd.Series) else None

@@ -31,9 +31,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import as_float_array, describe_rows, resolve_columns
+from .._validation import (as_float_array, as_generator, check_level, check_whole_number, describe_rows,
+                           resolve_columns)
 from ..base import LikelihoodModel, LikelihoodResults, Summary
-from ..exceptions import DataError, ModelSpecificationError
+from ..base.identification import describe_direction, null_directions
+from ..exceptions import DataError, IdentificationWarning, ModelSpecificationError
 from ..math import clogit
 
 __all__ = ["ChoicePanel", "StateDependenceLogit", "StateDependenceResults", "RandomInterceptLogit",
@@ -163,6 +165,9 @@ def prepare_choice_panel(
     >>> panel.initial.tolist(), panel.customers.tolist()
     ([0, 0, 0], [1, 2])
     """
+    if not isinstance(data, (pd.DataFrame, Mapping)):
+        raise DataError("data must be a DataFrame (or a mapping of columns) with one row per "
+                        f"customer and purchase occasion; received {type(data).__name__}.")
     pcols = _price_columns(prices, data)
     brands = list(pcols)
     if len(brands) < 2:
@@ -260,10 +265,24 @@ class StateDependenceResults(LikelihoodResults):
     def switching_cost(self, level: float = 0.95) -> pd.DataFrame:
         """Money-metric switching cost ``gamma / |alpha|`` with delta-method standard errors.
 
+        The money metric needs a price coefficient that is negative and significantly
+        different from zero at ``level``:
+
+        * ``alpha >= 0`` (higher prices no less attractive): the ratio has no money meaning;
+          ``estimate``, ``std err`` and the interval are NaN;
+        * ``alpha < 0`` but not significant at ``level``: the estimate is reported, but the
+          confidence set of a ratio whose denominator's interval contains zero is unbounded
+          (Fieller 1954), so ``std err``, ``lower`` and ``upper`` are NaN;
+        * a delta-method variance that is negative or undefined (a covariance matrix that is
+          not positive semi-definite, or unidentified parameters) gives NaN, never 0.
+
+        Each case issues an :class:`~custvalue.exceptions.IdentificationWarning` saying why.
+
         Parameters
         ----------
         level : float, default 0.95
-            Confidence level of the Wald interval.
+            Confidence level of the Wald interval (and of the significance check of
+            ``alpha``).
 
         Returns
         -------
@@ -278,25 +297,53 @@ class StateDependenceResults(LikelihoodResults):
         >>> res.switching_cost().round(2).to_numpy().tolist()  # true: 1.2 / 2.0 = 0.6
         [[0.65, 0.05, 0.55, 0.74]]
         """
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1); received {level!r}.")
+        level = check_level(level)
         names = [n for n in self.params.index if n == "gamma" or n.startswith("gamma_")]
         a = float(self.params["alpha"])
         cov = self.cov_params
-        rows = {}
         z = stats.norm.ppf(0.5 + level / 2)
+        se_a = float(self.bse["alpha"])
+        if not a < 0:
+            warnings.warn(
+                f"the price coefficient alpha = {a:.4g} is not negative, so gamma/|alpha| is no "
+                "money amount (customers would not dislike higher prices): the switching cost is "
+                "NaN. Check the price columns (units, signs) and the model.",
+                IdentificationWarning, stacklevel=2)
+        elif not (np.isfinite(se_a) and abs(a) / se_a > z):
+            warnings.warn(
+                f"the price coefficient alpha = {a:.4g} (std err {se_a:.3g}) is not significantly "
+                f"different from zero at level {level:g}: the confidence set of gamma/|alpha| is "
+                "then unbounded (Fieller 1954), so the switching cost has no interval (NaN). More "
+                "price variation or more occasions are needed to put it in money terms.",
+                IdentificationWarning, stacklevel=2)
+        rows = {}
         for n in names:
             g = float(self.params[n])
-            est = float(clogit.money_metric(g, a))
-            dg, da = clogit.money_metric_gradient(g, a)
-            grad = np.array([float(dg), float(da)])
-            V = cov.loc[[n, "alpha"], [n, "alpha"]].to_numpy()
-            se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
+            est, se = np.nan, np.nan
+            if a < 0:
+                est = float(clogit.money_metric(g, a))
+                if np.isfinite(se_a) and abs(a) / se_a > z:
+                    se = self._delta_se(clogit.money_metric_gradient(g, a), [n, "alpha"], cov)
             label = "all brands" if n == "gamma" else n[len("gamma_"):]
             rows[label] = {"estimate": est, "std err": se, "lower": est - z * se, "upper": est + z * se}
         out = pd.DataFrame.from_dict(rows, orient="index")
         out.index.name = "switching cost"
         return out
+
+    @staticmethod
+    def _delta_se(grad: Any, names: list[str], cov: pd.DataFrame) -> float:
+        """Delta-method standard error; NaN with a warning when the variance is not >= 0."""
+        g = np.array([float(v) for v in grad])
+        var = float(g @ cov.loc[names, names].to_numpy() @ g)
+        if np.isfinite(var) and var >= 0:
+            return float(np.sqrt(var))
+        warnings.warn(
+            f"the delta-method variance of the switching cost from {names} is "
+            f"{'negative' if np.isfinite(var) else 'undefined'} ({var:.3g}): the covariance "
+            "matrix is not positive semi-definite there (the fit may not be at a maximum, or the "
+            "parameters are not identified); the standard error is NaN, not 0.",
+            IdentificationWarning, stacklevel=3)
+        return np.nan
 
     def summary(self, level: float = 0.95) -> Summary:  # noqa: D102
         s = super().summary(level)
@@ -305,6 +352,10 @@ class StateDependenceResults(LikelihoodResults):
         s.info[1] = ("Occasions (nobs)" if not isinstance(self.model, RandomInterceptLogit)
                      else "Customers (nobs)", self.nobs)
         s.notes.extend(self.model._notes())
+        if self.bse.isna().any():
+            s.notes.append(f"standard errors are NaN for {list(self.bse.index[self.bse.isna()])}: "
+                           "not identified by the data or a covariance that is not positive "
+                           "definite (see the IdentificationWarning at fit time).")
         return s
 
     summary.__doc__ = LikelihoodResults.summary.__doc__
@@ -336,6 +387,22 @@ class StateDependenceLogit(LikelihoodModel):
         One ``gamma`` for all brands, or one ``gamma_<brand>`` per brand (brand-specific
         switching costs).
 
+    Raises
+    ------
+    ModelSpecificationError
+        When the design cannot identify a coefficient combination whatever the choices (the
+        log-likelihood is flat along it): prices that do not differ across brands within
+        occasions (``alpha``), ``state_dependence="brand"`` with two brands, or a brand that
+        is never the previous choice.  The message names the combination.
+
+    Warns
+    -----
+    IdentificationWarning
+        At fit time, when the information matrix at the estimate is (numerically) singular:
+        the flat directions are named and the standard errors of the parameters involved are
+        NaN; from :meth:`StateDependenceResults.switching_cost` when the price coefficient is
+        not negative and significant (the money metric is then NaN or has no interval).
+
     Notes
     -----
     Without controls for persistent taste differences, ``gamma`` also absorbs them and is
@@ -351,6 +418,7 @@ class StateDependenceLogit(LikelihoodModel):
     """
 
     results_class = StateDependenceResults
+    check_identification = True
 
     def __init__(self, data: pd.DataFrame | Mapping[str, Any], *,
                  prices: Mapping[Any, str] | Sequence[str] | None = None, choice: str = "choice",
@@ -363,11 +431,62 @@ class StateDependenceLogit(LikelihoodModel):
         self.panel = prepare_choice_panel(data, prices=prices, choice=choice, customer=customer,
                                           occasion=occasion)
         self.X, names = self._design()
+        self._check_design(names)
         self.param_names = tuple(names)
         self.param_transforms = {n: "identity" for n in names}
         self.weights = np.ones(self.X.shape[0])
 
     # -- design ------------------------------------------------------------------------------
+    def _check_design(self, names: list[str]) -> None:
+        """Refuse a design that cannot identify its coefficients, whatever the choices.
+
+        Only differences of utilities across the brands of an occasion enter the logit, so a
+        combination ``d`` of coefficients is identified only if ``x_nj' d`` varies across
+        brands ``j`` on some occasion ``n``: the null space of
+        ``sum_n sum_j (x_nj - xbar_n)(x_nj - xbar_n)'`` is the set of directions along which
+        the log-likelihood is flat at every parameter value (the logit information matrix
+        has the same null space for any choice probabilities in (0, 1)).
+        """
+        Xc = (self.X - self.X.mean(axis=1, keepdims=True)).reshape(-1, self.X.shape[2])
+        dirs = null_directions(Xc.T @ Xc, names, rtol=1e-10)  # one BLAS product
+        if dirs:
+            which = "; ".join(describe_direction(d) for d in dirs)
+            raise ModelSpecificationError(
+                f"{type(self).__name__}: the design does not identify the coefficient "
+                f"combination(s) {which}: the log-likelihood is flat along them whatever "
+                f"the choices, given these prices and previous choices. "
+                f"{self._identification_hint(dirs)}")
+
+    def _identification_hint(self, directions: list) -> str:
+        involved = {n for d in directions for n, w in zip(d.index, d.attrs["weight"]) if w >= 0.05}
+        hints = []
+        if "alpha" in involved:
+            hints.append("The prices do not vary across brands within occasions (or only "
+                         "together with other terms), so the price coefficient alpha, and with "
+                         "it the money metric gamma/|alpha|, is not identified: the data need "
+                         "price differences between brands.")
+        brands = self.panel.brands
+        if any(n.startswith("init_") for n in involved):
+            never = [b for j, b in enumerate(brands) if not (self.panel.initial == j).any()]
+            hints.append(f"Brand(s) {never} are never a customer's first observed choice, so "
+                         "their init_<brand> term is not identified: use "
+                         "initial_conditions='exogenous' or data where every brand starts some "
+                         "sequence." if never else
+                         "The Wooldridge terms init_<brand> need three or more brands (with two, "
+                         "only init_A + init_B and asc_B - init_A are identified): use "
+                         "initial_conditions='exogenous'.")
+        if any(n.startswith("gamma_") for n in involved):
+            never = [b for j, b in enumerate(brands) if not (self.panel.lag == j).any()]
+            hints.append(f"Brand(s) {never} are never the previous choice, so their gamma_<brand> "
+                         "is not identified: use state_dependence='common'." if never else
+                         "Brand-specific state dependence needs three or more brands (with two, "
+                         "only gamma_A + gamma_B and asc_B - gamma_A are identified): use "
+                         "state_dependence='common'.")
+        if any(n.startswith("asc_") for n in involved) and not hints:
+            hints.append("A brand may never (or always) be chosen; check the choice column.")
+        return " ".join(hints) or ("Fix one parameter of each combination or add data that "
+                                   "separates them.")
+
     def _design(self) -> tuple[np.ndarray, list[str]]:
         p = self.panel
         J = p.n_brands
@@ -497,9 +616,24 @@ class RandomInterceptLogit(StateDependenceLogit):
         Halton draws per customer.
     initial_conditions : {"wooldridge", "exogenous"}, default "wooldridge"
         ``"exogenous"`` drops the ``init_*`` terms and issues an
-        :class:`InitialConditionsWarning`.
+        :class:`InitialConditionsWarning`.  ``"wooldridge"`` needs three or more brands: with
+        two, ``init_A``, ``init_B`` and ``asc_B`` enter the utility difference only as
+        ``asc_B - init_A`` and ``init_A + init_B``, so the model is refused.
     seed : int or numpy.random.Generator, default 0
         Scrambling of the Halton draws (fixed per model, so the simulated likelihood is smooth).
+
+    Raises
+    ------
+    ModelSpecificationError
+        For two brands with ``initial_conditions="wooldridge"``, or any design that cannot
+        identify its coefficients (see :class:`StateDependenceLogit`).
+
+    Warns
+    -----
+    IdentificationWarning
+        At fit time, when the information matrix at the estimate is singular (e.g. a brand
+        never chosen): the warning names the flat directions and their standard errors are
+        NaN.
 
     Examples
     --------
@@ -519,8 +653,7 @@ class RandomInterceptLogit(StateDependenceLogit):
         if initial_conditions not in {"wooldridge", "exogenous"}:
             raise ModelSpecificationError("initial_conditions must be 'wooldridge' or 'exogenous'; "
                                           f"received {initial_conditions!r}.")
-        if int(n_draws) < 1:
-            raise ModelSpecificationError(f"n_draws must be >= 1; received {n_draws!r}.")
+        n_draws = check_whole_number(n_draws, "n_draws", minimum=1)
         if initial_conditions == "exogenous":
             warnings.warn(
                 "initial_conditions='exogenous' treats each customer's first observed choice as "
@@ -528,13 +661,14 @@ class RandomInterceptLogit(StateDependenceLogit):
                 "(Heckman 1981); gamma is then biased. Use initial_conditions='wooldridge'.",
                 InitialConditionsWarning, stacklevel=2)
         self.initial_conditions = initial_conditions
-        self.n_draws = int(n_draws)
+        self.n_draws = n_draws
         super().__init__(data, prices=prices, choice=choice, customer=customer, occasion=occasion,
                          state_dependence=state_dependence)
         J = self.panel.n_brands
         self.loading = np.eye(J)[:, 1:]
         self.group_starts = self.panel.group_starts
         n_people = self.group_starts.size
+        as_generator(seed)  # a bad seed raises a DataError naming it; the draws use the seed as given
         qmc = stats.qmc.Halton(d=J - 1, scramble=True, seed=seed)
         u = qmc.random(n_people * self.n_draws)
         self.draws = stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12)).reshape(n_people, self.n_draws, J - 1)
@@ -548,6 +682,14 @@ class RandomInterceptLogit(StateDependenceLogit):
         X, names = super()._design()
         if self.initial_conditions == "wooldridge":
             J = self.panel.n_brands
+            if J == 2:
+                raise ModelSpecificationError(
+                    "RandomInterceptLogit with two brands and initial_conditions='wooldridge' is "
+                    "not identified: the intercepts' shifts init_A and init_B and asc_B enter the "
+                    "utility difference only as asc_B - init_A and init_A + init_B, so the "
+                    "log-likelihood is flat along (asc_B, init_A, init_B) + t * (1, 1, -1). Use "
+                    "three or more brands, or initial_conditions='exogenous' (which treats the "
+                    "first choice as exogenous; see InitialConditionsWarning).")
             init = _onehot(self.panel.initial, J)[:, :, None] * np.eye(J)[None, :, :]
             X = np.concatenate([X, init], axis=2)
             names = names + [f"init_{b}" for b in self.panel.brands]
@@ -595,10 +737,10 @@ class RandomInterceptLogit(StateDependenceLogit):
         Examples
         --------
         >>> from custvalue.simulate.switching import simulate_choice_panel
-        >>> panel = simulate_choice_panel(100, 4, brands=2, heterogeneity=1.0, seed=2)
+        >>> panel = simulate_choice_panel(150, 4, brands=3, heterogeneity=1.0, seed=2)
         >>> model = RandomInterceptLogit(panel, n_draws=10)
         >>> model.hessian(model.fit().params).shape
-        (6, 6)
+        (9, 9)
         """
         return LikelihoodModel.hessian(self, params)
 
@@ -633,10 +775,10 @@ class RandomInterceptLogit(StateDependenceLogit):
         Examples
         --------
         >>> from custvalue.simulate.switching import simulate_choice_panel
-        >>> panel = simulate_choice_panel(100, 4, brands=2, heterogeneity=1.0, seed=2)
+        >>> panel = simulate_choice_panel(150, 4, brands=3, heterogeneity=1.0, seed=2)
         >>> model = RandomInterceptLogit(panel, n_draws=10)
-        >>> list(model.fit().params.index)
-        ['asc_B', 'alpha', 'gamma', 'init_A', 'init_B', 'sigma_B']
+        >>> list(model.fit().params.index)  # three brands: with two, init_* are not identified
+        ['asc_B', 'asc_C', 'alpha', 'gamma', 'init_A', 'init_B', 'init_C', 'sigma_B', 'sigma_C']
         """
         return LikelihoodModel.fit(self, start_params=start_params, maxiter=maxiter, gtol=gtol,
                                    cov_type=cov_type)  # type: ignore[return-value]

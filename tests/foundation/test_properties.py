@@ -140,7 +140,8 @@ def test_dropout_mean_series_equals_beta_quadrature(r, a, b, x, T, t):
     base, c = 4.0 + T, a + b + x - 1
     series = geometric_dropout_mean([[t]], [base], a, a + b - 1 - r, [c], [c])[0, 0]
     quad = _dropout_mean_quadrature(np.array([t]), np.array([base]), a, a + b - 1 - r,
-                                    np.array([c]), np.array([c]), 200)[0]
+                                    np.array([c]), np.array([c]), s=np.array([r + x]),
+                                    beta=np.array([b + x]))[0]
     assert series == pytest.approx(quad, rel=1e-8)
 
 

@@ -69,7 +69,7 @@ def test_full_cdnow_log_summary_shape():
 
 def test_errors_name_column_and_rows():
     tx = pd.DataFrame({"c": [1, 2, 3], "d": ["2020-01-01", "not a date", "2020-02-01"], "m": [1.0, 2.0, 3.0]})
-    with pytest.raises(DataError, match=r"date_col could not be parsed.*'not a date'.*first row: 1"):
+    with pytest.raises(DataError, match=r"date_col 'd'.*do not match.*'%Y-%m-%d'.*'not a date'.*first row: 1"):
         rfm_summary(tx, customer_col="c", date_col="d")
     ok = tx.assign(d=["2020-01-01", "2020-01-05", "2020-02-01"])
     with pytest.raises(DataError, match="calibration_end must lie within the data"):

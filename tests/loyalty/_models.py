@@ -1,11 +1,8 @@
 """Model strings shared by the loyalty tests (the published ECSI and plspm 'satisfaction' models)."""
 
-from pathlib import Path
-
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
+from tests.conftest import shared_data_file
 
 ECSI = """
 Image        =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
@@ -39,8 +36,10 @@ LOY  ~ IMAG + SAT
 
 
 def load_mobi() -> pd.DataFrame:
-    return pd.read_csv(SHARED_DATA / "mobi.csv", index_col=0)
+    """The ECSI mobile-phone survey (GPL fixture; skips the test when ../shared/data is absent)."""
+    return pd.read_csv(shared_data_file("mobi.csv"), index_col=0)
 
 
 def load_satisfaction() -> pd.DataFrame:
-    return pd.read_csv(SHARED_DATA / "satisfaction.csv", index_col=0)
+    """R plspm's satisfaction survey (GPL fixture; skips the test when ../shared/data is absent)."""
+    return pd.read_csv(shared_data_file("satisfaction.csv"), index_col=0)

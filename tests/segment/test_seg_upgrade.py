@@ -68,5 +68,5 @@ def test_upgrade_bad_input():
         tier_transitions(pd.Series(["a"]), pd.Series(["a"], dtype=cat))
     with pytest.raises(DataError, match="transitions must be"):
         upgrade_value([[1.0]], {"a": 1.0}, 0.1)
-    with pytest.raises(DataError, match="every state"):
+    with pytest.raises(DataError, match="tier_values must give a value for every tier"):
         upgrade_value(pd.DataFrame([[1.0, 0.0], [0.0, 1.0]], index=["a", "b"], columns=["a", "b"]), {"a": 1.0}, 0.1)

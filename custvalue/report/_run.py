@@ -1,0 +1,511 @@
+"""The report pipeline: check every input, fit, score, segment, draw, then write atomically."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import pandas as pd
+
+from .._validation import as_float_array, check_finite_scalar, check_probability, parse_dates
+from ..exceptions import ConvergenceWarning, DataError, HeterogeneityWarning, ReportInputError
+from ..rfm import TIME_UNITS, rfm_summary
+from . import _figures as figs
+from ._folder import check_output, staged_folder
+from ._inputs import (SEPARATORS, check_options, clean_amounts, read_transactions, require_columns, resolve_periods,
+                      returns_policy)
+from ._page import render as render_page
+from ._spec import FREQS, KERNELS, LOST_AFTER_MONTHS, MODEL_CHOICES, MODELS, STATES
+from ._spec import iso as _iso
+
+
+@dataclass(frozen=True)
+class ReportOutput:
+    """Paths written by :func:`run_report` and the headline numbers.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The output folder.
+    scores : pathlib.Path
+        ``scores.csv``: one row per customer (frequency, recency, T, monetary value,
+        expected purchases, P(alive), state, expected spend, CLV, CLV if active, value tier).
+    params : pathlib.Path
+        ``params.csv``: estimates and standard errors of every fitted model.
+    html : pathlib.Path
+        ``report.html``.
+    n_customers : int
+        Customers scored.
+    holdout_mae : float or None
+        Mean absolute error of the chosen model's holdout forecast per customer (None without
+        a holdout period).
+    model : str
+        The purchase model used ("BG/NBD", "MBG/NBD" or "Pareto/NBD").
+    comparison : pathlib.Path or None
+        ``model_comparison.csv`` (fit and forecast statistics per fitted model).
+    winback : pathlib.Path or None
+        ``winback.csv``: the ranked win-back list.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from custvalue.report import ReportOutput
+    >>> out = ReportOutput(folder=Path("rep"), scores=Path("rep/scores.csv"), params=Path("rep/params.csv"),
+    ...                    html=Path("rep/report.html"), n_customers=300, holdout_mae=None)
+    >>> out.scores.name, out.n_customers, out.model
+    ('scores.csv', 300, 'BG/NBD')
+    """
+
+    folder: Path
+    scores: Path
+    params: Path
+    html: Path
+    n_customers: int
+    holdout_mae: float | None
+    model: str = "BG/NBD"
+    comparison: Path | None = None
+    winback: Path | None = None
+
+
+class _Progress:
+    def __init__(self, stream: TextIO | None, total: int):
+        self.stream, self.total, self.step, self.t0 = stream, total, 0, time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        self.step += 1
+        if self.stream is not None:
+            el = time.perf_counter() - self.t0
+            print(f"[{self.step}/{self.total}] {message} ({el:.1f}s)", file=self.stream, flush=True)
+
+    def note(self, message: str) -> None:
+        if self.stream is not None:
+            print(f"      note: {message}", file=self.stream, flush=True)
+
+
+def _fit_noting(fit: Any, notes: list[str], label: str) -> Any:
+    """Run ``fit()``; custvalue's fit warnings (non-convergence, a collapsed mixing
+    distribution) become report notes instead of Python warning lines; others pass on."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.simplefilter("always", HeterogeneityWarning)
+        res = fit()
+    for w in caught:
+        if issubclass(w.category, (ConvergenceWarning, HeterogeneityWarning)):
+            notes.append(f"{label}: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return res
+
+
+def kernels_cold(models: list[str], size: int) -> bool:
+    """Whether numba's cache lacks a kernel the chosen models use (they would be compiled)."""
+    from ..math._jit import PARALLEL_MIN_SIZE, ParallelKernel, cache_is_warm
+
+    for key in models:
+        for mod, name in KERNELS[key]:
+            kern = getattr(importlib.import_module(f"custvalue.math.{mod}"), name, None)
+            if kern is None:
+                continue
+            if isinstance(kern, ParallelKernel) and size >= PARALLEL_MIN_SIZE:
+                kern = kern.parallel
+            if not cache_is_warm(kern):
+                return True
+    return False
+
+
+def value_tiers(values: pd.Series) -> pd.Series:
+    """Customer-pyramid tiers (top 1% important, next 19% secondary, 30% ordinary, 50% small).
+
+    The report's tiering, :func:`custvalue.segment.customer_pyramid` with its default cut
+    points (seed 001).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Value per customer (the report uses CLV).
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical ``"tier"``, indexed like ``values``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from custvalue.report import value_tiers
+    >>> value_tiers(pd.Series(np.arange(100.0))).value_counts(sort=False).tolist()
+    [1, 19, 30, 50]
+    """
+    from ..segment import customer_pyramid
+
+    return customer_pyramid(values)
+
+
+def alive_states(p_alive: pd.Series, *, active_threshold: float = 0.7, lapsed_threshold: float = 0.3) -> pd.Series:
+    """Customer states from P(alive): active, at risk, lapsed.
+
+    ``active`` when P(alive) >= ``active_threshold``, ``lapsed`` when P(alive) <
+    ``lapsed_threshold``, ``at risk`` in between. The thresholds are a reading aid, stated in
+    the report and changeable (``--active-threshold``, ``--lapsed-threshold``); they are not
+    estimated.
+
+    Parameters
+    ----------
+    p_alive : pandas.Series
+        P(alive) per customer, in [0, 1].
+    active_threshold, lapsed_threshold : float, default 0.7 and 0.3
+        ``0 <= lapsed_threshold < active_threshold <= 1``.
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical ``"state"`` (categories ``active``, ``at risk``, ``lapsed``),
+        indexed like ``p_alive``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.report import alive_states
+    >>> alive_states(pd.Series([0.95, 0.5, 0.1, 0.7])).tolist()
+    ['active', 'at risk', 'lapsed', 'active']
+    """
+    active_threshold = check_finite_scalar(active_threshold, "active_threshold")
+    lapsed_threshold = check_finite_scalar(lapsed_threshold, "lapsed_threshold")
+    if not 0 <= lapsed_threshold < active_threshold <= 1:
+        raise ReportInputError("the P(alive) thresholds must satisfy 0 <= lapsed_threshold < active_threshold <= 1; "
+                               f"received {lapsed_threshold!r} and {active_threshold!r}.")
+    p = check_probability(as_float_array(p_alive, "p_alive", index=getattr(p_alive, "index", None)), "p_alive",
+                          getattr(p_alive, "index", None))
+    codes = np.where(p >= active_threshold, 0, np.where(p >= lapsed_threshold, 1, 2))
+    return pd.Series(pd.Categorical.from_codes(codes, categories=list(STATES), ordered=True),
+                     index=getattr(p_alive, "index", None), name="state")
+
+
+def _net_shares(purchases: pd.DataFrame, ret: pd.DataFrame, end: pd.Timestamp, index: pd.Index) -> pd.Series:
+    """Share of each customer's spend (up to ``end``) not returned, in [0, 1]."""
+    bought = purchases.loc[purchases["date"] <= end].groupby("customer_id")["amount"].sum()
+    back = -ret.loc[ret["date"] <= end].groupby("customer_id")["amount"].sum()
+    bought = bought.reindex(index, fill_value=0.0).to_numpy()
+    back = back.reindex(index, fill_value=0.0).to_numpy()
+    share = np.divide(bought - back, bought, out=np.zeros_like(bought), where=bought > 0)
+    return pd.Series(np.clip(share, 0.0, 1.0), index=index)
+
+
+def _pick(comparison: pd.DataFrame) -> tuple[str, str]:
+    """``auto``: the best sum of ranks on AIC and holdout MAE (ties: lower AIC); AIC alone
+    without a holdout. Returns the label and the rule in words."""
+    if "holdout_mae" in comparison:
+        score = comparison["aic"].rank(method="min") + comparison["holdout_mae"].rank(method="min")
+        order = sorted(comparison.index, key=lambda m: (score[m], comparison.at[m, "aic"]))
+        return order[0], ("the best sum of ranks on the calibration AIC and the holdout mean absolute error "
+                          "(ties go to the lower AIC)")
+    return str(comparison["aic"].idxmin()), "the lowest calibration AIC (there is no holdout period to check forecasts on)"
+
+
+def run_report(transactions: pd.DataFrame | str | Path | None = None, *, customer_col: str = "customer_id",
+               date_col: str = "date", monetary_col: str = "amount", sep: str | None = None,
+               date_format: str | None = None, dayfirst: bool | None = None, calibration_end: Any = "default",
+               observation_end: Any = None, freq: str = "W", model: str = "bgnbd", returns: str = "error",
+               horizon: int = 12, discount_rate: float = 0.01, margin: float = 1.0,
+               active_threshold: float = 0.7, lapsed_threshold: float = 0.3,
+               winback_response_rate: float = 0.1, winback_cost: float = 1.0, currency: str | None = None,
+               output: str | Path = "custvalue-report", force: bool = False,
+               progress: TextIO | None = sys.stderr) -> ReportOutput:
+    """Fit a purchase model and Gamma-Gamma to a transaction log and write a customer-value report.
+
+    Every input is checked before anything is written; the report is built in a temporary
+    folder next to ``output`` and renamed into place at the end, so on an error or an
+    interruption ``output`` keeps the previous complete report (or stays absent). An existing
+    report is replaced only with ``force=True``.
+
+    The purchase model's parameters are fitted on the calibration period only; every customer
+    is then scored at the observation end with their whole history up to then. A fit that
+    does not converge, or whose mixing distribution collapses (see
+    :class:`custvalue.exceptions.HeterogeneityWarning`), is reported as a note on the
+    progress stream and at the top of the HTML report rather than as a Python warning.
+
+    Parameters
+    ----------
+    transactions : DataFrame or path to a CSV, optional
+        One row per purchase. Default: the bundled CDNOW log (23,570 customers).
+    customer_col, date_col, monetary_col : str
+        Column names.
+    sep : str, optional
+        Field separator of a CSV; by default detected from the header line (comma,
+        semicolon, tab or vertical bar).
+    date_format : str, optional
+        ``strftime`` format of the date column; by default ISO 8601 or a format that reads
+        every value (see :func:`custvalue.rfm_summary`).
+    dayfirst : bool, optional
+        Read dates such as ``02/01/2023`` as day/month (True) or month/day (False); required
+        when the column allows both readings.
+    calibration_end : date-like or None
+        End of the calibration period; purchases after it form the holdout used to check
+        the forecasts. ``"default"`` means 1997-09-30 for the bundled data and no holdout
+        for a user's file.
+    observation_end : date-like, optional
+        End of observation, the date customers are scored at (default: the last purchase
+        date; 1998-06-30 for the bundled data). Later purchases are ignored.
+    freq : {"D", "W", "M"}, default "W"
+        Time unit of the models: day, week or month (365.25/12 days).
+    model : {"bgnbd", "mbgnbd", "pnbd", "auto"}, default "bgnbd"
+        Purchase model: BG/NBD, MBG/NBD, Pareto/NBD, or all three compared (see
+        :func:`custvalue.clv.compare_models`) and one picked by the best sum of ranks on
+        calibration AIC and holdout mean absolute error (AIC alone without a holdout).
+    returns : {"error", "net", "drop"}, default "error"
+        Negative amounts (returns): an error naming the rows; ``"net"``: they are not
+        purchases, and each customer's average purchase value is reduced by the share of
+        their spend they returned; ``"drop"``: the rows are ignored.
+    horizon : int, default 12
+        CLV horizon in months.
+    discount_rate : float, default 0.01
+        Monthly discount rate.
+    margin : float, default 1.0
+        Share of revenue kept as profit, in (0, 1]; 1 reports revenue.
+    active_threshold, lapsed_threshold : float, default 0.7 and 0.3
+        P(alive) thresholds of the customer states (see :func:`alive_states`).
+    winback_response_rate : float, default 0.1
+        Assumed probability that a lost customer returns when contacted.
+    winback_cost : float, default 1.0
+        Assumed cost of contacting one customer (money units of the amounts).
+    currency : str, optional
+        Money unit for labels (default "US$" for the bundled data, none otherwise).
+    output : str or Path, default "custvalue-report"
+        Folder to write ``scores.csv``, ``params.csv``, ``model_comparison.csv``,
+        ``tiers.csv``, ``winback.csv`` and ``report.html`` into.
+    force : bool, default False
+        Replace an existing report in ``output`` (a folder holding other files is never
+        replaced).
+    progress : text stream or None
+        Where progress lines go (None for silence).
+
+    Returns
+    -------
+    ReportOutput
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = run_report(output=tempfile.mkdtemp() + "/report", progress=None)  # doctest: +SKIP
+    """
+    say = _Progress(progress, 9)
+    opts = check_options(freq=freq, model=model, returns=returns, horizon=horizon, discount_rate=discount_rate,
+                         margin=margin, active_threshold=active_threshold, lapsed_threshold=lapsed_threshold,
+                         winback_response_rate=winback_response_rate, winback_cost=winback_cost,
+                         models=MODEL_CHOICES, freqs=FREQS)
+    horizon, discount_rate, margin = opts["horizon"], opts["discount_rate"], opts["margin"]
+    out = Path(output)
+    check_output(out, force=force)
+
+    # -- 1. read and check every input --------------------------------------------------------
+    say("reading and checking the transactions")
+    bundled = transactions is None
+    used_sep = None
+    if bundled:
+        from ..datasets import CDNOW_CALIBRATION_END, CDNOW_OBSERVATION_END, load_cdnow_transactions
+
+        tx = load_cdnow_transactions()
+        if calibration_end == "default":
+            calibration_end = CDNOW_CALIBRATION_END
+        observation_end = observation_end or CDNOW_OBSERVATION_END
+        source = "the bundled CDNOW transaction log (Fader & Hardie): the full log of the 23,570 customers " \
+                 "who first bought at CDNOW in the first quarter of 1997"
+        currency = "US$" if currency is None else currency
+    elif isinstance(transactions, (str, Path)):
+        tx, used_sep = read_transactions(transactions, sep=sep, customer_col=customer_col)
+        source = f"{transactions} ({SEPARATORS.get(used_sep, repr(used_sep))}-separated)"
+    elif isinstance(transactions, pd.DataFrame):
+        tx, source = transactions, "a DataFrame"
+    else:
+        raise ReportInputError(f"transactions must be a path to a CSV file or a DataFrame; received "
+                               f"{type(transactions).__name__}.")
+    if calibration_end == "default":
+        calibration_end = None
+    currency = currency or ""
+    require_columns(tx, {"customer_col": customer_col, "date_col": date_col, "monetary_col": monetary_col}, used_sep)
+    if len(tx) == 0:
+        raise ReportInputError("the transactions are empty; at least one purchase is required.")
+    try:
+        dates, fmt = parse_dates(tx[date_col], f"date_col {date_col!r}", date_format=date_format, dayfirst=dayfirst)
+    except DataError as exc:
+        if used_sep is None:
+            raise
+        # the index of a CSV is its file line: say so where the message says "row"
+        raise ReportInputError(re.sub(r"\brow (\d+)", r"line \1", str(exc))) from None
+    amounts = clean_amounts(tx[monetary_col], monetary_col)
+    negative = returns_policy(amounts, tx.index, monetary_col, returns)
+    # purchases are counted by day (rfm_summary merges a customer's purchases of one day)
+    work = pd.DataFrame({"customer_id": tx[customer_col].to_numpy(), "date": dates.dt.normalize().to_numpy(),
+                         "amount": amounts}, index=tx.index)
+    periods = resolve_periods(work["date"], calibration_end=calibration_end, observation_end=observation_end,
+                              date_format=fmt, dayfirst=dayfirst)
+    purchases, ret = work[~negative], work[negative]
+    if purchases.empty:
+        raise ReportInputError("no purchases are left once the negative amounts (returns) are set aside.")
+
+    # -- 2. customer summaries ---------------------------------------------------------------
+    say(f"summarising transactions per customer (frequency, recency, T in {figs.UNIT_WORDS[freq]}, "
+        "monetary value)")
+    kw = dict(customer_col="customer_id", date_col="date", monetary_col="amount", freq=freq)
+    cal_end, obs_end = periods.calibration_end, periods.observation_end
+    cal = rfm_summary(purchases, observation_end=obs_end, calibration_end=cal_end, **kw)
+    now = rfm_summary(purchases, observation_end=obs_end, **kw) if cal_end is not None else cal
+    notes: list[str] = []
+    if returns == "net" and negative.any():
+        windows = [(cal, cal_end)] if cal_end is not None else []
+        for summary, end in [*windows, (now, obs_end)]:  # without a holdout, cal is now
+            summary["monetary_value"] = summary["monetary_value"] * _net_shares(purchases, ret, end, summary.index)
+        orphans = ~pd.Index(ret["customer_id"].unique()).isin(now.index)
+        notes.append(f"{int(negative.sum()):,} returns (negative amounts, {-ret['amount'].sum():,.2f} in total) were "
+                     "netted (--returns net): they are not counted as purchases, and each customer's average "
+                     "purchase value is reduced by the share of their spend they returned"
+                     + (f"; {int(orphans.sum())} customers with returns but no purchase were left out" if orphans.any()
+                        else "") + ".")
+    elif returns == "drop" and negative.any():
+        notes.append(f"{int(negative.sum()):,} rows with negative amounts (returns, {-ret['amount'].sum():,.2f} in "
+                     "total) were left out (--returns drop).")
+    if periods.n_after_end:
+        notes.append(f"{periods.n_after_end:,} transactions after the observation end {_iso(obs_end)} were left out.")
+    repeaters = int((cal["frequency"] > 0).sum())
+    if repeaters < 3:
+        raise ReportInputError(
+            f"only {repeaters} customer(s) made a repeat purchase in the calibration period (up to "
+            f"{_iso(cal_end if cal_end is not None else obs_end)}); the models need at least 3. Use a longer "
+            "calibration period (a later --calibration-end) or more data.")
+    spenders = int(((cal["frequency"] > 0) & (cal["monetary_value"] > 0)).sum())
+    if spenders < 3:
+        raise ReportInputError(f"only {spenders} customer(s) have repeat purchases of positive value in the "
+                               "calibration period; the Gamma-Gamma spend model needs at least 3.")
+
+    # -- 3. purchase model(s) -----------------------------------------------------------------
+    keys = list(MODELS) if model == "auto" else [model]
+    say("fitting " + ", ".join(MODELS[k][0] for k in keys) + " on the calibration period")
+    if kernels_cold(keys, len(now)):
+        say.note("compiling numerical kernels (first run only; later runs load them from the cache)")
+    from .. import clv as clv_mod
+
+    fits = {MODELS[k][0]: _fit_noting(lambda k=k: getattr(clv_mod, MODELS[k][1])().fit(cal), notes, MODELS[k][0])
+            for k in keys}
+    unit = TIME_UNITS[freq]
+    origin = work["date"].min().to_datetime64().astype("datetime64[D]")
+    span = float((np.datetime64(obs_end, "D") - origin).astype(np.int64)) / unit
+    step = max(1.0, np.ceil(span / 200.0))
+    grid = np.append(np.arange(0.0, span, step), span)
+    births = span - now["T"].to_numpy()
+    keep_tx = purchases.loc[purchases["date"] <= obs_end]
+    actual = clv_mod.actual_repeat_transactions(keep_tx, customer_col="customer_id", date_col="date",
+                                                origin=np.datetime_as_string(origin), times=grid,
+                                                freq=freq)["cumulative"]
+    cal_t = None if cal_end is None else float((np.datetime64(cal_end, "D") - origin).astype(np.int64)) / unit
+    track = actual if cal_t is None else actual[actual.index > cal_t]
+    comparison = clv_mod.compare_models(*fits.values(), data=cal, names=list(fits), first_purchase=births,
+                                        tracking=track)
+    if model == "auto":
+        chosen, rule = _pick(comparison)
+    else:
+        chosen, rule = MODELS[model][0], ""
+    res = fits[chosen]
+
+    say("fitting Gamma-Gamma (spend per purchase) on the calibration period")
+    zero_spend = (cal["frequency"] > 0) & (cal["monetary_value"] <= 0)
+    gg = _fit_noting(lambda: clv_mod.GammaGamma().fit(cal[~zero_spend]), notes, "Gamma-Gamma")
+    for message in notes:
+        say.note(message)
+
+    # -- 4. scores at the observation end -----------------------------------------------------
+    say(f"scoring {len(now):,} customers at the observation end {_iso(obs_end)}")
+    scores = now[["frequency", "recency", "T", "monetary_value"]].copy()
+    scores["expected_purchases"] = res.expected_purchases(now, horizon=horizon * (365.25 / 12) / unit)
+    scores["p_alive"] = res.p_alive(now)
+    scores["state"] = alive_states(scores["p_alive"], active_threshold=opts["active_threshold"],
+                                   lapsed_threshold=opts["lapsed_threshold"])
+    # Repeat buyers whose repeat purchases total 0 carry no spend information for the
+    # Gamma-Gamma model (values must be > 0): they get the population mean spend.
+    no_spend_now = (now["frequency"] > 0) & (now["monetary_value"] <= 0)
+    spend_input = now.assign(frequency=now["frequency"].where(~no_spend_now, 0),
+                             monetary_value=now["monetary_value"].where(~no_spend_now, 0.0))
+    scores["expected_spend"] = gg.expected_spend(spend_input)
+    scores["clv"] = clv_mod.clv(res, scores["expected_spend"], now, horizon=horizon, discount_rate=discount_rate,
+                                freq=freq, margin=margin)
+    pa = scores["p_alive"].to_numpy()
+    # E[purchases | history] = P(alive) x E[purchases | alive, history] for all three models,
+    # so the value of a customer who is still active is CLV / P(alive)
+    scores["clv_if_active"] = np.divide(scores["clv"].to_numpy(), pa, out=np.zeros(len(pa)), where=pa > 0)
+    scores["value_tier"] = value_tiers(scores["clv"])
+
+    # -- 5. segments: tiers, concentration, states, churn value at risk, win-back ---------------
+    say("segmenting: value tiers, concentration, customer states, churn value at risk, win-back list")
+    from ..segment import (churn_value_at_risk, concentration_summary, customer_states, pyramid_summary,
+                           winback_campaign)
+
+    total_clv = float(scores["clv"].sum())
+    pyr = pyramid_summary(scores["clv"], tiers=scores["value_tier"])
+    conc = concentration_summary(scores["clv"], tops=(1.0, 20.0, 50.0))
+    risk = churn_value_at_risk(scores["p_alive"], scores["clv_if_active"], tiers=scores["value_tier"])
+    contacts, tier_policy = winback_campaign(risk, response_rate=opts["winback_response_rate"],
+                                             cost=opts["winback_cost"])
+    seed_state = customer_states(keep_tx, customer_id="customer_id", datetime="date", freq="M",
+                                 lost_after=LOST_AFTER_MONTHS, end=obs_end).iloc[:, -1]
+    seed_state = seed_state.reindex(scores.index).cat.remove_unused_categories()
+    last_purchase = keep_tx.groupby("customer_id")["date"].max().reindex(scores.index)
+    states_tab = scores.groupby("state", observed=False).agg(customers=("clv", "size"), clv=("clv", "sum"),
+                                                             mean_p_alive=("p_alive", "mean"))
+    states_tab["customer_share"] = states_tab["customers"] / len(scores)
+    states_tab["clv_share"] = states_tab["clv"] / total_clv if total_clv > 0 else np.nan
+    cross = pd.crosstab(scores["state"], seed_state).reindex(list(STATES), fill_value=0)
+    wl = contacts.assign(state=scores["state"], clv=scores["clv"], last_purchase=last_purchase.dt.strftime("%Y-%m-%d"),
+                         purchases=scores["frequency"] + 1)
+    wl = wl[wl["state"].isin(["at risk", "lapsed"]) & wl["contact"]]
+    wl = wl.sort_values(["expected_net_value", "value_at_risk"], ascending=False, kind="stable")
+    wl.insert(0, "rank", np.arange(1, len(wl) + 1))
+    winback = wl[["rank", "tier", "state", "p_alive", "clv", "value", "value_at_risk", "expected_net_value",
+                  "purchases", "last_purchase"]].rename(columns={"value": "clv_if_active"})
+    tiers_csv = pyr.table[["n_customers", "customer_share", "total_value", "value_share", "mean_value"]].rename(
+        columns={"total_value": "clv", "value_share": "clv_share", "mean_value": "mean_clv"}).join(
+        tier_policy[["value_at_risk", "n_worth_contacting", "expected_net_value", "policy"]])
+
+    # -- 6. figures --------------------------------------------------------------------------
+    say("drawing the figures")
+    expected = clv_mod.cohort_repeat_transactions(res, births, grid)["cumulative"]
+    images = {
+        "tracking": figs.tracking(actual, expected, calibration_end=cal_t, origin=np.datetime_as_string(origin),
+                                  freq=freq, model_name=chosen),
+        "p_alive": figs.p_alive_matrix(res, T=float(now["T"].max()), freq=freq,
+                                       max_frequency=int(min(20, max(5, now["frequency"].quantile(0.99))))),
+        "clv": figs.clv_histogram(scores["clv"], unit=currency, horizon=horizon),
+        "pyramid": figs.pyramid(pyr),
+        "lorenz": figs.lorenz(scores["clv"], top20=conc.top_shares[20.0]),
+        "risk": figs.value_at_risk(tier_policy, unit=currency),
+    }
+
+    # -- 7. the page -----------------------------------------------------------------------------
+    say("writing the HTML report")
+    ctx = dict(source=source, bundled=bundled, work=work, negative=negative, periods=periods, fmt=fmt, freq=freq,
+               cal=cal, now=now, chosen=chosen, rule=rule, model=model, fits=fits, gg=gg, comparison=comparison,
+               scores=scores, notes=notes, zero_spend=zero_spend, no_spend_now=no_spend_now, horizon=horizon,
+               discount_rate=discount_rate, margin=margin, opts=opts, currency=currency, pyr=pyr, conc=conc,
+               states_tab=states_tab, cross=cross, tier_policy=tier_policy, winback=winback, images=images,
+               total_clv=total_clv, risk=risk)
+    page = render_page(ctx)
+    params = pd.concat({name: pd.DataFrame({"estimate": r.params, "std_err": r.bse})
+                        for name, r in [*fits.items(), ("Gamma-Gamma", gg)]}, names=["model", "param"])
+    holdout_mae = float(comparison.at[chosen, "holdout_mae"]) if "holdout_mae" in comparison else None
+
+    # -- 8. write everything at once ------------------------------------------------------------
+    with staged_folder(out) as tmp:
+        scores.to_csv(tmp / "scores.csv")
+        params.to_csv(tmp / "params.csv")
+        comparison.to_csv(tmp / "model_comparison.csv")
+        tiers_csv.to_csv(tmp / "tiers.csv")
+        winback.to_csv(tmp / "winback.csv")
+        (tmp / "report.html").write_text(page, encoding="utf-8")
+    say(f"done: {out / 'report.html'}")
+    return ReportOutput(out, out / "scores.csv", out / "params.csv", out / "report.html", len(now), holdout_mae,
+                        chosen, out / "model_comparison.csv", out / "winback.csv")

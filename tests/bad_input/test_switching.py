@@ -1,0 +1,5 @@
+"""Bad-input cases of custvalue.switching."""
+
+from ._runner import area_tests
+
+test_bad_input, test_outputs_finite = area_tests("switching")
