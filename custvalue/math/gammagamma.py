@@ -125,9 +125,15 @@ def _two_product(a, b):
 
 
 def _shape_excess(p, q, x):
-    """``p x + q - 1`` with one rounding (compensated): the posterior shape of ν beyond 1,
-    which cancels to a few digits near the boundary ``q + p x = 1`` of a finite mean."""
-    h, e1 = _two_product(np.asarray(p, dtype=float), np.asarray(x, dtype=float))
+    """``p x + q - 1`` to a few ulps relative: the posterior shape of ν beyond 1.
+
+    For ``q >= 1`` both terms are non-negative and the plain sum has that accuracy. For
+    ``q < 1`` it cancels to a few digits near the boundary ``q + p x = 1`` of a finite mean,
+    so it is formed with one rounding (compensated TwoProduct/TwoSum)."""
+    x = np.asarray(x, dtype=float)
+    if np.all(np.asarray(q) >= 1.0):
+        return p * x + (np.asarray(q, dtype=float) - 1.0)
+    h, e1 = _two_product(np.asarray(p, dtype=float), x)
     a, e2 = _two_sum(np.asarray(q, dtype=float), -1.0)
     s, e3 = _two_sum(h, a)
     return s + (e1 + e2 + e3)
