@@ -156,7 +156,8 @@ def retired_uses() -> set[tuple[str, str]]:
 
 def test_the_enumeration_sees_functions_constructors_and_methods():
     sigs = signatures()
-    assert "horizon" in {p.name for p in sigs["custvalue.clv.clv"]}
+    assert "horizon" in {p.name for p in sigs["custvalue.clv.BetaGeoResults.expected_purchases"]}
+    assert "customer_col" in {p.name for p in sigs["custvalue.rfm_summary"]}
     assert "data" in {p.name for p in sigs["custvalue.clv.BetaGeo"]}
     assert "level" in {p.name for p in sigs["custvalue.clv.BetaGeoResults.conf_int"]}
     assert "x" in {p.name for p in sigs["custvalue.math.betageo.loglike"]}
