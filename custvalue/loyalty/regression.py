@@ -19,7 +19,6 @@ from __future__ import annotations
 import keyword
 import re
 import warnings
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
@@ -30,6 +29,7 @@ from scipy import stats
 from .._validation import (as_float_array, check_level, check_positive_scalar, check_whole_number,
                            describe_rows, formula_data)
 from ..base import FrozenMixin, Summary
+from ..base.lrtest import LRTestResult
 from ..exceptions import ConvergenceWarning, DataError, ModelSpecificationError
 
 __all__ = ["from_formula", "LoyaltyRegressionResults", "LRTestResult", "lr_test", "formula_variables"]
@@ -782,45 +782,6 @@ def _refit(formula: str, data: pd.DataFrame, kind: str, options: dict) -> Loyalt
     return from_formula(formula, data, kind, **options)
 
 
-@dataclass(frozen=True)
-class LRTestResult:
-    """Likelihood-ratio test of a restricted model against a fuller nested one.
-
-    Returned by :func:`lr_test`.
-
-    Attributes
-    ----------
-    statistic : float
-        ``LR = 2 (llf_full - llf_restricted)``.
-    df : int
-        Degrees of freedom (extra parameters of the full model).
-    pvalue : float
-        Chi-squared upper-tail probability of ``statistic``.
-    llf_restricted, llf_full : float
-        Log-likelihoods of the two models.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> d = pd.DataFrame({"sat": rng.normal(size=200)})
-    >>> d["loy"] = 1 + 0.5 * d.sat + rng.normal(scale=0.5, size=200)
-    >>> res = from_formula("loy ~ sat", d)
-    >>> t = lr_test(from_formula("loy ~ 1", d), res)
-    >>> t.df, bool(t.pvalue < 0.001)
-    (1, True)
-    """
-
-    statistic: float
-    df: int
-    pvalue: float
-    llf_restricted: float
-    llf_full: float
-
-    def __repr__(self) -> str:
-        return f"LRTestResult(statistic={self.statistic:.6g}, df={self.df}, pvalue={self.pvalue:.4g})"
-
-
 def lr_test(restricted: LoyaltyRegressionResults, full: LoyaltyRegressionResults) -> LRTestResult:
     """Likelihood-ratio test of nested loyalty regressions.
 
@@ -874,5 +835,4 @@ def lr_test(restricted: LoyaltyRegressionResults, full: LoyaltyRegressionResults
     if df <= 0:
         raise ModelSpecificationError(f"the full model must have more parameters than the restricted "
                                       f"one; received {full.df_model} and {restricted.df_model}.")
-    stat = max(2.0 * (full.llf - restricted.llf), 0.0)
-    return LRTestResult(stat, int(df), float(stats.chi2.sf(stat, df)), restricted.llf, full.llf)
+    return LRTestResult.from_loglikelihoods(restricted.llf, full.llf, int(df))

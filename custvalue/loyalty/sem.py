@@ -20,13 +20,9 @@ import pandas as pd
 
 from .._validation import as_float_array
 from ..base import numerical_jacobian
-from ..exceptions import ConvergenceWarning, DataError, ModelSpecificationError
+from ..exceptions import ConvergenceWarning, DataError, ImproperSolutionWarning, ModelSpecificationError
 
 __all__ = ["fit_sem", "SEMResults", "ImproperSolutionWarning"]
-
-
-class ImproperSolutionWarning(UserWarning):
-    """A covariance-based SEM solution has negative variances or ``|standardised beta| > 1``."""
 
 
 @dataclass(frozen=True)

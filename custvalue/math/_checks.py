@@ -72,6 +72,14 @@ def check_param(value: Any, name: str, rule: str, where: str = "") -> None:
         raise DataError(f"{name} must be finite and {words}{at}; received {shown}.")
 
 
+def _home(module: str) -> str:
+    """The short public name of a kernel's module for messages: ``paretonbd`` for
+    ``custvalue.math.paretonbd._predict`` (a package's private parts dropped)."""
+    parts = module.split(".")
+    public = [p for p in parts[2:] if not p.startswith("_")] if parts[:2] == ["custvalue", "math"] else []
+    return public[-1] if public else parts[-1]
+
+
 def params(**rules: str) -> Callable:
     """Decorate a kernel so that the named parameters are checked on every call.
 
@@ -99,7 +107,7 @@ def params(**rules: str) -> Callable:
         if unknown or set(rules.values()) - set(RULES) - {"transition"}:
             raise TypeError(f"params: {sorted(unknown)} are not parameters of {fn.__name__}, or a rule "
                             f"is unknown: {rules}")
-        where = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+        where = f"{_home(fn.__module__)}.{fn.__name__}"
         # (position, name, rule, None allowed: the parameter's default is None)
         plan = [(names.index(n), n, rule, sig[n].default is None) for n, rule in rules.items()]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln, logsumexp, psi
 
+from .._deprecation import renamed_arguments
 from ._checks import check_param, params
 from .logconcave import log_integral
 
@@ -43,7 +44,8 @@ def _terms(alpha, beta, gamma, delta, x, t_x, n):
     return x, t_x, n, alive, dead, yv, valid
 
 
-def loglike(alpha, beta, gamma, delta, x, t_x, n):
+@renamed_arguments(n="n_periods")
+def loglike(alpha, beta, gamma, delta, x, t_x, n_periods):
     """Per-customer BG/BB log-likelihood, FHS eq. (5).
 
     It is computed as a log-sum-exp of its terms::
@@ -55,8 +57,8 @@ def loglike(alpha, beta, gamma, delta, x, t_x, n):
     ----------
     alpha, beta, gamma, delta : float
         Beta(α, β) transaction and Beta(γ, δ) drop-out probabilities.
-    x, t_x, n : array-like
-        Frequency, recency, number of opportunities.
+    x, t_x, n_periods : array-like
+        Frequency, recency and number of opportunities ``n`` (broadcast together).
 
     Returns
     -------
@@ -68,19 +70,21 @@ def loglike(alpha, beta, gamma, delta, x, t_x, n):
     >>> round(float(loglike(1.204, 0.750, 0.657, 2.783, 6, 6, 6)[0]), 4)
     -2.1822
     """
+    n = n_periods  # FHS's n
     x, t_x, n, alive, dead, _, _ = _terms(alpha, beta, gamma, delta, x, t_x, n)
     return logsumexp(np.vstack([alive[None, :], dead]), axis=0)
 
 
-def score(alpha, beta, gamma, delta, x, t_x, n):
+@renamed_arguments(n="n_periods")
+def score(alpha, beta, gamma, delta, x, t_x, n_periods):
     """Analytic gradient of :func:`loglike` w.r.t. (alpha, beta, gamma, delta); ``(N, 4)``.
 
     Parameters
     ----------
     alpha, beta, gamma, delta : float
         BG/BB parameters.
-    x, t_x, n : array-like
-        Frequency, recency and number of opportunities (broadcast together).
+    x, t_x, n_periods : array-like
+        Frequency, recency and number of opportunities ``n`` (broadcast together).
 
     Returns
     -------
@@ -92,6 +96,7 @@ def score(alpha, beta, gamma, delta, x, t_x, n):
     >>> score(1.2, 0.75, 0.66, 2.8, [0, 3], [0, 5], [6, 6]).shape
     (2, 4)
     """
+    n = n_periods  # FHS's n
     x, t_x, n, alive, dead, y, valid = _terms(alpha, beta, gamma, delta, x, t_x, n)
     ll = logsumexp(np.vstack([alive[None, :], dead]), axis=0)
     w0 = np.exp(alive - ll)
@@ -111,8 +116,9 @@ def score(alpha, beta, gamma, delta, x, t_x, n):
     return np.column_stack(g)
 
 
+@renamed_arguments(n="n_periods")
 @params(alpha="positive", beta="positive", gamma="positive", delta="positive")
-def p_alive(alpha, beta, gamma, delta, x, t_x, n):
+def p_alive(alpha, beta, gamma, delta, x, t_x, n_periods):
     """P(alive after the n-th opportunity | x, t_x, n): the alive term's share of the
     likelihood (FHS eq. 11 with the survival factor ``B(γ, δ+n)``; FHS print the version for
     opportunity n+1, with ``B(γ, δ+n+1)``).
@@ -121,8 +127,8 @@ def p_alive(alpha, beta, gamma, delta, x, t_x, n):
     ----------
     alpha, beta, gamma, delta : float
         BG/BB parameters.
-    x, t_x, n : array-like
-        Frequency, recency and number of opportunities (broadcast together).
+    x, t_x, n_periods : array-like
+        Frequency, recency and number of opportunities ``n`` (broadcast together).
 
     Returns
     -------
@@ -134,6 +140,7 @@ def p_alive(alpha, beta, gamma, delta, x, t_x, n):
     >>> round(float(p_alive(1.204, 0.750, 0.657, 2.783, 6, 6, 6)[0]), 3)
     1.0
     """
+    n = n_periods  # FHS's n
     x, t_x, n, alive, dead, _, _ = _terms(alpha, beta, gamma, delta, x, t_x, n)
     ll = logsumexp(np.vstack([alive[None, :], dead]), axis=0)
     return np.exp(alive - ll)
@@ -228,8 +235,9 @@ def expected_purchases_new_customer(t, alpha, beta, gamma, delta):
     return alpha / (alpha + beta) * np.exp(_log_survival_sum(gamma, delta, 0.0, t))
 
 
+@renamed_arguments(n="n_periods")
 @params(alpha="positive", beta="positive", gamma="positive", delta="positive")
-def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
+def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n_periods):
     """E[X(n, n+t) | x, t_x, n]: expected transactions in the next ``t`` opportunities.
 
     FHS eq. (13)::
@@ -242,8 +250,8 @@ def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
         Number of future opportunities.
     alpha, beta, gamma, delta : float
         BG/BB parameters.
-    x, t_x, n : array-like
-        Frequency, recency and number of opportunities (broadcast together).
+    x, t_x, n_periods : array-like
+        Frequency, recency and number of opportunities ``n`` (broadcast together).
 
     Returns
     -------
@@ -255,6 +263,7 @@ def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
     >>> bool(conditional_expected_purchases(5, 1.204, 0.750, 0.657, 2.783, 3, 5, 6) > 0)
     True
     """
+    n = n_periods  # FHS's n
     t = np.asarray(t, dtype=float)
     xh, txh, nh = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, n))
     ll = loglike(alpha, beta, gamma, delta, xh, txh, nh).reshape(xh.shape)  # once per customer
@@ -262,18 +271,19 @@ def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n):
     return np.exp(log_lead + _log_survival_sum(gamma, delta, *np.broadcast_arrays(nh, nh + t)))
 
 
+@renamed_arguments(k="n")
 @params(alpha="positive", beta="positive", gamma="positive", delta="positive")
-def probability_of_purchases(k, t, alpha, beta, gamma, delta):
-    """P(X(t) = k): probability of ``k`` transactions in the first ``t`` opportunities.
+def probability_of_purchases(n, t, alpha, beta, gamma, delta):
+    """P(X(t) = n): probability of ``n`` transactions in the first ``t`` opportunities.
 
     FHS eq. (7)::
 
-        C(t,k) B(α+k, β+t-k)/B(α,β) B(γ, δ+t)/B(γ,δ)
-        + Σ_{i=k}^{t-1} C(i,k) B(α+k, β+i-k)/B(α,β) B(γ+1, δ+i)/B(γ,δ)
+        C(t,n) B(α+n, β+t-n)/B(α,β) B(γ, δ+t)/B(γ,δ)
+        + Σ_{i=n}^{t-1} C(i,n) B(α+n, β+i-n)/B(α,β) B(γ+1, δ+i)/B(γ,δ)
 
     Parameters
     ----------
-    k : array-like of int
+    n : array-like of int
         Numbers of transactions.
     t : int or array-like
         Number of opportunities.
@@ -290,29 +300,30 @@ def probability_of_purchases(k, t, alpha, beta, gamma, delta):
     >>> round(float(probability_of_purchases(range(7), 6, 1.204, 0.750, 0.657, 2.783).sum()), 12)
     1.0
     """
-    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
     t = np.asarray(t, dtype=float)
-    k, t = np.broadcast_arrays(k, t)
+    n, t = np.broadcast_arrays(n, t)
     bab, bgd = betaln(alpha, beta), betaln(gamma, delta)
 
     def lchoose(a, b):
         return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)
 
-    ok = k <= t
-    kk = np.where(ok, k, 0.0)
-    first = np.where(ok, np.exp(lchoose(t, kk) + betaln(alpha + kk, beta + t - kk) - bab
+    ok = n <= t
+    nn = np.where(ok, n, 0.0)
+    first = np.where(ok, np.exp(lchoose(t, nn) + betaln(alpha + nn, beta + t - nn) - bab
                                 + betaln(gamma, delta + t) - bgd), 0.0)
     tmax = int(t.max()) if t.size else 0
-    i = np.arange(max(tmax, 1), dtype=float).reshape((-1,) + (1,) * k.ndim)
-    valid = (i >= kk) & (i < t) & ok
-    iv = np.where(valid, i, kk)
-    second = np.where(valid, np.exp(lchoose(iv, kk) + betaln(alpha + kk, beta + iv - kk) - bab
+    i = np.arange(max(tmax, 1), dtype=float).reshape((-1,) + (1,) * n.ndim)
+    valid = (i >= nn) & (i < t) & ok
+    iv = np.where(valid, i, nn)
+    second = np.where(valid, np.exp(lchoose(iv, nn) + betaln(alpha + nn, beta + iv - nn) - bab
                                     + betaln(gamma + 1, delta + iv) - bgd), 0.0).sum(axis=0)
     return first + second
 
 
+@renamed_arguments(n="n_periods")
 @params(d="rate", alpha="positive", beta="positive", gamma="positive", delta="positive")
-def dert(d, alpha, beta, gamma, delta, x, t_x, n, horizon=None):
+def dert(d, alpha, beta, gamma, delta, x, t_x, n_periods, horizon=None):
     """Discounted expected residual transactions (FHS eq. 14).
 
     With per-opportunity discount rate ``d`` and ``z = 1/(1+d)``::
@@ -332,8 +343,8 @@ def dert(d, alpha, beta, gamma, delta, x, t_x, n, horizon=None):
         Discount rate per opportunity (> 0 for an infinite horizon, > -1 otherwise).
     alpha, beta, gamma, delta : float
         BG/BB parameters.
-    x, t_x, n : array-like
-        Frequency, recency and number of opportunities (broadcast together).
+    x, t_x, n_periods : array-like
+        Frequency, recency and number of opportunities ``n`` (broadcast together).
     horizon : int, optional
         Number of future opportunities; ``None`` (default) for an infinite horizon.
 
@@ -349,6 +360,7 @@ def dert(d, alpha, beta, gamma, delta, x, t_x, n, horizon=None):
     >>> round(float(dert(0.1, 1.204, 0.750, 0.657, 2.783, 3, 5, 6, horizon=5)), 4)
     1.383
     """
+    n = n_periods  # FHS's n
     if horizon is None:
         check_param(d, "d", "positive", "dert (an infinite horizon)")
     x, t_x, n = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, n))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from .._deprecation import renamed_arguments
 from ._checks import params
 
 __all__ = [
@@ -322,8 +323,9 @@ def fundamental_matrix(P, transient):
     return np.linalg.inv(np.eye(Q.shape[0]) - Q)
 
 
-@params(k="count")
-def transition_counts(src, dst, k, weights=None):
+@renamed_arguments(k="n_states")
+@params(n_states="count")
+def transition_counts(src, dst, n_states, weights=None):
     """k x k matrix of counts ``n[i, j]`` of moves from state ``src`` to ``dst`` (integer
     codes 0..k-1), optionally weighted.
 
@@ -331,7 +333,7 @@ def transition_counts(src, dst, k, weights=None):
     ----------
     src, dst : array-like of int
         State codes (0..k-1) before and after each move.
-    k : int
+    n_states : int
         Number of states.
     weights : array-like, optional
         Weight of each move (default 1).
@@ -348,6 +350,7 @@ def transition_counts(src, dst, k, weights=None):
     >>> markov.transition_counts([0, 0, 1], [0, 1, 1], 2).tolist()
     [[1.0, 1.0], [0.0, 1.0]]
     """
+    k = n_states
     flat = np.asarray(src, dtype=np.int64) * k + np.asarray(dst, dtype=np.int64)
     return np.bincount(flat, weights=weights, minlength=k * k).astype(float).reshape(k, k)
 
@@ -382,15 +385,16 @@ def counts_loglike(counts, P):
     return float(terms.sum())
 
 
-@params(p="probability", n="nonnegative", level="level")
-def wilson_interval(p, n, level):
+@renamed_arguments(n="n_trials")
+@params(p="probability", n_trials="nonnegative", level="level")
+def wilson_interval(p, n_trials, level):
     """Wilson (1927) score interval for a binomial proportion ``p`` out of ``n`` trials.
 
     Parameters
     ----------
     p : ndarray
         Estimated proportions (e.g. a row of ``P``).
-    n : ndarray
+    n_trials : ndarray
         Trials behind each proportion (broadcast against ``p``).
     level : float
         Confidence level in (0, 1).
@@ -408,6 +412,7 @@ def wilson_interval(p, n, level):
     >>> lo.round(3).tolist(), hi.round(3).tolist()
     ([0.3, 0.097], [0.903, 0.7])
     """
+    n = n_trials
     z = stats.norm.ppf(0.5 + level / 2)
     n = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -421,15 +426,16 @@ def wilson_interval(p, n, level):
     return lo, hi
 
 
-@params(p="probability", n="nonnegative", level="level")
-def wald_interval(p, n, level):
+@renamed_arguments(n="n_trials")
+@params(p="probability", n_trials="nonnegative", level="level")
+def wald_interval(p, n_trials, level):
     """Wald interval ``p +- z sqrt(p(1-p)/n)``, clipped to [0, 1].
 
     Parameters
     ----------
     p : ndarray
         Estimated proportions (e.g. a row of ``P``).
-    n : ndarray
+    n_trials : ndarray
         Trials behind each proportion (broadcast against ``p``).
     level : float
         Confidence level in (0, 1).
@@ -447,14 +453,16 @@ def wald_interval(p, n, level):
     >>> lo.round(3).tolist(), hi.round(3).tolist()
     ([0.289, 0.0], [1.0, 0.711])
     """
+    n = n_trials
     z = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         half = z * np.sqrt(p * (1 - p) / np.asarray(n, dtype=float))
     return np.clip(p - half, 0, 1), np.clip(p + half, 0, 1)
 
 
-@params(p="probability", n="nonnegative", level="level")
-def goodman_interval(p, n, level):
+@renamed_arguments(n="n_trials")
+@params(p="probability", n_trials="nonnegative", level="level")
+def goodman_interval(p, n_trials, level):
     """Goodman (1965, Technometrics 7:247-254) simultaneous intervals for the k cells of each
     row: the score interval with ``chi2_1`` quantile at ``1 - (1-level)/k``.
 
@@ -462,7 +470,7 @@ def goodman_interval(p, n, level):
     ----------
     p : ndarray
         Estimated proportions of the k cells of each row, shape ``(..., k)``.
-    n : ndarray
+    n_trials : ndarray
         Trials behind each proportion (broadcast against ``p``).
     level : float
         Confidence level in (0, 1).
@@ -480,6 +488,7 @@ def goodman_interval(p, n, level):
     >>> lo.round(3).tolist(), hi.round(3).tolist()
     ([[0.264, 0.082]], [[0.918, 0.736]])
     """
+    n = n_trials
     p = np.asarray(p, dtype=float)
     k = p.shape[-1]
     A = stats.chi2.ppf(1 - (1 - level) / k, 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, hyp2f1, psi
 
+from .._deprecation import renamed_arguments
 from ._checks import params
 from .logconcave import log_integral
 
@@ -273,8 +274,9 @@ def discounted_expected_lifetime(alpha, beta, d):
     return out[()] if out.ndim == 0 else out
 
 
-@params(alpha="positive", beta="positive", d="rate", n="nonnegative")
-def derl(alpha, beta, d, n):
+@renamed_arguments(n="n_renewals")
+@params(alpha="positive", beta="positive", d="rate", n_renewals="nonnegative")
+def derl(alpha, beta, d, n_renewals):
     """Discounted expected residual lifetime of a customer who has made ``n`` renewals
     (is in period n+1), valued just before the next renewal decision, FH10 eq. (6) with
     n - 1 -> n:
@@ -291,7 +293,7 @@ def derl(alpha, beta, d, n):
         Beta(α, β) mixing distribution of the per-period churn probability θ.
     d : float or array-like
         Per-period discount rate (> -1).
-    n : int or array-like
+    n_renewals : int or array-like
         Renewals already made (n >= 0).
 
     Returns
@@ -305,12 +307,14 @@ def derl(alpha, beta, d, n):
     >>> sbg.derl(0.704, 1.182, 0.1, [0, 4]).round(3).tolist()
     [2.965, 5.894]
     """
+    n = n_renewals
     alpha, beta, d, n = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (alpha, beta, d, n)))
     return (1.0 + d) * np.exp(_log_discounted_mixture(alpha, beta + n + 1.0, d) - betaln(alpha, beta + n))
 
 
-@params(alpha="positive", beta="positive", d="rate", n="nonnegative")
-def retention_elasticity(alpha, beta, d, n):
+@renamed_arguments(n="n_renewals")
+@params(alpha="positive", beta="positive", d="rate", n_renewals="nonnegative")
+def retention_elasticity(alpha, beta, d, n_renewals):
     """Elasticity of DERL with respect to retention: the % change in DERL when every
     customer's retention probability ``1 - θ`` is raised by 1% (derivative at 0).
 
@@ -331,7 +335,7 @@ def retention_elasticity(alpha, beta, d, n):
         Beta(α, β) mixing distribution of the per-period churn probability θ.
     d : float or array-like
         Per-period discount rate (> -1).
-    n : int or array-like
+    n_renewals : int or array-like
         Renewals already made (n >= 0).
 
     Returns
@@ -345,6 +349,7 @@ def retention_elasticity(alpha, beta, d, n):
     >>> sbg.retention_elasticity(0.704, 1.182, 0.1, [0, 4]).round(3).tolist()
     [6.46, 7.744]
     """
+    n = n_renewals
     alpha, beta, d, n = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (alpha, beta, d, n)))
     b = beta + n + 1.0
     out = np.array((1.0 + d) * np.exp(_log_discounted_mixture(alpha, b, d, 2)

@@ -1,4 +1,10 @@
-"""The report pipeline: check every input, fit, score, segment, draw, then write atomically."""
+"""The report pipeline: check every input, fit, score, segment, draw, then write atomically.
+
+:func:`run_report` runs the steps in order, each a small function of the previous steps'
+outputs: :func:`read_log` (step 1), :func:`summarise` (2), :func:`fit_purchases` and
+:func:`fit_spend` (3), :func:`score` (4), :func:`segment` (5), :func:`plot` (6) and
+:func:`render` (7), then writes every file at once.
+"""
 
 from __future__ import annotations
 
@@ -300,12 +306,95 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
                          margin=margin, active_threshold=active_threshold, lapsed_threshold=lapsed_threshold,
                          winback_response_rate=winback_response_rate, winback_cost=winback_cost,
                          models=MODEL_CHOICES, freqs=FREQS)
-    horizon, discount_rate, margin = opts["horizon"], opts["discount_rate"], opts["margin"]
     out = Path(output)
     check_output(out, force=force)
 
-    # -- 1. read and check every input --------------------------------------------------------
     say("reading and checking the transactions")
+    log = read_log(transactions, customer_col=customer_col, date_col=date_col, monetary_col=monetary_col, sep=sep,
+                   date_format=date_format, dayfirst=dayfirst, calibration_end=calibration_end,
+                   observation_end=observation_end, returns=returns, currency=currency)
+    say(f"summarising transactions per customer (frequency, recency, T in {figs.UNIT_WORDS[freq]}, "
+        "monetary value)")
+    summ = summarise(log, freq=freq, returns=returns)
+    keys = list(MODELS) if model == "auto" else [model]
+    say("fitting " + ", ".join(MODELS[k][0] for k in keys) + " on the calibration period")
+    if kernels_cold(keys, len(summ.now)):
+        say.note("compiling numerical kernels (first run only; later runs load them from the cache)")
+    fitted = fit_purchases(log, summ, keys, model=model, freq=freq)
+    say("fitting Gamma-Gamma (spend per purchase) on the calibration period")
+    gg, zero_spend = fit_spend(summ)
+    for message in summ.notes:
+        say.note(message)
+    say(f"scoring {len(summ.now):,} customers at the observation end {_iso(log.periods.observation_end)}")
+    scored, no_spend_now = score(summ, fitted.res, gg, opts, freq=freq)
+    say("segmenting: value tiers, concentration, customer states, churn value at risk, win-back list")
+    seg = segment(scored, fitted.keep_tx, log.periods.observation_end, opts)
+    say("drawing the figures")
+    images = plot(fitted, summ, scored, seg, opts, freq=freq, currency=log.currency)
+    say("writing the HTML report")
+    page = render(log, summ, fitted, gg, zero_spend, scored, no_spend_now, seg, images, opts, model=model, freq=freq)
+    params = pd.concat({name: pd.DataFrame({"estimate": r.params, "std_err": r.bse})
+                        for name, r in [*fitted.fits.items(), ("Gamma-Gamma", gg)]}, names=["model", "param"])
+    comparison = fitted.comparison
+    holdout_mae = float(comparison.at[fitted.chosen, "holdout_mae"]) if "holdout_mae" in comparison else None
+
+    # write everything at once
+    with staged_folder(out) as tmp:
+        scored.to_csv(tmp / "scores.csv")
+        params.to_csv(tmp / "params.csv")
+        comparison.to_csv(tmp / "model_comparison.csv")
+        seg.tiers_csv.to_csv(tmp / "tiers.csv")
+        seg.winback.to_csv(tmp / "winback.csv")
+        (tmp / "report.html").write_text(page, encoding="utf-8")
+    say(f"done: {out / 'report.html'}")
+    return ReportOutput(out, out / "scores.csv", out / "params.csv", out / "report.html", len(summ.now), holdout_mae,
+                        fitted.chosen, out / "model_comparison.csv", out / "winback.csv")
+
+
+# ---- the steps ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TransactionLog:
+    """The checked transactions (step 1): purchases and returns by day, with where they came from.
+
+    Attributes
+    ----------
+    work : pandas.DataFrame
+        Every row as ``customer_id``, ``date`` (the day) and ``amount``, indexed like the input.
+    negative : numpy.ndarray
+        Which rows have a negative amount (returns).
+    purchases, returns : pandas.DataFrame
+        The rows of ``work`` with a non-negative and a negative amount.
+    periods : object
+        Calibration and observation ends (see ``_inputs.resolve_periods``).
+    fmt : str or None
+        The date format that read the date column.
+    source : str
+        The data's description for the report.
+    bundled : bool
+        Whether the data are the bundled CDNOW log.
+    currency : str
+        Money unit for labels ("" for none).
+    """
+
+    work: pd.DataFrame
+    negative: np.ndarray
+    purchases: pd.DataFrame
+    returns: pd.DataFrame
+    periods: Any
+    fmt: str | None
+    source: str
+    bundled: bool
+    currency: str
+
+
+def read_log(transactions: Any, *, customer_col: str, date_col: str, monetary_col: str, sep: str | None,
+             date_format: str | None, dayfirst: bool | None, calibration_end: Any, observation_end: Any,
+             returns: str, currency: str | None) -> TransactionLog:
+    """Step 1: read and check every input (the bundled log, a CSV or a DataFrame).
+
+    Raises a :class:`~custvalue.exceptions.ReportInputError` (a CSV's rows named by their
+    file lines) before anything is computed."""
     bundled = transactions is None
     used_sep = None
     if bundled:
@@ -328,7 +417,6 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
                                f"{type(transactions).__name__}.")
     if calibration_end == "default":
         calibration_end = None
-    currency = currency or ""
     require_columns(tx, {"customer_col": customer_col, "date_col": date_col, "monetary_col": monetary_col}, used_sep)
     if len(tx) == 0:
         raise ReportInputError("the transactions are empty; at least one purchase is required.")
@@ -349,12 +437,34 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     purchases, ret = work[~negative], work[negative]
     if purchases.empty:
         raise ReportInputError("no purchases are left once the negative amounts (returns) are set aside.")
+    return TransactionLog(work, negative, purchases, ret, periods, fmt, source, bundled, currency or "")
 
-    # -- 2. customer summaries ---------------------------------------------------------------
-    say(f"summarising transactions per customer (frequency, recency, T in {figs.UNIT_WORDS[freq]}, "
-        "monetary value)")
+
+@dataclass(frozen=True)
+class Summaries:
+    """Customer summaries (step 2): the calibration period and the whole history.
+
+    Attributes
+    ----------
+    cal, now : pandas.DataFrame
+        :func:`custvalue.rfm_summary` up to the calibration end and up to the observation end
+        (the same frame without a holdout).
+    notes : list of str
+        Notes for the report (returns netted or dropped, transactions left out); the fit
+        steps append theirs.
+    """
+
+    cal: pd.DataFrame
+    now: pd.DataFrame
+    notes: list[str]
+
+
+def summarise(log: TransactionLog, *, freq: str, returns: str) -> Summaries:
+    """Step 2: frequency, recency, T and monetary value per customer, with returns netted if
+    asked; refuses data the models cannot be fitted to (fewer than 3 repeat buyers)."""
+    purchases, ret, negative = log.purchases, log.returns, log.negative
     kw = dict(customer_col="customer_id", date_col="date", monetary_col="amount", freq=freq)
-    cal_end, obs_end = periods.calibration_end, periods.observation_end
+    cal_end, obs_end = log.periods.calibration_end, log.periods.observation_end
     cal = rfm_summary(purchases, observation_end=obs_end, calibration_end=cal_end, **kw)
     now = rfm_summary(purchases, observation_end=obs_end, **kw) if cal_end is not None else cal
     notes: list[str] = []
@@ -371,8 +481,9 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     elif returns == "drop" and negative.any():
         notes.append(f"{int(negative.sum()):,} rows with negative amounts (returns, {-ret['amount'].sum():,.2f} in "
                      "total) were left out (--returns drop).")
-    if periods.n_after_end:
-        notes.append(f"{periods.n_after_end:,} transactions after the observation end {_iso(obs_end)} were left out.")
+    if log.periods.n_after_end:
+        notes.append(f"{log.periods.n_after_end:,} transactions after the observation end {_iso(obs_end)} were left "
+                     "out.")
     repeaters = int((cal["frequency"] > 0).sum())
     if repeaters < 3:
         raise ReportInputError(
@@ -383,23 +494,69 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     if spenders < 3:
         raise ReportInputError(f"only {spenders} customer(s) have repeat purchases of positive value in the "
                                "calibration period; the Gamma-Gamma spend model needs at least 3.")
+    return Summaries(cal, now, notes)
 
-    # -- 3. purchase model(s) -----------------------------------------------------------------
-    keys = list(MODELS) if model == "auto" else [model]
-    say("fitting " + ", ".join(MODELS[k][0] for k in keys) + " on the calibration period")
-    if kernels_cold(keys, len(now)):
-        say.note("compiling numerical kernels (first run only; later runs load them from the cache)")
+
+@dataclass(frozen=True)
+class PurchaseFits:
+    """The purchase model(s) fitted on the calibration period (step 3) and the tracking data.
+
+    Attributes
+    ----------
+    fits : dict
+        Label ("BG/NBD", ...) -> fitted results.
+    comparison : pandas.DataFrame
+        :func:`custvalue.clv.compare_models` of the fits.
+    chosen, rule : str
+        The model used for the scores and, for ``auto``, the rule that chose it ("" otherwise).
+    actual : pandas.Series
+        Cumulative repeat transactions of the cohort on ``grid`` (model time units from
+        ``origin``).
+    births : numpy.ndarray
+        Each customer's first purchase on that time axis.
+    grid : numpy.ndarray
+        The tracking times.
+    origin : numpy.datetime64
+        The first day of the log.
+    cal_t : float or None
+        The calibration end on that axis (None without a holdout).
+    keep_tx : pandas.DataFrame
+        The purchases up to the observation end.
+    """
+
+    fits: dict[str, Any]
+    comparison: pd.DataFrame
+    chosen: str
+    rule: str
+    actual: pd.Series
+    births: np.ndarray
+    grid: np.ndarray
+    origin: Any
+    cal_t: float | None
+    keep_tx: pd.DataFrame
+
+    @property
+    def res(self) -> Any:
+        """The chosen model's results."""
+        return self.fits[self.chosen]
+
+
+def fit_purchases(log: TransactionLog, summ: Summaries, keys: list[str], *, model: str, freq: str) -> PurchaseFits:
+    """Step 3: fit the purchase model(s), compare them (fit, holdout forecast, tracking) and
+    choose one; fit warnings become notes."""
     from .. import clv as clv_mod
 
+    cal, now, notes = summ.cal, summ.now, summ.notes
+    cal_end, obs_end = log.periods.calibration_end, log.periods.observation_end
     fits = {MODELS[k][0]: _fit_noting(lambda k=k: getattr(clv_mod, MODELS[k][1])().fit(cal), notes, MODELS[k][0])
             for k in keys}
     unit = TIME_UNITS[freq]
-    origin = work["date"].min().to_datetime64().astype("datetime64[D]")
+    origin = log.work["date"].min().to_datetime64().astype("datetime64[D]")
     span = float((np.datetime64(obs_end, "D") - origin).astype(np.int64)) / unit
     step = max(1.0, np.ceil(span / 200.0))
     grid = np.append(np.arange(0.0, span, step), span)
     births = span - now["T"].to_numpy()
-    keep_tx = purchases.loc[purchases["date"] <= obs_end]
+    keep_tx = log.purchases.loc[log.purchases["date"] <= obs_end]
     actual = clv_mod.actual_repeat_transactions(keep_tx, customer_col="customer_id", date_col="date",
                                                 origin=np.datetime_as_string(origin), times=grid,
                                                 freq=freq)["cumulative"]
@@ -411,16 +568,28 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
         chosen, rule = _pick(comparison)
     else:
         chosen, rule = MODELS[model][0], ""
-    res = fits[chosen]
+    return PurchaseFits(fits, comparison, chosen, rule, actual, births, grid, origin, cal_t, keep_tx)
 
-    say("fitting Gamma-Gamma (spend per purchase) on the calibration period")
+
+def fit_spend(summ: Summaries) -> tuple[Any, pd.Series]:
+    """Step 3b: Gamma-Gamma on the calibration repeat buyers with positive spend; returns the
+    fit and the customers left out (repeat purchases totalling 0)."""
+    from .. import clv as clv_mod
+
+    cal = summ.cal
     zero_spend = (cal["frequency"] > 0) & (cal["monetary_value"] <= 0)
-    gg = _fit_noting(lambda: clv_mod.GammaGamma().fit(cal[~zero_spend]), notes, "Gamma-Gamma")
-    for message in notes:
-        say.note(message)
+    gg = _fit_noting(lambda: clv_mod.GammaGamma().fit(cal[~zero_spend]), summ.notes, "Gamma-Gamma")
+    return gg, zero_spend
 
-    # -- 4. scores at the observation end -----------------------------------------------------
-    say(f"scoring {len(now):,} customers at the observation end {_iso(obs_end)}")
+
+def score(summ: Summaries, res: Any, gg: Any, opts: dict[str, Any], *, freq: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Step 4: each customer's expected purchases, P(alive), state, expected spend, CLV, CLV
+    if active and value tier at the observation end (``scores.csv``); also returns the repeat
+    buyers without spend information (scored at the population mean spend)."""
+    from .. import clv as clv_mod
+
+    now, unit = summ.now, TIME_UNITS[freq]
+    horizon = opts["horizon"]
     scores = now[["frequency", "recency", "T", "monetary_value"]].copy()
     scores["expected_purchases"] = res.expected_purchases(now, horizon=horizon * (365.25 / 12) / unit)
     scores["p_alive"] = res.p_alive(now)
@@ -432,16 +601,49 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     spend_input = now.assign(frequency=now["frequency"].where(~no_spend_now, 0),
                              monetary_value=now["monetary_value"].where(~no_spend_now, 0.0))
     scores["expected_spend"] = gg.expected_spend(spend_input)
-    scores["clv"] = clv_mod.clv(res, scores["expected_spend"], now, horizon=horizon, discount_rate=discount_rate,
-                                freq=freq, margin=margin)
+    scores["clv"] = clv_mod.clv(res, scores["expected_spend"], now, horizon=horizon,
+                                discount_rate=opts["discount_rate"], freq=freq, margin=opts["margin"])
     pa = scores["p_alive"].to_numpy()
     # E[purchases | history] = P(alive) x E[purchases | alive, history] for all three models,
     # so the value of a customer who is still active is CLV / P(alive)
     scores["clv_if_active"] = np.divide(scores["clv"].to_numpy(), pa, out=np.zeros(len(pa)), where=pa > 0)
     scores["value_tier"] = value_tiers(scores["clv"])
+    return scores, no_spend_now
 
-    # -- 5. segments: tiers, concentration, states, churn value at risk, win-back ---------------
-    say("segmenting: value tiers, concentration, customer states, churn value at risk, win-back list")
+
+@dataclass(frozen=True)
+class Segments:
+    """Step 5's tables: value tiers, concentration, states, churn value at risk, win-back.
+
+    Attributes
+    ----------
+    total_clv : float
+        Sum of the customers' CLV.
+    pyr, conc, risk : objects
+        :func:`custvalue.segment.pyramid_summary`, ``concentration_summary`` and
+        ``churn_value_at_risk`` results.
+    tier_policy : pandas.DataFrame
+        The win-back policy per tier.
+    states_tab, cross : pandas.DataFrame
+        Customers and CLV per state; the states against the recency rule's.
+    winback, tiers_csv : pandas.DataFrame
+        ``winback.csv`` and ``tiers.csv``.
+    """
+
+    total_clv: float
+    pyr: Any
+    conc: Any
+    risk: Any
+    tier_policy: pd.DataFrame
+    states_tab: pd.DataFrame
+    cross: pd.DataFrame
+    winback: pd.DataFrame
+    tiers_csv: pd.DataFrame
+
+
+def segment(scores: pd.DataFrame, keep_tx: pd.DataFrame, obs_end: Any, opts: dict[str, Any]) -> Segments:
+    """Step 5: value tiers, concentration, customer states, churn value at risk and the
+    ranked win-back list."""
     from ..segment import (churn_value_at_risk, concentration_summary, customer_states, pyramid_summary,
                            winback_campaign)
 
@@ -470,42 +672,38 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     tiers_csv = pyr.table[["n_customers", "customer_share", "total_value", "value_share", "mean_value"]].rename(
         columns={"total_value": "clv", "value_share": "clv_share", "mean_value": "mean_clv"}).join(
         tier_policy[["value_at_risk", "n_worth_contacting", "expected_net_value", "policy"]])
+    return Segments(total_clv, pyr, conc, risk, tier_policy, states_tab, cross, winback, tiers_csv)
 
-    # -- 6. figures --------------------------------------------------------------------------
-    say("drawing the figures")
-    expected = clv_mod.cohort_repeat_transactions(res, births, grid)["cumulative"]
-    images = {
-        "tracking": figs.tracking(actual, expected, calibration_end=cal_t, origin=np.datetime_as_string(origin),
-                                  freq=freq, model_name=chosen),
-        "p_alive": figs.p_alive_matrix(res, T=float(now["T"].max()), freq=freq,
+
+def plot(fitted: PurchaseFits, summ: Summaries, scores: pd.DataFrame, seg: Segments, opts: dict[str, Any], *,
+         freq: str, currency: str) -> dict[str, Any]:
+    """Step 6: the report's figures (tracking, P(alive) matrix, CLV histogram, pyramid,
+    Lorenz curve, value at risk)."""
+    from .. import clv as clv_mod
+
+    now = summ.now
+    expected = clv_mod.cohort_repeat_transactions(fitted.res, fitted.births, fitted.grid)["cumulative"]
+    return {
+        "tracking": figs.tracking(fitted.actual, expected, calibration_end=fitted.cal_t,
+                                  origin=np.datetime_as_string(fitted.origin), freq=freq, model_name=fitted.chosen),
+        "p_alive": figs.p_alive_matrix(fitted.res, T=float(now["T"].max()), freq=freq,
                                        max_frequency=int(min(20, max(5, now["frequency"].quantile(0.99))))),
-        "clv": figs.clv_histogram(scores["clv"], unit=currency, horizon=horizon),
-        "pyramid": figs.pyramid(pyr),
-        "lorenz": figs.lorenz(scores["clv"], top20=conc.top_shares[20.0]),
-        "risk": figs.value_at_risk(tier_policy, unit=currency),
+        "clv": figs.clv_histogram(scores["clv"], unit=currency, horizon=opts["horizon"]),
+        "pyramid": figs.pyramid(seg.pyr),
+        "lorenz": figs.lorenz(scores["clv"], top20=seg.conc.top_shares[20.0]),
+        "risk": figs.value_at_risk(seg.tier_policy, unit=currency),
     }
 
-    # -- 7. the page -----------------------------------------------------------------------------
-    say("writing the HTML report")
-    ctx = dict(source=source, bundled=bundled, work=work, negative=negative, periods=periods, fmt=fmt, freq=freq,
-               cal=cal, now=now, chosen=chosen, rule=rule, model=model, fits=fits, gg=gg, comparison=comparison,
-               scores=scores, notes=notes, zero_spend=zero_spend, no_spend_now=no_spend_now, horizon=horizon,
-               discount_rate=discount_rate, margin=margin, opts=opts, currency=currency, pyr=pyr, conc=conc,
-               states_tab=states_tab, cross=cross, tier_policy=tier_policy, winback=winback, images=images,
-               total_clv=total_clv, risk=risk)
-    page = render_page(ctx)
-    params = pd.concat({name: pd.DataFrame({"estimate": r.params, "std_err": r.bse})
-                        for name, r in [*fits.items(), ("Gamma-Gamma", gg)]}, names=["model", "param"])
-    holdout_mae = float(comparison.at[chosen, "holdout_mae"]) if "holdout_mae" in comparison else None
 
-    # -- 8. write everything at once ------------------------------------------------------------
-    with staged_folder(out) as tmp:
-        scores.to_csv(tmp / "scores.csv")
-        params.to_csv(tmp / "params.csv")
-        comparison.to_csv(tmp / "model_comparison.csv")
-        tiers_csv.to_csv(tmp / "tiers.csv")
-        winback.to_csv(tmp / "winback.csv")
-        (tmp / "report.html").write_text(page, encoding="utf-8")
-    say(f"done: {out / 'report.html'}")
-    return ReportOutput(out, out / "scores.csv", out / "params.csv", out / "report.html", len(now), holdout_mae,
-                        chosen, out / "model_comparison.csv", out / "winback.csv")
+def render(log: TransactionLog, summ: Summaries, fitted: PurchaseFits, gg: Any, zero_spend: pd.Series,
+           scores: pd.DataFrame, no_spend_now: pd.Series, seg: Segments, images: dict[str, Any],
+           opts: dict[str, Any], *, model: str, freq: str) -> str:
+    """Step 7: the HTML page from every step's output."""
+    ctx = dict(source=log.source, bundled=log.bundled, work=log.work, negative=log.negative, periods=log.periods,
+               fmt=log.fmt, freq=freq, cal=summ.cal, now=summ.now, chosen=fitted.chosen, rule=fitted.rule,
+               model=model, fits=fitted.fits, gg=gg, comparison=fitted.comparison, scores=scores,
+               notes=summ.notes, zero_spend=zero_spend, no_spend_now=no_spend_now, horizon=opts["horizon"],
+               discount_rate=opts["discount_rate"], margin=opts["margin"], opts=opts, currency=log.currency,
+               pyr=seg.pyr, conc=seg.conc, states_tab=seg.states_tab, cross=seg.cross, tier_policy=seg.tier_policy,
+               winback=seg.winback, images=images, total_clv=seg.total_clv, risk=seg.risk)
+    return render_page(ctx)

@@ -23,7 +23,7 @@ LOST_AFTER_MONTHS = 3
 KERNELS = {
     "bgnbd": (("betageo", "_sums_hess"), ("betageo", "_alive_rows"), ("special", "_dropout_mean")),
     "mbgnbd": (("betageo", "_sums_hess"), ("betageo", "_alive_rows"), ("special", "_dropout_mean")),
-    "pnbd": (("paretonbd", "_rows"),),
+    "pnbd": (("paretonbd._fused", "_rows"),),
 }
 #: BG/NBD estimates of Fader, Hardie & Lee (2005) on the 2,357-customer CDNOW sample.
 FHL2005 = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}

@@ -27,16 +27,11 @@ from scipy import stats
 from .._validation import (align_to_index, as_float_array, as_generator, check_level,
                            check_whole_number, describe_rows, resolve_columns)
 from ..base import FrozenMixin, Summary
-from ..exceptions import DataError, ModelSpecificationError
+from ..exceptions import DataError, ModelSpecificationError, NegativeSwitchingCostWarning
 from ..math import shy as kernel
 
 __all__ = ["ShyResults", "NegativeSwitchingCostWarning", "shy_switching_costs",
            "undercut_proof_prices"]
-
-
-class NegativeSwitchingCostWarning(UserWarning):
-    """A Shy (2002) estimate is negative: the observed prices are not undercut-proof for that
-    firm (its price is too low relative to its rival's), so the model does not fit it."""
 
 
 def _market(data, price, customers, marginal_cost, need_price=True):

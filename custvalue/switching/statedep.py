@@ -35,17 +35,11 @@ from .._validation import (as_float_array, as_generator, check_level, check_whol
                            resolve_columns)
 from ..base import LikelihoodModel, LikelihoodResults, Summary
 from ..base.identification import describe_direction, null_directions
-from ..exceptions import DataError, IdentificationWarning, ModelSpecificationError
+from ..exceptions import DataError, IdentificationWarning, InitialConditionsWarning, ModelSpecificationError
 from ..math import clogit
 
 __all__ = ["ChoicePanel", "StateDependenceLogit", "StateDependenceResults", "RandomInterceptLogit",
            "InitialConditionsWarning", "prepare_choice_panel"]
-
-
-class InitialConditionsWarning(UserWarning):
-    """The first observed choice is treated as exogenous although it depends on the same
-    person-level tastes as later choices (Heckman 1981); estimates of state dependence can be
-    biased."""
 
 
 @dataclass(frozen=True)

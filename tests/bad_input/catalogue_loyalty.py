@@ -110,7 +110,8 @@ CATALOGUE: dict[str, Entry] = {
         Target("plot", lambda: {"variable": "sat", "grid": np.linspace(-2, 2, 5)}, lambda **a: ols().plot(**a),
                {"variable": (("unknown variable", lambda v: "nope"),), "grid": ("nan", "inf", "text", "empty")}),
     )),
-    Y + "LRTestResult": Entry("results", (
+    # the one LR-test result type (custvalue.base.lrtest, its first public module), produced here
+    "custvalue.base.lrtest.LRTestResult": Entry("results", (
         Target("produced by lr_test", lambda: {},
                lambda: L.lr_test(L.from_formula("loy ~ sat", D.regression_data()), ols())),)),
     Y + "formula_variables": function(

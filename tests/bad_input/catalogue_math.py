@@ -71,7 +71,7 @@ def _rft(**params):
 
 
 def _bb(**extra):
-    return lambda: {**BB, "x": XB, "t_x": TXB, "n": NB, **extra}
+    return lambda: {**BB, "x": XB, "t_x": TXB, "n_periods": NB, **extra}
 
 
 def _btyd_family(mod, name: str, P: dict, names: tuple[str, ...], data, *, with_dert: str | None = None,
@@ -89,11 +89,10 @@ def _btyd_family(mod, name: str, P: dict, names: tuple[str, ...], data, *, with_
             mod.conditional_expected_purchases, lambda: {"t": np.array([[1.0, 10.0]]), **data(),
                                                          "x": data()["x"][:, None],
                                                          **{k: v[:, None] for k, v in data().items()
-                                                            if k in ("t_x", "T", "n")}},
+                                                            if k in ("t_x", "T", "n_periods")}},
             rules, {"long horizon": replaced(t=np.array([[1e5]]))}),
         f"{M}{name}.probability_of_purchases": kernel(
-            mod.probability_of_purchases, lambda: {"t": 10.0, **P,
-                                                   ("k" if name == "bgbb" else "n"): np.array([0.0, 1.0, 2.0])},
+            mod.probability_of_purchases, lambda: {"t": 10.0, **P, "n": np.array([0.0, 1.0, 2.0])},
             rules),
     }
     for f in extra_checked:  # log_alive_odds: -inf when x = 0 (P(dead) = 0), documented
@@ -124,7 +123,7 @@ CATALOGUE: dict[str, Entry] = {
         {n: "positive" for n in ("r", "alpha", "a", "b")}),
     M + "betageo.time_scale": documented(betageo.time_scale, _rft(**BG), HELPER),
     **_btyd_family(modbetageo, "modbetageo", BG, ("r", "alpha", "a", "b"), _rft(**BG)),
-    **_btyd_family(paretonbd, "paretonbd", PN, ("r", "alpha", "s", "beta"), _rft(**PN), with_dert="delta",
+    **_btyd_family(paretonbd, "paretonbd", PN, ("r", "alpha", "s", "beta"), _rft(**PN), with_dert="continuous_rate",
                    dert_rule="nonnegative"),
     M + "paretonbd.weighted_loglike_and_score": documented(
         paretonbd.weighted_loglike_and_score, lambda: {**_rft(**PN)(), "weights": np.ones(3)}, PER_ITERATION),
@@ -160,18 +159,20 @@ CATALOGUE: dict[str, Entry] = {
         {"alpha": "positive", "beta": "positive", "d": "rate"},
         {"undiscounted": (replaced(d=0.0), "infinite when alpha <= 1 and d = 0 (the sum diverges; documented)")}),
     M + "sbg.derl": kernel(
-        sbg.derl, lambda: {"alpha": 0.704, "beta": 1.182, "d": 0.1, "n": np.array([0.0, 4.0])},
-        {"alpha": "positive", "beta": "positive", "d": "rate", "n": "nonnegative"}),
+        sbg.derl, lambda: {"alpha": 0.704, "beta": 1.182, "d": 0.1, "n_renewals": np.array([0.0, 4.0])},
+        {"alpha": "positive", "beta": "positive", "d": "rate", "n_renewals": "nonnegative"}),
     M + "sbg.retention_elasticity": kernel(
-        sbg.retention_elasticity, lambda: {"alpha": 0.704, "beta": 1.182, "d": 0.1, "n": np.array([0.0, 4.0])},
-        {"alpha": "positive", "beta": "positive", "d": "rate", "n": "nonnegative"}),
+        sbg.retention_elasticity, lambda: {"alpha": 0.704, "beta": 1.182, "d": 0.1, "n_renewals": np.array([0.0, 4.0])},
+        {"alpha": "positive", "beta": "positive", "d": "rate", "n_renewals": "nonnegative"}),
     # -- retention --------------------------------------------------------------------------
-    **{M + f"retention.{f}": kernel(getattr(retention, f), lambda: {"m": 100.0, "r": 0.8, "d": 0.1, "horizon": 5.0},
-                                    {"m": "finite", "r": "probability", "d": "rate", "horizon": "nonnegative"},
+    **{M + f"retention.{f}": kernel(getattr(retention, f), lambda: {"margin": 100.0, "retention": 0.8, "d": 0.1,
+                                                                          "horizon": 5.0},
+                                    {"margin": "finite", "retention": "probability", "d": "rate",
+                                     "horizon": "nonnegative"},
                                     {"infinite horizon": replaced(horizon=None)})
        for f in ("clv_end", "clv_start")},
-    **{M + f"retention.{f}": kernel(getattr(retention, f), lambda: {"r": 0.8, "d": 0.1},
-                                    {"r": "probability", "d": "rate"})
+    **{M + f"retention.{f}": kernel(getattr(retention, f), lambda: {"retention": 0.8, "d": 0.1},
+                                    {"retention": "probability", "d": "rate"})
        for f in ("elasticity_end", "elasticity_start")},
     # -- DERT quadrature --------------------------------------------------------------------
     M + "dert.continuous_rate": kernel(dert.continuous_rate, lambda: {"discount_rate": 0.1},
@@ -271,19 +272,20 @@ CATALOGUE: dict[str, Entry] = {
     M + "markov.fundamental_matrix": kernel(
         markov.fundamental_matrix, lambda: {"P": P2, "transient": np.array([True, False])}, {"P": "transition"}),
     M + "markov.transition_counts": kernel(
-        markov.transition_counts, lambda: {"src": np.array([0, 0, 1]), "dst": np.array([0, 1, 1]), "k": 2},
-        {"k": "count"}),
+        markov.transition_counts, lambda: {"src": np.array([0, 0, 1]), "dst": np.array([0, 1, 1]), "n_states": 2},
+        {"n_states": "count"}),
     M + "markov.counts_loglike": kernel(
         markov.counts_loglike, lambda: {"counts": np.array([[4.0, 2.0], [1.0, 1.0]]),
                                         "P": np.array([[2 / 3, 1 / 3], [0.5, 0.5]])},
         {"counts": "nonnegative", "P": "probability"}),
-    **{M + f"markov.{f}": kernel(getattr(markov, f), lambda: {"p": np.array([2 / 3, 1 / 3]), "n": np.array([6.0, 6.0]),
+    **{M + f"markov.{f}": kernel(getattr(markov, f), lambda: {"p": np.array([2 / 3, 1 / 3]), "n_trials": np.array([6.0, 6.0]),
                                                               "level": 0.95},
-                                 {"p": "probability", "n": "nonnegative", "level": "level"})
+                                 {"p": "probability", "n_trials": "nonnegative", "level": "level"})
        for f in ("wilson_interval", "wald_interval")},
     M + "markov.goodman_interval": kernel(
-        markov.goodman_interval, lambda: {"p": np.array([[2 / 3, 1 / 3]]), "n": np.array([[6.0]]), "level": 0.95},
-        {"p": "probability", "n": "nonnegative", "level": "level"}),
+        markov.goodman_interval, lambda: {"p": np.array([[2 / 3, 1 / 3]]), "n_trials": np.array([[6.0]]),
+                                                "level": 0.95},
+        {"p": "probability", "n_trials": "nonnegative", "level": "level"}),
     # -- Shy's switching costs ---------------------------------------------------------------
     M + "shy.default_rival": kernel(shy.default_rival, lambda: {"customers": np.array([50.0, 30.0, 20.0])},
                                     {"customers": "positive"}),

@@ -135,6 +135,8 @@ CATALOGUE: dict[str, Entry] = {
     "custvalue.MeasurementWarning": no_input("warning class"),
     "custvalue.ModelSpecificationError": no_input("exception class"),
     "custvalue.exceptions.ReportInputError": no_input("exception class"),
+    "custvalue.exceptions.CustvalueWarning": no_input("warning class (the base of every custvalue warning)"),
+    "custvalue.exceptions.SimulationWarning": no_input("warning class"),
     # -- base ----------------------------------------------------------------------------
     "custvalue.base.LikelihoodModel": Entry("class", (
         Target("fit (a user-defined model)", lambda: {"start_params": [1.0], "maxiter": 100, "gtol": 1e-7,

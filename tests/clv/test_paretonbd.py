@@ -226,7 +226,7 @@ def _hard_rows():
 def test_fused_kernel_equals_reference_on_hard_rows(params):
     x, t_x, T = _hard_rows()
     ll, sc = k.loglike_and_score(*params, x, t_x, T)
-    const, _, lse, g_ref = k._parts(*params, x, t_x, T, grad=True)
+    const, _, lse, g_ref = k._reference._parts(*params, x, t_x, T, grad=True)
     np.testing.assert_allclose(ll, const + lse, rtol=1e-12, atol=1e-12)
     # the reference differentiates scipy's 2F1 numerically for z > 0.9 (about 1e-10 relative)
     np.testing.assert_allclose(sc, g_ref, rtol=1e-7, atol=1e-8 * np.abs(g_ref).max())
@@ -291,7 +291,7 @@ def test_weighted_sums_equal_row_sums_and_do_not_depend_on_threads(monkeypatch):
     assert ll == pytest.approx(w @ ll_rows, rel=1e-13)
     np.testing.assert_allclose(g, w @ sc_rows, rtol=1e-12)
     serial = k.weighted_loglike_score_hessian(*p, x, t_x, T, w)
-    monkeypatch.setattr(k, "_PARALLEL_ROWS", 0)
+    monkeypatch.setattr(k._fused, "_PARALLEL_ROWS", 0)
     parallel = k.weighted_loglike_score_hessian(*p, x, t_x, T, w)
     assert serial[0] == parallel[0]                      # fixed row blocks: bitwise the same
     np.testing.assert_array_equal(serial[1], parallel[1])
@@ -387,7 +387,7 @@ def test_quadrature_log_A_and_p_alive_match_mpmath(params):
     T = np.array([40.0, 39.0, 39.0, 30.0, 52.0, 52.0])
     n = x.size
     lA, dA, hA = np.empty(n), np.empty((n, 4)), np.empty((n, 4, 4))
-    k._log_A_quadrature(*params, x, t_x, T, lA, dA, hA)
+    k._quadrature._log_A_quadrature(*params, x, t_x, T, lA, dA, hA)
     pa = k.p_alive(*params, x, t_x, T)
     import mpmath
 

@@ -1,0 +1,116 @@
+"""Pareto/NBD rows beyond the series' reach: ``A`` by composite Gauss-Legendre quadrature.
+
+When α and β are a hundred times apart, ``z`` at t_x exceeds 0.99 and the series of
+:mod:`._reference` would need 10^5-10^6 terms; there ``A`` is computed as the integral it is,
+in ``log(α+τ)``, whose cost does not depend on z (see the package docstring).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .._jit import parallel_kernel
+from ._reference import _mixture
+
+_ZINLINE = 0.99  # the fused kernel sums the series up to this z; beyond, the quadrature
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(12)  # Gauss-Legendre nodes per panel
+_PANEL_RISE = 2.0  # the log-integrand changes by at most this much across one panel
+
+
+@parallel_kernel(error_model="numpy")
+def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no cover - compiled
+    """``log A = log ∫_{t_x}^{T} (α+τ)^-(r+x) (β+τ)^-(s+1) dτ`` (FH05 eq. 19) with its
+    gradient and Hessian in (r, α, s, β), by composite Gauss-Legendre quadrature in
+    ``u = log(α+τ)`` (12 nodes per panel), for rows with ``t_x < T``.
+
+    In u the log-integrand ``ψ(u) = (1-r-x) u - (s+1) log(β+τ)`` has the slope
+    ``(1-r-x) - (s+1) (α+τ)/(β+τ)``, the ratio being monotone in τ (decreasing when α >= β).
+    Each panel is sized so that ψ changes by at most 2 across it, from the largest ratio on
+    the panel (at its start when α >= β, else at the end of the interval), which makes 12
+    nodes exact to rounding; panels stop once the rest of the interval, bounded by
+    ``e^{ψ(v)} / |largest slope|`` from the panel's end v, is below 1e-17 of the sum.  The
+    derivatives are the integrals of the integrand times ``∂ψ/∂θ`` (and
+    ``∂ψ/∂θ ∂ψ/∂θ' + ∂²ψ/∂θ∂θ'``), differentiated under the integral in τ. Unlike the
+    hypergeometric series it does not slow down when α and β are far apart (z near 1)."""
+    n = x.shape[0]
+    k2 = s + 1.0
+    for i in prange(n):
+        k1 = r + x[i]
+        a0 = alpha + t_x[i]
+        b0 = beta + t_x[i]
+        u0 = np.log(a0)
+        span = np.log(alpha + T[i]) - u0
+        ratio0 = a0 / b0
+        ratio1 = (alpha + T[i]) / (beta + T[i])
+        rmax = max(ratio0, ratio1)
+        top = (1.0 - k1) - k2 * min(ratio0, ratio1)  # the largest slope of ψ
+        I0 = 0.0
+        I1 = np.zeros(4)
+        I2 = np.zeros((4, 4))
+        g = np.zeros(4)
+        lo = 0.0
+        done = False
+        while not done:
+            if lo > 0.0 and top < 0.0:
+                # ψ(v) - ψ(0) <= top (v - lo) beyond lo: the rest (relative to e^{ψ(0)}, as
+                # I0) is below e^{ψ(lo) - ψ(0)} / |top|
+                psi_lo = (1.0 - k1) * lo - k2 * np.log1p(a0 * np.expm1(lo) / b0)
+                if np.exp(psi_lo) / (-top) < 1e-17 * I0:
+                    break
+            if alpha >= beta:  # the ratio decreases along the interval: its value at lo
+                rmax = a0 * np.exp(lo) / (b0 + a0 * np.expm1(lo))
+            h = _PANEL_RISE / (abs(1.0 - k1) + k2 * rmax)
+            if h >= span - lo:
+                h = span - lo
+                done = True
+            for j in range(_GL_X.shape[0]):
+                v = lo + 0.5 * h * (_GL_X[j] + 1.0)  # u - u0
+                tau_a = a0 * np.exp(v)  # α + τ
+                tau_b = b0 + a0 * np.expm1(v)  # β + τ
+                la = np.log(tau_a)
+                lb = np.log(tau_b)
+                # integrand in u relative to its value at u0 (the dτ = e^u du included)
+                f = 0.5 * h * _GL_W[j] * np.exp((1.0 - k1) * v - k2 * (lb - np.log(b0)))
+                g[0] = -la
+                g[1] = -k1 / tau_a
+                g[2] = -lb
+                g[3] = -k2 / tau_b
+                I0 += f
+                for q in range(4):
+                    I1[q] += f * g[q]
+                    for q2 in range(q, 4):
+                        I2[q, q2] += f * g[q] * g[q2]
+                I2[0, 1] += f * (-1.0 / tau_a)
+                I2[1, 1] += f * (k1 / (tau_a * tau_a))
+                I2[2, 3] += f * (-1.0 / tau_b)
+                I2[3, 3] += f * (k2 / (tau_b * tau_b))
+            lo += h
+        lA[i] = (1.0 - k1) * u0 - k2 * np.log(b0) + np.log(I0)
+        for q in range(4):
+            dA[i, q] = I1[q] / I0
+        for q in range(4):
+            for q2 in range(q, 4):
+                v2 = I2[q, q2] / I0 - dA[i, q] * dA[i, q2]
+                hA[i, q, q2] = v2
+                hA[i, q2, q] = v2
+
+
+def _far_rows(alpha, beta, t_x, T):
+    """Rows whose series would need z > 0.99 at t_x (α and β a hundred times apart) and
+    that have an integral A to compute (t_x < T): these take the quadrature."""
+    M, m = max(alpha, beta), min(alpha, beta)
+    if (M - m) / M <= _ZINLINE:  # z is largest at t = 0
+        return np.zeros(np.shape(t_x), dtype=bool)
+    return (t_x < T) & ((M - m) / (M + t_x) > _ZINLINE)
+
+
+def _quadrature_rows(r, alpha, s, beta, x, t_x, T, hess):
+    """Per-row log-likelihood, gradient and (if ``hess``) Hessian for rows with ``t_x < T``
+    where α and β are far apart (z > 0.99): ``A`` by :func:`_log_A_quadrature`, the rest by
+    :func:`_mixture`."""
+    n = x.size
+    lA, dA, hA = np.empty(n), np.empty((n, 4)), np.empty((n, 4, 4))
+    _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA)
+    const, _, lse, grad, H = _mixture(r, alpha, s, beta, x, T, lA, dA, hA if hess else None)
+    return const + lse, grad, H
