@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import warnings
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd

@@ -140,7 +140,7 @@ def _check_data(formula: str, data: Any, kind: str, missing: str) -> pd.DataFram
     y = used[lhs]
     if kind in _BINARY:
         vals = set(pd.unique(y))
-        if not vals <= {0, 1, True, False}:
+        if not vals <= {0, 1}:  # True == 1 and False == 0 in a set
             raise DataError(f"the response {lhs!r} of a {kind} model must hold 0/1 (repurchase "
                             f"yes/no); received values {sorted(map(str, vals))[:10]}.")
     if kind in _ORDERED and not isinstance(y.dtype, pd.CategoricalDtype):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln, polygamma, psi
 
-from numba import njit, prange
+from numba import prange
 
 from ._jit import parallel_kernel
 from ._checks import params

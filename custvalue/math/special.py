@@ -7,7 +7,6 @@ Unchecked inputs, for speed (see :mod:`custvalue.math`): ``geometric_dropout_mea
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import numpy as np

@@ -31,8 +31,8 @@ def render(c: dict[str, Any]) -> str:  # noqa: C901 - one linear page, section b
     freq, unit_w = c["freq"], figs.UNIT_WORDS[c["freq"]]
     cur = c["currency"]
     money = (lambda v: f"{cur} {v:,.2f}") if cur else (lambda v: f"{v:,.2f}")
-    scores, now, cal = c["scores"], c["now"], c["cal"]
-    n, res, chosen = len(scores), c["fits"][c["chosen"]], c["chosen"]
+    scores, cal = c["scores"], c["cal"]
+    n, chosen = len(scores), c["chosen"]
     cal_end, obs_end = p.calibration_end, p.observation_end
     body = ["<h1>Customer value report</h1>"]
     neg = int(c["negative"].sum())

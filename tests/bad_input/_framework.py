@@ -27,7 +27,6 @@ import pandas as pd
 import pytest
 
 import custvalue.exceptions as cv_exceptions
-from custvalue.exceptions import DataError
 
 # ---------------------------------------------------------------------------------------------
 # Bad values

@@ -14,7 +14,7 @@ import numpy as np
 from custvalue.math import (betageo, bgbb, clogit, dert, gammagamma, ghk, logconcave, markov, modbetageo,
                             ordinal, paretonbd, pls, probit, retention, sbg, shy, special)
 
-from ._framework import Entry, Target, bad, function, replaced
+from ._framework import Entry, Target, bad, replaced
 
 M = "custvalue.math."
 

@@ -17,7 +17,7 @@ import custvalue.cli
 import custvalue.dask
 import custvalue.report
 from custvalue import base as B
-from custvalue import datasets, plotting, rfm, simulate, streaming
+from custvalue import plotting, rfm, simulate, streaming
 from custvalue.base import identification as ident
 from custvalue.base import transforms as tr
 from custvalue.exceptions import DataError

@@ -241,7 +241,7 @@ def test_horizon_weighted_sum_equals_the_grid_times_the_weights(theta, d, w):
 
 
 def test_clv_with_one_discount_rate_equals_the_per_customer_path(cdnow_summary):
-    from custvalue.clv import ModifiedBetaGeo, ParetoNBD, clv
+    from custvalue.clv import ModifiedBetaGeo, ParetoNBD
 
     gg = GammaGamma().fit(cdnow_summary)
     rates = np.full(len(cdnow_summary), 0.01)
