@@ -53,7 +53,6 @@ class BetaGeoBetaBinomResults(TransactionResultsMixin, CustomerResults):
         """
 
     kernel = kernel
-    discrete = True
 
 
 class BetaGeoBetaBinom(CustomerModel):

@@ -66,6 +66,12 @@ __all__ = [
     "weighted_loglike_and_score", "weighted_loglike_score_hessian", "data_levels",
 ]
 
+# capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
+DISCRETE = False
+DERT_HORIZONS = ("infinite", "finite")
+HORIZON_WEIGHTS = False
+TIME_SCALE = False
+
 _ZCUT = 0.9
 _EPS = 1e-17
 

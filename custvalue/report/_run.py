@@ -432,7 +432,7 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     spend_input = now.assign(frequency=now["frequency"].where(~no_spend_now, 0),
                              monetary_value=now["monetary_value"].where(~no_spend_now, 0.0))
     scores["expected_spend"] = gg.expected_spend(spend_input)
-    scores["clv"] = clv_mod.clv(res, scores["expected_spend"], now, horizon=horizon, discount_rate=discount_rate,
+    scores["clv"] = clv_mod.clv(res, scores["expected_spend"], now, months=horizon, monthly_discount_rate=discount_rate,
                                 freq=freq, margin=margin)
     pa = scores["p_alive"].to_numpy()
     # E[purchases | history] = P(alive) x E[purchases | alive, history] for all three models,
