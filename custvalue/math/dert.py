@@ -56,7 +56,7 @@ def continuous_rate(discount_rate):
     return np.log1p(np.asarray(discount_rate, dtype=float))
 
 
-@params(discount_rate="rate")
+@params(discount_rate="rate", periods="nonnegative")
 def discount_factors(discount_rate, periods):
     """Present value of one unit paid at the end of period k: ``(1 + d)^(-k)``.
 
@@ -69,7 +69,7 @@ def discount_factors(discount_rate, periods):
         Per-period rate d > -1; broadcasts against ``periods`` (shape ``(N, 1)`` with
         ``periods`` of shape ``(K,)`` gives one row per customer).
     periods : array-like
-        Period numbers k (need not be whole).
+        Period numbers k >= 0 (need not be whole).
 
     Returns
     -------
@@ -84,7 +84,7 @@ def discount_factors(discount_rate, periods):
     return (1.0 + np.asarray(discount_rate, dtype=float)) ** (-np.asarray(periods, dtype=float))
 
 
-@params(n_periods="count0")
+@params(discount_rate="rate", n_periods="count0")
 def increment_weights(discount_rate, n_periods):
     """Weights ``w_k`` with ``Σ_k (E_k - E_{k-1}) (1+d)^(-k) = Σ_k E_k w_k`` over k = 1..n.
 

@@ -316,11 +316,11 @@ CATALOGUE: dict[str, Entry] = {
     # -- streaming and dask ----------------------------------------------------------------
     "custvalue.streaming.score_frame": function(
         streaming.score_frame, lambda: {"frame": D.cdnow(10), "purchases_results": D.fitted("bg"),
-                                        "spend_results": D.fitted("gg"), "horizon": 52.0, "clv_horizon": 12,
-                                        "discount_rate": 0.01, "margin": 1.0, "outputs": ["p_alive", "clv"]},
+                                        "spend_results": D.fitted("gg"), "horizon": 52.0, "months": 12,
+                                        "monthly_discount_rate": 0.01, "margin": 1.0, "outputs": ["p_alive", "clv"]},
         {"frame[frequency]": ("nan", "text", "negative", "wrong_column"),
-         "horizon": ("nan", "negative", "text"), "clv_horizon": COUNT,
-         "discount_rate": ("nan", "text", ("-1", lambda v: -1.0)), "margin": ("nan", "inf", "text"),
+         "horizon": ("nan", "negative", "text"), "months": COUNT,
+         "monthly_discount_rate": ("nan", "text", ("-1", lambda v: -1.0)), "margin": ("nan", "inf", "text"),
          "outputs": (("unknown output", lambda v: ["p_dead"]),)},
         {"one customer": one_row("frame")}),
     "custvalue.streaming.score_parquet": function(
