@@ -22,7 +22,7 @@ from .._validation import as_float_array, check_positive_scalar, check_whole_num
 from ..exceptions import (ConvergenceWarning, DataError, HeterogeneityWarning, IdentificationWarning,
                           ModelSpecificationError)
 from .results import LikelihoodResults
-from .transforms import _from_free, _second_derivative, _to_free, check_in_domain, check_transforms
+from .transforms import check_in_domain, check_transforms, from_free, second_derivative, to_free
 
 __all__ = ["LikelihoodModel", "Transform", "numerical_jacobian"]
 
@@ -367,7 +367,7 @@ class LikelihoodModel:
         >>> theta0.shape, h is None
         ((4,), True)
         """
-        return _to_free(self.start_params(), self._transforms), None
+        return to_free(self.start_params(), self._transforms), None
 
     def _uses_newton(self) -> bool:
         """Whether :meth:`fit` takes Newton steps (an exact :meth:`loglike_score_hessian`);
@@ -375,7 +375,7 @@ class LikelihoodModel:
         return self.analytic_hessian
 
     def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        p, dp = _from_free(theta, self._transforms)
+        p, dp = from_free(theta, self._transforms)
         with np.errstate(all="ignore"):
             ll, g = self.loglike_and_score(p)
         scale = self.nobs
@@ -387,7 +387,7 @@ class LikelihoodModel:
         """Objective, gradient and Hessian in theta from one analytic pass (cached by theta)."""
         key = theta.tobytes()
         if cache.get("key") != key:
-            p, dp = _from_free(theta, self._transforms)
+            p, dp = from_free(theta, self._transforms)
             with np.errstate(all="ignore"):
                 ll, g, h = self.loglike_score_hessian(p)
             scale = self.nobs
@@ -396,7 +396,7 @@ class LikelihoodModel:
             else:
                 f = -ll / scale
                 gt = -(g * dp) / scale
-                ht = -(dp[:, None] * h * dp[None, :] + np.diag(g * _second_derivative(p, self._transforms))) / scale
+                ht = -(dp[:, None] * h * dp[None, :] + np.diag(g * second_derivative(p, self._transforms))) / scale
                 ht = 0.5 * (ht + ht.T)
             cache.update(key=key, params=p, ll=ll, hess=h, value=(f, gt, ht))
         return cache["value"]
@@ -576,7 +576,7 @@ class LikelihoodModel:
             else:
                 p0 = check_in_domain(self._as_params(start_params, "start_params"), self._transforms,
                                      tuple(self.param_names), "start_params")
-                theta0, hess_inv0 = _to_free(p0, self._transforms), None
+                theta0, hess_inv0 = to_free(p0, self._transforms), None
             if self._uses_newton():
                 res, converged, cache = self._fit_newton(theta0, maxiter, gtol)
                 params, hess, llf = cache["params"], cache["hess"], float(cache["ll"])
@@ -589,7 +589,7 @@ class LikelihoodModel:
                 # accept that when the gradient is small on the scale of the data.
                 _, grad = self._objective(res.x)
                 converged = bool(res.success) or bool(np.max(np.abs(grad)) < 1e-5)
-                params, _ = _from_free(res.x, self._transforms)
+                params, _ = from_free(res.x, self._transforms)
                 hess, llf = None, (self.loglike(params) if np.all(np.isfinite(params)) else np.nan)
         except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:
             raise DataError(f"{type(self).__name__}.fit: the log-likelihood overflowed ({exc}); "

@@ -16,7 +16,7 @@ from .._validation import (as_float_array, check_rft, check_weights, compress_ro
 from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
-from ..base.transforms import _to_free
+from ..base.transforms import to_free
 from ..exceptions import DataError, ModelSpecificationError
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
@@ -142,7 +142,7 @@ class CustomerModel(LikelihoodModel):
         >>> theta0.shape, h is None
         ((4,), True)
         """
-        theta0 = _to_free(self.start_params(), self._transforms)
+        theta0 = to_free(self.start_params(), self._transforms)
         if self.n_unique <= SUBSAMPLE_ROWS:
             return theta0, None
         sub = _subsample(self, SUBSAMPLE_ROWS)

@@ -197,6 +197,13 @@ CATALOGUE: dict[str, Entry] = {
                                      "name": "start_params"},
         {"params": bad("nan", "negative", "zero", ("above one", lambda v: np.array([0.5, 1.5])),
                        names="start_params")}),
+    **{f"custvalue.base.transforms.{name}": Entry("function", (Target("call", args, getattr(tr, name), {}, {}),),
+                                                  unchecked="the optimiser's coordinate map, called at every "
+                                                            "iteration: inputs come from check_transforms and "
+                                                            "check_in_domain (documented)")
+       for name, args in (("to_free", lambda: {"params": np.array([0.5, 0.4]), "transforms": ("log", "logit")}),
+                          ("from_free", lambda: {"theta": np.array([0.5, 0.4]), "transforms": ("log", "logit")}),
+                          ("second_derivative", lambda: {"p": np.array([0.5, 0.4]), "transforms": ("log", "logit")}))},
     "custvalue.base.transforms.interval_on_scale": function(
         tr.interval_on_scale, lambda: {"estimate": np.array([2.0, 0.5, 1.0]), "se": np.array([1.5, 0.1, 1.5]),
                                        "transforms": ("log", "logit", "identity"), "z": 1.96},
