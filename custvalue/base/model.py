@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 from scipy import optimize
@@ -27,6 +27,9 @@ from .transforms import check_in_domain, check_transforms, from_free, second_der
 __all__ = ["LikelihoodModel", "Transform", "numerical_jacobian"]
 
 Transform = str  # "log" | "logit" | "atanh" | "identity" (see custvalue.base.transforms)
+
+#: The results type a model's ``fit`` returns (``LikelihoodModel[ResultsT]``).
+ResultsT = TypeVar("ResultsT", bound=LikelihoodResults)
 
 
 def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:
@@ -69,8 +72,12 @@ def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray
     return jac
 
 
-class LikelihoodModel:
+class LikelihoodModel(Generic[ResultsT]):
     """Base class for models fitted by (weighted) maximum likelihood.
+
+    Generic in its results type: ``class Model(LikelihoodModel[ModelResults])`` with
+    ``results_class = ModelResults`` makes ``Model().fit()`` typed as ``ModelResults``
+    without overriding ``fit``.
 
     Subclasses declare ``param_names``, ``param_transforms`` (``"log"``, ``"logit"``,
     ``"atanh"`` or ``"identity"`` per parameter, default ``"log"``: the scale of both the
@@ -108,7 +115,7 @@ class LikelihoodModel:
     #: "gamma" (mean shape/scale) or "beta" (mean a/(a+b)); checked after a fit (see
     #: :meth:`_warn_if_homogeneous`).
     mixing: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
-    results_class: ClassVar[type[LikelihoodResults]] = LikelihoodResults
+    results_class: type[ResultsT] = LikelihoodResults  # type: ignore[assignment]
     #: True when the subclass implements :meth:`loglike_score_hessian` exactly; ``fit`` then
     #: uses a trust-region Newton method and the covariance uses the analytic Hessian.
     analytic_hessian: ClassVar[bool] = False
@@ -533,7 +540,7 @@ class LikelihoodModel:
         return ""
 
     def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
-            cov_type: str = "hessian") -> LikelihoodResults:
+            cov_type: str = "hessian") -> ResultsT:
         """Maximise the log-likelihood.
 
         Models with an exact Hessian (``analytic_hessian = True``) take trust-region Newton
@@ -553,8 +560,8 @@ class LikelihoodModel:
 
         Returns
         -------
-        LikelihoodResults
-            A frozen results object (``model.results_class``). If the optimiser did not
+        ResultsT
+            A frozen results object of the model's ``results_class``. If the optimiser did not
             converge, ``converged`` is False and a :class:`ConvergenceWarning` is issued.
 
         Examples

@@ -386,7 +386,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
                 * self.discounted_expected_residual_lifetime(discount_rate, n_renewals))
 
 
-class ShiftedBetaGeometric(LikelihoodModel):
+class ShiftedBetaGeometric(LikelihoodModel[ShiftedBetaGeometricResults]):
     """sBG: each customer leaves at the end of any period with probability θ ~ Beta(α, β).
 
     Parameters
@@ -506,4 +506,4 @@ class ShiftedBetaGeometric(LikelihoodModel):
         res = LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
                                   cov_type=cov_type)
         model._warn_if_homogeneous(res)
-        return res  # type: ignore[return-value]
+        return res

@@ -221,3 +221,34 @@ def test_capabilities_refuse_an_undeclared_or_inconsistent_kernel():
     bare.DERT_HORIZONS = ("someday",)
     with pytest.raises(TypeError, match="subset"):
         capabilities(bare)
+
+
+# -- the model base is generic in its results type ----------------------------------------
+def _results_argument(cls):
+    """The results type a model class passes to its generic base (``Base[ResultsT]``)."""
+    import typing
+
+    for klass in cls.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            args = typing.get_args(base)
+            if args and isinstance(args[0], type):
+                return args[0]
+    return None
+
+
+@pytest.mark.parametrize("model", [BetaGeo, ModifiedBetaGeo, ParetoNBD, BetaGeoBetaBinom, GammaGamma],
+                         ids=lambda m: m.__name__)
+def test_fit_is_inherited_and_typed_by_the_generic_base(model):
+    from custvalue.clv._base import CustomerModel
+
+    assert "fit" not in vars(model)  # no override that only narrows the return type
+    assert model.fit is CustomerModel.fit
+    assert _results_argument(model) is model.results_class
+
+
+def test_sbg_declares_its_results_type():
+    from custvalue.clv import ShiftedBetaGeometric, ShiftedBetaGeometricResults
+
+    assert _results_argument(ShiftedBetaGeometric) is ShiftedBetaGeometricResults
+    res = ShiftedBetaGeometric().fit([1000, 631, 468, 382])
+    assert type(res) is ShiftedBetaGeometricResults
