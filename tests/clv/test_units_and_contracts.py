@@ -246,9 +246,12 @@ def test_fit_is_inherited_and_typed_by_the_generic_base(model):
     assert _results_argument(model) is model.results_class
 
 
-def test_sbg_declares_its_results_type():
+def test_sbg_is_a_customer_model_with_its_results_type():
     from custvalue.clv import ShiftedBetaGeometric, ShiftedBetaGeometricResults
+    from custvalue.clv._base import CustomerModel
 
+    assert issubclass(ShiftedBetaGeometric, CustomerModel)
+    assert ShiftedBetaGeometric.data_columns == ("duration", "censored")
     assert _results_argument(ShiftedBetaGeometric) is ShiftedBetaGeometricResults
     res = ShiftedBetaGeometric().fit([1000, 631, 468, 382])
     assert type(res) is ShiftedBetaGeometricResults
