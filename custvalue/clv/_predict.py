@@ -225,9 +225,9 @@ class TransactionResultsMixin:
         ``DERT = ∫_0^H e^{-δt} dE[Y(t) | history]`` with ``δ = log(1 + discount_rate)``
         (Fader, Hardie & Lee 2005, JMR 42, eq. 1); for discrete-opportunity models (BG/BB)
         ``Σ_i (E[Y(i)] - E[Y(i-1)]) / (1 + d)^i`` (Fader, Hardie & Shang 2010, eq. 14).
-        Models whose kernel has its own ``dert`` use it (Pareto/NBD: FHL 2005 eq. 2 as the
-        integral of the discounted survival, for any horizon; BG/BB: FHS 2010 eq. 14 and its
-        finite sums); the others integrate the conditional expectation by quadrature
+        Models whose kernel declares a closed-form ``dert`` (``DERT_HORIZONS``) use it
+        (Pareto/NBD: FHL 2005 eq. 2 as the integral of the discounted survival, for any
+        horizon; BG/BB: FHS 2010 eq. 14 and its finite sums); the others integrate the conditional expectation by quadrature
         (:mod:`custvalue.math.dert`).  A horizon of 0 gives 0.  Parameters for which the
         kernel cannot evaluate DERT raise :class:`~custvalue.exceptions.DataError`.
 
@@ -302,7 +302,7 @@ class TransactionResultsMixin:
 
         ``∫_0^H e^{-δt} dE[X(t)]`` with the model's unconditional expectation (or the
         discrete sum for BG/BB): the kernel's ``dert`` for a customer with no history where
-        it has one (Pareto/NBD, BG/BB), else the quadrature of :mod:`custvalue.math.dert`.
+        it declares one (Pareto/NBD, BG/BB), else the quadrature of :mod:`custvalue.math.dert`.
 
         Parameters
         ----------
