@@ -75,7 +75,7 @@ class KernelCapabilities:
         return ("finite" if finite else "infinite") in self.dert_horizons
 
 
-def capabilities(kernel: ModuleType) -> KernelCapabilities:
+def capabilities(kernel: ModuleType | TransactionKernel) -> KernelCapabilities:
     """The declared capabilities of a kernel module, checked against what it defines.
 
     Parameters

@@ -11,7 +11,6 @@ time, a closed-form DERT, horizon weights, a time scale) is read through
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ import pandas as pd
 from .._validation import as_float_array, check_counts, check_discount_rate, check_positive_scalar
 from ..exceptions import DataError
 from ..math import dert as _dert
-from ._kernel import KernelCapabilities, capabilities
+from ._kernel import KernelCapabilities, TransactionKernel, capabilities
 
 __all__ = ["TransactionResultsMixin"]
 
@@ -35,7 +34,7 @@ def _horizons(horizon: Any) -> np.ndarray:
 class TransactionResultsMixin:
     """Predictions of a fitted purchase-count model (BG/NBD, Pareto/NBD, MBG/NBD...)."""
 
-    kernel: ModuleType
+    kernel: TransactionKernel
 
     @property
     def capabilities(self) -> KernelCapabilities:
