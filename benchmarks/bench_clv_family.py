@@ -110,7 +110,7 @@ def _clv_case(n: int) -> Case:
     d["monetary_value"] = np.where(d["frequency"] > 0, rng.gamma(6.0, 15.0 / rng.gamma(4.0, 1.0, n)), 0.0)
     res = ParetoNBD().fit(d)
     gg = GammaGamma().fit(d)
-    ours = lambda: clv(res, gg, d, horizon=12, discount_rate=0.01, freq="W")  # noqa: E731
+    ours = lambda: clv(res, gg, d, months=12, monthly_discount_rate=0.01, freq="W")  # noqa: E731
     lt = _lifetimes()
     peer = None
     if lt is not None:

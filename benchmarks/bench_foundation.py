@@ -132,7 +132,7 @@ def _clv_case(n: int) -> Case:
     sub = d.iloc[: min(n, 100_000)]  # parameters only need a fit, not a fit on all n
     bg = BetaGeo().fit(sub)
     gg = GammaGamma().fit(sub)
-    ours = lambda: clv(bg, gg, d, horizon=12, discount_rate=0.01, freq="W")  # noqa: E731
+    ours = lambda: clv(bg, gg, d, months=12, monthly_discount_rate=0.01, freq="W")  # noqa: E731
     lt = _lifetimes()
     peer = None
     if lt is not None:

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._deprecation import renamed_arguments
 from ._validation import as_float_array, check_nonnegative, check_whole_number, compress_rows
 from .exceptions import DataError
 
@@ -375,9 +376,10 @@ def fit(model: Any, ddf: Any, *, weights_col: str | None = None, **fit_kwargs: A
     return cls().fit(stats[columns], weights=stats["weights"].to_numpy(), **fit_kwargs)
 
 
+@renamed_arguments(clv_horizon="months", discount_rate="monthly_discount_rate")
 def score(ddf: Any, purchases_results: Any, spend_results: Any = None, *,
           outputs: Any = ("p_alive", "expected_purchases", "clv"), horizon: float = 52.0,
-          clv_horizon: int = 12, discount_rate: float = 0.01, freq: str = "W",
+          months: int = 12, monthly_discount_rate: float = 0.01, freq: str = "W",
           margin: float = 1.0) -> Any:
     """Score every customer of a Dask DataFrame with ``map_partitions``.
 
@@ -385,8 +387,10 @@ def score(ddf: Any, purchases_results: Any, spend_results: Any = None, *,
     ----------
     ddf : dask.dataframe.DataFrame
         One row per customer, indexed by customer id.
-    purchases_results, spend_results, outputs, horizon, clv_horizon, discount_rate, freq, margin
-        As in :func:`custvalue.streaming.score_frame`.
+    purchases_results, spend_results, outputs, horizon, months, monthly_discount_rate, freq, margin
+        As in :func:`custvalue.streaming.score_frame` (``clv_horizon`` and ``discount_rate``,
+        the former names of ``months`` and ``monthly_discount_rate``, are accepted with a
+        ``FutureWarning`` for one release).
 
     Returns
     -------
@@ -407,11 +411,11 @@ def score(ddf: Any, purchases_results: Any, spend_results: Any = None, *,
 
     outputs = list(dict.fromkeys(outputs))
     need = required_columns(purchases_results, spend_results, outputs)
-    check_scoring(horizon, clv_horizon, discount_rate, margin)
+    check_scoring(horizon, months, monthly_discount_rate, margin)
     _check_frame(ddf, need)
     meta = pd.DataFrame({o: pd.Series(dtype="float64") for o in outputs},
                         index=ddf._meta.index[:0])
     return ddf[need].map_partitions(
         score_frame, purchases_results, spend_results, outputs=outputs, horizon=horizon,
-        clv_horizon=clv_horizon, discount_rate=discount_rate, freq=freq, margin=margin,
+        months=months, monthly_discount_rate=monthly_discount_rate, freq=freq, margin=margin,
         meta=meta)

@@ -12,11 +12,13 @@ import pandas as pd
 
 from ._validation import as_float_array, as_timestamp, check_whole_number, describe_rows, parse_dates
 from .exceptions import DataError
+from .units import DAYS_PER_UNIT
 
 __all__ = ["rfm_summary", "TIME_UNITS", "reduce_customer_days"]
 
-#: Length of each time unit in days; durations are measured in days and divided by it.
-TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+#: Length of each time unit in days; durations are measured in days and divided by it
+#: (the calendar table :data:`custvalue.units.DAYS_PER_UNIT`: a month of 365.25 / 12 days).
+TIME_UNITS = DAYS_PER_UNIT
 
 
 def _column(df: pd.DataFrame, col: str | None, arg: str) -> pd.Series:

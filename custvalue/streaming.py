@@ -11,7 +11,7 @@ of Parquet files, or anything :func:`pyarrow.dataset.dataset` opens); output is 
 Parquet file batch by batch, or returned as one DataFrame for bases that fit in memory.
 
 Only the memory of the current batch is held: the peak is about
-``batch_rows * (input columns + output columns + 2 * clv_horizon) * 8`` bytes plus pyarrow's
+``batch_rows * (input columns + output columns + 2 * months) * 8`` bytes plus pyarrow's
 decoded row group (keep row groups at <= ~1e6 rows, pyarrow's default).
 """
 
@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._deprecation import renamed_arguments
 from ._validation import check_discount_rate, check_finite_scalar, check_positive_scalar, check_whole_number
 from .exceptions import DataError
 
@@ -83,18 +84,19 @@ def required_columns(purchases_results: Any, spend_results: Any, outputs: Sequen
     return need
 
 
-def check_scoring(horizon: Any, clv_horizon: Any, discount_rate: Any, margin: Any) -> None:
+def check_scoring(horizon: Any, months: Any, monthly_discount_rate: Any, margin: Any) -> None:
     """The scoring settings shared by :func:`score_frame`, :func:`score_parquet` and
     :func:`custvalue.dask.score`, checked once before any batch is read."""
     check_positive_scalar(horizon, "horizon", allow_zero=True)
-    check_whole_number(clv_horizon, "clv_horizon (months)", minimum=1)
-    check_discount_rate(discount_rate)
+    check_whole_number(months, "months", minimum=1)
+    check_discount_rate(monthly_discount_rate, "monthly_discount_rate")
     check_finite_scalar(margin, "margin")
 
 
+@renamed_arguments(clv_horizon="months", discount_rate="monthly_discount_rate")
 def score_frame(frame: pd.DataFrame, purchases_results: Any, spend_results: Any = None, *,
                 outputs: Sequence[str] = ("p_alive", "expected_purchases", "clv"),
-                horizon: float = 52.0, clv_horizon: int = 12, discount_rate: float = 0.01,
+                horizon: float = 52.0, months: int = 12, monthly_discount_rate: float = 0.01,
                 freq: str = "W", margin: float = 1.0) -> pd.DataFrame:
     """Score one in-memory chunk of customers with the fitted results' own methods.
 
@@ -113,10 +115,12 @@ def score_frame(frame: pd.DataFrame, purchases_results: Any, spend_results: Any 
         Any of :data:`OUTPUTS`.
     horizon : float, default 52.0
         Horizon of ``expected_purchases``, in the models' time unit.
-    clv_horizon : int, default 12
-        CLV horizon in months.
-    discount_rate : float, default 0.01
-        Monthly discount rate.
+    months : int, default 12
+        CLV horizon in months (formerly ``clv_horizon``, accepted with a ``FutureWarning``
+        for one release).
+    monthly_discount_rate : float, default 0.01
+        Discount rate per month (formerly ``discount_rate``, accepted with a
+        ``FutureWarning`` for one release).
     freq : {"D", "W", "M", "H"}, default "W"
         Time unit of the data.
     margin : float, default 1.0
@@ -138,7 +142,7 @@ def score_frame(frame: pd.DataFrame, purchases_results: Any, spend_results: Any 
     from .clv.value import clv as clv_fn
 
     required_columns(purchases_results, spend_results, outputs)
-    check_scoring(horizon, clv_horizon, discount_rate, margin)
+    check_scoring(horizon, months, monthly_discount_rate, margin)
     out = pd.DataFrame(index=frame.index)
     if "p_alive" in outputs:
         out["p_alive"] = purchases_results.p_alive(frame).to_numpy()
@@ -148,8 +152,8 @@ def score_frame(frame: pd.DataFrame, purchases_results: Any, spend_results: Any 
     if "expected_spend" in outputs:
         out["expected_spend"] = spend_results.expected_spend(frame).to_numpy()
     if "clv" in outputs:
-        out["clv"] = clv_fn(purchases_results, spend_results, frame, horizon=clv_horizon,
-                            discount_rate=discount_rate, freq=freq, margin=margin).to_numpy()
+        out["clv"] = clv_fn(purchases_results, spend_results, frame, months=months,
+                            monthly_discount_rate=monthly_discount_rate, freq=freq, margin=margin).to_numpy()
     return out[list(dict.fromkeys(outputs))]
 
 
@@ -210,6 +214,7 @@ def _progress(progress: bool | Callable[[int], Any], total: int | None):
     return bar.update, bar.close
 
 
+@renamed_arguments(clv_horizon="months", discount_rate="monthly_discount_rate")
 def score_parquet(
     source: Any,
     purchases_results: Any,
@@ -217,8 +222,8 @@ def score_parquet(
     *,
     outputs: Sequence[str] = ("p_alive", "expected_purchases", "clv"),
     horizon: float = 52.0,
-    clv_horizon: int = 12,
-    discount_rate: float = 0.01,
+    months: int = 12,
+    monthly_discount_rate: float = 0.01,
     freq: str = "W",
     margin: float = 1.0,
     customer_col: str | None = "customer_id",
@@ -247,8 +252,9 @@ def score_parquet(
         Any of :data:`OUTPUTS`.
     horizon : float, default 52.0
         Horizon of ``expected_purchases``, in the time unit of ``recency`` and ``T``.
-    clv_horizon, discount_rate, freq, margin
-        Passed to :func:`custvalue.clv.clv` (``horizon=clv_horizon`` months).
+    months, monthly_discount_rate, freq, margin
+        Passed to :func:`custvalue.clv.clv` (formerly ``clv_horizon`` and ``discount_rate``,
+        accepted with a ``FutureWarning`` for one release).
     customer_col : str or None, default "customer_id"
         Column holding the customer id (kept as the index / first output column). None, or
         a name absent from the source, numbers customers 0..n-1 in reading order.
@@ -289,7 +295,7 @@ def score_parquet(
     import pyarrow.parquet as pq
 
     batch_rows = check_whole_number(batch_rows, "batch_rows", minimum=1)
-    check_scoring(horizon, clv_horizon, discount_rate, margin)
+    check_scoring(horizon, months, monthly_discount_rate, margin)
     need = required_columns(purchases_results, spend_results, outputs)
 
     import pyarrow.dataset as ds
@@ -318,8 +324,8 @@ def score_parquet(
             else:
                 frame.index = pd.RangeIndex(n_rows, n_rows + len(frame), name="customer_id")
             out = score_frame(frame, purchases_results, spend_results, outputs=outputs,
-                              horizon=horizon, clv_horizon=clv_horizon,
-                              discount_rate=discount_rate, freq=freq, margin=margin)
+                              horizon=horizon, months=months,
+                              monthly_discount_rate=monthly_discount_rate, freq=freq, margin=margin)
             for o in outputs:
                 sums[o] += math.fsum(out[o].to_numpy())
             n_rows += len(out)

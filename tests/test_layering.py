@@ -30,8 +30,6 @@ LEAF_MODULES = frozenset({"custvalue.exceptions", "custvalue._validation", "cust
 # private module). Each is a contract that should become public or move; the list only shrinks
 # (test_the_allow_list_only_shrinks). After issue 17 merges, the _to_free and _as_chain entries go.
 ALLOWED_PRIVATE_IMPORTS = {
-    # base.transforms becomes public (issue 17 part 3): _to_free/_from_free get public names.
-    ("custvalue.clv._base", "_to_free"): "custvalue.base.transforms._to_free",
     # day arithmetic shared by rfm_summary and its dask twin.
     ("custvalue.dask", "_days"): "custvalue.rfm._days",
     ("custvalue.dask", "_as_day"): "custvalue.rfm._as_day",

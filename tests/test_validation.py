@@ -68,6 +68,6 @@ def test_clv_rejects_bad_discount_rates(cdnow_summary, rate):
     res = BetaGeo().fit(cdnow_summary)
     gg = GammaGamma().fit(cdnow_summary)
     with pytest.raises(DataError, match="discount_rate must be finite and > -1"):
-        clv(res, gg, cdnow_summary.iloc[:5], discount_rate=rate)
+        clv(res, gg, cdnow_summary.iloc[:5], monthly_discount_rate=rate)
     with pytest.raises(DataError, match="freq must be one of"):
         clv(res, gg, cdnow_summary.iloc[:5], freq="Q")

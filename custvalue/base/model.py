@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 from scipy import optimize
@@ -22,11 +22,14 @@ from .._validation import as_float_array, check_positive_scalar, check_whole_num
 from ..exceptions import (ConvergenceWarning, DataError, HeterogeneityWarning, IdentificationWarning,
                           ModelSpecificationError)
 from .results import LikelihoodResults
-from .transforms import _from_free, _second_derivative, _to_free, check_in_domain, check_transforms
+from .transforms import check_in_domain, check_transforms, from_free, second_derivative, to_free
 
 __all__ = ["LikelihoodModel", "Transform", "numerical_jacobian"]
 
 Transform = str  # "log" | "logit" | "atanh" | "identity" (see custvalue.base.transforms)
+
+#: The results type a model's ``fit`` returns (``LikelihoodModel[ResultsT]``).
+ResultsT = TypeVar("ResultsT", bound=LikelihoodResults)
 
 
 def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray:
@@ -69,8 +72,12 @@ def numerical_jacobian(fun, x: np.ndarray, rel_step: float = 1e-6) -> np.ndarray
     return jac
 
 
-class LikelihoodModel:
+class LikelihoodModel(Generic[ResultsT]):
     """Base class for models fitted by (weighted) maximum likelihood.
+
+    Generic in its results type: ``class Model(LikelihoodModel[ModelResults])`` with
+    ``results_class = ModelResults`` makes ``Model().fit()`` typed as ``ModelResults``
+    without overriding ``fit``.
 
     Subclasses declare ``param_names``, ``param_transforms`` (``"log"``, ``"logit"``,
     ``"atanh"`` or ``"identity"`` per parameter, default ``"log"``: the scale of both the
@@ -108,7 +115,7 @@ class LikelihoodModel:
     #: "gamma" (mean shape/scale) or "beta" (mean a/(a+b)); checked after a fit (see
     #: :meth:`_warn_if_homogeneous`).
     mixing: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
-    results_class: ClassVar[type[LikelihoodResults]] = LikelihoodResults
+    results_class: type[ResultsT] = LikelihoodResults  # type: ignore[assignment]
     #: True when the subclass implements :meth:`loglike_score_hessian` exactly; ``fit`` then
     #: uses a trust-region Newton method and the covariance uses the analytic Hessian.
     analytic_hessian: ClassVar[bool] = False
@@ -367,7 +374,7 @@ class LikelihoodModel:
         >>> theta0.shape, h is None
         ((4,), True)
         """
-        return _to_free(self.start_params(), self._transforms), None
+        return to_free(self.start_params(), self._transforms), None
 
     def _uses_newton(self) -> bool:
         """Whether :meth:`fit` takes Newton steps (an exact :meth:`loglike_score_hessian`);
@@ -375,7 +382,7 @@ class LikelihoodModel:
         return self.analytic_hessian
 
     def _objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        p, dp = _from_free(theta, self._transforms)
+        p, dp = from_free(theta, self._transforms)
         with np.errstate(all="ignore"):
             ll, g = self.loglike_and_score(p)
         scale = self.nobs
@@ -387,7 +394,7 @@ class LikelihoodModel:
         """Objective, gradient and Hessian in theta from one analytic pass (cached by theta)."""
         key = theta.tobytes()
         if cache.get("key") != key:
-            p, dp = _from_free(theta, self._transforms)
+            p, dp = from_free(theta, self._transforms)
             with np.errstate(all="ignore"):
                 ll, g, h = self.loglike_score_hessian(p)
             scale = self.nobs
@@ -396,7 +403,7 @@ class LikelihoodModel:
             else:
                 f = -ll / scale
                 gt = -(g * dp) / scale
-                ht = -(dp[:, None] * h * dp[None, :] + np.diag(g * _second_derivative(p, self._transforms))) / scale
+                ht = -(dp[:, None] * h * dp[None, :] + np.diag(g * second_derivative(p, self._transforms))) / scale
                 ht = 0.5 * (ht + ht.T)
             cache.update(key=key, params=p, ll=ll, hess=h, value=(f, gt, ht))
         return cache["value"]
@@ -533,7 +540,7 @@ class LikelihoodModel:
         return ""
 
     def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
-            cov_type: str = "hessian") -> LikelihoodResults:
+            cov_type: str = "hessian") -> ResultsT:
         """Maximise the log-likelihood.
 
         Models with an exact Hessian (``analytic_hessian = True``) take trust-region Newton
@@ -553,8 +560,8 @@ class LikelihoodModel:
 
         Returns
         -------
-        LikelihoodResults
-            A frozen results object (``model.results_class``). If the optimiser did not
+        ResultsT
+            A frozen results object of the model's ``results_class``. If the optimiser did not
             converge, ``converged`` is False and a :class:`ConvergenceWarning` is issued.
 
         Examples
@@ -576,7 +583,7 @@ class LikelihoodModel:
             else:
                 p0 = check_in_domain(self._as_params(start_params, "start_params"), self._transforms,
                                      tuple(self.param_names), "start_params")
-                theta0, hess_inv0 = _to_free(p0, self._transforms), None
+                theta0, hess_inv0 = to_free(p0, self._transforms), None
             if self._uses_newton():
                 res, converged, cache = self._fit_newton(theta0, maxiter, gtol)
                 params, hess, llf = cache["params"], cache["hess"], float(cache["ll"])
@@ -589,7 +596,7 @@ class LikelihoodModel:
                 # accept that when the gradient is small on the scale of the data.
                 _, grad = self._objective(res.x)
                 converged = bool(res.success) or bool(np.max(np.abs(grad)) < 1e-5)
-                params, _ = _from_free(res.x, self._transforms)
+                params, _ = from_free(res.x, self._transforms)
                 hess, llf = None, (self.loglike(params) if np.all(np.isfinite(params)) else np.nan)
         except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:
             raise DataError(f"{type(self).__name__}.fit: the log-likelihood overflowed ({exc}); "

@@ -4,6 +4,11 @@ works on and the scale of its confidence interval.
 ``"log"`` maps a positive parameter to the real line, ``"logit"`` a parameter in (0, 1),
 ``"atanh"`` (Fisher's z) a correlation in (-1, 1), and ``"identity"`` leaves an unbounded
 parameter (a regression coefficient) as it is.
+
+:func:`to_free` and :func:`from_free` map between the natural parameters and the optimiser's
+unconstrained coordinates, :func:`second_derivative` gives the curvature of the map (for
+Hessians on the free scale). They sit on the optimiser's hot path and trust their inputs:
+:func:`check_transforms` and :func:`check_in_domain` validate what users pass.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from scipy import special
 from .._validation import as_float_array, check_positive_scalar
 from ..exceptions import DataError, ModelSpecificationError
 
-__all__ = ["TRANSFORMS", "SCALE_NAMES", "check_transforms", "check_in_domain", "interval_on_scale"]
+__all__ = ["TRANSFORMS", "SCALE_NAMES", "check_transforms", "check_in_domain", "to_free", "from_free",
+           "second_derivative", "interval_on_scale"]
 
 #: The transforms a model may declare in ``param_transforms``.
 TRANSFORMS = ("log", "logit", "atanh", "identity")
@@ -69,8 +75,27 @@ def check_in_domain(params: np.ndarray, transforms: tuple[str, ...], names: tupl
     return params
 
 
-def _to_free(params: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
-    """Natural parameters -> the unconstrained coordinates the optimiser works on."""
+def to_free(params: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
+    """Natural parameters -> the unconstrained coordinates the optimiser works on.
+
+    Parameters
+    ----------
+    params : numpy.ndarray
+        Natural parameters, inside each transform's domain (see :func:`check_in_domain`).
+    transforms : tuple of str
+        One of :data:`TRANSFORMS` per parameter (see :func:`check_transforms`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``log p``, ``logit p``, ``atanh p`` or ``p`` per coordinate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_free(np.array([1.0, 0.5, 0.0, -2.0]), ("log", "logit", "atanh", "identity")).tolist()
+    [0.0, 0.0, 0.0, -2.0]
+    """
     out = np.empty_like(params, dtype=float)
     for i, (p, t) in enumerate(zip(params, transforms)):
         if t == "log":
@@ -84,8 +109,30 @@ def _to_free(params: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
     return out
 
 
-def _from_free(theta: np.ndarray, transforms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Natural parameters and d(param)/d(theta) for each coordinate."""
+def from_free(theta: np.ndarray, transforms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Natural parameters and d(param)/d(theta) for each coordinate (inverse of :func:`to_free`).
+
+    Parameters
+    ----------
+    theta : numpy.ndarray
+        Unconstrained coordinates (a log coordinate is clipped to [-700, 700]).
+    transforms : tuple of str
+        One of :data:`TRANSFORMS` per coordinate.
+
+    Returns
+    -------
+    params : numpy.ndarray
+        Natural parameters.
+    jacobian : numpy.ndarray
+        ``d params_i / d theta_i`` (the map is coordinate-wise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, d = from_free(np.array([0.0, 0.0]), ("log", "logit"))
+    >>> p.tolist(), d.tolist()
+    ([1.0, 0.5], [1.0, 0.25])
+    """
     p = np.empty_like(theta, dtype=float)
     d = np.empty_like(theta, dtype=float)
     for i, (t, tr) in enumerate(zip(theta, transforms)):
@@ -104,8 +151,27 @@ def _from_free(theta: np.ndarray, transforms: tuple[str, ...]) -> tuple[np.ndarr
     return p, d
 
 
-def _second_derivative(p: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
-    """d^2(param)/d(theta)^2 for each coordinate (for Hessians in the transformed space)."""
+def second_derivative(p: np.ndarray, transforms: tuple[str, ...]) -> np.ndarray:
+    """d^2(param)/d(theta)^2 for each coordinate (for Hessians in the transformed space).
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        Natural parameters.
+    transforms : tuple of str
+        One of :data:`TRANSFORMS` per parameter.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``p`` (log), ``p(1-p)(1-2p)`` (logit), ``-2p(1-p^2)`` (atanh) or 0 (identity).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> second_derivative(np.array([2.0, 0.5]), ("log", "logit")).tolist()
+    [2.0, 0.0]
+    """
     out = np.zeros_like(p, dtype=float)
     for i, tr in enumerate(transforms):
         if tr == "log":
@@ -165,9 +231,9 @@ def interval_on_scale(estimate: np.ndarray, se: np.ndarray, transforms: tuple[st
                         f"received {se.tolist()}.")
     z = check_positive_scalar(z, "z")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        theta = _to_free(est, transforms)
-        _, d = _from_free(theta, transforms)
+        theta = to_free(est, transforms)
+        _, d = from_free(theta, transforms)
         half = z * np.asarray(se, dtype=float) / d
-        lower = _from_free(theta - half, transforms)[0]
-        upper = _from_free(theta + half, transforms)[0]
+        lower = from_free(theta - half, transforms)[0]
+        upper = from_free(theta + half, transforms)[0]
     return lower, upper

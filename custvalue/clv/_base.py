@@ -16,13 +16,14 @@ from .._validation import (as_float_array, check_rft, check_weights, compress_ro
 from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
-from ..base.transforms import _to_free
+from ..base.model import ResultsT
+from ..base.transforms import to_free
 from ..exceptions import DataError, ModelSpecificationError
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
 
 
-class CustomerModel(LikelihoodModel):
+class CustomerModel(LikelihoodModel[ResultsT]):
     """A likelihood model on one row per customer, described by ``data_columns``.
 
     ``Model(data)`` binds data; ``Model().fit(data)`` binds a *new* instance and fits it,
@@ -142,7 +143,7 @@ class CustomerModel(LikelihoodModel):
         >>> theta0.shape, h is None
         ((4,), True)
         """
-        theta0 = _to_free(self.start_params(), self._transforms)
+        theta0 = to_free(self.start_params(), self._transforms)
         if self.n_unique <= SUBSAMPLE_ROWS:
             return theta0, None
         sub = _subsample(self, SUBSAMPLE_ROWS)
@@ -164,7 +165,7 @@ class CustomerModel(LikelihoodModel):
 
     def fit(self, data: pd.DataFrame | None = None, *, weights: Any = None,
             start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
-            cov_type: str = "hessian", **columns: Any) -> LikelihoodResults:
+            cov_type: str = "hessian", **columns: Any) -> ResultsT:
         """Fit by maximum likelihood.
 
         Parameters
@@ -182,8 +183,10 @@ class CustomerModel(LikelihoodModel):
 
         Returns
         -------
-        CustomerResults
-            Frozen results with ``params``, ``bse``, ``llf``, ``summary()`` and predictions.
+        ResultsT
+            The model's ``results_class`` (e.g. :class:`~custvalue.clv.BetaGeoResults` for
+            :class:`~custvalue.clv.BetaGeo`): frozen results with ``params``, ``bse``,
+            ``llf``, ``summary()`` and predictions.
 
         Examples
         --------
@@ -245,7 +248,7 @@ def _subsample(model: CustomerModel, n_rows: int) -> CustomerModel:
     return sub
 
 
-class PurchaseCountModel(CustomerModel):
+class PurchaseCountModel(CustomerModel[ResultsT]):
     """A buy-till-you-die model on ``frequency``, ``recency`` and ``T``.
 
     Subclasses declare ``param_names``, ``results_class`` and ``kernel``: a module of

@@ -3,14 +3,14 @@
 Each model's kernel module provides ``p_alive``, ``conditional_expected_purchases``,
 ``expected_purchases_new_customer`` and ``probability_of_purchases`` with the model's
 parameters first and ``(x, t_x, T)`` last; this mixin maps the results' parameters and the
-user's data onto them and returns pandas objects indexed by customer.
+user's data onto them and returns pandas objects indexed by customer. The contract is
+:class:`custvalue.clv._kernel.TransactionKernel`; what a kernel can do beyond it (discrete
+time, a closed-form DERT, horizon weights, a time scale) is read through
+:func:`custvalue.clv._kernel.capabilities`.
 """
 
 from __future__ import annotations
 
-import inspect
-
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import pandas as pd
 from .._validation import as_float_array, check_counts, check_discount_rate, check_positive_scalar
 from ..exceptions import DataError
 from ..math import dert as _dert
+from ._kernel import KernelCapabilities, TransactionKernel, capabilities
 
 __all__ = ["TransactionResultsMixin"]
 
@@ -33,7 +34,18 @@ def _horizons(horizon: Any) -> np.ndarray:
 class TransactionResultsMixin:
     """Predictions of a fitted purchase-count model (BG/NBD, Pareto/NBD, MBG/NBD...)."""
 
-    kernel: ModuleType
+    kernel: TransactionKernel
+
+    @property
+    def capabilities(self) -> KernelCapabilities:
+        """What the model's kernel declares: discrete time, closed-form DERT horizons,
+        horizon weights, time scale (:func:`custvalue.clv._kernel.capabilities`)."""
+        return capabilities(self.kernel)
+
+    @property
+    def discrete(self) -> bool:
+        """True for discrete-opportunity models (BG/BB): horizons count opportunities."""
+        return self.capabilities.discrete
 
     def _theta(self) -> list[float]:
         return [float(v) for v in self.params.to_numpy()]  # type: ignore[attr-defined]
@@ -114,7 +126,7 @@ class TransactionResultsMixin:
         """``Σ_k w_k E[purchases in the next times_k]`` per customer: from the kernel directly
         where it supports ``horizon_weights`` (no customers x horizons grid), else from
         :meth:`expected_purchases`."""
-        if "horizon_weights" in inspect.signature(self.kernel.conditional_expected_purchases).parameters:
+        if self.capabilities.horizon_weights:
             args, index = self._customer_arrays(data, columns)
             vals = self.kernel.conditional_expected_purchases(
                 _horizons(times)[None, :], *self._theta(), *(a[:, None] for a in args),
@@ -194,7 +206,7 @@ class TransactionResultsMixin:
                 raise DataError(f"discount_rate must be > 0 for an infinite horizon; received {discount_rate!r}.")
             return d, None
         h = check_positive_scalar(horizon, "horizon", allow_zero=True)
-        if getattr(self, "discrete", False):
+        if self.discrete:
             if h != int(h):
                 raise DataError(f"horizon counts transaction opportunities and must be a whole number; "
                                 f"received {horizon!r}.")
@@ -212,11 +224,12 @@ class TransactionResultsMixin:
         ``DERT = ∫_0^H e^{-δt} dE[Y(t) | history]`` with ``δ = log(1 + discount_rate)``
         (Fader, Hardie & Lee 2005, JMR 42, eq. 1); for discrete-opportunity models (BG/BB)
         ``Σ_i (E[Y(i)] - E[Y(i-1)]) / (1 + d)^i`` (Fader, Hardie & Shang 2010, eq. 14).
-        Models whose kernel has its own ``dert`` use it (Pareto/NBD: FHL 2005 eq. 2 as the
-        integral of the discounted survival, for any horizon; BG/BB: FHS 2010 eq. 14 and its
-        finite sums); the others integrate the conditional expectation by quadrature
-        (:mod:`custvalue.math.dert`).  A horizon of 0 gives 0.  Parameters for which the
-        kernel cannot evaluate DERT raise :class:`~custvalue.exceptions.DataError`.
+        Models whose kernel declares a closed-form ``dert`` (``DERT_HORIZONS``) use it
+        (Pareto/NBD: FHL 2005 eq. 2 as the integral of the discounted survival, for any
+        horizon; BG/BB: FHS 2010 eq. 14 and its finite sums); the others integrate the
+        conditional expectation by quadrature (:mod:`custvalue.math.dert`).  A horizon of 0
+        gives 0.  Parameters for which the kernel cannot evaluate DERT raise
+        :class:`~custvalue.exceptions.DataError`.
 
         Parameters
         ----------
@@ -251,18 +264,16 @@ class TransactionResultsMixin:
         return self._series(np.asarray(vals, dtype=float).reshape(-1), index, "dert")  # type: ignore[attr-defined]
 
     def _closed_dert(self, h: float | None) -> Any:
-        """The kernel's own DERT for this horizon, if it has one (a ``horizon`` argument
-        means it handles finite horizons too)."""
-        closed = getattr(self.kernel, "dert", None)
-        if closed is None:
-            return None
-        if h is not None and "horizon" not in inspect.signature(closed).parameters:
-            return None
-        return closed
+        """The kernel's own DERT for this horizon, if it declares one (``DERT_HORIZONS``)."""
+        return self.kernel.dert if self.capabilities.closed_dert(finite=h is not None) else None
+
+    def _time_scale(self, theta: list[float], args: list[np.ndarray]) -> float | None:
+        """The kernel's time scale of E[Y(t)] near 0, where it declares one (``TIME_SCALE``)."""
+        return self.kernel.time_scale(*theta, *args) if self.capabilities.time_scale else None
 
     def _dert_values(self, d: float, h: float | None, args: list[np.ndarray]) -> np.ndarray:
         theta = self._theta()
-        discrete = getattr(self, "discrete", False)
+        discrete = self.discrete
         closed = self._closed_dert(h)
         if closed is not None:
             rate = d if discrete else float(_dert.continuous_rate(d))
@@ -276,9 +287,8 @@ class TransactionResultsMixin:
                     raise DataError("an infinite horizon needs the model's closed-form DERT.")
                 vals = _dert.discrete_dert(cumulative, d, int(h))
             else:
-                scale = getattr(self.kernel, "time_scale", None)  # where E[Y(t)] bends near 0
                 vals = _dert.continuous_dert(cumulative, float(_dert.continuous_rate(d)), h,
-                                             scale=None if scale is None else scale(*theta, *args))
+                                             scale=self._time_scale(theta, args))  # where E[Y(t)] bends near 0
         bad = ~np.isfinite(vals)
         if bad.any():
             raise DataError(f"DERT could not be evaluated for {int(bad.sum())} customers at "
@@ -292,7 +302,7 @@ class TransactionResultsMixin:
 
         ``∫_0^H e^{-δt} dE[X(t)]`` with the model's unconditional expectation (or the
         discrete sum for BG/BB): the kernel's ``dert`` for a customer with no history where
-        it has one (Pareto/NBD, BG/BB), else the quadrature of :mod:`custvalue.math.dert`.
+        it declares one (Pareto/NBD, BG/BB), else the quadrature of :mod:`custvalue.math.dert`.
 
         Parameters
         ----------
@@ -323,11 +333,10 @@ class TransactionResultsMixin:
         def cumulative(t: np.ndarray) -> np.ndarray:
             return np.asarray(self.kernel.expected_purchases_new_customer(np.asarray(t, dtype=float),
                                                                           *theta))[None, :]
-        if getattr(self, "discrete", False):
+        if self.discrete:
             if h is None:
                 h = 2000.0 if d > 0 else 0.0
                 h = float(min(h, np.ceil(np.log(1e12) / np.log1p(d))))
             return float(_dert.discrete_dert(cumulative, d, int(h))[0])
-        scale = getattr(self.kernel, "time_scale", None)
         return float(_dert.continuous_dert(cumulative, float(_dert.continuous_rate(d)), h,
-                                           scale=None if scale is None else scale(*theta))[0])
+                                           scale=self._time_scale(theta, []))[0])

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..math import betageo as kernel
-from ._base import CustomerModel, CustomerResults, PurchaseCountModel
+from ._base import CustomerResults, PurchaseCountModel
 from ._predict import TransactionResultsMixin
 
 __all__ = ["BetaGeo", "BetaGeoResults"]
@@ -111,7 +109,7 @@ class GeometricDropoutLikelihood:
                                                      self._x_levels(), shift=self.dropout_shift)
 
 
-class BetaGeo(GeometricDropoutLikelihood, PurchaseCountModel):
+class BetaGeo(GeometricDropoutLikelihood, PurchaseCountModel[BetaGeoResults]):
     """BG/NBD: Poisson purchasing at rate λ ~ Gamma(r, α) while alive; after each repeat
     purchase the customer drops out with probability p ~ Beta(a, b).
 
@@ -138,7 +136,3 @@ class BetaGeo(GeometricDropoutLikelihood, PurchaseCountModel):
     mixing = (("r", "alpha", "gamma", "purchase rates"), ("a", "b", "beta", "dropout probabilities"))
     results_class = BetaGeoResults
     kernel = kernel
-    def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> BetaGeoResults:  # noqa: D102
-        return super().fit(data, **kwargs)  # type: ignore[return-value]
-
-    fit.__doc__ = CustomerModel.fit.__doc__

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,9 +11,7 @@ from ..exceptions import DataError
 from ..math import bgbb as kernel
 from ._base import CustomerModel, CustomerResults
 from ._predict import TransactionResultsMixin
-from .paretonbd import _fit_doc
 
-_FIT_EXAMPLES = '\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_donations\n        >>> from custvalue.clv import BetaGeoBetaBinom\n        >>> d = load_donations()\n        >>> round(BetaGeoBetaBinom().fit(d, weights=d["weights"]).llf, 1)\n        -33225.6\n        '
 
 __all__ = ["BetaGeoBetaBinom", "BetaGeoBetaBinomResults"]
 
@@ -53,10 +50,9 @@ class BetaGeoBetaBinomResults(TransactionResultsMixin, CustomerResults):
         """
 
     kernel = kernel
-    discrete = True
 
 
-class BetaGeoBetaBinom(CustomerModel):
+class BetaGeoBetaBinom(CustomerModel[BetaGeoBetaBinomResults]):
     """BG/BB: at each of ``n_periods`` opportunities an alive customer transacts with
     probability p ~ Beta(alpha, beta) and dies before an opportunity with probability
     θ ~ Beta(gamma, delta) (Fader, Hardie & Shang 2010).
@@ -186,8 +182,3 @@ class BetaGeoBetaBinom(CustomerModel):
         4
         """
         return np.array([1.0, 1.0, 1.0, 1.0])
-
-    def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> BetaGeoBetaBinomResults:  # noqa: D102
-        return super().fit(data, **kwargs)  # type: ignore[return-value]
-
-    fit.__doc__ = _fit_doc(CustomerModel.fit.__doc__, _FIT_EXAMPLES)

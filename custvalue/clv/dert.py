@@ -9,6 +9,7 @@ import pandas as pd
 
 from .._validation import align_to_index, as_float_array, check_discount_rate
 from ..exceptions import DataError
+from ..math.dert import discount_factors
 from .value import customer_labels, per_customer
 
 __all__ = ["customer_npv", "customer_equity"]
@@ -130,5 +131,5 @@ def customer_equity(purchases_results: Any, spend_results: Any, data: pd.DataFra
         k = np.arange(1, n_k.size + 1, dtype=float)
         per_customer = (float(margin) * spend_results.population_mean_spend
                         * (1.0 + purchases_results.dert_new_customer(discount_rate=d, horizon=horizon)))
-        new = float(n_k @ (1.0 + d) ** (-k)) * per_customer
+        new = float(n_k @ discount_factors(d, k)) * per_customer
     return pd.Series({"existing": existing, "new": new, "total": existing + new}, name="customer_equity")

@@ -100,7 +100,7 @@ def actual_repeat_transactions(transactions: pd.DataFrame, *, customer_col: str,
     >>> int(a["cumulative"].iloc[0])    # FHL 2005: 2,457 repeat purchases in weeks 1-39
     2457
     """
-    from ..rfm import TIME_UNITS as unit  # days per unit, as in rfm_summary (M = 365.25/12 days)
+    from ..units import DAYS_PER_UNIT as unit  # as in rfm_summary (M = 365.25/12 days)
 
     if freq not in unit:
         from ..exceptions import DataError

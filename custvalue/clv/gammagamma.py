@@ -90,7 +90,7 @@ class GammaGammaResults(CustomerResults):
         return float(kernel.population_mean_spend(p, q, g)) if q > 1 else float("inf")
 
 
-class GammaGamma(CustomerModel):
+class GammaGamma(CustomerModel[GammaGammaResults]):
     """Gamma-Gamma: transaction values ~ Gamma(p, ν), ν ~ Gamma(q, γ) across customers.
 
     Fitted on repeat buyers only (``frequency > 0``): rows with no repeat purchase carry
@@ -160,8 +160,3 @@ class GammaGamma(CustomerModel):
         m = self.data["monetary_value"]
         mean = float(self.weights @ m / self.nobs)
         return np.array([2.0, 3.0, mean])  # p gamma / (q-1) ≈ 2 * mean / 2 = mean
-
-    def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> GammaGammaResults:  # noqa: D102
-        return super().fit(data, **kwargs)  # type: ignore[return-value]
-
-    fit.__doc__ = CustomerModel.fit.__doc__

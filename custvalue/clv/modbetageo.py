@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
 
-import pandas as pd
 
 from ..math import modbetageo as kernel
-from ._base import CustomerModel, CustomerResults, PurchaseCountModel
+from ._base import CustomerResults, PurchaseCountModel
 from .betageo import GeometricDropoutLikelihood
 from ._predict import TransactionResultsMixin
-from .paretonbd import _fit_doc
 
-_FIT_EXAMPLES = '\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_cdnow_summary\n        >>> from custvalue.clv import ModifiedBetaGeo\n        >>> res = ModifiedBetaGeo().fit(load_cdnow_summary())\n        >>> round(res.llf, 1)\n        -9582.1\n        '
 
 __all__ = ["ModifiedBetaGeo", "ModifiedBetaGeoResults"]
 
@@ -51,7 +47,7 @@ class ModifiedBetaGeoResults(TransactionResultsMixin, CustomerResults):
     kernel = kernel
 
 
-class ModifiedBetaGeo(GeometricDropoutLikelihood, PurchaseCountModel):
+class ModifiedBetaGeo(GeometricDropoutLikelihood, PurchaseCountModel[ModifiedBetaGeoResults]):
     """MBG/NBD: the BG/NBD with a drop-out opportunity at time 0 as well as after each
     repeat purchase, so customers without repeat purchases may also be inactive.
 
@@ -78,8 +74,3 @@ class ModifiedBetaGeo(GeometricDropoutLikelihood, PurchaseCountModel):
     results_class = ModifiedBetaGeoResults
     kernel = kernel
     dropout_shift = 1
-
-    def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> ModifiedBetaGeoResults:  # noqa: D102
-        return super().fit(data, **kwargs)  # type: ignore[return-value]
-
-    fit.__doc__ = _fit_doc(CustomerModel.fit.__doc__, _FIT_EXAMPLES)

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..math import paretonbd as kernel
-from ._base import CustomerModel, CustomerResults, PurchaseCountModel
+from ._base import CustomerResults, PurchaseCountModel
 from ._predict import TransactionResultsMixin
-
-_FIT_EXAMPLES = '\n\n        Examples\n        --------\n        >>> from custvalue.datasets import load_cdnow_summary\n        >>> from custvalue.clv import ParetoNBD\n        >>> res = ParetoNBD().fit(load_cdnow_summary())\n        >>> round(res.llf, 1)\n        -9595.0\n        '
-
-
-def _fit_doc(base: str | None, examples: str) -> str:
-    """The shared ``fit`` docstring with this model's examples (once, whatever the base has)."""
-    base = base or ""
-    if "Examples\n" in base:
-        head, _, _ = base.partition("        Examples\n")
-        return head.rstrip() + examples
-    return base.rstrip() + examples
-
 
 __all__ = ["ParetoNBD", "ParetoNBDResults"]
 
@@ -62,7 +48,7 @@ class ParetoNBDResults(TransactionResultsMixin, CustomerResults):
     kernel = kernel
 
 
-class ParetoNBD(PurchaseCountModel):
+class ParetoNBD(PurchaseCountModel[ParetoNBDResults]):
     """Pareto/NBD: Poisson purchasing at rate λ ~ Gamma(r, α) while alive; an exponential
     lifetime with death rate μ ~ Gamma(s, β) (Schmittlein, Morrison & Colombo 1987).
 
@@ -170,8 +156,3 @@ class ParetoNBD(PurchaseCountModel):
         rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
         meanT = float(self.weights @ T / self.nobs)
         return np.array([0.5, 0.5 / rate, 0.5, meanT])
-
-    def fit(self, data: pd.DataFrame | None = None, **kwargs: Any) -> ParetoNBDResults:  # noqa: D102
-        return super().fit(data, **kwargs)  # type: ignore[return-value]
-
-    fit.__doc__ = _fit_doc(CustomerModel.fit.__doc__, _FIT_EXAMPLES)

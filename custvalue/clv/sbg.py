@@ -3,8 +3,8 @@ project customer retention", Journal of Interactive Marketing 21(1):76-90) with 
 customer-base valuation quantities of Fader & Hardie (2010), "Customer-base valuation in a
 contractual setting: the perils of ignoring heterogeneity", Marketing Science 29(1):85-93.
 
-The sBG is fitted from a cohort (survivor counts) rather than one row per customer, so it is
-a :class:`~custvalue.base.LikelihoodModel` on rows ``(duration, censored)`` with weights:
+The sBG is fitted from a cohort (survivor counts) or from one row per customer: either way
+a :class:`~custvalue.clv._base.CustomerModel` on rows ``(duration, censored)`` with weights:
 a cohort's ``s_{t-1} - s_t`` customers churned in period t and ``s_n`` are still active.
 """
 
@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (align_by_label, as_float_array, check_discount_rate, check_finite_scalar,
-                           check_positive_scalar, check_weights, compress_rows, describe_rows)
-from ..base import LikelihoodModel, LikelihoodResults
+from .._validation import (as_float_array, check_discount_rate, check_finite_scalar,
+                           check_positive_scalar, describe_rows)
+from ..base import LikelihoodResults
 from ..exceptions import DataError
 from ..math import sbg as kernel
+from ._base import CustomerModel
 
 __all__ = ["ShiftedBetaGeometric", "ShiftedBetaGeometricResults", "survivors_to_durations"]
 
@@ -386,7 +387,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
                 * self.discounted_expected_residual_lifetime(discount_rate, n_renewals))
 
 
-class ShiftedBetaGeometric(LikelihoodModel):
+class ShiftedBetaGeometric(CustomerModel[ShiftedBetaGeometricResults]):
     """sBG: each customer leaves at the end of any period with probability θ ~ Beta(α, β).
 
     Parameters
@@ -412,48 +413,57 @@ class ShiftedBetaGeometric(LikelihoodModel):
     """
 
     param_names = ("alpha", "beta")
+    data_columns = ("duration", "censored")
     results_class = ShiftedBetaGeometricResults
     mixing = (("alpha", "beta", "beta", "churn probabilities"),)
 
     def __init__(self, survivors: Any = None, *, duration: Any = None, censored: Any = None,
                  weights: Any = None):
-        self._bound = survivors is not None or duration is not None
         if survivors is not None and duration is not None:
             raise DataError("pass either survivors (a cohort) or duration/censored (customers), not both.")
         if survivors is not None:
             if weights is not None:
                 raise DataError("weights apply to duration rows; survivor counts are already counts.")
             rows = survivors_to_durations(survivors)
-            t, c, w = (rows[k].to_numpy() for k in ("duration", "censored", "weights"))
-        elif duration is not None:
-            if censored is None:
-                raise DataError("censored is required with duration: True for customers still active.")
-            # one row per customer: Series are paired by label, arrays by position
-            aligned = align_by_label(duration=duration, censored=censored, weights=weights)
-            duration, censored, weights = aligned["duration"], aligned["censored"], aligned["weights"]
-            index = next((v.index for v in (duration, censored, weights) if isinstance(v, pd.Series)), None)
-            t = as_float_array(duration, "duration", index=index)
-            c = as_float_array(censored, "censored", index=index)
-            if c.shape != t.shape:
-                raise DataError(f"censored must have one entry per duration ({t.size}); received {c.size}.")
-            if not np.isin(c, (0.0, 1.0)).all():
-                raise DataError("censored must be boolean (0/1); " + describe_rows(~np.isin(c, (0.0, 1.0)), index))
-            if (t < 0).any():
-                raise DataError(f"duration must be >= 0; received {t[t < 0][0]:g}; "
-                                + describe_rows(t < 0, index))
-            if (t != np.floor(t)).any():
-                raise DataError("duration must be a whole number of periods; " + describe_rows(t != np.floor(t), index))
-            zero = (c == 0) & (t < 1)
-            if zero.any():
-                raise DataError("duration must be >= 1 for a customer who churned (they were active "
-                                "for at least the first period); " + describe_rows(zero, index))
-            w = check_weights(weights, t.size, index)
-        else:
-            return
-        (t, c), w, _ = compress_rows([t, c], w)
-        keep = w > 0
-        self.data = {"duration": t[keep], "censored": c[keep].astype(bool)}
-        self.weights = w[keep]
+            duration, censored, weights = (rows[k].to_numpy() for k in ("duration", "censored", "weights"))
+        elif duration is not None and censored is None:
+            raise DataError("censored is required with duration: True for customers still active.")
+        # one row per customer (Series paired by label), checked by :meth:`check`, compressed
+        super().__init__(None, weights=weights, duration=duration, censored=censored)
+
+    @classmethod
+    def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Duration data constraints (raises :class:`~custvalue.exceptions.DataError` naming
+        rows): ``censored`` is 0/1, ``duration`` a whole number >= 0, and >= 1 for a
+        customer who churned.
+
+        Parameters
+        ----------
+        arrays : dict of str to numpy.ndarray
+            ``duration`` and ``censored`` as float arrays.
+        index : pandas.Index or None
+            The customers' index, used to name offending rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import ShiftedBetaGeometric
+        >>> ShiftedBetaGeometric.check({"duration": np.array([0.0]), "censored": np.array([0.0])}, None)
+        Traceback (most recent call last):
+        ...
+        custvalue.exceptions.DataError: duration must be >= 1 for a customer who churned (they were active ...
+        """
+        t, c = arrays["duration"], arrays["censored"]
+        if not np.isin(c, (0.0, 1.0)).all():
+            raise DataError("censored must be boolean (0/1); " + describe_rows(~np.isin(c, (0.0, 1.0)), index))
+        if (t < 0).any():
+            raise DataError(f"duration must be >= 0; received {t[t < 0][0]:g}; " + describe_rows(t < 0, index))
+        if (t != np.floor(t)).any():
+            raise DataError("duration must be a whole number of periods; " + describe_rows(t != np.floor(t), index))
+        zero = (c == 0) & (t < 1)
+        if zero.any():
+            raise DataError("duration must be >= 1 for a customer who churned (they were active "
+                            "for at least the first period); " + describe_rows(zero, index))
 
     def loglike_obs(self, params: np.ndarray) -> np.ndarray:
         return kernel.loglike(*params, self.data["duration"], self.data["censored"])
@@ -462,7 +472,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
         return kernel.score(*params, self.data["duration"], self.data["censored"])
 
     def start_params(self) -> np.ndarray:
-        t, c, w = self.data["duration"], self.data["censored"], self.weights
+        t, c, w = self.data["duration"], self.data["censored"].astype(bool), self.weights
         churn1 = float(w[(~c) & (t == 1)].sum()) / self.nobs
         r1 = min(max(1.0 - churn1, 0.05), 0.95)
         return np.array([1.0, r1 / (1.0 - r1)])
@@ -496,14 +506,8 @@ class ShiftedBetaGeometric(LikelihoodModel):
         >>> res.nobs, res.converged
         (100.0, True)
         """
-        if survivors is not None or duration is not None:
-            model = type(self)(survivors, duration=duration, censored=censored, weights=weights)
-        else:
-            model = self
-        if not model._bound:
+        if survivors is None and duration is None and censored is None and not self._bound:
             raise DataError("ShiftedBetaGeometric.fit needs data: survivor counts of a cohort, or "
                             "duration= and censored= for individual customers.")
-        res = LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
-                                  cov_type=cov_type)
-        model._warn_if_homogeneous(res)
-        return res  # type: ignore[return-value]
+        return super().fit(survivors, weights=weights, start_params=start_params, maxiter=maxiter, gtol=gtol,
+                           cov_type=cov_type, duration=duration, censored=censored)

@@ -27,6 +27,12 @@ __all__ = [
     "time_scale",
 ]
 
+# capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
+DISCRETE = False
+DERT_HORIZONS = ()
+HORIZON_WEIGHTS = True
+TIME_SCALE = True
+
 
 def _level_terms(r, alpha, a, b, xu, shift=0):
     """Terms of FHL eq. (6) and its gradient that depend on x only, on the distinct x values.

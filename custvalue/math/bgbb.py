@@ -24,6 +24,12 @@ __all__ = [
     "conditional_expected_purchases", "probability_of_purchases", "dert",
 ]
 
+# capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
+DISCRETE = True
+DERT_HORIZONS = ("infinite", "finite")
+HORIZON_WEIGHTS = False
+TIME_SCALE = False
+
 
 def _terms(alpha, beta, gamma, delta, x, t_x, n):
     """Log of the likelihood's terms (FHS eq. 5): alive through n, then died after t_x + i.

@@ -11,6 +11,10 @@ where the discount factor is below 1e-20).  ``E[Y]`` is smooth on [0, ∞) and i
 singularities lie at negative times, so the panels converge geometrically (checked against
 the Pareto/NBD closed form in the tests).  Discrete-time models sum
 ``(E[Y(i)] - E[Y(i-1)]) / (1+d)^i``.
+
+The per-period discount factor ``(1 + d)^(-k)`` is written once, in :func:`discount_factors`;
+:func:`increment_weights` turns it into the weights of a sum of increments (summation by
+parts), which :func:`custvalue.clv.clv` and :func:`discrete_dert` use.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 
 from ._checks import params
 
-__all__ = ["continuous_dert", "discrete_dert", "continuous_rate"]
+__all__ = ["continuous_dert", "discrete_dert", "continuous_rate", "discount_factors", "increment_weights"]
 
 
 @lru_cache(maxsize=8)
@@ -50,6 +54,69 @@ def continuous_rate(discount_rate):
     0.09531
     """
     return np.log1p(np.asarray(discount_rate, dtype=float))
+
+
+@params(discount_rate="rate", periods="nonnegative")
+def discount_factors(discount_rate, periods):
+    """Present value of one unit paid at the end of period k: ``(1 + d)^(-k)``.
+
+    The one copy of the per-period discounting formula (value received at the end of each
+    period, as in Fader, Hardie & Shang 2010, eq. 14, and Gupta, Lehmann & Stuart 2004, eq. 2).
+
+    Parameters
+    ----------
+    discount_rate : float or array-like
+        Per-period rate d > -1; broadcasts against ``periods`` (shape ``(N, 1)`` with
+        ``periods`` of shape ``(K,)`` gives one row per customer).
+    periods : array-like
+        Period numbers k >= 0 (need not be whole).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(1 + d)^(-k)``, the broadcast shape of the two arguments.
+
+    Examples
+    --------
+    >>> discount_factors(0.1, [1, 2]).round(6).tolist()
+    [0.909091, 0.826446]
+    """
+    return (1.0 + np.asarray(discount_rate, dtype=float)) ** (-np.asarray(periods, dtype=float))
+
+
+@params(discount_rate="rate", n_periods="count0")
+def increment_weights(discount_rate, n_periods):
+    """Weights ``w_k`` with ``Σ_k (E_k - E_{k-1}) (1+d)^(-k) = Σ_k E_k w_k`` over k = 1..n.
+
+    Summation by parts of a discounted sum of increments of a cumulative quantity ``E_k``
+    (``E_0 = 0``): ``w_k = (1+d)^(-k) - (1+d)^(-(k+1))`` for ``k < n`` and ``w_n = (1+d)^(-n)``.
+    :func:`custvalue.clv.clv` discounts the *increments* of the expected purchases this way
+    (lifetimes issue 43 discounted the cumulative numbers instead).
+
+    Parameters
+    ----------
+    discount_rate : float or array-like
+        Per-period rate d > -1: a scalar, or one rate per customer (shape ``(N,)``).
+    n_periods : int
+        Number of periods n.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n,)`` for a scalar rate, ``(N, n)`` for one rate per customer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e = np.array([1.0, 1.5, 1.75])                       # cumulative E_1, E_2, E_3
+    >>> w = increment_weights(0.1, 3)
+    >>> bool(np.isclose(e @ w, 1.0 / 1.1 + 0.5 / 1.1**2 + 0.25 / 1.1**3))
+    True
+    """
+    d = np.asarray(discount_rate, dtype=float)
+    disc = discount_factors(d[..., None], np.arange(1, int(n_periods) + 2, dtype=float))
+    disc[..., -1] = 0.0
+    return disc[..., :-1] - disc[..., 1:]
 
 
 def _panel_nodes(delta: float, horizon: float | None, per_panel: int,
@@ -149,4 +216,4 @@ def discrete_dert(cumulative: Callable[[np.ndarray], np.ndarray], discount_rate:
     i = np.arange(1, int(horizon) + 1, dtype=float)
     cum = np.asarray(cumulative(i), dtype=float)
     inc = np.diff(cum, axis=1, prepend=0.0)
-    return inc @ (1.0 + discount_rate) ** (-i)
+    return inc @ discount_factors(discount_rate, i)

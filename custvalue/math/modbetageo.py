@@ -22,6 +22,12 @@ __all__ = [
     "conditional_expected_purchases", "probability_of_purchases", "time_scale",
 ]
 
+# capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
+DISCRETE = False
+DERT_HORIZONS = ()
+HORIZON_WEIGHTS = True
+TIME_SCALE = True
+
 time_scale = _bg.time_scale  # the same expectation up to P(alive) (see betageo.time_scale)
 
 

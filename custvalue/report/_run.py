@@ -601,8 +601,8 @@ def score(summ: Summaries, res: Any, gg: Any, opts: dict[str, Any], *, freq: str
     spend_input = now.assign(frequency=now["frequency"].where(~no_spend_now, 0),
                              monetary_value=now["monetary_value"].where(~no_spend_now, 0.0))
     scores["expected_spend"] = gg.expected_spend(spend_input)
-    scores["clv"] = clv_mod.clv(res, scores["expected_spend"], now, horizon=horizon,
-                                discount_rate=opts["discount_rate"], freq=freq, margin=opts["margin"])
+    scores["clv"] = clv_mod.clv(res, scores["expected_spend"], now, months=horizon,
+                                monthly_discount_rate=opts["discount_rate"], freq=freq, margin=opts["margin"])
     pa = scores["p_alive"].to_numpy()
     # E[purchases | history] = P(alive) x E[purchases | alive, history] for all three models,
     # so the value of a customer who is still active is CLV / P(alive)

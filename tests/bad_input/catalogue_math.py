@@ -182,6 +182,11 @@ CATALOGUE: dict[str, Entry] = {
                                        "horizon": 52.0, "n_nodes": 10},
         {"delta": "positive", "horizon": "nonnegative", "n_nodes": "count"},
         {"infinite horizon": replaced(horizon=None)}),
+    M + "dert.discount_factors": kernel(dert.discount_factors, lambda: {"discount_rate": 0.1, "periods": [1.0, 2.5]},
+                                        {"discount_rate": "rate", "periods": "nonnegative"}),
+    M + "dert.increment_weights": kernel(dert.increment_weights, lambda: {"discount_rate": 0.1, "n_periods": 3},
+                                         {"discount_rate": "rate", "n_periods": "count0"},
+                                         {"per-customer rates": replaced(discount_rate=np.array([0.0, 0.1]))}),
     M + "dert.discrete_dert": kernel(
         dert.discrete_dert, lambda: {"cumulative": lambda i: 0.5 * np.asarray(i, dtype=float)[None, :],
                                      "discount_rate": 0.05, "horizon": 4},

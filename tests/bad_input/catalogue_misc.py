@@ -199,6 +199,13 @@ CATALOGUE: dict[str, Entry] = {
                                      "name": "start_params"},
         {"params": bad("nan", "negative", "zero", ("above one", lambda v: np.array([0.5, 1.5])),
                        names="start_params")}),
+    **{f"custvalue.base.transforms.{name}": Entry("function", (Target("call", args, getattr(tr, name), {}, {}),),
+                                                  unchecked="the optimiser's coordinate map, called at every "
+                                                            "iteration: inputs come from check_transforms and "
+                                                            "check_in_domain (documented)")
+       for name, args in (("to_free", lambda: {"params": np.array([0.5, 0.4]), "transforms": ("log", "logit")}),
+                          ("from_free", lambda: {"theta": np.array([0.5, 0.4]), "transforms": ("log", "logit")}),
+                          ("second_derivative", lambda: {"p": np.array([0.5, 0.4]), "transforms": ("log", "logit")}))},
     "custvalue.base.transforms.interval_on_scale": function(
         tr.interval_on_scale, lambda: {"estimate": np.array([2.0, 0.5, 1.0]), "se": np.array([1.5, 0.1, 1.5]),
                                        "transforms": ("log", "logit", "identity"), "z": 1.96},
@@ -318,11 +325,11 @@ CATALOGUE: dict[str, Entry] = {
     # -- streaming and dask ----------------------------------------------------------------
     "custvalue.streaming.score_frame": function(
         streaming.score_frame, lambda: {"frame": D.cdnow(10), "purchases_results": D.fitted("bg"),
-                                        "spend_results": D.fitted("gg"), "horizon": 52.0, "clv_horizon": 12,
-                                        "discount_rate": 0.01, "margin": 1.0, "outputs": ["p_alive", "clv"]},
+                                        "spend_results": D.fitted("gg"), "horizon": 52.0, "months": 12,
+                                        "monthly_discount_rate": 0.01, "margin": 1.0, "outputs": ["p_alive", "clv"]},
         {"frame[frequency]": ("nan", "text", "negative", "wrong_column"),
-         "horizon": ("nan", "negative", "text"), "clv_horizon": COUNT,
-         "discount_rate": ("nan", "text", ("-1", lambda v: -1.0)), "margin": ("nan", "inf", "text"),
+         "horizon": ("nan", "negative", "text"), "months": COUNT,
+         "monthly_discount_rate": ("nan", "text", ("-1", lambda v: -1.0)), "margin": ("nan", "inf", "text"),
          "outputs": (("unknown output", lambda v: ["p_dead"]),)},
         {"one customer": one_row("frame")}),
     "custvalue.streaming.score_parquet": function(

@@ -86,7 +86,7 @@ def test_clv_matches_lifetimes(cdnow_summary, fitted, lifetimes_bg, freq):
     ggf.params_ = pd.Series(gg.params.to_numpy(), index=["p", "q", "v"])
     theirs = ggf.customer_lifetime_value(bgf, d["frequency"], d["recency"], d["T"], d["monetary_value"],
                                          time=12, discount_rate=0.01, freq=freq)
-    ours = clv(bg, gg, d, horizon=12, discount_rate=0.01, freq=freq)
+    ours = clv(bg, gg, d, months=12, monthly_discount_rate=0.01, freq=freq)
     np.testing.assert_allclose(ours.to_numpy(), np.asarray(theirs), rtol=1e-9)
 
 
@@ -96,7 +96,7 @@ def test_clv_discounts_increments_not_cumulative(cdnow_summary, fitted):
     times = 4.345 * np.arange(1, 4)
     cum = fitted.expected_purchases(d, horizon=times).to_numpy()[0]
     by_hand = sum((cum[i] - (cum[i - 1] if i else 0.0)) / 1.1 ** (i + 1) for i in range(3))
-    value = clv(fitted, np.array([1.0]), d, horizon=3, discount_rate=0.1, freq="W")
+    value = clv(fitted, np.array([1.0]), d, months=3, monthly_discount_rate=0.1, freq="W")
     assert value.iloc[0] == pytest.approx(by_hand, rel=1e-12)
     wrong = sum(cum[i] / 1.1 ** (i + 1) for i in range(3))
     assert value.iloc[0] < wrong

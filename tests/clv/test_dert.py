@@ -105,7 +105,7 @@ def test_bad_discount_rates(cdnow_summary, fits, rate):
     with pytest.raises(DataError, match="discount_rate"):
         fits["pnbd"].dert(cdnow_summary, discount_rate=rate)
     with pytest.raises(DataError, match="discount_rate"):
-        clv(fits["pnbd"], fits["gg"], cdnow_summary, discount_rate=rate)
+        clv(fits["pnbd"], fits["gg"], cdnow_summary, monthly_discount_rate=rate)
 
 
 def test_infinite_horizon_needs_positive_rate(cdnow_summary, fits):
@@ -117,7 +117,7 @@ def test_infinite_horizon_needs_positive_rate(cdnow_summary, fits):
 def test_clv_works_for_every_continuous_model(cdnow_summary, fits, name):
     res, gg = fits[name], fits["gg"]
     d = cdnow_summary
-    value = clv(res, gg, d, horizon=12, discount_rate=0.01, freq="W")
+    value = clv(res, gg, d, months=12, monthly_discount_rate=0.01, freq="W")
     # independent recomputation: monthly increments of the conditional expectation
     times = 4.345 * np.arange(1, 13)
     cum = res.expected_purchases(d, horizon=times).to_numpy()
@@ -134,7 +134,7 @@ def test_clv_for_bgbb_counts_opportunities(bgbb):
     with pytest.warns(HeterogeneityWarning, match=r"identify only its mean q/gamma = "):
         gg = GammaGamma().fit(spend.assign(monetary_value=np.linspace(20, 80, len(d))), weights=d["weights"])
     data = d.assign(monetary_value=40.0)
-    value = clv(res, gg, data, horizon=5, discount_rate=0.1)
+    value = clv(res, gg, data, months=5, monthly_discount_rate=0.1)
     cum = res.expected_purchases(data, horizon=np.arange(1, 6)).to_numpy()
     manual = (np.diff(cum, axis=1, prepend=0.0) / 1.1 ** np.arange(1, 6)).sum(axis=1) * gg.expected_spend(data).to_numpy()
     np.testing.assert_allclose(value.to_numpy(), manual, rtol=1e-12)

@@ -270,7 +270,7 @@ def test_clv_and_cohort_forecast_with_extreme_pareto_nbd_parameters():
     d = pd.DataFrame({"frequency": [0.0, 200.0], "recency": [0.0, 38.0], "T": [38.86] * 2,
                       "monetary_value": [0.0, 35.0]})
     spend = np.array([30.0, 34.0])
-    value = clv(res, spend, d, horizon=12, discount_rate=0.01, freq="W")
+    value = clv(res, spend, d, months=12, monthly_discount_rate=0.01, freq="W")
     times = 4.345 * np.arange(1, 13)
     disc = 1.01 ** -np.arange(1, 13)
     for i, row in d.iterrows():

@@ -69,7 +69,7 @@ def _predict(row: dict) -> float:
     if kind == "dert_new":
         return float(res.dert_new_customer(discount_rate=row["rate"], horizon=horizon))
     if kind == "clv":
-        return float(clv(res, np.array([1.0]), horizon=ref.CLV_MONTHS, discount_rate=row["rate"],
+        return float(clv(res, np.array([1.0]), months=ref.CLV_MONTHS, monthly_discount_rate=row["rate"],
                          freq="W", **hist).iloc[0])
     if kind == "cohort":
         f = cohort_repeat_transactions(res, list(ref.COHORT_BIRTHS), [t])

@@ -320,7 +320,7 @@ def dert_by_parts(model, delta, r, alpha, a, b, x=None, t_x=None, T=None, horizo
 # -- the stored grid ---------------------------------------------------------------------------
 GRID_FILE = "mp_betageo_grid.csv"
 GRID_COLUMNS = ("kind", "model", "r", "alpha", "a", "b", "x", "t_x", "T", "t", "n", "rate", "value")
-CLV_MONTHS, CLV_STEP = 12, 4.345  # clv(horizon=12, freq="W")
+CLV_MONTHS, CLV_STEP = 12, 4.345  # clv(months=12, freq="W")
 COHORT_BIRTHS = (0.0, 10.0, 20.0)  # one customer acquired at each time
 
 

@@ -64,10 +64,10 @@ def test_destination_file_holds_the_same_scores(fitted, base, tmp_path):
     seen = []
     out = tmp_path / "scores.parquet"
     rep = score_parquet(path, bg, gg, destination=out, batch_rows=7_000, progress=seen.append,
-                        clv_horizon=6, discount_rate=0.02, margin=0.3)
+                        months=6, monthly_discount_rate=0.02, margin=0.3)
     assert rep.scores is None and rep.destination == out and sum(seen) == len(d)
     got = pd.read_parquet(out)
-    want = score_frame(d, bg, gg, clv_horizon=6, discount_rate=0.02, margin=0.3)
+    want = score_frame(d, bg, gg, months=6, monthly_discount_rate=0.02, margin=0.3)
     _assert_same_scores(got, want)
 
 

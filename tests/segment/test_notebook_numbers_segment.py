@@ -41,7 +41,7 @@ def test_nb04_cdnow_model_views(sample):
     d, bg, gg = sample
     assert len(d) == 2357
     repeat = d["frequency"] * d["monetary_value"]
-    value = clv(bg, gg, d, horizon=12, discount_rate=0.01, freq="W")
+    value = clv(bg, gg, d, months=12, monthly_discount_rate=0.01, freq="W")
     assert r1(top_share(repeat, 20)) == 87.5
     assert round((repeat == 0).mean(), 2) == 0.60
     assert r1(top_share(value, 20)) == 71.3

@@ -70,3 +70,9 @@ __all__ = [
 for _name in __all__:  # the functions' public home (their repr, help and the API pages)
     globals()[_name].__module__ = __name__
 del _name
+
+# capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
+DISCRETE = False
+DERT_HORIZONS = ("infinite", "finite")
+HORIZON_WEIGHTS = False
+TIME_SCALE = False
