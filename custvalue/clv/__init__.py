@@ -6,7 +6,9 @@ from .forecast import actual_repeat_transactions, cohort_repeat_transactions
 from .value import clv
 from ..markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix, recency_states
 # deprecated second ways to the chain's methods (issue 17); not in __all__, each call warns
-from ..markov.deprecated import expected_time_to_absorption, markov_clv, stationary_distribution
+from ..markov.deprecated import expected_time_to_absorption as expected_time_to_absorption
+from ..markov.deprecated import markov_clv as markov_clv
+from ..markov.deprecated import stationary_distribution as stationary_distribution
 from .retention import retention_clv, retention_clv_elasticity
 from .sbg import ShiftedBetaGeometric, ShiftedBetaGeometricResults, survivors_to_durations
 from .paretonbd import ParetoNBD, ParetoNBDResults
