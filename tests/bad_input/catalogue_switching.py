@@ -60,7 +60,7 @@ def barriers():
 
 CATALOGUE: dict[str, Entry] = {
     S + "prepare_choice_panel": function(
-        W.prepare_choice_panel, lambda: {"data": D.choice_panel(), "choice": "choice", "customer": "customer_id",
+        W.prepare_choice_panel, lambda: {"data": D.choice_panel(), "choice": "choice", "customer_col": "customer_id",
                                          "occasion": "occasion", "prices": None},
         {**PANEL_BAD, "prices": bad(("unknown column", lambda v: {"A": "nope", "B": "price_B", "C": "price_C"}),
                                     names=("prices", "nope"))},
