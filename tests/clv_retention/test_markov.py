@@ -266,5 +266,5 @@ def test_recency_states_refuses_missing_customer_ids():
     """A purchase without a customer id is not credited to anyone else (it was, by factorize)."""
     log = pd.DataFrame({"customer_id": [1, np.nan, 2],
                         "date": pd.to_datetime(["2020-01-05", "2020-03-02", "2020-02-10"])})
-    with pytest.raises(DataError, match=r"customer_id column 'customer_id' must not be missing.*first row: 1"):
+    with pytest.raises(DataError, match=r"customer_col column 'customer_id' must not be missing.*first row: 1"):
         recency_states(log)
