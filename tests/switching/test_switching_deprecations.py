@@ -42,3 +42,14 @@ def test_logit_constructors(panel, cls, kw):
     p = new.start_params()
     np.testing.assert_array_equal(old.loglike_obs(p), new.loglike_obs(p))
     assert "customer" not in inspect.signature(cls).parameters
+
+
+def test_shy_n_boot_is_n_draws():
+    from custvalue.switching import shy_switching_costs
+    args = dict(price=[10.0, 9.0, 8.5], customers=[100.0, 80.0, 60.0], marginal_cost=5.0,
+                price_se=0.2, customers_se=5.0, method="bootstrap", seed=3)
+    new = shy_switching_costs(**args, n_draws=300)
+    with pytest.warns(FutureWarning, match="'n_boot' is renamed 'n_draws'"):
+        old = shy_switching_costs(**args, n_boot=300)
+    np.testing.assert_array_equal(old.bse.to_numpy(), new.bse.to_numpy())
+    assert "n_boot" not in inspect.signature(shy_switching_costs).parameters
