@@ -99,7 +99,7 @@ CATALOGUE: dict[str, Entry] = {
     G + "plot_pyramid": function(
         S.plot_pyramid, lambda: {"summary": S.pyramid_summary(values())},
         {"summary": (("not a PyramidSummary", lambda v: v.table),)}),
-    G + "DEFAULT_CUT_POINTS": no_input("constant: the seed's pyramid 1/19/30/50%"),
+    G + "DEFAULT_CUT_POINTS": no_input("constant: the pyramid of CRM theory, 1/19/30/50%"),
     G + "DEFAULT_LABELS": no_input("constant: the pyramid's tier names"),
     G + "lorenz_curve": function(
         S.lorenz_curve, lambda: {"values": values(), "n_points": 11},
@@ -213,7 +213,7 @@ CATALOGUE: dict[str, Entry] = {
          "initial": ("nan", "inf", "negative", "text", "empty", "misaligned"),
          "horizon": ("nan", "negative", "fraction", "text", "none")},
         {"long horizon": replaced(horizon=10_000), "huge counts": replaced(initial=[1e300, 0.0])}),
-    G + "DEFAULT_WEIGHTS": no_input("constant: the seed's weights of the key-customer criteria"),
+    G + "DEFAULT_WEIGHTS": no_input("constant: the weights of the key-customer criteria (Customer quality review)"),
     G + "key_customer_score": function(
         S.key_customer_score, lambda: {"data": key_data(), "weights": {"value": 3.0, "potential": 1.0},
                                        "scaling": "rank"},
