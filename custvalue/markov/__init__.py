@@ -20,4 +20,8 @@ from .chain import MarkovChain, as_chain
 from .estimation import TransitionMatrixResults, estimate_transition_matrix
 from .recency import recency_states
 
+# documented and pickled under the package path (as numpy's set_module does), so that the
+# re-export in custvalue.clv is an alias of one canonical name
+MarkovChain.__module__ = TransitionMatrixResults.__module__ = __name__
+
 __all__ = ["MarkovChain", "TransitionMatrixResults", "as_chain", "estimate_transition_matrix", "recency_states"]

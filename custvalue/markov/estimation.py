@@ -156,6 +156,17 @@ class TransitionMatrixResults(FrozenMixin):
         -------
         pandas.Series or pandas.DataFrame
             Value per starting state (P&C eqs. 5-6).
+
+        Examples
+        --------
+        >>> import warnings
+        >>> from custvalue.markov import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     old = res.markov_clv({"a": 10, "b": 0}, 0.1)
+        >>> old.equals(res.chain.value({"a": 10, "b": 0}, 0.1))
+        True
         """
         warn_deprecated("TransitionMatrixResults.markov_clv(...)", "TransitionMatrixResults.chain.value(...)")
         return self.chain.value(rewards, discount_rate, horizon, include_current=include_current)
@@ -233,6 +244,17 @@ class TransitionMatrixResults(FrozenMixin):
         -------
         pandas.Series
             Stationary probabilities indexed by state.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> from custvalue.markov import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     old = res.stationary_distribution()
+        >>> old.equals(res.chain.stationary_distribution())
+        True
         """
         warn_deprecated("TransitionMatrixResults.stationary_distribution()",
               "TransitionMatrixResults.chain.stationary_distribution()")
@@ -250,6 +272,17 @@ class TransitionMatrixResults(FrozenMixin):
         -------
         pandas.Series
             Expected periods, indexed by the other (starting) states.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> from custvalue.markov import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", FutureWarning)
+        ...     old = res.expected_time_to_absorption("b")
+        >>> old.equals(res.chain.expected_time_to_absorption("b"))
+        True
         """
         warn_deprecated("TransitionMatrixResults.expected_time_to_absorption()",
               "TransitionMatrixResults.chain.expected_time_to_absorption()")
