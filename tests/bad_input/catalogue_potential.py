@@ -11,7 +11,7 @@ import pandas as pd
 from custvalue import potential as P
 
 from . import _data as D
-from ._framework import LABELLED, NUMBER, NUMERIC, Entry, Target, bad, function, one_row, replaced
+from ._framework import LABELLED, NUMBER, NUMERIC, Entry, Target, bad, function, one_row
 
 O = "custvalue.potential."
 LEVEL = ("nan", "zero", "negative", ("95", lambda v: 95), "text", "none")
