@@ -45,7 +45,7 @@ def _model(n: int, draws: int, seed: int = 1):
     from custvalue.simulate.potential import simulate_potential_base
 
     base = simulate_potential_base(n, n_products=J, seed=seed)
-    return base, MultivariateProbit(base.ownership, base.covariates, draws=draws)
+    return base, MultivariateProbit(base.ownership, base.covariates, n_draws=draws)
 
 
 def _loglike_case(n: int, draws: int) -> Case:
@@ -76,7 +76,7 @@ def _score_case(n: int) -> Case:
     from custvalue.simulate.potential import simulate_potential_base
 
     base = simulate_potential_base(5000, n_products=J, seed=3)
-    res = MultivariateProbit(base.ownership, base.covariates, draws=50).fit()
+    res = MultivariateProbit(base.ownership, base.covariates, n_draws=50).fit()
     new = simulate_potential_base(n, n_products=J, seed=4)
     X, owned, m = new.covariates, new.owned, base.margins
     return Case(f"potential value scoring (J={J}, PV + SD + gap)", n, "customers",

@@ -2,8 +2,8 @@
 
 * ``markov_clv_panel[sorted|shuffled]``: estimate a 5-state customer-migration matrix from a
   long panel (``customer_id``, ``period``, ``state``) of 1e6 / 1e7 rows and value every state
-  (infinite horizon and 12 periods).  Ours: :func:`custvalue.clv.estimate_transition_matrix`
-  (which also computes Wilson intervals) + :func:`custvalue.clv.markov_clv`.  Peer: the pandas
+  (infinite horizon and 12 periods).  Ours: :func:`custvalue.markov.estimate_transition_matrix`
+  (which also computes Wilson intervals) + :meth:`custvalue.markov.MarkovChain.value`.  Peer: the pandas
   code a user would write: ``sort_values`` + ``groupby().shift(-1)`` + ``pd.crosstab`` +
   row-normalise, then numpy ``linalg.solve`` and a ``matrix_power`` sum.  The check asserts
   the same P and the same values.
@@ -23,7 +23,8 @@ from scipy import optimize
 from scipy.special import betaln
 
 from benchmarks._harness import Case
-from custvalue.clv import ShiftedBetaGeometric, estimate_transition_matrix, markov_clv
+from custvalue.clv import ShiftedBetaGeometric
+from custvalue.markov import estimate_transition_matrix
 from custvalue.simulate.markov import simulate_markov_panel
 from custvalue.simulate.sbg import simulate_sbg
 
@@ -51,10 +52,10 @@ def _panel(n_rows: int, shuffled: bool, seed: int = 1) -> pd.DataFrame:
 
 
 def _ours_markov(panel: pd.DataFrame):
-    res = estimate_transition_matrix(panel, customer_id="customer_id", period="period", state="state",
+    res = estimate_transition_matrix(panel, customer_col="customer_id", period="period", state="state",
                                      states=STATES)
-    return (res.matrix.to_numpy(), markov_clv(res, REWARDS, DISCOUNT).to_numpy(),
-            markov_clv(res, REWARDS, DISCOUNT, horizon=HORIZON).to_numpy())
+    return (res.matrix.to_numpy(), res.chain.value(REWARDS, DISCOUNT).to_numpy(),
+            res.chain.value(REWARDS, DISCOUNT, horizon=HORIZON).to_numpy())
 
 
 def _peer_markov(panel: pd.DataFrame):

@@ -24,7 +24,7 @@ ROOT = DOCS.parent
 
 #: Order of the reference pages; units not named here follow alphabetically.
 ORDER = [
-    "custvalue", "custvalue.clv", "custvalue.potential", "custvalue.loyalty", "custvalue.switching",
+    "custvalue", "custvalue.clv", "custvalue.markov", "custvalue.potential", "custvalue.loyalty", "custvalue.switching",
     "custvalue.segment", "custvalue.simulate", "custvalue.datasets", "custvalue.rfm",
     "custvalue.streaming", "custvalue.dask", "custvalue.report", "custvalue.plotting",
     "custvalue.base", "custvalue.exceptions", "custvalue.cli",

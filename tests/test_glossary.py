@@ -52,20 +52,7 @@ T_AS_PERIOD = {
 # still exist on this branch. An entry that is no longer used fails the test, so the list only
 # shrinks.
 PENDING_RENAMES = {
-    ("custvalue.clv.MarkovChain.n_step", "t"),
-    ("custvalue.clv.estimate_transition_matrix", "customer_id"),
-    ("custvalue.clv.recency_states", "customer_id"),
-    ("custvalue.clv.recency_states", "datetime"),
     ("custvalue.potential.MultivariateProbit", "customer_id"),
-    ("custvalue.potential.MultivariateProbit", "draws"),
-    ("custvalue.potential.MultivariateProbitResults.conditional_probability", "draws"),
-    ("custvalue.potential.MultivariateProbitResults.joint_probability", "draws"),
-    ("custvalue.segment.customer_states", "customer_id"),
-    ("custvalue.segment.customer_states", "datetime"),
-    ("custvalue.switching.RandomInterceptLogit", "customer"),
-    ("custvalue.switching.StateDependenceLogit", "customer"),
-    ("custvalue.switching.brand_switching_matrix", "customer"),
-    ("custvalue.switching.prepare_choice_panel", "customer"),
 }
 
 
@@ -164,7 +151,7 @@ def test_the_glossary_parser_reads_terms_and_the_other_names():
     text = GLOSSARY.read_text(encoding="utf-8")
     assert {"frequency", "recency", "T", "horizon", "level", "r", "alpha", "delta"} <= glossary_terms(text)
     other = other_names(text)
-    assert "n_draws" in other and all(other.values()), "every row needs a meaning"
+    assert "n_boot" in other and all(other.values()), "every row needs a meaning"
 
 
 def test_every_parameter_name_is_in_the_glossary():

@@ -28,16 +28,13 @@ LEAF_MODULES = frozenset({"custvalue.exceptions", "custvalue._validation", "cust
 
 # Cross-package imports of private names that exist today, as (importing module, private name or
 # private module). Each is a contract that should become public or move; the list only shrinks
-# (test_the_allow_list_only_shrinks). After issue 17 merges, the _to_free and _as_chain entries go.
+# (test_the_allow_list_only_shrinks).
 ALLOWED_PRIVATE_IMPORTS = {
     # day arithmetic shared by rfm_summary and its dask twin.
     ("custvalue.dask", "_days"): "custvalue.rfm._days",
     ("custvalue.dask", "_as_day"): "custvalue.rfm._as_day",
     # the report warms and sizes the parallel kernels.
     ("custvalue.report._run", "_jit"): "custvalue.math._jit (PARALLEL_MIN_SIZE, ParallelKernel, cache_is_warm)",
-    # Markov-chain coercion shared by the customer-state and tier-upgrade values.
-    ("custvalue.segment.states", "_as_chain"): "custvalue.clv.markov._as_chain",
-    ("custvalue.segment.upgrade", "_as_chain"): "custvalue.clv.markov._as_chain",
 }
 
 

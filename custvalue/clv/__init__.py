@@ -4,8 +4,11 @@ from .betageo import BetaGeo, BetaGeoResults
 from .gammagamma import GammaGamma, GammaGammaResults
 from .forecast import actual_repeat_transactions, cohort_repeat_transactions
 from .value import clv
-from .markov import (MarkovChain, TransitionMatrixResults, estimate_transition_matrix, expected_time_to_absorption,
-                     markov_clv, recency_states, stationary_distribution)
+from ..markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix, recency_states
+# deprecated second ways to the chain's methods (issue 17); not in __all__, each call warns
+from ..markov.deprecated import expected_time_to_absorption as expected_time_to_absorption
+from ..markov.deprecated import markov_clv as markov_clv
+from ..markov.deprecated import stationary_distribution as stationary_distribution
 from .retention import retention_clv, retention_clv_elasticity
 from .sbg import ShiftedBetaGeometric, ShiftedBetaGeometricResults, survivors_to_durations
 from .paretonbd import ParetoNBD, ParetoNBDResults
@@ -16,8 +19,7 @@ from .decomposition import customer_value_table
 from .comparison import compare_models
 
 __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv", "cohort_repeat_transactions",
-           "MarkovChain", "TransitionMatrixResults", "estimate_transition_matrix", "expected_time_to_absorption",
-           "markov_clv", "recency_states", "stationary_distribution",
+           "MarkovChain", "TransitionMatrixResults", "estimate_transition_matrix", "recency_states",
            "retention_clv", "retention_clv_elasticity", "ShiftedBetaGeometric", "ShiftedBetaGeometricResults",
            "survivors_to_durations",
            "ParetoNBD", "ParetoNBDResults", "ModifiedBetaGeo", "ModifiedBetaGeoResults",

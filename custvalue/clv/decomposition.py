@@ -1,4 +1,4 @@
-"""Customer value beyond NPV (seed 002): sales contribution, customer NPV and customer
+"""Customer value beyond NPV (*On the core value of CRM*): sales contribution, customer NPV and customer
 elasticity per customer, in one tidy table."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def customer_value_table(purchases_results: Any, spend_results: Any, data: pd.Da
                          revenue: Any = None, step: float = 1e-3, **columns: Any) -> pd.DataFrame:
     """Per customer: sales contribution, customer NPV and customer elasticities.
 
-    Seed 002 ("the core value of CRM") splits a customer's value to the firm into the
+    *On the core value of CRM* (简谈客户关系管理的核心价值) splits a customer's value to the firm into the
     contribution to **sales** and the **development potential**, made of the customer's
     **net present value** and **customer elasticity**.  Here
 

@@ -1,14 +1,17 @@
 """Potential value: the multivariate probit of product ownership (Verhoef & Donkers 2001),
 potential-value scores, the current x potential value matrix and validation tools."""
 
+from .._deprecation import moved_names
 from .evaluation import evaluate_value, gini, hit_rates, mape, median_split_accuracy, top_decile_lift
-from .mvprobit import LRTest, MultivariateProbit, MultivariateProbitResults
+from .mvprobit import MultivariateProbit, MultivariateProbitResults
 from .value import (ValueMatrix, ols_potential_value, plot_value_matrix, potential_value,
                     univariate_probits, value_matrix)
 
 __all__ = [
-    "MultivariateProbit", "MultivariateProbitResults", "LRTest",
+    "MultivariateProbit", "MultivariateProbitResults",
     "potential_value", "univariate_probits", "ols_potential_value",
     "value_matrix", "ValueMatrix", "plot_value_matrix",
     "hit_rates", "mape", "median_split_accuracy", "top_decile_lift", "gini", "evaluate_value",
 ]
+
+__getattr__ = moved_names(__name__, {"LRTest": ("custvalue.base.lrtest", "LRTestResult")})

@@ -14,7 +14,8 @@ from .._validation import (align_by_label, align_to_index, as_float_array, as_ge
 from ..base.results import FrozenMixin
 from ..exceptions import DataError
 from ..math import ghk
-from .mvprobit import MultivariateProbit, MultivariateProbitResults, _check_collinearity
+from .mvprobit import MultivariateProbit, MultivariateProbitResults
+from .mvprobit.specification import _check_collinearity
 
 __all__ = ["potential_value", "univariate_probits", "ols_potential_value", "value_matrix",
            "ValueMatrix", "plot_value_matrix"]

@@ -653,7 +653,7 @@ def segment(scores: pd.DataFrame, keep_tx: pd.DataFrame, obs_end: Any, opts: dic
     risk = churn_value_at_risk(scores["p_alive"], scores["clv_if_active"], tiers=scores["value_tier"])
     contacts, tier_policy = winback_campaign(risk, response_rate=opts["winback_response_rate"],
                                              cost=opts["winback_cost"])
-    seed_state = customer_states(keep_tx, customer_id="customer_id", datetime="date", freq="M",
+    seed_state = customer_states(keep_tx, customer_col="customer_id", date_col="date", period_alias="M",
                                  lost_after=LOST_AFTER_MONTHS, end=obs_end).iloc[:, -1]
     seed_state = seed_state.reindex(scores.index).cat.remove_unused_categories()
     last_purchase = keep_tx.groupby("customer_id")["date"].max().reindex(scores.index)

@@ -1,6 +1,6 @@
 """Segmentation: the customer pyramid, value concentration, RFM, customer states, churn risk.
 
-Seed ``001_crm_theory.zh.txt``: key customers (top 20%, said to bring ~80% of profit) split into
+*CRM theory* (客户关系管理理论): key customers (top 20%, said to bring ~80% of profit) split into
 important (top 1%) and secondary (next 19%), then ordinary (30%) and small (50%) customers.
 """
 
@@ -9,11 +9,11 @@ from .concentration import (Concentration, abc_classes, concentration_summary, g
 from .pyramid import (DEFAULT_CUT_POINTS, DEFAULT_LABELS, PyramidSummary, customer_pyramid,
                       plot_pyramid, pyramid_summary)
 from .churn import POLICY_THRESHOLDS, churn_value_at_risk, winback_campaign
-from .states import SEED_STATES, customer_states, migration, project_state_mix, state_mix
+from .states import CUSTOMER_STATES, customer_states, migration, project_state_mix, state_mix
 from .key_customers import DEFAULT_WEIGHTS, WeightSensitivity, key_customer_score, weight_sensitivity
 from .trust import TrustSatisfactionComparison, roc_auc, trust_vs_satisfaction
 from .upgrade import tier_transitions, upgrade_value
-from .rfm import RFM_SEGMENT_MAP, quantile_scores, rfm_scores, rfm_segments
+from .rfm_scores import RFM_SEGMENT_MAP, quantile_scores, rfm_scores, rfm_segments
 
 __all__ = [
     "customer_pyramid",
@@ -36,7 +36,7 @@ __all__ = [
     "churn_value_at_risk",
     "winback_campaign",
     "POLICY_THRESHOLDS",
-    "SEED_STATES",
+    "CUSTOMER_STATES",
     "customer_states",
     "state_mix",
     "migration",
@@ -51,3 +51,7 @@ __all__ = [
     "tier_transitions",
     "upgrade_value",
 ]
+
+from .._deprecation import moved_names  # noqa: E402
+
+__getattr__ = moved_names(__name__, {"SEED_STATES": ("custvalue.segment", "CUSTOMER_STATES")})

@@ -1,8 +1,8 @@
 """Churn value-at-risk, win-back priority and the expected value of a win-back campaign by tier.
 
-Seed ``001_crm_theory.zh.txt`` (客户流失与挽回): the loss of key customers must be fought hard,
+*CRM theory* (客户流失与挽回): the loss of key customers must be fought hard,
 ordinary customers' losses should be tried for, small customers judged case by case, and
-worthless customers let go.  Here the seed's policy is *computed*: P(inactive) comes from a
+worthless customers let go.  Here that policy is *computed*: P(inactive) comes from a
 fitted buy-till-you-die model (``1 - P(alive)``, Fader, Hardie & Lee 2005, Marketing Science
 24(2), eq. 13 for the BG/NBD), the value at risk is ``P(inactive) x value``, and a campaign
 with response rate ``rho`` and cost ``c`` per contacted customer has expected net value
@@ -25,7 +25,7 @@ from .pyramid import DEFAULT_CUT_POINTS, DEFAULT_LABELS, customer_pyramid
 
 __all__ = ["churn_value_at_risk", "winback_campaign", "POLICY_THRESHOLDS"]
 
-#: Share of a tier's customers worth contacting -> policy (seed 001's four responses).
+#: Share of a tier's customers worth contacting -> policy (*CRM theory*'s four responses).
 POLICY_THRESHOLDS: tuple[tuple[float, str], ...] = (
     (0.9, "fight to win back"),
     (0.5, "try to win back"),
@@ -151,14 +151,14 @@ def _per_tier(arg: Any, name: str, categories: pd.Index, *, probability: bool) -
 
 def winback_campaign(at_risk: pd.DataFrame, *, response_rate: float | Mapping[str, float],
                      cost: float | Mapping[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Expected value of a win-back campaign by tier, and the seed's policy computed from it.
+    """Expected value of a win-back campaign by tier, and the policy of *CRM theory* computed from it.
 
     A contacted customer is won back with probability ``response_rate`` if they have left,
     so the expected net value of contacting customer ``i`` now is
     ``response_rate x value_at_risk_i - cost`` (``value_at_risk = P(inactive) x value``);
     customers with a positive expected net value are worth contacting now.
 
-    The tier's *policy* answers the seed's question "if a customer of this tier is lost, do
+    The tier's *policy* answers the question of *CRM theory* "if a customer of this tier is lost, do
     we fight for them?": a lost customer is worth winning back when ``response_rate x value
     - cost > 0``, and the share of the tier's customers for whom this holds maps to a policy
     (:data:`POLICY_THRESHOLDS`: >= 90% "fight to win back", >= 50% "try to win back", > 0

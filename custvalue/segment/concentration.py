@@ -1,6 +1,6 @@
 """Concentration of customer value: Lorenz curve, Gini, top-k% share, ABC classes.
 
-Seed ``001_crm_theory.zh.txt`` states the 80/20 rule (the top 20% of customers bring about 80%
+*CRM theory* states the 80/20 rule (the top 20% of customers bring about 80%
 of profit); these functions measure it instead of assuming it.  Formulas: the Lorenz curve
 and Gini coefficient as in Lorenz (1905) and Gini (1912); for a Pareto(shape ``a > 1``) value
 distribution the top-``p`` share is ``p ** (1 - 1/a)`` and the Gini is ``1 / (2a - 1)``.

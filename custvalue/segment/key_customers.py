@@ -1,6 +1,6 @@
 """Key customers by strategic importance: a transparent weighted score and its weight sensitivity.
 
-Seed ``004_customer_quality_review.zh.txt`` (step 1 of the quality review): find the key
+*Customer quality review* (step 1 of the quality review): find the key
 customers by their strategic importance to the firm.  The score is a weighted sum of criteria
 put on a common 0-1 scale (value, potential, growth, reference value...), the classic
 weighted-scoring (simple additive weighting) rule of multi-criteria decision analysis; because
@@ -22,7 +22,7 @@ from ..exceptions import DataError
 
 __all__ = ["DEFAULT_WEIGHTS", "key_customer_score", "weight_sensitivity", "WeightSensitivity"]
 
-#: Default criteria and weights (seed 004's strategic importance; edit to taste).
+#: Default criteria and weights (*Customer quality review*'s strategic importance; edit to taste).
 DEFAULT_WEIGHTS: dict[str, float] = {"value": 0.4, "potential": 0.3, "growth": 0.2, "reference": 0.1}
 
 

@@ -1,6 +1,6 @@
 """The customer pyramid: value tiers (important / secondary / ordinary / small).
 
-Seed ``001_crm_theory.zh.txt`` divides customers into key customers, the top 20% said to bring
+*CRM theory* divides customers into key customers, the top 20% said to bring
 about 80% of profit, split into *important* (top 1%) and *secondary* (next 19%) customers,
 *ordinary* customers (next 30%) and *small* customers (bottom 50%), some of whom cost more
 than they bring.  Zeithaml, Rust & Lemon (2001, California Management Review 43(4), "The
@@ -24,9 +24,9 @@ from .concentration import _check_percent, top_share
 __all__ = ["customer_pyramid", "pyramid_summary", "PyramidSummary", "plot_pyramid",
            "DEFAULT_CUT_POINTS", "DEFAULT_LABELS"]
 
-#: Tier sizes in percent of customers, top tier first (seed 001).
+#: Tier sizes in percent of customers, top tier first (*CRM theory*).
 DEFAULT_CUT_POINTS: tuple[float, ...] = (1, 19, 30, 50)
-#: Tier names, top tier first (seed 001: 重要客户, 次要客户, 普通客户, 小客户).
+#: Tier names, top tier first (*CRM theory*: 重要客户, 次要客户, 普通客户, 小客户).
 DEFAULT_LABELS: tuple[str, ...] = ("important", "secondary", "ordinary", "small")
 
 
@@ -51,7 +51,7 @@ def customer_pyramid(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_P
         infinite values raise :class:`~custvalue.exceptions.DataError`.
     cut_points : sequence of float, default (1, 19, 30, 50)
         Size of each tier in percent of customers, top tier first; strictly positive and
-        summing to 100 (seed 001's 1 / 19 / 30 / 50 split).
+        summing to 100 (*CRM theory*'s 1 / 19 / 30 / 50 split).
     labels : sequence of str, default ("important", "secondary", "ordinary", "small")
         Tier names, top tier first.
 

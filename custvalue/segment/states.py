@@ -1,11 +1,11 @@
 """Customer states (potential / target / current / lost / non-customer) and their migration.
 
-Seed ``001_crm_theory.zh.txt`` (客户状态): a firm's customers are *potential* customers (潜在客户,
+*CRM theory* (客户关系管理理论, on customer states 客户状态): a firm's customers are *potential* customers (潜在客户,
 known and able to buy), *target* customers (目标客户, chosen and approached), *current*
 customers (现实客户, buying), *lost* customers (流失客户, who bought but stopped) and
 *non-customers* (非客户, who will not buy); customers move between these states.  The states
 are assigned per period from a transaction log and a prospect list; the migration matrix is
-estimated and projected with the Markov-chain tools of :mod:`custvalue.clv.markov`
+estimated and projected with the Markov-chain tools of :mod:`custvalue.markov`
 (Pfeifer & Carraway 2000), which also give the state-based CLV.
 """
 
@@ -17,16 +17,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import (as_float_array, as_period, check_period_freq, check_level, check_not_missing, check_whole_number, describe_rows, parse_dates,
-                           require_frame)
-from ..clv.markov import (TransitionMatrixResults, _as_chain, estimate_transition_matrix,
-                          recency_states)
+from .._deprecation import moved_names, renamed_arguments
+from .._validation import (as_float_array, as_period, check_level, check_not_missing, check_period_freq,
+                           check_whole_number, describe_rows, parse_dates, require_frame)
 from ..exceptions import DataError
+from ..markov import TransitionMatrixResults, as_chain, estimate_transition_matrix, recency_states
 
-__all__ = ["SEED_STATES", "customer_states", "state_mix", "migration", "project_state_mix"]
+__all__ = ["CUSTOMER_STATES", "customer_states", "state_mix", "migration", "project_state_mix"]
 
-#: The seed's five customer states, in funnel order.
-SEED_STATES: tuple[str, ...] = ("potential", "target", "current", "lost", "non_customer")
+#: The five customer states of *CRM theory*, in funnel order.
+CUSTOMER_STATES: tuple[str, ...] = ("potential", "target", "current", "lost", "non_customer")
+
+__getattr__ = moved_names(__name__, {"SEED_STATES": (__name__, "CUSTOMER_STATES")})
 
 
 _NEVER = np.iinfo(np.int64).max
@@ -46,12 +48,13 @@ def _period_ordinal(values: pd.Series, freq: str, name: str, *, date_format: str
     return out
 
 
+@renamed_arguments(customer_id="customer_col", datetime="date_col", freq="period_alias")
 def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | None = None,
-                    customer_id: str = "customer_id", datetime: str = "date", freq: str = "M",
+                    customer_col: str = "customer_id", date_col: str = "date", period_alias: str = "M",
                     lost_after: int = 3, identified: str = "identified", targeted: str = "targeted",
                     declined: str = "declined", start: Any = None, end: Any = None,
                     date_format: str | None = None, dayfirst: bool | None = None) -> pd.DataFrame:
-    """Assign the seed's customer state to every customer at the end of every period.
+    """Assign the customer state of *CRM theory* to every customer at the end of every period.
 
     Rules, per customer and period (first match wins):
 
@@ -62,22 +65,22 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
     * **potential**: a prospect who never bought, ``identified`` but not yet targeted;
     * missing (``NaN``) before the customer is known.
 
-    The purchase part reuses :func:`custvalue.clv.recency_states` (periods since the last
+    The purchase part reuses :func:`custvalue.markov.recency_states` (periods since the last
     purchase); everything is computed on a customers x periods array, without loops over
     customers.
 
     Parameters
     ----------
     transactions : pandas.DataFrame
-        One row per purchase with ``customer_id`` and ``datetime`` columns.  May be empty
+        One row per purchase with the ``customer_col`` and ``date_col`` columns.  May be empty
         when ``prospects`` are given (nobody has bought yet).
     prospects : pandas.DataFrame, optional
-        One row per known prospect with ``customer_id`` and the date columns ``identified``
+        One row per known prospect with ``customer_col`` and the date columns ``identified``
         (required), ``targeted`` and ``declined`` (optional; missing = never).
-    customer_id, datetime : str
-        Column names of the id and the purchase date.
-    freq : str, default "M"
-        Period length (pandas period alias).
+    customer_col, date_col : str, default "customer_id", "date"
+        Column names of the customer id and the purchase date.
+    period_alias : str, default "M"
+        Period length, a pandas period alias ("D", "W", "M", "Q", "Y").
     lost_after : int, default 3
         Periods without a purchase after which a current customer counts as lost.
     identified, targeted, declined : str
@@ -94,7 +97,7 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
     -------
     pandas.DataFrame
         One row per customer (index ``customer_id``), one column per period; categorical
-        states with categories :data:`SEED_STATES`.  Feed it to :func:`migration`.
+        states with categories :data:`CUSTOMER_STATES`.  Feed it to :func:`migration`.
 
     Raises
     ------
@@ -114,7 +117,8 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
     [['target', 'current', 'current', 'current', 'lost', 'lost'], [nan, 'potential', 'potential', 'potential', 'potential', 'potential']]
     """
     lost_after = check_whole_number(lost_after, "lost_after", minimum=1)
-    freq = check_period_freq(freq)
+    freq = check_period_freq(period_alias, "period_alias")
+    customer_id, datetime = customer_col, date_col
     require_frame(transactions, "transactions", (customer_id, datetime))
     check_not_missing(transactions[customer_id], f"transactions[{customer_id!r}]", transactions.index)
     if transactions.empty and prospects is None:
@@ -152,11 +156,11 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
     if p1 < p0:
         raise DataError(f"end ({p1}) must not precede start ({p0}).")
     n_per = p1.ordinal - p0.ordinal + 1
-    # purchases: periods since the last purchase, capped at lost_after (reused from clv.markov)
+    # purchases: periods since the last purchase, capped at lost_after (reused from custvalue.markov)
     if len(tx_dates):
         tx = pd.DataFrame({"customer_id": transactions[customer_id].to_numpy(),
                            "date": tx_dates.to_numpy()})
-        rec = recency_states(tx, freq=freq, n_classes=lost_after + 1, start=p0, end=p1)
+        rec = recency_states(tx, period_alias=freq, n_classes=lost_after + 1, start=p0, end=p1)
         r = rec.to_numpy(dtype=np.float64, na_value=np.nan)
         ids = rec.index
     else:
@@ -178,7 +182,7 @@ def customer_states(transactions: pd.DataFrame, *, prospects: pd.DataFrame | Non
         for code, col in ((0, identified), (1, targeted), (4, declined)):  # three date columns
             state = np.where(t >= pro[col][:, None], np.int8(code), state)
         codes[prow] = np.where(never_bought, state, codes[prow])
-    cats = pd.Index(SEED_STATES)
+    cats = pd.Index(CUSTOMER_STATES)
     columns = pd.period_range(p0, p1, freq=freq, name="period")
     data = {col: pd.Categorical.from_codes(codes[:, j], categories=cats) for j, col in enumerate(columns)}
     out = pd.DataFrame(data, index=ids.rename("customer_id"))
@@ -201,14 +205,14 @@ def _check_labels(panel: Any, states: Sequence[Any]) -> None:
                             + "; recode them or pass states=.")
 
 
-def state_mix(panel: pd.DataFrame, *, states: Sequence[Any] = SEED_STATES) -> pd.DataFrame:
+def state_mix(panel: pd.DataFrame, *, states: Sequence[Any] = CUSTOMER_STATES) -> pd.DataFrame:
     """Number of customers in each state at each period end.
 
     Parameters
     ----------
     panel : pandas.DataFrame
         Wide state panel (customers x periods), e.g. from :func:`customer_states`.
-    states : sequence, default SEED_STATES
+    states : sequence, default CUSTOMER_STATES
         State labels (unknown labels in the panel raise :class:`DataError`).
 
     Returns
@@ -239,22 +243,22 @@ def state_mix(panel: pd.DataFrame, *, states: Sequence[Any] = SEED_STATES) -> pd
     return pd.DataFrame(counts[:, 1:], index=panel.columns, columns=known.rename("state"))
 
 
-def migration(panel: Any, *, states: Sequence[Any] = SEED_STATES, level: float = 0.95,
+def migration(panel: Any, *, states: Sequence[Any] = CUSTOMER_STATES, level: float = 0.95,
               ci_method: str = "wilson", unobserved: str = "absorbing",
               **panel_columns: Any) -> TransitionMatrixResults:
     """Estimate the state-migration matrix with confidence intervals.
 
-    A thin call to :func:`custvalue.clv.estimate_transition_matrix` (multinomial MLE
-    ``n_ij / n_i``, Anderson & Goodman 1957) with the seed's states and a check that every
-    label is known.  The result hands straight to the Markov CLV:
-    ``migration(panel).markov_clv(rewards, discount_rate)``.
+    A thin call to :func:`custvalue.markov.estimate_transition_matrix` (multinomial MLE
+    ``n_ij / n_i``, Anderson & Goodman 1957) with the customer states of *CRM theory* and a
+    check that every label is known.  The result hands straight to the Markov CLV:
+    ``migration(panel).chain.value(rewards, discount_rate)``.
 
     Parameters
     ----------
     panel : pandas.DataFrame
         A wide state panel (e.g. :func:`customer_states`), or a long panel with
-        ``customer_id=``, ``period=``, ``state=`` column names in ``panel_columns``.
-    states : sequence, default SEED_STATES
+        ``customer_col=``, ``period=``, ``state=`` column names in ``panel_columns``.
+    states : sequence, default CUSTOMER_STATES
         State labels, in the order of the matrix.
     level : float, default 0.95
         Confidence level of the per-entry intervals.
@@ -263,12 +267,12 @@ def migration(panel: Any, *, states: Sequence[Any] = SEED_STATES, level: float =
         A state never left in the data (e.g. no non-customer ever seen) is treated as
         absorbing.
     **panel_columns
-        ``customer_id=``, ``period=``, ``state=`` for a long panel.
+        ``customer_col=``, ``period=``, ``state=`` for a long panel.
 
     Returns
     -------
-    custvalue.clv.TransitionMatrixResults
-        ``matrix``, ``lower``, ``upper``, ``counts``, ``chain``, ``markov_clv(...)``.
+    custvalue.markov.TransitionMatrixResults
+        ``matrix``, ``lower``, ``upper``, ``counts``, ``chain`` (values: ``chain.value(...)``).
 
     Examples
     --------
@@ -319,7 +323,7 @@ def project_state_mix(transitions: Any, initial: Any, horizon: int, *,
     >>> project_state_mix([[0.5, 0.5], [0.0, 1.0]], [100, 0], 2).to_numpy().tolist()
     [[100.0, 0.0], [50.0, 50.0], [25.0, 75.0]]
     """
-    chain = _as_chain(transitions, states, "transitions")
+    chain = as_chain(transitions, states, name="transitions")
     if isinstance(initial, pd.Series):
         unknown = [s for s in initial.index if s not in set(chain.states)]
         if unknown:

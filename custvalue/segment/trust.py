@@ -1,6 +1,6 @@
-"""Trust versus satisfaction as predictors of repurchase (seed 004).
+"""Trust versus satisfaction as predictors of repurchase (*Customer quality review*).
 
-Seed ``004_customer_quality_review.zh.txt``: "the quality review measures customer *trust*, not
+*Customer quality review*: "the quality review measures customer *trust*, not
 satisfaction; the only factor that makes customers buy and stay loyal is their trust in the
 firm's products".  The claim is tested on survey + behaviour data with nested binary
 regressions from :mod:`custvalue.loyalty` (reused): repurchase on satisfaction, on trust, and

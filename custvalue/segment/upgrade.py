@@ -1,10 +1,10 @@
 """Upgrade paths: movement between pyramid tiers and the value of moving a customer one tier up.
 
-Seed ``001_crm_theory.zh.txt``: each tier of the customer pyramid gets its own upgrade strategy
+*CRM theory* (客户关系管理理论): each tier of the customer pyramid gets its own upgrade strategy
 (move small customers to ordinary, ordinary to key...).  Tier movement is a Markov chain
 over tiers (Pfeifer & Carraway 2000); the value of a customer starting in tier ``k`` is the
 chain's discounted value ``V = sum_t [(1+d)^-1 P]^t R`` (P&C eqs. 5-6, computed by
-:func:`custvalue.clv.markov_clv`, reused), and the value of an upgrade is
+:meth:`custvalue.markov.MarkovChain.value`, reused), and the value of an upgrade is
 ``V(tier above) - V(tier)``: what a firm could spend to move one customer up.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import align_to_index, as_float_array, check_discount_rate, check_not_missing
-from ..clv.markov import MarkovChain, TransitionMatrixResults, _as_chain, markov_clv
+from ..markov import MarkovChain, TransitionMatrixResults, as_chain
 from ..exceptions import DataError
 
 __all__ = ["tier_transitions", "upgrade_value"]
@@ -120,7 +120,7 @@ def upgrade_value(transitions: Any, tier_values: Any, discount_rate: float, *,
     if not isinstance(transitions, (TransitionMatrixResults, MarkovChain, pd.DataFrame)):
         raise DataError("transitions must be a TransitionMatrixResults, a MarkovChain or a DataFrame "
                         f"with tier labels; received {type(transitions).__name__}.")
-    chain = _as_chain(transitions, None, "transitions")
+    chain = as_chain(transitions, name="transitions")
     check_discount_rate(discount_rate)
     tv = pd.Series(tier_values) if isinstance(tier_values, Mapping) else tier_values
     if isinstance(tv, pd.Series):
@@ -132,7 +132,7 @@ def upgrade_value(transitions: Any, tier_values: Any, discount_rate: float, *,
     if tv.size != len(chain.states):
         raise DataError(f"tier_values must have one entry per tier ({len(chain.states)}); "
                         f"received {tv.size}.")
-    v = markov_clv(chain, tv, discount_rate, horizon, include_current=include_current)
+    v = chain.value(tv, discount_rate, horizon, include_current=include_current)
     v = pd.Series(np.asarray(v, dtype=np.float64), index=chain.states)
     above = [None] + list(chain.states[:-1])
     up = np.concatenate(([np.nan], v.to_numpy()[:-1] - v.to_numpy()[1:]))

@@ -1,11 +1,11 @@
 """Survey + behaviour simulator for satisfaction -> loyalty studies, with known structure.
 
 :func:`simulate_loyalty_survey` draws respondents from a linear structural model of the
-ECSI family extended with the four determinants of loyalty of seed 002 (perceived value,
-satisfaction, trust, switching cost) and the seeds' other constructs:
+ECSI family extended with the four determinants of loyalty of *On the core value of CRM* (perceived value,
+satisfaction, trust, switching cost) and the source texts' other constructs:
 
 * perceived value = total customer value (product, service, personnel, image) minus total
-  customer cost (money, time, effort, energy) (seed 001; Kotler's delivered value);
+  customer cost (money, time, effort, energy) (*CRM theory*; Kotler's delivered value);
 * satisfaction from perceived quality, value, image and expectation, with an expectation-
   disconfirmation effect (a negative direct path from expectation once quality is held fixed;
   Oliver 1980, JMR 17:460-469);

@@ -1,7 +1,7 @@
 """Survey-based switching barriers: indices for the three kinds of switching cost and their
 use as moderators of the satisfaction -> loyalty link.
 
-Seed 001 names three kinds of switching cost: time and effort, economic, and emotional.
+*CRM theory* names three kinds of switching cost: time and effort, economic, and emotional.
 They are Burnham, Frels & Mahajan's (2003, JAMS 31(2):109-126) *procedural* (time, effort,
 learning), *financial* (lost benefits and money) and *relational* (personal and brand
 relationship) switching costs.  :func:`switching_barrier_index` turns Likert items into one
@@ -28,7 +28,7 @@ from ..math.pls import block_reliability
 __all__ = ["BARRIER_KINDS", "DEFAULT_BARRIER_ITEMS", "BarrierIndex", "switching_barrier_index",
            "barrier_moderation"]
 
-#: The seed's three kinds of switching cost and their names in Burnham et al. (2003).
+#: The three kinds of switching cost of *CRM theory* and their names in Burnham et al. (2003).
 BARRIER_KINDS = {"procedural": "time and effort", "financial": "economic", "relational": "emotional"}
 
 #: Item columns of :func:`custvalue.simulate.loyalty.simulate_loyalty_survey`.

@@ -8,7 +8,7 @@ switching rate, the stationary distribution its long-run share and ``1 / (1 - P_
 expected number of consecutive occasions a customer stays (the mean of a geometric spell).
 
 Estimation, intervals, stationary distributions, first-passage times and Markov CLV are those of
-:mod:`custvalue.clv.markov` (reused here, not re-implemented); this module adds the brand
+:mod:`custvalue.markov` (reused here, not re-implemented); this module adds the brand
 vocabulary and the choice-panel input.
 """
 
@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_arguments
 from .._validation import (as_float_array, check_finite_scalar, check_level, check_not_missing, describe_rows,
                            require_frame)
 from ..base import FrozenMixin, Summary
-from ..clv.markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix
+from ..markov import MarkovChain, TransitionMatrixResults, estimate_transition_matrix
 from ..exceptions import DataError
 
 __all__ = ["BrandSwitchingResults", "brand_switching_matrix"]
@@ -34,7 +35,7 @@ class BrandSwitchingResults(FrozenMixin):
 
     Attributes
     ----------
-    transitions : custvalue.clv.TransitionMatrixResults
+    transitions : custvalue.markov.TransitionMatrixResults
         The estimate with counts and per-entry intervals.
     matrix : pandas.DataFrame
         ``P`` (rows: brand bought last time, columns: brand bought now).
@@ -118,7 +119,7 @@ class BrandSwitchingResults(FrozenMixin):
         >>> res.stationary_shares().round(3).tolist()
         [0.6, 0.4]
         """
-        return self.transitions.stationary_distribution().rename("stationary_share").rename_axis("brand")
+        return self.chain.stationary_distribution().rename("stationary_share").rename_axis("brand")
 
     def expected_time_to_switch(self) -> pd.Series:
         """Expected number of occasions a buyer of brand ``j`` keeps buying it, ``1/(1 - P_jj)``.
@@ -146,7 +147,7 @@ class BrandSwitchingResults(FrozenMixin):
 
         Computed for each target brand as the time to absorption of the chain in which that
         brand is made absorbing (Kemeny & Snell 1960, thm. 3.3.5), via
-        :meth:`custvalue.clv.MarkovChain.expected_time_to_absorption`.
+        :meth:`custvalue.markov.MarkovChain.expected_time_to_absorption`.
 
         Returns
         -------
@@ -180,7 +181,7 @@ class BrandSwitchingResults(FrozenMixin):
         """Markov CLV of a customer to ``brand``'s firm, by the brand the customer buys now.
 
         The firm earns ``margin`` per occasion on which the customer buys ``brand`` and nothing
-        otherwise; values are :func:`custvalue.clv.markov_clv` of the estimated chain
+        otherwise; values are :meth:`custvalue.markov.MarkovChain.value` of the estimated chain
         (Pfeifer & Carraway 2000, eqs. 5-6).
 
         Parameters
@@ -210,7 +211,7 @@ class BrandSwitchingResults(FrozenMixin):
             raise DataError(f"brand must be one of {list(self.brands)}; received {brand!r}.")
         margin = check_finite_scalar(margin, "margin")
         rewards = pd.Series(np.where(self.brands == brand, margin, 0.0), index=self.brands)
-        return self.transitions.markov_clv(rewards.to_numpy(), discount_rate, horizon).rename(
+        return self.chain.value(rewards.to_numpy(), discount_rate, horizon).rename(
             f"value_to_{brand}").rename_axis("brand")
 
     def table(self) -> pd.DataFrame:
@@ -314,11 +315,12 @@ def _check_sequences(data: Any) -> list:
     return seqs
 
 
+@renamed_arguments(customer="customer_col")
 def brand_switching_matrix(
     data: pd.DataFrame | Sequence[Sequence[Any]],
     *,
     choice: str = "choice",
-    customer: str = "customer_id",
+    customer_col: str = "customer_id",
     occasion: str = "occasion",
     brands: Sequence[Any] | None = None,
     level: float = 0.95,
@@ -333,15 +335,16 @@ def brand_switching_matrix(
         :class:`~custvalue.switching.StateDependenceLogit`) or one sequence of purchased
         brands per customer.  Moves are counted between consecutive occasions; a gap breaks
         a customer's sequence.
-    choice, customer, occasion : str
-        Column names of a choice panel.
+    choice, customer_col, occasion : str, default "choice", "customer_id", "occasion"
+        Column names of a choice panel: the brand bought, the customer id and the purchase
+        occasion (0, 1, 2, ...).
     brands : sequence, optional
         Brand labels in the order wanted (default: sorted observed brands).  A purchase of a
         brand not listed raises :class:`~custvalue.exceptions.DataError`.
     level : float, default 0.95
         Confidence level of the per-entry intervals.
     ci_method : {"wilson", "goodman", "wald"}, default "wilson"
-        Interval method (see :func:`custvalue.clv.estimate_transition_matrix`).
+        Interval method (see :func:`custvalue.markov.estimate_transition_matrix`).
 
     Returns
     -------
@@ -366,8 +369,8 @@ def brand_switching_matrix(
         raise DataError(f"brands must be unique; received {list(brands)}.")
     level = check_level(level)
     if isinstance(data, pd.DataFrame):
-        _check_panel(data, choice, customer, occasion)
-        est = estimate_transition_matrix(data, customer_id=customer, period=occasion, state=choice,
+        _check_panel(data, choice, customer_col, occasion)
+        est = estimate_transition_matrix(data, customer_col=customer_col, period=occasion, state=choice,
                                          states=brands, level=level, ci_method=ci_method)
     else:
         est = estimate_transition_matrix(_check_sequences(data), states=brands, level=level,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecation import renamed_arguments
 from .._validation import (align_to_index, as_float_array, as_generator, check_level,
                            check_whole_number, describe_rows, resolve_columns)
 from ..base import FrozenMixin, Summary
@@ -270,6 +271,7 @@ class ShyResults(FrozenMixin):
         return f"<ShyResults: {s}>"
 
 
+@renamed_arguments(n_boot="n_draws")
 def shy_switching_costs(
     data: pd.DataFrame | Mapping[str, Any] | None = None,
     *,
@@ -280,7 +282,7 @@ def shy_switching_costs(
     price_se: Any = None,
     customers_se: Any = None,
     method: str = "delta",
-    n_boot: int = 2000,
+    n_draws: int = 2000,
     seed: int | np.random.Generator | None = None,
 ) -> ShyResults:
     """Switching costs implied by undercut-proof prices (Shy 2002).
@@ -309,8 +311,8 @@ def shy_switching_costs(
     method : {"delta", "bootstrap"}, default "delta"
         Delta method on the analytic Jacobian, or a parametric bootstrap (normal draws,
         customer counts truncated at > 0) with percentile intervals.
-    n_boot : int, default 2000
-        Bootstrap replications (at least 2: the standard error is their standard deviation).
+    n_draws : int, default 2000
+        Parametric-bootstrap draws (at least 2: the standard error is their standard deviation).
     seed : int or numpy.random.Generator, optional
         Randomness of the bootstrap.
 
@@ -332,7 +334,7 @@ def shy_switching_costs(
     """
     if method not in {"delta", "bootstrap"}:
         raise ModelSpecificationError(f"method must be 'delta' or 'bootstrap'; received {method!r}.")
-    B = check_whole_number(n_boot, "n_boot", minimum=2)  # one replication has no spread
+    B = check_whole_number(n_draws, "n_draws", minimum=2)  # one replication has no spread
     rng = as_generator(seed)
     price_se, customers_se = _align_per_firm(data, {"customers": customers, "price": price,
                                                     "marginal_cost": marginal_cost},
@@ -364,7 +366,8 @@ def shy_switching_costs(
     if len(res.negative):
         warnings.warn(f"negative switching-cost estimate for firm(s) {list(res.negative)}: their "
                       f"prices are not undercut-proof against their rivals, so Shy's model does not "
-                      f"describe them.", NegativeSwitchingCostWarning, stacklevel=2)
+                      f"describe them.", NegativeSwitchingCostWarning,
+                      stacklevel=3)  # past the renamed_arguments wrapper
     return res
 
 

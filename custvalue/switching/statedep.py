@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._deprecation import renamed_arguments
 from .._validation import (as_float_array, as_generator, check_level, check_whole_number, describe_rows,
                            resolve_columns)
 from ..base import LikelihoodModel, LikelihoodResults, Summary
@@ -115,12 +116,13 @@ def _price_columns(prices: Mapping[Any, str] | Sequence[str] | None,
             for c in prices}
 
 
+@renamed_arguments(customer="customer_col")
 def prepare_choice_panel(
     data: pd.DataFrame | Mapping[str, Any],
     *,
     prices: Mapping[Any, str] | Sequence[str] | None = None,
     choice: str = "choice",
-    customer: str = "customer_id",
+    customer_col: str = "customer_id",
     occasion: str = "occasion",
 ) -> ChoicePanel:
     """Validate a wide brand-choice panel and build the arrays of the state-dependence logit.
@@ -132,7 +134,7 @@ def prepare_choice_panel(
     prices : mapping or sequence, optional
         ``{brand: column}`` giving each brand's price column, or a list of ``"price_<brand>"``
         columns; default every ``price_*`` column of ``data``.
-    choice, customer, occasion : str
+    choice, customer_col, occasion : str, default "choice", "customer_id", "occasion"
         Names of the chosen-brand, customer-id and occasion-number columns.
 
     Returns
@@ -167,6 +169,7 @@ def prepare_choice_panel(
     if len(brands) < 2:
         raise DataError(f"a choice panel needs at least two brands (price columns); received "
                         f"{len(brands)}: {brands}.")
+    customer = customer_col
     raw, index = resolve_columns(data, [customer, occasion, choice, *pcols.values()], {})
     n_rows = len(raw[choice])
     if index is None:
@@ -375,8 +378,8 @@ class StateDependenceLogit(LikelihoodModel):
     prices : mapping or sequence, optional
         ``{brand: price column}`` or ``"price_<brand>"`` column names; default all
         ``price_*`` columns.  The first brand is the reference (no intercept).
-    choice, customer, occasion : str
-        Column names.
+    choice, customer_col, occasion : str, default "choice", "customer_id", "occasion"
+        Column names of the chosen brand, the customer id and the purchase occasion.
     state_dependence : {"common", "brand"}, default "common"
         One ``gamma`` for all brands, or one ``gamma_<brand>`` per brand (brand-specific
         switching costs).
@@ -414,15 +417,16 @@ class StateDependenceLogit(LikelihoodModel):
     results_class = StateDependenceResults
     check_identification = True
 
+    @renamed_arguments(customer="customer_col")
     def __init__(self, data: pd.DataFrame | Mapping[str, Any], *,
                  prices: Mapping[Any, str] | Sequence[str] | None = None, choice: str = "choice",
-                 customer: str = "customer_id", occasion: str = "occasion",
+                 customer_col: str = "customer_id", occasion: str = "occasion",
                  state_dependence: str = "common"):
         if state_dependence not in {"common", "brand"}:
             raise ModelSpecificationError(
                 f"state_dependence must be 'common' or 'brand'; received {state_dependence!r}.")
         self.state_dependence = state_dependence
-        self.panel = prepare_choice_panel(data, prices=prices, choice=choice, customer=customer,
+        self.panel = prepare_choice_panel(data, prices=prices, choice=choice, customer_col=customer_col,
                                           occasion=occasion)
         self.X, names = self._design()
         self._check_design(names)
@@ -604,7 +608,7 @@ class RandomInterceptLogit(StateDependenceLogit):
 
     Parameters
     ----------
-    data, prices, choice, customer, occasion, state_dependence
+    data, prices, choice, customer_col, occasion, state_dependence
         As in :class:`StateDependenceLogit`.
     n_draws : int, default 200
         Halton draws per customer.
@@ -638,9 +642,10 @@ class RandomInterceptLogit(StateDependenceLogit):
     ['asc_B', 'asc_C', 'asc_D', 'alpha']
     """
 
+    @renamed_arguments(customer="customer_col")
     def __init__(self, data: pd.DataFrame | Mapping[str, Any], *,
                  prices: Mapping[Any, str] | Sequence[str] | None = None, choice: str = "choice",
-                 customer: str = "customer_id", occasion: str = "occasion",
+                 customer_col: str = "customer_id", occasion: str = "occasion",
                  state_dependence: str = "common", n_draws: int = 200,
                  initial_conditions: str = "wooldridge",
                  seed: int | np.random.Generator = 0):
@@ -653,10 +658,10 @@ class RandomInterceptLogit(StateDependenceLogit):
                 "initial_conditions='exogenous' treats each customer's first observed choice as "
                 "independent of the random intercepts although the same tastes produced it "
                 "(Heckman 1981); gamma is then biased. Use initial_conditions='wooldridge'.",
-                InitialConditionsWarning, stacklevel=2)
+                InitialConditionsWarning, stacklevel=3)  # 3: past the renamed_arguments wrapper
         self.initial_conditions = initial_conditions
         self.n_draws = n_draws
-        super().__init__(data, prices=prices, choice=choice, customer=customer, occasion=occasion,
+        super().__init__(data, prices=prices, choice=choice, customer_col=customer_col, occasion=occasion,
                          state_dependence=state_dependence)
         J = self.panel.n_brands
         self.loading = np.eye(J)[:, 1:]

@@ -86,7 +86,7 @@ def wide_state_panel() -> pd.DataFrame:
 def transition_results():
     from custvalue.clv import estimate_transition_matrix
 
-    return estimate_transition_matrix(state_panel(), customer_id="customer_id", period="period",
+    return estimate_transition_matrix(state_panel(), customer_col="customer_id", period="period",
                                       state="state")
 
 

@@ -1,12 +1,12 @@
 """Catalogue of custvalue.clv: the buy-till-you-die classes and their results, spend, value,
-retention, sBG and Markov functions."""
+retention, sBG and the Markov chain (custvalue.markov, re-exported by custvalue.clv)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from custvalue import clv
+from custvalue import clv, markov
 
 from . import _data as D
 from ._framework import (LABELLED, NUMBER, NUMERIC, Entry, Target, bad, function, no_input,
@@ -275,8 +275,8 @@ CATALOGUE: dict[str, Entry] = {
               ("value_path", lambda: {"rewards": [100.0, 0.0], "discount_rate": 0.1, "horizon": 3},
                {"rewards": ("nan", "inf", "text", "empty"), "discount_rate": DISCOUNT,
                 "horizon": ("nan", "negative", "fraction", "text", "none")}, {}),
-              ("n_step", lambda: {"t": 2}, {"t": ("nan", "negative", "fraction", "text", "none")},
-               {"many steps": replaced(t=10_000)}),
+              ("n_step", lambda: {"horizon": 2}, {"horizon": ("nan", "negative", "fraction", "text", "none")},
+               {"many steps": replaced(horizon=10_000)}),
               ("state_distribution", lambda: {"initial": "active", "horizon": 2},
                {"initial": (("unknown state", lambda v: "gone"), ("NaN", lambda v: [np.nan, 1.0]),
                             ("negative share", lambda v: [1.5, -0.5])),
@@ -295,6 +295,15 @@ CATALOGUE: dict[str, Entry] = {
           ]),
         Target("stationary_distribution", lambda: {},
                lambda: clv.MarkovChain([[0.9, 0.1], [0.5, 0.5]]).stationary_distribution()),
+        # the chain's methods are the one entry point (issue 17): a bad matrix given to them
+        Target("expected_time_to_absorption(P)", lambda: {"P": [[0.75, 0.25], [0.0, 1.0]]},
+               lambda P: clv.MarkovChain(P).expected_time_to_absorption(),
+               {"P": ("nan", "inf", "negative", "text", "empty",
+                      ("no absorbing state", lambda v: [[0.5, 0.5], [0.5, 0.5]]))},
+               {"slow absorption": replaced(P=[[1 - 1e-9, 1e-9], [0.0, 1.0]])}),
+        Target("value(P)", lambda: {"P": [[0.8, 0.2], [0.0, 1.0]]},
+               lambda P: clv.MarkovChain(P).value([100.0, 0.0], 0.1, 24),
+               {"P": ("nan", "inf", "negative", "text", "empty")}),
     )),
     C + "TransitionMatrixResults": Entry("results", tuple(
         Target(m, args, (lambda m: lambda **a: getattr(D.transition_results(), m)(**a))(m), b, e)
@@ -302,24 +311,18 @@ CATALOGUE: dict[str, Entry] = {
             ("conf_int", lambda: {"level": 0.9, "method": "wilson"},
              {"level": tuple(k for k in LEVEL if k != "none"),
               "method": (("unknown method", lambda v: "exact"),)}, {}),
-            ("markov_clv", lambda: {"rewards": {"current": 10.0, "lost": 0.0}, "discount_rate": 0.1},
-             {"rewards": (("NaN reward", lambda v: {"current": np.nan, "lost": 0.0}),
-                          ("unknown state", lambda v: {"current": 1.0, "gone": 0.0})),
-              "discount_rate": (*DISCOUNT, "zero")}, {}),
             ("clv_conf_int", lambda: {"rewards": {"current": 10.0, "lost": 0.0}, "discount_rate": 0.1,
                                       "n_draws": 49, "seed": 0},
              {"discount_rate": DISCOUNT, "n_draws": ("nan", "negative", "zero", "fraction", "text"),
               "seed": ("text", "fraction"), "rewards": (("NaN reward", lambda v: {"current": np.nan, "lost": 0.0}),)},
              {}),
-            ("stationary_distribution", lambda: {}, {}, {}),
-            ("expected_time_to_absorption", lambda: {"absorbing": "lost"},
-             {"absorbing": (("unknown state", lambda v: "gone"),)}, {}),
             ("summary", lambda: {}, {}, {}),
+
         ]) + (Target("method level", lambda: {"level": 0.9, "method": "wilson"},
                      lambda **a: D.transition_results().conf_int(**a), {}),)),
     C + "estimate_transition_matrix": function(
         clv.estimate_transition_matrix,
-        lambda: {"data": D.state_panel(), "customer_id": "customer_id", "period": "period", "state": "state",
+        lambda: {"data": D.state_panel(), "customer_col": "customer_id", "period": "period", "state": "state",
                  "level": 0.95, "ci_method": "wilson", "states": ["current", "lost"]},
         {"data[state]": ("wrong_column",), "data[customer_id]": ("nan", "wrong_column"),
          "data[period]": ("nan", "wrong_column"), "data": ("empty",),
@@ -334,29 +337,18 @@ CATALOGUE: dict[str, Entry] = {
                       clv.estimate_transition_matrix,
                       {"data": bad("empty", ("one state each", lambda v: [["a"], ["b"]]),
                                    names=("data", "transitions"))})]),
-    C + "expected_time_to_absorption": function(
-        clv.expected_time_to_absorption, lambda: {"P": [[0.75, 0.25], [0.0, 1.0]]},
-        {"P": ("nan", "inf", "negative", "text", "empty", ("no absorbing state", lambda v: [[0.5, 0.5], [0.5, 0.5]])),
-         }, {"slow absorption": replaced(P=[[1 - 1e-9, 1e-9], [0.0, 1.0]])}),
-    C + "markov_clv": function(
-        clv.markov_clv, lambda: {"P": [[0.8, 0.2], [0.0, 1.0]], "rewards": [100.0, 0.0], "discount_rate": 0.1,
-                                 "horizon": 24},
-        {"P": ("nan", "inf", "negative", "text", "empty"), "rewards": ("nan", "inf", "text", "empty",
-                                                                       "misaligned"),
-         "discount_rate": DISCOUNT, "horizon": ("nan", "negative", "fraction", "text")},
-        {"infinite horizon": replaced(horizon=None), "undiscounted": replaced(discount_rate=0.0),
-         "huge rewards": replaced(rewards=[1e300, 0.0])}),
-    C + "stationary_distribution": function(
-        clv.stationary_distribution, lambda: {"P": [[0.9, 0.1], [0.5, 0.5]]},
-        {"P": ("nan", "inf", "negative", "text", "empty", ("not square", lambda v: [[0.9, 0.1]]))}),
+    "custvalue.markov.as_chain": function(
+        markov.as_chain, lambda: {"P": [[0.75, 0.25], [0.0, 1.0]], "states": ["active", "lost"], "name": "transitions"},
+        {"P": ("nan", "inf", "negative", "text", "empty", ("not square", lambda v: [[0.9, 0.1]])),
+         "states": (("wrong length", lambda v: ["active"]), ("duplicated", lambda v: ["a", "a"]))}),
     C + "recency_states": function(
         clv.recency_states,
         lambda: {"transactions": pd.DataFrame({"customer_id": [1, 1, 2, 3],
                                                "date": ["2020-01-05", "2020-03-02", "2020-02-10", "2020-01-20"]}),
-                 "n_classes": 3, "freq": "M"},
+                 "n_classes": 3, "period_alias": "M"},
         {"transactions[customer_id]": ("nan", "wrong_column"), "transactions[date]": ("nan", "text", "wrong_column"),
          "transactions": ("empty",), "n_classes": ("nan", "negative", "zero", "fraction", "text"),
-         "freq": (("unknown unit", lambda v: "fortnight"),), "start": ("text",)},
+         "period_alias": (("unknown unit", lambda v: "fortnight"),), "start": ("text",)},
         {"one transaction": one_row("transactions")}),
     C + "decomposition.ELASTICITY_LEVERS": no_input("constant: the population parameter behind each elasticity"),
     C + "value.PERIOD_LENGTH": no_input("constant: months per model time unit"),

@@ -33,7 +33,7 @@ def X() -> pd.DataFrame:
 @cache
 def fitted():
     b = base()
-    return P.MultivariateProbit(b.ownership, b.covariates, draws=20).fit()
+    return P.MultivariateProbit(b.ownership, b.covariates, n_draws=20).fit()
 
 
 def set_row(v, value):
@@ -60,12 +60,12 @@ X_BAD = ("empty", *LABELLED, ("NaN", lambda v: set_row(v, np.nan)), ("text", lam
 
 CATALOGUE: dict[str, Entry] = {
     O + "MultivariateProbit": Entry("class", (
-        Target("__init__", lambda: {"y": y(), "X": X(), "draws": 20, "seed": 0, "method": "auto"},
+        Target("__init__", lambda: {"y": y(), "X": X(), "n_draws": 20, "seed": 0, "method": "auto"},
                P.MultivariateProbit,
-               {"y": Y_BAD, "X": X_BAD, "draws": ("nan", "negative", "zero", "fraction", "text"),
+               {"y": Y_BAD, "X": X_BAD, "n_draws": ("nan", "negative", "zero", "fraction", "text"),
                 "seed": ("text", "fraction"), "method": (("unknown method", lambda v: "gibbs"),)}),
         Target("fit", lambda: {"maxiter": 200, "start_params": None},
-               lambda **a: P.MultivariateProbit(y(), X(), draws=20).fit(**a),
+               lambda **a: P.MultivariateProbit(y(), X(), n_draws=20).fit(**a),
                {"maxiter": ("nan", "negative", "fraction", "text"),
                 "start_params": (("NaN", lambda v: [np.nan] * 9), ("too short", lambda v: [0.1, 0.2]),
                                  ("text", lambda v: ["a"] * 9))}),
@@ -74,11 +74,11 @@ CATALOGUE: dict[str, Entry] = {
         Target("predict", lambda: {"data": X().iloc[:5]}, lambda **a: fitted().predict(**a),
                {"data": ("wrong_column", ("NaN", lambda v: set_row(v, np.nan)), ("text", lambda v: set_row(v, "abc")))},
                {"one customer": one_row("data"), "huge covariates": lambda a: {**a, "data": a["data"] * 1e300}}),
-        Target("joint_probability", lambda: {"pattern": {"car": 1, "home": 1}, "data": X().iloc[:5], "draws": 20},
+        Target("joint_probability", lambda: {"pattern": {"car": 1, "home": 1}, "data": X().iloc[:5], "n_draws": 20},
                lambda **a: fitted().joint_probability(**a),
                {"pattern": (("unknown product", lambda v: {"boat": 1}), ("not 0/1", lambda v: {"car": 2, "home": 1}),
                             ("NaN", lambda v: {"car": np.nan, "home": 1})),
-                "draws": ("nan", "negative", "zero", "fraction", "text")}),
+                "n_draws": ("nan", "negative", "zero", "fraction", "text")}),
         Target("conditional_probability", lambda: {"owned": y().iloc[:5], "data": X().iloc[:5]},
                lambda **a: fitted().conditional_probability(**a),
                {"owned": ("misaligned", "duplicated_ids", "empty", ("2", lambda v: v * 2),
@@ -92,8 +92,6 @@ CATALOGUE: dict[str, Entry] = {
         Target("summary", lambda: {"level": 0.9}, lambda **a: fitted().summary(**a), {"level": LEVEL}),
         Target("lr_test_independence", lambda: {}, lambda: fitted().lr_test_independence()),
     )),
-    O + "LRTest": Entry("results", (
-        Target("produced by lr_test_independence", lambda: {}, lambda: fitted().lr_test_independence()),)),
     O + "potential_value": function(
         P.potential_value, lambda: {"results": fitted(), "data": X().iloc[:10], "margins": base().margins,
                                     "owned": base().owned.iloc[:10]},

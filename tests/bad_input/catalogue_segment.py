@@ -99,7 +99,7 @@ CATALOGUE: dict[str, Entry] = {
     G + "plot_pyramid": function(
         S.plot_pyramid, lambda: {"summary": S.pyramid_summary(values())},
         {"summary": (("not a PyramidSummary", lambda v: v.table),)}),
-    G + "DEFAULT_CUT_POINTS": no_input("constant: the seed's pyramid 1/19/30/50%"),
+    G + "DEFAULT_CUT_POINTS": no_input("constant: the pyramid of CRM theory, 1/19/30/50%"),
     G + "DEFAULT_LABELS": no_input("constant: the pyramid's tier names"),
     G + "lorenz_curve": function(
         S.lorenz_curve, lambda: {"values": values(), "n_points": 11},
@@ -182,17 +182,17 @@ CATALOGUE: dict[str, Entry] = {
          "cost": (*NUMBER, "negative", ("mapping with NaN", lambda v: {"key": np.nan, "small": 1.0}))},
         {"one customer": one_row("at_risk")}),
     G + "POLICY_THRESHOLDS": no_input("constant: share of a tier worth winning back -> policy"),
-    G + "SEED_STATES": no_input("constant: the seed's five customer states"),
+    G + "CUSTOMER_STATES": no_input("constant: the five customer states of CRM theory"),
     G + "customer_states": function(
         S.customer_states,
         lambda: {"transactions": _state_log(), "prospects": _prospects(), "lost_after": 2, "end": "2020-05",
-                 "freq": "M", "start": "2019-12"},
+                 "period_alias": "M", "start": "2019-12"},
         {"transactions[customer_id]": ("nan", "wrong_column"), "transactions[date]": ("nan", "text", "wrong_column"),
          "prospects[customer_id]": ("nan", "wrong_column"),
          "prospects[identified]": ("text", "wrong_column"), "prospects[targeted]": ("text",),
          "lost_after": ("nan", "negative", "zero", "fraction", "text"),
          "end": ("text", ("before start", lambda v: "2019-01")), "start": ("text",),
-         "freq": (("unknown unit", lambda v: "fortnight"),)},
+         "period_alias": (("unknown unit", lambda v: "fortnight"),)},
         {"one transaction": lambda a: {**a, "transactions": a["transactions"].iloc[:1], "prospects": None}},
         finite_exempt="NaN before a customer is known (documented: no state yet)"),
     G + "state_mix": function(
@@ -213,7 +213,7 @@ CATALOGUE: dict[str, Entry] = {
          "initial": ("nan", "inf", "negative", "text", "empty", "misaligned"),
          "horizon": ("nan", "negative", "fraction", "text", "none")},
         {"long horizon": replaced(horizon=10_000), "huge counts": replaced(initial=[1e300, 0.0])}),
-    G + "DEFAULT_WEIGHTS": no_input("constant: the seed's weights of the key-customer criteria"),
+    G + "DEFAULT_WEIGHTS": no_input("constant: the weights of the key-customer criteria (Customer quality review)"),
     G + "key_customer_score": function(
         S.key_customer_score, lambda: {"data": key_data(), "weights": {"value": 3.0, "potential": 1.0},
                                        "scaling": "rank"},

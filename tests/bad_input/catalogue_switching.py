@@ -60,7 +60,7 @@ def barriers():
 
 CATALOGUE: dict[str, Entry] = {
     S + "prepare_choice_panel": function(
-        W.prepare_choice_panel, lambda: {"data": D.choice_panel(), "choice": "choice", "customer": "customer_id",
+        W.prepare_choice_panel, lambda: {"data": D.choice_panel(), "choice": "choice", "customer_col": "customer_id",
                                          "occasion": "occasion", "prices": None},
         {**PANEL_BAD, "prices": bad(("unknown column", lambda v: {"A": "nope", "B": "price_B", "C": "price_C"}),
                                     names=("prices", "nope"))},
@@ -96,12 +96,12 @@ CATALOGUE: dict[str, Entry] = {
                  "customers": pd.Series([60.0, 40.0, 30.0], index=list("abc")),
                  "price_se": pd.Series([0.5, 0.5, 0.4], index=list("abc")),
                  "marginal_cost": pd.Series([1.0, 1.0, 1.0], index=list("abc")), "rival": "smallest",
-                 "method": "delta", "n_boot": 200, "seed": 0},
+                 "method": "delta", "n_draws": 200, "seed": 0},
         {"price": (*NUMERIC, "negative", *LABELLED, "empty"),
          "customers": (*NUMERIC, "negative", "zero", *LABELLED),
          "price_se": ("nan", "inf", "negative", "text", *LABELLED), "marginal_cost": ("nan", "inf", "text", *LABELLED),
          "rival": (("unknown rule", lambda v: "biggest"), ("out of range", lambda v: [5, 0, 1])),
-         "method": (("unknown method", lambda v: "jackknife"),), "n_boot": ("nan", "negative", "zero", "text"),
+         "method": (("unknown method", lambda v: "jackknife"),), "n_draws": ("nan", "negative", "zero", "text"),
          "seed": ("text", "fraction", "negative")},
         {"two firms": lambda a: {k: (v.iloc[:2] if isinstance(v, pd.Series) else v) for k, v in a.items()},
          "bootstrap": replaced(method="bootstrap"),

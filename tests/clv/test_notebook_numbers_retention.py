@@ -94,7 +94,7 @@ def test_markov_simulation_claims_at_full_notebook_size():
     z = (mc["monte_carlo"] - mc["closed_form"]) / mc["std_error"]
     assert (z.abs() < 3).all()
     panel = simulate_markov_panel(P_TRUE, 200_000, 6, initial=[0.4, 0.2, 0.3, 0.1, 0.0], seed=8)
-    est = estimate_transition_matrix(panel, customer_id="customer_id", period="period", state="state",
+    est = estimate_transition_matrix(panel, customer_col="customer_id", period="period", state="state",
                                      states=STATES)
     inside = ((est.lower <= P_TRUE) & (P_TRUE <= est.upper)).to_numpy().mean()
     assert round(inside * 25) == 23  # "23 of the 25" (seeded, full notebook size)

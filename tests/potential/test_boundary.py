@@ -33,13 +33,13 @@ def test_one_product_with_shuffled_X_equals_statsmodels_on_aligned_data(base):
 @pytest.mark.parametrize("products", [["car", "home"], ["car", "home", "life"]])
 def test_shuffled_X_gives_the_aligned_fit(base, products):
     y = base.ownership[products]
-    aligned = MultivariateProbit(y, base.covariates, draws=50).fit()
-    shuffled = MultivariateProbit(y, _shuffled(base.covariates, 2), draws=50).fit()
+    aligned = MultivariateProbit(y, base.covariates, n_draws=50).fit()
+    shuffled = MultivariateProbit(y, _shuffled(base.covariates, 2), n_draws=50).fit()
     np.testing.assert_allclose(shuffled.params.to_numpy(), aligned.params.to_numpy(), rtol=0, atol=1e-10)
     assert shuffled.llf == pytest.approx(aligned.llf, abs=1e-10)
     # and a shuffled y: the same customers in another order (draws are keyed by customer id,
     # so only the order of the sums changes)
-    both = MultivariateProbit(_shuffled(y, 3), _shuffled(base.covariates, 4), draws=50).fit()
+    both = MultivariateProbit(_shuffled(y, 3), _shuffled(base.covariates, 4), n_draws=50).fit()
     np.testing.assert_allclose(both.params.to_numpy(), aligned.params.to_numpy(), rtol=0, atol=1e-6)
     pd.testing.assert_frame_equal(both.predict().sort_index(), aligned.predict(), atol=1e-6, rtol=0)
 
@@ -107,7 +107,7 @@ def test_more_products_than_halton_dimensions_is_a_clear_error():
     with pytest.raises(DataError, match=r"J = 32 product columns.*at most J = 31 products.*correlated=False"):
         MultivariateProbit(Y, X)
     MultivariateProbit(Y, X, correlated=False)  # independent probits have no limit
-    MultivariateProbit(Y[:, :31], X, draws=20)  # the limit itself is allowed
+    MultivariateProbit(Y[:, :31], X, n_draws=20)  # the limit itself is allowed
 
 
 # ---- baselines, value matrix, evaluation ------------------------------------------------------
@@ -194,7 +194,7 @@ def test_draws_and_seed_are_checked(base):
     with pytest.raises(DataError, match="seed must be an integer; received 'x'"):
         MultivariateProbit(y, X, seed="x")
     with pytest.raises(DataError, match="draws must be an integer >= 1; received 2.5"):
-        MultivariateProbit(y, X, draws=2.5)
-    res = MultivariateProbit(y, X, draws=30).fit()
+        MultivariateProbit(y, X, n_draws=2.5)
+    res = MultivariateProbit(y, X, n_draws=30).fit()
     with pytest.raises(DataError, match="draws must be an integer >= 1; received -5"):
-        res.joint_probability({"car": 1, "home": 1, "life": 0}, draws=-5)
+        res.joint_probability({"car": 1, "home": 1, "life": 0}, n_draws=-5)

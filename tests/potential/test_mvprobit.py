@@ -62,13 +62,13 @@ def test_two_products_equal_the_exact_bivariate_probit():
     # at the optimum the exact score vanishes
     assert np.abs(model.score(res.params)).max() < 1e-3
     # and GHK with many draws approaches the exact likelihood
-    ghk_model = MultivariateProbit(base.ownership, base.covariates, method="ghk", draws=500)
+    ghk_model = MultivariateProbit(base.ownership, base.covariates, method="ghk", n_draws=500)
     assert ghk_model.loglike(res.params) == pytest.approx(res.llf, abs=0.05)
 
 
 def test_analytic_gradient_equals_finite_differences_of_simulated_likelihood():
     base = simulate_potential_base(300, n_products=4, seed=5)
-    model = MultivariateProbit(base.ownership, base.covariates, draws=30)
+    model = MultivariateProbit(base.ownership, base.covariates, n_draws=30)
     rng = np.random.default_rng(0)
     p = model.start_params() + rng.normal(scale=0.1, size=len(model.param_names))
     g = model.score(p)
@@ -94,7 +94,7 @@ def test_recovery_standard_errors_and_lr_test():
     Hessian, OPG and sandwich standard errors agree, and the LR test rejects Sigma = I."""
     J, n = 4, 10_000
     base = simulate_potential_base(n, n_products=J, seed=2024)
-    model = MultivariateProbit(base.ownership, base.covariates, draws=20 if IN_CI else 50, seed=1)
+    model = MultivariateProbit(base.ownership, base.covariates, n_draws=20 if IN_CI else 50, seed=1)
     res = model.fit()
     assert res.converged
     k = base.beta.size
@@ -124,7 +124,7 @@ def test_recovery_with_six_products():
     """n = 10,000, J = 6 (39 parameters), OPG standard errors: estimates within about 2 SE."""
     J, n = 6, 10_000
     base = simulate_potential_base(n, n_products=J, seed=606)
-    model = MultivariateProbit(base.ownership, base.covariates, draws=20 if IN_CI else 30, seed=2)
+    model = MultivariateProbit(base.ownership, base.covariates, n_draws=20 if IN_CI else 30, seed=2)
     res = model.fit(cov_type="opg")
     assert res.converged
     k = base.beta.size
@@ -139,8 +139,8 @@ def test_recovery_with_six_products():
 def test_results_do_not_depend_on_row_order():
     base = simulate_potential_base(600, n_products=3, seed=8)
     perm = np.random.default_rng(0).permutation(600)
-    m1 = MultivariateProbit(base.ownership, base.covariates, draws=20)
-    m2 = MultivariateProbit(base.ownership.iloc[perm], base.covariates.iloc[perm], draws=20)
+    m1 = MultivariateProbit(base.ownership, base.covariates, n_draws=20)
+    m2 = MultivariateProbit(base.ownership.iloc[perm], base.covariates.iloc[perm], n_draws=20)
     p = m1.start_params() + 0.05
     assert m1.loglike(p) == pytest.approx(m2.loglike(p), rel=1e-12)
     ll1 = pd.Series(m1.loglike_obs(p), index=m1.index)
@@ -149,14 +149,14 @@ def test_results_do_not_depend_on_row_order():
     s1 = pd.DataFrame(m1.score_obs(p), index=m1.index)
     s2 = pd.DataFrame(m2.score_obs(p), index=m2.index)
     pd.testing.assert_frame_equal(s1, s2.loc[s1.index], check_exact=True)  # bit for bit
-    m3 = MultivariateProbit(base.ownership, base.covariates, draws=20, seed=99)
+    m3 = MultivariateProbit(base.ownership, base.covariates, n_draws=20, seed=99)
     assert m3.loglike(p) != m1.loglike(p)
 
 
 @pytest.fixture(scope="module")
 def trivariate():
     base = simulate_potential_base(800, n_products=3, seed=11)
-    res = MultivariateProbit(base.ownership, base.covariates, draws=30).fit()
+    res = MultivariateProbit(base.ownership, base.covariates, n_draws=30).fit()
     return base, res
 
 
@@ -182,9 +182,9 @@ def test_joint_and_conditional_probabilities_match_scipy(trivariate):
         return stats.multivariate_normal.cdf(q * mu[i], mean=np.zeros(3), cov=corr * np.outer(q, q),
                                              abseps=1e-6, releps=1e-6)
 
-    jp = res.joint_probability([1, 1, 0], X, draws=3000).to_numpy()
+    jp = res.joint_probability([1, 1, 0], X, n_draws=3000).to_numpy()
     np.testing.assert_allclose(jp, [mvn([1, 1, 0], i) for i in range(3)], rtol=5e-3, atol=5e-4)
-    cond = res.conditional_probability(owned, X, draws=3000).to_numpy()
+    cond = res.conditional_probability(owned, X, n_draws=3000).to_numpy()
     for i in range(3):
         for j in range(3):
             y1, y0 = owned[i].copy(), owned[i].copy()
@@ -273,9 +273,9 @@ def test_perfect_separation_is_rejected(small):
 
 def test_too_few_draws(small):
     with pytest.raises(DataError, match="draws must be an integer >= 1"):
-        MultivariateProbit(small.ownership, small.covariates, draws=0)
-    with pytest.warns(UserWarning, match="draws=5 is small"):
-        MultivariateProbit(small.ownership, small.covariates, draws=5)
+        MultivariateProbit(small.ownership, small.covariates, n_draws=0)
+    with pytest.warns(UserWarning, match="n_draws=5 is small"):
+        MultivariateProbit(small.ownership, small.covariates, n_draws=5)
 
 
 def test_other_specification_errors(small):

@@ -20,7 +20,7 @@ def _numbers():
     ie, ih = base.covariates.index[est], base.covariates.index[~est]
     y_est, X_est = base.ownership.loc[ie], base.covariates.loc[ie]
     y_h, X_h = base.ownership.loc[ih], base.covariates.loc[ih]
-    mvp = MultivariateProbit(y_est, X_est, draws=DRAWS, seed=0).fit()
+    mvp = MultivariateProbit(y_est, X_est, n_draws=DRAWS, seed=0).fit()
     uni = univariate_probits(y_est, X_est)
     k = base.beta.size
     z_beta = ((mvp.beta - base.beta) / mvp.bse.to_numpy()[:k].reshape(5, -1).T).to_numpy().ravel()

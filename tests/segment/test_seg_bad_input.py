@@ -147,8 +147,8 @@ def test_customer_states_empty_and_dates():
         customer_states(pd.DataFrame({"customer_id": [1, 2], "date": ["2020-01-01", "soon"]}))
     with pytest.raises(DataError, match="lost_after must be a whole number >= 1"):
         customer_states(iso, lost_after="three")
-    with pytest.raises(DataError, match="freq must be a pandas period alias"):
-        customer_states(iso, freq="fortnightly")
+    with pytest.raises(DataError, match="period_alias must be a pandas period alias"):
+        customer_states(iso, period_alias="fortnightly")
     with pytest.raises(DataError, match="start must be a date"):
         customer_states(iso, start="the beginning")
     with pytest.raises(DataError, match="must not precede"):

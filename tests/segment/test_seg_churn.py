@@ -75,7 +75,7 @@ def test_winback_campaign_algebra_and_policy():
     for t in table.index:
         m = (out["tier"] == t).to_numpy()
         assert table.loc[t, "share_worth_winning_back"] == pytest.approx(worth[m].mean())
-    # the seed's ordering emerges: key customers are fought for, small ones let go or case by case
+    # the ordering of CRM theory emerges: key customers are fought for, small ones let go or case by case
     assert table.loc["important", "policy"] == "fight to win back"
     assert table.loc["small", "policy"] in {"case by case", "let go"}
     assert (cust.loc[cust["contact"], "expected_net_value"] > 0).all()

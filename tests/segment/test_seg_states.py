@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custvalue.clv import MarkovChain
+from custvalue.markov import MarkovChain
 from custvalue.exceptions import DataError
-from custvalue.segment import SEED_STATES, customer_states, migration, project_state_mix, state_mix
+from custvalue.segment import CUSTOMER_STATES, customer_states, migration, project_state_mix, state_mix
 from custvalue.simulate.markov import simulate_markov_panel
 
 # potential, target, current, lost, non_customer
@@ -47,7 +47,7 @@ def test_states_follow_the_rules():
 
 def test_recency_part_matches_recency_states():
     """Without prospects, current/lost is recency class < lost_after (clv.recency_states)."""
-    from custvalue.clv import recency_states
+    from custvalue.markov import recency_states
 
     rng = np.random.default_rng(0)
     n = 3000
@@ -62,10 +62,10 @@ def test_recency_part_matches_recency_states():
 
 def test_migration_recovers_a_known_chain():
     panel = simulate_markov_panel(P_TRUE, 8000, 6, initial=[0.4, 0.2, 0.2, 0.1, 0.1],
-                                  states=list(SEED_STATES), seed=7)
-    res = migration(panel, customer_id="customer_id", period="period", state="state")
+                                  states=list(CUSTOMER_STATES), seed=7)
+    res = migration(panel, customer_col="customer_id", period="period", state="state")
     est = res.matrix.to_numpy()
-    assert list(res.matrix.index) == list(SEED_STATES)
+    assert list(res.matrix.index) == list(CUSTOMER_STATES)
     np.testing.assert_allclose(est.sum(axis=1), 1.0)
     se = np.sqrt(P_TRUE * (1 - P_TRUE) / res.n_from.to_numpy()[:, None])
     assert np.all(np.abs(est - P_TRUE) <= 4 * se + 1e-12)
@@ -74,19 +74,19 @@ def test_migration_recovers_a_known_chain():
     # the same data in wide form give the same estimate
     wide = panel.pivot(index="customer_id", columns="period", values="state")
     np.testing.assert_allclose(migration(wide).matrix.to_numpy(), est)
-    # and the estimate hands to the Markov CLV of clv.markov
-    v = res.markov_clv({"potential": 0, "target": -5, "current": 100, "lost": 0, "non_customer": 0}, 0.1)
+    # and the estimate hands to the Markov CLV of custvalue.markov
+    v = res.chain.value({"potential": 0, "target": -5, "current": 100, "lost": 0, "non_customer": 0}, 0.1)
     assert v["current"] > v["lost"] > v["non_customer"] == 0
 
 
 def test_projection_equals_matrix_powers():
-    n0 = pd.Series([400.0, 200.0, 300.0, 80.0, 20.0], index=list(SEED_STATES))
-    proj = project_state_mix(pd.DataFrame(P_TRUE, index=list(SEED_STATES), columns=list(SEED_STATES)), n0, 12)
+    n0 = pd.Series([400.0, 200.0, 300.0, 80.0, 20.0], index=list(CUSTOMER_STATES))
+    proj = project_state_mix(pd.DataFrame(P_TRUE, index=list(CUSTOMER_STATES), columns=list(CUSTOMER_STATES)), n0, 12)
     for t in (0, 1, 5, 12):
         np.testing.assert_allclose(proj.loc[t].to_numpy(), n0.to_numpy() @ np.linalg.matrix_power(P_TRUE, t),
                                    rtol=1e-12)
     np.testing.assert_allclose(proj.sum(axis=1), 1000.0)
-    chain = MarkovChain(P_TRUE, states=list(SEED_STATES))
+    chain = MarkovChain(P_TRUE, states=list(CUSTOMER_STATES))
     pd.testing.assert_frame_equal(project_state_mix(chain, n0, 3), proj.loc[:3])
 
 
@@ -102,6 +102,6 @@ def test_state_bad_input():
         customer_states(pd.DataFrame({"customer_id": [1], "date": ["2020-01-01"]}),
                         prospects=pd.DataFrame({"customer_id": [1]}))
     with pytest.raises(DataError, match="initial must be 5 non-negative counts"):
-        project_state_mix(P_TRUE, [-1, 1, 1, 1, 1], 2, states=list(SEED_STATES))
+        project_state_mix(P_TRUE, [-1, 1, 1, 1, 1], 2, states=list(CUSTOMER_STATES))
     with pytest.raises(DataError, match="not in the chain"):
-        project_state_mix(MarkovChain(P_TRUE, states=list(SEED_STATES)), pd.Series({"vip": 3.0}), 2)
+        project_state_mix(MarkovChain(P_TRUE, states=list(CUSTOMER_STATES)), pd.Series({"vip": 3.0}), 2)

@@ -99,7 +99,7 @@ def test_delta_method_matches_finite_differences_and_bootstrap():
     r = kernel.default_rival(N)
     np.testing.assert_allclose(delta.bse.to_numpy(), _finite_difference_se(p, N, sp, sn, r), rtol=1e-5)
     boot = shy_switching_costs(price=p, customers=N, price_se=sp, customers_se=sn,
-                               method="bootstrap", n_boot=4000, seed=1)
+                               method="bootstrap", n_draws=4000, seed=1)
     np.testing.assert_allclose(boot.bse.to_numpy(), delta.bse.to_numpy(), rtol=0.08)
     ci = delta.conf_int(0.9)
     assert (ci["lower"] < delta.switching_costs).all() and (ci["upper"] > delta.switching_costs).all()

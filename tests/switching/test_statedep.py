@@ -111,7 +111,7 @@ def test_column_names_and_mapping_input(small_panel):
     a = StateDependenceLogit(small_panel).fit()
     b = StateDependenceLogit({c: renamed[c].to_numpy() for c in renamed.columns},
                              prices={"A": "pa", "B": "pb", "C": "pc", "D": "pd"},
-                             customer="hh", occasion="trip", choice="brand").fit()
+                             customer_col="hh", occasion="trip", choice="brand").fit()
     np.testing.assert_allclose(a.params.to_numpy(), b.params.to_numpy(), rtol=1e-8)
     shuffled = small_panel.sample(frac=1.0, random_state=0)
     c = StateDependenceLogit(shuffled).fit()

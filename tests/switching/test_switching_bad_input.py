@@ -87,12 +87,12 @@ def test_switching_barrier_index_one_respondent_and_constant_items():
 
 
 def test_shy_bootstrap_needs_two_replications():
-    # before: n_boot=1 gave standard errors NaN
-    with pytest.raises(DataError, match="n_boot must be a whole number >= 2; received 1"):
+    # before: n_draws=1 gave standard errors NaN
+    with pytest.raises(DataError, match="n_draws must be a whole number >= 2; received 1"):
         shy_switching_costs(price=[10.0, 10.0], customers=[60, 40], price_se=0.5,
-                            method="bootstrap", n_boot=1)
+                            method="bootstrap", n_draws=1)
     res = shy_switching_costs(price=[10.0, 10.0], customers=[60, 40], price_se=0.5,
-                              method="bootstrap", n_boot=2, seed=0)
+                              method="bootstrap", n_draws=2, seed=0)
     assert np.isfinite(res.bse).all()
     with pytest.raises(DataError, match=r"price_se must be one number or one per firm \(2\)"):
         shy_switching_costs(price=[10.0, 10.0], customers=[60, 40], price_se=[0.5, 0.5, 0.5])
@@ -102,7 +102,7 @@ def test_pairwise_estimator_bootstrap_rechooses_rivals():
     p, N = np.array([10.0, 12.0, 15.0]), np.array([500.0, 200.0, 100.0])
     delta = shy_switching_costs(price=p, customers=N, rival="all", price_se=0.3)
     boot = shy_switching_costs(price=p, customers=N, rival="all", price_se=0.3,
-                               method="bootstrap", n_boot=4000, seed=1)
+                               method="bootstrap", n_draws=4000, seed=1)
     W = N[None, :] / (N[:, None] + N[None, :])
     np.fill_diagonal(W, np.inf)
     np.testing.assert_allclose(delta.switching_costs, p - (W * p).min(axis=1), rtol=1e-12)

@@ -1,4 +1,6 @@
-"""The multivariate probit model of product ownership (Verhoef & Donkers 2001, section 3).
+"""The multivariate probit model of product ownership (Verhoef & Donkers 2001, section 3):
+the specification (data, design, likelihood, fit); the fitted results are in
+:mod:`custvalue.potential.mvprobit.results`.
 
 Customer ``i`` owns product ``j`` (at any firm) when ``x_ij' beta_j + e_ij > 0`` with
 ``e_i ~ N(0, Sigma)`` and ``Sigma`` a correlation matrix.  The likelihood of a customer's
@@ -11,66 +13,23 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
-from .._validation import (align_by_label, align_to_index, as_float_array, check_level, describe_rows,
-                           formula_data, formula_roles)
-from ..base import LikelihoodModel, LikelihoodResults
-from ..base.summary import Summary
-from ..base.transforms import interval_on_scale
-from ..exceptions import DataError, ModelSpecificationError
-from ..math import ghk, probit
+from ..._deprecation import renamed_arguments
+from ..._validation import align_by_label, as_float_array, describe_rows, formula_data, formula_roles
+from ...base import LikelihoodModel
+from ...exceptions import DataError, ModelSpecificationError, SimulationWarning
+from ...math import ghk, probit
+from ._common import MIN_DRAWS, check_n_draws, is_constant
+from .results import MultivariateProbitResults
 
-__all__ = ["MultivariateProbit", "MultivariateProbitResults", "LRTest"]
-
-_MIN_DRAWS = 20
+__all__ = ["MultivariateProbit"]
 
 
-class LRTest(NamedTuple):
-    """Likelihood-ratio test result.
-
-    Attributes
-    ----------
-    statistic : float
-        ``2 (llf_unrestricted - llf_restricted)``.
-    df : int
-        Number of restrictions.
-    pvalue : float
-        Chi-square p-value.
-
-    Examples
-    --------
-    >>> test = LRTest(statistic=12.66, df=1, pvalue=0.0004)
-    >>> test.df, test.pvalue < 0.05
-    (1, True)
-    """
-
-    statistic: float
-    df: int
-    pvalue: float
-
-
-def _check_draws(draws: Any) -> int:
-    """Halton draws per customer: a whole number >= 1."""
-    try:
-        value = int(draws)
-    except (TypeError, ValueError):
-        raise DataError(f"draws must be an integer >= 1; received {draws!r}.") from None
-    if value < 1 or value != draws:
-        raise DataError(f"draws must be an integer >= 1; received {draws!r}.")
-    return value
-
-
-def _is_constant(col: np.ndarray) -> bool:
-    return bool(col.size and np.all(col == col[0]) and col[0] != 0)
-
-
-#: Smallest accepted ratio of the smallest to the largest singular value of a design with
 #: columns scaled to unit root mean square.  The probit information matrix X'WX then has a
 #: condition number below about 1e14, so coefficients computed in double precision
 #: (eps = 2.2e-16) keep at least two correct digits; below it the design is numerically
@@ -119,7 +78,7 @@ class MultivariateProbit(LikelihoodModel):
         paired with ``y`` by index label (customer id), whatever their row order; a
         different set of labels raises a :class:`~custvalue.exceptions.DataError` naming
         them.  Plain arrays pair by position.
-    draws : int, default 100
+    n_draws : int, default 100
         Halton draws per customer for GHK (J >= 3, or ``method="ghk"``).
     seed : int, default 0
         Seed of the draws (digit scrambling and the per-customer key).
@@ -137,12 +96,15 @@ class MultivariateProbit(LikelihoodModel):
     --------
     >>> from custvalue.simulate.potential import simulate_potential_base
     >>> base = simulate_potential_base(2000, n_products=3, seed=1)
-    >>> res = MultivariateProbit(base.ownership, base.covariates, draws=50).fit()
+    >>> res = MultivariateProbit(base.ownership, base.covariates, n_draws=50).fit()
     >>> res.corr.shape
     (3, 3)
     """
 
-    def __init__(self, y: Any, X: Any, *, draws: int = 100, seed: int = 0, method: str = "auto",
+    results_class = MultivariateProbitResults
+
+    @renamed_arguments(draws="n_draws")
+    def __init__(self, y: Any, X: Any, *, n_draws: int = 100, seed: int = 0, method: str = "auto",
                  correlated: bool = True, add_constant: bool = True, customer_id: Any = None):
         index = None
         if isinstance(y, pd.Series):
@@ -206,17 +168,18 @@ class MultivariateProbit(LikelihoodModel):
                 f"J = {ghk.MAX_HALTON_DIMS + 1} products. Fit correlated=False (independent "
                 f"probits, no limit), or model groups of at most {ghk.MAX_HALTON_DIMS + 1} "
                 "related products.")
-        draws = _check_draws(draws)
+        n_draws = check_n_draws(n_draws)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise DataError(f"seed must be an integer; received {seed!r}.")
-        if method == "ghk" and draws < _MIN_DRAWS:
-            warnings.warn(f"draws={draws} is small: the simulated likelihood is biased for few draws "
-                          f"(use at least {_MIN_DRAWS}, typically 100 or more).", UserWarning, stacklevel=2)
+        if method == "ghk" and n_draws < MIN_DRAWS:
+            # stacklevel 3: past the renamed_arguments wrapper, at the caller
+            warnings.warn(f"n_draws={n_draws} is small: the simulated likelihood is biased for few draws "
+                          f"(use at least {MIN_DRAWS}, typically 100 or more).", SimulationWarning, stacklevel=3)
 
         self.products = products
         self.index = index
         self.y = Y
-        self.draws = draws
+        self.n_draws = n_draws
         self.seed = int(seed)
         self.method = method
         self.correlated = bool(correlated) and J > 1
@@ -260,7 +223,7 @@ class MultivariateProbit(LikelihoodModel):
         if arr.shape[0] != n:
             raise DataError(f"{label} must have one row per customer ({n}, the rows of y); "
                             f"received {arr.shape[0]}.")
-        if self.add_constant and not any(_is_constant(arr[:, k]) for k in range(arr.shape[1])):
+        if self.add_constant and not any(is_constant(arr[:, k]) for k in range(arr.shape[1])):
             arr = np.column_stack([np.ones(n), arr])
             cols = ["const", *cols]
         return arr, cols
@@ -326,9 +289,16 @@ class MultivariateProbit(LikelihoodModel):
             index = pd.RangeIndex(n, name=self.index.name or "customer_id")
         return out, index
 
-    def _draws_for(self, index: pd.Index, draws: int | None = None) -> np.ndarray:
+    @property
+    def draws(self) -> int:
+        """Deprecated: renamed ``n_draws`` (issue 17); warns with a ``FutureWarning``."""
+        warnings.warn("MultivariateProbit.draws is renamed MultivariateProbit.n_draws; the old name still works "
+                      "in this release and will be removed in the next.", FutureWarning, stacklevel=2)
+        return self.n_draws
+
+    def _draws_for(self, index: pd.Index, n_draws: int | None = None) -> np.ndarray:
         keys = ghk.customer_keys(index, self.seed)
-        return ghk.halton_draws(keys, draws or self.draws, max(self.n_products - 1, 0), seed=self.seed)
+        return ghk.halton_draws(keys, n_draws or self.n_draws, max(self.n_products - 1, 0), seed=self.seed)
 
     # ---- parameters ------------------------------------------------------------------
     def _split(self, params: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -737,7 +707,7 @@ class MultivariateProbit(LikelihoodModel):
             ``"product ~ covariates"`` formula per product.
         data : pandas.DataFrame
         **kwargs
-            Passed to the constructor (``draws``, ``seed``...).
+            Passed to the constructor (``n_draws``, ``seed``...).
 
         Returns
         -------
@@ -783,391 +753,3 @@ class MultivariateProbit(LikelihoodModel):
         kwargs.setdefault("add_constant", False)
         return cls(Y, Xs if len(formulas) > 1 else Xs[0], **kwargs)
 
-
-class MultivariateProbitResults(LikelihoodResults):
-    """Fitted multivariate probit.
-
-    Coefficients, correlations (with standard errors), the LR test of independence, and
-    customer-level predictions indexed by customer id.
-
-    Attributes
-    ----------
-    model : MultivariateProbit
-        The fitted model.
-    params : pandas.Series
-        ``<product>:<covariate>`` coefficients and ``atanh_pcorr[a,b]`` correlation
-        parameters.
-    cov_params : pandas.DataFrame
-        Estimated covariance of ``params``.
-    llf, nobs, converged, message, n_iter, cov_type
-        As in :class:`custvalue.base.LikelihoodResults`.
-
-    Examples
-    --------
-    >>> from custvalue.simulate.potential import simulate_potential_base
-    >>> base = simulate_potential_base(2000, n_products=2, seed=3)
-    >>> res = MultivariateProbit(base.ownership, base.covariates).fit()
-    >>> res.predict().shape
-    (2000, 2)
-    """
-
-    model: MultivariateProbit
-
-    # ---- parameters ------------------------------------------------------------------
-    @cached_property
-    def beta(self) -> pd.DataFrame:
-        """Coefficients: rows are covariates, columns are products."""
-        m = self.model
-        betas, _ = m._split(self.params.to_numpy())
-        order = list(dict.fromkeys(v for names in m.exog_names for v in names))
-        return pd.DataFrame({p: pd.Series(b, index=names) for p, b, names in
-                             zip(m.products, betas, m.exog_names)}).reindex(order)
-
-    @cached_property
-    def _corr_delta(self) -> tuple[np.ndarray, np.ndarray]:
-        m = self.model
-        J = m.n_products
-        if not m.correlated:
-            return np.eye(J), np.zeros((J * (J - 1) // 2,) * 2)
-        L, dL = m.chol(self.params.to_numpy())
-        corr, jac = ghk.corr_from_cholesky(L, dL)
-        kb = sum(m._k_beta)
-        cov_g = self.cov_params.to_numpy()[kb:, kb:]
-        return corr, jac @ cov_g @ jac.T
-
-    @property
-    def corr(self) -> pd.DataFrame:
-        """Estimated correlation matrix of the latent ownership propensities."""
-        p = self.model.products
-        return pd.DataFrame(self._corr_delta[0], index=p, columns=p)
-
-    @property
-    def corr_bse(self) -> pd.DataFrame:
-        """Delta-method standard errors of :attr:`corr` (zero on the diagonal)."""
-        J = self.model.n_products
-        se = np.zeros((J, J))
-        r, c = np.tril_indices(J, -1)
-        with np.errstate(invalid="ignore"):
-            v = np.sqrt(np.clip(np.diag(self._corr_delta[1]), 0, None))
-        se[r, c] = v
-        se[c, r] = v
-        p = self.model.products
-        return pd.DataFrame(se, index=p, columns=p)
-
-    def corr_table(self, level: float = 0.95) -> pd.DataFrame:
-        """Pairwise correlations with delta-method standard errors and Fisher-z intervals.
-
-        The interval is the delta-method interval of ``atanh(corr)`` mapped back,
-        ``tanh(atanh(corr) -+ z se / (1 - corr^2))``, so it stays inside (-1, 1) and is
-        asymmetric about the estimate; ``std err`` is the natural-scale standard error.
-
-        Parameters
-        ----------
-        level : float, default 0.95
-            Confidence level of the intervals.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by ``(product_a, product_b)``: ``corr``, ``std err`` and the interval
-            bounds.
-
-        Examples
-        --------
-        >>> from custvalue.simulate.potential import simulate_potential_base
-        >>> base = simulate_potential_base(300, n_products=2, seed=1)
-        >>> model = MultivariateProbit(base.ownership, base.covariates)
-        >>> res = model.fit()
-        >>> res.corr_table().round(3).to_numpy().tolist()
-        [[0.385, 0.1, 0.173, 0.563]]
-        """
-        J = self.model.n_products
-        r, c = np.tril_indices(J, -1)
-        corr, cov = self._corr_delta
-        est = corr[r, c]
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
-        level = check_level(level)
-        z = stats.norm.ppf(0.5 + level / 2)
-        lower, upper = interval_on_scale(est, se, ("atanh",) * est.size, z)
-        idx = pd.MultiIndex.from_tuples(self.model.corr_pairs, names=["product_a", "product_b"])
-        pct = f"{100 * level:g}%"
-        return pd.DataFrame({"corr": est, "std err": se, f"lower {pct}": lower,
-                             f"upper {pct}": upper}, index=idx)
-
-    @property
-    def llf_independent(self) -> float:
-        """Log-likelihood of J independent univariate probits (each at its own MLE)."""
-        return float(self.model._univariate["llf"])
-
-    def lr_test_independence(self) -> LRTest:
-        """LR test of ``Sigma = I`` against the sum of univariate probits.
-
-        Returns
-        -------
-        LRTest
-            ``statistic = 2 (llf - llf_independent)``, ``df = J (J - 1) / 2`` and the
-            chi-square p-value.
-
-        Examples
-        --------
-        >>> from custvalue.simulate.potential import simulate_potential_base
-        >>> base = simulate_potential_base(300, n_products=2, seed=1)
-        >>> model = MultivariateProbit(base.ownership, base.covariates)
-        >>> res = model.fit()
-        >>> test = res.lr_test_independence()
-        >>> round(test.statistic, 1), test.df, bool(test.pvalue < 0.01)
-        (12.7, 1, True)
-        """
-        J = self.model.n_products
-        df = J * (J - 1) // 2
-        stat = 2.0 * (self.llf - self.llf_independent)
-        p = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
-        return LRTest(float(stat), int(df), p)
-
-    # ---- predictions -----------------------------------------------------------------
-    def _mu(self, data: Any) -> tuple[np.ndarray, pd.Index, list[np.ndarray]]:
-        X, index = self.model.design(data)
-        return self.model.linear_index(self.params.to_numpy(), X), index, X
-
-    def predict(self, data: Any = None) -> pd.DataFrame:
-        """Marginal ownership probabilities ``P(y_ij = 1) = Phi(x_ij' beta_j)``.
-
-        Parameters
-        ----------
-        data : DataFrame, array-like or list, optional
-            Covariates of the customers to score (the fitted customers when None).
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per customer (index kept), one column per product.
-
-        Examples
-        --------
-        >>> from custvalue.simulate.potential import simulate_potential_base
-        >>> base = simulate_potential_base(300, n_products=2, seed=1)
-        >>> model = MultivariateProbit(base.ownership, base.covariates)
-        >>> res = model.fit()
-        >>> res.predict().head(2).round(3).to_numpy().tolist()
-        [[0.75, 0.825], [0.738, 0.728]]
-        """
-        mu, index, _ = self._mu(data)
-        return pd.DataFrame(special.ndtr(mu), index=index, columns=self.model.products)
-
-    def _pattern_prob(self, mu: np.ndarray, Y: np.ndarray, index: pd.Index, draws: int | None):
-        m = self.model
-        draws = None if draws is None else _check_draws(draws)
-        L, dL = m.chol(self.params.to_numpy())
-        u = None
-        if m.correlated and not (m.n_products == 2 and m.method == "exact"):
-            u = m.u if (draws is None and index.equals(m.index) and m.u is not None) else \
-                m._draws_for(index, draws)
-        ll, _, _ = m._pattern_loglike(mu, Y, L, dL, u, gradient=False)
-        return np.exp(ll)
-
-    def joint_probability(self, pattern: Any, data: Any = None, *, draws: int | None = None) -> pd.Series:
-        """Probability of an ownership pattern, e.g. ``{"car": 1, "home": 0, "life": 1}``.
-
-        Exact for J <= 2; GHK with the customer's own Halton draws otherwise.
-
-        Parameters
-        ----------
-        pattern : mapping or sequence of 0/1, length J, or an (n, J) array / DataFrame
-            The pattern (the same for every customer, or one row per customer).
-        data : optional
-            Covariates (the fitted customers when None).
-        draws : int, optional
-            Draws per customer (defaults to the model's).
-
-        Returns
-        -------
-        pandas.Series
-            Indexed by customer.
-
-        Examples
-        --------
-        >>> from custvalue.simulate.potential import simulate_potential_base
-        >>> base = simulate_potential_base(300, n_products=2, seed=1)
-        >>> model = MultivariateProbit(base.ownership, base.covariates)
-        >>> res = model.fit()
-        >>> res.joint_probability({"car": 1, "home": 1}).head(2).round(2).tolist()
-        [0.65, 0.58]
-        """
-        mu, index, _ = self._mu(data)
-        Y = self._pattern_array(pattern, mu.shape[0], index, "pattern")
-        return pd.Series(self._pattern_prob(mu, Y, index, draws), index=index, name="probability")
-
-    def _pattern_array(self, pattern: Any, n: int, index: pd.Index | None = None,
-                       name: str = "pattern") -> np.ndarray:
-        prods = self.model.products
-        if isinstance(pattern, dict):
-            missing = [p for p in prods if p not in pattern]
-            if missing:
-                raise DataError(f"{name} must give 0/1 for every product; missing {missing}.")
-            pattern = [pattern[p] for p in prods]
-        if isinstance(pattern, pd.DataFrame):
-            missing = [p for p in prods if p not in pattern.columns]
-            if missing:
-                raise DataError(f"{name} must have a column per product {prods}; missing {missing}.")
-            # one row per customer: matched to the scored customers by label
-            pattern = align_to_index(pattern[prods], name, index, "data (the scored customers)")
-        per_customer = np.ndim(pattern) == 2
-        arr = as_float_array(pattern, name, index=index if per_customer else None,
-                             ndim=2 if per_customer else 1)
-        if not per_customer and not np.isin(arr, (0.0, 1.0)).all():
-            raise DataError(f"{name} must hold 0/1 only; received {arr.tolist()}.")
-        if arr.ndim == 1:
-            arr = np.broadcast_to(arr, (n, arr.size))
-        if arr.shape != (n, len(prods)):
-            raise DataError(f"{name} must be 0/1 with {len(prods)} entries (or shape ({n}, "
-                            f"{len(prods)})); received shape {arr.shape}.")
-        bad = ~np.isin(arr, (0.0, 1.0))
-        if bad.any():
-            raise DataError(f"{name} must hold 0/1 only; " + describe_rows(bad.any(axis=1), index))
-        return np.ascontiguousarray(arr)
-
-    def conditional_probability(self, owned: Any, data: Any = None, *, draws: int | None = None
-                                ) -> pd.DataFrame:
-        """``P(y_ij = 1 | y_ik for k != j)``: ownership of each product given the others held.
-
-        Computed as ``P(y_j = 1, y_-j) / [P(y_j = 1, y_-j) + P(y_j = 0, y_-j)]`` with the
-        same draws in numerator and denominator (exact for J <= 2).
-
-        Parameters
-        ----------
-        owned : (n, J) array or DataFrame of 0/1
-            Observed ownership of the other products (column j is ignored for product j).
-        data : optional
-            Covariates (the fitted customers when None).
-        draws : int, optional
-            Draws per customer (defaults to the model's).
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per customer, one column per product.
-
-        Examples
-        --------
-        >>> from custvalue.simulate.potential import simulate_potential_base
-        >>> base = simulate_potential_base(300, n_products=2, seed=1)
-        >>> model = MultivariateProbit(base.ownership, base.covariates)
-        >>> res = model.fit()
-        >>> res.conditional_probability(base.ownership).head(2).round(2).to_numpy().tolist()
-        [[0.79, 0.87], [0.8, 0.79]]
-        """
-        mu, index, _ = self._mu(data)
-        Y = self._pattern_array(owned, mu.shape[0], index, "owned")
-        out = np.empty_like(mu)
-        for j in range(mu.shape[1]):  # loop over products
-            y1 = Y.copy()
-            y1[:, j] = 1.0
-            y0 = Y.copy()
-            y0[:, j] = 0.0
-            p1 = self._pattern_prob(mu, y1, index, draws)
-            p0 = self._pattern_prob(mu, y0, index, draws)
-            out[:, j] = p1 / (p1 + p0)
-        return pd.DataFrame(out, index=index, columns=self.model.products)
-
-    def marginal_effects(self, at: str = "overall", data: Any = None) -> pd.DataFrame:
-        """Marginal effects of each covariate on ``P(y_j = 1)``: ``phi(x' beta_j) beta_jk``.
-
-        Parameters
-        ----------
-        at : {"overall", "mean"}, default "overall"
-            Average over customers of the customer-level effects, or at the covariate means.
-        data : optional
-            Covariates (the fitted customers when None).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Rows are covariates (the constant excluded), columns products.
-
-        Examples
-        --------
-        >>> from custvalue.simulate.potential import simulate_potential_base
-        >>> base = simulate_potential_base(300, n_products=2, seed=1)
-        >>> model = MultivariateProbit(base.ownership, base.covariates)
-        >>> res = model.fit()
-        >>> res.marginal_effects().round(2).loc["income"].tolist()
-        [0.06, 0.11]
-        """
-        if at not in {"overall", "mean"}:
-            raise ModelSpecificationError(f"at must be 'overall' or 'mean'; received {at!r}.")
-        mu, _, X = self._mu(data)
-        cols = {}
-        for j, (p, names) in enumerate(zip(self.model.products, self.model.exog_names)):
-            b = self.beta[p].loc[names].to_numpy()
-            if at == "overall":
-                dens = stats.norm.pdf(mu[:, j]).mean()
-            else:
-                dens = stats.norm.pdf(X[j].mean(axis=0) @ b)
-            keep = [k for k, nm in enumerate(names) if not _is_constant(X[j][:, k])]
-            cols[p] = pd.Series(dens * b[keep], index=[names[k] for k in keep])
-        return pd.DataFrame(cols)
-
-    def linear_index(self, data: Any = None) -> pd.DataFrame:
-        """Linear indices ``x_ij' beta_j`` (one column per product, index kept).
-
-        Parameters
-        ----------
-        data : optional
-            Covariates (the fitted customers when None).
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per customer (index kept), one column per product.
-
-        Examples
-        --------
-        >>> from custvalue.simulate.potential import simulate_potential_base
-        >>> base = simulate_potential_base(300, n_products=2, seed=1)
-        >>> model = MultivariateProbit(base.ownership, base.covariates)
-        >>> res = model.fit()
-        >>> res.linear_index().head(2).round(3).to_numpy().tolist()
-        [[0.674, 0.935], [0.638, 0.607]]
-        """
-        mu, index, _ = self._mu(data)
-        return pd.DataFrame(mu, index=index, columns=self.model.products)
-
-    # ---- summary ---------------------------------------------------------------------
-    def summary(self, level: float = 0.95) -> Summary:
-        """Fit statistics, coefficients, correlations and the LR test of independence.
-
-        Parameters
-        ----------
-        level : float, default 0.95
-            Confidence level of the coefficient and correlation intervals.
-
-        Returns
-        -------
-        custvalue.base.Summary
-            Text with ``print``, HTML in Jupyter.
-
-        Examples
-        --------
-        >>> from custvalue.simulate.potential import simulate_potential_base
-        >>> base = simulate_potential_base(300, n_products=2, seed=1)
-        >>> model = MultivariateProbit(base.ownership, base.covariates)
-        >>> res = model.fit()
-        >>> print(res.summary())  # doctest: +ELLIPSIS
-        MultivariateProbit results
-        ...
-        """
-        base = super().summary(level)
-        m = self.model
-        info = [*base.info, ("Products (J)", m.n_products), ("Likelihood", m.method if m.correlated
-                                                               else "independent probits")]
-        if m.method == "ghk" and m.correlated:
-            info.append(("Halton draws per customer", m.draws))
-        tables = list(base.tables)
-        if m.correlated:
-            lr = self.lr_test_independence()
-            info += [("LR test Sigma = I", f"chi2({lr.df}) = {lr.statistic:.4g}, p = {lr.pvalue:.3g}")]
-            tables.append(("Correlations (delta-method SE, Fisher-z intervals)", self.corr_table(level)))
-        return Summary(f"{type(m).__name__} results", info, tables, base.notes)
-
-
-MultivariateProbit.results_class = MultivariateProbitResults

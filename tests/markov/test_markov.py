@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue.clv import (MarkovChain, estimate_transition_matrix, expected_time_to_absorption,
-                           markov_clv, recency_states, retention_clv, stationary_distribution)
+from custvalue.clv import retention_clv
+from custvalue.markov import MarkovChain, estimate_transition_matrix, recency_states
 from custvalue.exceptions import DataError, ModelSpecificationError
 from custvalue.simulate.markov import simulate_chain, simulate_markov_panel
 from tests.conftest import IN_CI
@@ -32,15 +32,15 @@ def test_one_state_chain_equals_simple_retention_formula(r, d):
     P = [[r, 1 - r], [0.0, 1.0]]
     m = 100.0
     if d > 0:
-        start = markov_clv(P, [m, 0.0], d).iloc[0]
-        end = markov_clv(P, [m, 0.0], d, include_current=False).iloc[0]
+        start = MarkovChain(P).value([m, 0.0], d).iloc[0]
+        end = MarkovChain(P).value([m, 0.0], d, include_current=False).iloc[0]
         assert start == pytest.approx(retention_clv(margin=m, retention=r, discount_rate=d, timing="start").iloc[0])
         assert end == pytest.approx(retention_clv(margin=m, retention=r, discount_rate=d, timing="end").iloc[0])
     for h in (1, 4, 25):
         # horizon T counts periods 0..T: T+1 start-of-period payments, T end-of-period ones
-        assert markov_clv(P, [m, 0.0], d, horizon=h).iloc[0] == pytest.approx(
+        assert MarkovChain(P).value([m, 0.0], d, horizon=h).iloc[0] == pytest.approx(
             retention_clv(margin=m, retention=r, discount_rate=d, timing="start", horizon=h + 1).iloc[0])
-        assert markov_clv(P, [m, 0.0], d, horizon=h, include_current=False).iloc[0] == pytest.approx(
+        assert MarkovChain(P).value([m, 0.0], d, horizon=h, include_current=False).iloc[0] == pytest.approx(
             retention_clv(margin=m, retention=r, discount_rate=d, timing="end", horizon=h).iloc[0])
 
 
@@ -76,14 +76,14 @@ def test_stationary_distribution_matches_eigenvector():
     w, v = np.linalg.eig(P.T)
     ref = np.real(v[:, np.argmin(np.abs(w - 1))])
     ref = ref / ref.sum()
-    np.testing.assert_allclose(stationary_distribution(P).to_numpy(), ref, rtol=1e-10)
+    np.testing.assert_allclose(MarkovChain(P).stationary_distribution().to_numpy(), ref, rtol=1e-10)
     with pytest.raises(ModelSpecificationError, match="unique"):
-        stationary_distribution(np.eye(2))
+        MarkovChain(np.eye(2)).stationary_distribution()
 
 
 def test_time_to_absorption_closed_form_and_simulation():
     r = 0.75
-    assert expected_time_to_absorption([[r, 1 - r], [0, 1]]).iloc[0] == pytest.approx(1 / (1 - r))
+    assert MarkovChain([[r, 1 - r], [0, 1]]).expected_time_to_absorption().iloc[0] == pytest.approx(1 / (1 - r))
     chain = MarkovChain(P5, states=STATES)
     t = chain.expected_time_to_absorption()  # non_customer is absorbing
     paths = chain.simulate(3000, 400, "current", seed=5, labels=False).to_numpy()
@@ -107,7 +107,7 @@ def _panel(n, T, seed):
 def test_estimation_recovers_P_and_intervals_cover():
     n = 3000 if IN_CI else 20000
     panel = _panel(n, 6, seed=7)
-    res = estimate_transition_matrix(panel, customer_id="customer_id", period="period", state="state",
+    res = estimate_transition_matrix(panel, customer_col="customer_id", period="period", state="state",
                                      states=STATES)
     est = res.matrix.to_numpy()
     se = res.bse.to_numpy()
@@ -132,10 +132,10 @@ def test_estimation_recovers_P_and_intervals_cover():
 
 def test_long_wide_sequence_and_shuffled_inputs_agree():
     panel = _panel(300, 5, seed=3)
-    a = estimate_transition_matrix(panel, customer_id="customer_id", period="period", state="state",
+    a = estimate_transition_matrix(panel, customer_col="customer_id", period="period", state="state",
                                    states=STATES)
     shuffled = panel.sample(frac=1.0, random_state=1)
-    b = estimate_transition_matrix(shuffled, customer_id="customer_id", period="period", state="state",
+    b = estimate_transition_matrix(shuffled, customer_col="customer_id", period="period", state="state",
                                    states=STATES)
     wide = panel.pivot(index="customer_id", columns="period", values="state")
     c = estimate_transition_matrix(wide, states=STATES)
@@ -154,19 +154,19 @@ def test_sparse_unsorted_panel_uses_the_sorting_path():
         seq = rng.choice(["x", "y"], size=6)
         rows += [(cid, start + t, s) for t, s in enumerate(seq)]
     panel = pd.DataFrame(rows, columns=["cid", "t", "s"]).sample(frac=1.0, random_state=2)
-    res = estimate_transition_matrix(panel, customer_id="cid", period="t", state="s")
+    res = estimate_transition_matrix(panel, customer_col="cid", period="t", state="s")
     seqs = [list(g.sort_values("t")["s"]) for _, g in panel.groupby("cid")]
     np.testing.assert_array_equal(res.counts.to_numpy(), estimate_transition_matrix(seqs).counts.to_numpy())
     assert res.n_transitions == 25
     dup = pd.concat([panel, panel.iloc[:1]])
     with pytest.raises(DataError, match="once"):
-        estimate_transition_matrix(dup, customer_id="cid", period="t", state="s")
+        estimate_transition_matrix(dup, customer_col="cid", period="t", state="s")
 
 
 def test_gaps_and_missing_states_break_sequences():
     panel = pd.DataFrame({"cid": [1, 1, 1, 2, 2], "t": [1, 2, 4, 1, 2],
                           "s": ["a", "b", "a", "a", None]})
-    res = estimate_transition_matrix(panel, customer_id="cid", period="t", state="s", unobserved="absorbing")
+    res = estimate_transition_matrix(panel, customer_col="cid", period="t", state="s", unobserved="absorbing")
     # counted: 1: a->b (t1->t2); t2->t4 skips period 3; customer 2: a->None dropped
     assert res.n_transitions == 1
     assert res.unobserved == ["b"]
@@ -181,7 +181,7 @@ def test_recency_states_from_transactions():
         "customer_id": [1, 1, 1, 2, 3],
         "date": pd.to_datetime(["2021-01-10", "2021-01-20", "2021-04-02", "2021-02-01", "2021-06-30"]),
     })
-    rs = recency_states(log, freq="M", n_classes=3)
+    rs = recency_states(log, period_alias="M", n_classes=3)
     expected = pd.DataFrame([[0, 1, 2, 0, 1, 2], [None, 0, 1, 2, 2, 2], [None] * 5 + [0]],
                             index=pd.Index([1, 2, 3], name="customer_id")).astype("Int64")
     np.testing.assert_array_equal(rs.to_numpy(dtype=float, na_value=np.nan),
@@ -228,7 +228,7 @@ def test_property_values_monotone_and_distributions_valid(k, seed, d, step, h):
 ])
 def test_bad_transition_matrices(P, match):
     with pytest.raises(DataError, match=match):
-        markov_clv(P, [1.0, 0.0], 0.1)
+        MarkovChain(P).value([1.0, 0.0], 0.1)
 
 
 def test_bad_rates_rewards_and_panels():
@@ -255,7 +255,7 @@ def test_bad_rates_rewards_and_panels():
         estimate_transition_matrix([["a", "b"]])
     dup = pd.DataFrame({"c": [1, 1], "t": [1, 1], "s": ["a", "b"]})
     with pytest.raises(DataError, match="once"):
-        estimate_transition_matrix(dup, customer_id="c", period="t", state="s")
+        estimate_transition_matrix(dup, customer_col="c", period="t", state="s")
     with pytest.raises(DataError, match="ci_method"):
         estimate_transition_matrix([["a", "a"]], ci_method="exact")
     with pytest.raises(DataError, match="DataFrame"):
@@ -266,5 +266,5 @@ def test_recency_states_refuses_missing_customer_ids():
     """A purchase without a customer id is not credited to anyone else (it was, by factorize)."""
     log = pd.DataFrame({"customer_id": [1, np.nan, 2],
                         "date": pd.to_datetime(["2020-01-05", "2020-03-02", "2020-02-10"])})
-    with pytest.raises(DataError, match=r"customer_id column 'customer_id' must not be missing.*first row: 1"):
+    with pytest.raises(DataError, match=r"customer_col column 'customer_id' must not be missing.*first row: 1"):
         recency_states(log)
