@@ -171,7 +171,13 @@ def expected_spend(p, q, gamma, x, m):
     [24.67, 35.24]
     """
     x = np.asarray(x, dtype=float)
-    m = np.where(x > 0, m, 0.0)
-    den = _shape_excess(p, q, x)
-    with np.errstate(divide="ignore"):
-        return np.where(den > 0, (p * (gamma + m * x)) / np.where(den > 0, den, 1.0), np.inf)
+    num = np.where(x > 0, m, 0.0)
+    num *= x
+    num += gamma
+    num *= p  # p (γ + m x), in place: no temporaries per customer beyond this one
+    den = np.asarray(_shape_excess(p, q, x), dtype=float)
+    if den.size and den.min() > 0:
+        num /= den
+        return num
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)
