@@ -92,8 +92,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="purchase model: bgnbd = BG/NBD, mbgnbd = MBG/NBD, pnbd = Pareto/NBD, auto = fit all "
                           "three and pick by calibration AIC and holdout error")
     val = r.add_argument_group("value")
-    val.add_argument("--horizon", type=int, default=12, help="CLV horizon in months")
-    val.add_argument("--discount-rate", type=float, default=0.01, help="monthly discount rate")
+    val.add_argument("--months", "--horizon", dest="months", type=int, default=12,
+                     help="horizon of the expected purchases and the CLV, in months (--horizon: the old name)")
+    val.add_argument("--monthly-discount-rate", "--discount-rate", dest="monthly_discount_rate", type=float,
+                     default=0.01, help="discount rate per month (--discount-rate: the old name)")
     val.add_argument("--margin", type=float, default=1.0,
                      help="share of revenue kept as profit, in (0, 1]; 1 reports revenue")
     val.add_argument("--currency", default=None,
@@ -171,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         out = run_report(args.transactions, customer_col=args.customer_col, date_col=args.date_col,
                          monetary_col=args.monetary_col, sep=args.sep, date_format=args.date_format,
                          dayfirst=args.dayfirst, calibration_end=cal, observation_end=args.observation_end,
-                         freq=args.freq, model=args.model, returns=args.returns, horizon=args.horizon,
-                         discount_rate=args.discount_rate, margin=args.margin,
+                         freq=args.freq, model=args.model, returns=args.returns, months=args.months,
+                         monthly_discount_rate=args.monthly_discount_rate, margin=args.margin,
                          active_threshold=args.active_threshold, lapsed_threshold=args.lapsed_threshold,
                          winback_response_rate=args.winback_response_rate, winback_cost=args.winback_cost,
                          currency=args.currency, output=args.output, force=args.force,

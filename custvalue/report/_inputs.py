@@ -190,7 +190,7 @@ def resolve_periods(dates: pd.Series, *, calibration_end: Any, observation_end: 
     return Periods(first, last, obs, cal, date_format, int((dates > obs).sum()))
 
 
-def check_options(*, freq: str, model: str, returns: str, horizon: Any, discount_rate: Any, margin: Any,
+def check_options(*, freq: str, model: str, returns: str, months: Any, monthly_discount_rate: Any, margin: Any,
                   active_threshold: Any, lapsed_threshold: Any, winback_response_rate: Any,
                   winback_cost: Any, models: tuple[str, ...], freqs: tuple[str, ...]) -> dict[str, float]:
     """Check the report's options; return the numbers as floats."""
@@ -210,12 +210,12 @@ def check_options(*, freq: str, model: str, returns: str, horizon: Any, discount
     choice(freq, "freq", freqs)
     choice(model, "model", models)
     choice(returns, "returns", RETURNS)
-    h = number(horizon, "horizon")
+    h = number(months, "months")
     if h != int(h) or h < 1:
-        raise ReportInputError(f"horizon must be a whole number of months >= 1; received {horizon!r}.")
-    d = number(discount_rate, "discount_rate")
+        raise ReportInputError(f"months (the horizon) must be a whole number of months >= 1; received {months!r}.")
+    d = number(monthly_discount_rate, "monthly_discount_rate")
     if not -1 < d < 1:
-        raise ReportInputError(f"discount_rate is a monthly rate and must lie in (-1, 1); received {discount_rate!r} "
+        raise ReportInputError(f"monthly_discount_rate must lie in (-1, 1); received {monthly_discount_rate!r} "
                                "(for 1% a month pass 0.01).")
     m = number(margin, "margin")
     if not 0 < m <= 1:

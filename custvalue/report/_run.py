@@ -20,9 +20,11 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from .._deprecation import renamed_arguments
 from .._validation import as_float_array, check_finite_scalar, check_probability, parse_dates
 from ..exceptions import ConvergenceWarning, DataError, HeterogeneityWarning, ReportInputError
 from ..rfm import TIME_UNITS, rfm_summary
+from ..units import UNITS_PER_MONTH
 from . import _figures as figs
 from ._folder import check_output, staged_folder
 from ._inputs import (SEPARATORS, check_options, clean_amounts, read_transactions, require_columns, resolve_periods,
@@ -215,11 +217,12 @@ def _pick(comparison: pd.DataFrame) -> tuple[str, str]:
     return str(comparison["aic"].idxmin()), "the lowest calibration AIC (there is no holdout period to check forecasts on)"
 
 
+@renamed_arguments(horizon="months", discount_rate="monthly_discount_rate")
 def run_report(transactions: pd.DataFrame | str | Path | None = None, *, customer_col: str = "customer_id",
                date_col: str = "date", monetary_col: str = "amount", sep: str | None = None,
                date_format: str | None = None, dayfirst: bool | None = None, calibration_end: Any = "default",
                observation_end: Any = None, freq: str = "W", model: str = "bgnbd", returns: str = "error",
-               horizon: int = 12, discount_rate: float = 0.01, margin: float = 1.0,
+               months: int = 12, monthly_discount_rate: float = 0.01, margin: float = 1.0,
                active_threshold: float = 0.7, lapsed_threshold: float = 0.3,
                winback_response_rate: float = 0.1, winback_cost: float = 1.0, currency: str | None = None,
                output: str | Path = "custvalue-report", force: bool = False,
@@ -269,10 +272,12 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
         Negative amounts (returns): an error naming the rows; ``"net"``: they are not
         purchases, and each customer's average purchase value is reduced by the share of
         their spend they returned; ``"drop"``: the rows are ignored.
-    horizon : int, default 12
-        CLV horizon in months.
-    discount_rate : float, default 0.01
-        Monthly discount rate.
+    months : int, default 12
+        Horizon of the expected purchases and the CLV, in months (the month of
+        :func:`custvalue.clv.clv`, :data:`custvalue.units.UNITS_PER_MONTH`). The old name
+        ``horizon`` warns (FutureWarning).
+    monthly_discount_rate : float, default 0.01
+        Discount rate per month. The old name ``discount_rate`` warns (FutureWarning).
     margin : float, default 1.0
         Share of revenue kept as profit, in (0, 1]; 1 reports revenue.
     active_threshold, lapsed_threshold : float, default 0.7 and 0.3
@@ -302,7 +307,7 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     >>> out = run_report(output=tempfile.mkdtemp() + "/report", progress=None)  # doctest: +SKIP
     """
     say = _Progress(progress, 9)
-    opts = check_options(freq=freq, model=model, returns=returns, horizon=horizon, discount_rate=discount_rate,
+    opts = check_options(freq=freq, model=model, returns=returns, months=months, monthly_discount_rate=monthly_discount_rate,
                          margin=margin, active_threshold=active_threshold, lapsed_threshold=lapsed_threshold,
                          winback_response_rate=winback_response_rate, winback_cost=winback_cost,
                          models=MODEL_CHOICES, freqs=FREQS)
@@ -588,10 +593,11 @@ def score(summ: Summaries, res: Any, gg: Any, opts: dict[str, Any], *, freq: str
     buyers without spend information (scored at the population mean spend)."""
     from .. import clv as clv_mod
 
-    now, unit = summ.now, TIME_UNITS[freq]
+    now = summ.now
     horizon = opts["horizon"]
     scores = now[["frequency", "recency", "T", "monetary_value"]].copy()
-    scores["expected_purchases"] = res.expected_purchases(now, horizon=horizon * (365.25 / 12) / unit)
+    # the same month as the CLV column (clv(): 30 days, 4.345 weeks), so both cover one period
+    scores["expected_purchases"] = res.expected_purchases(now, horizon=horizon * UNITS_PER_MONTH[freq])
     scores["p_alive"] = res.p_alive(now)
     scores["state"] = alive_states(scores["p_alive"], active_threshold=opts["active_threshold"],
                                    lapsed_threshold=opts["lapsed_threshold"])

@@ -366,15 +366,16 @@ CATALOGUE: dict[str, Entry] = {
          "outputs": (("unknown output", lambda v: ["p_dead"]),)}),
     # -- report and command line (owned elsewhere: the cases document what they accept) ------
     "custvalue.report.run_report": function(
-        custvalue.report.run_report, lambda: {"transactions": tx(), "output": _tmp(), "progress": None, "horizon": 6,
-                                              "discount_rate": 0.01, "calibration_end": "1997-06-30", "freq": "W"},
+        custvalue.report.run_report, lambda: {"transactions": tx(), "output": _tmp(), "progress": None, "months": 6,
+                                              "monthly_discount_rate": 0.01, "calibration_end": "1997-06-30", "freq": "W"},
         {"transactions[customer_id]": ("nan", "wrong_column"), "transactions[date]": ("nan", "text", "wrong_column"),
          "transactions[amount]": ("nan", "text", "wrong_column"), "transactions": ("empty",),
-         "horizon": ("nan", "negative", "zero", "text"), "discount_rate": ("nan", "text", ("-1", lambda v: -1.0)),
+         "months": ("nan", "negative", "zero", "text"),
+         "monthly_discount_rate": ("nan", "text", ("-1", lambda v: -1.0)),
          "freq": (("unknown unit", lambda v: "Y"),), "calibration_end": ("text",)}),
     "custvalue.report.ReportOutput": Entry("results", (
         Target("produced by run_report", lambda: {},
-               lambda: custvalue.report.run_report(tx(), output=_tmp(), progress=None, horizon=6,
+               lambda: custvalue.report.run_report(tx(), output=_tmp(), progress=None, months=6,
                                                    calibration_end="1997-06-30")),)),
     "custvalue.report.value_tiers": function(
         custvalue.report.value_tiers, lambda: {"values": pd.Series(np.arange(100.0))},

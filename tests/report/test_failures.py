@@ -144,8 +144,8 @@ def test_too_few_repeat_buyers(capsys, tmp_path, small_log):
 
 @pytest.mark.parametrize("option,value,expect", [
     ("--margin", "30", "for 30% pass 0.3"),
-    ("--discount-rate", "5", "monthly rate"),
-    ("--horizon", "0", "horizon must be a whole number of months >= 1"),
+    ("--discount-rate", "5", "monthly_discount_rate must lie in"),
+    ("--horizon", "0", "months (the horizon) must be a whole number of months >= 1"),
     ("--active-threshold", "0.2", "0 <= lapsed_threshold < active_threshold <= 1"),
     ("--winback-response-rate", "0", "probability in (0, 1]"),
     ("--winback-cost", "-1", "winback_cost must be >= 0"),

@@ -314,3 +314,34 @@ def test_column_options_and_the_default_calibration(capsys, tmp_path, small_log)
     assert rc == 0
     assert "holdout_mae" not in pd.read_csv(out / "model_comparison.csv").columns
     assert "there is no holdout period" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_old_option_and_keyword_names_still_work(capsys, tmp_path, log_csv, baseline):
+    """--horizon/--discount-rate are aliases of --months/--monthly-discount-rate (issue 17),
+    and run_report's old keywords warn with a FutureWarning."""
+    import pytest
+
+    from custvalue.report import run_report
+
+    out = tmp_path / "out"
+    assert run(capsys, base_args(log_csv, out) + ["--horizon", "12", "--discount-rate", "0.01"])[0] == 0
+    pd.testing.assert_frame_equal(scores(out), scores(baseline))
+    with pytest.warns(FutureWarning, match="'horizon' is renamed 'months'"):
+        run_report(str(log_csv), output=tmp_path / "kw", progress=None, horizon=12, customer_col="cust",
+                   date_col="when", monetary_col="value", calibration_end=CAL_END)
+
+
+def test_expected_purchases_cover_the_clv_months(tmp_path, log_csv):
+    """Both columns count the same months: clv()'s month (4.345 weeks for weekly data), not
+    the calendar month of 4.348 weeks."""
+    from custvalue.math import betageo
+    from custvalue.report import run_report
+
+    rep = run_report(str(log_csv), output=tmp_path / "r", progress=None, months=6, freq="W", customer_col="cust",
+                     date_col="when", monetary_col="value", calibration_end=CAL_END)
+    got = pd.read_csv(rep.scores, index_col=0)
+    par = pd.read_csv(rep.params).query("model == 'BG/NBD'").set_index("param")["estimate"]
+    want = betageo.conditional_expected_purchases(
+        np.array([[6 * 4.345]]), par["r"], par["alpha"], par["a"], par["b"],
+        got[["frequency"]].to_numpy(), got[["recency"]].to_numpy(), got[["T"]].to_numpy())[:, 0]
+    assert close(got["expected_purchases"].to_numpy(), want, rtol=1e-6)  # scores.csv keeps ~10 digits
