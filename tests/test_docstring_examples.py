@@ -3,6 +3,7 @@
 import doctest
 import importlib
 import pkgutil
+import sys
 
 import pytest
 
@@ -19,5 +20,9 @@ def test_doctests(name, monkeypatch):
         module = importlib.import_module(name)
     except ImportError as exc:  # an optional dependency (e.g. dask) that is part of the test extra
         raise AssertionError(f"{name} does not import: {exc}") from exc
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    try:
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    finally:
+        if "matplotlib.pyplot" in sys.modules:  # examples draw figures; close them (no warning, no memory kept)
+            sys.modules["matplotlib.pyplot"].close("all")
     assert result.failed == 0, f"{result.failed} doctest(s) failed in {name}"
