@@ -218,7 +218,8 @@ def _unit(time_unit: str) -> str:
     return f" ({time_unit})" if time_unit else ""
 
 
-def plot_repeat_purchase_histogram(results: Any, data: pd.DataFrame, *, max_frequency: int = 7, ax: Any = None):
+def plot_repeat_purchase_histogram(results: Any, data: pd.DataFrame, *, max_frequency: int = 7,
+                                   weights: Any = None, ax: Any = None):
     """Customers by repeat purchases in the calibration period: actual and model bars.
 
     Draws :func:`custvalue.clv.repeat_purchase_histogram` (FHL 2005, figure 2): black bars
@@ -232,6 +233,8 @@ def plot_repeat_purchase_histogram(results: Any, data: pd.DataFrame, *, max_freq
         The calibration summary.
     max_frequency : int, default 7
         The censored last bin.
+    weights : array-like, optional
+        Number of customers each row stands for (default one).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on (default: a new figure).
 
@@ -248,7 +251,7 @@ def plot_repeat_purchase_histogram(results: Any, data: pd.DataFrame, *, max_freq
     >>> [float(p.get_height()) for p in ax.containers[0]][:3]
     [1411.0, 439.0, 214.0]
     """
-    table = repeat_purchase_histogram(results, data, max_frequency=max_frequency)
+    table = repeat_purchase_histogram(results, data, max_frequency=max_frequency, weights=weights)
     ax = _axes(ax)
     pos = np.arange(len(table))
     ax.bar(pos - 0.2, table["actual"].to_numpy(), width=0.4, color="black", label="actual")
@@ -446,7 +449,7 @@ def plot_frequency_recency_matrix(results: Any, *, T: float, which: str = "p_ali
     return ax
 
 
-def plot_p_alive_history(results: Any, dates: Any, *, end: Any, freq: str = "W", n_points: int = 200,
+def plot_p_alive_history(results: Any, dates: Any, *, observation_end: Any, freq: str = "W", n_points: int = 200,
                          ax: Any = None):
     """One customer's P(alive) through time, purchases marked (lifetimes' ``plot_history_alive``).
 
@@ -458,8 +461,8 @@ def plot_p_alive_history(results: Any, dates: Any, *, end: Any, freq: str = "W",
     results : fitted continuous-time purchase-count results
     dates : array-like of dates
         The customer's transaction dates.
-    end : date-like
-        Last date observed.
+    observation_end : date-like
+        Last date observed; later transactions are ignored.
     freq : {"D", "W", "M"}, default "W"
         The model's time unit.
     n_points : int, default 200
@@ -474,11 +477,11 @@ def plot_p_alive_history(results: Any, dates: Any, *, end: Any, freq: str = "W",
     >>> from custvalue.datasets import load_cdnow_summary
     >>> from custvalue.clv import BetaGeo
     >>> res = BetaGeo().fit(load_cdnow_summary())
-    >>> ax = plot_p_alive_history(res, ["1997-01-01", "1997-01-18", "1997-08-02"], end="1997-09-30")
+    >>> ax = plot_p_alive_history(res, ["1997-01-01", "1997-01-18", "1997-08-02"], observation_end="1997-09-30")
     >>> ax.get_xlabel()
     'time since the first purchase (weeks)'
     """
-    table = p_alive_history(results, dates, end=end, freq=freq, n_points=n_points)
+    table = p_alive_history(results, dates, observation_end=observation_end, freq=freq, n_points=n_points)
     ax = _axes(ax)
     ax.plot(table.index.to_numpy(), table["p_alive"].to_numpy(), color="tab:blue", label="P(alive)")
     purchases = np.unique(table["recency"].to_numpy()[table["frequency"].to_numpy() > 0])

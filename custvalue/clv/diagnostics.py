@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from .._validation import (align_to_index, as_float_array, as_timestamp, check_counts, check_positive_scalar,
-                           check_whole_number, describe_rows, parse_dates)
+                           check_weights, check_whole_number, describe_rows, parse_dates)
 from ..exceptions import DataError
 from ..units import DAYS_PER_UNIT
 from .forecast import cohort_repeat_transactions
@@ -149,7 +149,8 @@ def _holdout_forecast(results: Any, data: pd.DataFrame, duration: np.ndarray) ->
 
 
 # -- calibration: the repeat-purchase histogram ----------------------------------------------
-def repeat_purchase_histogram(results: Any, data: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+def repeat_purchase_histogram(results: Any, data: pd.DataFrame, *, max_frequency: int = 7,
+                              weights: Any = None) -> pd.DataFrame:
     """Customers by number of repeat purchases in the calibration period, actual and model.
 
     The model column is ``Σ_i P(X(T_i) = n)``: each customer's probability, as a newly
@@ -168,6 +169,9 @@ def repeat_purchase_histogram(results: Any, data: pd.DataFrame, *, max_frequency
         The calibration summary (``frequency``, ``recency``, ``T``; ``n_periods`` for BG/BB).
     max_frequency : int, default 7
         The censored last bin.
+    weights : array-like, optional
+        Number of customers each row stands for (compressed data such as
+        :func:`custvalue.datasets.load_donations`); default one per row.
 
     Returns
     -------
@@ -188,15 +192,17 @@ def repeat_purchase_histogram(results: Any, data: pd.DataFrame, *, max_frequency
     """
     _check_results(results)
     max_frequency = check_whole_number(max_frequency, "max_frequency", minimum=1)
-    (x, _, age), _ = _customers(results, data)
-    actual = np.bincount(np.minimum(x, max_frequency).astype(np.int64), minlength=max_frequency + 1)
-    ages, n_customers = np.unique(age, return_counts=True)
+    (x, _, age), index = _customers(results, data)
+    w = check_weights(weights, x.size, index)
+    actual = np.bincount(np.minimum(x, max_frequency).astype(np.int64), weights=w, minlength=max_frequency + 1)
+    ages, inverse = np.unique(age, return_inverse=True)
+    n_customers = np.bincount(inverse.reshape(-1), weights=w)
     probs = results.kernel.probability_of_purchases(np.arange(max_frequency, dtype=float)[None, :],
                                                     ages[:, None], *results.params.to_numpy())
     model = np.empty(max_frequency + 1)
     model[:-1] = n_customers @ probs
-    model[-1] = x.size - model[:-1].sum()
-    return pd.DataFrame({"actual": actual.astype(float), "model": model}, index=_bin_labels(max_frequency))
+    model[-1] = w.sum() - model[:-1].sum()
+    return pd.DataFrame({"actual": actual, "model": model}, index=_bin_labels(max_frequency))
 
 
 # -- holdout: conditional expectations ---------------------------------------------------------
@@ -439,13 +445,14 @@ def frequency_recency_matrix(results: Any, *, T: float, which: str = "p_alive", 
 
 
 # -- one customer through time -----------------------------------------------------------------
-def p_alive_history(results: Any, dates: Any, *, end: Any, freq: str = "W", n_points: int = 200) -> pd.DataFrame:
+def p_alive_history(results: Any, dates: Any, *, observation_end: Any, freq: str = "W",
+                    n_points: int = 200) -> pd.DataFrame:
     """One customer's P(alive) through time, from their transaction dates.
 
     At each time ``τ`` since the first purchase, the customer's history is what had
     happened by then: ``frequency`` = distinct later purchase days up to ``τ``, ``recency``
     = time of the last of them, ``T = τ``; the model's P(alive | history) is evaluated at
-    ``n_points`` equally spaced times up to ``end`` and just before and at each repeat
+    ``n_points`` equally spaced times up to ``observation_end`` and just before and at each repeat
     purchase (where it jumps back up). Purchases on the same day count once, as in
     :func:`custvalue.rfm_summary`. At ``τ = 0`` (the first purchase) P(alive) is 1.
 
@@ -455,8 +462,8 @@ def p_alive_history(results: Any, dates: Any, *, end: Any, freq: str = "W", n_po
         Fitted in the time unit ``freq``.
     dates : array-like of dates
         The customer's transaction dates (datetimes or ISO strings).
-    end : date-like
-        Last date observed (no transaction may be later).
+    observation_end : date-like
+        Last date observed; later transactions are ignored.
     freq : {"D", "W", "M"}, default "W"
         The model's time unit.
     n_points : int, default 200
@@ -474,7 +481,7 @@ def p_alive_history(results: Any, dates: Any, *, end: Any, freq: str = "W", n_po
     >>> from custvalue.datasets import load_cdnow_summary
     >>> from custvalue.clv import BetaGeo
     >>> res = BetaGeo().fit(load_cdnow_summary())
-    >>> h = p_alive_history(res, ["1997-01-01", "1997-01-18", "1997-08-02"], end="1997-09-30", n_points=5)
+    >>> h = p_alive_history(res, ["1997-01-01", "1997-01-18", "1997-08-02"], observation_end="1997-09-30", n_points=5)
     >>> h.tail(2).round(3).to_numpy().tolist()   # at the last purchase, and at the end
     [[2.0, 30.429, 30.429, 0.812], [2.0, 30.429, 38.857, 0.727]]
     """
@@ -483,17 +490,19 @@ def p_alive_history(results: Any, dates: Any, *, end: Any, freq: str = "W", n_po
     if freq not in DAYS_PER_UNIT:
         raise DataError(f"freq must be one of {sorted(DAYS_PER_UNIT)}; received {freq!r}.")
     n_points = check_whole_number(n_points, "n_points", minimum=2)
-    parsed, _ = parse_dates(pd.Series(np.atleast_1d(np.asarray(dates, dtype=object))), "dates")
+    values = (dates.reset_index(drop=True) if isinstance(dates, pd.Series)
+              else pd.Series(np.atleast_1d(np.asarray(dates, dtype=object))))
+    parsed, _ = parse_dates(values, "dates")
     if parsed.empty:
         raise DataError("dates holds no transaction (0 dates).")
+    last_day = as_timestamp(observation_end, "observation_end").normalize().to_datetime64()
     days = np.unique(parsed.dt.normalize().to_numpy())
-    last_day = as_timestamp(end, "end").normalize()
-    if days[-1] > last_day.to_datetime64():
-        raise DataError(f"end ({last_day.date()}) is before the last transaction date "
-                        f"({pd.Timestamp(days[-1]).date()}).")
+    days = days[days <= last_day]
+    if days.size == 0:
+        raise DataError(f"dates holds no transaction on or before observation_end ({pd.Timestamp(last_day).date()}).")
     unit = DAYS_PER_UNIT[freq]
     purchases = (days - days[0]) / np.timedelta64(1, "D") / unit          # first at 0
-    horizon = (last_day.to_datetime64() - days[0]) / np.timedelta64(1, "D") / unit
+    horizon = (last_day - days[0]) / np.timedelta64(1, "D") / unit
     repeat = purchases[1:]
     grid = np.linspace(0.0, horizon, n_points)
     times = np.concatenate([grid, repeat, repeat])
