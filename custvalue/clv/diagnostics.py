@@ -37,7 +37,7 @@ def _check_results(results: Any, *needed: str) -> None:
 
 def _continuous(results: Any, what: str) -> None:
     if getattr(results, "discrete", False):
-        raise DataError(f"{what} is drawn for continuous-time models (BG/NBD, MBG/NBD, Pareto/NBD); "
+        raise DataError(f"results must be a continuous-time model (BG/NBD, MBG/NBD, Pareto/NBD) for {what}; "
                         f"received the discrete-time {type(results.model).__name__}.")
 
 
@@ -423,7 +423,7 @@ def frequency_recency_matrix(results: Any, *, T: float, which: str = "p_alive", 
     3          0.003  0.447  0.848
     """
     _check_results(results, "p_alive", "expected_purchases")
-    _continuous(results, "The frequency-recency matrix")
+    _continuous(results, "the frequency-recency matrix")
     T = check_positive_scalar(T, "T")
     max_frequency = check_whole_number(max_frequency, "max_frequency", minimum=0)
     n_points = check_whole_number(n_points, "n_points", minimum=2)
@@ -486,7 +486,7 @@ def p_alive_history(results: Any, dates: Any, *, observation_end: Any, freq: str
     [[2.0, 30.429, 30.429, 0.812], [2.0, 30.429, 38.857, 0.727]]
     """
     _check_results(results, "p_alive")
-    _continuous(results, "P(alive) history")
+    _continuous(results, "a P(alive) history")
     if freq not in DAYS_PER_UNIT:
         raise DataError(f"freq must be one of {sorted(DAYS_PER_UNIT)}; received {freq!r}.")
     n_points = check_whole_number(n_points, "n_points", minimum=2)
@@ -578,8 +578,8 @@ def heterogeneity_density(results: Any, *, which: str = "purchase", n_points: in
     declared = names[:2] if which == "purchase" else names[2:4]
     found = [m for m in _MIXING[which] if m[:2] == declared]
     if not found:
-        raise DataError(f"{type(results.model).__name__} declares no known mixing distribution for the "
-                        f"{which} process (parameters {names}).")
+        raise DataError(f"results must be a purchase-count model with a known mixing distribution of the "
+                        f"{which} process; {type(results.model).__name__} declares the parameters {names}.")
     first, second, family, label = found[0]
     shape, other = float(results.params[first]), float(results.params[second])
     if family == "gamma":
