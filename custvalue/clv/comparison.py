@@ -126,7 +126,10 @@ def compare_models(*results: Any, data: pd.DataFrame, holdout: Any = None, durat
         row = {"n_params": k, "llf": res.llf, "aic": 2.0 * k - 2.0 * res.llf,
                "bic": k * np.log(res.nobs) - 2.0 * res.llf}
         hist = repeat_purchase_histogram(res, data, max_frequency=max_frequency)
-        chi2 = float((((hist["actual"] - hist["model"]) ** 2) / hist["model"]).sum())
+        counted, due = hist["actual"].to_numpy(), np.maximum(hist["model"].to_numpy(), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):   # an empty expected bin: 0 if empty, else inf
+            terms = np.where(due > 0, (counted - due) ** 2 / due, np.where(counted > 0, np.inf, 0.0))
+        chi2 = float(terms.sum())
         dof = len(hist) - 1 - k
         row.update(histogram_chi2=chi2, histogram_p_value=float(stats.chi2.sf(chi2, dof)))
         if actual is not None:
