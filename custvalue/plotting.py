@@ -429,8 +429,8 @@ def plot_frequency_recency_matrix(results: Any, *, T: float, which: str = "p_ali
     >>> from custvalue.clv import BetaGeo
     >>> ax = plot_frequency_recency_matrix(BetaGeo().fit(load_cdnow_summary()), T=39.0, which="expected_purchases",
     ...                                    horizon=52.0, time_unit="weeks")
-    >>> ax.get_title()
-    'Expected purchases in the next 52 weeks, customer aged T = 39.0 weeks'
+    >>> ax.get_title(), ax.figure.axes[-1].get_ylabel()
+    ('customer aged T = 39.0 weeks', 'expected purchases in the next 52 weeks')
     """
     table = frequency_recency_matrix(results, T=T, which=which, horizon=horizon, max_frequency=max_frequency)
     T = float(T)
@@ -445,7 +445,7 @@ def plot_frequency_recency_matrix(results: Any, *, T: float, which: str = "p_ali
     ax.set_xlabel(f"recency: age at the last purchase{_unit(time_unit)}")
     ax.set_ylabel("frequency (repeat purchases)")
     _integer_axis(ax.yaxis)
-    ax.set_title(f"{label[0].upper() + label[1:]}, customer aged T = {T:.1f}{unit}")
+    ax.set_title(f"customer aged T = {T:.1f}{unit}")
     return ax
 
 
