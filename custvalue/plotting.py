@@ -117,6 +117,7 @@ def plot_p_alive_matrix(results: Any, *, T: float, max_frequency: int = 20, ax: 
     if not hasattr(results, "p_alive"):
         raise DataError(f"results must be a fitted purchase model with p_alive (e.g. BetaGeo().fit(...)); "
                         f"received {type(results).__name__}.")
+    max_frequency = check_whole_number(max_frequency, "max_frequency", minimum=1)
     ax = plot_frequency_recency_matrix(results, T=T, which="p_alive", max_frequency=max_frequency, ax=ax,
                                        time_unit=time_unit)
     unit = f" {time_unit}" if time_unit else ""
