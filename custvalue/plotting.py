@@ -1,6 +1,11 @@
 """Plots of fitted customer-value models. matplotlib is imported lazily; every function
 takes ``ax=None`` (a new figure is made) and returns the Axes.
 
+The model-checking pictures of the buy-till-you-die models each draw the DataFrame of a
+numeric twin in :mod:`custvalue.clv` (``plot_repeat_purchase_histogram`` draws
+:func:`custvalue.clv.repeat_purchase_histogram`, and so on), so every picture can be
+checked or tabulated.
+
 Concentration (Lorenz) plots live in :mod:`custvalue.segment`."""
 
 from __future__ import annotations
@@ -11,9 +16,14 @@ import numpy as np
 import pandas as pd
 
 from ._validation import as_float_array, check_finite_scalar, check_positive_scalar, check_whole_number
+from .clv import (frequency_recency_matrix, heterogeneity_density, holdout_by_frequency, holdout_by_recency,
+                  p_alive_history, repeat_purchase_histogram, tracking_table)
 from .exceptions import DataError
 
-__all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution", "clv_plot_range"]
+__all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution", "clv_plot_range",
+           "plot_repeat_purchase_histogram", "plot_holdout_by_frequency", "plot_holdout_by_recency",
+           "plot_cohort_tracking", "plot_frequency_recency_matrix", "plot_p_alive_history",
+           "plot_heterogeneity"]
 
 
 def _axes(ax: Any):
@@ -107,22 +117,11 @@ def plot_p_alive_matrix(results: Any, *, T: float, max_frequency: int = 20, ax: 
     if not hasattr(results, "p_alive"):
         raise DataError(f"results must be a fitted purchase model with p_alive (e.g. BetaGeo().fit(...)); "
                         f"received {type(results).__name__}.")
-    T = check_positive_scalar(T, "T")
     max_frequency = check_whole_number(max_frequency, "max_frequency", minimum=1)
-    ax = _axes(ax)
-    f = np.arange(0, max_frequency + 1, dtype=float)
-    rec = np.linspace(0, T, 40)
-    F, R = np.meshgrid(f, rec, indexing="ij")
-    R = np.where(F == 0, 0.0, R)
-    p = results.p_alive(frequency=F.ravel(), recency=R.ravel(), T=np.full(F.size, T)).to_numpy()
-    im = ax.imshow(p.reshape(F.shape), origin="lower", aspect="auto", vmin=0, vmax=1, cmap="viridis",
-                   extent=(0, T, -0.5, max_frequency + 0.5))
-    ax.figure.colorbar(im, ax=ax, label="P(alive)")
+    ax = plot_frequency_recency_matrix(results, T=T, which="p_alive", max_frequency=max_frequency, ax=ax,
+                                       time_unit=time_unit)
     unit = f" {time_unit}" if time_unit else ""
-    ax.set_xlabel(f"recency: age at the last purchase{' (' + time_unit + ')' if time_unit else ''}")
-    ax.set_ylabel("frequency (repeat purchases)")
-    _integer_axis(ax.yaxis)
-    ax.set_title(f"P(alive) of a customer aged T = {T:.1f}{unit}")
+    ax.set_title(f"P(alive) of a customer aged T = {float(T):.1f}{unit}")
     return ax
 
 
@@ -212,4 +211,321 @@ def plot_clv_distribution(clv: pd.Series, *, ax: Any = None, bins: int = 50, low
     n = max(rng["n"], 1)
     ax.set_title(f"not drawn: {rng['n_below']:,} customers ({rng['n_below'] / n:.1%}) below {rng['lower']:,.2f}, "
                  f"{rng['n_above']:,} ({rng['n_above'] / n:.1%}) above {rng['upper']:,.2f}", fontsize=9)
+    return ax
+
+
+# -- model checking of the buy-till-you-die models (numeric twins in custvalue.clv.diagnostics) --
+def _unit(time_unit: str) -> str:
+    return f" ({time_unit})" if time_unit else ""
+
+
+def plot_repeat_purchase_histogram(results: Any, data: pd.DataFrame, *, max_frequency: int = 7,
+                                   weights: Any = None, ax: Any = None):
+    """Customers by repeat purchases in the calibration period: actual and model bars.
+
+    Draws :func:`custvalue.clv.repeat_purchase_histogram` (FHL 2005, figure 2): black bars
+    the actual counts, blue bars the model's ``Σ_i P(X(T_i) = n)``; the last bin is censored
+    (``"7+"``).
+
+    Parameters
+    ----------
+    results : fitted purchase-count results
+    data : pandas.DataFrame
+        The calibration summary.
+    max_frequency : int, default 7
+        The censored last bin.
+    weights : array-like, optional
+        Number of customers each row stands for (default one).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> d = load_cdnow_summary()
+    >>> ax = plot_repeat_purchase_histogram(BetaGeo().fit(d), d)
+    >>> [float(p.get_height()) for p in ax.containers[0]][:3]
+    [1411.0, 439.0, 214.0]
+    """
+    table = repeat_purchase_histogram(results, data, max_frequency=max_frequency, weights=weights)
+    ax = _axes(ax)
+    pos = np.arange(len(table))
+    ax.bar(pos - 0.2, table["actual"].to_numpy(), width=0.4, color="black", label="actual")
+    ax.bar(pos + 0.2, table["model"].to_numpy(), width=0.4, color="tab:blue", label="model")
+    ax.set_xticks(pos, list(table.index))
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("customers")
+    _integer_axis(ax.yaxis)
+    ax.legend()
+    return ax
+
+
+def _plot_holdout(table: pd.DataFrame, x: np.ndarray, ticks: list[str] | None, xlabel: str, ax: Any):
+    ax = _axes(ax)
+    ax.plot(x, table["actual"].to_numpy(), "o-", color="black", label="actual")
+    ax.plot(x, table["model"].to_numpy(), "s--", color="tab:blue", label="model")
+    if ticks is not None:
+        ax.set_xticks(x, ticks)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("mean purchases per customer in the holdout")
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    return ax
+
+
+def plot_holdout_by_frequency(results: Any, data: pd.DataFrame, *, holdout: Any = None, duration: Any = None,
+                              max_frequency: int = 7, ax: Any = None):
+    """Mean holdout purchases by calibration frequency, actual against model (FHL 2005, figure 4).
+
+    Draws :func:`custvalue.clv.holdout_by_frequency`.
+
+    Parameters
+    ----------
+    results : fitted purchase-count results
+    data : pandas.DataFrame
+        The calibration summary.
+    holdout, duration : optional
+        As in :func:`custvalue.clv.holdout_by_frequency`.
+    max_frequency : int, default 7
+        The censored last group.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_sample_transactions
+    >>> from custvalue.rfm import rfm_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> cal = rfm_summary(load_cdnow_sample_transactions(), customer_col="customer_id", date_col="date",
+    ...                   calibration_end="1997-09-30", observation_end="1998-06-30")
+    >>> ax = plot_holdout_by_frequency(BetaGeo().fit(cal), cal)   # the frequency_holdout column
+    >>> [t.get_text() for t in ax.get_xticklabels()][-1]
+    '7+'
+    """
+    table = holdout_by_frequency(results, data, holdout=holdout, duration=duration, max_frequency=max_frequency)
+    return _plot_holdout(table, np.arange(len(table), dtype=float), list(table.index),
+                         "repeat purchases in the calibration period", ax)
+
+
+def plot_holdout_by_recency(results: Any, data: pd.DataFrame, *, holdout: Any = None, duration: Any = None,
+                            bins: int = 10, ax: Any = None, time_unit: str = ""):
+    """Mean holdout purchases by calibration recency, actual against model.
+
+    Draws :func:`custvalue.clv.holdout_by_recency` at the middle of each recency bin.
+
+    Parameters
+    ----------
+    results : fitted purchase-count results
+    data : pandas.DataFrame
+        The calibration summary.
+    holdout, duration : optional
+        As in :func:`custvalue.clv.holdout_by_frequency`.
+    bins : int, default 10
+        Number of equal-width recency bins.
+    ax : matplotlib.axes.Axes, optional
+    time_unit : str, default ""
+        Unit of recency for the label (e.g. ``"weeks"``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_sample_transactions
+    >>> from custvalue.rfm import rfm_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> cal = rfm_summary(load_cdnow_sample_transactions(), customer_col="customer_id", date_col="date",
+    ...                   calibration_end="1997-09-30", observation_end="1998-06-30")
+    >>> ax = plot_holdout_by_recency(BetaGeo().fit(cal), cal, bins=8, time_unit="weeks")
+    >>> ax.get_xlabel()
+    'recency: age at the last calibration purchase (weeks)'
+    """
+    table = holdout_by_recency(results, data, holdout=holdout, duration=duration, bins=bins)
+    return _plot_holdout(table, table.index.mid.to_numpy(dtype=float), None,
+                         f"recency: age at the last calibration purchase{_unit(time_unit)}", ax)
+
+
+def plot_cohort_tracking(results: Any, actual: pd.DataFrame, *, first_purchase: Any, kind: str = "incremental",
+                         calibration_end: float | None = None, ax: Any = None, time_unit: str = "weeks"):
+    """Repeat transactions of the cohort per period (or cumulative), actual against model.
+
+    Draws :func:`custvalue.clv.tracking_table` with :func:`plot_tracking`, the end of the
+    calibration period marked (FHL 2005, figure 3).
+
+    Parameters
+    ----------
+    results : fitted purchase-count results
+    actual : pandas.DataFrame
+        Observed repeat transactions (:func:`custvalue.clv.actual_repeat_transactions`).
+    first_purchase : array-like
+        Acquisition time of each customer.
+    kind : {"incremental", "cumulative"}, default "incremental"
+        Per period or cumulative.
+    calibration_end : float, optional
+        Time of the end of the calibration period.
+    ax : matplotlib.axes.Axes, optional
+    time_unit : str, default "weeks"
+        Unit of the time axis (the period of ``actual``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_sample_transactions, load_cdnow_summary
+    >>> from custvalue.clv import BetaGeo, actual_repeat_transactions
+    >>> d = load_cdnow_summary()
+    >>> a = actual_repeat_transactions(load_cdnow_sample_transactions(), customer_col="customer_id",
+    ...                                date_col="date", origin="1997-01-01", times=range(1, 79))
+    >>> ax = plot_cohort_tracking(BetaGeo().fit(d), a, first_purchase=38.86 - d["T"], calibration_end=39)
+    >>> ax.get_ylabel()
+    'repeat transactions per period (weeks)'
+    """
+    if kind not in ("incremental", "cumulative"):
+        raise DataError(f"kind must be 'incremental' or 'cumulative'; received {kind!r}.")
+    table = tracking_table(results, actual, first_purchase=first_purchase)
+    ylabel = ("cumulative repeat transactions" if kind == "cumulative"
+              else f"repeat transactions per period{_unit(time_unit)}")
+    return plot_tracking(table[f"actual_{kind}"], table[f"model_{kind}"], calibration_end=calibration_end, ax=ax,
+                         xlabel=f"time since the origin{_unit(time_unit)}", ylabel=ylabel)
+
+
+def plot_frequency_recency_matrix(results: Any, *, T: float, which: str = "p_alive", horizon: float | None = None,
+                                  max_frequency: int = 20, ax: Any = None, time_unit: str = ""):
+    """Heat map of P(alive) or of expected purchases by frequency and recency (FHL 2005, figs 5-6).
+
+    Draws :func:`custvalue.clv.frequency_recency_matrix` (40 recencies from 0 to ``T``).
+
+    Parameters
+    ----------
+    results : fitted continuous-time purchase-count results
+    T : float
+        Customer age.
+    which : {"p_alive", "expected_purchases"}, default "p_alive"
+        The prediction drawn.
+    horizon : float, optional
+        Future period, required with ``which="expected_purchases"``.
+    max_frequency : int, default 20
+    ax : matplotlib.axes.Axes, optional
+    time_unit : str, default ""
+        Unit of ``T``, recency and ``horizon`` for the labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> ax = plot_frequency_recency_matrix(BetaGeo().fit(load_cdnow_summary()), T=39.0, which="expected_purchases",
+    ...                                    horizon=52.0, time_unit="weeks")
+    >>> ax.get_title(), ax.figure.axes[-1].get_ylabel()
+    ('customer aged T = 39.0 weeks', 'expected purchases in the next 52 weeks')
+    """
+    table = frequency_recency_matrix(results, T=T, which=which, horizon=horizon, max_frequency=max_frequency)
+    T = float(T)
+    ax = _axes(ax)
+    values = table.to_numpy()
+    p_alive = which == "p_alive"
+    im = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis", vmin=0 if p_alive else None,
+                   vmax=1 if p_alive else None, extent=(0, T, -0.5, len(table) - 0.5))
+    unit = f" {time_unit}" if time_unit else ""
+    label = "P(alive)" if p_alive else f"expected purchases in the next {float(horizon):g}{unit}"
+    ax.figure.colorbar(im, ax=ax, label=label)
+    ax.set_xlabel(f"recency: age at the last purchase{_unit(time_unit)}")
+    ax.set_ylabel("frequency (repeat purchases)")
+    _integer_axis(ax.yaxis)
+    ax.set_title(f"customer aged T = {T:.1f}{unit}")
+    return ax
+
+
+def plot_p_alive_history(results: Any, dates: Any, *, observation_end: Any, freq: str = "W", n_points: int = 200,
+                         ax: Any = None):
+    """One customer's P(alive) through time, purchases marked (lifetimes' ``plot_history_alive``).
+
+    Draws :func:`custvalue.clv.p_alive_history`; dotted vertical lines mark the repeat
+    purchases.
+
+    Parameters
+    ----------
+    results : fitted continuous-time purchase-count results
+    dates : array-like of dates
+        The customer's transaction dates.
+    observation_end : date-like
+        Last date observed; later transactions are ignored.
+    freq : {"D", "W", "M"}, default "W"
+        The model's time unit.
+    n_points : int, default 200
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> res = BetaGeo().fit(load_cdnow_summary())
+    >>> ax = plot_p_alive_history(res, ["1997-01-01", "1997-01-18", "1997-08-02"], observation_end="1997-09-30")
+    >>> ax.get_xlabel()
+    'time since the first purchase (weeks)'
+    """
+    table = p_alive_history(results, dates, observation_end=observation_end, freq=freq, n_points=n_points)
+    ax = _axes(ax)
+    ax.plot(table.index.to_numpy(), table["p_alive"].to_numpy(), color="tab:blue", label="P(alive)")
+    purchases = np.unique(table["recency"].to_numpy()[table["frequency"].to_numpy() > 0])
+    for i, t in enumerate(purchases):
+        ax.axvline(t, color="grey", linestyle=":", label="repeat purchase" if i == 0 else None)
+    unit = {"D": "days", "W": "weeks", "M": "months"}[freq]
+    ax.set_xlabel(f"time since the first purchase ({unit})")
+    ax.set_ylabel("P(alive)")
+    ax.set_ylim(0, 1.05)
+    ax.legend()
+    return ax
+
+
+def plot_heterogeneity(results: Any, *, which: str = "purchase", n_points: int = 200, ax: Any = None):
+    """Fitted density of the customers' latent purchase or dropout rates (or probabilities).
+
+    Draws :func:`custvalue.clv.heterogeneity_density`; the x label names the latent quantity
+    and its unit, the title the distribution.
+
+    Parameters
+    ----------
+    results : fitted purchase-count results
+    which : {"purchase", "dropout"}, default "purchase"
+    n_points : int, default 200
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.clv import BetaGeo
+    >>> ax = plot_heterogeneity(BetaGeo().fit(load_cdnow_summary()))
+    >>> ax.get_title()
+    'Gamma(r=0.243, alpha=4.414)'
+    """
+    table = heterogeneity_density(results, which=which, n_points=n_points)
+    ax = _axes(ax)
+    ax.plot(table.index.to_numpy(), table["density"].to_numpy(), color="tab:blue")
+    ax.set_xlabel(table.index.name)
+    ax.set_ylabel("density")
+    ax.set_ylim(bottom=0)
+    ax.set_title(table.attrs["distribution"])
     return ax

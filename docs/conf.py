@@ -37,7 +37,12 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "myst_nb",
+    "matplotlib.sphinxext.plot_directive",
 ]
+# the gallery (docs/plots.md) is drawn at build time; no source/format links beside it
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 80)]
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"

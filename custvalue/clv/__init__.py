@@ -17,6 +17,8 @@ from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults
 from .dert import customer_equity, customer_npv
 from .decomposition import customer_value_table
 from .comparison import compare_models
+from .diagnostics import (frequency_recency_matrix, heterogeneity_density, holdout_by_frequency,
+                          holdout_by_recency, p_alive_history, repeat_purchase_histogram, tracking_table)
 
 __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv", "cohort_repeat_transactions",
            "MarkovChain", "TransitionMatrixResults", "estimate_transition_matrix", "recency_states",
@@ -24,4 +26,6 @@ __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv"
            "survivors_to_durations",
            "ParetoNBD", "ParetoNBDResults", "ModifiedBetaGeo", "ModifiedBetaGeoResults",
            "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "customer_npv", "customer_equity",
-           "customer_value_table", "actual_repeat_transactions", "compare_models"]
+           "customer_value_table", "actual_repeat_transactions", "compare_models",
+           "repeat_purchase_histogram", "holdout_by_frequency", "holdout_by_recency", "tracking_table",
+           "frequency_recency_matrix", "p_alive_history", "heterogeneity_density"]

@@ -8,43 +8,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from .._validation import align_to_index, as_float_array, check_counts, describe_rows
+from .._validation import as_float_array, check_whole_number
 from ..exceptions import DataError
+from .diagnostics import _holdout_arrays, _holdout_forecast, repeat_purchase_histogram
 from .forecast import cohort_repeat_transactions
 
 __all__ = ["compare_models"]
 
 
-def _holdout_column(data: pd.DataFrame, value: Any, name: str, default: str) -> np.ndarray | None:
-    if value is None:
-        if default not in data:
-            return None
-        value = data[default]
-    elif isinstance(value, str):
-        if value not in data:
-            raise DataError(f"{name}={value!r} is not a column of data; columns: {list(data.columns)}.")
-        value = data[value]
-    value = align_to_index(value, name, data.index)
-    if np.ndim(value) == 0:
-        value = np.full(len(data), value)
-    arr = as_float_array(value, name, index=data.index)
-    if arr.shape[0] != len(data):
-        raise DataError(f"{name} must have one value per customer ({len(data)}); received {arr.shape[0]}.")
-    return arr
-
-
-def _holdout_forecast(res: Any, data: pd.DataFrame, span: np.ndarray) -> np.ndarray:
-    """Each customer's conditional expected purchases over their own holdout length (one
-    prediction grid over the distinct lengths, usually one)."""
-    lengths, inverse = np.unique(span, return_inverse=True)
-    grid = res.expected_purchases(data, horizon=lengths).to_numpy()
-    return grid[np.arange(len(span)), inverse.reshape(-1)]
-
-
 def compare_models(*results: Any, data: pd.DataFrame, holdout: Any = None, duration: Any = None,
                    names: Sequence[str] | None = None, first_purchase: Any = None,
-                   tracking: pd.Series | None = None) -> pd.DataFrame:
+                   tracking: pd.Series | None = None, max_frequency: int = 7) -> pd.DataFrame:
     """Compare fitted purchase-count models on one calibration data set and its holdout.
 
     For each model: the number of parameters ``k``, the maximised log-likelihood ``LL`` of the
@@ -56,6 +32,14 @@ def compare_models(*results: Any, data: pd.DataFrame, holdout: Any = None, durat
     cohort's expected cumulative repeat transactions (:func:`cohort_repeat_transactions`)
     against the actual ones at the series' times (times with no actual transaction yet are
     left out).
+
+    The calibration fit is also judged by Pearson's chi-square of the repeat-purchase histogram
+    (:func:`~custvalue.clv.repeat_purchase_histogram`: customers with 0, 1, ...,
+    ``max_frequency - 1`` and at least ``max_frequency`` repeat purchases, actual ``O_j``
+    against model ``E_j``), ``Σ_j (O_j - E_j)² / E_j`` with ``max_frequency - k`` degrees of
+    freedom (bins - 1 - parameters), as in Fader, Hardie & Lee (2005, section 4). The holdout
+    bias is the mean of predicted minus actual holdout purchases per customer (positive: the
+    model over-forecasts).
 
     The likelihoods are comparable only when every model was fitted to ``data`` itself.
 
@@ -81,12 +65,15 @@ def compare_models(*results: Any, data: pd.DataFrame, holdout: Any = None, durat
     tracking : pandas.Series, optional
         Actual cumulative repeat transactions of the cohort indexed by time, e.g.
         ``actual_repeat_transactions(...)["cumulative"]`` over the holdout weeks.
+    max_frequency : int, default 7
+        The censored last bin of the repeat-purchase histogram (at least ``k + 1``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per model (index ``model``): ``n_params``, ``llf``, ``aic``, ``bic``; with a
-        holdout ``holdout_mae``, ``holdout_rmse``, ``holdout_predicted`` and
+        One row per model (index ``model``): ``n_params``, ``llf``, ``aic``, ``bic``,
+        ``histogram_chi2`` and ``histogram_p_value``; with a holdout ``holdout_mae``,
+        ``holdout_rmse``, ``holdout_bias`` (mean predicted - actual), ``holdout_predicted`` and
         ``holdout_actual`` (totals over customers); with tracking ``tracking_mape`` (percent).
 
     Examples
@@ -117,17 +104,14 @@ def compare_models(*results: Any, data: pd.DataFrame, holdout: Any = None, durat
         raise DataError(f"names must give one label per model ({len(results)}); received {len(labels)}.")
     if len(set(labels)) != len(labels):
         raise DataError(f"names must be distinct; received {labels}.")
-    actual = _holdout_column(data, holdout, "holdout", "frequency_holdout")
-    if actual is not None:
-        check_counts(actual, "holdout", data.index)
-    span = None
-    if actual is not None:
-        span = _holdout_column(data, duration, "duration", "duration_holdout")
-        if span is None:
-            raise DataError("duration (the length of the holdout period) is required with a holdout; pass "
-                            "duration= or a 'duration_holdout' column.")
-        if (span <= 0).any():
-            raise DataError("duration must be > 0; " + describe_rows(span <= 0, data.index))
+    max_frequency = check_whole_number(max_frequency, "max_frequency", minimum=1)
+    most = max(len(r.params) for r in results)
+    if max_frequency < most + 1:
+        raise DataError(f"max_frequency must be at least the number of parameters + 1 ({most + 1}) for the "
+                        f"chi-square test of the repeat-purchase histogram to have a degree of freedom; "
+                        f"received {max_frequency}.")
+    pair = _holdout_arrays(data, holdout, duration)
+    actual, span = pair if pair is not None else (None, None)
     if tracking is not None:
         if not isinstance(tracking, pd.Series):
             raise DataError(f"tracking must be a pandas Series indexed by time; received {type(tracking).__name__}.")
@@ -141,10 +125,18 @@ def compare_models(*results: Any, data: pd.DataFrame, holdout: Any = None, durat
         k = len(res.params)
         row = {"n_params": k, "llf": res.llf, "aic": 2.0 * k - 2.0 * res.llf,
                "bic": k * np.log(res.nobs) - 2.0 * res.llf}
+        hist = repeat_purchase_histogram(res, data, max_frequency=max_frequency)
+        counted, due = hist["actual"].to_numpy(), np.maximum(hist["model"].to_numpy(), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):   # an empty expected bin: 0 if empty, else inf
+            terms = np.where(due > 0, (counted - due) ** 2 / due, np.where(counted > 0, np.inf, 0.0))
+        chi2 = float(terms.sum())
+        dof = len(hist) - 1 - k
+        row.update(histogram_chi2=chi2, histogram_p_value=float(stats.chi2.sf(chi2, dof)))
         if actual is not None:
             pred = _holdout_forecast(res, data, span)
             err = pred - actual
             row.update(holdout_mae=float(np.mean(np.abs(err))), holdout_rmse=float(np.sqrt(np.mean(err ** 2))),
+                       holdout_bias=float(np.mean(err)),
                        holdout_predicted=float(np.sum(pred)), holdout_actual=float(np.sum(actual)))
         if tracking is not None:
             expected = cohort_repeat_transactions(res, births, times)["cumulative"].to_numpy()

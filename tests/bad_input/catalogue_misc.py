@@ -237,6 +237,44 @@ CATALOGUE: dict[str, Entry] = {
         plotting.clv_plot_range, lambda: {"clv": pd.Series([1.0, 10.0, 100.0]), "lower": 0.01, "upper_quantile": 0.995},
         {"clv": (*NUMERIC, "empty"), "lower": ("nan", "inf", "text"),
          "upper_quantile": ("nan", "zero", "negative", "text", ("above one", lambda v: 1.5))}),
+    "custvalue.plotting.plot_repeat_purchase_histogram": function(
+        plotting.plot_repeat_purchase_histogram, lambda: {"results": D.fitted("bg"), "data": D.cdnow(20),
+                                                          "max_frequency": 7},
+        {"data[frequency]": ("nan", "negative", "fraction", "text"), "data": ("empty",),
+         "max_frequency": COUNT, "results": (("not results", lambda v: 1.0),)}),
+    "custvalue.plotting.plot_holdout_by_frequency": function(
+        plotting.plot_holdout_by_frequency, lambda: {"results": D.fitted("bg"), "data": D.cdnow(20), "duration": 39.0,
+                                                     "holdout": pd.Series(np.arange(20.0) % 3, index=D.cdnow(20).index),
+                                                     "max_frequency": 7},
+        {"holdout": ("nan", "negative", "fraction", "misaligned", "none"), "duration": ("nan", "zero", "text"),
+         "max_frequency": COUNT}),
+    "custvalue.plotting.plot_holdout_by_recency": function(
+        plotting.plot_holdout_by_recency, lambda: {"results": D.fitted("bg"), "data": D.cdnow(20), "duration": 39.0,
+                                                   "holdout": pd.Series(np.arange(20.0) % 3, index=D.cdnow(20).index),
+                                                   "bins": 3},
+        {"holdout": ("nan", "negative", "fraction", "misaligned", "none"), "duration": ("nan", "zero", "text"),
+         "bins": COUNT}),
+    "custvalue.plotting.plot_cohort_tracking": function(
+        plotting.plot_cohort_tracking, lambda: {
+            "results": D.fitted("bg"), "first_purchase": 38.86 - D.cdnow(20)["T"], "calibration_end": 26.0,
+            "kind": "cumulative",
+            "actual": pd.DataFrame({"cumulative": [3.0, 7.0, 12.0]}, index=pd.Index([13.0, 26.0, 39.0], name="time"))},
+        {"actual[cumulative]": ("nan", "text", "wrong_column"), "first_purchase": ("nan", "text"),
+         "kind": (("unknown", lambda v: "weekly"),), "calibration_end": ("nan", "inf", "text")}),
+    "custvalue.plotting.plot_frequency_recency_matrix": function(
+        plotting.plot_frequency_recency_matrix, lambda: {"results": D.fitted("bg"), "T": 39.0, "max_frequency": 5,
+                                                         "which": "expected_purchases", "horizon": 13.0},
+        {"T": (*NUMBER, "negative", "zero"), "horizon": ("nan", "negative", "zero", "text", "none"),
+         "which": (("unknown", lambda v: "clv"),), "max_frequency": ("nan", "negative", "fraction", "text", "none")}),
+    "custvalue.plotting.plot_p_alive_history": function(
+        plotting.plot_p_alive_history, lambda: {"results": D.fitted("bg"), "observation_end": "1997-09-30",
+                                                "freq": "W", "n_points": 20, "dates": pd.Series(pd.to_datetime(["1997-01-01", "1997-01-18", "1997-08-02"]))},
+        {"dates": ("nan", "text", "empty"), "observation_end": ("text", "none"),
+         "freq": (("unknown unit", lambda v: "Y"),), "n_points": COUNT}),
+    "custvalue.plotting.plot_heterogeneity": function(
+        plotting.plot_heterogeneity, lambda: {"results": D.fitted("bg"), "which": "purchase", "n_points": 20},
+        {"which": (("unknown", lambda v: "spend"),), "n_points": COUNT,
+         "results": (("a spend model", lambda v: D.fitted("gg")),)}),
     # -- rfm -----------------------------------------------------------------------------
     "custvalue.rfm.TIME_UNITS": no_input("constant: days per time unit"),
     "custvalue.rfm.reduce_customer_days": function(

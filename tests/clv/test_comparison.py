@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import integrate
+from scipy import integrate, stats
 from scipy.special import betaln, gammaln, hyp2f1
 
 from custvalue.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD, actual_repeat_transactions, compare_models
@@ -112,8 +112,39 @@ def test_holdout_mae_rmse_against_numpy(cdnow):
         err = e - actual
         assert table.at[name, "holdout_mae"] == pytest.approx(np.mean(np.abs(err)), rel=1e-8)
         assert table.at[name, "holdout_rmse"] == pytest.approx(np.sqrt(np.mean(err ** 2)), rel=1e-8)
+        assert table.at[name, "holdout_bias"] == pytest.approx(np.mean(err), rel=1e-7)
         assert table.at[name, "holdout_predicted"] == pytest.approx(e.sum(), rel=1e-8)
         assert table.at[name, "holdout_actual"] == actual.sum() == 1882  # FHL 2005: weeks 40-78
+
+
+def _bgnbd_p_n(p, n, t, shift=0):
+    """P(X(t)=n) of a new customer, FHL 2005 eq. (8) (shift=1: the MBG/NBD of BDF 2007), with the
+    tail of the negative binomial as 1 minus the finite sum, in plain numpy."""
+    r, alpha, a, b = p
+    j = np.arange(n)
+    nb = lambda k: np.exp(gammaln(r + k) - gammaln(r) - gammaln(k + 1) + r * np.log(alpha / (alpha + t))  # noqa: E731
+                          + k * np.log(t / (alpha + t)))
+    first = np.exp(betaln(a, b + n + shift) - betaln(a, b)) * nb(n)
+    if n == 0 and not shift:
+        return first
+    tail = 1.0 - sum(nb(k) for k in j)
+    return first + np.exp(betaln(a + 1, b + n - 1 + shift) - betaln(a, b)) * tail
+
+
+def test_histogram_chi_square_against_fhl_eq8(cdnow):
+    _, cal, fits = cdnow
+    table = compare_models(fits["BG/NBD"], fits["MBG/NBD"], data=cal, names=["BG/NBD", "MBG/NBD"])
+    T = cal["T"].to_numpy(float)
+    observed = np.bincount(np.minimum(cal["frequency"].to_numpy(), 7), minlength=8)
+    for name, shift in (("BG/NBD", 0), ("MBG/NBD", 1)):
+        p = fits[name].params.to_numpy()
+        expected = np.array([_bgnbd_p_n(p, n, T, shift).sum() for n in range(7)])
+        expected = np.r_[expected, len(cal) - expected.sum()]
+        chi2 = ((observed - expected) ** 2 / expected).sum()
+        assert table.at[name, "histogram_chi2"] == pytest.approx(chi2, rel=1e-8)
+        assert table.at[name, "histogram_p_value"] == pytest.approx(stats.chi2.sf(chi2, 8 - 1 - 4), rel=1e-8)
+    with pytest.raises(DataError, match="max_frequency must be at least"):
+        compare_models(fits["BG/NBD"], data=cal, max_frequency=4)
 
 
 def test_tracking_error_against_fhl_eq7(cdnow):
@@ -136,7 +167,7 @@ def test_without_holdout_only_the_fit_columns(cdnow):
     _, cal, fits = cdnow
     plain = cal[["frequency", "recency", "T"]]
     table = compare_models(fits["BG/NBD"], data=plain)
-    assert table.columns.tolist() == ["n_params", "llf", "aic", "bic"]
+    assert table.columns.tolist() == ["n_params", "llf", "aic", "bic", "histogram_chi2", "histogram_p_value"]
 
 
 def test_holdout_given_explicitly_and_per_customer_durations(cdnow):

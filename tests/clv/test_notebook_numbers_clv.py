@@ -66,3 +66,30 @@ def test_value_section(nb):
     top = npv["Pareto/NBD"].rank(ascending=False, method="first") <= 0.2 * len(npv)
     s = nb["spend_hold"]
     assert round(s[top].sum() / s.sum(), 2) == 0.67
+
+
+def test_comparison_section(nb):
+    """Section 3b: compare_models with the per-customer holdout and the cohort tracking."""
+    from custvalue.clv import compare_models
+
+    d, fits, actual = nb["d"], nb["fits"], nb["actual"]
+    tx = load_cdnow_sample_transactions()
+    day = (tx["date"] - pd.Timestamp("1997-01-01")).dt.days
+    per_day = tx.assign(day=day).drop_duplicates(["customer_id", "day"])
+    holdout = per_day[per_day["day"] > 272].groupby("customer_id").size().reindex(d.index, fill_value=0)
+    birth = (tx.groupby("customer_id")["date"].min() - pd.Timestamp("1997-01-01")).dt.days.to_numpy() / 7.0
+    s = compare_models(*fits.values(), data=d, names=list(fits), holdout=holdout, duration=39.0,
+                       first_purchase=birth, tracking=actual.loc[40.0:, "cumulative"])
+    quoted = {"BG/NBD": (4.8, 0.19, 0.785, 2.5), "MBG/NBD": (3.0, 0.40, 0.765, 4.0),
+              "Pareto/NBD": (12.0, 0.007, 0.755, 1.3)}
+    for k, (chi2, p, mae, mape) in quoted.items():
+        assert round(s.at[k, "histogram_chi2"], 1) == chi2, k
+        assert round(s.at[k, "histogram_p_value"], len(str(p)) - 2) == p, k
+        assert round(s.at[k, "holdout_mae"], 3) == mae, k
+        assert round(s.at[k, "tracking_mape"], 1) == mape, k
+        assert -0.135 < s.at[k, "holdout_bias"] < -0.085, k
+    from custvalue.clv import repeat_purchase_histogram
+
+    h = repeat_purchase_histogram(fits["Pareto/NBD"], d)
+    assert (round(h.at["1", "model"]), h.at["1", "actual"], round(h.at["0", "model"]), h.at["0", "actual"]) == (
+        397, 439, 1434, 1411)
