@@ -86,8 +86,8 @@ def plot_path_diagram(results: Any, *, ax: Any = None) -> Any:
     """Path diagram: a box per construct (with its R²) and an arrow per path with its coefficient.
 
     Positions come from :func:`path_layout` (layers from left to right). Each arrow is labelled
-    with the path coefficient to 2 decimals, each endogenous construct's box with ``R² = ``
-    to 2 decimals.
+    with the path coefficient to 2 decimals, each endogenous construct's box with its R² to 2
+    decimals (``"L\\nR² = 0.24"``).
 
     Parameters
     ----------
@@ -109,7 +109,7 @@ def plot_path_diagram(results: Any, *, ax: Any = None) -> Any:
     >>> res = plspm("S =~ CUSA1 + CUSA2 + CUSA3; L =~ CUSL1 + CUSL2 + CUSL3; L ~ S", load_ecsi_synthetic())
     >>> ax = plot_path_diagram(res)
     >>> sorted(t.get_text() for t in ax.texts)
-    ['0.54', 'L\\nR² = 0.29', 'S']
+    ['0.49', 'L\\nR² = 0.24', 'S']
     """
     from matplotlib.patches import FancyArrowPatch
 
