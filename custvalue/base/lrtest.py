@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from .summary import Summary
+
 __all__ = ["LRTestResult"]
 
 
@@ -90,3 +92,11 @@ class LRTestResult:
 
     def __repr__(self) -> str:
         return f"LRTestResult(statistic={self.statistic:.6g}, df={self.df}, pvalue={self.pvalue:.4g})"
+
+    def _summary(self) -> Summary:
+        return Summary("Likelihood-ratio test", [
+            ("LR statistic", self.statistic), ("df", self.df), ("p-value", self.pvalue),
+            ("Log-likelihood, restricted", self.llf_restricted), ("Log-likelihood, full", self.llf_full)])
+
+    def _repr_html_(self) -> str:
+        return self._summary()._repr_html_()

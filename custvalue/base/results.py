@@ -251,5 +251,8 @@ class LikelihoodResults(FrozenMixin):
                        [("Parameters", self._param_table(level))], notes)
 
     def __repr__(self) -> str:
-        p = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
-        return f"<{type(self).__name__}: {p}; llf={self.llf:.6g}>"
+        return Summary(type(self).__name__, [("model", type(self.model).__name__), ("nobs", self.nobs),
+                                             ("llf", self.llf), ("converged", self.converged)]).as_line()
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()

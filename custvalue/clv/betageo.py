@@ -39,7 +39,7 @@ class BetaGeoResults(TransactionResultsMixin, CustomerResults):
     >>> from custvalue.clv import BetaGeo
     >>> res = BetaGeo().fit(load_cdnow_summary())
     >>> res
-    <BetaGeoResults: r=0.2426, alpha=4.414, a=0.7929, b=2.426; llf=-9582.43>
+    <BetaGeoResults: model=BetaGeo, nobs=2357, llf=-9582.43, converged=True>
     """
 
     kernel = kernel

@@ -41,7 +41,7 @@ class GammaGammaResults(CustomerResults):
     >>> from custvalue.clv import GammaGamma
     >>> res = GammaGamma().fit(load_cdnow_summary())
     >>> res
-    <GammaGammaResults: p=6.249, q=3.745, gamma=15.45; llf=-4055.92>
+    <GammaGammaResults: model=GammaGamma, nobs=946, llf=-4055.92, converged=True>
     >>> round(res.population_mean_spend, 2)
     35.17
     """

@@ -93,7 +93,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
     --------
     >>> from custvalue.clv import ShiftedBetaGeometric
     >>> ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
-    <ShiftedBetaGeometricResults: alpha=0.7041, beta=1.182; llf=-1680.27>
+    <ShiftedBetaGeometricResults: model=ShiftedBetaGeometric, nobs=1000, llf=-1680.27, converged=True>
     """
 
     def _ab(self) -> tuple[float, float]:

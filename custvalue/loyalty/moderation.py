@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..base import Summary
 from .._validation import as_float_array, check_level, numeric_columns
 from ..exceptions import DataError, ModelSpecificationError
 from .regression import LoyaltyRegressionResults, _check_data, from_formula
@@ -131,6 +132,18 @@ class JohnsonNeymanResult:
     observed_range: tuple[float, float]
     share_significant: float
     level: float
+
+    def _summary(self) -> Summary:
+        bounds = "(" + ", ".join(f"{b:.6g}" for b in self.bounds) + ")"
+        return Summary("JohnsonNeymanResult", [("bounds", bounds), ("significant", self.significant),
+                                               ("share significant", self.share_significant),
+                                               ("level", self.level)])
+
+    def __repr__(self) -> str:
+        return self._summary().as_line()
+
+    def _repr_html_(self) -> str:
+        return self._summary()._repr_html_()
 
     def is_significant(self, m: Any) -> np.ndarray:
         """Whether the focal slope is significant at moderator value(s) ``m``.

@@ -332,3 +332,6 @@ class PathAnalysisResults(FrozenMixin):
 
     def __repr__(self) -> str:
         return f"<PathAnalysisResults: {len(self.paths)} paths, {self.nobs} respondents>"
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()

@@ -591,6 +591,9 @@ class PLSResults(FrozenMixin):
         return (f"<PLSResults: {len(self.latent)} LVs, {len(self.paths)} paths, GoF={self.gof:.4f}, "
                 f"converged={self.converged}>")
 
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
 
 _KEYS = ("path", "indirect", "total", "loading", "weight", "r2", "gof")
 
@@ -720,6 +723,9 @@ class PLSBootstrapResults(FrozenMixin):
 
     def __repr__(self) -> str:
         return f"<PLSBootstrapResults: {self.n_boot} resamples ({self.method}), {self.n_failed} failed>"
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def _bca(D: np.ndarray, est: np.ndarray, accel: np.ndarray, a: float) -> tuple[np.ndarray, np.ndarray]:

@@ -774,8 +774,11 @@ class LoyaltyRegressionResults(FrozenMixin):
         return (_refit, (self.formula, self.data, self.kind, self.fit_options))
 
     def __repr__(self) -> str:
-        p = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
-        return f"<LoyaltyRegressionResults {self.kind}: {p}; llf={self.llf:.6g}>"
+        return Summary("LoyaltyRegressionResults", [("kind", self.kind), ("nobs", self.nobs), ("llf", self.llf),
+                                                    ("converged", self.converged)]).as_line()
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def _refit(formula: str, data: pd.DataFrame, kind: str, options: dict) -> LoyaltyRegressionResults:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_float_array
-from ..base import numerical_jacobian
+from ..base import Summary, numerical_jacobian
 from ..exceptions import ConvergenceWarning, DataError, ImproperSolutionWarning, ModelSpecificationError
 
 __all__ = ["fit_sem", "SEMResults", "ImproperSolutionWarning"]
@@ -70,6 +70,20 @@ class SEMResults:
     converged: bool = True
     message: str = ""
     n_iter: int = 0
+
+    def _summary(self) -> Summary:
+        info = [("converged", self.converged), ("proper", self.is_proper), ("iterations", self.n_iter)]
+        tables = [("Standardised coefficients", self.paths.to_frame("standardised")),
+                  ("Fit statistics", pd.to_numeric(self.fit_stats, errors="coerce").to_frame("value"))]
+        if not self.improper.empty:
+            tables.append(("Improper solution", self.improper))
+        return Summary("SEMResults", info, tables, [self.message] if self.message else [])
+
+    def __repr__(self) -> str:
+        return Summary("SEMResults", [("paths", len(self.paths)), *self._summary().info]).as_line()
+
+    def _repr_html_(self) -> str:
+        return self._summary()._repr_html_()
 
     @property
     def is_proper(self) -> bool:

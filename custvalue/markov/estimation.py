@@ -316,6 +316,9 @@ class TransitionMatrixResults(FrozenMixin):
     def __repr__(self) -> str:
         return f"<TransitionMatrixResults: {self._k} states, {self.n_transitions:.0f} transitions>"
 
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
 
 def _check_ci(level: float, method: str) -> None:
     check_level(level)

@@ -165,10 +165,11 @@ class PyramidSummary(FrozenMixin):
         return Summary("Customer pyramid", info, [("Tiers", self.table)], [self.statement])
 
     def __repr__(self) -> str:
-        return self.summary().as_text()
+        return Summary("PyramidSummary", [("customers", self.n_customers), ("total value", self.total_value),
+                                          (f"top {self.top:g}% share", self.top_share)]).as_line()
 
     def _repr_html_(self) -> str:
-        return self.summary().as_html()
+        return self.summary()._repr_html_()
 
 
 def pyramid_summary(values: Any, *, cut_points: Sequence[float] = DEFAULT_CUT_POINTS,

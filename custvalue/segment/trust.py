@@ -139,10 +139,11 @@ class TrustSatisfactionComparison(FrozenMixin):
                        [self.verdict])
 
     def __repr__(self) -> str:
-        return self.summary().as_text()
+        return Summary("TrustSatisfactionComparison", [("kind", self.kind), ("nobs", self.nobs),
+                                                       ("test respondents", self.n_test)]).as_line()
 
     def _repr_html_(self) -> str:
-        return self.summary().as_html()
+        return self.summary()._repr_html_()
 
 
 def trust_vs_satisfaction(data: pd.DataFrame, *, outcome: str = "repurchase",

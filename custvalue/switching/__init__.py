@@ -30,3 +30,7 @@ from .barriers import (BARRIER_KINDS, DEFAULT_BARRIER_ITEMS, BarrierIndex, barri
 
 __all__ += ["BARRIER_KINDS", "DEFAULT_BARRIER_ITEMS", "BarrierIndex", "barrier_moderation",
             "switching_barrier_index"]
+
+from .plots import plot_switching_costs, plot_switching_matrix
+
+__all__ += ["plot_switching_matrix", "plot_switching_costs"]

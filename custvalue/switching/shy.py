@@ -267,8 +267,7 @@ class ShyResults(FrozenMixin):
         return self.summary().as_html()
 
     def __repr__(self) -> str:
-        s = ", ".join(f"{k}={v:.4g}" for k, v in self.switching_costs.items())
-        return f"<ShyResults: {s}>"
+        return Summary("ShyResults", list(self.switching_costs.items())).as_line()
 
 
 @renamed_arguments(n_boot="n_draws")

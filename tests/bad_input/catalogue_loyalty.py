@@ -237,6 +237,13 @@ CATALOGUE: dict[str, Entry] = {
                             ("empty block", lambda v: "S =~\nL =~ CUSL1"), ("not text", lambda v: 42),
                             names=("description", "NOPE", "S =~")),
          "obj": (("unknown objective", lambda v: "XYZ"),)}),
+    Y + "path_layout": function(
+        L.path_layout, lambda: {"results": path_fit()},
+        {"results": (("not a path model", lambda v: v.paths),)},
+        finite_exempt="r2 is NaN for exogenous constructs (documented)"),
+    Y + "plot_path_diagram": function(
+        L.plot_path_diagram, lambda: {"results": pls_fit()},
+        {"results": (("not a path model", lambda v: v.summary()),)}),
     Y + "SEMResults": Entry("results", (
         Target("produced by fit_sem", lambda: {},
                lambda: L.fit_sem("S =~ CUSA1 + CUSA2 + CUSA3\nL =~ CUSL1 + CUSL2 + CUSL3\nL ~ S", pls_data())),)),

@@ -164,6 +164,9 @@ CATALOGUE: dict[str, Entry] = {
                                                                         ("not a DataFrame", lambda v: [("t", 1.0)]))}),
         Target("as_text", lambda: {}, lambda: B.Summary(**_summary_args()).as_text()),
         Target("as_html", lambda: {}, lambda: B.Summary(**_summary_args()).as_html()),
+        Target("as_line", lambda: {"width": 40}, lambda **a: B.Summary(**_summary_args()).as_line(**a),
+               {"width": ("nan", "zero", "negative", "text", "none", "fraction",
+                          ("too narrow", lambda v: 9))}),
     )),
     "custvalue.base.numerical_jacobian": function(
         B.numerical_jacobian, lambda: {"fun": lambda x: np.array([x[0] ** 2, x[0] * x[1]]), "x": np.array([1.0, 2.0]),

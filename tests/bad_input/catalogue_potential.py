@@ -126,6 +126,21 @@ CATALOGUE: dict[str, Entry] = {
         P.plot_value_matrix, lambda: {"matrix": P.value_matrix(actual(), predicted()), "max_points": 100, "seed": 0},
         {"matrix": (("not a ValueMatrix", lambda v: v.table),), "max_points": ("nan", "negative", "zero", "text"),
          "seed": ("text", "fraction", "negative")}, finite_exempt="NaN mean values of an empty segment (documented)"),
+    O + "plot_correlation_matrix": function(
+        P.plot_correlation_matrix, lambda: {"results": fitted(), "level": 0.9},
+        {"results": (("not MultivariateProbitResults", lambda v: v.corr),), "level": LEVEL}),
+    O + "ownership_calibration": function(
+        P.ownership_calibration, lambda: {"y_true": y(), "probability": fitted().predict(X()), "n_bins": 5},
+        {"y_true": ("misaligned", "duplicated_ids", "empty", ("2", lambda v: v * 2), ("NaN", lambda v: set_row(v, np.nan)),
+                    ("a missing product", lambda v: v.iloc[:, :1])),
+         "probability": ("misaligned", "duplicated_ids", ("3.0", lambda v: v * 0 + 3.0),
+                         ("NaN", lambda v: set_row(v, np.nan)), ("text", lambda v: set_row(v, "abc"))),
+         "n_bins": ("nan", "zero", "negative", "fraction", "text", "none", ("more than customers", lambda v: 10**6))},
+        {"one group": lambda a: {**a, "n_bins": 1}}),
+    O + "plot_ownership_calibration": function(
+        P.plot_ownership_calibration, lambda: {"y_true": y(), "probability": fitted().predict(X()), "n_bins": 5},
+        {"y_true": ("misaligned", ("2", lambda v: v * 2)), "probability": (("3.0", lambda v: v * 0 + 3.0),),
+         "n_bins": ("zero", "fraction", "text")}),
     O + "hit_rates": function(
         P.hit_rates, lambda: {"y_true": y().iloc[:10], "probability": fitted().predict(X().iloc[:10]),
                               "threshold": 0.5},

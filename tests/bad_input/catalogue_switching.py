@@ -159,6 +159,12 @@ CATALOGUE: dict[str, Entry] = {
                    ("text", lambda v: ("1", 10.0)), ("values outside", lambda v: (2.0, 3.0)))},
         {"one respondent": lambda a: {**a, "data": a["data"].iloc[:1]},
          "standardized": replaced(standardize=True)}),
+    S + "plot_switching_matrix": function(
+        W.plot_switching_matrix, lambda: {"results": brand_fit()},
+        {"results": (("not BrandSwitchingResults", lambda v: v.matrix),)}),
+    S + "plot_switching_costs": function(
+        W.plot_switching_costs, lambda: {"results": shy(), "level": 0.9},
+        {"results": (("not ShyResults", lambda v: v.table()),), "level": LEVEL}),
     S + "BarrierIndex": Entry("results", (Target("summary", lambda: {}, lambda: barriers().summary()),)),
     S + "barrier_moderation": function(
         W.barrier_moderation, lambda: {"data": survey(), "response": "loyalty", "satisfaction": "satisfaction",
