@@ -36,6 +36,7 @@ __all__ = ["rfm_summary_from_files", "FILE_FORMATS"]
 FILE_FORMATS = {"parquet": (".parquet", ".pq", ".parq"), "csv": (".csv", ".csv.gz", ".csv.bz2", ".txt")}
 
 _NO_DAY = np.iinfo(np.int64).max
+_TICKS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,7 +290,7 @@ def _batches(path: Path, fmt: str, columns: list[str], batch_rows: int
         done = [0]
 
         def it() -> Iterator[Any]:
-            for b in pf.iter_batches(batch_size=batch_rows, columns=columns, use_threads=False):
+            for b in pf.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True):
                 done[0] += b.num_rows
                 yield b
         return it(), (lambda: int(size * done[0] / n_rows)), size
@@ -338,8 +339,10 @@ def _to_days(col: Any, path: Path, offset: int, name: str, state: dict) -> np.nd
             mask = col.is_null().to_numpy(zero_copy_only=False)
             raise DataError(f"{_where(path)}: {name} has missing values; "
                             + describe_rows(mask, _rows_index(offset, len(col))))
-        arr = col.cast(pa.timestamp("ns")) if pa.types.is_date(t) else col
-        return arr.to_numpy().astype("datetime64[D]").astype(np.int64)
+        if pa.types.is_date32(t):
+            return col.view(pa.int32()).to_numpy().astype(np.int64)
+        per_day = 86_400_000 if pa.types.is_date64(t) else _TICKS_PER_DAY[t.unit]
+        return np.floor_divide(col.view(pa.int64()).to_numpy(), per_day)  # floor, as datetime64 casts
     values = col.to_pandas().set_axis(_rows_index(offset, len(col)))
     if values.isna().any():
         raise DataError(f"{_where(path)}: {name} has missing values; " + describe_rows(values.isna().to_numpy(),

@@ -91,6 +91,21 @@ def test_cdnow_split_over_csv_and_parquet(tmp_path):
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-13, atol=0)
 
 
+@pytest.mark.parametrize("arrow_type", [pa.date32(), pa.date64(), pa.timestamp("s"), pa.timestamp("ns")])
+def test_parquet_date_types_before_and_after_1970(tmp_path, arrow_type):
+    rng = np.random.default_rng(7)
+    n = 300
+    when = np.datetime64("1969-12-20T00", "h") + rng.integers(0, 24 * 30, n).astype("timedelta64[h]")
+    if arrow_type in (pa.date32(), pa.date64()):
+        when = when.astype("datetime64[D]")
+    tx = pd.DataFrame({"customer_id": rng.integers(0, 20, n), "date": when.astype("datetime64[ns]")})
+    table = pa.table({"customer_id": tx["customer_id"], "date": pa.array(when.astype("datetime64[s]")).cast(arrow_type)})
+    pq.write_table(table, tmp_path / "a.parquet", row_group_size=50)
+    kw = dict(COLS, freq="D", calibration_end="1970-01-03")
+    pd.testing.assert_frame_equal(rfm_summary_from_files(tmp_path, batch_rows=37, **kw), rfm_summary(tx, **kw),
+                                  check_exact=True)
+
+
 def test_glob_and_list_sources(tmp_path):
     tx = _log(1, 500, 40, 100)
     _write(tx, tmp_path, [100, 350], ["parquet"], string_dates=False)
