@@ -162,28 +162,34 @@ def _installed(engine: str) -> bool:
     return engine in ("custvalue", "memory") or importlib.util.find_spec(engine) is not None
 
 
+def _size_cases(n: int, tmp: Path) -> list[Case]:
+    src = tmp / f"log_{n}.parquet"
+    rows = write_log(src, n)
+    extra = {"rows": rows, "source_mib": f"{src.stat().st_size / 2**20:.0f}"}
+    dest = {e: tmp / f"{e}_{n}.parquet" for e in ENGINES}
+
+    def timed(engine: str, into: dict) -> None:
+        info = run_engine(engine, src, dest[engine])
+        into[f"{engine}_s_in_process"] = f"{info['seconds']:.3g}"
+        into[f"{engine}_peak_rss_mib"] = f"{info['peak_rss_mib']:.0f}"
+
+    out = []
+    for peer, name in (("duckdb", "DuckDB SQL"), ("polars", "Polars lazy (streaming)"),
+                       ("memory", "custvalue.rfm in-memory (read_parquet + rfm_summary)")):
+        case_extra = dict(extra)
+        out.append(Case(f"rfm summary from Parquet vs {peer}", rows, "transactions",
+                        lambda e=case_extra: timed("custvalue", e),
+                        (lambda e=case_extra, p=peer: timed(p, e)) if _installed(peer) else None, name,
+                        check=lambda _a, _b, p=peer: check_same(dest["custvalue"], dest[p]),
+                        extra=case_extra, notes="fresh process each; wall time includes interpreter start"))
+    return out
+
+
 def cases(smoke: bool = False, sizes: Sequence[int] | None = None) -> Iterator[Case]:
     """custvalue from files against DuckDB, Polars and the in-memory rfm_summary, per size."""
     with tempfile.TemporaryDirectory(prefix="custvalue-bench-rfm-") as tmp:
         for n in sizes or (SMOKE_SIZES if smoke else SIZES):
-            src = Path(tmp) / f"log_{n}.parquet"
-            rows = write_log(src, n)
-            extra = {"rows": rows, "source_mib": f"{src.stat().st_size / 2**20:.0f}"}
-            dest = {e: Path(tmp) / f"{e}_{n}.parquet" for e in ENGINES}
-
-            def timed(engine: str, into: dict) -> None:
-                info = run_engine(engine, src, dest[engine])
-                into[f"{engine}_s_in_process"] = f"{info['seconds']:.3g}"
-                into[f"{engine}_peak_rss_mib"] = f"{info['peak_rss_mib']:.0f}"
-
-            for peer, name in (("duckdb", "DuckDB SQL"), ("polars", "Polars lazy (streaming)"),
-                               ("memory", "custvalue.rfm in-memory (read_parquet + rfm_summary)")):
-                case_extra = dict(extra)
-                yield Case(f"rfm summary from Parquet vs {peer}", rows, "transactions",
-                           lambda e=case_extra: timed("custvalue", e),
-                           (lambda e=case_extra, p=peer: timed(p, e)) if _installed(peer) else None, name,
-                           check=lambda _a, _b, p=peer: check_same(dest["custvalue"], dest[p]),
-                           extra=case_extra, notes="fresh process each; wall time includes interpreter start")
+            yield from _size_cases(n, Path(tmp))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

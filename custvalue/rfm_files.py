@@ -270,9 +270,17 @@ def _list_files(source: Any, file_format: str | None) -> list[tuple[Path, str]]:
     return files
 
 
-def _batches(path: Path, fmt: str, columns: list[str], batch_rows: int
+def _check_columns(path: Path, columns: dict[str, str], names: list[str]) -> None:
+    missing = {arg: col for arg, col in columns.items() if col not in names}
+    if missing:
+        said = ", ".join(f"{arg}={col!r}" for arg, col in missing.items())
+        raise DataError(f"{path}: {said} is not a column of the file; columns: {names}.")
+
+
+def _batches(path: Path, fmt: str, columns: dict[str, str], batch_rows: int
              ) -> tuple[Iterator[Any], Callable[[], int], int]:
-    """Record batches of ``columns`` of one file, a callable giving the bytes read, and the file size."""
+    """Record batches of the ``columns`` (argument -> column) of one file, a callable giving
+    the bytes read, and the file size."""
     import pyarrow as pa
 
     size = path.stat().st_size
@@ -283,14 +291,12 @@ def _batches(path: Path, fmt: str, columns: list[str], batch_rows: int
             pf = pq.ParquetFile(path, pre_buffer=False)
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"{path}: cannot read it as Parquet ({exc}).") from None
-        missing = [c for c in columns if c not in pf.schema_arrow.names]
-        if missing:
-            raise DataError(f"{path}: no column(s) {missing}; columns: {pf.schema_arrow.names}.")
+        _check_columns(path, columns, pf.schema_arrow.names)
         n_rows = max(pf.metadata.num_rows, 1)
         done = [0]
 
         def it() -> Iterator[Any]:
-            for b in pf.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True):
+            for b in pf.iter_batches(batch_size=batch_rows, columns=list(columns.values()), use_threads=True):
                 done[0] += b.num_rows
                 yield b
         return it(), (lambda: int(size * done[0] / n_rows)), size
@@ -304,21 +310,30 @@ def _batches(path: Path, fmt: str, columns: list[str], batch_rows: int
         reader = pacsv.open_csv(
             stream, read_options=pacsv.ReadOptions(block_size=block, use_threads=False),
             convert_options=pacsv.ConvertOptions(
-                include_columns=columns, column_types=dict.fromkeys(columns, pa.string()),
+                include_columns=list(columns.values()), column_types=dict.fromkeys(columns.values(), pa.string()),
                 strings_can_be_null=True))
+    except pa.ArrowKeyError:
+        stream.close()
+        with pa.input_stream(str(path), compression="detect") as head:
+            names = pacsv.open_csv(head, read_options=pacsv.ReadOptions(block_size=1 << 16)).schema.names
+        _check_columns(path, columns, names)
+        raise
     except pa.ArrowInvalid as exc:
-        raise DataError(f"{path}: cannot read it as CSV with the columns {columns} ({exc}).") from None
+        raise DataError(f"{path}: cannot read it as CSV with the columns {list(columns.values())} ({exc}).") from None
 
     def it() -> Iterator[Any]:
-        while True:
-            try:
-                b = reader.read_next_batch()
-            except StopIteration:
-                return
-            except pa.ArrowInvalid as exc:
-                raise DataError(f"{path}: bad CSV row ({exc}).") from None
-            for lo in range(0, b.num_rows, batch_rows):
-                yield b.slice(lo, batch_rows)
+        try:
+            while True:
+                try:
+                    b = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except pa.ArrowInvalid as exc:
+                    raise DataError(f"{path}: bad CSV row ({exc}).") from None
+                for lo in range(0, b.num_rows, batch_rows):
+                    yield b.slice(lo, batch_rows)
+        finally:
+            stream.close()
     return it(), (lambda: stream.tell() if fh is not None else 0), size
 
 
@@ -523,8 +538,10 @@ def rfm_summary_from_files(source: Any, *, customer_col: str, date_col: str, mon
     end_given = None if observation_end is None else _day(observation_end, "observation_end")
     cal_given = None if calibration_end is None else _day(calibration_end, "calibration_end")
     files = _list_files(source, file_format)
-    columns = [customer_col, date_col] + ([monetary_col] if monetary_col is not None else [])
-    if len(set(columns)) != len(columns):
+    columns = {"customer_col": customer_col, "date_col": date_col}
+    if monetary_col is not None:
+        columns["monetary_col"] = monetary_col
+    if len(set(columns.values())) != len(columns):
         raise DataError(f"customer_col, date_col and monetary_col must be different columns; received {columns}.")
 
     state = _CustomerState(_NO_DAY if cal_given is None else cal_given)

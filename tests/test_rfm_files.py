@@ -99,7 +99,8 @@ def test_parquet_date_types_before_and_after_1970(tmp_path, arrow_type):
     if arrow_type in (pa.date32(), pa.date64()):
         when = when.astype("datetime64[D]")
     tx = pd.DataFrame({"customer_id": rng.integers(0, 20, n), "date": when.astype("datetime64[ns]")})
-    table = pa.table({"customer_id": tx["customer_id"], "date": pa.array(when.astype("datetime64[s]")).cast(arrow_type)})
+    dates = pa.array(when.astype("datetime64[s]")).cast(arrow_type)
+    table = pa.table({"customer_id": tx["customer_id"], "date": dates})
     pq.write_table(table, tmp_path / "a.parquet", row_group_size=50)
     kw = dict(COLS, freq="D", calibration_end="1970-01-03")
     pd.testing.assert_frame_equal(rfm_summary_from_files(tmp_path, batch_rows=37, **kw), rfm_summary(tx, **kw),
@@ -172,8 +173,11 @@ def test_integer_ids_then_text_is_a_bad_row(tmp_path):
 
 def test_missing_column_and_unknown_format(tmp_path):
     _log(5, 20, 3, 10).to_parquet(tmp_path / "a.parquet")
-    with pytest.raises(DataError, match=r"no column\(s\) \['spend'\]"):
+    with pytest.raises(DataError, match="monetary_col='spend' is not a column"):
         rfm_summary_from_files(tmp_path, monetary_col="spend", **COLS)
+    (tmp_path / "c.csv").write_text("customer_id,day\n1,2021-01-01\n")
+    with pytest.raises(DataError, match=r"c\.csv: date_col='date' is not a column"):
+        rfm_summary_from_files(tmp_path / "c.csv", **COLS)
     (tmp_path / "b.dat").write_text("x")
     with pytest.raises(DataError, match="file_format"):
         rfm_summary_from_files(tmp_path / "b.dat", **COLS)
