@@ -42,7 +42,7 @@ import pandas as pd
 from benchmarks._harness import Case
 
 SIZES = (10_000_000,)
-SMOKE_SIZES = (20_000,)
+SMOKE_SIZES = (5_000,)
 TX_PER_CUSTOMER = 90
 # BG/NBD with about 1.3 purchases a week and rare dropout: ~100 purchase rows per customer over
 # the 546-day log (rows on the same day included)
@@ -53,42 +53,55 @@ OBSERVATION_END = "2021-06-30"  # 546 days after the simulator's start, 2020-01-
 
 _CHILD = r"""
 import json, sys, time
+from benchmarks.bench_rfm_files import compute, prepare
 engine, src, dest, end = sys.argv[1:5]
-import numpy as np, pandas as pd
-if engine == "custvalue":
-    from custvalue.rfm_files import rfm_summary_from_files
-elif engine == "memory":
-    from custvalue.rfm import rfm_summary
-elif engine == "duckdb":
-    import duckdb
-else:
-    import polars as pl
+prepare(engine)
 t0 = time.perf_counter()
-if engine == "custvalue":
-    s = rfm_summary_from_files(src, customer_col="customer_id", date_col="date", monetary_col="amount",
-                               freq="D", observation_end=end)
-    out = s[["frequency", "recency", "T", "monetary_value"]].reset_index()
-elif engine == "memory":
-    tx = pd.read_parquet(src)
-    s = rfm_summary(tx, customer_col="customer_id", date_col="date", monetary_col="amount", freq="D",
-                    observation_end=end)
-    del tx
-    out = s[["frequency", "recency", "T", "monetary_value"]].reset_index()
-elif engine == "duckdb":
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    con.execute("SET enable_progress_bar = false")
-    out = con.execute(f'''
-        WITH d AS (SELECT customer_id, "date" AS day, sum(amount) AS spend
-                   FROM read_parquet('{src}') WHERE "date" <= DATE '{end}' GROUP BY customer_id, "date"),
-             c AS (SELECT customer_id, count(*) - 1 AS frequency, min(day) AS first, max(day) AS last,
-                          sum(spend) AS total, arg_min(spend, day) AS first_spend
-                   FROM d GROUP BY customer_id)
-        SELECT customer_id, frequency, CAST(last - first AS DOUBLE) AS recency,
-               CAST(DATE '{end}' - first AS DOUBLE) AS T,
-               CASE WHEN frequency > 0 THEN (total - first_spend) / frequency ELSE 0 END AS monetary_value
-        FROM c ORDER BY customer_id''').df()
-else:
+out = compute(engine, src, end)
+dt = time.perf_counter() - t0
+out.to_parquet(dest)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(json.dumps({"seconds": dt, "peak_rss_mib": int(hwm) / 1024, "customers": len(out)}))
+"""
+
+
+def prepare(engine: str) -> None:
+    """Import what ``engine`` needs (outside the timed part)."""
+    import importlib
+
+    importlib.import_module({"custvalue": "custvalue.rfm_files", "memory": "custvalue.rfm"}.get(engine, engine))
+
+
+def compute(engine: str, src: str | Path, end: str) -> pd.DataFrame:
+    """customer_id, frequency, recency, T (days) and mean repeat-day spend by one engine."""
+    cols = ["frequency", "recency", "T", "monetary_value"]
+    kw = dict(customer_col="customer_id", date_col="date", monetary_col="amount", freq="D", observation_end=end)
+    if engine == "custvalue":
+        from custvalue.rfm_files import rfm_summary_from_files
+
+        return rfm_summary_from_files(src, **kw)[cols].reset_index()
+    if engine == "memory":
+        from custvalue.rfm import rfm_summary
+
+        return rfm_summary(pd.read_parquet(src), **kw)[cols].reset_index()
+    if engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute("SET threads = 2")
+        con.execute("SET enable_progress_bar = false")
+        return con.execute(f"""
+            WITH d AS (SELECT customer_id, "date" AS day, sum(amount) AS spend
+                       FROM read_parquet('{src}') WHERE "date" <= DATE '{end}' GROUP BY customer_id, "date"),
+                 c AS (SELECT customer_id, count(*) - 1 AS frequency, min(day) AS first, max(day) AS last,
+                              sum(spend) AS total, arg_min(spend, day) AS first_spend
+                       FROM d GROUP BY customer_id)
+            SELECT customer_id, frequency, CAST(last - first AS DOUBLE) AS recency,
+                   CAST(DATE '{end}' - first AS DOUBLE) AS T,
+                   CASE WHEN frequency > 0 THEN (total - first_spend) / frequency ELSE 0 END AS monetary_value
+            FROM c ORDER BY customer_id""").df()
+    import polars as pl
+
     end_day = pl.lit(pd.Timestamp(end).date())
     q = (pl.scan_parquet(src).filter(pl.col("date") <= end_day)
          .group_by(["customer_id", "date"]).agg(pl.col("amount").sum().alias("spend"))
@@ -101,12 +114,7 @@ else:
                  pl.when(pl.col("n") > 1).then((pl.col("total") - pl.col("first_spend")) / (pl.col("n") - 1))
                  .otherwise(0.0).alias("monetary_value"))
          .sort("customer_id"))
-    out = q.collect(engine="streaming").to_pandas()
-dt = time.perf_counter() - t0
-out.to_parquet(dest)
-hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print(json.dumps({"seconds": dt, "peak_rss_mib": int(hwm) / 1024, "customers": len(out)}))
-"""
+    return q.collect(engine="streaming").to_pandas()
 
 
 def write_log(path: Path, n_transactions: int, *, seed: int = 21, block_customers: int = 20_000) -> int:
@@ -137,8 +145,16 @@ def write_log(path: Path, n_transactions: int, *, seed: int = 21, block_customer
     return rows
 
 
-def run_engine(engine: str, src: Path, dest: Path) -> dict:
-    """Run one engine in a fresh process; its in-process seconds and peak RSS."""
+def run_engine(engine: str, src: Path, dest: Path, fresh_process: bool = True) -> dict:
+    """Run one engine in a fresh process (or in this one, for the smoke run); its in-process
+    seconds and peak RSS (NaN in this process)."""
+    if not fresh_process:
+        prepare(engine)
+        t0 = time.perf_counter()
+        out = compute(engine, src, OBSERVATION_END)
+        dt = time.perf_counter() - t0
+        out.to_parquet(dest)
+        return {"seconds": dt, "peak_rss_mib": float("nan"), "customers": len(out)}
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run([sys.executable, "-c", _CHILD, engine, str(src), str(dest), OBSERVATION_END],
                           capture_output=True, text=True, env=env, check=False)
@@ -162,14 +178,14 @@ def _installed(engine: str) -> bool:
     return engine in ("custvalue", "memory") or importlib.util.find_spec(engine) is not None
 
 
-def _size_cases(n: int, tmp: Path) -> list[Case]:
+def _size_cases(n: int, tmp: Path, fresh_process: bool) -> list[Case]:
     src = tmp / f"log_{n}.parquet"
     rows = write_log(src, n)
     extra = {"rows": rows, "source_mib": f"{src.stat().st_size / 2**20:.0f}"}
     dest = {e: tmp / f"{e}_{n}.parquet" for e in ENGINES}
 
     def timed(engine: str, into: dict) -> None:
-        info = run_engine(engine, src, dest[engine])
+        info = run_engine(engine, src, dest[engine], fresh_process)
         into[f"{engine}_s_in_process"] = f"{info['seconds']:.3g}"
         into[f"{engine}_peak_rss_mib"] = f"{info['peak_rss_mib']:.0f}"
 
@@ -181,7 +197,9 @@ def _size_cases(n: int, tmp: Path) -> list[Case]:
                         lambda e=case_extra: timed("custvalue", e),
                         (lambda e=case_extra, p=peer: timed(p, e)) if _installed(peer) else None, name,
                         check=lambda _a, _b, p=peer: check_same(dest["custvalue"], dest[p]),
-                        extra=case_extra, notes="fresh process each; wall time includes interpreter start"))
+                        extra=case_extra,
+                        notes=("fresh process each; wall time includes interpreter start" if fresh_process
+                               else "in-process (smoke)")))
     return out
 
 
@@ -189,7 +207,7 @@ def cases(smoke: bool = False, sizes: Sequence[int] | None = None) -> Iterator[C
     """custvalue from files against DuckDB, Polars and the in-memory rfm_summary, per size."""
     with tempfile.TemporaryDirectory(prefix="custvalue-bench-rfm-") as tmp:
         for n in sizes or (SMOKE_SIZES if smoke else SIZES):
-            yield from _size_cases(n, Path(tmp))
+            yield from _size_cases(n, Path(tmp), fresh_process=not smoke)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
