@@ -529,6 +529,11 @@ def rfm_summary_from_files(source: Any, *, customer_col: str, date_col: str, mon
     ...                      observation_end="1997-09-30"))
     True
     """
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ModuleNotFoundError("rfm_summary_from_files reads files with pyarrow: pip install pyarrow "
+                                  "(or custvalue[streaming]).") from None
     if freq not in TIME_UNITS:
         raise DataError(f"freq must be one of {sorted(TIME_UNITS)}; received {freq!r}.")
     for arg, col in (("customer_col", customer_col), ("date_col", date_col), ("monetary_col", monetary_col)):
