@@ -1,5 +1,5 @@
 """Catalogue of the top level (rfm_summary, exceptions), custvalue.base, datasets, simulate,
-plotting, streaming, dask, rfm, report and cli."""
+plotting, streaming, dask, rfm, rfm_files, report and cli."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import custvalue.cli
 import custvalue.dask
 import custvalue.report
 from custvalue import base as B
-from custvalue import plotting, rfm, simulate, streaming
+from custvalue import plotting, rfm, rfm_files, simulate, streaming
 from custvalue.base import identification as ident
 from custvalue.base import transforms as tr
 from custvalue.exceptions import DataError
@@ -63,6 +63,20 @@ def _parquet(frame: pd.DataFrame) -> Path:
     path = _tmp() / "base.parquet"
     frame.rename_axis("customer_id").reset_index().to_parquet(path)
     return path
+
+
+def _tx_files(frame: pd.DataFrame) -> Path:
+    """A folder with the log split over a CSV file (string dates) and a Parquet file."""
+    folder = _tmp()
+    frame.iloc[:25].to_csv(folder / "a.csv", index=False)
+    frame.iloc[25:].to_parquet(folder / "b.parquet", index=False)
+    return folder
+
+
+def _with_bad_row(column: str, value) -> Path:
+    frame = tx().astype({column: object})
+    frame.loc[7, column] = value
+    return _tx_files(frame)
 
 
 def _ddf(frame: pd.DataFrame):
@@ -286,6 +300,26 @@ CATALOGUE: dict[str, Entry] = {
         {"codes": (("code out of range", lambda v: np.array([0, 0, 0, 7])), ("negative", lambda v: v - 5),
                    "misaligned"),
          "spend": ("nan", "inf", "misaligned"), "n_customers": ("negative", "nan", "text")}),
+    "custvalue.rfm_files.FILE_FORMATS": no_input("constant: file formats and the name endings that select them"),
+    "custvalue.rfm_files.rfm_summary_from_files": function(
+        rfm_files.rfm_summary_from_files, lambda: {"source": _tx_files(tx()), "customer_col": "customer_id",
+                                                   "date_col": "date", "monetary_col": "amount", "freq": "W",
+                                                   "observation_end": "1997-12-31", "calibration_end": "1997-09-30",
+                                                   "batch_rows": 4, "file_format": None},
+        {"source": bad(("missing file", lambda v: Path(v) / "nope.csv"),
+                       ("not a path", lambda v: 3.0),
+                       ("NaN amount", lambda v: _with_bad_row("amount", np.nan)),
+                       ("text amount", lambda v: _with_bad_row("amount", "12,50")),
+                       ("missing customer", lambda v: _with_bad_row("customer_id", None)),
+                       ("bad date", lambda v: _with_bad_row("date", "1997-02-30")),
+                       names=("source", "nope.csv", "a.csv")),
+         "customer_col": (("wrong column", lambda v: "nope"),), "monetary_col": (("wrong column", lambda v: "nope"),),
+         "batch_rows": COUNT, "freq": (("unknown unit", lambda v: "Y"),),
+         "file_format": (("unknown format", lambda v: "xlsx"),),
+         "observation_end": ("text", ("before the data", lambda v: "1990-01-01")),
+         "calibration_end": ("text", ("after observation_end", lambda v: "1999-01-01"))},
+        {"one transaction": replaced(source=lambda: _tx_files(tx().iloc[:1]), calibration_end=None),
+         "batches of one row": replaced(batch_rows=1)}),
     # -- simulate ------------------------------------------------------------------------
     "custvalue.simulate.simulate_betageo": function(
         simulate.simulate_betageo, _sim(None, r=0.25, alpha=4.0, a=0.8, b=2.5, T=39.0),
