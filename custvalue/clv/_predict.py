@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_counts, check_discount_rate, check_positive_scalar
+from .._validation import (as_float_array, check_counts, check_discount_rate, check_level,
+                           check_positive_scalar)
 from ..exceptions import DataError
 from ..math import dert as _dert
 from ._kernel import KernelCapabilities, TransactionKernel, capabilities
@@ -269,6 +270,132 @@ class TransactionResultsMixin:
         if np.ndim(n) == 0:
             return float(vals[0])
         return pd.Series(vals, index=pd.Index(nn.astype(int), name="n"), name="probability")
+
+    # -- process uncertainty: the distribution of future purchases -------------------------
+    def _future_horizon(self, horizon: Any) -> float:
+        t = check_positive_scalar(horizon, "horizon")
+        if self.discrete and t != int(t):
+            raise DataError(f"horizon counts transaction opportunities and must be a whole number; "
+                            f"received {horizon!r}.")
+        return t
+
+    def conditional_probability_of_purchases(self, n: Any, horizon: float,
+                                             data: pd.DataFrame | None = None,
+                                             **columns: Any) -> pd.Series | pd.DataFrame:
+        """P(n purchases in the next ``horizon`` | history) per customer: the distribution of
+        a customer's future purchase count, with the parameters at their estimates
+        (process uncertainty).
+
+        ``[n = 0] (1 - P(alive)) + P(alive) P_new(n, horizon; updated parameters)``: an
+        active customer is a new customer whose parameters are the posterior given the
+        history (BG/NBD: ``r+x, α+T, a, b+x``, FHL 2005 eq. 8; MBG/NBD: ``b+x+1``;
+        Pareto/NBD: ``r+x, α+T, s, β+T``; BG/BB: ``α+x, β+n-x, γ, δ+n``, FHS 2010 eq. 7).
+        Its mean is :meth:`expected_purchases`.
+
+        Parameters
+        ----------
+        n : int or array-like of int
+            Number(s) of future purchases.
+        horizon : float
+            Length of the future period (> 0; whole opportunities for BG/BB).
+        data : pandas.DataFrame, optional
+            Customers with the model's columns.
+        **columns
+            The model's columns as keyword arrays.
+
+        Returns
+        -------
+        pandas.Series or pandas.DataFrame
+            A Series indexed like ``data`` for a scalar ``n``, else one column per ``n``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> res = BetaGeo().fit(load_cdnow_summary())
+        >>> p = res.conditional_probability_of_purchases([0, 1, 2], 39.0, frequency=[2], recency=[30.43],
+        ...                                             T=[38.86])
+        >>> p.round(3).values.tolist()
+        [[0.445, 0.239, 0.144]]
+        """
+        nn = check_counts(as_float_array(n, "n"), "n")
+        t = self._future_horizon(horizon)
+        args, index = self._customer_arrays(data, columns)
+        vals = self.kernel.conditional_probability_of_purchases(nn[None, :], t, *self._theta(),
+                                                                *(a[:, None] for a in args))
+        if np.ndim(n) == 0:
+            return self._series(vals[:, 0], index, "probability")  # type: ignore[attr-defined]
+        out = pd.DataFrame(vals, index=index, columns=pd.Index(nn.astype(int), name="n"), copy=False)
+        if index is None:
+            out.index.name = "customer_id"
+        return out
+
+    def purchases_predictive_interval(self, horizon: float, data: pd.DataFrame | None = None, *,
+                                      level: float = 0.9, **columns: Any) -> pd.DataFrame:
+        """Equal-tailed predictive interval of each customer's number of purchases in the
+        next ``horizon`` (process uncertainty, parameters at their estimates).
+
+        ``lower`` is the smallest n with ``P(Y <= n) >= (1 - level)/2`` and ``upper`` the
+        smallest n with ``P(Y <= n) >= (1 + level)/2``, from
+        :meth:`conditional_probability_of_purchases`; being discrete, the interval covers at
+        least ``level`` of the predictive distribution.
+
+        Parameters
+        ----------
+        horizon : float
+            Length of the future period.
+        data : pandas.DataFrame, optional
+            Customers with the model's columns.
+        level : float, default 0.9
+            Probability content of the interval.
+        **columns
+            The model's columns as keyword arrays.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``expected`` (:meth:`expected_purchases`), ``lower`` and ``upper``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> res = BetaGeo().fit(load_cdnow_summary())
+        >>> res.purchases_predictive_interval(39.0, frequency=[2], recency=[30.43], T=[38.86])[
+        ...     ["lower", "upper"]].values.tolist()
+        [[0, 4]]
+        """
+        level = check_level(level)
+        t = self._future_horizon(horizon)
+        args, index = self._customer_arrays(data, columns)
+        theta = self._theta()
+        n_cust = args[0].shape[0]
+        q_lo, q_hi = (1.0 - level) / 2.0, (1.0 + level) / 2.0
+        lower = np.empty(n_cust, dtype=np.int64)
+        upper = np.empty(n_cust, dtype=np.int64)
+        chunk = 20_000
+        for start in range(0, n_cust, chunk):
+            rows = slice(start, min(n_cust, start + chunk))
+            cols = [a[rows][:, None] for a in args]
+            top = 64
+            while True:  # widen the grid of counts until every customer's upper quantile is on it
+                if self.discrete:
+                    top = min(top, int(t) + 1)
+                cdf = np.cumsum(self.kernel.conditional_probability_of_purchases(
+                    np.arange(top, dtype=float)[None, :], t, *theta, *cols), axis=1)
+                if (cdf[:, -1] >= q_hi).all() or (self.discrete and top == int(t) + 1):
+                    break
+                if top > 2 ** 22:
+                    raise DataError("the predictive distribution has more than 4 million counts "
+                                    "below its upper quantile; shorten the horizon.")
+                top *= 4
+            lower[rows] = (cdf < q_lo).sum(axis=1)
+            upper[rows] = np.minimum((cdf < q_hi).sum(axis=1), top - 1)
+        expected = self.expected_purchases(data, horizon=t, **columns)
+        out = pd.DataFrame({"expected": expected.to_numpy(), "lower": lower, "upper": upper},
+                           index=expected.index)
+        out.attrs.update(level=level)
+        return out
 
     # -- discounted value -------------------------------------------------------------------
     def _rate_and_horizon(self, discount_rate: Any, horizon: Any) -> tuple[float, float | None]:
