@@ -389,8 +389,9 @@ def dert(d, alpha, beta, gamma, delta, x, t_x, n_periods, horizon=None):
     return np.exp(log_lead + log_sum[inv.reshape(x.shape)])
 
 
-def conditional_probability_of_purchases(k, t, alpha, beta, gamma, delta, x, t_x, n_periods):
-    """P(k transactions in the next ``t`` opportunities | x, t_x, n): the discrete analogue
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
+def conditional_probability_of_purchases(n, t, alpha, beta, gamma, delta, x, t_x, n_periods):
+    """P(n' transactions in the next ``t`` opportunities | x, t_x, n): the discrete analogue
     of the BG/NBD's conditional PMF.
 
     A customer inactive after opportunity n makes none; an active one has
@@ -398,13 +399,13 @@ def conditional_probability_of_purchases(k, t, alpha, beta, gamma, delta, x, t_x
     ``p^x (1-p)^(n-x) (1-θ)^n``, times the mixing densities; FHS 2010 eqs. 3-4) and is a
     new customer with those parameters (FHS eq. 7, :func:`probability_of_purchases`)::
 
-        [k = 0] (1 - P(alive)) + P(alive) P(X(t) = k; α+x, β+n-x, γ, δ+n);
+        [n' = 0] (1 - P(alive)) + P(alive) P(X(t) = n'; α+x, β+n-x, γ, δ+n);
 
     its mean is FHS eq. (13).
 
     Parameters
     ----------
-    k : array-like of int
+    n : array-like of int
         Numbers of future transactions (>= 0).
     t : int
         Number of future opportunities.
@@ -424,9 +425,9 @@ def conditional_probability_of_purchases(k, t, alpha, beta, gamma, delta, x, t_x
     >>> round(float(p.sum()), 12)
     1.0
     """
-    k = np.asarray(k, dtype=float)
-    x, n = np.asarray(x, dtype=float), np.asarray(n_periods, dtype=float)
-    alive = np.reshape(p_alive(alpha, beta, gamma, delta, x, t_x, n),
-                       np.broadcast_shapes(x.shape, np.shape(t_x), n.shape))
-    active = probability_of_purchases(k, t, alpha + x, beta + n - x, gamma, delta + n)
-    return np.where(k == 0, 1.0 - alive, 0.0) + alive * active
+    count = np.asarray(n, dtype=float)
+    x, m = np.asarray(x, dtype=float), np.asarray(n_periods, dtype=float)
+    alive = np.reshape(p_alive(alpha, beta, gamma, delta, x, t_x, m),
+                       np.broadcast_shapes(x.shape, np.shape(t_x), m.shape))
+    active = probability_of_purchases(count, t, alpha + x, beta + m - x, gamma, delta + m)
+    return np.where(count == 0, 1.0 - alive, 0.0) + alive * active

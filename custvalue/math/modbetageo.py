@@ -244,6 +244,7 @@ def probability_of_purchases(n, t, r, alpha, a, b):
     return _bg.purchase_count_probability(n, t, r, alpha, a, b, shift=1)
 
 
+@params(r="positive", alpha="positive", a="positive", b="positive")
 def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T):
     """P(Y(t) = n | x, t_x, T) of the MBG/NBD: ``[n = 0] (1 - P(alive)) + P(alive)
     P_BG(n, t; r+x, α+T, a, b+x+1)``; an active customer has survived x + 1 dropout
