@@ -16,7 +16,7 @@ estimates are closest to normal:
 ``"simulate"``
     ``θ_d ~ N(θ̂, Σ)``, ``d = 1..n_draws`` (seeded), the prediction at each draw, and the
     ``(1-level)/2`` and ``(1+level)/2`` quantiles per customer. Customers are processed in
-    chunks so that the draws x customers block stays under about 64 MB.
+    chunks so that the draws x customers block stays under about 256 MB.
 
 The ``estimate`` column is always the prediction at the estimates. Both intervals describe
 the uncertainty of the *expected* quantity (parameter uncertainty), not the spread of a
@@ -45,7 +45,7 @@ INTERVALS = ("delta", "simulate")
 #: Forward-difference step on the free (log / logit) scale.
 _STEP = 1e-6
 #: Bytes of one draws x customers block in ``"simulate"``.
-_BLOCK_BYTES = 64 * 2 ** 20
+_BLOCK_BYTES = 256 * 2 ** 20
 
 Predict = Callable[[Sequence[float], slice], np.ndarray]
 
@@ -135,7 +135,7 @@ def _delta(predict: Predict, estimate: np.ndarray, theta: np.ndarray, cov_free: 
         moved = theta.copy()
         moved[j] += step
         jac[:, j] = (predict(from_free(moved, transforms)[0], rows) - estimate) / step
-    se_natural = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, cov_free, jac), 0.0))
+    se_natural = np.sqrt(np.maximum(((jac @ cov_free) * jac).sum(axis=1), 0.0))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         slope = dg_inv(estimate)  # d f / d g(f): the delta method to the link scale
         se_link = se_natural / slope
