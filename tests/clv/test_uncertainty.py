@@ -192,7 +192,8 @@ def test_no_repeat_purchase_bgnbd_p_alive_is_a_point(fits, sample):
     assert (f["lower"] == 1.0).all() and (f["upper"] == 1.0).all()
 
 
-@pytest.mark.parametrize("kwargs, name", [({"interval": "x"}, "interval"), ({"interval": "delta", "level": 1.5}, "level"),
+@pytest.mark.parametrize("kwargs, name", [({"interval": "x"}, "interval"),
+                                          ({"interval": "delta", "level": 1.5}, "level"),
                                           ({"interval": "simulate", "n_draws": 3}, "n_draws"),
                                           ({"interval": "delta", "level": "high"}, "level")])
 def test_bad_input_names_the_argument(fits, sample, kwargs, name):

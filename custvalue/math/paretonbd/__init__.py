@@ -63,7 +63,8 @@ from ._predict import (conditional_expected_purchases, conditional_probability_o
 
 __all__ = [
     "loglike", "score", "p_alive", "expected_purchases_new_customer",
-    "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases", "dert", "loglike_and_score",
+    "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases",
+    "dert", "loglike_and_score",
     "weighted_loglike_and_score", "weighted_loglike_score_hessian", "data_levels",
 ]
 
