@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import as_float_array, check_counts, check_discount_rate, check_positive_scalar
+from .._validation import (as_float_array, check_counts, check_discount_rate, check_level,
+                           check_positive_scalar)
 from ..exceptions import DataError
 from ..math import dert as _dert
 from ._kernel import KernelCapabilities, TransactionKernel, capabilities
+from ._uncertainty import check_interval, interval_frame, prediction_interval
 
 __all__ = ["TransactionResultsMixin"]
 
@@ -55,20 +57,51 @@ class TransactionResultsMixin:
         cols = type(self.model).data_columns  # type: ignore[attr-defined]
         return [arrays[c] for c in cols], index
 
-    def p_alive(self, data: pd.DataFrame | None = None, **columns: Any) -> pd.Series:
-        """P(alive | history) per customer.
+    def _with_interval(self, predict: Any, args: list[np.ndarray], index: pd.Index | None,
+                       name: str, scale: str, interval: str | None, level: float, n_draws: int,
+                       seed: Any) -> pd.Series | pd.DataFrame:
+        """The point Series, or the estimate/lower/upper frame of
+        ``custvalue.clv._uncertainty.prediction_interval`` when ``interval`` is given.
+        ``predict(theta, args)`` evaluates the prediction at parameters ``theta`` for the
+        customer arrays ``args``."""
+        if interval is None:
+            return self._series(predict(self._theta(), args), index, name)  # type: ignore[attr-defined]
+        n = args[0].shape[0]
+        est, lower, upper = prediction_interval(
+            lambda theta, rows: predict(list(theta), [a[rows] for a in args]), n,
+            self.params.to_numpy(), self.cov_params.to_numpy(),  # type: ignore[attr-defined]
+            self.model._transforms, interval=interval, level=level, scale=scale,  # type: ignore[attr-defined]
+            n_draws=n_draws, seed=seed)
+        return interval_frame(est, lower, upper, index, interval=interval, level=level)
+
+    def p_alive(self, data: pd.DataFrame | None = None, *, interval: str | None = None,
+                level: float = 0.95, n_draws: int = 200, seed: Any = None,
+                **columns: Any) -> pd.Series | pd.DataFrame:
+        """P(alive | history) per customer, optionally with an interval from the parameters'
+        sampling uncertainty.
 
         Parameters
         ----------
         data : pandas.DataFrame, optional
             Customers with the model's columns (``frequency``, ``recency``, ``T``).
+        interval : {None, "delta", "simulate"}, default None
+            ``"delta"``: the delta method on the logit scale from the parameter covariance on
+            the free (log) scale; ``"simulate"``: quantiles over ``n_draws`` parameter draws
+            from their asymptotic normal on that scale (``custvalue.clv._uncertainty``).
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``interval="simulate"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``interval="simulate"``.
         **columns
             The same columns as keyword arrays.
 
         Returns
         -------
-        pandas.Series
-            Probabilities in [0, 1] indexed like ``data``.
+        pandas.Series or pandas.DataFrame
+            Probabilities in [0, 1] indexed like ``data``; with ``interval``, a frame with
+            columns ``estimate``, ``lower`` and ``upper``.
 
         Examples
         --------
@@ -77,12 +110,18 @@ class TransactionResultsMixin:
         >>> res = ParetoNBD().fit(load_cdnow_summary())
         >>> round(float(res.p_alive(frequency=[2], recency=[30.43], T=[38.86]).iloc[0]), 3)
         0.869
+        >>> ci = res.p_alive(frequency=[2], recency=[30.43], T=[38.86], interval="delta")
+        >>> ci.round(3).values.tolist()
+        [[0.869, 0.821, 0.906]]
         """
+        interval, level, n_draws = check_interval(interval, level, n_draws)
         args, index = self._customer_arrays(data, columns)
-        return self._series(self.kernel.p_alive(*self._theta(), *args), index, "p_alive")  # type: ignore[attr-defined]
+        return self._with_interval(lambda theta, a: self.kernel.p_alive(*theta, *a), args, index,
+                                   "p_alive", "logit", interval, level, n_draws, seed)
 
     def expected_purchases(self, data: pd.DataFrame | None = None, *, horizon: Any,
-                           **columns: Any) -> pd.Series | pd.DataFrame:
+                           interval: str | None = None, level: float = 0.95, n_draws: int = 200,
+                           seed: Any = None, **columns: Any) -> pd.Series | pd.DataFrame:
         """Expected purchases in the next ``horizon`` time units, given each customer's history.
 
         Parameters
@@ -91,14 +130,24 @@ class TransactionResultsMixin:
             Customers with the model's columns.
         horizon : float or array-like
             Length of the future period, in the units of ``recency`` and ``T``. An array
-            gives one column per horizon.
+            gives one column per horizon (not with ``interval``).
+        interval : {None, "delta", "simulate"}, default None
+            An interval from the parameters' sampling uncertainty: the delta method on the
+            log scale, or quantiles over parameter draws (``custvalue.clv._uncertainty``).
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``interval="simulate"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``interval="simulate"``.
         **columns
             The model's columns as keyword arrays.
 
         Returns
         -------
         pandas.Series or pandas.DataFrame
-            Indexed like ``data``.
+            Indexed like ``data``; with ``interval``, columns ``estimate``, ``lower`` and
+            ``upper``.
 
         Examples
         --------
@@ -108,9 +157,21 @@ class TransactionResultsMixin:
         >>> e = res.expected_purchases(frequency=[26], recency=[30.86], T=[31.0], horizon=52)
         >>> round(float(e.iloc[0]), 2)
         25.46
+        >>> res.expected_purchases(frequency=[26], recency=[30.86], T=[31.0], horizon=52,
+        ...                        interval="simulate", seed=1).columns.tolist()
+        ['estimate', 'lower', 'upper']
         """
+        interval, level, n_draws = check_interval(interval, level, n_draws)
         args, index = self._customer_arrays(data, columns)
         h = _horizons(horizon)
+        if interval is not None:
+            if np.ndim(horizon) != 0:
+                raise DataError(f"horizon must be a scalar with interval={interval!r}; received "
+                                f"{np.size(horizon)} horizons (ask for one at a time).")
+            t = float(h[0])
+            return self._with_interval(
+                lambda theta, a: self.kernel.conditional_expected_purchases(t, *theta, *a),
+                args, index, "expected_purchases", "log", interval, level, n_draws, seed)
         theta = self._theta()
         vals = self.kernel.conditional_expected_purchases(h[None, :], *theta,
                                                           *(a[:, None] for a in args))
@@ -128,12 +189,27 @@ class TransactionResultsMixin:
         :meth:`expected_purchases`."""
         if self.capabilities.horizon_weights:
             args, index = self._customer_arrays(data, columns)
-            vals = self.kernel.conditional_expected_purchases(
-                _horizons(times)[None, :], *self._theta(), *(a[:, None] for a in args),
-                horizon_weights=horizon_weights)
+            vals = self._discounted_purchase_values(self._theta(), args, times, horizon_weights)
             return self._series(vals, index, "discounted_purchases")  # type: ignore[attr-defined]
         grid = self.expected_purchases(data, horizon=times, **columns)
         return pd.Series(grid.to_numpy() @ horizon_weights, index=grid.index, name="discounted_purchases")
+
+    def _discounted_purchase_values(self, theta: Any, args: list[np.ndarray], times: np.ndarray,
+                                    horizon_weights: np.ndarray) -> np.ndarray:
+        """``Σ_k w_k E[purchases in the next times_k]`` at parameters ``theta`` for the customer
+        arrays ``args`` (the kernel's ``horizon_weights`` where declared, else the grid)."""
+        t = _horizons(times)[None, :]
+        cols = [a[:, None] for a in args]
+        if self.capabilities.horizon_weights:
+            return self.kernel.conditional_expected_purchases(t, *theta, *cols,
+                                                              horizon_weights=horizon_weights)
+        return self.kernel.conditional_expected_purchases(t, *theta, *cols) @ horizon_weights
+
+    def _cumulative_purchase_values(self, theta: Any, args: list[np.ndarray], times: np.ndarray
+                                    ) -> np.ndarray:
+        """The customers x horizons grid of conditional expected purchases at ``theta``."""
+        return self.kernel.conditional_expected_purchases(_horizons(times)[None, :], *theta,
+                                                          *(a[:, None] for a in args))
 
     def expected_purchases_new_customer(self, horizon: Any) -> float | pd.Series:
         """Expected purchases of a newly acquired customer over ``horizon`` (unconditional).
@@ -194,6 +270,132 @@ class TransactionResultsMixin:
         if np.ndim(n) == 0:
             return float(vals[0])
         return pd.Series(vals, index=pd.Index(nn.astype(int), name="n"), name="probability")
+
+    # -- process uncertainty: the distribution of future purchases -------------------------
+    def _future_horizon(self, horizon: Any) -> float:
+        t = check_positive_scalar(horizon, "horizon")
+        if self.discrete and t != int(t):
+            raise DataError(f"horizon counts transaction opportunities and must be a whole number; "
+                            f"received {horizon!r}.")
+        return t
+
+    def conditional_probability_of_purchases(self, n: Any, horizon: float,
+                                             data: pd.DataFrame | None = None,
+                                             **columns: Any) -> pd.Series | pd.DataFrame:
+        """P(n purchases in the next ``horizon`` | history) per customer: the distribution of
+        a customer's future purchase count, with the parameters at their estimates
+        (process uncertainty).
+
+        ``[n = 0] (1 - P(alive)) + P(alive) P_new(n, horizon; updated parameters)``: an
+        active customer is a new customer whose parameters are the posterior given the
+        history (BG/NBD: ``r+x, α+T, a, b+x``, FHL 2005 eq. 8; MBG/NBD: ``b+x+1``;
+        Pareto/NBD: ``r+x, α+T, s, β+T``; BG/BB: ``α+x, β+n-x, γ, δ+n``, FHS 2010 eq. 7).
+        Its mean is :meth:`expected_purchases`.
+
+        Parameters
+        ----------
+        n : int or array-like of int
+            Number(s) of future purchases.
+        horizon : float
+            Length of the future period (> 0; whole opportunities for BG/BB).
+        data : pandas.DataFrame, optional
+            Customers with the model's columns.
+        **columns
+            The model's columns as keyword arrays.
+
+        Returns
+        -------
+        pandas.Series or pandas.DataFrame
+            A Series indexed like ``data`` for a scalar ``n``, else one column per ``n``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> res = BetaGeo().fit(load_cdnow_summary())
+        >>> p = res.conditional_probability_of_purchases([0, 1, 2], 39.0, frequency=[2], recency=[30.43],
+        ...                                             T=[38.86])
+        >>> p.round(3).values.tolist()
+        [[0.445, 0.239, 0.144]]
+        """
+        nn = check_counts(as_float_array(n, "n"), "n")
+        t = self._future_horizon(horizon)
+        args, index = self._customer_arrays(data, columns)
+        vals = self.kernel.conditional_probability_of_purchases(nn[None, :], t, *self._theta(),
+                                                                *(a[:, None] for a in args))
+        if np.ndim(n) == 0:
+            return self._series(vals[:, 0], index, "probability")  # type: ignore[attr-defined]
+        out = pd.DataFrame(vals, index=index, columns=pd.Index(nn.astype(int), name="n"), copy=False)
+        if index is None:
+            out.index.name = "customer_id"
+        return out
+
+    def purchases_predictive_interval(self, horizon: float, data: pd.DataFrame | None = None, *,
+                                      level: float = 0.9, **columns: Any) -> pd.DataFrame:
+        """Equal-tailed predictive interval of each customer's number of purchases in the
+        next ``horizon`` (process uncertainty, parameters at their estimates).
+
+        ``lower`` is the smallest n with ``P(Y <= n) >= (1 - level)/2`` and ``upper`` the
+        smallest n with ``P(Y <= n) >= (1 + level)/2``, from
+        :meth:`conditional_probability_of_purchases`; being discrete, the interval covers at
+        least ``level`` of the predictive distribution.
+
+        Parameters
+        ----------
+        horizon : float
+            Length of the future period.
+        data : pandas.DataFrame, optional
+            Customers with the model's columns.
+        level : float, default 0.9
+            Probability content of the interval.
+        **columns
+            The model's columns as keyword arrays.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``expected`` (:meth:`expected_purchases`), ``lower`` and ``upper``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> res = BetaGeo().fit(load_cdnow_summary())
+        >>> res.purchases_predictive_interval(39.0, frequency=[2], recency=[30.43], T=[38.86])[
+        ...     ["lower", "upper"]].values.tolist()
+        [[0, 4]]
+        """
+        level = check_level(level)
+        t = self._future_horizon(horizon)
+        args, index = self._customer_arrays(data, columns)
+        theta = self._theta()
+        n_cust = args[0].shape[0]
+        q_lo, q_hi = (1.0 - level) / 2.0, (1.0 + level) / 2.0
+        lower = np.empty(n_cust, dtype=np.int64)
+        upper = np.empty(n_cust, dtype=np.int64)
+        chunk = 20_000
+        for start in range(0, n_cust, chunk):
+            rows = slice(start, min(n_cust, start + chunk))
+            cols = [a[rows][:, None] for a in args]
+            top = 64
+            while True:  # widen the grid of counts until every customer's upper quantile is on it
+                if self.discrete:
+                    top = min(top, int(t) + 1)
+                cdf = np.cumsum(self.kernel.conditional_probability_of_purchases(
+                    np.arange(top, dtype=float)[None, :], t, *theta, *cols), axis=1)
+                if (cdf[:, -1] >= q_hi).all() or (self.discrete and top == int(t) + 1):
+                    break
+                if top > 2 ** 22:
+                    raise DataError("the predictive distribution has more than 4 million counts "
+                                    "below its upper quantile; shorten the horizon.")
+                top *= 4
+            lower[rows] = (cdf < q_lo).sum(axis=1)
+            upper[rows] = np.minimum((cdf < q_hi).sum(axis=1), top - 1)
+        expected = self.expected_purchases(data, horizon=t, **columns)
+        out = pd.DataFrame({"expected": expected.to_numpy(), "lower": lower, "upper": upper},
+                           index=expected.index)
+        out.attrs.update(level=level)
+        return out
 
     # -- discounted value -------------------------------------------------------------------
     def _rate_and_horizon(self, discount_rate: Any, horizon: Any) -> tuple[float, float | None]:

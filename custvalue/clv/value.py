@@ -10,9 +10,12 @@ import pandas as pd
 from .._deprecation import renamed_arguments
 from .._validation import align_to_index, as_float_array, check_discount_rate, check_whole_number
 from ..exceptions import DataError
+from ..math import gammagamma as spend_kernel
 from ..math.dert import increment_weights
 from ..units import UNITS_PER_MONTH
 from ._kernel import capabilities
+from .gammagamma import GammaGammaResults
+from ._uncertainty import check_interval, interval_frame, prediction_interval
 
 __all__ = ["clv", "PERIOD_LENGTH"]
 
@@ -38,7 +41,8 @@ def discounted_increments(cumulative: np.ndarray, discount_rate: np.ndarray) -> 
 @renamed_arguments(horizon="months", discount_rate="monthly_discount_rate")
 def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = None, *,
         months: int = 12, monthly_discount_rate: float | np.ndarray = 0.01, freq: str = "W",
-        margin: float | np.ndarray = 1.0, **columns: Any) -> pd.Series:
+        margin: float | np.ndarray = 1.0, interval: str | None = None, level: float = 0.95,
+        n_draws: int = 200, seed: Any = None, **columns: Any) -> pd.Series | pd.DataFrame:
     """Customer lifetime value over ``months`` months, discounted monthly.
 
     ``CLV_i = margin * E[spend_i] * sum_{k=1}^{months} (E[N_i(k)] - E[N_i(k-1)]) / (1+d)^k``
@@ -72,13 +76,26 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     margin : float or array-like, default 1.0
         Profit margin applied to spend (per customer if an array; a Series is matched to
         the customers by index label).
+    interval : {None, "delta", "simulate"}, default None
+        An interval from the sampling uncertainty of the purchase model's parameters and,
+        when ``spend_results`` is a fitted Gamma-Gamma model, of its parameters too (the two
+        fits are independent: block-diagonal covariance). ``"delta"`` is the delta method
+        on the log scale, ``"simulate"`` the quantiles over ``n_draws`` parameter draws
+        (``custvalue.clv._uncertainty``). Spend given as numbers is taken as known.
+    level : float, default 0.95
+        Confidence level of the interval.
+    n_draws : int, default 200
+        Parameter draws for ``interval="simulate"``.
+    seed : int or numpy.random.Generator, optional
+        Random seed for ``interval="simulate"``.
     **columns
         Columns as keyword arrays.
 
     Returns
     -------
-    pandas.Series
-        CLV per customer, indexed like ``data``.
+    pandas.Series or pandas.DataFrame
+        CLV per customer, indexed like ``data``; with ``interval``, columns ``estimate``,
+        ``lower`` and ``upper``.
 
     Examples
     --------
@@ -88,7 +105,11 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     >>> value = clv(BetaGeo().fit(d), GammaGamma().fit(d), d, months=12, freq="W")
     >>> bool((value >= 0).all())
     True
+    >>> ci = clv(BetaGeo().fit(d), GammaGamma().fit(d), d.head(3), interval="delta")
+    >>> bool(((ci["lower"] < ci["estimate"]) & (ci["estimate"] < ci["upper"])).all())
+    True
     """
+    interval, level, n_draws = check_interval(interval, level, n_draws)
     discount_rate = monthly_discount_rate
     discrete = capabilities(purchases_results.kernel).discrete
     if not discrete and freq not in UNITS_PER_MONTH:
@@ -132,8 +153,53 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
                                 "monthly_discount_rate")
     per_purchase = (purchases.to_numpy() if cumulative is None
                     else discounted_increments(cumulative.to_numpy(), d))
-    value = per_purchase * spend.to_numpy() * per_customer(margin, "margin", labels, n)
-    return pd.Series(value, index=spend.index, name="clv")
+    margins = per_customer(margin, "margin", labels, n)
+    value = per_purchase * spend.to_numpy() * margins
+    if interval is None:
+        return pd.Series(value, index=spend.index, name="clv")
+    if (value < 0).any():
+        raise DataError("an interval for CLV is formed on the log scale and needs margin >= 0; "
+                        f"{int((value < 0).sum())} customers have a negative value.")
+    # the same value as a function of the parameters, for the interval
+    args, _ = purchases_results._customer_arrays(data, pcols)
+    weights = increment_weights(float(d.reshape(-1)[0]), int(months)) if d.size == 1 else None
+    fitted = [purchases_results]
+    if isinstance(spend_results, GammaGammaResults):
+        arrays, _ = spend_results._rows(data, {k: v for k, v in columns.items()
+                                                if k in ("frequency", "monetary_value")})
+        spend_args = (arrays["frequency"], arrays["monetary_value"])
+        fitted.append(spend_results)
+    fixed_spend = spend.to_numpy()
+    k = len(purchases_results.params)
+
+    def value_at(theta: Any, rows: slice) -> np.ndarray:
+        a = [col[rows] for col in args]
+        if weights is not None:
+            per = purchases_results._discounted_purchase_values(theta[:k], a, times, weights)
+        else:
+            per = discounted_increments(purchases_results._cumulative_purchase_values(theta[:k], a, times),
+                                        d.reshape(-1)[rows])
+        sp = (spend_kernel.expected_spend(*theta[k:], *(col[rows] for col in spend_args))
+              if len(fitted) == 2 else fixed_spend[rows])
+        return per * sp * (margins[rows] if margins.ndim else margins)
+
+    params = np.concatenate([f.params.to_numpy() for f in fitted])
+    cov = _block_diagonal([f.cov_params.to_numpy() for f in fitted])
+    transforms = tuple(t for f in fitted for t in f.model._transforms)
+    est, lower, upper = prediction_interval(value_at, n, params, cov, transforms, interval=interval,
+                                            level=level, scale="log", n_draws=n_draws, seed=seed)
+    return interval_frame(est, lower, upper, spend.index, interval=interval, level=level)
+
+
+def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
+    """The covariance of independently fitted parameter vectors."""
+    size = sum(b.shape[0] for b in blocks)
+    out = np.zeros((size, size))
+    at = 0
+    for b in blocks:
+        out[at:at + b.shape[0], at:at + b.shape[0]] = b
+        at += b.shape[0]
+    return out
 
 
 def customer_labels(data: Any, columns: dict[str, Any], index: pd.Index) -> pd.Index | None:

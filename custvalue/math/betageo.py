@@ -24,7 +24,7 @@ __all__ = [
     "loglike", "score", "loglike_and_score", "weighted_loglike_and_score",
     "weighted_loglike_score_hessian", "x_levels", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "purchase_count_probability",
-    "time_scale",
+    "conditional_probability_of_purchases", "time_scale",
 ]
 
 # capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
@@ -658,3 +658,54 @@ def purchase_count_probability(n, t, r, alpha, a, b, shift=0):
         second = np.where(dropped, np.exp(betaln(a + 1.0, np.where(dropped, b + n - 1.0 + shift, 1.0))
                                           - betaln(a, b)) * tail, 0.0)
     return np.where(pos, first + second, np.where(n == 0, 1.0, 0.0))
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
+def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T, shift=0):
+    """P(Y(t) = n | x, t_x, T): the distribution of the number of purchases in (T, T+t].
+
+    A customer inactive at T makes none; a customer active at T has (λ, p) distributed as
+    the posterior ``λ ~ Gamma(r+x, α+T)``, ``p ~ Beta(a, b+x+shift)`` (the likelihood of
+    staying active, ``(1-p)^(x+shift) λ^x e^{-λT}``, times the mixing densities; FHL 2005
+    eqs. 3-4) and, the next dropout opportunity being after the next purchase, is a new
+    BG/NBD customer with those parameters (FHL eq. 8)::
+
+        P(Y(t) = n | x, t_x, T) = [n = 0] (1 - P(alive)) + P(alive) P_8(n, t; r+x, α+T, a, b+x+shift)
+
+    with P(alive) of FHL eq. (13). This is the structure of Fader & Hardie's notes
+    "Deriving the conditional PMF of the BG/NBD model" and "... of the Pareto/NBD model";
+    its mean is FHL eq. (10). ``shift=1`` gives the MBG/NBD (one more dropout opportunity,
+    at time 0, survived by an active customer).
+
+    Parameters
+    ----------
+    n : array-like of int
+        Numbers of future purchases (>= 0).
+    t : float or array-like
+        Length of the future period (> 0).
+    r, alpha, a, b : float
+        BG/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast with ``n`` and ``t``).
+    shift : {0, 1}, default 0
+        0 for the BG/NBD, 1 for the MBG/NBD.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = conditional_probability_of_purchases(np.arange(400), 39.0, 0.243, 4.414, 0.793, 2.426,
+    ...                                          2.0, 30.43, 38.86)
+    >>> round(float(p.sum()), 10), round(float(p[0]), 3)
+    (1.0, 0.445)
+    """
+    n = np.asarray(n, dtype=float)
+    x = np.asarray(x, dtype=float)
+    alive = p_alive(r, alpha, a, b, x, t_x, T, shift=shift)
+    active = purchase_count_probability(n, t, r + x, alpha + np.asarray(T, dtype=float), a,
+                                        b + x + shift, shift=0)
+    return np.where(n == 0, 1.0 - alive, 0.0) + alive * active

@@ -21,7 +21,8 @@ from .logconcave import log_integral
 
 __all__ = [
     "loglike", "score", "p_alive", "expected_purchases_new_customer",
-    "conditional_expected_purchases", "probability_of_purchases", "dert",
+    "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases",
+    "dert",
 ]
 
 # capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
@@ -386,3 +387,47 @@ def dert(d, alpha, beta, gamma, delta, x, t_x, n_periods, horizon=None):
             block = logsumexp(betaln(gamma, delta + nu[:, None] + i) - i * np.log1p(d), axis=1)
             log_sum = np.logaddexp(log_sum, block)
     return np.exp(log_lead + log_sum[inv.reshape(x.shape)])
+
+
+@params(alpha="positive", beta="positive", gamma="positive", delta="positive")
+def conditional_probability_of_purchases(n, t, alpha, beta, gamma, delta, x, t_x, n_periods):
+    """P(n' transactions in the next ``t`` opportunities | x, t_x, n): the discrete analogue
+    of the BG/NBD's conditional PMF.
+
+    A customer inactive after opportunity n makes none; an active one has
+    ``p ~ Beta(α+x, β+n-x)`` and ``θ ~ Beta(γ, δ+n)`` (the likelihood of staying active,
+    ``p^x (1-p)^(n-x) (1-θ)^n``, times the mixing densities; FHS 2010 eqs. 3-4) and is a
+    new customer with those parameters (FHS eq. 7, :func:`probability_of_purchases`)::
+
+        [n' = 0] (1 - P(alive)) + P(alive) P(X(t) = n'; α+x, β+n-x, γ, δ+n);
+
+    its mean is FHS eq. (13).
+
+    Parameters
+    ----------
+    n : array-like of int
+        Numbers of future transactions (>= 0).
+    t : int
+        Number of future opportunities.
+    alpha, beta, gamma, delta : float
+        BG/BB parameters.
+    x, t_x, n_periods : array-like
+        Frequency, recency and number of opportunities (broadcast with ``k``).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = conditional_probability_of_purchases(np.arange(11), 10, 1.2, 0.75, 0.66, 2.78, 3, 5, 6)
+    >>> round(float(p.sum()), 12)
+    1.0
+    """
+    count = np.asarray(n, dtype=float)
+    x, m = np.asarray(x, dtype=float), np.asarray(n_periods, dtype=float)
+    alive = np.reshape(p_alive(alpha, beta, gamma, delta, x, t_x, m),
+                       np.broadcast_shapes(x.shape, np.shape(t_x), m.shape))
+    active = probability_of_purchases(count, t, alpha + x, beta + m - x, gamma, delta + m)
+    return np.where(count == 0, 1.0 - alive, 0.0) + alive * active

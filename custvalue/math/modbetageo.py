@@ -19,7 +19,8 @@ from .special import geometric_dropout_mean, horizon_grid
 
 __all__ = [
     "loglike", "score", "loglike_and_score", "p_alive", "expected_purchases_new_customer",
-    "conditional_expected_purchases", "probability_of_purchases", "time_scale",
+    "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases",
+    "time_scale",
 ]
 
 # capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
@@ -241,3 +242,35 @@ def probability_of_purchases(n, t, r, alpha, a, b):
     1.0
     """
     return _bg.purchase_count_probability(n, t, r, alpha, a, b, shift=1)
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
+def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T):
+    """P(Y(t) = n | x, t_x, T) of the MBG/NBD: ``[n = 0] (1 - P(alive)) + P(alive)
+    P_BG(n, t; r+x, α+T, a, b+x+1)``; an active customer has survived x + 1 dropout
+    opportunities (see :func:`custvalue.math.betageo.conditional_probability_of_purchases`,
+    ``shift=1``).
+
+    Parameters
+    ----------
+    n : array-like of int
+        Numbers of future purchases.
+    t : float or array-like
+        Length of the future period.
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = conditional_probability_of_purchases(np.arange(400), 39.0, 0.5, 6.0, 0.9, 3.0, 0.0, 0.0, 39.0)
+    >>> round(float(p.sum()), 10)
+    1.0
+    """
+    return _bg.conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T, shift=1)

@@ -35,6 +35,8 @@ WEIGHTS_BAD = {"weights": (*NUMERIC, "negative", *LABELLED, "empty"), "data": ("
 HORIZON = ("nan", "inf", "-inf", "negative", "text", "numeric_text", "none")
 DISCOUNT = ("nan", "inf", "-inf", "text", "numeric_text", "none", ("-1", lambda v: -1.0))
 LEVEL = ("nan", "zero", "negative", ("95", lambda v: 95), "text", "none")
+INTERVAL = ("text", "nan", ("'bootstrap' (not offered)", lambda v: "bootstrap"))
+N_DRAWS = ("nan", "negative", "fraction", "text", ("3 (too few)", lambda v: 3))
 
 
 def _weights(d: pd.DataFrame) -> pd.Series:
@@ -87,6 +89,21 @@ def _transaction_results(name: str, data, cols: tuple[str, ...], bad_cols: dict)
                lambda **a: res().dert_new_customer(**a),
                {"discount_rate": DISCOUNT, "horizon": ("nan", "negative", "text")},
                {"infinite horizon": replaced(horizon=None)}),
+        Target("p_alive(interval)", lambda: {"data": data(), "interval": "delta", "level": 0.9},
+               lambda **a: res().p_alive(**a), {"interval": INTERVAL, "level": LEVEL}),
+        Target("expected_purchases(interval)",
+               lambda: {"data": data(), "horizon": 10.0, "interval": "simulate", "level": 0.9, "n_draws": 20,
+                        "seed": 1},
+               lambda **a: res().expected_purchases(**a),
+               {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",),
+                "horizon": ("nan", "negative", "text", ("two horizons", lambda v: [1.0, 2.0]))}),
+        Target("conditional_probability_of_purchases", lambda: {"n": [0, 1, 2], "horizon": 10.0, "data": data()},
+               lambda **a: res().conditional_probability_of_purchases(**a),
+               {**bad_cols, "n": ("nan", "negative", "fraction", "text", "empty"),
+                "horizon": (*HORIZON, "zero")}, {**data_edges, "many purchases": replaced(n=[0, 50, 200])}),
+        Target("purchases_predictive_interval", lambda: {"horizon": 10.0, "data": data(), "level": 0.8},
+               lambda **a: res().purchases_predictive_interval(**a),
+               {**bad_cols, "horizon": (*HORIZON, "zero"), "level": LEVEL}, data_edges),
         Target("conf_int", lambda: {"level": 0.9}, lambda **a: res().conf_int(**a), {"level": LEVEL}),
         Target("summary", lambda: {"level": 0.9}, lambda **a: res().summary(**a), {"level": LEVEL}),
     ))
@@ -141,7 +158,12 @@ CATALOGUE: dict[str, Entry] = {
                       clv.clv,
                       {"margin": ("nan", "text", "nullable_na", *LABELLED, "empty"),
                        "monthly_discount_rate": ("nan", "text", *LABELLED, ("-1", lambda v: v * 0 - 1)),
-                       "spend_results": ("nan", "inf", "text", "nullable_na", *LABELLED, "empty")})]),
+                       "spend_results": ("nan", "inf", "text", "nullable_na", *LABELLED, "empty")}),
+               Target("call(interval)", _value_args(months=6, margin=0.3, interval="simulate", level=0.9, n_draws=20, seed=2),
+                      clv.clv,
+                      {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",),
+                       "margin": (("negative margin", lambda v: -1.0),)},
+                      {"delta": replaced(interval="delta"), "one_row": one_row("data")})]),
     C + "compare_models": function(
         lambda results, **a: clv.compare_models(*results, **a),
         lambda: {"results": [D.fitted("bg"), D.fitted("pnbd")], "data": D.cdnow(20),

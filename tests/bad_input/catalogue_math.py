@@ -95,6 +95,12 @@ def _btyd_family(mod, name: str, P: dict, names: tuple[str, ...], data, *, with_
             mod.probability_of_purchases, lambda: {"t": 10.0, **P, "n": np.array([0.0, 1.0, 2.0])},
             rules),
     }
+    if hasattr(mod, "conditional_probability_of_purchases"):
+        def conditional():
+            cols = {k: v[:, None] for k, v in data().items() if isinstance(v, np.ndarray)}
+            return {"n": np.array([[0.0, 1.0, 2.0]]), "t": 10.0, **P, **cols}
+        out[f"{M}{name}.conditional_probability_of_purchases"] = kernel(
+            mod.conditional_probability_of_purchases, conditional, rules)
     for f in extra_checked:  # log_alive_odds: -inf when x = 0 (P(dead) = 0), documented
         out[f"{M}{name}.{f}"] = kernel(getattr(mod, f), data, rules,
                                        finite_exempt="-inf for customers without repeat purchases (documented)")

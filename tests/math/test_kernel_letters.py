@@ -109,5 +109,6 @@ def test_reserved_letters_keep_one_meaning():
             for letter, allowed in RESERVED.items():
                 assert letter not in params or name in allowed, f"{name}.{fname} takes {letter!r}"
             if "n" in params:
-                assert fname in ("probability_of_purchases", "purchase_count_probability") and params[0] == "n", (
+                assert fname in ("probability_of_purchases", "purchase_count_probability",
+                                 "conditional_probability_of_purchases") and params[0] == "n", (
                     f"{name}.{fname} takes 'n' for something other than the purchase count")

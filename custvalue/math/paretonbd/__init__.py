@@ -58,12 +58,13 @@ from __future__ import annotations
 
 from ._fused import (data_levels, loglike, loglike_and_score, score, weighted_loglike_and_score,
                      weighted_loglike_score_hessian)
-from ._predict import (conditional_expected_purchases, dert, expected_purchases_new_customer, p_alive,
-                       probability_of_purchases)
+from ._predict import (conditional_expected_purchases, conditional_probability_of_purchases, dert,
+                       expected_purchases_new_customer, p_alive, probability_of_purchases)
 
 __all__ = [
     "loglike", "score", "p_alive", "expected_purchases_new_customer",
-    "conditional_expected_purchases", "probability_of_purchases", "dert", "loglike_and_score",
+    "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases",
+    "dert", "loglike_and_score",
     "weighted_loglike_and_score", "weighted_loglike_score_hessian", "data_levels",
 ]
 

@@ -222,3 +222,48 @@ def dert(continuous_rate, r, alpha, s, beta, x, t_x, T, horizon=None):
     # one integral per distinct β+T, or an interpolant checked against them for many
     disc = np.exp(interpolate_smooth(log_disc, np.log(beta + T)))
     return pa * (r + x) / (alpha + T) * disc
+
+
+@params(r="positive", alpha="positive", s="positive", beta="positive")
+def conditional_probability_of_purchases(n, t, r, alpha, s, beta, x, t_x, T):
+    """P(Y(t) = n | x, t_x, T): purchases in (T, T+t] given the history.
+
+    A customer inactive at T makes none; an active one has ``λ ~ Gamma(r+x, α+T)`` and
+    ``μ ~ Gamma(s, β+T)`` (the likelihood of staying active, ``λ^x e^{-(λ+μ)T}``, times the
+    mixing densities; FH05 eqs. 1-2) and, lifetimes being memoryless, is a new Pareto/NBD
+    customer with those parameters (:func:`probability_of_purchases`)::
+
+        [n = 0] (1 - P(alive)) + P(alive) P(X(t) = n; r+x, α+T, s, β+T),
+
+    the structure of Fader & Hardie's note "Deriving the conditional PMF of the Pareto/NBD
+    model"; its mean is FH05 eq. (27).
+
+    Parameters
+    ----------
+    n : array-like of int
+        Numbers of future purchases (>= 0).
+    t : float or array-like
+        Length of the future period (> 0).
+    r, alpha, s, beta : float
+        Pareto/NBD parameters.
+    x, t_x, T : array-like
+        Frequency, recency and age (broadcast with ``n`` and ``t``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = conditional_probability_of_purchases(np.arange(400), 39.0, 0.55, 10.58, 0.61, 11.67,
+    ...                                          2.0, 30.43, 38.86)
+    >>> round(float(p.sum()), 10)
+    1.0
+    """
+    n = np.asarray(n, dtype=float)
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    alive = p_alive(r, alpha, s, beta, x, t_x, T)
+    active = probability_of_purchases(n, t, r + x, alpha + T, s, beta + T)
+    return np.where(n == 0, 1.0 - alive, 0.0) + alive * active
