@@ -17,13 +17,13 @@ import pandas as pd
 
 from ._validation import as_float_array, check_finite_scalar, check_positive_scalar, check_whole_number
 from .clv import (frequency_recency_matrix, heterogeneity_density, holdout_by_frequency, holdout_by_recency,
-                  p_alive_history, repeat_purchase_histogram, tracking_table)
+                  p_alive_history, repeat_purchase_histogram, retention_table, tracking_table)
 from .exceptions import DataError
 
 __all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution", "clv_plot_range",
            "plot_repeat_purchase_histogram", "plot_holdout_by_frequency", "plot_holdout_by_recency",
            "plot_cohort_tracking", "plot_frequency_recency_matrix", "plot_p_alive_history",
-           "plot_heterogeneity"]
+           "plot_heterogeneity", "plot_retention"]
 
 
 def _axes(ax: Any):
@@ -528,4 +528,48 @@ def plot_heterogeneity(results: Any, *, which: str = "purchase", n_points: int =
     ax.set_ylabel("density")
     ax.set_ylim(bottom=0)
     ax.set_title(table.attrs["distribution"])
+    return ax
+
+
+def plot_retention(results: Any, survivors: Any, *, which: str = "survival", ax: Any = None):
+    """A cohort's survival or retention curve, actual (points) against the fitted sBG model
+    (line), as in Fader & Hardie (2007) figures 2-3.
+
+    Draws :func:`custvalue.clv.retention_table`.
+
+    Parameters
+    ----------
+    results : ShiftedBetaGeometricResults
+    survivors : array-like or pandas.Series
+        Customers active at the start of periods 0..n.
+    which : {"survival", "retention"}, default "survival"
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.clv import ShiftedBetaGeometric
+    >>> alive = [1000, 631, 468, 382, 326, 289, 262, 241]
+    >>> ax = plot_retention(ShiftedBetaGeometric().fit(alive[:5]), alive, which="retention")
+    >>> ax.get_ylabel()
+    'retention rate r_t = S(t)/S(t-1)'
+    """
+    if which not in ("survival", "retention"):
+        raise DataError(f"which must be 'survival' or 'retention'; received {which!r}.")
+    table = retention_table(results, survivors)
+    if which == "retention":
+        table = table.iloc[1:]
+    ax = _axes(ax)
+    t = table.index.to_numpy()
+    ax.plot(t, table[f"model_{which}"].to_numpy(), color="tab:blue", label="sBG model")
+    ax.plot(t, table[f"actual_{which}"].to_numpy(), "o", color="black", label="actual")
+    ax.set_xlabel("period t")
+    ax.set_ylabel("share of the cohort still a customer" if which == "survival"
+                  else "retention rate r_t = S(t)/S(t-1)")
+    ax.set_ylim(0, 1.02)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend()
     return ax

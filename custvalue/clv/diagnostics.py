@@ -5,7 +5,9 @@ draws, so a figure can always be checked, tabulated or redrawn: the repeat-purch
 of the calibration period (actual against model), the holdout purchases by calibration
 frequency and by recency, cohort tracking, frequency-recency matrices of P(alive) and of
 expected purchases, one customer's P(alive) through time, and the fitted heterogeneity
-densities (Fader, Hardie & Lee 2005, *Marketing Science* 24(2), figures 2-5).
+densities (Fader, Hardie & Lee 2005, *Marketing Science* 24(2), figures 2-5); and, for the
+contractual sBG model, a cohort's survival and retention against the data (Fader & Hardie
+2007, *Journal of Interactive Marketing* 21(1), figures 2-3).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..units import DAYS_PER_UNIT
 from .forecast import cohort_repeat_transactions
 
 __all__ = ["repeat_purchase_histogram", "holdout_by_frequency", "holdout_by_recency", "tracking_table",
-           "frequency_recency_matrix", "p_alive_history", "heterogeneity_density"]
+           "frequency_recency_matrix", "p_alive_history", "heterogeneity_density", "retention_table"]
 
 
 # -- shared checks ---------------------------------------------------------------------------
@@ -591,3 +593,54 @@ def heterogeneity_density(results: Any, *, which: str = "purchase", n_points: in
     out = pd.DataFrame({"density": dist.pdf(x)}, index=pd.Index(x, name=label))
     out.attrs["distribution"] = f"{family.capitalize()}({first}={shape:.3f}, {second}={other:.3f})"
     return out
+
+
+def retention_table(results: Any, survivors: Any) -> pd.DataFrame:
+    """A cohort's survival and retention, actual against the fitted sBG model (FH07 figs. 2-3).
+
+    Actual survival is ``survivors[t] / survivors[0]`` and actual retention
+    ``survivors[t] / survivors[t-1]``; the model's are ``S(t) = B(α, β+t)/B(α, β)`` (FH07
+    eq. 7) and ``r_t = (β+t-1)/(α+β+t-1)`` (eq. 8), from
+    :meth:`~custvalue.clv.ShiftedBetaGeometricResults.survival` and
+    :meth:`~custvalue.clv.ShiftedBetaGeometricResults.retention_rate`.
+
+    Parameters
+    ----------
+    results : ShiftedBetaGeometricResults
+        A fitted sBG model (usually fitted on the first periods of ``survivors``).
+    survivors : array-like or pandas.Series
+        Customers still active at the start of periods 0, 1, ..., n of one cohort
+        (non-increasing; ``survivors[0]`` the cohort size).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by period ``t`` = 0..n: ``actual_survival``, ``model_survival``,
+        ``actual_retention`` and ``model_retention`` (retention NaN at t = 0, where it is not
+        defined).
+
+    Examples
+    --------
+    >>> from custvalue.clv import ShiftedBetaGeometric
+    >>> alive = [1000, 631, 468, 382, 326, 289, 262, 241]
+    >>> table = retention_table(ShiftedBetaGeometric().fit(alive), alive)
+    >>> table.loc[7, ["actual_survival", "model_survival"]].round(3).tolist()
+    [0.241, 0.239]
+    """
+    from .sbg import ShiftedBetaGeometricResults, survivors_to_durations
+
+    if not isinstance(results, ShiftedBetaGeometricResults):
+        raise DataError(f"results must be a fitted ShiftedBetaGeometric model; received {type(results).__name__}.")
+    survivors_to_durations(survivors)  # checks: at least two counts, >= 0, non-increasing, cohort > 0
+    index = survivors.index if isinstance(survivors, pd.Series) else None
+    s = as_float_array(survivors, "survivors", index=index)
+    t = np.arange(s.size)
+    model_survival = np.asarray(results.survival(t), dtype=float)
+    model_retention = np.full(s.size, np.nan)
+    model_retention[1:] = np.asarray(results.retention_rate(t[1:]), dtype=float)
+    actual_retention = np.full(s.size, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        actual_retention[1:] = np.where(s[:-1] > 0, s[1:] / np.where(s[:-1] > 0, s[:-1], 1.0), np.nan)
+    return pd.DataFrame({"actual_survival": s / s[0], "model_survival": model_survival,
+                         "actual_retention": actual_retention, "model_retention": model_retention},
+                        index=pd.Index(t, name="t"))

@@ -228,6 +228,12 @@ CATALOGUE: dict[str, Entry] = {
         {"which": (("unknown", lambda v: "spend"),), "n_points": ("nan", "negative", "zero", "fraction", "text"),
          "results": (("a spend model", lambda v: D.fitted("gg")),)},
         {"BG/BB purchase": replaced(results=lambda: D.fitted("bgbb"), which="purchase")}),
+    C + "retention_table": function(
+        clv.retention_table, lambda: {"results": D.fitted("sbg"), "survivors": pd.Series([1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0])},
+        {"survivors": ("nan", "inf", "negative", "text", "empty", ("increasing", lambda v: v[::-1])),
+         "results": (("a transaction model", lambda v: D.fitted("bg")),)},
+        {"two periods": replaced(survivors=pd.Series([100.0, 60.0]))},
+        finite_exempt="retention is not defined at t = 0 (NaN in both retention columns, documented)"),
     C + "customer_npv": function(
         clv.customer_npv, _value_args(discount_rate=0.0027, horizon=None, margin=0.3),
         {**VALUE_DATA_BAD, "discount_rate": (*DISCOUNT, "zero"), "margin": ("nan", "inf", "text", "none"),

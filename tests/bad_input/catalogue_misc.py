@@ -292,6 +292,11 @@ CATALOGUE: dict[str, Entry] = {
         plotting.plot_heterogeneity, lambda: {"results": D.fitted("bg"), "which": "purchase", "n_points": 20},
         {"which": (("unknown", lambda v: "spend"),), "n_points": COUNT,
          "results": (("a spend model", lambda v: D.fitted("gg")),)}),
+    "custvalue.plotting.plot_retention": function(
+        plotting.plot_retention, lambda: {"results": D.fitted("sbg"), "survivors": pd.Series([1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0]),
+                                          "which": "retention"},
+        {"which": (("unknown", lambda v: "churn"),), "survivors": ("nan", "negative", "text", "empty"),
+         "results": (("a transaction model", lambda v: D.fitted("bg")),)}),
     # -- rfm -----------------------------------------------------------------------------
     "custvalue.rfm.TIME_UNITS": no_input("constant: days per time unit"),
     "custvalue.rfm.reduce_customer_days": function(

@@ -245,3 +245,56 @@ def test_heterogeneity_bgbb_processes(donations):
 def test_bad_choice(cdnow, func, kwargs, match):
     with pytest.raises(DataError, match=match):
         func(cdnow[2], **kwargs)
+
+
+# -- sBG survival and retention against the data (FH 2007 figs. 2-3) ---------------------------
+FH07_REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
+
+
+def test_retention_table_against_the_closed_forms_and_the_counts():
+    """Fit on the first 8 periods as FH07 do; the table's actual columns are the counts'
+    ratios and its model columns FH07 eqs. 7-8 written here with scipy's betaln."""
+    from scipy.special import betaln
+
+    from custvalue.clv import ShiftedBetaGeometric, retention_table
+
+    res = ShiftedBetaGeometric().fit(FH07_REGULAR[:8])
+    a, b = float(res.params["alpha"]), float(res.params["beta"])
+    table = retention_table(res, FH07_REGULAR)
+    s = np.asarray(FH07_REGULAR, dtype=float)
+    t = np.arange(s.size)
+    np.testing.assert_allclose(table["actual_survival"], s / s[0], rtol=1e-15)
+    np.testing.assert_allclose(table["actual_retention"].iloc[1:], s[1:] / s[:-1], rtol=1e-15)
+    np.testing.assert_allclose(table["model_survival"], np.exp(betaln(a, b + t) - betaln(a, b)), rtol=1e-12)
+    np.testing.assert_allclose(table["model_retention"].iloc[1:], (b + t[1:] - 1) / (a + b + t[1:] - 1), rtol=1e-12)
+    assert np.isnan(table.loc[0, "actual_retention"]) and np.isnan(table.loc[0, "model_retention"])
+    # FH07 report the 12-period projection of the regular cohort within a few points
+    assert abs(table.loc[12, "model_survival"] - s[12] / s[0]) < 0.02
+
+
+def test_plot_retention_draws_the_table():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from custvalue.clv import ShiftedBetaGeometric, retention_table
+    from custvalue.plotting import plot_retention
+
+    res = ShiftedBetaGeometric().fit(FH07_REGULAR[:8])
+    table = retention_table(res, FH07_REGULAR)
+    for which in ("survival", "retention"):
+        ax = plot_retention(res, FH07_REGULAR, which=which)
+        model, actual = ax.get_lines()
+        rows = table if which == "survival" else table.iloc[1:]
+        np.testing.assert_array_equal(model.get_ydata(), rows[f"model_{which}"].to_numpy())
+        np.testing.assert_array_equal(actual.get_ydata(), rows[f"actual_{which}"].to_numpy())
+        np.testing.assert_array_equal(actual.get_xdata(), rows.index.to_numpy())
+
+
+def test_retention_table_refuses_a_rising_cohort_and_other_models(cdnow_summary):
+    from custvalue.clv import ShiftedBetaGeometric, retention_table
+
+    res = ShiftedBetaGeometric().fit(FH07_REGULAR[:8])
+    with pytest.raises(DataError, match="survivors must not increase"):
+        retention_table(res, [1000, 1200, 468])
+    with pytest.raises(DataError, match="ShiftedBetaGeometric"):
+        retention_table(BetaGeo().fit(cdnow_summary), FH07_REGULAR)
