@@ -17,13 +17,14 @@ import pandas as pd
 
 from ._validation import as_float_array, check_finite_scalar, check_positive_scalar, check_whole_number
 from .clv import (frequency_recency_matrix, heterogeneity_density, holdout_by_frequency, holdout_by_recency,
-                  p_alive_history, repeat_purchase_histogram, retention_table, tracking_table)
+                  p_alive_by_pattern, p_alive_history, repeat_purchase_histogram, retention_table,
+                  tracking_table)
 from .exceptions import DataError
 
 __all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution", "clv_plot_range",
            "plot_repeat_purchase_histogram", "plot_holdout_by_frequency", "plot_holdout_by_recency",
            "plot_cohort_tracking", "plot_frequency_recency_matrix", "plot_p_alive_history",
-           "plot_heterogeneity", "plot_retention"]
+           "plot_heterogeneity", "plot_retention", "plot_p_alive_by_pattern"]
 
 
 def _axes(ax: Any):
@@ -572,4 +573,43 @@ def plot_retention(results: Any, survivors: Any, *, which: str = "survival", ax:
     ax.set_ylim(0, 1.02)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend()
+    return ax
+
+
+def plot_p_alive_by_pattern(results: Any, *, n_periods: int, ax: Any = None):
+    """Heat map of BG/BB P(alive) by purchase pattern (frequency x, recency t_x) after
+    ``n_periods`` opportunities (Fader, Hardie & Shang 2010, figure 5); impossible patterns
+    are left blank.
+
+    Draws :func:`custvalue.clv.p_alive_by_pattern`.
+
+    Parameters
+    ----------
+    results : BetaGeoBetaBinomResults
+    n_periods : int
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_donations
+    >>> from custvalue.clv import BetaGeoBetaBinom
+    >>> d = load_donations()
+    >>> ax = plot_p_alive_by_pattern(BetaGeoBetaBinom().fit(d, weights=d["weights"]), n_periods=6)
+    >>> ax.get_xlabel()
+    'frequency x (opportunities with a transaction)'
+    """
+    table = p_alive_by_pattern(results, n_periods=n_periods)
+    ax = _axes(ax)
+    im = ax.imshow(np.ma.masked_invalid(table.to_numpy()), origin="lower", aspect="auto", cmap="viridis",
+                   vmin=0, vmax=1)
+    ax.figure.colorbar(im, ax=ax, label="P(alive)")
+    ax.set_xlabel("frequency x (opportunities with a transaction)")
+    ax.set_ylabel("recency t_x (last opportunity with a transaction)")
+    ax.set_title(f"BG/BB P(alive) after {int(n_periods)} opportunities")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.get_major_locator().set_params(integer=True)
     return ax

@@ -18,7 +18,8 @@ from .dert import customer_equity, customer_npv
 from .decomposition import customer_value_table
 from .comparison import compare_models
 from .diagnostics import (frequency_recency_matrix, heterogeneity_density, holdout_by_frequency,
-                          holdout_by_recency, p_alive_history, repeat_purchase_histogram, retention_table,
+                          holdout_by_recency, p_alive_by_pattern, p_alive_history, repeat_purchase_histogram,
+                          retention_table,
                           tracking_table)
 
 __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv", "cohort_repeat_transactions",
@@ -29,4 +30,5 @@ __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv"
            "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "customer_npv", "customer_equity",
            "customer_value_table", "actual_repeat_transactions", "compare_models",
            "repeat_purchase_histogram", "holdout_by_frequency", "holdout_by_recency", "tracking_table",
-           "frequency_recency_matrix", "p_alive_history", "heterogeneity_density", "retention_table"]
+           "frequency_recency_matrix", "p_alive_history", "heterogeneity_density", "retention_table",
+           "p_alive_by_pattern"]

@@ -25,7 +25,8 @@ from ..units import DAYS_PER_UNIT
 from .forecast import cohort_repeat_transactions
 
 __all__ = ["repeat_purchase_histogram", "holdout_by_frequency", "holdout_by_recency", "tracking_table",
-           "frequency_recency_matrix", "p_alive_history", "heterogeneity_density", "retention_table"]
+           "frequency_recency_matrix", "p_alive_history", "heterogeneity_density", "retention_table",
+           "p_alive_by_pattern"]
 
 
 # -- shared checks ---------------------------------------------------------------------------
@@ -644,3 +645,50 @@ def retention_table(results: Any, survivors: Any) -> pd.DataFrame:
     return pd.DataFrame({"actual_survival": s / s[0], "model_survival": model_survival,
                          "actual_retention": actual_retention, "model_retention": model_retention},
                         index=pd.Index(t, name="t"))
+
+
+def p_alive_by_pattern(results: Any, *, n_periods: int) -> pd.DataFrame:
+    """BG/BB P(alive) for every purchase pattern of ``n_periods`` opportunities (Fader, Hardie
+    & Shang 2010, *Marketing Science* 29(6), figure 5 and eq. 11).
+
+    With discrete opportunities, a customer's history is summarised by the number of
+    opportunities with a transaction ``x`` (frequency) and the last such opportunity ``t_x``
+    (recency); every pattern with ``0 <= x <= t_x <= n`` and ``t_x = 0`` only when ``x = 0``
+    is possible.
+
+    Parameters
+    ----------
+    results : BetaGeoBetaBinomResults
+        A fitted BG/BB model.
+    n_periods : int
+        Number of opportunities observed (>= 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows: recency ``t_x`` = 0..n; columns: frequency ``x`` = 0..n; P(alive) after the
+        n-th opportunity, NaN for the impossible patterns (``x > t_x``, or ``x > 0`` with
+        ``t_x = 0``, or ``x = 0`` with ``t_x > 0``).
+
+    Examples
+    --------
+    >>> from custvalue.datasets import load_donations
+    >>> from custvalue.clv import BetaGeoBetaBinom
+    >>> d = load_donations()
+    >>> res = BetaGeoBetaBinom().fit(d, weights=d["weights"])
+    >>> table = p_alive_by_pattern(res, n_periods=6)
+    >>> round(float(table.loc[0, 0]), 3), round(float(table.loc[6, 6]), 3)
+    (0.116, 1.0)
+    """
+    from .bgbb import BetaGeoBetaBinomResults
+
+    if not isinstance(results, BetaGeoBetaBinomResults):
+        raise DataError(f"results must be a fitted BetaGeoBetaBinom model; received {type(results).__name__}.")
+    n = check_whole_number(n_periods, "n_periods", minimum=1)
+    t_x, x = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    possible = ((x == 0) & (t_x == 0)) | ((x >= 1) & (x <= t_x))
+    values = np.full(x.shape, np.nan)
+    values[possible] = results.p_alive(frequency=x[possible], recency=t_x[possible],
+                                       n_periods=np.full(int(possible.sum()), n)).to_numpy()
+    return pd.DataFrame(values, index=pd.Index(np.arange(n + 1), name="recency t_x"),
+                        columns=pd.Index(np.arange(n + 1), name="frequency x"))

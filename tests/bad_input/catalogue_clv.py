@@ -234,6 +234,12 @@ CATALOGUE: dict[str, Entry] = {
          "results": (("a transaction model", lambda v: D.fitted("bg")),)},
         {"two periods": replaced(survivors=pd.Series([100.0, 60.0]))},
         finite_exempt="retention is not defined at t = 0 (NaN in both retention columns, documented)"),
+    C + "p_alive_by_pattern": function(
+        clv.p_alive_by_pattern, lambda: {"results": D.fitted("bgbb"), "n_periods": 6},
+        {"n_periods": ("nan", "negative", "zero", "fraction", "text"),
+         "results": (("a continuous-time model", lambda v: D.fitted("bg")),)},
+        {"one opportunity": replaced(n_periods=1)},
+        finite_exempt="impossible purchase patterns (x > t_x; x > 0 with t_x = 0) are NaN, documented"),
     C + "customer_npv": function(
         clv.customer_npv, _value_args(discount_rate=0.0027, horizon=None, margin=0.3),
         {**VALUE_DATA_BAD, "discount_rate": (*DISCOUNT, "zero"), "margin": ("nan", "inf", "text", "none"),

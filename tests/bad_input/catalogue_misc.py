@@ -297,6 +297,9 @@ CATALOGUE: dict[str, Entry] = {
                                           "which": "retention"},
         {"which": (("unknown", lambda v: "churn"),), "survivors": ("nan", "negative", "text", "empty"),
          "results": (("a transaction model", lambda v: D.fitted("bg")),)}),
+    "custvalue.plotting.plot_p_alive_by_pattern": function(
+        plotting.plot_p_alive_by_pattern, lambda: {"results": D.fitted("bgbb"), "n_periods": 6},
+        {"n_periods": COUNT, "results": (("a continuous-time model", lambda v: D.fitted("bg")),)}),
     # -- rfm -----------------------------------------------------------------------------
     "custvalue.rfm.TIME_UNITS": no_input("constant: days per time unit"),
     "custvalue.rfm.reduce_customer_days": function(

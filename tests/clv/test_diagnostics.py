@@ -298,3 +298,40 @@ def test_retention_table_refuses_a_rising_cohort_and_other_models(cdnow_summary)
         retention_table(res, [1000, 1200, 468])
     with pytest.raises(DataError, match="ShiftedBetaGeometric"):
         retention_table(BetaGeo().fit(cdnow_summary), FH07_REGULAR)
+
+
+# -- BG/BB P(alive) by pattern (FHS 2010 fig. 5, eq. 11) ---------------------------------------
+def _bgbb_p_alive(a, b, g, d, x, tx, n):
+    """FHS eq. 5 (likelihood) and the alive term's share of it, written out with betaln."""
+    from scipy.special import betaln
+
+    alive = np.exp(betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n) - betaln(g, d))
+    dead = sum(np.exp(betaln(a + x, b + tx - x + i) - betaln(a, b) + betaln(g + 1, d + tx + i) - betaln(g, d))
+               for i in range(n - tx))
+    return alive / (alive + dead)
+
+
+def test_p_alive_by_pattern_against_the_likelihood_terms(donations, cdnow_summary):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from custvalue.clv import p_alive_by_pattern
+    from custvalue.plotting import plot_p_alive_by_pattern
+
+    data, res = donations
+    a, b, g, d = (float(res.params[k]) for k in ("alpha", "beta", "gamma", "delta"))
+    table = p_alive_by_pattern(res, n_periods=6)
+    for tx in range(7):
+        for x in range(7):
+            possible = (x == 0 and tx == 0) or (1 <= x <= tx)
+            got = table.loc[tx, x]
+            if possible:
+                assert got == pytest.approx(_bgbb_p_alive(a, b, g, d, x, tx, 6), rel=1e-10)
+            else:
+                assert np.isnan(got)
+    ax = plot_p_alive_by_pattern(res, n_periods=6)
+    drawn = ax.images[0].get_array()
+    np.testing.assert_array_equal(np.ma.getmaskarray(drawn), table.isna().to_numpy())
+    np.testing.assert_allclose(drawn.compressed(), table.to_numpy()[~table.isna().to_numpy()], rtol=0)
+    with pytest.raises(DataError, match="BetaGeoBetaBinom"):
+        p_alive_by_pattern(BetaGeo().fit(cdnow_summary), n_periods=6)
