@@ -103,7 +103,7 @@ def test_score_parquet_old_keywords_warn_and_give_the_same_numbers(fits, tmp_pat
 
 
 def test_dask_score_old_keywords_warn_and_give_the_same_numbers(fits):
-    dd = pytest.importorskip("dask.dataframe")
+    import dask.dataframe as dd
     from custvalue.dask import score
 
     d, bg, gg = fits

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-dd = pytest.importorskip("dask.dataframe")  # the extra is part of the test environment
-distributed = pytest.importorskip("dask.distributed")
+import dask.dataframe as dd  # the test extra installs dask: a missing one must fail, not skip
+import dask.distributed as distributed
 
 import custvalue.dask as cdask  # noqa: E402
 from custvalue.clv import BetaGeo, GammaGamma  # noqa: E402

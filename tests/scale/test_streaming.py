@@ -13,7 +13,7 @@ from custvalue.exceptions import DataError
 from custvalue.simulate import simulate_betageo
 from custvalue.streaming import OUTPUTS, score_frame, score_parquet
 
-pytest.importorskip("pyarrow")
+import pyarrow  # noqa: E402,F401 - the test extra installs it: a missing one must fail, not skip
 
 
 def _assert_same_scores(got: pd.DataFrame, want: pd.DataFrame) -> None:
