@@ -20,6 +20,7 @@ from .clv import (frequency_recency_matrix, heterogeneity_density, holdout_by_fr
                   p_alive_by_pattern, p_alive_history, repeat_purchase_histogram, retention_table,
                   tracking_table)
 from .exceptions import DataError
+from .units import UNIT_WORDS
 
 __all__ = ["plot_tracking", "plot_p_alive_matrix", "plot_clv_distribution", "clv_plot_range",
            "plot_repeat_purchase_histogram", "plot_holdout_by_frequency", "plot_holdout_by_recency",
@@ -489,7 +490,7 @@ def plot_p_alive_history(results: Any, dates: Any, *, observation_end: Any, freq
     purchases = np.unique(table["recency"].to_numpy()[table["frequency"].to_numpy() > 0])
     for i, t in enumerate(purchases):
         ax.axvline(t, color="grey", linestyle=":", label="repeat purchase" if i == 0 else None)
-    unit = {"D": "days", "W": "weeks", "M": "months"}[freq]
+    unit = UNIT_WORDS[freq]
     ax.set_xlabel(f"time since the first purchase ({unit})")
     ax.set_ylabel("P(alive)")
     ax.set_ylim(0, 1.05)

@@ -14,7 +14,7 @@ Two conventions live side by side, for a stated reason (docs/glossary.md, "Time 
 
 from __future__ import annotations
 
-__all__ = ["DAYS_PER_UNIT", "UNITS_PER_MONTH"]
+__all__ = ["DAYS_PER_UNIT", "UNITS_PER_MONTH", "UNIT_WORDS"]
 
 #: Length of each model time unit in days (calendar month: 365.25 / 12 days).
 DAYS_PER_UNIT = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
@@ -22,3 +22,6 @@ DAYS_PER_UNIT = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 #: Number of model time units in the month of :func:`custvalue.clv.clv` (lifetimes' month:
 #: 30 days, 4.345 weeks, 720 hours).
 UNITS_PER_MONTH = {"D": 30.0, "W": 4.345, "M": 1.0, "H": 30.0 * 24}
+
+#: The model time units in words, for labels and messages.
+UNIT_WORDS = {"D": "days", "W": "weeks", "M": "months"}

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-UNIT_WORDS = {"D": "days", "W": "weeks", "M": "months"}
+from ..units import UNIT_WORDS  # noqa: F401 - re-exported: the report reads figs.UNIT_WORDS
 DPI = 96
 
 

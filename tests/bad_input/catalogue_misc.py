@@ -302,6 +302,7 @@ CATALOGUE: dict[str, Entry] = {
         {"n_periods": COUNT, "results": (("a continuous-time model", lambda v: D.fitted("bg")),)}),
     # -- rfm -----------------------------------------------------------------------------
     "custvalue.rfm.TIME_UNITS": no_input("constant: days per time unit"),
+    "custvalue.units.UNIT_WORDS": no_input("constant: the model time units in words, for labels"),
     "custvalue.rfm.reduce_customer_days": function(
         rfm.reduce_customer_days, lambda: {"codes": np.array([0, 0, 0, 1]), "days": np.array([10, 10, 12, 11]),
                                            "spend": np.array([5.0, 2.0, 3.0, 4.0]), "n_customers": 3},
