@@ -602,7 +602,7 @@ def probability_of_purchases(n, t, r, alpha, a, b):
     >>> betageo.probability_of_purchases([0, 1, 2], 39.0, 0.243, 4.414, 0.793, 2.426).round(3).tolist()
     [0.574, 0.199, 0.085]
     """
-    return purchase_count_probability(n, t, r, alpha, a, b, shift=0)
+    return purchase_count_probability.__wrapped__(n, t, r, alpha, a, b, shift=0)  # checked above
 
 
 @params(r="positive", alpha="positive", a="positive", b="positive")
@@ -705,7 +705,7 @@ def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T, shift=
     """
     n = np.asarray(n, dtype=float)
     x = np.asarray(x, dtype=float)
-    alive = p_alive(r, alpha, a, b, x, t_x, T, shift=shift)
-    active = purchase_count_probability(n, t, r + x, alpha + np.asarray(T, dtype=float), a,
-                                        b + x + shift, shift=0)
+    alive = p_alive.__wrapped__(r, alpha, a, b, x, t_x, T, shift=shift)  # parameters checked above
+    active = purchase_count_probability.__wrapped__(n, t, r + x, alpha + np.asarray(T, dtype=float), a,
+                                                    b + x + shift, shift=0)
     return np.where(n == 0, 1.0 - alive, 0.0) + alive * active

@@ -241,7 +241,7 @@ def probability_of_purchases(n, t, r, alpha, a, b):
     >>> round(float(probability_of_purchases(range(400), 39.0, 0.5, 6.0, 0.9, 3.0).sum()), 6)
     1.0
     """
-    return _bg.purchase_count_probability(n, t, r, alpha, a, b, shift=1)
+    return _bg.purchase_count_probability.__wrapped__(n, t, r, alpha, a, b, shift=1)  # checked above
 
 
 @params(r="positive", alpha="positive", a="positive", b="positive")
