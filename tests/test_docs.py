@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,15 @@ def test_docs_build_strict(tmp_path):
     assert not unrendered, f"notebooks not rendered in the docs: {unrendered}"
     if (DOCS / "scale.md").exists():
         assert (out / "scale.html").exists(), "docs/scale.md exists but was not built"
+
+    # the gallery (docs/plots.md): one figure per model family, each drawn under its own name
+    # (a plot directive without :filename-prefix: inside a MyST eval-rst block overwrites the others)
+    prefixes = re.findall(r"^\s*:filename-prefix: (\S+)$", (DOCS / "plots.md").read_text(encoding="utf-8"), re.M)
+    assert {"gallery-btyd", "gallery-retention-markov", "gallery-segment", "gallery-loyalty", "gallery-potential",
+            "gallery-switching"} <= set(prefixes)
+    plots_page = (out / "plots.html").read_text(encoding="utf-8")
+    undrawn = [p for p in prefixes if not (out / "_images" / f"{p}.png").exists() or f"_images/{p}.png" not in plots_page]
+    assert not undrawn and len(set(prefixes)) == len(prefixes), f"gallery figures not drawn: {undrawn}"
 
     glossary = (out / "glossary.html").read_text(encoding="utf-8")
     terms = ["frequency", "recency", "horizon", "n_periods", "monetary_value", "discount_rate", "level",
