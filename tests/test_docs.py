@@ -60,7 +60,8 @@ def test_docs_build_strict(tmp_path):
     assert {"gallery-btyd", "gallery-retention-markov", "gallery-segment", "gallery-loyalty", "gallery-potential",
             "gallery-switching"} <= set(prefixes)
     plots_page = (out / "plots.html").read_text(encoding="utf-8")
-    undrawn = [p for p in prefixes if not (out / "_images" / f"{p}.png").exists() or f"_images/{p}.png" not in plots_page]
+    undrawn = [p for p in prefixes
+               if not (out / "_images" / f"{p}.png").exists() or f"_images/{p}.png" not in plots_page]
     assert not undrawn and len(set(prefixes)) == len(prefixes), f"gallery figures not drawn: {undrawn}"
 
     glossary = (out / "glossary.html").read_text(encoding="utf-8")
