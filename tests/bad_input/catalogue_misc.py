@@ -451,12 +451,15 @@ CATALOGUE: dict[str, Entry] = {
     # -- report and command line (owned elsewhere: the cases document what they accept) ------
     "custvalue.report.run_report": function(
         custvalue.report.run_report, lambda: {"transactions": tx(), "output": _tmp(), "progress": None, "months": 6,
-                                              "monthly_discount_rate": 0.01, "calibration_end": "1997-06-30", "freq": "W"},
+                                              "monthly_discount_rate": 0.01, "calibration_end": "1997-06-30", "freq": "W",
+                                              "interval": "delta", "level": 0.95},
         {"transactions[customer_id]": ("nan", "wrong_column"), "transactions[date]": ("nan", "text", "wrong_column"),
          "transactions[amount]": ("nan", "text", "wrong_column"), "transactions": ("empty",),
          "months": ("nan", "negative", "zero", "text"),
          "monthly_discount_rate": ("nan", "text", ("-1", lambda v: -1.0)),
-         "freq": (("unknown unit", lambda v: "Y"),), "calibration_end": ("text",)}),
+         "freq": (("unknown unit", lambda v: "Y"),), "calibration_end": ("text",),
+         "interval": ("text", "nan", ("'bootstrap' (not offered)", lambda v: "bootstrap")),
+         "level": ("nan", "zero", "negative", ("95", lambda v: 95), "text")}),
     "custvalue.report.ReportOutput": Entry("results", (
         Target("produced by run_report", lambda: {},
                lambda: custvalue.report.run_report(tx(), output=_tmp(), progress=None, months=6,
@@ -483,5 +486,6 @@ CATALOGUE: dict[str, Entry] = {
                      ("unknown column", lambda v: _cli_args(**{"--customer-col": "nope"})),
                      ("bad horizon", lambda v: _cli_args(**{"--horizon": "-3"})),
                      ("bad discount rate", lambda v: _cli_args(**{"--discount-rate": "nan"})),
-                     names=("no-such-file", "nope", "horizon", "discount_rate", "discount-rate"))}),
+                     ("bad level", lambda v: _cli_args(**{"--level": "1.5"})),
+                     names=("no-such-file", "nope", "horizon", "discount_rate", "discount-rate", "level"))}),
 }
