@@ -27,7 +27,7 @@ def pick(comparison: pd.DataFrame) -> tuple[str, str]:
     order = sorted(range(len(comparison)), key=lambda i: (ranks["rank_sum"].iloc[i], comparison["aic"].iloc[i], i))
     used = [AUTO_CRITERIA[c] for c in ranks.columns if c != "rank_sum"]
     rule = ("the smallest sum of its ranks on " + ", ".join(used[:-1]) + " and " + used[-1]
-            + " (rank 1 = lowest; ties go to the lower AIC)")
+            + ", where rank 1 is the lowest value and a tie goes to the lower AIC")
     if "holdout_mae" not in comparison:
         rule += "; there is no holdout period, so the tracking error is in-sample"
     return str(comparison.index[order[0]]), rule

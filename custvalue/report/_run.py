@@ -288,7 +288,7 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
         ``clv_lower``/``clv_upper`` (the ``interval=`` of
         :meth:`~custvalue.clv.BetaGeoResults.p_alive`,
         :meth:`~custvalue.clv.BetaGeoResults.expected_purchases` and
-        :func:`custvalue.clv.clv`; CLV's counts the Gamma-Gamma parameters too), and the
+        :func:`custvalue.clv.clv`; the CLV interval counts the Gamma-Gamma parameters too), and the
         tracking plot a band around the cohort's expected repeat transactions. ``"delta"``:
         the delta method on the log or logit scale; ``"simulate"``: quantiles over 200
         parameter draws (seed 0); None: point estimates only.

@@ -20,10 +20,10 @@ MODEL_CHOICES = (*MODELS, "auto")
 #: calibration data, two the forecast of the holdout (without a holdout, the tracking error is
 #: in-sample and the holdout error is absent).
 AUTO_CRITERIA = {
-    "aic": "calibration AIC",
-    "histogram_chi2": "chi-square of the calibration repeat-purchase histogram",
-    "holdout_mae": "holdout mean absolute error per customer",
-    "tracking_mape": "tracking error (mean absolute percentage error of the cumulative repeat transactions)",
+    "aic": "the calibration AIC",
+    "histogram_chi2": "the chi-square of the calibration repeat-purchase histogram",
+    "holdout_mae": "the holdout mean absolute error per customer",
+    "tracking_mape": "the tracking error of the cumulative repeat transactions",
 }
 FREQS = ("D", "W", "M")
 #: ``--interval`` values (None: ``--interval none``, point estimates only).

@@ -165,8 +165,8 @@ def test_forecast_band_is_the_delta_method_of_the_cohort_curve(small_log):
     later = est > 1.0
     assert close(band["estimate"], est, rtol=1e-8)
     b = band.to_numpy()[later]  # estimate, lower, upper
-    assert close(np.log(b[:, 2] / b[:, 0]), (z * se / est)[later], rtol=1e-4)
-    assert close(np.log(b[:, 0] / b[:, 1]), (z * se / est)[later], rtol=1e-4)
+    half = z * se[later] / est[later]
+    assert close(np.log(b[:, 2] / b[:, 0]), half, rtol=1e-4) and close(np.log(b[:, 0] / b[:, 1]), half, rtol=1e-4)
     # parameter draws give about the same band (200 draws: the quantiles within 15%)
     sim = cohort_band(res, births, grid, interval="simulate", level=0.9, n_draws=200, seed=3)
     width, sim_width = (band["upper"] - band["lower"])[later], (sim["upper"] - sim["lower"])[later]
@@ -217,3 +217,32 @@ def test_bad_interval_is_a_usage_error(capsys, tmp_path, log_csv):
         run(capsys, base_args(log_csv, tmp_path / "out") + ["--interval", "bootstrap"])
     assert exc.value.code == 2 and "invalid choice: 'bootstrap'" in capsys.readouterr().err
     assert_untouched(tmp_path / "out")
+
+
+def test_customers_without_spend_information_get_the_purchase_part(capsys, tmp_path, small_log):
+    """A repeat buyer whose repeat purchases total 0 is scored at the population mean spend;
+    the CLV interval then counts the purchase model's uncertainty only: it equals clv() with
+    that spend given as a number."""
+    from custvalue.clv import GammaGamma, clv
+
+    log = small_log.copy()
+    repeaters = log.groupby("cust")["when"].nunique()
+    who = repeaters[repeaters >= 3].index[0]
+    first = log.loc[log["cust"] == who, "when"].min()
+    log.loc[(log["cust"] == who) & (log["when"] > first), "value"] = 0.0
+    csv = tmp_path / "tx.csv"
+    log.to_csv(csv, index=False)
+    rc, _, _ = run(capsys, base_args(str(csv), tmp_path / "out"))
+    assert rc == 0
+    s = scores(tmp_path / "out")
+    assert s.loc[who, "clv_lower"] < s.loc[who, "clv"] < s.loc[who, "clv_upper"]
+    cal, now, _ = _summaries(log)
+    res = BetaGeo().fit(cal)
+    gg = GammaGamma().fit(cal[~((cal["frequency"] > 0) & (cal["monetary_value"] <= 0))])
+    mean_spend = gg.expected_spend(frequency=[0], monetary_value=[0.0]).iloc[0]
+    want = clv(res, pd.Series([mean_spend], index=[who]), now.loc[[who]], months=12, monthly_discount_rate=0.01,
+               freq="W", interval="delta")
+    assert close(s.loc[[who], ["clv", "clv_lower", "clv_upper"]].to_numpy(), want.to_numpy(), rtol=1e-6)
+    others = s.drop(index=who)
+    assert (others["clv_lower"] <= others["clv"] * (1 + 1e-9)).all()
+
