@@ -70,3 +70,12 @@ def test_docs_build_strict(tmp_path):
              "r", "alpha", "a", "b", "s", "beta", "p", "q", "gamma", "delta"]
     absent = [t for t in terms if f'id="term-{t}"' not in glossary]
     assert not absent, f"glossary terms missing: {absent}"
+
+
+def test_every_plot_function_is_on_the_plots_page():
+    """docs/plots.md lists every public name of custvalue.plotting (issue 20 item 5)."""
+    import custvalue.plotting
+
+    page = (DOCS / "plots.md").read_text(encoding="utf-8")
+    missing = [name for name in custvalue.plotting.__all__ if f"custvalue.plotting.{name}`" not in page]
+    assert not missing, f"plotting functions without an entry in docs/plots.md: {missing}"
