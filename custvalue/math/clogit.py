@@ -19,8 +19,10 @@ Unchecked inputs, for speed (see :mod:`custvalue.math`): ``utilities``,
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from ._checks import params
+from ._jit import parallel_kernel
 
 __all__ = [
     "utilities", "log_probabilities", "probabilities", "loglike", "score", "loglike_and_score",
@@ -298,35 +300,246 @@ def hessian(beta: np.ndarray, X: np.ndarray, avail: np.ndarray | None = None,
     return -np.einsum("nj,nja,njb->ab", P, D, D, optimize=True)
 
 
-def _mixed_parts(beta, sigma, X, chosen, group_starts, draws, loading, avail):
-    """Simulated pieces of the random-intercept logit.
+#: Customers per block of the compiled random-intercept pass: each block sums its own Hessian,
+#: and the blocks are added in a fixed order, so the result does not depend on the threads.
+_MIXED_BLOCK = 32
 
-    ``draws`` has shape ``(n_people, R, M)`` (standard normal), ``loading`` ``(J, M)`` maps the
-    ``M`` random intercepts onto alternatives; person ``i`` owns the occasion rows
-    ``group_starts[i]:group_starts[i+1]`` (rows sorted by person).  Internally the simulated
-    utilities are laid out as ``(J, n, R)`` so that the reductions over the few alternatives
-    are element-wise operations on large contiguous blocks.
+
+@parallel_kernel(error_model="numpy")
+def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, level, t_max,
+                  ll_out, score_out, hess_out):  # pragma: no cover - compiled
+    """One pass over customers x draws x occasions (no array of that size is formed).
+
+    Person ``i`` owns rows ``bounds[i]:bounds[i+1]``. ``level`` 0: per-person simulated
+    log-likelihood ``ll_out``; 1: also the per-person score ``score_out``; 2: also the
+    weighted sum of the per-person Hessians, one ``(K, K)`` block per block of customers in
+    ``hess_out``. With ``w_r`` the posterior weight of draw ``r`` (``L_ir / sum_r L_ir``),
+    ``g_r`` the gradient of ``log L_ir`` and ``g = sum_r w_r g_r``:
+    ``d2 log L_i = sum_r w_r (d2 log L_ir + (g_r - g)(g_r - g)')`` with
+    ``d2 log L_ir = -sum_t (sum_j P_rtj d_rtj d_rtj' - dbar_rt dbar_rt')``, ``d_rtj`` the
+    derivative of the (linear) utility ``V_rtj`` and ``dbar_rt = sum_j P_rtj d_rtj``."""
+    n_people, R, M = draws.shape
+    J = X.shape[1]
+    kb = X.shape[2]
+    K = kb + M
+    n_blocks = hess_out.shape[0]
+    log_r = np.log(R)
+    for b in prange(n_blocks):
+        prob = np.empty((R, t_max, J))
+        loglr = np.empty(R)
+        shift = np.empty(J)
+        w = np.empty(R)
+        g = np.empty(K)
+        gr = np.empty(K)
+        xc = np.empty(kb)
+        lc = np.empty(M)
+        asum = np.empty(M)
+        a = np.empty(M)
+        u = np.empty(J)
+        pbar = np.empty((t_max, J))
+        mt = np.empty((t_max, J, J))
+        q = np.empty((t_max, J, M))
+        nn = np.empty((t_max, J, M))
+        ssa = np.empty((M, M))
+        ssb = np.empty((M, M))
+        gg = np.empty((K, K))
+        hb = hess_out[b]
+        for i in range(b * _MIXED_BLOCK, min(n_people, (b + 1) * _MIXED_BLOCK)):
+            s = bounds[i]
+            T = bounds[i + 1] - s
+            # -- pass 1: log L_ir and the choice probabilities of every draw and occasion
+            for r in range(R):
+                for j in range(J):
+                    sh = 0.0
+                    for m in range(M):
+                        sh += loading[j, m] * sigma[m] * draws[i, r, m]
+                    shift[j] = sh
+                acc = 0.0
+                for t in range(T):
+                    row = s + t
+                    mx = -np.inf
+                    for j in range(J):
+                        v = V0[row, j] + shift[j] if avail[row, j] else -np.inf
+                        prob[r, t, j] = v
+                        if v > mx:
+                            mx = v
+                    if not np.isfinite(mx):
+                        mx = 0.0
+                    tot = 0.0
+                    for j in range(J):
+                        e = np.exp(prob[r, t, j] - mx)
+                        prob[r, t, j] = e
+                        tot += e
+                    lse = np.log(tot) + mx
+                    c = chosen[row]
+                    acc += (V0[row, c] + shift[c] if avail[row, c] else -np.inf) - lse
+                    inv = 1.0 / tot
+                    for j in range(J):
+                        prob[r, t, j] *= inv
+                loglr[r] = acc
+            mx = -np.inf
+            for r in range(R):
+                if loglr[r] > mx:
+                    mx = loglr[r]
+            m0 = mx if np.isfinite(mx) else 0.0
+            tot = 0.0
+            for r in range(R):
+                tot += np.exp(loglr[r] - m0)
+            lli = np.log(tot) + m0
+            ll_out[i] = lli - log_r
+            if level == 0:
+                continue
+            for r in range(R):
+                w[r] = np.exp(loglr[r] - lli)
+            # -- pass 2: the score (and the Hessian) from the posterior draw weights w_r
+            for k in range(kb):
+                xc[k] = 0.0
+            for m in range(M):
+                lc[m] = 0.0
+            for t in range(T):
+                row = s + t
+                c = chosen[row]
+                for k in range(kb):
+                    xc[k] += X[row, c, k]
+                for m in range(M):
+                    lc[m] += loading[c, m]
+                for j in range(J):
+                    pbar[t, j] = 0.0
+            for k in range(K):
+                g[k] = 0.0
+            if level == 2:
+                mt[:T] = 0.0
+                q[:T] = 0.0
+                nn[:T] = 0.0
+                ssa[:] = 0.0
+                ssb[:] = 0.0
+                gg[:] = 0.0
+            for r in range(R):
+                wr = w[r]
+                for m in range(M):
+                    asum[m] = 0.0
+                if level == 2:
+                    for k in range(kb):
+                        gr[k] = xc[k]
+                    for j in range(J):
+                        u[j] = 0.0
+                for t in range(T):
+                    row = s + t
+                    for j in range(J):
+                        pbar[t, j] += wr * prob[r, t, j]
+                    for m in range(M):
+                        am = 0.0
+                        for j in range(J):
+                            am += loading[j, m] * prob[r, t, j]
+                        a[m] = am
+                        asum[m] += am
+                    if level == 2:
+                        for k in range(kb):
+                            sx = 0.0
+                            for j in range(J):
+                                sx += prob[r, t, j] * X[row, j, k]
+                            gr[k] -= sx
+                        for j in range(J):
+                            pj = prob[r, t, j]
+                            u[j] += pj
+                            wp = wr * pj
+                            for l in range(J):
+                                mt[t, j, l] += wp * prob[r, t, l]
+                            for m in range(M):
+                                q[t, j, m] += wp * draws[i, r, m]
+                                nn[t, j, m] += wp * a[m] * draws[i, r, m]
+                        for m in range(M):
+                            zam = wr * draws[i, r, m] * a[m]
+                            for m2 in range(M):
+                                ssb[m, m2] += zam * draws[i, r, m2] * a[m2]
+                for m in range(M):
+                    gsm = draws[i, r, m] * (lc[m] - asum[m])
+                    g[kb + m] += wr * gsm
+                    if level == 2:
+                        gr[kb + m] = gsm
+                if level == 2:
+                    for m in range(M):
+                        for m2 in range(M):
+                            su = 0.0
+                            for j in range(J):
+                                su += loading[j, m] * loading[j, m2] * u[j]
+                            ssa[m, m2] += wr * draws[i, r, m] * draws[i, r, m2] * su
+                    for k in range(K):
+                        wg = wr * gr[k]
+                        for k2 in range(k + 1):
+                            gg[k, k2] += wg * gr[k2]
+            for k in range(kb):
+                sx = xc[k]
+                for t in range(T):
+                    row = s + t
+                    for j in range(J):
+                        sx -= pbar[t, j] * X[row, j, k]
+                g[k] = sx
+            for k in range(K):
+                score_out[i, k] = g[k]
+            if level < 2:
+                continue
+            # H = -A + B + sum_r w_r g_r g_r' - g g' (lower triangle), weighted by weights[i]
+            wi = weights[i]
+            for k in range(K):
+                for k2 in range(k + 1):
+                    gg[k, k2] -= g[k] * g[k2]
+            for t in range(T):
+                row = s + t
+                for k in range(kb):
+                    for k2 in range(k + 1):
+                        h = 0.0
+                        for j in range(J):
+                            xj = X[row, j, k]
+                            h -= pbar[t, j] * xj * X[row, j, k2]
+                            ml = 0.0
+                            for l in range(J):
+                                ml += mt[t, j, l] * X[row, l, k2]
+                            h += xj * ml
+                        gg[k, k2] += h
+                for m in range(M):
+                    for k in range(kb):
+                        h = 0.0
+                        for j in range(J):
+                            h += X[row, j, k] * (nn[t, j, m] - loading[j, m] * q[t, j, m])
+                        gg[kb + m, k] += h
+            for m in range(M):
+                for m2 in range(m + 1):
+                    gg[kb + m, kb + m2] += ssb[m, m2] - ssa[m, m2]
+            for k in range(K):
+                for k2 in range(k + 1):
+                    hb[k, k2] += wi * gg[k, k2]
+        for k in range(K):
+            for k2 in range(k):
+                hb[k2, k] = hb[k, k2]
+
+
+def _mixed_eval(beta, sigma, X, chosen, group_starts, draws, loading, avail, level, weights=None):
+    """Run :func:`_mixed_blocks`; returns ``(ll, score, hessian)``.
+
+    Every array goes in C-contiguous and writeable (copied only if it is not), so the compiled
+    kernel sees one signature whatever the caller passes (read-only views, None defaults).
     """
-    n, J = X.shape[0], X.shape[1]
-    counts = np.diff(np.append(group_starts, n))
-    person = np.repeat(np.arange(group_starts.size), counts)
-    V = X @ np.asarray(beta, dtype=float)                                   # (n, J)
-    sig = np.asarray(sigma, dtype=float)
-    zT = np.moveaxis(draws, -1, 0)[:, person]                               # (M, n, R)
-    Vr = np.empty((J, n, draws.shape[1]))
-    for j in range(J):  # loops over alternatives and random terms (few), not customers
-        Vr[j] = V[:, j, None]
-        for m in np.flatnonzero(loading[j]):
-            Vr[j] += (loading[j, m] * sig[m]) * zT[m]
-        if avail is not None:
-            Vr[j] = np.where(avail[:, j, None], Vr[j], -np.inf)
-    m = Vr.max(axis=0)
-    m = np.where(np.isfinite(m), m, 0.0)
-    lse = np.log(np.exp(Vr - m).sum(axis=0)) + m                           # (n, R)
-    lp_chosen = Vr[np.asarray(chosen, dtype=np.intp), np.arange(n)] - lse   # (n, R)
-    log_lir = np.add.reduceat(lp_chosen, group_starts, axis=0)              # (p, R)
-    log_li = logsumexp(log_lir, axis=1) - np.log(log_lir.shape[1])
-    return person, zT, Vr, lse, log_lir, log_li
+    def arr(a, dtype):
+        return np.require(a, dtype=dtype, requirements=["C", "W"])
+
+    X = arr(X, float)
+    n, J, kb = X.shape
+    V0 = arr(X @ arr(beta, float).reshape(-1), float)                       # (n, J)
+    draws = arr(draws, float)
+    n_people, _, M = draws.shape
+    K = kb + M
+    bounds = np.append(np.asarray(group_starts, dtype=np.intp), n).astype(np.intp)
+    avail = np.ones((n, J), dtype=np.bool_) if avail is None else arr(np.broadcast_to(avail, (n, J)), np.bool_)
+    weights = np.ones(n_people) if weights is None else arr(np.broadcast_to(weights, (n_people,)), float)
+    t_max = int(np.diff(bounds).max()) if n_people else 0
+    ll = np.empty(n_people)
+    score = np.empty((n_people if level >= 1 else 0, K))
+    hess = np.zeros((-(-n_people // _MIXED_BLOCK), K, K))
+    _mixed_blocks(V0, X, arr(chosen, np.intp), bounds, draws, arr(loading, float),
+                  arr(np.asarray(sigma, dtype=float).reshape(-1), float), avail, weights, int(level),
+                  t_max, ll, score, hess)
+    return ll, score, hess.sum(axis=0)
 
 
 def mixed_loglike(beta, sigma, X, chosen, group_starts, draws, loading, avail=None) -> np.ndarray:
@@ -334,6 +547,8 @@ def mixed_loglike(beta, sigma, X, chosen, group_starts, draws, loading, avail=No
 
     ``log L_i = log (1/R) sum_r prod_t P_it(beta, sigma * z_ir)`` (Train 2009, eq. 6.3/10.1),
     where the intercept of alternative ``j`` is shifted by ``sum_m loading[j, m] sigma_m z_irm``.
+    Computed in one compiled pass over people, draws and occasions (no array of
+    people x draws x occasions is formed).
 
     Parameters
     ----------
@@ -371,12 +586,21 @@ def mixed_loglike(beta, sigma, X, chosen, group_starts, draws, loading, avail=No
     ...               loading).round(3).tolist()
     [-1.627]
     """
-    return _mixed_parts(beta, sigma, X, chosen, group_starts, draws, loading, avail)[5]
+    return _mixed_eval(beta, sigma, X, chosen, group_starts, draws, loading, avail, 0)[0]
 
 
-def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None
-                            ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`mixed_loglike` and :func:`mixed_score` from one pass over the simulated utilities.
+def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None, *,
+                            hessian: bool = False, weights: np.ndarray | None = None):
+    """:func:`mixed_loglike` and :func:`mixed_score` (and the exact Hessian) from one pass.
+
+    The score is ``d log L_i = sum_r w_ir g_ir`` with the posterior draw weights
+    ``w_ir = L_ir / sum_r L_ir`` and ``g_ir = sum_t d log P_itr``; the Hessian of the
+    simulated log-likelihood (Train 2009, section 10.2) is
+    ``d2 log L_i = sum_r w_ir (d2 log L_ir + (g_ir - g_i)(g_ir - g_i)')``, with
+    ``d2 log L_ir = -sum_t sum_j P_itrj (d_itrj - dbar_itr)(d_itrj - dbar_itr)'`` (the
+    utilities are linear in ``(beta, sigma)``; ``d_itrj`` is their derivative and ``dbar_itr``
+    its probability-weighted mean). People are processed in fixed blocks whose Hessians are
+    added in order, so the result does not depend on the number of threads.
 
     Parameters
     ----------
@@ -397,6 +621,10 @@ def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading
         Maps the ``M`` random intercepts onto the alternatives.
     avail : numpy.ndarray of bool, shape (n, J), optional
         Availability mask; ``None``: all available.
+    hessian : bool, default False
+        Also return the Hessian of ``sum_i weights_i log L_i``.
+    weights : numpy.ndarray, shape (n_people,), optional
+        Person weights of that Hessian; ``None``: all one.
 
     Returns
     -------
@@ -404,6 +632,8 @@ def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading
         Per-person simulated log-likelihood.
     score : numpy.ndarray, shape (n_people, k + M)
         Per-person gradient with respect to ``(beta, sigma)``.
+    hessian : numpy.ndarray, shape (k + M, k + M)
+        Only with ``hessian=True``: the weighted sum of the per-person Hessians.
 
     Examples
     --------
@@ -416,26 +646,13 @@ def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading
     ...                                 draws, loading)
     >>> ll.round(3).tolist(), s.round(3).tolist()
     ([-1.627], [[0.0, -0.462]])
+    >>> mixed_loglike_and_score(np.array([0.0]), np.array([1.0]), X, chosen, starts, draws,
+    ...                         loading, hessian=True)[2].shape
+    (2, 2)
     """
-    person, zT, Vr, lse, log_lir, log_li = _mixed_parts(beta, sigma, X, chosen, group_starts, draws,
-                                                    loading, avail)
-    R = log_lir.shape[1]
-    w_n = np.exp(log_lir - (log_li[:, None] + np.log(R)))[person]           # (n, R) draw weights
-    P = np.exp(Vr - lse)                                                    # (J, n, R)
-    Pbar = np.einsum("nr,jnr->nj", w_n, P)
-    s_beta = _chosen_rows(X, chosen) - np.einsum("nj,njk->nk", Pbar, X)
-    # d V_nrj / d sigma_m = loading[j, m] z_irm, so the sigma score is
-    # sum_r w_ir z_irm (d_nm - sum_j P_nrj loading[j, m]) with d the chosen row of the loading.
-    d_m = loading[np.asarray(chosen, dtype=np.intp)]                        # (n, M)
-    M = loading.shape[1]
-    s_sigma = np.empty((X.shape[0], M))
-    for m in range(M):  # loop over random terms (few)
-        PL = np.zeros_like(w_n)
-        for j in np.flatnonzero(loading[:, m]):
-            PL += loading[j, m] * P[j]
-        s_sigma[:, m] = np.einsum("nr,nr->n", w_n * zT[m], d_m[:, m, None] - PL)
-    s = np.concatenate([s_beta, s_sigma], axis=1)
-    return log_li, np.add.reduceat(s, np.asarray(group_starts, dtype=np.intp), axis=0)
+    ll, score, hess = _mixed_eval(beta, sigma, X, chosen, group_starts, draws, loading, avail,
+                                  2 if hessian else 1, weights)
+    return (ll, score, hess) if hessian else (ll, score)
 
 
 def mixed_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None) -> np.ndarray:
@@ -480,7 +697,7 @@ def mixed_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None
     ...             loading).round(3).tolist()
     [[0.0, -0.462]]
     """
-    return mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading, avail)[1]
+    return _mixed_eval(beta, sigma, X, chosen, group_starts, draws, loading, avail, 1)[1]
 
 
 @params(gamma="finite", alpha="nonzero")
