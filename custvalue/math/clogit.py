@@ -292,20 +292,23 @@ def hessian(beta: np.ndarray, X: np.ndarray, avail: np.ndarray | None = None,
     >>> hessian(np.array([0.5]), X).round(3).tolist()
     [[-0.59]]
     """
+    X = np.asarray(X, dtype=float)
     P = probabilities(beta, X, avail)
     xbar = np.einsum("nj,njk->nk", P, X)
-    D = X - xbar[:, None, :]
+    D = (X - xbar[:, None, :]).reshape(-1, X.shape[2])                    # (n * J, k)
     if weights is not None:
         P = P * np.asarray(weights, dtype=float)[:, None]
-    return -np.einsum("nj,nja,njb->ab", P, D, D, optimize=True)
+    return -(D * P.reshape(-1, 1)).T @ D  # one matrix product (BLAS) instead of a 3-operand einsum
 
 
 #: Customers per block of the compiled random-intercept pass: each block sums its own Hessian,
 #: and the blocks are added in a fixed order, so the result does not depend on the threads.
 _MIXED_BLOCK = 32
+#: Below this, a sum of products of exponentials is recomputed in log-sum-exp form.
+_TINY = 1e-280
 
 
-@parallel_kernel(error_model="numpy")
+@parallel_kernel(error_model="numpy", fastmath={"reassoc", "contract"})
 def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, level, t_max,
                   ll_out, score_out, hess_out):  # pragma: no cover - compiled
     """One pass over customers x draws x occasions (no array of that size is formed).
@@ -317,7 +320,8 @@ def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, 
     ``g_r`` the gradient of ``log L_ir`` and ``g = sum_r w_r g_r``:
     ``d2 log L_i = sum_r w_r (d2 log L_ir + (g_r - g)(g_r - g)')`` with
     ``d2 log L_ir = -sum_t (sum_j P_rtj d_rtj d_rtj' - dbar_rt dbar_rt')``, ``d_rtj`` the
-    derivative of the (linear) utility ``V_rtj`` and ``dbar_rt = sum_j P_rtj d_rtj``."""
+    derivative of the (linear) utility ``V_rtj`` and ``dbar_rt = sum_j P_rtj d_rtj``.
+    Per person, the draws are the innermost (contiguous) axis of every scratch array."""
     n_people, R, M = draws.shape
     J = X.shape[1]
     kb = X.shape[2]
@@ -325,17 +329,24 @@ def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, 
     n_blocks = hess_out.shape[0]
     log_r = np.log(R)
     for b in prange(n_blocks):
-        prob = np.empty((R, t_max, J))
+        z = np.empty((M, R))
+        wz = np.empty((M, R))
+        shift = np.empty((J, R))
+        prob = np.empty((t_max, J, R))
+        smax = np.empty(R)
+        es = np.empty((J, R))
+        ev = np.empty(J)
+        corr = np.empty(R)
+        tot = np.empty(R)
         loglr = np.empty(R)
-        shift = np.empty(J)
         w = np.empty(R)
+        usum = np.empty((J, R))
+        gr = np.empty((K, R))
+        a = np.empty((M, R))
+        bz = np.empty((M, R))
         g = np.empty(K)
-        gr = np.empty(K)
         xc = np.empty(kb)
         lc = np.empty(M)
-        asum = np.empty(M)
-        a = np.empty(M)
-        u = np.empty(J)
         pbar = np.empty((t_max, J))
         mt = np.empty((t_max, J, J))
         q = np.empty((t_max, J, M))
@@ -347,45 +358,88 @@ def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, 
         for i in range(b * _MIXED_BLOCK, min(n_people, (b + 1) * _MIXED_BLOCK)):
             s = bounds[i]
             T = bounds[i + 1] - s
-            # -- pass 1: log L_ir and the choice probabilities of every draw and occasion
+            for m in range(M):
+                for r in range(R):
+                    z[m, r] = draws[i, r, m]
+            for j in range(J):
+                for r in range(R):
+                    shift[j, r] = 0.0
+                for m in range(M):
+                    lsm = loading[j, m] * sigma[m]
+                    if lsm != 0.0:
+                        for r in range(R):
+                            shift[j, r] += lsm * z[m, r]
+            # -- pass 1: log L_ir and the choice probabilities of every draw and occasion.
+            # exp(V_tj + shift_jr) = exp(V_tj - vmax_t) exp(shift_jr - smax_r) exp(vmax_t + smax_r):
+            # J x R exponentials per person instead of T x J x R. Both factors are <= 1, so
+            # nothing overflows; an occasion and draw whose total is below _TINY (utilities
+            # hundreds apart) is recomputed with the log-sum-exp of the sum.
             for r in range(R):
+                smax[r] = -np.inf
+            for j in range(J):
+                for r in range(R):
+                    smax[r] = max(smax[r], shift[j, r])
+            for j in range(J):
+                for r in range(R):
+                    es[j, r] = np.exp(shift[j, r] - smax[r])
+            for r in range(R):
+                loglr[r] = 0.0
+            for t in range(T):
+                row = s + t
+                vmax = -np.inf
                 for j in range(J):
-                    sh = 0.0
-                    for m in range(M):
-                        sh += loading[j, m] * sigma[m] * draws[i, r, m]
-                    shift[j] = sh
-                acc = 0.0
-                for t in range(T):
-                    row = s + t
-                    mx = -np.inf
-                    for j in range(J):
-                        v = V0[row, j] + shift[j] if avail[row, j] else -np.inf
-                        prob[r, t, j] = v
-                        if v > mx:
-                            mx = v
-                    if not np.isfinite(mx):
-                        mx = 0.0
-                    tot = 0.0
-                    for j in range(J):
-                        e = np.exp(prob[r, t, j] - mx)
-                        prob[r, t, j] = e
-                        tot += e
-                    lse = np.log(tot) + mx
-                    c = chosen[row]
-                    acc += (V0[row, c] + shift[c] if avail[row, c] else -np.inf) - lse
-                    inv = 1.0 / tot
-                    for j in range(J):
-                        prob[r, t, j] *= inv
-                loglr[r] = acc
-            mx = -np.inf
+                    if avail[row, j]:
+                        vmax = max(vmax, V0[row, j])
+                if not np.isfinite(vmax):
+                    vmax = 0.0
+                for j in range(J):
+                    ev[j] = np.exp(V0[row, j] - vmax) if avail[row, j] else 0.0
+                for r in range(R):
+                    tot[r] = 0.0
+                    corr[r] = 0.0
+                for j in range(J):
+                    evj = ev[j]
+                    for r in range(R):
+                        e = evj * es[j, r]
+                        prob[t, j, r] = e
+                        tot[r] += e
+                for r in range(R):
+                    if tot[r] < _TINY:  # rare: the stable sum for this draw
+                        mx = -np.inf
+                        for j in range(J):
+                            if avail[row, j]:
+                                mx = max(mx, V0[row, j] + shift[j, r])
+                        if not np.isfinite(mx):
+                            mx = 0.0
+                        tt = 0.0
+                        for j in range(J):
+                            e = np.exp(V0[row, j] + shift[j, r] - mx) if avail[row, j] else 0.0
+                            prob[t, j, r] = e
+                            tt += e
+                        tot[r] = tt
+                        corr[r] = vmax + smax[r] - mx
+                c = chosen[row]
+                if avail[row, c]:
+                    vc = V0[row, c] - vmax
+                    for r in range(R):
+                        loglr[r] += vc + (shift[c, r] - smax[r]) + corr[r] - np.log(tot[r])
+                else:
+                    for r in range(R):
+                        loglr[r] = -np.inf
+                for r in range(R):
+                    tot[r] = 1.0 / tot[r]
+                for j in range(J):
+                    for r in range(R):
+                        prob[t, j, r] *= tot[r]
+            m0 = -np.inf
             for r in range(R):
-                if loglr[r] > mx:
-                    mx = loglr[r]
-            m0 = mx if np.isfinite(mx) else 0.0
-            tot = 0.0
+                m0 = max(m0, loglr[r])
+            if not np.isfinite(m0):
+                m0 = 0.0
+            acc = 0.0
             for r in range(R):
-                tot += np.exp(loglr[r] - m0)
-            lli = np.log(tot) + m0
+                acc += np.exp(loglr[r] - m0)
+            lli = np.log(acc) + m0
             ll_out[i] = lli - log_r
             if level == 0:
                 continue
@@ -396,6 +450,9 @@ def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, 
                 xc[k] = 0.0
             for m in range(M):
                 lc[m] = 0.0
+            for j in range(J):
+                for r in range(R):
+                    usum[j, r] = 0.0
             for t in range(T):
                 row = s + t
                 c = chosen[row]
@@ -404,86 +461,106 @@ def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, 
                 for m in range(M):
                     lc[m] += loading[c, m]
                 for j in range(J):
-                    pbar[t, j] = 0.0
-            for k in range(K):
-                g[k] = 0.0
-            if level == 2:
-                mt[:T] = 0.0
-                q[:T] = 0.0
-                nn[:T] = 0.0
-                ssa[:] = 0.0
-                ssb[:] = 0.0
-                gg[:] = 0.0
-            for r in range(R):
-                wr = w[r]
-                for m in range(M):
-                    asum[m] = 0.0
-                if level == 2:
-                    for k in range(kb):
-                        gr[k] = xc[k]
-                    for j in range(J):
-                        u[j] = 0.0
-                for t in range(T):
-                    row = s + t
-                    for j in range(J):
-                        pbar[t, j] += wr * prob[r, t, j]
-                    for m in range(M):
-                        am = 0.0
-                        for j in range(J):
-                            am += loading[j, m] * prob[r, t, j]
-                        a[m] = am
-                        asum[m] += am
-                    if level == 2:
-                        for k in range(kb):
-                            sx = 0.0
-                            for j in range(J):
-                                sx += prob[r, t, j] * X[row, j, k]
-                            gr[k] -= sx
-                        for j in range(J):
-                            pj = prob[r, t, j]
-                            u[j] += pj
-                            wp = wr * pj
-                            for l in range(J):
-                                mt[t, j, l] += wp * prob[r, t, l]
-                            for m in range(M):
-                                q[t, j, m] += wp * draws[i, r, m]
-                                nn[t, j, m] += wp * a[m] * draws[i, r, m]
-                        for m in range(M):
-                            zam = wr * draws[i, r, m] * a[m]
-                            for m2 in range(M):
-                                ssb[m, m2] += zam * draws[i, r, m2] * a[m2]
-                for m in range(M):
-                    gsm = draws[i, r, m] * (lc[m] - asum[m])
-                    g[kb + m] += wr * gsm
-                    if level == 2:
-                        gr[kb + m] = gsm
-                if level == 2:
-                    for m in range(M):
-                        for m2 in range(M):
-                            su = 0.0
-                            for j in range(J):
-                                su += loading[j, m] * loading[j, m2] * u[j]
-                            ssa[m, m2] += wr * draws[i, r, m] * draws[i, r, m2] * su
-                    for k in range(K):
-                        wg = wr * gr[k]
-                        for k2 in range(k + 1):
-                            gg[k, k2] += wg * gr[k2]
+                    acc = 0.0
+                    for r in range(R):
+                        pr = prob[t, j, r]
+                        acc += w[r] * pr
+                        usum[j, r] += pr
+                    pbar[t, j] = acc
             for k in range(kb):
-                sx = xc[k]
+                acc = xc[k]
                 for t in range(T):
                     row = s + t
                     for j in range(J):
-                        sx -= pbar[t, j] * X[row, j, k]
-                g[k] = sx
+                        acc -= pbar[t, j] * X[row, j, k]
+                g[k] = acc
+            # sigma: g_rm = z_rm (sum_t loading[c_t, m] - sum_j loading[j, m] sum_t P_rtj)
+            for m in range(M):
+                for r in range(R):
+                    a[m, r] = lc[m]
+                for j in range(J):
+                    ljm = loading[j, m]
+                    if ljm != 0.0:
+                        for r in range(R):
+                            a[m, r] -= ljm * usum[j, r]
+                acc = 0.0
+                for r in range(R):
+                    gm = z[m, r] * a[m, r]
+                    gr[kb + m, r] = gm
+                    acc += w[r] * gm
+                g[kb + m] = acc
             for k in range(K):
                 score_out[i, k] = g[k]
             if level < 2:
                 continue
-            # H = -A + B + sum_r w_r g_r g_r' - g g' (lower triangle), weighted by weights[i]
-            wi = weights[i]
+            # per-draw beta gradient g_rk = xc_k - sum_t sum_j X_tjk P_rtj
+            for k in range(kb):
+                for r in range(R):
+                    gr[k, r] = xc[k]
+            for t in range(T):
+                row = s + t
+                for j in range(J):
+                    for k in range(kb):
+                        x = X[row, j, k]
+                        for r in range(R):
+                            gr[k, r] -= x * prob[t, j, r]
+            # sum_r w_r (g_r - g)(g_r - g)' = sum_r w_r g_r g_r' - g g'
             for k in range(K):
                 for k2 in range(k + 1):
-                    gg[k, k2] -= g[k] * g[k2]
+                    acc = 0.0
+                    for r in range(R):
+                        acc += w[r] * gr[k, r] * gr[k2, r]
+                    gg[k, k2] = acc - g[k] * g[k2]
+            for m in range(M):
+                for r in range(R):
+                    wz[m, r] = w[r] * z[m, r]
+            ssb[:] = 0.0
+            for t in range(T):
+                for j in range(J):
+                    for l in range(j + 1):
+                        acc = 0.0
+                        for r in range(R):
+                            acc += w[r] * prob[t, j, r] * prob[t, l, r]
+                        mt[t, j, l] = acc
+                        mt[t, l, j] = acc
+                for m in range(M):
+                    for r in range(R):
+                        a[m, r] = 0.0
+                    for j in range(J):
+                        ljm = loading[j, m]
+                        if ljm != 0.0:
+                            for r in range(R):
+                                a[m, r] += ljm * prob[t, j, r]
+                    for r in range(R):
+                        bz[m, r] = wz[m, r] * a[m, r]
+                for m in range(M):
+                    for j in range(J):
+                        acc = 0.0
+                        acc2 = 0.0
+                        for r in range(R):
+                            pr = prob[t, j, r]
+                            acc += wz[m, r] * pr
+                            acc2 += bz[m, r] * pr
+                        q[t, j, m] = acc
+                        nn[t, j, m] = acc2
+                    for m2 in range(m + 1):
+                        acc = 0.0
+                        for r in range(R):
+                            acc += bz[m, r] * z[m2, r] * a[m2, r]
+                        ssb[m, m2] += acc
+            for m in range(M):
+                for m2 in range(m + 1):
+                    acc = 0.0
+                    for j in range(J):
+                        lj = loading[j, m] * loading[j, m2]
+                        if lj != 0.0:
+                            acc2 = 0.0
+                            for r in range(R):
+                                acc2 += wz[m, r] * z[m2, r] * usum[j, r]
+                            acc += lj * acc2
+                    ssa[m, m2] = acc
+            # H = -A + B + gg (lower triangle), weighted by weights[i]
+            wi = weights[i]
             for t in range(T):
                 row = s + t
                 for k in range(kb):
@@ -491,8 +568,7 @@ def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, 
                         h = 0.0
                         for j in range(J):
                             xj = X[row, j, k]
-                            h -= pbar[t, j] * xj * X[row, j, k2]
-                            ml = 0.0
+                            ml = -pbar[t, j] * X[row, j, k2]
                             for l in range(J):
                                 ml += mt[t, j, l] * X[row, l, k2]
                             h += xj * ml
@@ -512,7 +588,6 @@ def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, 
         for k in range(K):
             for k2 in range(k):
                 hb[k2, k] = hb[k, k2]
-
 
 def _mixed_eval(beta, sigma, X, chosen, group_starts, draws, loading, avail, level, weights=None):
     """Run :func:`_mixed_blocks`; returns ``(ll, score, hessian)``.
