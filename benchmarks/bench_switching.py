@@ -64,7 +64,11 @@ def _check_eval(ours, peer) -> None:
     np.testing.assert_allclose(ours[1], peer[1], rtol=1e-6, atol=1e-6)
 
 
-def _check_same_fit(ours, previous) -> None:
+def _check_same_fit(ours, previous, extra: dict | None = None) -> None:
+    if extra is not None:  # the differences found, in the row's notes
+        for what in ("params", "bse"):
+            a, b = getattr(ours, what).to_numpy(), getattr(previous, what).to_numpy()
+            extra[f"max_rel_diff_{what}"] = f"{np.max(np.abs(a - b) / np.abs(b)):.2g}"
     np.testing.assert_allclose(ours.params.to_numpy(), previous.params.to_numpy(), rtol=1e-6, atol=1e-8,
                                err_msg="params differ from the previous implementation")
     np.testing.assert_allclose(ours.bse.to_numpy(), previous.bse.to_numpy(), rtol=1e-4,
@@ -133,7 +137,7 @@ def cases(smoke: bool = False) -> Iterator[Case]:
 
         yield Case("random_intercept_fit", n, UNIT, ours_mixed, previous_mixed,
                    peer_name="previous RandomInterceptLogit (d5573cb, frozen copy)",
-                   check=_check_same_fit, extra=extra,
+                   check=lambda ours, prev, extra=extra: _check_same_fit(ours, prev, extra), extra=extra,
                    notes=f"simulated ML, {n_draws} Halton draws per customer; peer: the previous "
                          "implementation on the same panel and draws; check: params rtol 1e-6, "
                          "SEs rtol 1e-4")
