@@ -9,7 +9,13 @@ with Simulation*, 2nd ed., ch. 6, eq. 6.3 and the simulated log-likelihood of eq
 Notation: ``n`` choice occasions, ``J`` alternatives, ``k`` coefficients.  ``X`` has shape
 ``(n, J, k)``, ``chosen`` holds the chosen alternative's position ``0..J-1`` and ``avail`` is
 an optional boolean ``(n, J)`` mask of the alternatives in each choice set.  Everything is
-computed in log space (log-sum-exp), never as a ratio of exponentials.
+computed in log space (log-sum-exp), never as a ratio of raw exponentials; the compiled
+random-intercept pass forms probabilities from exponentials of utilities shifted by their
+maximum (all <= 1), and falls back to log-sum-exp where their sum underflows.
+
+The random-intercept logit (``mixed_*``) runs in one compiled pass over people x draws x
+occasions (:func:`custvalue.math._jit.parallel_kernel`), which also gives the exact Hessian
+of the simulated log-likelihood (``mixed_loglike_and_score(..., hessian=True)``).
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``utilities``,
 ``log_probabilities``, ``probabilities``, ``loglike``, ``score``, ``loglike_and_score``,
