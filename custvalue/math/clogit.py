@@ -675,8 +675,8 @@ def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading
     """:func:`mixed_loglike` and :func:`mixed_score` (and the exact Hessian) from one pass.
 
     The score is ``d log L_i = sum_r w_ir g_ir`` with the posterior draw weights
-    ``w_ir = L_ir / sum_r L_ir`` and ``g_ir = sum_t d log P_itr``; the Hessian of the
-    simulated log-likelihood (Train 2009, section 10.2) is
+    ``w_ir = L_ir / sum_r L_ir`` and ``g_ir = sum_t d log P_itr``; the Hessian
+    (Train 2009, eq. 10.1, differentiated twice) is
     ``d2 log L_i = sum_r w_ir (d2 log L_ir + (g_ir - g_i)(g_ir - g_i)')``, with
     ``d2 log L_ir = -sum_t sum_j P_itrj (d_itrj - dbar_itr)(d_itrj - dbar_itr)'`` (the
     utilities are linear in ``(beta, sigma)``; ``d_itrj`` is their derivative and ``dbar_itr``

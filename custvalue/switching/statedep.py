@@ -783,7 +783,7 @@ class RandomInterceptLogit(StateDependenceLogit):
         return float(self.weights @ ll), self.weights @ sc, h
 
     def hessian(self, params: Any) -> np.ndarray:
-        """Exact Hessian of the simulated log-likelihood (Train 2009, section 10.2).
+        """Exact Hessian of the simulated log-likelihood (Train 2009, eq. 10.1, differentiated twice).
 
         Parameters
         ----------
