@@ -254,6 +254,42 @@ class CustomerResults(LikelihoodResults):
     def _p(self, *names: str) -> list[float]:
         return [float(self.params[n]) for n in names]
 
+    @property
+    def penalty(self) -> float:
+        """The L2 penalty on the covariate coefficients at the estimate, ``N Σ λ γ²`` (0 without
+        ``l2_penalty``); the fit maximised ``llf - penalty``."""
+        pen = getattr(self.model, "penalty", None)
+        return float(pen(self.params.to_numpy())) if pen is not None else 0.0  # type: ignore[attr-defined]
+
+    def summary(self, level: float = 0.95) -> Any:
+        """Fit statistics and the parameter table (see :meth:`LikelihoodResults.summary`); with
+        an ``l2_penalty``, the penalty and the penalised log-likelihood the fit maximised.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        Summary
+            Printable (text) and HTML summary.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> print(BetaGeo().fit(load_cdnow_summary()).summary().as_text().splitlines()[0])
+        BetaGeo results
+        """
+        summ = super().summary(level)
+        spec = getattr(self.model, "covariates", None)
+        if spec and any(spec.l2_penalty.values()):
+            lam = ", ".join(f"{k} {v:g}" for k, v in spec.l2_penalty.items())
+            summ.info.extend([("L2 penalty (lambda)", lam), ("Penalty", self.penalty),
+                              ("Penalised log-likelihood", self.llf - self.penalty)])
+        return summ
+
 
 #: Instance attributes that describe the model rather than its data (kept by ``_subsample``).
 _SETTINGS_ATTRS = ("covariates", "param_names", "param_transforms")
@@ -559,8 +595,9 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
         res = super().fit(data, weights=weights, start_params=start_params, maxiter=maxiter, gtol=gtol,
                           cov_type=cov_type, **columns)
         model = res.model
-        if model.covariates and any(model.covariates.l2_penalty.values()):
-            # llf is the log-likelihood; the penalty it paid is reported next to it
+        if model.covariates and any(model.covariates.l2_penalty.values()) and model._uses_newton():
+            # llf is the log-likelihood (Newton's pieces hold the penalised one); the penalty
+            # is reported next to it (results.penalty)
             pen = model.penalty(res.params.to_numpy())
             res = model.results_class(model, res.params.to_numpy(), res.cov_params.to_numpy(), res.llf + pen,
                                       converged=res.converged, message=res.message, n_iter=res.n_iter,
