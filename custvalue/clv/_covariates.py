@@ -107,9 +107,12 @@ class CovariateSpec:
             raise ModelSpecificationError(
                 f"shared_covariates {both} are also listed in purchase_covariates or dropout_covariates; "
                 "a shared covariate has one coefficient in both processes: list it only in shared_covariates.")
-        clash = sorted(set(self.purchase + self.dropout + self.shared) & set(reserved))
-        if clash:
-            raise ModelSpecificationError(f"covariates cannot be the model's data columns; received {clash}.")
+        for keyword, names in (("purchase_covariates", self.purchase), ("dropout_covariates", self.dropout),
+                               ("shared_covariates", self.shared)):
+            clash = sorted(set(names) & set(reserved))
+            if clash:
+                raise ModelSpecificationError(f"{keyword} cannot name the model's data columns {list(reserved)}; "
+                                              f"received {clash}.")
         self.l2_penalty = _lambdas(l2_penalty)
         if any(self.l2_penalty.values()) and not self.n_coef:
             raise ModelSpecificationError("l2_penalty penalises covariate coefficients; the model declares "

@@ -11,6 +11,7 @@ time, a closed-form DERT, horizon weights, a time scale) is read through
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -84,7 +85,9 @@ class TransactionResultsMixin:
             raise DataError(f"{what} depends on the covariates {list(cols)}: pass data= with those columns "
                             "(one row per customer profile).")
         index = getattr(data, "index", None)
-        n = len(next(iter(data[c] for c in cols)))
+        n = len(data) if hasattr(data, "__len__") and not isinstance(data, Mapping) else 0
+        if isinstance(data, Mapping):
+            n = len(next(iter(data.values()))) if data else 0
         cov = self.model.covariates.arrays(data, index, n)  # type: ignore[attr-defined]
         return [cov[c] for c in cols], index
 
