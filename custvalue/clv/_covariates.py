@@ -308,7 +308,31 @@ class CovariateKernel:
 
     def _customer_call(self, name: str, lead: tuple[Any, ...], values: tuple[Any, ...], **kw: Any) -> Any:
         theta, data, cov = self._split(values)
-        return getattr(self.base, name)(*lead, *self.individual(theta, cov), *data, **kw)
+        return self._call(name, lead, self.individual(theta, cov), data, kw)
+
+    def _call(self, name: str, lead: tuple[Any, ...], params: list[Any], data: list[Any], kw: dict) -> Any:
+        """``base.name(*lead, *params, *data, **kw)`` with per-customer parameter arrays: in one
+        call where the kernel takes arrays (``ARRAY_PARAMS``), else one call per distinct
+        parameter profile (customers sharing covariate values share parameters), the rows of
+        each profile at once; customers are the first axis of the parameter arrays."""
+        fn = getattr(self.base, name)
+        if name in getattr(self.base, "ARRAY_PARAMS", ()) or not any(np.ndim(p) for p in params):
+            return fn(*lead, *params, *data, **kw)
+        arrays = [np.asarray(p, dtype=float) for p in params]
+        n = max(a.shape[0] for a in arrays if a.ndim)
+        P = np.column_stack([np.broadcast_to(a.reshape(a.shape[0] if a.ndim else 1, -1)[:, 0], (n,))
+                             for a in arrays])
+        profiles, inv = np.unique(P, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+        out = None
+        for j, prof in enumerate(profiles):  # one kernel call per covariate profile, not per customer
+            rows = np.flatnonzero(inv == j)
+            part = [np.asarray(d)[rows] if np.ndim(d) and np.shape(d)[0] == n else d for d in data]
+            val = np.asarray(fn(*lead, *prof.tolist(), *part, **kw), dtype=float)
+            if out is None:
+                out = np.empty((n, *val.shape[1:]))
+            out[rows] = val
+        return out
 
     def p_alive(self, *values: Any) -> Any:
         return self._customer_call("p_alive", (), values)
@@ -324,15 +348,13 @@ class CovariateKernel:
 
     def time_scale(self, *values: Any) -> Any:
         theta, data, cov = self._split(values)
-        if not data:  # a new customer: no history (the covariates alone)
-            return self.base.time_scale(*self.individual(theta, cov))
-        return self.base.time_scale(*self.individual(theta, cov), *data)
+        return self.base.time_scale(*self.individual(theta, cov), *data)  # a minimum over arrays
 
     # new customers: the covariates follow the parameters (no history)
     def expected_purchases_new_customer(self, t: Any, *values: Any) -> Any:
         nt = self.n_base + self.spec.n_coef
-        return self.base.expected_purchases_new_customer(t, *self.individual(values[:nt], values[nt:]))
+        return self._call("expected_purchases_new_customer", (t,), self.individual(values[:nt], values[nt:]), [], {})
 
     def probability_of_purchases(self, n: Any, t: Any, *values: Any) -> Any:
         nt = self.n_base + self.spec.n_coef
-        return self.base.probability_of_purchases(n, t, *self.individual(values[:nt], values[nt:]))
+        return self._call("probability_of_purchases", (n, t), self.individual(values[:nt], values[nt:]), [], {})

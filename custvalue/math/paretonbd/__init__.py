@@ -82,3 +82,6 @@ DISCRETE = False
 DERT_HORIZONS = ("infinite", "finite")
 HORIZON_WEIGHTS = False
 TIME_SCALE = False
+#: predictions that take one value of each parameter per customer (arrays; static covariates)
+ARRAY_PARAMS = ("p_alive", "conditional_expected_purchases", "expected_purchases_new_customer",
+                "probability_of_purchases", "conditional_probability_of_purchases", "dert")
