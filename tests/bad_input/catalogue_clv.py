@@ -156,10 +156,12 @@ def _covariate_targets(model: type) -> tuple[Target, ...]:
 
 
 CATALOGUE: dict[str, Entry] = {
-    C + "BetaGeo": _customer_model("bg", clv.BetaGeo, D.cdnow, RFT_BAD),
+    C + "BetaGeo": Entry("class", (*_customer_model("bg", clv.BetaGeo, D.cdnow, RFT_BAD).targets,
+                                   *_covariate_targets(clv.BetaGeo))),
     C + "ParetoNBD": Entry("class", (*_customer_model("pnbd", clv.ParetoNBD, D.cdnow, RFT_BAD).targets,
                                      *_covariate_targets(clv.ParetoNBD))),
-    C + "ModifiedBetaGeo": _customer_model("mbg", clv.ModifiedBetaGeo, D.cdnow, RFT_BAD),
+    C + "ModifiedBetaGeo": Entry("class", (*_customer_model("mbg", clv.ModifiedBetaGeo, D.cdnow, RFT_BAD).targets,
+                                   *_covariate_targets(clv.ModifiedBetaGeo))),
     C + "BetaGeoBetaBinom": _customer_model("bgbb", clv.BetaGeoBetaBinom, D.donations, BGBB_BAD),
     C + "GammaGamma": _customer_model("gg", clv.GammaGamma, D.cdnow, GG_BAD),
     C + "BetaGeoResults": _transaction_results("bg", lambda: D.cdnow(12), ("frequency", "recency", "T"),
