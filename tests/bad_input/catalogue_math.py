@@ -124,6 +124,10 @@ CATALOGUE: dict[str, Entry] = {
     M + "betageo.weighted_loglike_score_hessian": documented(
         betageo.weighted_loglike_score_hessian, lambda: {**_rft(**BG)(), "weights": np.ones(3)}, PER_ITERATION),
     M + "betageo.x_levels": documented(betageo.x_levels, lambda: {"x": X3}, HELPER),
+    M + "betageo.individual_loglike": documented(
+        betageo.individual_loglike,
+        lambda: {"r": 0.243, "log_alpha": np.log([4.4, 2.0, 9.0]), "log_a": np.log([0.79, 0.5, 2.0]),
+                 "log_b": np.log([2.4, 1.0, 5.0]), "x": X3, "t_x": TX3, "T": T3}, PER_ITERATION),
     M + "betageo.purchase_count_probability": kernel(
         betageo.purchase_count_probability, lambda: {"n": np.array([0.0, 1.0, 2.0]), "t": 10.0, **BG, "shift": 1},
         {n: "positive" for n in ("r", "alpha", "a", "b")}),
