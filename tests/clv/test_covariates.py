@@ -119,6 +119,14 @@ def test_zero_covariates_reduce_to_the_model_without(base):
     np.testing.assert_allclose(zero.expected_purchases(head, horizon=26), plain.expected_purchases(head, horizon=26),
                                rtol=1e-10)
     np.testing.assert_allclose(zero.dert(head, discount_rate=0.01), plain.dert(head, discount_rate=0.01), rtol=1e-8)
+    # clv(): the purchase model's covariates travel with the customers' frame
+    from custvalue.clv import GammaGamma, clv
+    spend = head.assign(monetary_value=np.where(head["frequency"] > 0, 20.0 + head["T"], 0.0))
+    gg = GammaGamma().fit(spend[spend["frequency"] > 0].iloc[:40].assign(monetary_value=lambda f: 10 + f["T"]))
+    np.testing.assert_allclose(clv(zero, gg, spend, months=6, freq="W"), clv(plain, gg, spend, months=6, freq="W"),
+                               rtol=1e-8)
+    with pytest.raises(DataError, match="channel"):
+        clv(cov_fit, gg, spend.drop(columns="channel"), months=6, freq="W")
 
 
 def test_recovers_coefficients_within_3_se(fitted):
