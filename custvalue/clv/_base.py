@@ -169,7 +169,7 @@ class CustomerModel(LikelihoodModel[ResultsT]):
             return theta0, None
         sub = _subsample(self, SUBSAMPLE_ROWS)
         with np.errstate(all="ignore"):
-            if self.analytic_hessian:  # Newton on the subsample; no BFGS curvature to pass on
+            if self._uses_newton():  # Newton on the subsample; no BFGS curvature to pass on
                 res, _, _ = sub._fit_newton(theta0, 200, 1e-6)
                 return (res.x, None) if np.all(np.isfinite(res.x)) else (theta0, None)
             res = optimize.minimize(sub._objective, theta0, jac=True, method="BFGS",
@@ -228,9 +228,13 @@ class CustomerModel(LikelihoodModel[ResultsT]):
         if not model._bound:
             raise DataError(f"{type(self).__name__}.fit needs data: pass a DataFrame with the columns "
                             f"{list(self.data_columns)} or the same names as keyword arrays.")
-        res = LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
-                                  cov_type=cov_type)
+        res = model._finish_results(LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter,
+                                                        gtol=gtol, cov_type=cov_type))
         model._warn_if_homogeneous(res)
+        return res
+
+    def _finish_results(self, res: Any) -> Any:
+        """Hook on the fitted results (none here)."""
         return res
 
 class CustomerResults(LikelihoodResults):
@@ -589,19 +593,12 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
         """
         return np.concatenate([self._base_start_params(), np.zeros(self.covariates.n_coef)])
 
-    def fit(self, data: pd.DataFrame | None = None, *, weights: Any = None,
-            start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
-            cov_type: str = "hessian", **columns: Any) -> ResultsT:
-        res = super().fit(data, weights=weights, start_params=start_params, maxiter=maxiter, gtol=gtol,
-                          cov_type=cov_type, **columns)
-        model = res.model
-        if model.covariates and any(model.covariates.l2_penalty.values()) and model._uses_newton():
-            # llf is the log-likelihood (Newton's pieces hold the penalised one); the penalty
-            # is reported next to it (results.penalty)
-            pen = model.penalty(res.params.to_numpy())
-            res = model.results_class(model, res.params.to_numpy(), res.cov_params.to_numpy(), res.llf + pen,
-                                      converged=res.converged, message=res.message, n_iter=res.n_iter,
-                                      cov_type=res.cov_type)
+    def _finish_results(self, res: Any) -> Any:
+        """With an L2 penalty, ``llf`` is the log-likelihood (Newton's pieces hold the
+        penalised one) and the penalty is reported next to it (``results.penalty``)."""
+        if self.covariates and any(self.covariates.l2_penalty.values()) and self._uses_newton():
+            pen = self.penalty(res.params.to_numpy())
+            res = self.results_class(self, res.params.to_numpy(), res.cov_params.to_numpy(), res.llf + pen,
+                                     converged=res.converged, message=res.message, n_iter=res.n_iter,
+                                     cov_type=res.cov_type)
         return res
-
-    fit.__doc__ = CustomerModel.fit.__doc__
