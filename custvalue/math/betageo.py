@@ -490,28 +490,24 @@ def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
     rx = r + x
     laT, lat = np.log(al + T), np.log(al + t_x)
     sh = float(shift)
-    lbab = betaln(a, b)
-    A1 = betaln(a, b + x + sh) - lbab - rx * (laT - lat)
+    bx = b + x + sh
+    lB1 = betaln(a, bx) - betaln(a, b)  # log B(a, b+x+shift) / B(a, b)
+    A1 = lB1 - rx * (laT - lat)
     second = (x > 0) | (sh > 0)
-    bq = np.where(second, b + x - 1.0 + sh, 1.0)
-    A2 = np.where(second, betaln(a + 1.0, bq) - lbab, -np.inf)
+    bq = np.where(second, bx - 1.0, 1.0)
+    A2 = np.where(second, lB1 + lA - np.log(bq), -np.inf)  # B(a+1, q) = B(a, q+1) a / q
     lse = np.logaddexp(A1, A2)
     p1 = np.exp(A1 - lse)
     p2 = 1.0 - p1
     ll = gammaln(rx) - gammaln(r) + r * la - rx * lat + lse
-    dab = psi(a + b)
-    # derivatives of A1 and A2 in (r, alpha, a, b)
-    dA1_r = -(laT - lat)
-    dA1_al = -rx * (1.0 / (al + T) - 1.0 / (al + t_x))
-    dA1_a = psi(a) - psi(a + b + x + sh) - psi(a) + dab
-    dA1_b = psi(b + x + sh) - psi(a + b + x + sh) - psi(b) + dab
-    dA2_a = np.where(second, psi(a + 1.0) - psi(a + bq + 1.0) - psi(a) + dab, 0.0)
-    dA2_b = np.where(second, psi(bq) - psi(a + bq + 1.0) - psi(b) + dab, 0.0)
+    psi_ab, psi_abx = psi(a + b), psi(a + bx)
+    dB1_a = psi_ab - psi_abx                      # ∂ lB1 / ∂a
+    dB1_b = psi(bx) - psi_abx - psi(b) + psi_ab   # ∂ lB1 / ∂b
     g = np.empty((x.size, 4))
-    g[:, 0] = psi(rx) - psi(r) + la - lat + p1 * dA1_r
-    g[:, 1] = al * (r / al - rx / (al + t_x) + p1 * dA1_al)
-    g[:, 2] = a * (p1 * dA1_a + p2 * dA2_a)
-    g[:, 3] = b * (p1 * dA1_b + p2 * dA2_b)
+    g[:, 0] = psi(rx) - psi(r) + la - lat - p1 * (laT - lat)
+    g[:, 1] = al * (r / al - rx / (al + t_x) - p1 * rx * (1.0 / (al + T) - 1.0 / (al + t_x)))
+    g[:, 2] = a * (dB1_a + p2 / a)
+    g[:, 3] = b * (dB1_b - np.where(second, p2 / bq, 0.0))
     return ll, g
 
 
