@@ -16,8 +16,8 @@ from .._validation import (as_float_array, check_rft, check_weights, compress_ro
 from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
-from ..base.model import ResultsT
-from ..base.transforms import to_free
+from ..base.model import ResultsT, numerical_jacobian
+from ..base.transforms import from_free, to_free
 from ..exceptions import DataError, ModelSpecificationError
 from ._covariates import _TRI, CovariateKernel, CovariateSpec, chain_rule
 
@@ -381,13 +381,101 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
             self._cache_patterns = (starts, Z[starts]) if few else None
         return self._cache_patterns
 
+    def _affine(self) -> np.ndarray:
+        """``L`` with ``theta_free = L @ phi``: ``phi`` holds the coefficients of the covariates
+        centred and scaled to unit weighted standard deviation, and the scaled base parameters'
+        logs at the covariates' means. The optimiser works in ``phi`` (BFGS through its initial
+        inverse Hessian ``L L'``, Newton in ``phi`` itself), so covariates measured in large units
+        (an income in currency units) or far from 0 converge like standardised ones; the
+        estimates are the same (the map is linear and exact)."""
+        spec = self.covariates
+        nb = len(type(self).param_names)
+        L = np.eye(nb + spec.n_coef)
+        w = self.weights / self.weights.sum()
+        X = self._designs()
+        for j in range(spec.n_coef):
+            col = X["purchase"][:, j] if np.any(X["purchase"][:, j]) else X["dropout"][:, j]
+            m = float(w @ col)
+            sd = float(np.sqrt(w @ (col - m) ** 2))
+            sd = sd if sd > 0 else 1.0  # a subsample may hold a constant column
+            L[nb + j, nb + j] = 1.0 / sd
+            for q, sign, proc in self.covariate_links:
+                if np.any(X[proc][:, j]):
+                    L[q, nb + j] = -sign * m / sd
+        return L
+
+    def initial_point(self) -> tuple[np.ndarray, np.ndarray | None]:
+        if not self.covariates:
+            return super().initial_point()
+        theta0 = to_free(self.start_params(), self._transforms)
+        L = self._affine()
+        h0 = L @ L.T
+        newton = self._uses_newton()
+        if self.n_unique > SUBSAMPLE_ROWS:
+            sub = _subsample(self, SUBSAMPLE_ROWS)
+            with np.errstate(all="ignore"):
+                try:
+                    if newton:
+                        res, _, _ = sub._fit_newton(theta0, 200, 1e-6)
+                    else:
+                        res = optimize.minimize(sub._objective, theta0, jac=True, method="BFGS",
+                                                options={"maxiter": 500, "gtol": 1e-6, "hess_inv0": h0})
+                except (np.linalg.LinAlgError, ValueError):  # a subsample that does not identify a coefficient
+                    res = None
+            if res is not None and np.all(np.isfinite(res.x)):
+                theta0 = res.x
+        return theta0, (None if newton else h0)
+
+    def _fit_newton(self, theta0: np.ndarray, maxiter: int, gtol: float):
+        if not self.covariates:
+            return super()._fit_newton(theta0, maxiter, gtol)
+        L = self._affine()
+        cache: dict = {}
+
+        def pieces(phi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+            f, g, h = self._newton_pieces(L @ phi, cache)
+            return f, L.T @ g, L.T @ h @ L
+
+        res = optimize.minimize(lambda p: pieces(p)[0], np.linalg.solve(L, theta0), method="trust-exact",
+                                jac=lambda p: pieces(p)[1], hess=lambda p: pieces(p)[2],
+                                options={"maxiter": maxiter, "gtol": gtol})
+        f, grad, _ = pieces(res.x)
+        converged = bool(res.success) or (np.isfinite(f) and bool(np.max(np.abs(grad)) < 1e-5))
+        res.x = L @ res.x
+        if converged and np.isfinite(f):
+            res.x = self._polish(res.x, cache)
+            self._newton_pieces(res.x, cache)  # the cache holds the returned point
+        return res, converged, cache
+
     def _has_group_kernel(self) -> bool:
         return hasattr(self.kernel, "weighted_loglike_score_hessian")
 
     def _uses_newton(self) -> bool:
         if not self.covariates:
             return self.analytic_hessian
+        return True  # with covariates: Newton in standardised coordinates (see _fit_newton)
+
+    def _analytic_covariate_hessian(self) -> bool:
+        """Whether the Hessian with covariates is exact (per pattern, or per row where the
+        kernel gives it); otherwise it is central differences of the exact gradient."""
         return self._patterns() is not None or self._rows_have_hessian
+
+    def _differenced_hessian(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Penalised log-likelihood, exact gradient and the Hessian from central differences
+        of that gradient, stepped in the standardised coordinates of :meth:`_affine` (so a
+        covariate in large units gets a step on its own scale)."""
+        ll, g = self.loglike_and_score(params)
+        L = self._affine()
+        theta = to_free(params, self._transforms)
+        phi = np.linalg.solve(L, theta)
+        _, dp = from_free(theta, self._transforms)
+
+        def grad_at(f: np.ndarray) -> np.ndarray:
+            return self.loglike_and_score(from_free(L @ f, self._transforms)[0])[1]
+
+        dg_dphi = numerical_jacobian(grad_at, phi)
+        h = np.linalg.solve((dp[:, None] * L).T, dg_dphi.T).T
+        return ll, g, 0.5 * (h + h.T)
 
     #: whether :meth:`_individual_rows` returns the per-row Hessian (override)
     _rows_have_hessian: ClassVar[bool] = False
@@ -566,8 +654,10 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
         return float(self.weights @ ll), self.weights @ sc
 
     def loglike_score_hessian(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        if self.covariates and self._uses_newton():
-            return self._covariate_pieces(params, hess=True)  # type: ignore[return-value]
+        if self.covariates:
+            if self._analytic_covariate_hessian():
+                return self._covariate_pieces(params, hess=True)  # type: ignore[return-value]
+            return self._differenced_hessian(params)
         return super().loglike_score_hessian(params)
 
     def _base_start_params(self) -> np.ndarray:

@@ -64,7 +64,8 @@ class GeometricDropoutLikelihood:
 
     def _individual_rows(self, base, scaled, hess):
         """Per-row log-likelihood and gradient in ``(r, log α_i, log a_i, log b_i)``
-        (:func:`custvalue.math.betageo.individual_loglike`); no per-row Hessian (BFGS)."""
+        (:func:`custvalue.math.betageo.individual_loglike`); no per-row Hessian (Newton steps
+        take central differences of the exact gradient)."""
         x, t_x, T = self._kernel_args()
         ll, g = kernel.individual_loglike(base[0], scaled[1], scaled[2], scaled[3], x, t_x, T,
                                           shift=self.dropout_shift)
@@ -126,8 +127,6 @@ class GeometricDropoutLikelihood:
         (4, 4)
         """
         if self.covariates:
-            if self._uses_newton():
-                return self._covariate_pieces(params, hess=True)
             return PurchaseCountModel.loglike_score_hessian(self, params)
         return kernel.weighted_loglike_score_hessian(*params, *self._kernel_args(), self.weights,
                                                      self._x_levels(), shift=self.dropout_shift)

@@ -128,3 +128,21 @@ def test_pareto_and_bg_refuse_nothing_they_should_take():
     for model in (ParetoNBD, BetaGeo, ModifiedBetaGeo):
         m = model(purchase_covariates=["z"], dropout_covariates=["w"], shared_covariates=["v"])
         assert m.param_names[4:] == ("purchase.z", "dropout.w", "shared.v")
+
+
+@pytest.mark.parametrize("model", [ParetoNBD, BetaGeo])
+def test_covariates_in_large_units_converge_like_standardised_ones(model):
+    """An income in currency units (mean 5e4): the optimiser works in standardised coordinates,
+    so the fit converges, and its coefficient is the standardised fit's divided by the scale."""
+    rng = np.random.default_rng(5)
+    n = 6000
+    Z = pd.DataFrame({"income": rng.normal(50_000, 15_000, n).round(0)})
+    d = simulate_paretonbd_covariates(Z, r=0.55, alpha=10.58, s=0.61, beta=11.67, T=rng.uniform(20, 52, n).round(1),
+                                      purchase_coefficients={"income": 2e-5}, seed=2)
+    d["income_std"] = (d["income"] - 50_000) / 15_000
+    raw = model(purchase_covariates=["income"], dropout_covariates=["income"]).fit(d)
+    std = model(purchase_covariates=["income_std"], dropout_covariates=["income_std"]).fit(d)
+    assert raw.converged and std.converged
+    assert raw.llf == pytest.approx(std.llf, abs=1e-6)
+    np.testing.assert_allclose(raw.params.iloc[4:].to_numpy() * 15_000, std.params.iloc[4:].to_numpy(), rtol=1e-5)
+    np.testing.assert_allclose(raw.bse.iloc[4:].to_numpy() * 15_000, std.bse.iloc[4:].to_numpy(), rtol=1e-3)
