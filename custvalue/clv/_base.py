@@ -19,7 +19,7 @@ from ..base import LikelihoodModel, LikelihoodResults
 from ..base.model import ResultsT, numerical_jacobian
 from ..base.transforms import from_free, to_free
 from ..exceptions import DataError, ModelSpecificationError
-from ._covariates import _TRI, CovariateKernel, CovariateSpec, chain_rule
+from ._covariates import _TRI, PROCESSES, CovariateKernel, CovariateSpec, chain_rule
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
 
@@ -388,20 +388,25 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
         inverse Hessian ``L L'``, Newton in ``phi`` itself), so covariates measured in large units
         (an income in currency units) or far from 0 converge like standardised ones; the
         estimates are the same (the map is linear and exact)."""
+        if "_cache_affine" in self.__dict__:
+            return self._cache_affine
         spec = self.covariates
         nb = len(type(self).param_names)
         L = np.eye(nb + spec.n_coef)
         w = self.weights / self.weights.sum()
-        X = self._designs()
-        for j in range(spec.n_coef):
-            col = X["purchase"][:, j] if np.any(X["purchase"][:, j]) else X["dropout"][:, j]
+        columns = spec.purchase + spec.dropout + spec.shared  # one per coefficient
+        n_p, n_d = len(spec.purchase), len(spec.dropout)
+        for j, c in enumerate(columns):
+            col = self.data[c]
             m = float(w @ col)
             sd = float(np.sqrt(w @ (col - m) ** 2))
             sd = sd if sd > 0 else 1.0  # a subsample may hold a constant column
             L[nb + j, nb + j] = 1.0 / sd
+            procs = ("purchase",) if j < n_p else ("dropout",) if j < n_p + n_d else PROCESSES
             for q, sign, proc in self.covariate_links:
-                if np.any(X[proc][:, j]):
+                if proc in procs:
                     L[q, nb + j] = -sign * m / sd
+        self._cache_affine = L
         return L
 
     def initial_point(self) -> tuple[np.ndarray, np.ndarray | None]:
@@ -424,6 +429,14 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
                     res = None
             if res is not None and np.all(np.isfinite(res.x)):
                 theta0 = res.x
+                hinv = getattr(res, "hess_inv", None)  # BFGS curvature (standardised coordinates)
+                if isinstance(hinv, np.ndarray) and hinv.shape == (theta0.size, theta0.size):
+                    hinv = 0.5 * (hinv + hinv.T)
+                    try:
+                        np.linalg.cholesky(hinv)
+                        self._cache_hess_inv_phi = hinv  # the mean log-likelihood's: it carries over
+                    except np.linalg.LinAlgError:
+                        pass
         return theta0, (None if newton else h0)
 
     def _fit_newton(self, theta0: np.ndarray, maxiter: int, gtol: float):
@@ -431,6 +444,26 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
             return super()._fit_newton(theta0, maxiter, gtol)
         L = self._affine()
         cache: dict = {}
+        if not self._analytic_covariate_hessian():
+            # no exact Hessian: BFGS on the exact gradient in the standardised coordinates, and
+            # the Hessian at the estimate from differences of the gradient (one evaluation)
+            def objective(phi: np.ndarray) -> tuple[float, np.ndarray]:
+                f, g = self._objective(L @ phi)
+                return f, L.T @ g
+
+            options = {"maxiter": maxiter, "gtol": gtol}
+            if "_cache_hess_inv_phi" in self.__dict__:
+                options["hess_inv0"] = self.__dict__.pop("_cache_hess_inv_phi")
+            res = optimize.minimize(objective, np.linalg.solve(L, theta0), jac=True, method="BFGS",
+                                    options=options)
+            f, grad = objective(res.x)
+            converged = bool(res.success) or (np.isfinite(f) and bool(np.max(np.abs(grad)) < 1e-5))
+            res.x = L @ res.x
+            params, _ = from_free(res.x, self._transforms)
+            with np.errstate(all="ignore"):
+                ll, _, hess = self._differenced_hessian(params)
+            cache.update(params=params, ll=ll, hess=hess)
+            return res, converged, cache
 
         def pieces(phi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
             f, g, h = self._newton_pieces(L @ phi, cache)
