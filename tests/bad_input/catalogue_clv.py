@@ -125,10 +125,43 @@ def _per_customer(arg: str, value: float = 1.0):
     return lambda a: {**a, arg: pd.Series(value, index=a["data"].index)}
 
 
+def _with_covariates(n: int | None = 300) -> pd.DataFrame:
+    """CDNOW rows with two static covariates (a dummy and a numeric one)."""
+    d = D.cdnow(n)
+    d["channel"] = np.arange(len(d)) % 2 * 1.0
+    d["age"] = np.linspace(-1.0, 1.0, len(d))
+    return d
+
+
+COV_KW = {"purchase_covariates": ["channel"], "dropout_covariates": ["age"]}
+COV_BAD = {"data[channel]": ("nan", "inf", "text", "nullable_na", "wrong_column"),
+           "data[age]": ("nan", "inf", "text", "wrong_column")}
+
+
+def _covariate_targets(model: type) -> tuple[Target, ...]:
+    """The covariate keywords of a transaction model: construction, fit and predictions."""
+    fitted = lambda: model(**COV_KW).fit(_with_covariates())  # noqa: E731
+    return (
+        Target("__init__(covariates)", lambda: {"data": _with_covariates(), **COV_KW, "shared_covariates": [], "l2_penalty": 0.1}, model,
+               {**COV_BAD, "purchase_covariates": (("not names", lambda v: [1.0]), ("a data column", lambda v: ["T"])),
+                "shared_covariates": (("also a purchase covariate", lambda v: ["channel"]),),
+                "l2_penalty": ("nan", "negative", "text", ("unknown key", lambda v: {"life": 1.0}))},
+               {"constant covariate": lambda a: {**a, "data": a["data"].assign(age=1.0)}}),
+        Target("p_alive(covariates)", lambda: {"data": _with_covariates(12)}, lambda **a: fitted().p_alive(**a),
+               COV_BAD),
+        Target("expected_purchases_new_customer(covariates)", lambda: {"horizon": 10.0, "data": _with_covariates(5)},
+               lambda **a: fitted().expected_purchases_new_customer(**a),
+               {"data[channel]": ("nan", "text", "wrong_column"), "data": (("none", lambda v: None),)}),
+    )
+
+
 CATALOGUE: dict[str, Entry] = {
-    C + "BetaGeo": _customer_model("bg", clv.BetaGeo, D.cdnow, RFT_BAD),
-    C + "ParetoNBD": _customer_model("pnbd", clv.ParetoNBD, D.cdnow, RFT_BAD),
-    C + "ModifiedBetaGeo": _customer_model("mbg", clv.ModifiedBetaGeo, D.cdnow, RFT_BAD),
+    C + "BetaGeo": Entry("class", (*_customer_model("bg", clv.BetaGeo, D.cdnow, RFT_BAD).targets,
+                                   *_covariate_targets(clv.BetaGeo))),
+    C + "ParetoNBD": Entry("class", (*_customer_model("pnbd", clv.ParetoNBD, D.cdnow, RFT_BAD).targets,
+                                     *_covariate_targets(clv.ParetoNBD))),
+    C + "ModifiedBetaGeo": Entry("class", (*_customer_model("mbg", clv.ModifiedBetaGeo, D.cdnow, RFT_BAD).targets,
+                                   *_covariate_targets(clv.ModifiedBetaGeo))),
     C + "BetaGeoBetaBinom": _customer_model("bgbb", clv.BetaGeoBetaBinom, D.donations, BGBB_BAD),
     C + "GammaGamma": _customer_model("gg", clv.GammaGamma, D.cdnow, GG_BAD),
     C + "BetaGeoResults": _transaction_results("bg", lambda: D.cdnow(12), ("frequency", "recency", "T"),

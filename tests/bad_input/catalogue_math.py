@@ -124,6 +124,10 @@ CATALOGUE: dict[str, Entry] = {
     M + "betageo.weighted_loglike_score_hessian": documented(
         betageo.weighted_loglike_score_hessian, lambda: {**_rft(**BG)(), "weights": np.ones(3)}, PER_ITERATION),
     M + "betageo.x_levels": documented(betageo.x_levels, lambda: {"x": X3}, HELPER),
+    M + "betageo.individual_loglike": documented(
+        betageo.individual_loglike,
+        lambda: {"r": 0.243, "log_alpha": np.log([4.4, 2.0, 9.0]), "log_a": np.log([0.79, 0.5, 2.0]),
+                 "log_b": np.log([2.4, 1.0, 5.0]), "x": X3, "t_x": TX3, "T": T3}, PER_ITERATION),
     M + "betageo.purchase_count_probability": kernel(
         betageo.purchase_count_probability, lambda: {"n": np.array([0.0, 1.0, 2.0]), "t": 10.0, **BG, "shift": 1},
         {n: "positive" for n in ("r", "alpha", "a", "b")}),
@@ -136,6 +140,12 @@ CATALOGUE: dict[str, Entry] = {
     M + "paretonbd.weighted_loglike_score_hessian": documented(
         paretonbd.weighted_loglike_score_hessian, lambda: {**_rft(**PN)(), "weights": np.ones(3)}, PER_ITERATION),
     M + "paretonbd.data_levels": documented(paretonbd.data_levels, lambda: {"x": X3, "t_x": TX3}, HELPER),
+    M + "paretonbd.individual_loglike": documented(
+        paretonbd.individual_loglike,
+        lambda: {"r": 0.55, "s": 0.61, "log_alpha": np.log([10.58, 5.0, 20.0]), "log_beta": np.log([11.67, 30.0, 2.0]),
+                 "x": X3, "t_x": TX3, "T": T3, "hess": True}, PER_ITERATION),
+    M + "paretonbd.individual_p_alive": documented(
+        paretonbd.individual_p_alive, lambda: {**_rft(**PN)(), "alpha": np.array([10.58, 5.0, 20.0])}, HELPER),
     **_btyd_family(bgbb, "bgbb", BB, ("alpha", "beta", "gamma", "delta"), _bb(), with_dert="d", dert_rule="rate"),
     # -- Gamma-Gamma ----------------------------------------------------------------------
     M + "gammagamma.loglike": documented(

@@ -344,6 +344,19 @@ CATALOGUE: dict[str, Entry] = {
         simulate.simulate_paretonbd, _sim(None, r=0.55, alpha=10.6, s=0.61, beta=11.7, T=39.0),
         {"n_customers": COUNT, "r": SHAPE, "alpha": SHAPE, "s": SHAPE, "beta": SHAPE,
          "T": ("nan", "negative", "zero", "text"), "seed": SEED}),
+    **{f"custvalue.simulate.{name}": function(
+        getattr(simulate, name),
+        lambda kw=kw: {"covariates": pd.DataFrame({"channel": np.arange(50.0) % 2, "age": np.linspace(-1, 1, 50)}),
+                       **kw, "T": 39.0, "purchase_coefficients": {"channel": 0.5},
+                       "dropout_coefficients": {"age": -0.3}, "seed": 1},
+        {"covariates[channel]": ("nan", "inf", "text"), "covariates": ("empty",), **{k: SHAPE for k in kw},
+         "T": ("nan", "negative", "zero", "text"), "seed": SEED,
+         "purchase_coefficients": (("unknown column", lambda v: {"region": 1.0}), ("nan", lambda v: {"channel": np.nan})),
+         "dropout_coefficients": (("unknown column", lambda v: {"region": 1.0}),)},
+        {"one customer": lambda a: {**a, "covariates": a["covariates"].iloc[:1]}})
+       for name, kw in (("simulate_paretonbd_covariates", dict(r=0.55, alpha=10.6, s=0.61, beta=11.7)),
+                        ("simulate_betageo_covariates", dict(r=0.25, alpha=4.0, a=0.8, b=2.5)),
+                        ("simulate_modbetageo_covariates", dict(r=0.5, alpha=6.0, a=0.9, b=3.0)))},
     "custvalue.simulate.simulate_modbetageo": function(
         simulate.simulate_modbetageo, _sim(None, r=0.5, alpha=6.0, a=0.9, b=3.0, T=39.0),
         {"n_customers": COUNT, "r": SHAPE, "a": SHAPE, "b": SHAPE, "T": ("nan", "negative", "zero", "text"),
