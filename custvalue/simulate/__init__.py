@@ -17,3 +17,8 @@ __all__ = [
     "simulate_potential_base", "simulate_choice_panel", "simulate_upp_market", "simulate_loyalty_survey",
     "simulate_path_model",
 ]
+
+# time-varying covariates (issue 18, item 4)
+from .paretonbd_tv import TimeVaryingBase, simulate_paretonbd_tv  # noqa: E402
+
+__all__ += ["simulate_paretonbd_tv", "TimeVaryingBase"]
