@@ -110,7 +110,6 @@ class _Covariates:
         Returns ``(code, s, e, z)`` per piece: customer code, start and end in model time units
         from ``lo``, covariates. Raises a DataError naming customers whose rows do not cover
         their window."""
-        n = len(self.ids)
         missing = self.n_rows == 0
         if missing.any():
             raise DataError(f"{self.name} has no rows for {_show(self.ids, missing)}; every customer "
@@ -234,7 +233,8 @@ class ParetoNBDTimeVaryingResults(LikelihoodResults):
         n = len(m.index)
         lo = np.full(n, m._cal_ns, dtype=np.int64)
         hi = lo + np.int64(round(horizon * m._unit_ns))
-        code, s, e, z = cov.pieces(lo, hi, m._unit_ns, f"from calibration_end to calibration_end + horizon ({horizon:g})")
+        code, s, e, z = cov.pieces(lo, hi, m._unit_ns,
+                                   f"from calibration_end to calibration_end + horizon ({horizon:g})")
         offsets = np.r_[0, np.cumsum(np.bincount(code, minlength=n))]
         zp, zd = m._design(z)
         alive, A_T, C_T = self._state

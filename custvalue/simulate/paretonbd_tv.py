@@ -42,6 +42,13 @@ class TimeVaryingBase:
         The parameters drawn from, named as the fitted model names them.
     freq : str
         Model time unit; one period is one unit long.
+
+    Examples
+    --------
+    >>> base = simulate_paretonbd_tv(100, r=0.8, alpha=6.0, s=0.6, beta=20.0, gamma_purchase={"promo": 0.5},
+    ...                              calibration_periods=10, seed=0)
+    >>> isinstance(base, TimeVaryingBase), base.params["purchase.promo"]
+    (True, 0.5)
     """
 
     transactions: pd.DataFrame
