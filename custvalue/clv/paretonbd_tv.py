@@ -528,6 +528,42 @@ class ParetoNBDTimeVarying(LikelihoodModel[ParetoNBDTimeVaryingResults]):
         return kernel.weighted_loglike_and_score(*self._split(np.asarray(params, dtype=float)), *self._arrays(),
                                                  self.weights)
 
+    def hessian(self, params: Any) -> np.ndarray:
+        """Hessian of :meth:`loglike` by forward differences of the exact gradient (``k + 1``
+        passes over the data instead of ``2k + 1``; relative error about 1e-6, far below the
+        sampling error of the standard errors it serves).
+
+        Parameters
+        ----------
+        params : array-like or mapping
+            In the order of ``param_names``, or a mapping name -> value.
+
+        Returns
+        -------
+        numpy.ndarray
+            Symmetric, shape ``(k, k)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from custvalue.clv import ParetoNBDTimeVarying
+        >>> from custvalue.simulate import simulate_paretonbd_tv
+        >>> base = simulate_paretonbd_tv(50, r=0.8, alpha=6.0, s=0.6, beta=20.0, gamma_purchase={"promo": 0.5},
+        ...                              calibration_periods=10, seed=1)
+        >>> m = ParetoNBDTimeVarying(base.transactions, base.covariates, purchase_covariates=["promo"])
+        >>> m.hessian([0.8, 6.0, 0.6, 20.0, 0.5]).shape
+        (5, 5)
+        """
+        p = self._as_params(params)
+        _, g0 = self.loglike_and_score(p)
+        h = np.empty((p.size, p.size))
+        for j in range(p.size):  # loop over parameters, not customers
+            step = 1e-6 * max(abs(p[j]), 1.0)
+            q = p.copy()
+            q[j] += step
+            h[:, j] = (self.loglike_and_score(q)[1] - g0) / step
+        return 0.5 * (h + h.T)
+
     def start_params(self) -> np.ndarray:
         """Cheap starting values: the mean purchase rate, neutral dropout, zero coefficients.
 
