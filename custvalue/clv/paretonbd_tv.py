@@ -81,9 +81,13 @@ class _Covariates:
         ends = np.r_[self.grid[1:], 2 * self.grid[-1] - self.grid[-2]]
         g = np.searchsorted(self.grid, s_ns)
         keep = code >= 0
-        code, g, z, rows = code[keep], g[keep], z[keep], np.flatnonzero(keep)
-        order = np.lexsort((g, code))
-        code, g, z, rows = code[order], g[order], z[order], rows[order]
+        rows = np.flatnonzero(keep)
+        code, g = code[rows], g[rows]
+        key = code.astype(np.int64) * self.grid.size + g
+        if key.size > 1 and not np.all(key[1:] > key[:-1]):  # not yet sorted by customer and period
+            order = np.argsort(key, kind="stable")
+            code, g, rows = code[order], g[order], rows[order]
+        z = z[rows]
         same = (code[1:] == code[:-1])
         dup = same & (g[1:] == g[:-1])
         if dup.any():

@@ -295,3 +295,11 @@ def test_future_path_must_cover_the_horizon(small):
     res = _fit_small(small, small.covariates, calibration_end=small.calibration_end - 2 * WEEK).fit()
     with pytest.raises(DataError, match="must cover each customer's window"):
         res.expected_purchases(5, small.covariates)
+
+
+def test_row_order_of_the_frames_does_not_matter(small):
+    params = np.array([0.8, 6.0, 0.6, 20.0, 0.5])
+    m = _fit_small(small, small.covariates)
+    shuffled = ParetoNBDTimeVarying(small.transactions.sample(frac=1.0, random_state=1),
+                                    small.covariates.sample(frac=1.0, random_state=2), purchase_covariates=["promo"])
+    np.testing.assert_allclose(shuffled.loglike_obs(params), m.loglike_obs(params), rtol=1e-12)
