@@ -303,3 +303,13 @@ def test_row_order_of_the_frames_does_not_matter(small):
     shuffled = ParetoNBDTimeVarying(small.transactions.sample(frac=1.0, random_state=1),
                                     small.covariates.sample(frac=1.0, random_state=2), purchase_covariates=["promo"])
     np.testing.assert_allclose(shuffled.loglike_obs(params), m.loglike_obs(params), rtol=1e-12)
+
+
+def test_predictions_are_indexed_by_the_customer_labels(small):
+    label = lambda f: f.assign(customer_id="c" + f["customer_id"].astype(str))  # noqa: E731
+    m = ParetoNBDTimeVarying(label(small.transactions), label(small.covariates), purchase_covariates=["promo"])
+    res = ParetoNBDTimeVaryingResults(m, np.array([0.8, 6.0, 0.6, 20.0, 0.5]), np.eye(5), 0.0, converged=True,
+                                      message="", n_iter=0)
+    pa = res.p_alive()
+    assert pa.index.name == "customer_id" and set(pa.index) == {f"c{i}" for i in range(30)}
+    assert pa.between(0, 1).all()
