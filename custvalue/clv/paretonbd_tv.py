@@ -181,7 +181,7 @@ class ParetoNBDTimeVaryingResults(LikelihoodResults):
         return kernel.state_at_T(*m._split(self.params.to_numpy()), *m._arrays(with_sums=False))
 
     def p_alive(self) -> pd.Series:
-        """P(alive at ``calibration_end``) of each fitted customer (BMN eq. 14).
+        """P(alive at ``calibration_end``) of each fitted customer (BMN's P(alive)).
 
         Returns
         -------
@@ -202,7 +202,8 @@ class ParetoNBDTimeVaryingResults(LikelihoodResults):
 
     def expected_purchases(self, horizon: float, covariates: pd.DataFrame) -> pd.Series:
         """Expected purchases of each fitted customer in ``(calibration_end, calibration_end +
-        horizon]`` given the covariate path of that future (BMN eq. 16), closed form per period.
+        horizon]`` given the covariate path of that future (BMN's conditional expected transactions),
+        closed form per period.
 
         Parameters
         ----------
@@ -252,11 +253,11 @@ class ParetoNBDTimeVarying(LikelihoodModel[ParetoNBDTimeVaryingResults]):
     """Pareto/NBD with time-varying covariates (Bachmann, Meierer & Näf 2021).
 
     While alive, customer ``i`` buys at rate ``λ_i exp(γ_p' z_i(t))`` and dies at hazard
-    ``μ_i exp(γ_d' z_i(t))``, ``λ ~ Gamma(r, α)``, ``μ ~ Gamma(s, β)`` (BMN eqs. 1-3): with
+    ``μ_i exp(γ_d' z_i(t))``, ``λ ~ Gamma(r, α)``, ``μ ~ Gamma(s, β)`` (BMN's model): with
     covariates constant over time this is the Pareto/NBD with ``α_i = α exp(-γ_p' z_i)`` and
     ``β_i = β exp(-γ_d' z_i)``, CLVTools' parameterisation. The covariates are constant within
     calendar periods (weeks, say) and given as a long frame; the likelihood is BMN's closed form
-    over the periods (eqs. 9-13; :mod:`custvalue.math.paretonbd_tv`), with an exact gradient.
+    over the periods (:mod:`custvalue.math.paretonbd_tv` states it), with an exact gradient.
 
     Time starts at each customer's first purchase (which is not counted, as in every
     buy-till-you-die model); ``frequency`` counts the distinct purchase timestamps after it up
@@ -454,7 +455,7 @@ class ParetoNBDTimeVarying(LikelihoodModel[ParetoNBDTimeVaryingResults]):
 
     # -- likelihood ----------------------------------------------------------------------
     def loglike_obs(self, params: np.ndarray) -> np.ndarray:
-        """Log-likelihood of each customer (BMN eqs. 9-13).
+        """Log-likelihood of each customer (BMN's closed form over the periods).
 
         Parameters
         ----------

@@ -2,7 +2,7 @@
 Time-Varying Contextual Factors in Latent Attrition Models for Customer Base Analysis",
 Marketing Science 40(4):783-809; BMN below).
 
-Model (BMN section 3). Time runs from a customer's first purchase (0) to the end of the
+Model (BMN's model section). Time runs from a customer's first purchase (0) to the end of the
 calibration period (``T``) and is cut into *pieces* at the calendar boundaries of the
 covariate intervals (weeks, say); on piece ``k`` the covariates ``z_k`` are constant. While
 alive, a customer buys at Poisson rate ``λ a(t)`` with ``a(t) = exp(γ_p' z(t))`` and dies at
@@ -12,19 +12,19 @@ rate ``λ ~ Gamma(r, α exp(-γ_p' z))`` and death rate ``μ ~ Gamma(s, β exp(-
 
 With the integrated multipliers ``A(t) = ∫_0^t a(u) du`` and ``C(t) = ∫_0^t c(u) du``
 (piecewise linear), the individual likelihood of ``x`` repeat purchases at ``t_1..t_x`` is
-(BMN eqs. 4-6)
+(BMN's individual-level likelihood)
 
 ``L(λ, μ) = λ^x Π_j a(t_j) [ e^{-λ A(T) - μ C(T)} + ∫_{t_x}^T μ c(τ) e^{-λ A(τ) - μ C(τ)} dτ ]``,
 
-and mixing over the two gamma distributions gives (BMN eqs. 9-13, their A/B/C/D terms are the
-piecewise sums ``A(·)``, ``C(·)`` and the per-piece integrals below)
+and mixing over the two gamma distributions gives BMN's closed-form likelihood (their A/B/C/D
+terms are the piecewise sums ``A(·)``, ``C(·)`` and the per-piece integrals below)
 
 ``L = Γ(r+x)/Γ(r) α^r β^s e^{γ_p' Σ_j z(t_j)} [ (α+A(T))^-(r+x) (β+C(T))^-s
 + s Σ_k ∫_{piece k ∩ [t_x, T]} c_k (α+A(τ))^-(r+x) (β+C(τ))^-(s+1) dτ ]``.
 
 ``A`` and ``C`` are closed forms (sums over pieces). Inside a piece both bases are linear in
 ``τ``, and BMN write each piece's integral as a difference of Gauss hypergeometric functions
-(their eq. 13, the terms with ``2F1(r+s+x, s+1; r+s+x+1; ·)``). Here each piece's integral is
+(the terms with ``2F1(r+s+x, s+1; r+s+x+1; ·)``). Here each piece's integral is
 evaluated by Gauss-Legendre quadrature on panels small enough that the log-integrand varies by
 at most 0.5 and the nearest singularity of the integrand lies at least four panel lengths away
 (3 or 4 nodes; relative error about 1e-10), and the gradient is the exact derivative of that sum; this avoids
@@ -32,9 +32,9 @@ the hypergeometric functions' derivatives in ``r`` and ``s`` and their cancellat
 ``α_i = β_i``. The sum is taken relative to the integrand's largest value (at ``t_x``), so no
 term overflows.
 
-P(alive at T) (BMN eq. 14) is the share of the first term in the bracket. The expected number
-of purchases in ``(T, T + t]`` given a future covariate path (BMN eq. 16, the "conditional
-expected transactions") is, with ``P`` = P(alive),
+P(alive at T) (BMN's P(alive) with time-varying covariates) is the share of the first term in the bracket. The expected number
+of purchases in ``(T, T + t]`` given a future covariate path (BMN's "conditional expected
+transactions", CET) is, with ``P`` = P(alive),
 
 ``E = P (r+x)/(α+A(T)) ∫_T^{T+t} a(u) ((β+C(T)) / (β+C(u)))^s du``,
 
@@ -244,7 +244,7 @@ def _as_cov(z: np.ndarray, n_pieces: int) -> np.ndarray:
 def loglike_and_score(r, alpha, s, beta, gamma_purchase, gamma_dropout, x, offsets, death_start,
                       dt, zp, zd, sum_zp):
     """Per-customer log-likelihood of the time-varying Pareto/NBD and its exact gradient
-    (BMN eqs. 9-13; see the module docstring for the formula and the data layout).
+    (BMN's closed form; see the module docstring for the formula and the data layout).
 
     Parameters
     ----------
@@ -340,7 +340,7 @@ def weighted_loglike_and_score(r, alpha, s, beta, gamma_purchase, gamma_dropout,
 @_checked(r="positive", alpha="positive", s="positive", beta="positive")
 def state_at_T(r, alpha, s, beta, gamma_purchase, gamma_dropout, x, offsets, death_start, dt, zp, zd):
     """P(alive at ``T``) and the integrated multipliers ``A(T)``, ``C(T)`` per customer
-    (BMN eq. 14).
+    (BMN's P(alive)).
 
     Parameters
     ----------
@@ -373,7 +373,7 @@ def state_at_T(r, alpha, s, beta, gamma_purchase, gamma_dropout, x, offsets, dea
 
 
 def p_alive(r, alpha, s, beta, gamma_purchase, gamma_dropout, x, offsets, death_start, dt, zp, zd):
-    """P(alive at the end of the calibration period | history, covariate path) (BMN eq. 14):
+    """P(alive at the end of the calibration period | history, covariate path) (BMN's P(alive)):
     ``(α+A(T))^-(r+x) (β+C(T))^-s / [...]``, the first term's share of the bracket of the
     likelihood.
 
@@ -436,7 +436,7 @@ def _future_rows(s, beta, gp, gd, C_T, offsets, dt, zp, zd, out):  # pragma: no 
 def conditional_expected_purchases(r, alpha, s, beta, gamma_purchase, gamma_dropout, x, A_T, C_T,
                                    alive, offsets, dt, zp, zd):
     """Expected purchases in ``(T, T + t]`` given the history and a future covariate path
-    (BMN eq. 16), closed form piece by piece (module docstring).
+    (BMN's conditional expected transactions), closed form piece by piece (module docstring).
 
     Parameters
     ----------

@@ -1,5 +1,5 @@
 """Vectorised simulator of the Pareto/NBD with time-varying covariates (Bachmann, Meierer &
-Näf 2021, Marketing Science 40(4), section 3): a transaction log, a long covariate frame and
+Näf 2021, Marketing Science 40(4)): a transaction log, a long covariate frame and
 the truth."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def simulate_paretonbd_tv(n_customers: int, *, r: float, alpha: float, s: float,
     is ``z_ijk = 0.6 u_ij + 0.6 w_jk + 0.5 e_ijk`` with standard normal customer effects
     ``u``, period effects ``w`` (common to all customers: seasonality, campaigns) and noise
     ``e``. While alive a customer buys at rate ``λ exp(γ_p' z_ik)`` and dies at hazard
-    ``μ exp(γ_d' z_ik)`` (Bachmann, Meierer & Näf 2021, eqs. 1-3), ``λ ~ Gamma(r, α)``,
+    ``μ exp(γ_d' z_ik)`` (Bachmann, Meierer & Näf 2021), ``λ ~ Gamma(r, α)``,
     ``μ ~ Gamma(s, β)``. The death time inverts the piecewise-linear cumulative hazard;
     purchases are the non-homogeneous Poisson process, drawn as Poisson counts per period
     placed uniformly within it.

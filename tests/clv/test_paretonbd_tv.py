@@ -313,3 +313,19 @@ def test_predictions_are_indexed_by_the_customer_labels(small):
     pa = res.p_alive()
     assert pa.index.name == "customer_id" and set(pa.index) == {f"c{i}" for i in range(30)}
     assert pa.between(0, 1).all()
+
+
+@pytest.mark.slow
+def test_coverage_of_the_95_percent_intervals_over_replications():
+    """100 simulated bases: each coefficient's 95% interval covers the truth about 95% of the time."""
+    truth = {"purchase.promo": 0.5, "purchase.season": -0.3, "dropout.promo": -0.4}
+    hits = []
+    for rep in range(100):  # replications, not customers
+        b = simulate_paretonbd_tv(1500, **TRUTH, gamma_purchase={"promo": 0.5, "season": -0.3},
+                                  gamma_dropout={"promo": -0.4}, calibration_periods=26, acquisition_periods=4,
+                                  seed=1000 + rep)
+        res = _model(b).fit()
+        ci = res.conf_int(level=0.95).loc[list(truth)]
+        hits.append([(ci.loc[k, "lower"] <= v <= ci.loc[k, "upper"]) for k, v in truth.items()])
+    coverage = np.mean(hits, axis=0)
+    assert np.all((coverage >= 0.88) & (coverage <= 0.995)), coverage
