@@ -192,8 +192,8 @@ class ParetoNBDTimeVaryingResults(LikelihoodResults):
         --------
         >>> from custvalue.clv import ParetoNBDTimeVarying
         >>> from custvalue.simulate import simulate_paretonbd_tv
-        >>> base = simulate_paretonbd_tv(500, r=0.8, alpha=6.0, s=0.6, beta=20.0,
-        ...                              gamma_dropout={"promo": -0.4}, calibration_periods=20, seed=2)
+        >>> base = simulate_paretonbd_tv(1000, r=0.8, alpha=6.0, s=0.6, beta=20.0,
+        ...                              gamma_dropout={"promo": -0.4}, calibration_periods=30, seed=2)
         >>> res = ParetoNBDTimeVarying(dropout_covariates=["promo"]).fit(base.transactions, base.covariates)
         >>> bool(res.p_alive().between(0, 1).all())
         True
