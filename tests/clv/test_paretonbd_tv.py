@@ -316,6 +316,7 @@ def test_predictions_are_indexed_by_the_customer_labels(small):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::custvalue.exceptions.HeterogeneityWarning")  # s, beta run off in a few bases
 def test_coverage_of_the_95_percent_intervals_over_replications():
     """100 simulated bases: each coefficient's 95% interval covers the truth about 95% of the time."""
     truth = {"purchase.promo": 0.5, "purchase.season": -0.3, "dropout.promo": -0.4}
