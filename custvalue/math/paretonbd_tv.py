@@ -372,6 +372,7 @@ def state_at_T(r, alpha, s, beta, gamma_purchase, gamma_dropout, x, offsets, dea
     return alive, A_T, C_T
 
 
+@_checked(r="positive", alpha="positive", s="positive", beta="positive")
 def p_alive(r, alpha, s, beta, gamma_purchase, gamma_dropout, x, offsets, death_start, dt, zp, zd):
     """P(alive at the end of the calibration period | history, covariate path) (BMN's P(alive)):
     ``(α+A(T))^-(r+x) (β+C(T))^-s / [...]``, the first term's share of the bracket of the
