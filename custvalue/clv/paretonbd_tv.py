@@ -398,7 +398,10 @@ class ParetoNBDTimeVarying(LikelihoodModel[ParetoNBDTimeVaryingResults]):
         if kp and rep.any():
             rc, rt = codes[rep], t_ns[rep]
             g = np.searchsorted(cov.grid, rt, side="right") - 1
-            row = cov.first_row[rc] + (g - cov.g[cov.first_row[rc]])
+            # a purchase exactly at calibration_end, where the customer's last period ends, keeps
+            # that period's covariates (the window is closed on the right)
+            row = np.minimum(cov.first_row[rc] + (g - cov.g[cov.first_row[rc]]),
+                             cov.first_row[rc] + cov.n_rows[rc] - 1)
             zrow = cov.z[row][:, [self._columns.index(c) for c in self.purchase_covariates]]
             for j in range(kp):  # loop over covariates, not customers
                 sum_zp[:, j] = np.bincount(rc, weights=zrow[:, j], minlength=n)

@@ -330,3 +330,15 @@ def test_coverage_of_the_95_percent_intervals_over_replications():
         hits.append([(ci.loc[k, "lower"] <= v <= ci.loc[k, "upper"]) for k, v in truth.items()])
     coverage = np.mean(hits, axis=0)
     assert np.all((coverage >= 0.88) & (coverage <= 0.995)), coverage
+
+
+def test_purchase_at_calibration_end_uses_the_last_periods_covariates():
+    """Two customers; ann's last purchase falls exactly on calibration_end, where her covariate rows end."""
+    cal = ORIGIN + 3 * WEEK
+    tx = pd.DataFrame({"customer_id": ["ann", "ann", "bob", "bob"],
+                       "date": [ORIGIN, cal, ORIGIN + pd.Timedelta(days=2), ORIGIN + pd.Timedelta(days=9)]})
+    cov = pd.DataFrame({"customer_id": ["ann"] * 3 + ["bob"] * 4,
+                        "period": list(ORIGIN + WEEK * np.arange(3)) + list(ORIGIN + WEEK * np.arange(4)),
+                        "promo": [0.0, 1.0, 2.0, 5.0, 6.0, 7.0, 8.0]})
+    m = ParetoNBDTimeVarying(tx, cov, purchase_covariates=["promo"], calibration_end=cal)
+    np.testing.assert_allclose(m._sum_zp[:, 0], [2.0, 6.0])
