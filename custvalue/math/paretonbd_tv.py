@@ -32,9 +32,9 @@ the hypergeometric functions' derivatives in ``r`` and ``s`` and their cancellat
 ``α_i = β_i``. The sum is taken relative to the integrand's largest value (at ``t_x``), so no
 term overflows.
 
-P(alive at T) (BMN's P(alive) with time-varying covariates) is the share of the first term in the bracket. The expected number
-of purchases in ``(T, T + t]`` given a future covariate path (BMN's "conditional expected
-transactions", CET) is, with ``P`` = P(alive),
+P(alive at T) (BMN's P(alive) with time-varying covariates) is the share of the first term in
+the bracket. The expected number of purchases in ``(T, T + t]`` given a future covariate path
+(BMN's "conditional expected transactions", CET) is, with ``P`` = P(alive),
 
 ``E = P (r+x)/(α+A(T)) ∫_T^{T+t} a(u) ((β+C(T)) / (β+C(u)))^s du``,
 
