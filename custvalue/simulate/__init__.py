@@ -19,3 +19,8 @@ __all__ = [
     "simulate_path_model", "simulate_paretonbd_covariates", "simulate_betageo_covariates",
     "simulate_modbetageo_covariates",
 ]
+
+# time-varying covariates (issue 18, item 4)
+from .paretonbd_tv import TimeVaryingBase, simulate_paretonbd_tv  # noqa: E402
+
+__all__ += ["simulate_paretonbd_tv", "TimeVaryingBase"]

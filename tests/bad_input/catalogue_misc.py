@@ -502,3 +502,23 @@ CATALOGUE: dict[str, Entry] = {
                      ("bad level", lambda v: _cli_args(**{"--level": "1.5"})),
                      names=("no-such-file", "nope", "horizon", "discount_rate", "discount-rate", "level"))}),
 }
+
+
+# -- Pareto/NBD with time-varying covariates (issue 18, item 4) ----------------------------
+CATALOGUE.update({
+    "custvalue.simulate.simulate_paretonbd_tv": function(
+        simulate.simulate_paretonbd_tv,
+        _sim(None, r=0.8, alpha=6.0, s=0.6, beta=20.0, gamma_purchase={"promo": 0.5}, gamma_dropout={"promo": -0.3},
+             calibration_periods=8, horizon=2, acquisition_periods=2, freq="W", origin="2024-01-01"),
+        {"n_customers": COUNT, "r": SHAPE, "alpha": SHAPE, "s": SHAPE, "beta": SHAPE,
+         "gamma_purchase": (("not a mapping", lambda v: [0.5]), ("NaN coefficient", lambda v: {"promo": np.nan})),
+         "gamma_dropout": (("text coefficient", lambda v: {"promo": "abc"}),),
+         "calibration_periods": COUNT, "horizon": ("nan", "negative", "fraction", "text"),
+         "acquisition_periods": ("nan", "zero", "fraction", ("more than calibration_periods", lambda v: 9)),
+         "freq": (("unknown unit", lambda v: "fortnight"),), "origin": (("not a date", lambda v: "soon"),),
+         "seed": SEED},
+        {"no covariates": replaced(gamma_purchase=None, gamma_dropout=None)},
+        finite_exempt="truth['true_death'] is inf for customers still alive at the end of the simulation (documented)"),
+    "custvalue.simulate.TimeVaryingBase": no_input(
+        "class: the frozen container simulate_paretonbd_tv returns (built there; exercised through that entry)"),
+})
