@@ -90,6 +90,12 @@ def compute(engine: str, src: str | Path, end: str) -> pd.DataFrame:
         con = duckdb.connect()
         con.execute("SET threads = 2")
         con.execute("SET enable_progress_bar = false")
+        # a memory cap (DuckDB then spills its hash tables to disk) and where to spill: set
+        # by main's --duckdb-memory-limit / --duckdb-temp-directory for runs beyond RAM
+        if os.environ.get("BENCH_DUCKDB_MEMORY_LIMIT"):
+            con.execute(f"SET memory_limit = '{os.environ['BENCH_DUCKDB_MEMORY_LIMIT']}'")
+        if os.environ.get("BENCH_DUCKDB_TEMP_DIRECTORY"):
+            con.execute(f"SET temp_directory = '{os.environ['BENCH_DUCKDB_TEMP_DIRECTORY']}'")
         return con.execute(f"""
             WITH d AS (SELECT customer_id, "date" AS day, sum(amount) AS spend
                        FROM read_parquet('{src}') WHERE "date" <= DATE '{end}' GROUP BY customer_id, "date"),
@@ -264,7 +270,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--keep-log", action="store_true", help="reuse the log if present, keep it afterwards")
     ap.add_argument("--record", action="store_true", help="write the rows to benchmarks/results")
     ap.add_argument("--not-run", default="", help="reason recorded for peers without a result")
+    ap.add_argument("--duckdb-memory-limit", default=None, help="DuckDB memory_limit, e.g. 8GB (it spills beyond)")
+    ap.add_argument("--duckdb-temp-directory", default=None, help="where DuckDB spills")
     args = ap.parse_args(argv)
+    if args.duckdb_memory_limit:
+        os.environ["BENCH_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory_limit
+    if args.duckdb_temp_directory:
+        os.environ["BENCH_DUCKDB_TEMP_DIRECTORY"] = args.duckdb_temp_directory
     import duckdb
     import polars
 
