@@ -90,6 +90,12 @@ def compute(engine: str, src: str | Path, end: str) -> pd.DataFrame:
         con = duckdb.connect()
         con.execute("SET threads = 2")
         con.execute("SET enable_progress_bar = false")
+        # a memory cap (DuckDB then spills its hash tables to disk) and where to spill: set
+        # by main's --duckdb-memory-limit / --duckdb-temp-directory for runs beyond RAM
+        if os.environ.get("BENCH_DUCKDB_MEMORY_LIMIT"):
+            con.execute(f"SET memory_limit = '{os.environ['BENCH_DUCKDB_MEMORY_LIMIT']}'")
+        if os.environ.get("BENCH_DUCKDB_TEMP_DIRECTORY"):
+            con.execute(f"SET temp_directory = '{os.environ['BENCH_DUCKDB_TEMP_DIRECTORY']}'")
         return con.execute(f"""
             WITH d AS (SELECT customer_id, "date" AS day, sum(amount) AS spend
                        FROM read_parquet('{src}') WHERE "date" <= DATE '{end}' GROUP BY customer_id, "date"),
@@ -210,13 +216,67 @@ def cases(smoke: bool = False, sizes: Sequence[int] | None = None) -> Iterator[C
             yield from _size_cases(n, Path(tmp), fresh_process=not smoke)
 
 
+def _log_rows(src: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(src).metadata.num_rows
+
+
+def record(n: int, rows: int, source_mib: float, results: dict, not_run: str = "") -> None:
+    """Write the rows of one size to ``benchmarks/results`` (the harness's format and keys:
+    custvalue against each peer; a peer without a result is reported as not run, with
+    ``not_run`` as the reason)."""
+    from benchmarks.run import RESULTS_DIR, CaseResult, write_results
+
+    ours = results.get("custvalue")
+    if ours is None:
+        return
+    names = {"duckdb": "DuckDB SQL", "polars": "Polars lazy (streaming)",
+             "memory": "custvalue.rfm in-memory (read_parquet + rfm_summary)"}
+    out = []
+    for peer, name in names.items():
+        info = results.get(peer)
+        extra = {"rows": rows, "source_mib": f"{source_mib:.0f}",
+                 "custvalue_peak_rss_mib": f"{ours['peak_rss_mib']:.0f}",
+                 "custvalue_load": f"{ours['load_start']:.2f}-{ours['load_end']:.2f}"}
+        res = CaseResult(module="bench_rfm_files", case=f"rfm summary from Parquet vs {peer}", size=rows,
+                         unit="transactions", ours_s=ours["seconds"], ours_runs=1, peer_name=name,
+                         notes="bench_rfm_files.main: fresh process each, one run, time measured inside it",
+                         extra=extra, load_1min=ours["load_start"], measured_utc=ours["utc"])
+        if info is None:
+            res.peer_status = f"not run ({not_run})" if not_run else "not run"
+        else:
+            res.peer_s, res.peer_status, res.check = info["seconds"], "ok", info.get("check", "")
+            extra[f"{peer}_peak_rss_mib"] = f"{info['peak_rss_mib']:.0f}"
+            extra[f"{peer}_load"] = f"{info['load_start']:.2f}-{info['load_end']:.2f}"
+        out.append(res)
+    write_results(out, RESULTS_DIR)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """One run per engine and size; prints a Markdown table (times, ratios, peak RSS, load)."""
+    """One run per engine and size; prints a Markdown table (times, ratios, peak RSS, load).
+
+    With ``--workdir`` and ``--keep-log`` the simulated log stays on disk and a later call
+    reuses it, and each engine's result is kept in ``result_<engine>_<n>.json`` there: the
+    engines of one size can then be run one call at a time (e.g. at 1e9 transactions).
+    ``--record`` writes the rows to ``benchmarks/results`` (custvalue against each peer).
+    """
+    from datetime import UTC, datetime
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     ap.add_argument("--workdir", default=None, help="folder for the Parquet logs (default: a temporary one)")
     ap.add_argument("--engines", nargs="+", default=list(ENGINES))
+    ap.add_argument("--keep-log", action="store_true", help="reuse the log if present, keep it afterwards")
+    ap.add_argument("--record", action="store_true", help="write the rows to benchmarks/results")
+    ap.add_argument("--not-run", default="", help="reason recorded for peers without a result")
+    ap.add_argument("--duckdb-memory-limit", default=None, help="DuckDB memory_limit, e.g. 8GB (it spills beyond)")
+    ap.add_argument("--duckdb-temp-directory", default=None, help="where DuckDB spills")
     args = ap.parse_args(argv)
+    if args.duckdb_memory_limit:
+        os.environ["BENCH_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory_limit
+    if args.duckdb_temp_directory:
+        os.environ["BENCH_DUCKDB_TEMP_DIRECTORY"] = args.duckdb_temp_directory
     import duckdb
     import polars
 
@@ -224,29 +284,45 @@ def main(argv: Sequence[str] | None = None) -> None:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="custvalue-bench-rfm-"))
     work.mkdir(parents=True, exist_ok=True)
     print("| transactions | customers | Parquet MiB | engine | seconds | ratio to custvalue | peak RSS MiB "
-          "| load (1 min) | check |")
+          "| load (1 min) start-end | check |")
     print("|---|---|---|---|---|---|---|---|---|")
     try:
         for n in args.sizes:
             src = work / f"log_{n}.parquet"
-            t0 = time.perf_counter()
-            rows = write_log(src, n)
-            sys.stderr.write(f"wrote {rows:,} rows in {time.perf_counter() - t0:.0f} s\n")
+            if args.keep_log and src.exists():
+                rows = _log_rows(src)
+                sys.stderr.write(f"reusing {src} ({rows:,} rows)\n")
+            else:
+                t0 = time.perf_counter()
+                rows = write_log(src, n)
+                sys.stderr.write(f"wrote {rows:,} rows in {time.perf_counter() - t0:.0f} s\n")
             results = {}
+            for e in ENGINES:
+                kept = work / f"result_{e}_{n}.json"
+                if e not in args.engines and args.keep_log and kept.exists():
+                    results[e] = json.loads(kept.read_text())
             for e in args.engines:
+                load0 = os.getloadavg()[0]
+                utc = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
                 results[e] = run_engine(e, src, work / f"{e}_{n}.parquet")
-                load = os.getloadavg()[0]
+                results[e].update(load_start=load0, load_end=os.getloadavg()[0], utc=utc)
                 ours = results.get("custvalue", results[e])["seconds"]
                 status = "" if e == "custvalue" else "ok"
                 if e != "custvalue" and "custvalue" in results:
                     try:
                         check_same(work / f"custvalue_{n}.parquet", work / f"{e}_{n}.parquet")
+                        results[e]["check"] = "passed"
                     except AssertionError as exc:
-                        status = f"differs: {exc}"
+                        status = results[e]["check"] = f"differs: {exc}"
+                (work / f"result_{e}_{n}.json").write_text(json.dumps(results[e]))
                 print(f"| {rows:,} | {results[e]['customers']:,} | {src.stat().st_size / 2**20:.0f} | {e} | "
                       f"{results[e]['seconds']:.2f} | {results[e]['seconds'] / ours:.2f} | "
-                      f"{results[e]['peak_rss_mib']:.0f} | {load:.2f} | {status} |", flush=True)
-            src.unlink()
+                      f"{results[e]['peak_rss_mib']:.0f} | {load0:.2f}-{results[e]['load_end']:.2f} | {status} |",
+                      flush=True)
+                if args.record:
+                    record(n, rows, src.stat().st_size / 2**20, results, args.not_run)
+            if not args.keep_log:
+                src.unlink()
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

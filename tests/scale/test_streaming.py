@@ -128,3 +128,20 @@ def test_a_folder_of_parquet_files_is_read_in_file_order(fitted, base, tmp_path)
     rep = score_parquet(folder, bg, gg, outputs=["p_alive", "clv"], batch_rows=5_000)
     assert rep.n_customers == len(d)
     _assert_same_scores(rep.scores, score_frame(d, bg, gg, outputs=["p_alive", "clv"]))
+
+
+def test_an_error_in_a_later_batch_stops_the_reader_and_writer_threads(fitted, base, tmp_path):
+    """The reader thread decodes ahead and the writer thread writes behind: a customer who
+    violates the model in the fourth batch is still named, and no thread is left running."""
+    import threading
+
+    bg, gg = fitted
+    d, _ = base
+    bad = d.iloc[:20_000].copy()
+    bad.iloc[15_500, bad.columns.get_loc("recency")] = bad["T"].iloc[15_500] + 1.0
+    path = tmp_path / "late_bad.parquet"
+    bad.reset_index().to_parquet(path, row_group_size=4_000)
+    before = set(threading.enumerate())
+    with pytest.raises(DataError, match=f"recency must be <= T.*customer_id: {bad.index[15_500]}"):
+        score_parquet(path, bg, gg, destination=tmp_path / "s.parquet", batch_rows=4_000)
+    assert not [t for t in set(threading.enumerate()) - before if t.name.startswith("custvalue-score")]
