@@ -438,6 +438,10 @@ def _as_date_strings(values: Any, name: str) -> pd.Series:
     if s.size == 0:
         raise DataError(f"{name} is empty; at least one date is required.")
     if pd.api.types.is_datetime64_any_dtype(s):
+        arrow = getattr(s.dtype, "pyarrow_dtype", None)
+        if arrow is not None:  # Arrow-backed date32/date64/timestamp (read_parquet, Dask): to numpy
+            tz = getattr(arrow, "tz", None)
+            s = s.astype(pd.DatetimeTZDtype("us", tz) if tz else "datetime64[us]")
         return s
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
         if pd.api.types.is_float_dtype(s) and (s != np.floor(s)).any():

@@ -131,3 +131,73 @@ def test_every_date_reader_refuses_an_ambiguous_column():
                                    origin="2020-01-01", times=[8, 9], dayfirst=True)
     # customer 1's repeat purchase on 2 March 2020 is day 61: not yet by week 8 (day 56), by week 9 (63)
     assert a["cumulative"].tolist() == [0.0, 1.0]
+
+
+# Arrow-backed dates (pd.read_parquet(dtype_backend="pyarrow"), dd.read_parquet's default) are
+# datetimes like numpy's: date32, date64, naive and zoned timestamps, each summarised exactly as
+# the same log with numpy datetime64 dates; a null among them is a missing date.
+_ARROW_DATE_TYPES = ["date32", "date64", "timestamp_us", "timestamp_utc", "timestamp_paris"]
+
+
+def _arrow_dates(days: pd.Series, kind: str) -> pd.Series:
+    import pyarrow as pa
+    values = days.to_numpy().astype("datetime64[D]")
+    if kind in ("date32", "date64"):
+        typ = pa.date32() if kind == "date32" else pa.date64()
+        arr = pa.array(values, pa.date32()).cast(typ)
+    else:
+        arr = pa.array(values.astype("datetime64[us]"), pa.timestamp("us"))
+        if kind != "timestamp_us":
+            typ = pa.timestamp("us", tz="UTC" if kind == "timestamp_utc" else "Europe/Paris")
+            arr = arr.cast(typ)
+    return pd.Series(pd.arrays.ArrowExtensionArray(arr), index=days.index)
+
+
+def _small_log(seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 400
+    return pd.DataFrame({"id": rng.integers(0, 60, n),
+                         "date": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 300, n), "D"),
+                         "amount": rng.gamma(2.0, 10.0, n)})
+
+
+@pytest.mark.parametrize("kind", _ARROW_DATE_TYPES)
+def test_arrow_backed_dates_summarise_like_numpy_dates(kind):
+    tx = _small_log()
+    expected = rfm_summary(tx, customer_col="id", date_col="date", monetary_col="amount",
+                           calibration_end="2021-08-01", observation_end="2021-10-31")
+    arrow = tx.assign(date=_arrow_dates(tx["date"], kind))
+    if kind == "timestamp_paris":  # zoned timestamps are read as their local wall time
+        arrow["date"] = _arrow_dates(tx["date"], "timestamp_us")
+        arrow["date"] = arrow["date"].dt.tz_localize("Europe/Paris")
+    got = rfm_summary(arrow, customer_col="id", date_col="date", monetary_col="amount",
+                      calibration_end="2021-08-01", observation_end="2021-10-31")
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_arrow_backed_null_date_is_a_missing_date():
+    tx = _small_log().head(5)
+    dates = _arrow_dates(tx["date"], "date32").astype(object)
+    dates.iloc[2] = None
+    import pyarrow as pa
+    tx["date"] = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(dates.tolist(), pa.date32())), index=tx.index)
+    with pytest.raises(DataError, match="missing"):
+        rfm_summary(tx, customer_col="id", date_col="date")
+
+
+def test_dask_summary_reads_parquet_date32(tmp_path):
+    import dask.dataframe as dd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import custvalue.dask as cvd
+    tx = _small_log()
+    pq.write_table(pa.table({"id": tx["id"].to_numpy(), "amount": tx["amount"].to_numpy(),
+                             "date": pa.array(tx["date"].to_numpy().astype("datetime64[D]"), pa.date32())}),
+                   tmp_path / "log.parquet")
+    ddf = dd.read_parquet(tmp_path / "log.parquet")
+    got = cvd.rfm_summary(ddf, customer_col="id", date_col="date", monetary_col="amount",
+                          observation_end="2021-10-31").compute().sort_index()
+    expected = rfm_summary(tx, customer_col="id", date_col="date", monetary_col="amount",
+                           observation_end="2021-10-31")
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_names=False)
