@@ -21,7 +21,8 @@ from .._validation import (as_float_array, check_counts, check_discount_rate, ch
 from ..exceptions import DataError
 from ..math import dert as _dert
 from ._kernel import KernelCapabilities, TransactionKernel, capabilities
-from ._uncertainty import check_interval, interval_frame, prediction_interval
+from ._uncertainty import (bootstrap_draws, check_interval, count_moments, interval_frame, prediction_interval,
+                           total_interval)
 
 __all__ = ["TransactionResultsMixin"]
 
@@ -59,7 +60,7 @@ class TransactionResultsMixin:
 
     def _with_interval(self, predict: Any, args: list[np.ndarray], index: pd.Index | None,
                        name: str, scale: str, interval: str | None, level: float, n_draws: int,
-                       seed: Any) -> pd.Series | pd.DataFrame:
+                       seed: Any, executor: Any = None, progress: Any = False) -> pd.Series | pd.DataFrame:
         """The point Series, or the estimate/lower/upper frame of
         ``custvalue.clv._uncertainty.prediction_interval`` when ``interval`` is given.
         ``predict(theta, args)`` evaluates the prediction at parameters ``theta`` for the
@@ -67,16 +68,27 @@ class TransactionResultsMixin:
         if interval is None:
             return self._series(predict(self._theta(), args), index, name)  # type: ignore[attr-defined]
         n = args[0].shape[0]
+        draws, n_failed = self._bootstrap(interval, n_draws, seed, executor, progress)
         est, lower, upper = prediction_interval(
             lambda theta, rows: predict(list(theta), [a[rows] for a in args]), n,
             self.params.to_numpy(), self.cov_params.to_numpy(),  # type: ignore[attr-defined]
             self.model._transforms, interval=interval, level=level, scale=scale,  # type: ignore[attr-defined]
-            n_draws=n_draws, seed=seed)
-        return interval_frame(est, lower, upper, index, interval=interval, level=level)
+            n_draws=n_draws, seed=seed, draws=draws)
+        out = interval_frame(est, lower, upper, index, interval=interval, level=level)
+        if interval == "bootstrap":
+            out.attrs["n_failed"] = n_failed
+        return out
+
+    def _bootstrap(self, interval: str | None, n_draws: int, seed: Any, executor: Any, progress: Any
+                   ) -> tuple[np.ndarray | None, int]:
+        """Refitted parameters for ``interval="bootstrap"`` (``custvalue.clv._uncertainty``)."""
+        if interval != "bootstrap":
+            return None, 0
+        return bootstrap_draws([self], n_draws=n_draws, seed=seed, executor=executor, progress=progress)
 
     def p_alive(self, data: pd.DataFrame | None = None, *, interval: str | None = None,
-                level: float = 0.95, n_draws: int = 200, seed: Any = None,
-                **columns: Any) -> pd.Series | pd.DataFrame:
+                level: float = 0.95, n_draws: int = 200, seed: Any = None, executor: Any = None,
+                progress: Any = False, **columns: Any) -> pd.Series | pd.DataFrame:
         """P(alive | history) per customer, optionally with an interval from the parameters'
         sampling uncertainty.
 
@@ -84,16 +96,24 @@ class TransactionResultsMixin:
         ----------
         data : pandas.DataFrame, optional
             Customers with the model's columns (``frequency``, ``recency``, ``T``).
-        interval : {None, "delta", "simulate"}, default None
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
             ``"delta"``: the delta method on the logit scale from the parameter covariance on
             the free (log) scale; ``"simulate"``: quantiles over ``n_draws`` parameter draws
-            from their asymptotic normal on that scale (``custvalue.clv._uncertainty``).
+            from their asymptotic normal on that scale; ``"bootstrap"``: percentile interval
+            over refits on ``n_draws`` resamples of the fitted customers
+            (``custvalue.clv._uncertainty``).
         level : float, default 0.95
             Confidence level of the interval.
         n_draws : int, default 200
-            Parameter draws for ``interval="simulate"``.
+            Parameter draws for ``interval="simulate"``, resamples for ``"bootstrap"``.
         seed : int or numpy.random.Generator, optional
-            Random seed for ``interval="simulate"``.
+            Random seed for ``interval="simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``): a thread or process pool, or on Dask
+            ``client.get_executor()``; default: in this process, one after the other.
+        progress : bool or callable, default False
+            Show a progress bar over the bootstrap refits (tqdm if installed); a callable is
+            called with the number of refits done.
         **columns
             The same columns as keyword arrays.
 
@@ -117,11 +137,12 @@ class TransactionResultsMixin:
         interval, level, n_draws = check_interval(interval, level, n_draws)
         args, index = self._customer_arrays(data, columns)
         return self._with_interval(lambda theta, a: self.kernel.p_alive(*theta, *a), args, index,
-                                   "p_alive", "logit", interval, level, n_draws, seed)
+                                   "p_alive", "logit", interval, level, n_draws, seed, executor, progress)
 
     def expected_purchases(self, data: pd.DataFrame | None = None, *, horizon: Any,
                            interval: str | None = None, level: float = 0.95, n_draws: int = 200,
-                           seed: Any = None, **columns: Any) -> pd.Series | pd.DataFrame:
+                           seed: Any = None, executor: Any = None, progress: Any = False,
+                           **columns: Any) -> pd.Series | pd.DataFrame:
         """Expected purchases in the next ``horizon`` time units, given each customer's history.
 
         Parameters
@@ -131,15 +152,22 @@ class TransactionResultsMixin:
         horizon : float or array-like
             Length of the future period, in the units of ``recency`` and ``T``. An array
             gives one column per horizon (not with ``interval``).
-        interval : {None, "delta", "simulate"}, default None
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
             An interval from the parameters' sampling uncertainty: the delta method on the
-            log scale, or quantiles over parameter draws (``custvalue.clv._uncertainty``).
+            log scale, quantiles over parameter draws, or the percentile interval over
+            refits on resampled customers (``custvalue.clv._uncertainty``).
         level : float, default 0.95
             Confidence level of the interval.
         n_draws : int, default 200
-            Parameter draws for ``interval="simulate"``.
+            Parameter draws for ``interval="simulate"``, resamples for ``"bootstrap"``.
         seed : int or numpy.random.Generator, optional
-            Random seed for ``interval="simulate"``.
+            Random seed for ``interval="simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``): a thread or process pool, or on Dask
+            ``client.get_executor()``; default: in this process, one after the other.
+        progress : bool or callable, default False
+            Show a progress bar over the bootstrap refits (tqdm if installed); a callable is
+            called with the number of refits done.
         **columns
             The model's columns as keyword arrays.
 
@@ -171,7 +199,7 @@ class TransactionResultsMixin:
             t = float(h[0])
             return self._with_interval(
                 lambda theta, a: self.kernel.conditional_expected_purchases(t, *theta, *a),
-                args, index, "expected_purchases", "log", interval, level, n_draws, seed)
+                args, index, "expected_purchases", "log", interval, level, n_draws, seed, executor, progress)
         theta = self._theta()
         vals = self.kernel.conditional_expected_purchases(h[None, :], *theta,
                                                           *(a[:, None] for a in args))
@@ -396,6 +424,83 @@ class TransactionResultsMixin:
                            index=expected.index)
         out.attrs.update(level=level)
         return out
+
+    def aggregate_purchases_interval(self, horizon: float, data: pd.DataFrame | None = None, *,
+                                     interval: str | None = "delta", level: float = 0.9, n_draws: int = 200,
+                                     seed: Any = None, executor: Any = None, progress: Any = False,
+                                     **columns: Any) -> pd.Series:
+        """Forecast interval of the *total* number of purchases the customers will make in the
+        next ``horizon``: parameter uncertainty plus process uncertainty.
+
+        The realised total ``Σ_i Y_i`` differs from the forecast ``Σ_i E[Y_i | history, θ̂]``
+        by the customers' process errors (independent given the parameters, variance
+        ``Σ_i Var(Y_i | history)`` from :meth:`conditional_probability_of_purchases`) plus
+        the estimation error of the summed expectation, uncorrelated with them
+        (:func:`custvalue.clv._uncertainty.total_interval`). With ``interval=None`` the
+        parameters are taken as known. The interval covers the realised holdout total of a
+        base simulated from the model at its nominal rate (``benchmarks/bench_coverage.py``).
+
+        Parameters
+        ----------
+        horizon : float
+            Length of the future period (> 0; whole opportunities for BG/BB).
+        data : pandas.DataFrame, optional
+            Customers with the model's columns.
+        interval : {"delta", "simulate", "bootstrap", None}, default "delta"
+            How the parameter uncertainty of the summed expectation enters (as in
+            :meth:`expected_purchases`): normal with the delta-method variance, or the mixture
+            of the process distribution over parameter draws or bootstrap refits.
+        level : float, default 0.9
+            Probability content of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``interval="simulate"``, resamples for ``"bootstrap"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``"simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (see :meth:`p_alive`).
+        progress : bool or callable, default False
+            Progress over the bootstrap refits (see :meth:`p_alive`).
+        **columns
+            The model's columns as keyword arrays.
+
+        Returns
+        -------
+        pandas.Series
+            ``estimate`` (the summed expected purchases), ``lower``, ``upper``,
+            ``se_parameters`` (standard error of the summed expectation) and ``se_process``
+            (square root of the summed process variances); ``attrs`` record ``interval``,
+            ``level`` and ``horizon``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> d = load_cdnow_summary()
+        >>> res = BetaGeo().fit(d)
+        >>> out = res.aggregate_purchases_interval(39.0, d)
+        >>> out[["estimate", "lower", "upper"]].round(0).tolist()
+        [1653.0, 1486.0, 1821.0]
+        """
+        interval, level, n_draws = check_interval(interval, level, n_draws)
+        t = self._future_horizon(horizon)
+        args, _ = self._customer_arrays(data, columns)
+        theta = self._theta()
+        n = args[0].shape[0]
+        _, variance = count_moments(
+            lambda k, rows: self.kernel.conditional_probability_of_purchases(
+                k, t, *theta, *(a[rows][:, None] for a in args)),
+            n, max_count=int(t) if self.discrete else None)
+        draws, n_failed = self._bootstrap(interval, n_draws, seed, executor, progress)
+        out = total_interval(
+            lambda p, rows: self.kernel.conditional_expected_purchases(t, *p, *(a[rows] for a in args)), n,
+            self.params.to_numpy(), self.cov_params.to_numpy(),  # type: ignore[attr-defined]
+            self.model._transforms, interval=interval, level=level,  # type: ignore[attr-defined]
+            process_variance=float(variance.sum()), n_draws=n_draws, seed=seed, draws=draws)
+        s = pd.Series(out, name="purchases")
+        s.attrs.update(interval=interval, level=level, horizon=t)
+        if interval == "bootstrap":
+            s.attrs["n_failed"] = n_failed
+        return s
 
     # -- discounted value -------------------------------------------------------------------
     def _rate_and_horizon(self, discount_rate: Any, horizon: Any) -> tuple[float, float | None]:
