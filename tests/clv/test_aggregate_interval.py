@@ -46,9 +46,9 @@ def _importance_moments(r, alpha, a, b, x, t_x, T, t, n_draws, rng):
 def test_process_variance_against_importance_sampling(bg, history):
     x, t_x, T = history
     params = bg.params.to_numpy()
+    cols = [np.array([[v]], dtype=float) for v in (x, t_x, T)]
     mean, var = uncertainty.count_moments(
-        lambda k, rows: bg.kernel.conditional_probability_of_purchases(k, 39.0, *params, np.array([[x]], float)[rows],
-                                                                       np.array([[t_x]])[rows], np.array([[T]])[rows]), 1)
+        lambda k, rows: bg.kernel.conditional_probability_of_purchases(k, 39.0, *params, *(c[rows] for c in cols)), 1)
     m_ref, v_ref = _importance_moments(*params, x, t_x, T, 39.0, 2_000_000, np.random.default_rng(1))
     np.testing.assert_allclose(mean[0], bg.kernel.conditional_expected_purchases(39.0, *params, x, t_x, T), rtol=1e-8)
     np.testing.assert_allclose(mean[0], m_ref, rtol=0.03)
