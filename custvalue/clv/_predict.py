@@ -134,7 +134,7 @@ class TransactionResultsMixin:
         >>> ci.round(3).values.tolist()
         [[0.869, 0.821, 0.906]]
         """
-        interval, level, n_draws = check_interval(interval, level, n_draws)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
         args, index = self._customer_arrays(data, columns)
         return self._with_interval(lambda theta, a: self.kernel.p_alive(*theta, *a), args, index,
                                    "p_alive", "logit", interval, level, n_draws, seed, executor, progress)
@@ -189,7 +189,7 @@ class TransactionResultsMixin:
         ...                        interval="simulate", seed=1).columns.tolist()
         ['estimate', 'lower', 'upper']
         """
-        interval, level, n_draws = check_interval(interval, level, n_draws)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
         args, index = self._customer_arrays(data, columns)
         h = _horizons(horizon)
         if interval is not None:
@@ -481,7 +481,7 @@ class TransactionResultsMixin:
         >>> out[["estimate", "lower", "upper"]].round(0).tolist()
         [1653.0, 1486.0, 1821.0]
         """
-        interval, level, n_draws = check_interval(interval, level, n_draws)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
         t = self._future_horizon(horizon)
         args, _ = self._customer_arrays(data, columns)
         theta = self._theta()

@@ -51,8 +51,8 @@ from .._validation import as_generator, check_choice, check_level, check_whole_n
 from ..base.transforms import from_free, to_free
 from ..exceptions import ConvergenceWarning, DataError, HeterogeneityWarning
 
-__all__ = ["INTERVALS", "check_interval", "free_covariance", "prediction_interval", "interval_frame",
-           "parameter_draws", "bootstrap_draws", "total_interval", "count_moments"]
+__all__ = ["INTERVALS", "check_interval", "check_bootstrap_options", "free_covariance", "prediction_interval",
+           "interval_frame", "parameter_draws", "bootstrap_draws", "total_interval", "count_moments"]
 
 #: The interval methods the customer-level predictions accept.
 INTERVALS = ("delta", "simulate", "bootstrap")
@@ -65,8 +65,10 @@ _BLOCK_BYTES = 256 * 2 ** 20
 Predict = Callable[[Sequence[float], slice], np.ndarray]
 
 
-def check_interval(interval: Any, level: Any, n_draws: Any = 200) -> tuple[str | None, float, int]:
-    """Validate ``interval``, ``level`` and ``n_draws`` (raises DataError naming the argument).
+def check_interval(interval: Any, level: Any, n_draws: Any = 200, executor: Any = None, progress: Any = False
+                   ) -> tuple[str | None, float, int]:
+    """Validate ``interval``, ``level``, ``n_draws`` and the bootstrap's ``executor`` and
+    ``progress`` (raises DataError naming the argument).
 
     Parameters
     ----------
@@ -76,6 +78,10 @@ def check_interval(interval: Any, level: Any, n_draws: Any = 200) -> tuple[str |
         Confidence level in (0, 1).
     n_draws : int
         Number of parameter draws for ``"simulate"``, resamples for ``"bootstrap"`` (>= 10).
+    executor : object, optional
+        Runs the bootstrap refits (see :func:`bootstrap_draws`).
+    progress : bool or callable, default False
+        Progress of the bootstrap refits.
 
     Returns
     -------
@@ -92,7 +98,28 @@ def check_interval(interval: Any, level: Any, n_draws: Any = 200) -> tuple[str |
     custvalue.exceptions.DataError: interval must be one of [None, 'delta', 'simulate', 'bootstrap']; received 'x'.
     """
     check_choice(interval, "interval", (None, *INTERVALS))
+    check_bootstrap_options(executor, progress)
     return interval, check_level(level), check_whole_number(n_draws, "n_draws", minimum=10)
+
+
+def check_bootstrap_options(executor: Any, progress: Any) -> None:
+    """Raise a DataError unless ``executor`` is None or has a ``map`` method and ``progress``
+    is a bool or a callable.
+
+    Examples
+    --------
+    >>> check_bootstrap_options(None, True)
+    >>> check_bootstrap_options("pool", False)
+    Traceback (most recent call last):
+    ...
+    custvalue.exceptions.DataError: executor must be None or a concurrent.futures.Executor ...; received 'pool'.
+    """
+    if executor is not None and not callable(getattr(executor, "map", None)):
+        raise DataError("executor must be None or a concurrent.futures.Executor (an object with a map "
+                        "method, e.g. a ThreadPoolExecutor or a dask Client's get_executor()); "
+                        f"received {executor!r}.")
+    if not (isinstance(progress, (bool, np.bool_)) or callable(progress)):
+        raise DataError(f"progress must be True, False or a callable; received {progress!r}.")
 
 
 def free_covariance(params: np.ndarray, cov: np.ndarray, transforms: tuple[str, ...]
@@ -419,6 +446,7 @@ def bootstrap_draws(fitted: Sequence[Any], *, n_draws: int, seed: Any = None, ex
     >>> draws.shape, n_failed
     ((20, 4), 0)
     """
+    check_bootstrap_options(executor, progress)
     rngs = as_generator(seed).spawn(n_draws)
     specs = tuple((type(f.model), {c: np.asarray(v) for c, v in f.model.data.items()},
                    np.asarray(f.model.weights, dtype=float), f.params.to_numpy()) for f in fitted)

@@ -35,7 +35,9 @@ WEIGHTS_BAD = {"weights": (*NUMERIC, "negative", *LABELLED, "empty"), "data": ("
 HORIZON = ("nan", "inf", "-inf", "negative", "text", "numeric_text", "none")
 DISCOUNT = ("nan", "inf", "-inf", "text", "numeric_text", "none", ("-1", lambda v: -1.0))
 LEVEL = ("nan", "zero", "negative", ("95", lambda v: 95), "text", "none")
-INTERVAL = ("text", "nan", ("'bootstrap' (not offered)", lambda v: "bootstrap"))
+INTERVAL = ("text", "nan", ("'jackknife' (not offered)", lambda v: "jackknife"))
+BOOTSTRAP_OPTIONS = {"executor": ("text", ("a function, not an executor", lambda v: print)),
+                     "progress": ("text", ("a number", lambda v: 3))}
 N_DRAWS = ("nan", "negative", "fraction", "text", ("3 (too few)", lambda v: 3))
 
 
@@ -104,6 +106,16 @@ def _transaction_results(name: str, data, cols: tuple[str, ...], bad_cols: dict)
         Target("purchases_predictive_interval", lambda: {"horizon": 10.0, "data": data(), "level": 0.8},
                lambda **a: res().purchases_predictive_interval(**a),
                {**bad_cols, "horizon": (*HORIZON, "zero"), "level": LEVEL}, data_edges),
+        Target("p_alive(bootstrap)",
+               lambda: {"data": data(), "interval": "bootstrap", "n_draws": 10, "seed": 1, "executor": None,
+                        "progress": False},
+               lambda **a: res().p_alive(**a),
+               {**BOOTSTRAP_OPTIONS, "n_draws": N_DRAWS, "seed": ("text",)}),
+        Target("aggregate_purchases_interval", lambda: {"horizon": 10.0, "data": data(), "level": 0.8, "interval": "delta"},
+               lambda **a: res().aggregate_purchases_interval(**a),
+               {**bad_cols, "horizon": (*HORIZON, "zero"), "level": LEVEL, "interval": INTERVAL},
+               {**data_edges, "parameters known": replaced(interval=None),
+                "simulate": replaced(interval="simulate", n_draws=20, seed=1)}),
         Target("conf_int", lambda: {"level": 0.9}, lambda **a: res().conf_int(**a), {"level": LEVEL}),
         Target("summary", lambda: {"level": 0.9}, lambda **a: res().summary(**a), {"level": LEVEL}),
     ))
@@ -159,11 +171,13 @@ CATALOGUE: dict[str, Entry] = {
                       {"margin": ("nan", "text", "nullable_na", *LABELLED, "empty"),
                        "monthly_discount_rate": ("nan", "text", *LABELLED, ("-1", lambda v: v * 0 - 1)),
                        "spend_results": ("nan", "inf", "text", "nullable_na", *LABELLED, "empty")}),
-               Target("call(interval)", _value_args(months=6, margin=0.3, interval="simulate", level=0.9, n_draws=20, seed=2),
+               Target("call(interval)", _value_args(months=6, margin=0.3, interval="simulate", level=0.9, n_draws=20, seed=2,
+                                                   executor=None, progress=False),
                       clv.clv,
                       {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",),
-                       "margin": (("negative margin", lambda v: -1.0),)},
-                      {"delta": replaced(interval="delta"), "one_row": one_row("data")})]),
+                       "margin": (("negative margin", lambda v: -1.0),), **BOOTSTRAP_OPTIONS},
+                      {"delta": replaced(interval="delta"), "one_row": one_row("data"),
+                       "bootstrap": replaced(interval="bootstrap", n_draws=10)})]),
     C + "compare_models": function(
         lambda results, **a: clv.compare_models(*results, **a),
         lambda: {"results": [D.fitted("bg"), D.fitted("pnbd")], "data": D.cdnow(20),
