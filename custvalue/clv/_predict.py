@@ -21,8 +21,8 @@ from .._validation import (as_float_array, check_counts, check_discount_rate, ch
 from ..exceptions import DataError
 from ..math import dert as _dert
 from ._kernel import KernelCapabilities, TransactionKernel, capabilities
-from ._uncertainty import (bootstrap_draws, check_interval, count_moments, interval_frame, prediction_interval,
-                           total_interval)
+from ._uncertainty import (bootstrap_draws, check_interval, count_moments, interval_frame, interval_of,
+                           prediction_interval, total_interval)
 
 __all__ = ["TransactionResultsMixin"]
 
@@ -239,18 +239,34 @@ class TransactionResultsMixin:
         return self.kernel.conditional_expected_purchases(_horizons(times)[None, :], *theta,
                                                           *(a[:, None] for a in args))
 
-    def expected_purchases_new_customer(self, horizon: Any) -> float | pd.Series:
+    def expected_purchases_new_customer(self, horizon: Any, *, interval: str | None = None, level: float = 0.95,
+                                        n_draws: int = 200, seed: Any = None, executor: Any = None,
+                                        progress: Any = False) -> float | pd.Series | pd.DataFrame:
         """Expected purchases of a newly acquired customer over ``horizon`` (unconditional).
 
         Parameters
         ----------
         horizon : float or array-like
             Length(s) of the period.
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
+            An interval from the parameters' sampling uncertainty (log scale for the delta
+            method; see :meth:`custvalue.clv.BetaGeoResults.p_alive`).
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``"simulate"``, resamples for ``"bootstrap"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``"simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``).
+        progress : bool or callable, default False
+            Progress of the bootstrap refits.
 
         Returns
         -------
-        float or pandas.Series
-            A float for a scalar horizon, else a Series indexed by horizon.
+        float or pandas.Series or pandas.DataFrame
+            A float for a scalar horizon, else a Series indexed by horizon; with
+            ``interval``, a frame indexed by horizon with ``estimate``, ``lower``, ``upper``.
 
         Examples
         --------
@@ -260,7 +276,12 @@ class TransactionResultsMixin:
         >>> round(res.expected_purchases_new_customer(39.0), 3)
         1.213
         """
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
         h = _horizons(horizon)
+        if interval is not None:
+            return interval_of([self], lambda p, rows: self.kernel.expected_purchases_new_customer(h[rows], *p),
+                               h.size, pd.Index(h, name="horizon"), interval=interval, level=level, scale="log",
+                               n_draws=n_draws, seed=seed, executor=executor, progress=progress)
         vals = self.kernel.expected_purchases_new_customer(h, *self._theta())
         if np.ndim(horizon) == 0:
             return float(vals[0])
@@ -525,7 +546,8 @@ class TransactionResultsMixin:
         return d, h
 
     def dert(self, data: pd.DataFrame | None = None, *, discount_rate: Any, horizon: Any = None,
-             **columns: Any) -> pd.Series:
+             interval: str | None = None, level: float = 0.95, n_draws: int = 200, seed: Any = None,
+             executor: Any = None, progress: Any = False, **columns: Any) -> pd.Series | pd.DataFrame:
         """Discounted expected residual transactions (DERT) per customer.
 
         ``DERT = ∫_0^H e^{-δt} dE[Y(t) | history]`` with ``δ = log(1 + discount_rate)``
@@ -548,13 +570,27 @@ class TransactionResultsMixin:
             model (> -1 for BG/BB over a finite horizon).
         horizon : float, optional
             Length of the future period; ``None`` (default) for an infinite horizon.
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
+            An interval from the parameters' sampling uncertainty (log scale for the delta
+            method; see :meth:`custvalue.clv.BetaGeoResults.p_alive`).
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``"simulate"``, resamples for ``"bootstrap"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``"simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``).
+        progress : bool or callable, default False
+            Progress of the bootstrap refits.
         **columns
             The model's columns as keyword arrays.
 
         Returns
         -------
-        pandas.Series
-            DERT per customer, indexed like ``data``.
+        pandas.Series or pandas.DataFrame
+            DERT per customer, indexed like ``data``; with ``interval``, columns
+            ``estimate``, ``lower`` and ``upper``.
 
         Examples
         --------
@@ -565,9 +601,13 @@ class TransactionResultsMixin:
         >>> bool(v.iloc[0] > 0)
         True
         """
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
         d, h = self._rate_and_horizon(discount_rate, horizon)
         args, index = self._customer_arrays(data, columns)
         vals = self._dert_values(d, h, args)
+        if interval is not None:
+            return self._with_interval(lambda theta, a: self._dert_values(d, h, a, theta), args, index, "dert",
+                                       "log", interval, level, n_draws, seed, executor, progress)
         return self._series(np.asarray(vals, dtype=float).reshape(-1), index, "dert")  # type: ignore[attr-defined]
 
     def _closed_dert(self, h: float | None) -> Any:
@@ -578,8 +618,8 @@ class TransactionResultsMixin:
         """The kernel's time scale of E[Y(t)] near 0, where it declares one (``TIME_SCALE``)."""
         return self.kernel.time_scale(*theta, *args) if self.capabilities.time_scale else None
 
-    def _dert_values(self, d: float, h: float | None, args: list[np.ndarray]) -> np.ndarray:
-        theta = self._theta()
+    def _dert_values(self, d: float, h: float | None, args: list[np.ndarray], theta: Any = None) -> np.ndarray:
+        theta = self._theta() if theta is None else list(theta)
         discrete = self.discrete
         closed = self._closed_dert(h)
         if closed is not None:

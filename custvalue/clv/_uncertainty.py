@@ -52,7 +52,7 @@ from ..base.transforms import from_free, to_free
 from ..exceptions import ConvergenceWarning, DataError, HeterogeneityWarning
 
 __all__ = ["INTERVALS", "check_interval", "check_bootstrap_options", "free_covariance", "prediction_interval",
-           "interval_frame", "parameter_draws", "bootstrap_draws", "total_interval", "count_moments"]
+           "interval_frame", "interval_of", "parameter_draws", "bootstrap_draws", "total_interval", "count_moments"]
 
 #: The interval methods the customer-level predictions accept.
 INTERVALS = ("delta", "simulate", "bootstrap")
@@ -616,3 +616,64 @@ def total_interval(predict: Predict, n: int, params: np.ndarray, cov: np.ndarray
             upper = optimize.brentq(lambda y: mixture_cdf(y) - hi_q, a, b, xtol=1e-9 * (1 + abs(estimate)))
     return {"estimate": estimate, "lower": max(float(lower), 0.0), "upper": float(upper),
             "se_parameters": se_param, "se_process": sd_process}
+
+
+def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
+    """The covariance of independently fitted parameter vectors."""
+    size = sum(b.shape[0] for b in blocks)
+    out = np.zeros((size, size))
+    at = 0
+    for b in blocks:
+        out[at:at + b.shape[0], at:at + b.shape[0]] = b
+        at += b.shape[0]
+    return out
+
+
+def interval_of(fitted: Sequence[Any], predict: Predict, n: int, index: pd.Index | None, *, interval: str,
+                level: float, scale: str, n_draws: int = 200, seed: Any = None, executor: Any = None,
+                progress: Any = False) -> pd.DataFrame:
+    """The ``estimate, lower, upper`` frame of a prediction of one or more fitted models.
+
+    The fitted models' parameters are stacked (block-diagonal covariance: independent fits;
+    independent resamples for ``"bootstrap"``) and :func:`prediction_interval` is applied;
+    ``attrs`` record ``interval``, ``level`` and, for the bootstrap, ``n_failed``.
+
+    Parameters
+    ----------
+    fitted : sequence of results
+        Fitted results with ``params``, ``cov_params`` and ``model``.
+    predict : callable
+        ``predict(params, rows)`` with ``params`` the stacked natural-scale parameters.
+    n : int
+        Number of items predicted (customers, horizons, periods...).
+    index : pandas.Index or None
+        Index of the frame.
+    interval, level, scale, n_draws, seed, executor, progress
+        As in :func:`prediction_interval` and :func:`bootstrap_draws`.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.clv import ShiftedBetaGeometric
+    >>> from custvalue.math import sbg
+    >>> res = ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> f = interval_of([res], lambda p, rows: sbg.survival(*p, np.array([1.0, 5.0])[rows]), 2,
+    ...                 pd.Index([1, 5], name="t"), interval="delta", level=0.95, scale="logit")
+    >>> f.round(3).values.tolist()
+    [[0.627, 0.597, 0.655], [0.292, 0.267, 0.319]]
+    """
+    draws, n_failed = (bootstrap_draws(fitted, n_draws=n_draws, seed=seed, executor=executor, progress=progress)
+                       if interval == "bootstrap" else (None, 0))
+    params = np.concatenate([f.params.to_numpy() for f in fitted])
+    cov = _block_diagonal([f.cov_params.to_numpy() for f in fitted])
+    transforms = tuple(t for f in fitted for t in f.model._transforms)
+    est, lower, upper = prediction_interval(predict, n, params, cov, transforms, interval=interval, level=level,
+                                            scale=scale, n_draws=n_draws, seed=seed, draws=draws)
+    out = interval_frame(est, lower, upper, index, interval=interval, level=level)
+    if interval == "bootstrap":
+        out.attrs["n_failed"] = n_failed
+    return out
