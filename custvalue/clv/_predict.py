@@ -134,7 +134,7 @@ class TransactionResultsMixin:
         >>> ci.round(3).values.tolist()
         [[0.869, 0.821, 0.906]]
         """
-        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         args, index = self._customer_arrays(data, columns)
         return self._with_interval(lambda theta, a: self.kernel.p_alive(*theta, *a), args, index,
                                    "p_alive", "logit", interval, level, n_draws, seed, executor, progress)
@@ -189,7 +189,7 @@ class TransactionResultsMixin:
         ...                        interval="simulate", seed=1).columns.tolist()
         ['estimate', 'lower', 'upper']
         """
-        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         args, index = self._customer_arrays(data, columns)
         h = _horizons(horizon)
         if interval is not None:
@@ -276,7 +276,7 @@ class TransactionResultsMixin:
         >>> round(res.expected_purchases_new_customer(39.0), 3)
         1.213
         """
-        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         h = _horizons(horizon)
         if interval is not None:
             return interval_of([self], lambda p, rows: self.kernel.expected_purchases_new_customer(h[rows], *p),
@@ -502,7 +502,7 @@ class TransactionResultsMixin:
         >>> out[["estimate", "lower", "upper"]].round(0).tolist()
         [1653.0, 1486.0, 1821.0]
         """
-        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         t = self._future_horizon(horizon)
         args, _ = self._customer_arrays(data, columns)
         theta = self._theta()
@@ -601,7 +601,7 @@ class TransactionResultsMixin:
         >>> bool(v.iloc[0] > 0)
         True
         """
-        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         d, h = self._rate_and_horizon(discount_rate, horizon)
         args, index = self._customer_arrays(data, columns)
         vals = self._dert_values(d, h, args)

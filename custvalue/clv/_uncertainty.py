@@ -65,10 +65,10 @@ _BLOCK_BYTES = 256 * 2 ** 20
 Predict = Callable[[Sequence[float], slice], np.ndarray]
 
 
-def check_interval(interval: Any, level: Any, n_draws: Any = 200, executor: Any = None, progress: Any = False
-                   ) -> tuple[str | None, float, int]:
-    """Validate ``interval``, ``level``, ``n_draws`` and the bootstrap's ``executor`` and
-    ``progress`` (raises DataError naming the argument).
+def check_interval(interval: Any, level: Any, n_draws: Any = 200, executor: Any = None, progress: Any = False,
+                   seed: Any = None) -> tuple[str | None, float, int]:
+    """Validate ``interval``, ``level``, ``n_draws``, the bootstrap's ``executor`` and
+    ``progress``, and ``seed`` (raises DataError naming the argument).
 
     Parameters
     ----------
@@ -82,6 +82,8 @@ def check_interval(interval: Any, level: Any, n_draws: Any = 200, executor: Any 
         Runs the bootstrap refits (see :func:`bootstrap_draws`).
     progress : bool or callable, default False
         Progress of the bootstrap refits.
+    seed : int or numpy.random.Generator, optional
+        Random seed.
 
     Returns
     -------
@@ -99,6 +101,8 @@ def check_interval(interval: Any, level: Any, n_draws: Any = 200, executor: Any 
     """
     check_choice(interval, "interval", (None, *INTERVALS))
     check_bootstrap_options(executor, progress)
+    if seed is not None and not isinstance(seed, np.random.Generator):
+        as_generator(seed)  # a bad seed is refused whatever the method
     return interval, check_level(level), check_whole_number(n_draws, "n_draws", minimum=10)
 
 

@@ -63,7 +63,7 @@ def cohort_repeat_transactions(results: Any, first_purchase: Any, times: Any, *,
     >>> int(f["cumulative"].round().iloc[0])  # the sample made 2,457 repeat purchases by week 39
     2501
     """
-    interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
+    interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
     b = as_float_array(first_purchase, "first_purchase")
     t = as_float_array(times, "times")
     births, counts = np.unique(b, return_counts=True)

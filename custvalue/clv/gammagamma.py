@@ -90,7 +90,7 @@ class GammaGammaResults(CustomerResults):
         >>> GammaGamma().fit(data).expected_spend(data.head(3)).round(2).tolist()
         [24.66, 18.91, 35.17]
         """
-        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         arrays, index = self._rows(data, columns)
         p, q, g = self._p("p", "q", "gamma")
         vals = kernel.expected_spend(p, q, g, arrays["frequency"], arrays["monetary_value"])

@@ -110,7 +110,7 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
     def _interval(self, predict: Any, key: np.ndarray, index_name: str, scale: str, interval: Any, level: Any,
                   n_draws: Any, seed: Any, executor: Any, progress: Any) -> pd.DataFrame:
         """The ``estimate, lower, upper`` frame indexed by ``key`` (``custvalue.clv._uncertainty``)."""
-        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         key = np.asarray(key).reshape(-1)
         return interval_of([self], predict, key.size, pd.Index(key, name=index_name), interval=interval,
                            level=level, scale=scale, n_draws=n_draws, seed=seed, executor=executor,

@@ -116,7 +116,7 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     >>> bool(((ci["lower"] < ci["estimate"]) & (ci["estimate"] < ci["upper"])).all())
     True
     """
-    interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress)
+    interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
     discount_rate = monthly_discount_rate
     discrete = capabilities(purchases_results.kernel).discrete
     if not discrete and freq not in UNITS_PER_MONTH:
