@@ -118,8 +118,8 @@ def customer_coverage(res: Any, base: pd.DataFrame, level: float = LEVEL) -> dic
             "randomised": float((overlap / np.maximum(f_y - f_before, 1e-300)).mean())}
 
 
-def replicate(model: str, n_customers: int, seed: Any, *, level: float = LEVEL, customers: bool = True
-              ) -> dict[str, Any]:
+def replicate(model: str, n_customers: int, seed: Any, *, level: float = LEVEL, customers: bool = True,
+              interval: str = "delta") -> dict[str, Any]:
     """One replication: simulate, fit on the calibration period, score the holdout.
 
     Parameters
@@ -130,6 +130,9 @@ def replicate(model: str, n_customers: int, seed: Any, *, level: float = LEVEL, 
     level : float, default 0.9
     customers : bool, default True
         Also measure the customer-level coverage (the costlier part).
+    interval : {"delta", "simulate"}, default "delta"
+        How the aggregate interval takes the parameter uncertainty (200 draws for
+        ``"simulate"``, seeded by the replication).
 
     Returns
     -------
@@ -142,7 +145,7 @@ def replicate(model: str, n_customers: int, seed: Any, *, level: float = LEVEL, 
     base = simulate_base(model, n_customers, rng)
     calib = base[["frequency", "recency", "T"]]
     res = _model_class(model)().fit(calib)
-    agg = res.aggregate_purchases_interval(HOLDOUT, calib, level=level)
+    agg = res.aggregate_purchases_interval(HOLDOUT, calib, level=level, interval=interval, seed=rng)
     actual = float(base["holdout"].sum())
     z = float(stats.norm.ppf(0.5 + level / 2.0))
     process_only = z * agg["se_process"]  # the same forecast with the parameters taken as known
@@ -155,7 +158,7 @@ def replicate(model: str, n_customers: int, seed: Any, *, level: float = LEVEL, 
 
 
 def coverage_study(model: str, n_reps: int, n_customers: int = 2000, *, seed: int = 2026,
-                   customer_reps: int | None = None, level: float = LEVEL) -> pd.DataFrame:
+                   customer_reps: int | None = None, level: float = LEVEL, interval: str = "delta") -> pd.DataFrame:
     """``n_reps`` replications (seeded: replication ``i`` uses the ``i``-th child of ``seed``).
 
     Parameters
@@ -170,6 +173,8 @@ def coverage_study(model: str, n_reps: int, n_customers: int = 2000, *, seed: in
         Replications (the first ones) that also measure the customer-level coverage
         (default: all).
     level : float, default 0.9
+    interval : {"delta", "simulate"}, default "delta"
+        Method of the aggregate interval.
 
     Returns
     -------
@@ -178,7 +183,8 @@ def coverage_study(model: str, n_reps: int, n_customers: int = 2000, *, seed: in
     """
     children = np.random.SeedSequence(seed).spawn(n_reps)
     limit = n_reps if customer_reps is None else customer_reps
-    rows = [replicate(model, n_customers, np.random.default_rng(c), level=level, customers=i < limit)
+    rows = [replicate(model, n_customers, np.random.default_rng(c), level=level, customers=i < limit,
+                      interval=interval)
             for i, c in enumerate(children)]
     return pd.DataFrame(rows)
 
@@ -217,13 +223,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--customers", type=int, default=2000)
     ap.add_argument("--models", default="bgnbd,pnbd")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--interval", default="delta", help="aggregate interval method: delta or simulate")
     args = ap.parse_args(argv)
     for model in args.models.split(","):
         t0 = time.perf_counter()
-        study = coverage_study(model, args.reps, args.customers, seed=args.seed, customer_reps=args.customer_reps)
+        study = coverage_study(model, args.reps, args.customers, seed=args.seed, customer_reps=args.customer_reps,
+                               interval=args.interval)
         s = summarise(study)
         s.update(seconds=round(time.perf_counter() - t0, 1), load_1min=round(os.getloadavg()[0], 2))
-        print(model, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()}, flush=True)
+        print(model, args.interval, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()}, flush=True)
 
 
 if __name__ == "__main__":

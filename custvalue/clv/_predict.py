@@ -60,7 +60,8 @@ class TransactionResultsMixin:
 
     def _with_interval(self, predict: Any, args: list[np.ndarray], index: pd.Index | None,
                        name: str, scale: str, interval: str | None, level: float, n_draws: int,
-                       seed: Any, executor: Any = None, progress: Any = False) -> pd.Series | pd.DataFrame:
+                       seed: Any, executor: Any = None, progress: Any = False,
+                       link_se: Any = None) -> pd.Series | pd.DataFrame:
         """The point Series, or the estimate/lower/upper frame of
         ``custvalue.clv._uncertainty.prediction_interval`` when ``interval`` is given.
         ``predict(theta, args)`` evaluates the prediction at parameters ``theta`` for the
@@ -73,7 +74,9 @@ class TransactionResultsMixin:
             lambda theta, rows: predict(list(theta), [a[rows] for a in args]), n,
             self.params.to_numpy(), self.cov_params.to_numpy(),  # type: ignore[attr-defined]
             self.model._transforms, interval=interval, level=level, scale=scale,  # type: ignore[attr-defined]
-            n_draws=n_draws, seed=seed, draws=draws)
+            n_draws=n_draws, seed=seed, draws=draws,
+            link_se=None if link_se is None else (
+                lambda theta, cov, rows: link_se(list(theta), cov, [a[rows] for a in args])))
         out = interval_frame(est, lower, upper, index, interval=interval, level=level)
         if interval == "bootstrap":
             out.attrs["n_failed"] = n_failed
@@ -136,8 +139,10 @@ class TransactionResultsMixin:
         """
         interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         args, index = self._customer_arrays(data, columns)
+        se = getattr(self.kernel, "p_alive_logit_se", None)  # one compiled pass where the kernel has it
         return self._with_interval(lambda theta, a: self.kernel.p_alive(*theta, *a), args, index,
-                                   "p_alive", "logit", interval, level, n_draws, seed, executor, progress)
+                                   "p_alive", "logit", interval, level, n_draws, seed, executor, progress,
+                                   None if se is None else (lambda theta, cov, a: se(*theta, *a, cov)))
 
     def expected_purchases(self, data: pd.DataFrame | None = None, *, horizon: Any,
                            interval: str | None = None, level: float = 0.95, n_draws: int = 200,

@@ -124,6 +124,9 @@ CATALOGUE: dict[str, Entry] = {
     M + "betageo.weighted_loglike_score_hessian": documented(
         betageo.weighted_loglike_score_hessian, lambda: {**_rft(**BG)(), "weights": np.ones(3)}, PER_ITERATION),
     M + "betageo.x_levels": documented(betageo.x_levels, lambda: {"x": X3}, HELPER),
+    M + "betageo.p_alive_logit_se": kernel(
+        betageo.p_alive_logit_se, lambda: {**_rft(**BG)(), "cov": np.diag([0.013, 0.378, 0.186, 0.705]) ** 2},
+        {n: "positive" for n in ("r", "alpha", "a", "b")}, {"huge scale": replaced(alpha=1e12)}),
     M + "betageo.purchase_count_probability": kernel(
         betageo.purchase_count_probability, lambda: {"n": np.array([0.0, 1.0, 2.0]), "t": 10.0, **BG, "shift": 1},
         {n: "positive" for n in ("r", "alpha", "a", "b")}),

@@ -120,3 +120,19 @@ def test_point_outputs_unchanged_without_interval(fits, cdnow_summary):
     assert isinstance(bg.expected_purchases_new_customer(39.0), float)
     assert isinstance(sb.survival(3), float)
     assert list(cohort_repeat_transactions(bg, [0.0, 1.0], [5.0]).columns) == ["cumulative", "incremental"]
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+def test_compiled_p_alive_logit_se_against_central_differences(fits, cdnow_summary, shift):
+    from custvalue.math import betageo
+
+    d = cdnow_summary.iloc[::25]
+    x, t_x, T = (d[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    res = fits["bg"]
+    params, cov = res.params.to_numpy(), res.cov_params.to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ref = _se(lambda p: betageo.p_alive(*p, x, t_x, T, shift=shift), params, cov, special.logit)
+    got = betageo.p_alive_logit_se(*params, x, t_x, T, cov, shift=shift)
+    moving = (x > 0) | (shift > 0)
+    np.testing.assert_allclose(got[moving], ref[moving], rtol=1e-5)
+    assert (got[~moving] == 0).all()
