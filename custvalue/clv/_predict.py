@@ -202,8 +202,9 @@ class TransactionResultsMixin:
                 raise DataError(f"horizon must be a scalar with interval={interval!r}; received "
                                 f"{np.size(horizon)} horizons (ask for one at a time).")
             t = float(h[0])
+            tt = np.array([[t]])  # the kernels' customers x horizons form (their faster path)
             return self._with_interval(
-                lambda theta, a: self.kernel.conditional_expected_purchases(t, *theta, *a),
+                lambda theta, a: self.kernel.conditional_expected_purchases(tt, *theta, *(v[:, None] for v in a))[:, 0],
                 args, index, "expected_purchases", "log", interval, level, n_draws, seed, executor, progress)
         theta = self._theta()
         vals = self.kernel.conditional_expected_purchases(h[None, :], *theta,
@@ -518,7 +519,8 @@ class TransactionResultsMixin:
             n, max_count=int(t) if self.discrete else None)
         draws, n_failed = self._bootstrap(interval, n_draws, seed, executor, progress)
         out = total_interval(
-            lambda p, rows: self.kernel.conditional_expected_purchases(t, *p, *(a[rows] for a in args)), n,
+            lambda p, rows: self.kernel.conditional_expected_purchases(
+                np.array([[t]]), *p, *(a[rows][:, None] for a in args))[:, 0], n,
             self.params.to_numpy(), self.cov_params.to_numpy(),  # type: ignore[attr-defined]
             self.model._transforms, interval=interval, level=level,  # type: ignore[attr-defined]
             process_variance=float(variance.sum()), n_draws=n_draws, seed=seed, draws=draws)
