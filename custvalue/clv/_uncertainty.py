@@ -266,11 +266,24 @@ def _prediction_blocks(predict: Predict, n: int, natural: np.ndarray) -> Iterato
         yield rows, block[:, :m]
 
 
+def _column_quantiles(block: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """``numpy.quantile(block, q, axis=0)`` (linear interpolation) by one sort of the
+    transposed block, whose rows are contiguous: about twice as fast for draws x customers."""
+    rows = np.ascontiguousarray(block.T)
+    rows.sort(axis=1)
+    pos = np.asarray(q, dtype=float) * (rows.shape[1] - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, rows.shape[1] - 1)
+    w = pos - lo
+    a, b = rows[:, lo], rows[:, hi]
+    return (a + (b - a) * w).T
+
+
 def _simulate(predict: Predict, n: int, natural: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     q = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
     lower, upper = np.empty(n), np.empty(n)
     for rows, block in _prediction_blocks(predict, n, natural):
-        lo_hi = np.quantile(block, q, axis=0)
+        lo_hi = _column_quantiles(block, q)
         lower[rows], upper[rows] = lo_hi[0], lo_hi[1]
     return lower, upper
 
