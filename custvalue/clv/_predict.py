@@ -464,8 +464,11 @@ class TransactionResultsMixin:
         ``Σ_i Var(Y_i | history)`` from :meth:`conditional_probability_of_purchases`) plus
         the estimation error of the summed expectation, uncorrelated with them
         (:func:`custvalue.clv._uncertainty.total_interval`). With ``interval=None`` the
-        parameters are taken as known. The interval covers the realised holdout total of a
-        base simulated from the model at its nominal rate (``benchmarks/bench_coverage.py``).
+        parameters are taken as known. Over 200 bases of 2,000 customers simulated from the
+        CDNOW estimates, the 90% interval covered the realised 39-week holdout total 91.5%
+        of the time for the BG/NBD (delta); for the Pareto/NBD 94.5% (delta) and 92.5%
+        (``"simulate"``, preferable there: its weakly identified ``s`` and ``beta`` skew the
+        total) (``benchmarks/bench_coverage.py``, ``docs/models/clv.md``).
 
         Parameters
         ----------
