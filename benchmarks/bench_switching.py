@@ -11,13 +11,20 @@
   at 1e5 customers, ours vs statsmodels' ``loglike`` + ``score``: the full-size, same-run
   ratio of the work every optimiser iteration repeats.
 * ``random_intercept_fit``: :class:`custvalue.switching.RandomInterceptLogit` (100 Halton
-  draws), ours only (statsmodels has no mixed conditional logit).
+  draws per customer) against its previous implementation (issue 21): statsmodels has no mixed
+  conditional logit, so the peer is the fit path of commit d5573cb, frozen in
+  ``benchmarks/_ril_baseline.py`` (numpy over ``(J, n, R)`` arrays, BFGS, Hessian by
+  differences of the score), on the same panel and draws in the same run. The check asks for
+  the same estimates (relative 1e-6, absolute 1e-8) and standard errors (relative 1e-4). The
+  row's notes add the previous fit's peak RSS above its start (sampled like ours) and the
+  1-minute load average when the case ends (``load`` is the load when it starts).
 
 Inputs (panels and statsmodels' long arrays) are built outside the timed callables.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 
@@ -55,6 +62,30 @@ def _check_params(ours, peer) -> None:
 def _check_eval(ours, peer) -> None:
     np.testing.assert_allclose(ours[0], peer[0], rtol=1e-9)
     np.testing.assert_allclose(ours[1], peer[1], rtol=1e-6, atol=1e-6)
+
+
+def _check_same_fit(ours, previous, extra: dict | None = None) -> None:
+    if extra is not None:  # the differences found, in the row's notes
+        for what in ("params", "bse"):
+            a, b = getattr(ours, what).to_numpy(), getattr(previous, what).to_numpy()
+            extra[f"max_rel_diff_{what}"] = f"{np.max(np.abs(a - b) / np.abs(b)):.2g}"
+    np.testing.assert_allclose(ours.params.to_numpy(), previous.params.to_numpy(), rtol=1e-6, atol=1e-8,
+                               err_msg="params differ from the previous implementation")
+    np.testing.assert_allclose(ours.bse.to_numpy(), previous.bse.to_numpy(), rtol=1e-4,
+                               err_msg="standard errors differ from the previous implementation")
+    assert ours.converged and previous.converged
+
+
+def _previous_fit(panel, n_draws: int, extra: dict):
+    """The previous implementation's fit, with its peak RSS above the start in ``extra``."""
+    from benchmarks._ril_baseline import PreviousRandomInterceptLogit
+    from benchmarks.run import _RssSampler
+
+    with _RssSampler() as rss:
+        res = PreviousRandomInterceptLogit(panel, n_draws=n_draws).fit()
+    extra["previous_peak_rss_mib"] = f"{rss.delta_mib:.4g}"
+    extra["load_1min_end"] = f"{os.getloadavg()[0]:.3g}"
+    return res
 
 
 def cases(smoke: bool = False) -> Iterator[Case]:
@@ -95,9 +126,18 @@ def cases(smoke: bool = False) -> Iterator[Case]:
                    notes="one log-likelihood + gradient evaluation (model objects pre-built)")
     for n in (SMOKE["mixed"] if smoke else MIXED_SIZES):
         panel = _panel(n, seed=3, heterogeneity=1.0)
+        n_draws = 20 if smoke else 100
+        extra: dict = {}
 
-        def ours_mixed(panel=panel):
-            return RandomInterceptLogit(panel, n_draws=20 if smoke else 100).fit()
+        def ours_mixed(panel=panel, n_draws=n_draws):
+            return RandomInterceptLogit(panel, n_draws=n_draws).fit()
 
-        yield Case("random_intercept_fit", n, UNIT, ours_mixed,
-                   notes="simulated ML, 100 Halton draws per customer; no peer in statsmodels")
+        def previous_mixed(panel=panel, n_draws=n_draws, extra=extra):
+            return _previous_fit(panel, n_draws, extra)
+
+        yield Case("random_intercept_fit", n, UNIT, ours_mixed, previous_mixed,
+                   peer_name="previous RandomInterceptLogit (d5573cb, frozen copy)",
+                   check=lambda ours, prev, extra=extra: _check_same_fit(ours, prev, extra), extra=extra,
+                   notes=f"simulated ML, {n_draws} Halton draws per customer; peer: the previous "
+                         "implementation on the same panel and draws; check: params rtol 1e-6, "
+                         "SEs rtol 1e-4")

@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="time unit of the models: D = days, W = weeks, M = months of 365.25/12 days")
     per.add_argument("--model", default="bgnbd", choices=list(MODEL_CHOICES),
                      help="purchase model: bgnbd = BG/NBD, mbgnbd = MBG/NBD, pnbd = Pareto/NBD, auto = fit all "
-                          "three and pick by calibration AIC and holdout error")
+                          "three and pick the smallest sum of ranks on AIC, the repeat-purchase histogram's "
+                          "chi-square, the holdout error and the tracking error")
     val = r.add_argument_group("value")
     val.add_argument("--months", "--horizon", dest="months", type=int, default=12,
                      help="horizon of the expected purchases and the CLV, in months (--horizon: the old name)")
@@ -100,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="share of revenue kept as profit, in (0, 1]; 1 reports revenue")
     val.add_argument("--currency", default=None,
                      help="money unit for labels (default: US$ for the bundled data, none for a file)")
+    unc = r.add_argument_group("intervals")
+    unc.add_argument("--interval", default="delta", choices=["delta", "simulate", "none"],
+                     help="intervals from the sampling uncertainty of the fitted parameters, for P(alive), expected "
+                          "purchases and CLV in scores.csv (columns *_lower, *_upper) and as a band in the tracking "
+                          "plot: delta = the delta method on the log or logit scale, simulate = quantiles over 200 "
+                          "parameter draws (seed 0), none = point estimates only")
+    unc.add_argument("--level", type=float, default=0.95, help="confidence level of the intervals, in (0, 1)")
     seg = r.add_argument_group("states and win-back")
     seg.add_argument("--active-threshold", type=float, default=0.7,
                      help="P(alive) from which a customer counts as active")
@@ -177,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
                          monthly_discount_rate=args.monthly_discount_rate, margin=args.margin,
                          active_threshold=args.active_threshold, lapsed_threshold=args.lapsed_threshold,
                          winback_response_rate=args.winback_response_rate, winback_cost=args.winback_cost,
-                         currency=args.currency, output=args.output, force=args.force,
+                         currency=args.currency, interval=None if args.interval == "none" else args.interval,
+                         level=args.level, output=args.output, force=args.force,
                          progress=None if args.quiet else sys.stderr)
     except DataError as exc:
         print(f"custvalue: error: {_cli_words(str(exc))}", file=sys.stderr)

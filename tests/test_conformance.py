@@ -93,10 +93,21 @@ def _random_intercept():
     return RandomInterceptLogit(panel, n_draws=20), {}, None
 
 
+def _paretonbd_tv():
+    from custvalue.clv import ParetoNBDTimeVarying
+    from custvalue.simulate import simulate_paretonbd_tv
+
+    base = simulate_paretonbd_tv(1500, r=0.8, alpha=6.0, s=0.6, beta=20.0, gamma_purchase={"promo": 0.5},
+                                 gamma_dropout={"promo": -0.4}, calibration_periods=30, seed=6)
+    label = lambda f: f.assign(customer_id="c" + f["customer_id"].astype(str))  # noqa: E731
+    model = ParetoNBDTimeVarying(purchase_covariates=["promo"], dropout_covariates=["promo"])
+    return model, {"transactions": label(base.transactions), "covariates": label(base.covariates)}, None
+
+
 FACTORIES = {"BetaGeo": _betageo, "ParetoNBD": _paretonbd, "ModifiedBetaGeo": _modbetageo,
              "GammaGamma": _gammagamma, "BetaGeoBetaBinom": _bgbb, "ShiftedBetaGeometric": _sbg,
              "MultivariateProbit": _mvprobit, "StateDependenceLogit": _statedep,
-             "RandomInterceptLogit": _random_intercept}
+             "RandomInterceptLogit": _random_intercept, "ParetoNBDTimeVarying": _paretonbd_tv}
 
 
 # Models that score a table of customers (the others fit a cohort or a choice panel).

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,9 +54,28 @@ def test_docs_build_strict(tmp_path):
     if (DOCS / "scale.md").exists():
         assert (out / "scale.html").exists(), "docs/scale.md exists but was not built"
 
+    # the gallery (docs/plots.md): one figure per model family, each drawn under its own name
+    # (a plot directive without :filename-prefix: inside a MyST eval-rst block overwrites the others)
+    prefixes = re.findall(r"^\s*:filename-prefix: (\S+)$", (DOCS / "plots.md").read_text(encoding="utf-8"), re.M)
+    assert {"gallery-btyd", "gallery-retention-markov", "gallery-segment", "gallery-loyalty", "gallery-potential",
+            "gallery-switching"} <= set(prefixes)
+    plots_page = (out / "plots.html").read_text(encoding="utf-8")
+    undrawn = [p for p in prefixes
+               if not (out / "_images" / f"{p}.png").exists() or f"_images/{p}.png" not in plots_page]
+    assert not undrawn and len(set(prefixes)) == len(prefixes), f"gallery figures not drawn: {undrawn}"
+
     glossary = (out / "glossary.html").read_text(encoding="utf-8")
     terms = ["frequency", "recency", "horizon", "n_periods", "monetary_value", "discount_rate", "level",
              "seed", "rng", "customer_id", "weights", "T",
              "r", "alpha", "a", "b", "s", "beta", "p", "q", "gamma", "delta"]
     absent = [t for t in terms if f'id="term-{t}"' not in glossary]
     assert not absent, f"glossary terms missing: {absent}"
+
+
+def test_every_plot_function_is_on_the_plots_page():
+    """docs/plots.md lists every public name of custvalue.plotting (issue 20 item 5)."""
+    import custvalue.plotting
+
+    page = (DOCS / "plots.md").read_text(encoding="utf-8")
+    missing = [name for name in custvalue.plotting.__all__ if f"custvalue.plotting.{name}`" not in page]
+    assert not missing, f"plotting functions without an entry in docs/plots.md: {missing}"

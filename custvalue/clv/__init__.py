@@ -32,3 +32,8 @@ __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv"
            "repeat_purchase_histogram", "holdout_by_frequency", "holdout_by_recency", "tracking_table",
            "frequency_recency_matrix", "p_alive_history", "heterogeneity_density", "retention_table",
            "p_alive_by_pattern"]
+
+# time-varying covariates (issue 18, item 2)
+from .paretonbd_tv import ParetoNBDTimeVarying, ParetoNBDTimeVaryingResults  # noqa: E402
+
+__all__ += ["ParetoNBDTimeVarying", "ParetoNBDTimeVaryingResults"]

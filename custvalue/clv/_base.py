@@ -3,7 +3,7 @@ customer-indexed predictions.  Model classes only declare parameters and kernels
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -16,9 +16,10 @@ from .._validation import (as_float_array, check_rft, check_weights, compress_ro
 from scipy import optimize
 
 from ..base import LikelihoodModel, LikelihoodResults
-from ..base.model import ResultsT
-from ..base.transforms import to_free
+from ..base.model import ResultsT, numerical_jacobian
+from ..base.transforms import from_free, to_free
 from ..exceptions import DataError, ModelSpecificationError
+from ._covariates import _TRI, PROCESSES, CovariateKernel, CovariateSpec, chain_rule
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
 
@@ -43,14 +44,34 @@ class CustomerModel(LikelihoodModel[ResultsT]):
         self._bound = data is not None or any(v is not None for v in columns.values())
         if self._bound:
             arrays, index = self.validate(data, **columns)
-            w = check_weights(weights, len(next(iter(arrays.values()))), index)
+            n_rows = len(next(iter(arrays.values())))
+            arrays.update(self._extra_arrays(data, index, n_rows))
+            w = check_weights(weights, n_rows, index)
             arrays, w = self._select_rows(arrays, w)
-            cols = [arrays[c] for c in self.data_columns]
+            names = self._all_columns()
+            cols = [arrays[c] for c in names]
+            # rows are identical only if every column (covariates included) is identical
             if worth_compressing(cols):
                 cols, w, _ = compress_rows(cols, w)
             keep = w > 0
-            self.data = {c: u[keep] if not keep.all() else u for c, u in zip(self.data_columns, cols)}
+            self.data = {c: u[keep] if not keep.all() else u for c, u in zip(names, cols)}
             self.weights = w[keep] if not keep.all() else w
+            self._after_binding()
+
+    def _extra_arrays(self, data: Any, index: pd.Index | None, n_rows: int) -> dict[str, np.ndarray]:
+        """Columns beyond ``data_columns`` that the instance reads (covariates; none here)."""
+        return {}
+
+    def _all_columns(self) -> tuple[str, ...]:
+        """Every column the instance holds: ``data_columns`` and any declared extras."""
+        return tuple(self.data_columns)
+
+    def _after_binding(self) -> None:
+        """Hook run once the compressed data are bound (none here)."""
+
+    def _settings(self) -> dict[str, Any]:
+        """The constructor keywords (beyond data) that a refit with new data keeps."""
+        return {}
 
     # -- hooks -----------------------------------------------------------------------------
     @classmethod
@@ -148,7 +169,7 @@ class CustomerModel(LikelihoodModel[ResultsT]):
             return theta0, None
         sub = _subsample(self, SUBSAMPLE_ROWS)
         with np.errstate(all="ignore"):
-            if self.analytic_hessian:  # Newton on the subsample; no BFGS curvature to pass on
+            if self._uses_newton():  # Newton on the subsample; no BFGS curvature to pass on
                 res, _, _ = sub._fit_newton(theta0, 200, 1e-6)
                 return (res.x, None) if np.all(np.isfinite(res.x)) else (theta0, None)
             res = optimize.minimize(sub._objective, theta0, jac=True, method="BFGS",
@@ -201,15 +222,19 @@ class CustomerModel(LikelihoodModel[ResultsT]):
         True
         """
         if data is not None or any(v is not None for v in columns.values()) or weights is not None:
-            model = type(self)(data, weights=weights, **columns)
+            model = type(self)(data, weights=weights, **self._settings(), **columns)
         else:
             model = self
         if not model._bound:
             raise DataError(f"{type(self).__name__}.fit needs data: pass a DataFrame with the columns "
                             f"{list(self.data_columns)} or the same names as keyword arrays.")
-        res = LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter, gtol=gtol,
-                                  cov_type=cov_type)
+        res = model._finish_results(LikelihoodModel.fit(model, start_params=start_params, maxiter=maxiter,
+                                                        gtol=gtol, cov_type=cov_type))
         model._warn_if_homogeneous(res)
+        return res
+
+    def _finish_results(self, res: Any) -> Any:
+        """Hook on the fitted results (none here)."""
         return res
 
 class CustomerResults(LikelihoodResults):
@@ -233,6 +258,48 @@ class CustomerResults(LikelihoodResults):
     def _p(self, *names: str) -> list[float]:
         return [float(self.params[n]) for n in names]
 
+    @property
+    def penalty(self) -> float:
+        """The L2 penalty on the covariate coefficients at the estimate, ``N Σ λ γ²`` (0 without
+        ``l2_penalty``); the fit maximised ``llf - penalty``."""
+        pen = getattr(self.model, "penalty", None)
+        return float(pen(self.params.to_numpy())) if pen is not None else 0.0  # type: ignore[attr-defined]
+
+    def summary(self, level: float = 0.95) -> Any:
+        """Fit statistics and the parameter table (see :meth:`LikelihoodResults.summary`); with
+        an ``l2_penalty``, the penalty and the penalised log-likelihood the fit maximised.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of the intervals.
+
+        Returns
+        -------
+        Summary
+            Printable (text) and HTML summary.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> print(BetaGeo().fit(load_cdnow_summary()).summary().as_text().splitlines()[0])
+        BetaGeo results
+        """
+        summ = super().summary(level)
+        spec = getattr(self.model, "covariates", None)
+        if spec and any(spec.l2_penalty.values()):
+            lam = ", ".join(f"{k} {v:g}" for k, v in spec.l2_penalty.items())
+            summ.info.extend([("L2 penalty (lambda)", lam), ("Penalty", self.penalty),
+                              ("Penalised log-likelihood", self.llf - self.penalty)])
+        return summ
+
+
+#: Instance attributes that describe the model rather than its data (kept by ``_subsample``).
+_SETTINGS_ATTRS = ("covariates", "param_names", "param_transforms")
+
+#: Most covariate patterns fitted pattern by pattern with the scalar kernel (beyond, per row).
+MAX_PATTERNS = 256
 
 #: Above this many unique rows, starting values come from a quick fit on a subsample.
 SUBSAMPLE_ROWS = 3000
@@ -242,6 +309,8 @@ def _subsample(model: CustomerModel, n_rows: int) -> CustomerModel:
     """A copy of ``model`` bound to every k-th unique row (weights kept), for cheap starts."""
     step = int(np.ceil(model.n_unique / n_rows))
     sub = object.__new__(type(model))
+    # the declared settings carry over; caches of the full data (levels, groups) do not
+    sub.__dict__.update({k: v for k, v in model.__dict__.items() if k in _SETTINGS_ATTRS})
     sub._bound = True
     sub.data = {c: v[::step] for c, v in model.data.items()}
     sub.weights = model.weights[::step]
@@ -258,6 +327,306 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
 
     data_columns = ("frequency", "recency", "T")
     kernel: ClassVar[ModuleType]
+    #: The base parameters static covariates scale: (position, sign, process), each customer's
+    #: ``p_i = p exp(sign X_process[i] @ gamma)`` (CLVTools' parameterisation, see
+    #: :mod:`custvalue.clv._covariates`); empty for a model without covariate support.
+    covariate_links: ClassVar[tuple[tuple[int, float, str], ...]] = ()
+
+    def __init__(self, data: pd.DataFrame | None = None, *, weights: Any = None,
+                 purchase_covariates: Sequence[str] = (), dropout_covariates: Sequence[str] = (),
+                 shared_covariates: Sequence[str] = (), l2_penalty: float | Mapping[str, float] = 0.0,
+                 **columns: Any):
+        spec = CovariateSpec(purchase_covariates, dropout_covariates, shared_covariates, l2_penalty,
+                             reserved=self.data_columns)
+        if spec and not self.covariate_links:
+            raise ModelSpecificationError(f"{type(self).__name__} does not take covariates.")
+        self.covariates = spec
+        if spec:
+            self.param_names = tuple(type(self).param_names) + spec.coef_names
+            self.param_transforms = {**type(self).param_transforms, **{n: "identity" for n in spec.coef_names}}
+        super().__init__(data, weights=weights, **columns)
+
+    # -- covariates ------------------------------------------------------------------------
+    def _settings(self) -> dict[str, Any]:
+        return self.covariates.settings() if self.covariates else {}
+
+    def _extra_arrays(self, data: Any, index: pd.Index | None, n_rows: int) -> dict[str, np.ndarray]:
+        return self.covariates.arrays(data, index, n_rows)
+
+    def _all_columns(self) -> tuple[str, ...]:
+        return tuple(self.data_columns) + self.covariates.columns
+
+    def _after_binding(self) -> None:
+        if not self.covariates:
+            return
+        self.covariates.check_varies(self.data, self.weights)
+        # rows sorted by covariate pattern: few patterns (dummy-coded covariates) are fitted
+        # as one Pareto/NBD (BG/NBD) per pattern by the scalar-parameter kernel
+        Z = np.column_stack([self.data[c] for c in self.covariates.columns])
+        _, inv = np.unique(Z, axis=0, return_inverse=True)
+        order = np.argsort(inv.reshape(-1), kind="stable")
+        if not np.all(order[1:] > order[:-1]):
+            self.data = {c: v[order] for c, v in self.data.items()}
+            self.weights = self.weights[order]
+
+    def _patterns(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Start of each run of rows with one covariate pattern and the patterns' rows, when
+        there are few enough patterns to fit each by the scalar kernel; else None."""
+        if "_cache_patterns" not in self.__dict__:
+            Z = np.column_stack([self.data[c] for c in self.covariates.columns])
+            change = np.flatnonzero(np.any(Z[1:] != Z[:-1], axis=1)) + 1
+            starts = np.concatenate([[0], change])
+            n_pat = starts.size
+            few = n_pat <= MAX_PATTERNS and n_pat * 20 <= self.n_unique and self._has_group_kernel()
+            self._cache_patterns = (starts, Z[starts]) if few else None
+        return self._cache_patterns
+
+    def _affine(self) -> np.ndarray:
+        """``L`` with ``theta_free = L @ phi``: ``phi`` holds the coefficients of the covariates
+        centred and scaled to unit weighted standard deviation, and the scaled base parameters'
+        logs at the covariates' means. The optimiser works in ``phi`` (BFGS through its initial
+        inverse Hessian ``L L'``, Newton in ``phi`` itself), so covariates measured in large units
+        (an income in currency units) or far from 0 converge like standardised ones; the
+        estimates are the same (the map is linear and exact)."""
+        if "_cache_affine" in self.__dict__:
+            return self._cache_affine
+        spec = self.covariates
+        nb = len(type(self).param_names)
+        L = np.eye(nb + spec.n_coef)
+        w = self.weights / self.weights.sum()
+        columns = spec.purchase + spec.dropout + spec.shared  # one per coefficient
+        n_p, n_d = len(spec.purchase), len(spec.dropout)
+        for j, c in enumerate(columns):
+            col = self.data[c]
+            m = float(w @ col)
+            sd = float(np.sqrt(w @ (col - m) ** 2))
+            sd = sd if sd > 0 else 1.0  # a subsample may hold a constant column
+            L[nb + j, nb + j] = 1.0 / sd
+            procs = ("purchase",) if j < n_p else ("dropout",) if j < n_p + n_d else PROCESSES
+            for q, sign, proc in self.covariate_links:
+                if proc in procs:
+                    L[q, nb + j] = -sign * m / sd
+        self._cache_affine = L
+        return L
+
+    def initial_point(self) -> tuple[np.ndarray, np.ndarray | None]:
+        if not self.covariates:
+            return super().initial_point()
+        theta0 = to_free(self.start_params(), self._transforms)
+        L = self._affine()
+        h0 = L @ L.T
+        newton = self._uses_newton()
+        if self.n_unique > SUBSAMPLE_ROWS:
+            sub = _subsample(self, SUBSAMPLE_ROWS)
+            with np.errstate(all="ignore"):
+                try:
+                    if newton:
+                        res, _, _ = sub._fit_newton(theta0, 200, 1e-6)
+                    else:
+                        res = optimize.minimize(sub._objective, theta0, jac=True, method="BFGS",
+                                                options={"maxiter": 500, "gtol": 1e-6, "hess_inv0": h0})
+                except (np.linalg.LinAlgError, ValueError):  # a subsample that does not identify a coefficient
+                    res = None
+            if res is not None and np.all(np.isfinite(res.x)):
+                theta0 = res.x
+                hinv = getattr(res, "hess_inv", None)  # BFGS curvature (standardised coordinates)
+                if isinstance(hinv, np.ndarray) and hinv.shape == (theta0.size, theta0.size):
+                    hinv = 0.5 * (hinv + hinv.T)
+                    try:
+                        np.linalg.cholesky(hinv)
+                        self._cache_hess_inv_phi = hinv  # the mean log-likelihood's: it carries over
+                    except np.linalg.LinAlgError:
+                        pass
+        return theta0, (None if newton else h0)
+
+    def _fit_newton(self, theta0: np.ndarray, maxiter: int, gtol: float):
+        if not self.covariates:
+            return super()._fit_newton(theta0, maxiter, gtol)
+        L = self._affine()
+        cache: dict = {}
+        if not self._analytic_covariate_hessian():
+            # no exact Hessian: BFGS on the exact gradient in the standardised coordinates, and
+            # the Hessian at the estimate from differences of the gradient (one evaluation)
+            def objective(phi: np.ndarray) -> tuple[float, np.ndarray]:
+                f, g = self._objective(L @ phi)
+                return f, L.T @ g
+
+            options = {"maxiter": maxiter, "gtol": gtol}
+            if "_cache_hess_inv_phi" in self.__dict__:
+                options["hess_inv0"] = self.__dict__.pop("_cache_hess_inv_phi")
+            res = optimize.minimize(objective, np.linalg.solve(L, theta0), jac=True, method="BFGS",
+                                    options=options)
+            f, grad = objective(res.x)
+            converged = bool(res.success) or (np.isfinite(f) and bool(np.max(np.abs(grad)) < 1e-5))
+            res.x = L @ res.x
+            params, _ = from_free(res.x, self._transforms)
+            with np.errstate(all="ignore"):
+                ll, _, hess = self._differenced_hessian(params)
+            cache.update(params=params, ll=ll, hess=hess)
+            return res, converged, cache
+
+        def pieces(phi: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+            f, g, h = self._newton_pieces(L @ phi, cache)
+            return f, L.T @ g, L.T @ h @ L
+
+        res = optimize.minimize(lambda p: pieces(p)[0], np.linalg.solve(L, theta0), method="trust-exact",
+                                jac=lambda p: pieces(p)[1], hess=lambda p: pieces(p)[2],
+                                options={"maxiter": maxiter, "gtol": gtol})
+        f, grad, _ = pieces(res.x)
+        converged = bool(res.success) or (np.isfinite(f) and bool(np.max(np.abs(grad)) < 1e-5))
+        res.x = L @ res.x
+        if converged and np.isfinite(f):
+            res.x = self._polish(res.x, cache)
+            self._newton_pieces(res.x, cache)  # the cache holds the returned point
+        return res, converged, cache
+
+    def _has_group_kernel(self) -> bool:
+        return hasattr(self.kernel, "weighted_loglike_score_hessian")
+
+    def _uses_newton(self) -> bool:
+        if not self.covariates:
+            return self.analytic_hessian
+        return True  # with covariates: Newton in standardised coordinates (see _fit_newton)
+
+    def _analytic_covariate_hessian(self) -> bool:
+        """Whether the Hessian with covariates is exact (per pattern, or per row where the
+        kernel gives it); otherwise it is central differences of the exact gradient."""
+        return self._patterns() is not None or self._rows_have_hessian
+
+    def _differenced_hessian(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Penalised log-likelihood, exact gradient and the Hessian from central differences
+        of that gradient, stepped in the standardised coordinates of :meth:`_affine` (so a
+        covariate in large units gets a step on its own scale)."""
+        ll, g = self.loglike_and_score(params)
+        L = self._affine()
+        theta = to_free(params, self._transforms)
+        phi = np.linalg.solve(L, theta)
+        _, dp = from_free(theta, self._transforms)
+
+        def grad_at(f: np.ndarray) -> np.ndarray:
+            return self.loglike_and_score(from_free(L @ f, self._transforms)[0])[1]
+
+        dg_dphi = numerical_jacobian(grad_at, phi)
+        h = np.linalg.solve((dp[:, None] * L).T, dg_dphi.T).T
+        return ll, g, 0.5 * (h + h.T)
+
+    #: whether :meth:`_individual_rows` returns the per-row Hessian (override)
+    _rows_have_hessian: ClassVar[bool] = False
+
+    def _split_params(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        k = len(type(self).param_names)
+        return np.asarray(params[:k], dtype=float), np.asarray(params[k:], dtype=float)
+
+    def _designs(self) -> dict[str, np.ndarray]:
+        if "_cache_designs" not in self.__dict__:
+            self._cache_designs = self.covariates.designs(self.data)
+        return self._cache_designs
+
+    def _individual_rows(self, base: np.ndarray, scaled: dict[int, np.ndarray], hess: bool
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per-row log-likelihood, gradient (n, 4) and Hessian (n, 10, or None) in the per-row
+        parameters, the scaled ones (positions in ``scaled``) on the log scale (override)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _covariate_pieces(self, params: np.ndarray, hess: bool) -> tuple[float, np.ndarray, np.ndarray | None]:
+        """Penalised log-likelihood, gradient and (if ``hess``) Hessian in the natural
+        parameters of a model with covariates: per-pattern sums from the scalar kernel when
+        the covariates take few patterns, per-row derivatives otherwise, chained to the
+        coefficients by :func:`custvalue.clv._covariates.chain_rule`."""
+        base, gamma = self._split_params(params)
+        links = self.covariate_links
+        X = self._designs()
+        pats = self._patterns()
+        if pats is not None:
+            starts, Zp = pats
+            stops = np.append(starts[1:], self.n_unique)
+            Xp = self.covariates.designs(dict(zip(self.covariates.columns, Zp.T)))
+            G = starts.size
+            g_rows, h_rows, ll = np.zeros((G, 4)), np.zeros((G, 10)), 0.0
+            x, t_x, T = self._kernel_args()
+            for j in range(G):  # one scalar-kernel pass per covariate pattern (not per customer)
+                p = base.copy()
+                for q, sign, proc in links:
+                    p[q] = base[q] * np.exp(sign * (Xp[proc][j] @ gamma))
+                sl = slice(starts[j], stops[j])
+                l_j, g_j, H_j = self._group_pass(p, x[sl], t_x[sl], T[sl], self.weights[sl])
+                for q, _, _ in links:  # to the log scale of the scaled parameters
+                    H_j[q, :] *= p[q]
+                    H_j[:, q] *= p[q]
+                    H_j[q, q] += p[q] * g_j[q]
+                    g_j[q] *= p[q]
+                ll += l_j
+                g_rows[j] = g_j
+                h_rows[j] = [H_j[a, b] for a, b in _TRI]
+            w = np.ones(G)
+            designs = [(q, sign, Xp[proc]) for q, sign, proc in links]
+        else:
+            scaled = {q: np.log(base[q]) + sign * (X[proc] @ gamma) for q, sign, proc in links}
+            ll_rows, g_rows, h_rows = self._individual_rows(base, scaled, hess)
+            ll = float(self.weights @ ll_rows)
+            w = self.weights
+            designs = [(q, sign, X[proc]) for q, sign, proc in links]
+        grad, H = chain_rule(g_rows, h_rows if hess else None, w, designs)
+        # from the log scale of the scaled base parameters to their natural scale
+        for q, _, _ in links:
+            if H is not None:
+                H[q, :] /= base[q]
+                H[:, q] /= base[q]
+                H[q, q] -= grad[q] / base[q] ** 2
+            grad[q] /= base[q]
+        lam = self.covariates.penalty_weights()
+        ll -= self.covariates.penalty(gamma, self.nobs)
+        grad[4:] -= 2.0 * self.nobs * lam * gamma
+        if H is not None:
+            H[4:, 4:] -= np.diag(2.0 * self.nobs * lam)
+        return float(ll), grad, H
+
+    def _group_pass(self, p: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray
+                    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """Weighted log-likelihood, gradient and Hessian of rows sharing parameters ``p``."""
+        ll, g, H = self.kernel.weighted_loglike_score_hessian(*p, x, t_x, T, w)
+        return float(ll), np.array(g, dtype=float), np.array(H, dtype=float)
+
+    def covariate_kernel(self) -> CovariateKernel:
+        """The prediction kernel seen through the covariates (each customer's own parameters).
+
+        Returns
+        -------
+        CovariateKernel
+            Calls the model's kernel with ``p_i = p exp(sign X_i @ gamma)``.
+
+        Examples
+        --------
+        >>> from custvalue.clv import ParetoNBD
+        >>> ParetoNBD(purchase_covariates=["z"]).covariate_kernel().links
+        ((1, -1.0, 'purchase'), (3, -1.0, 'dropout'))
+        """
+        return CovariateKernel(self.kernel, self.covariates, self.covariate_links, len(self.data_columns))
+
+    def penalty(self, params: Any) -> float:
+        """The L2 penalty ``N Σ λ γ²`` at ``params`` (0 without covariates or penalty).
+
+        Parameters
+        ----------
+        params : array-like
+            Parameters in the order of ``param_names``.
+
+        Returns
+        -------
+        float
+            What the penalised log-likelihood subtracts from the log-likelihood.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import ParetoNBD
+        >>> ParetoNBD(load_cdnow_summary()).penalty([0.55, 10.6, 0.61, 11.7])
+        0.0
+        """
+        p = self._as_params(params)
+        if not self.covariates:
+            return 0.0
+        return self.covariates.penalty(self._split_params(p)[1], self.nobs)
 
     @classmethod
     def check(cls, arrays: dict[str, np.ndarray], index: pd.Index | None) -> None:
@@ -288,18 +657,71 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
         d = self.data
         return d["frequency"], d["recency"], d["T"]
 
+    def _obs_with_covariates(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row log-likelihood and score in the natural parameters (no penalty)."""
+        base, gamma = self._split_params(params)
+        X = self._designs()
+        scaled = {q: np.log(base[q]) + sign * (X[proc] @ gamma) for q, sign, proc in self.covariate_links}
+        ll, g, _ = self._individual_rows(base, scaled, False)
+        out = np.zeros((ll.shape[0], len(params)))
+        out[:, :4] = g
+        for q, sign, proc in self.covariate_links:
+            out[:, 4:] += sign * g[:, q:q + 1] * X[proc]
+            out[:, q] = g[:, q] / base[q]
+        return ll, out
+
     def loglike_obs(self, params: np.ndarray) -> np.ndarray:
+        if self.covariates:
+            return self._obs_with_covariates(params)[0]
         return self.kernel.loglike_and_score(*params, *self._kernel_args())[0]
 
     def score_obs(self, params: np.ndarray) -> np.ndarray:
+        if self.covariates:
+            return self._obs_with_covariates(params)[1]
         return self.kernel.loglike_and_score(*params, *self._kernel_args())[1]
 
     def loglike_and_score(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        if self.covariates:
+            return self._covariate_pieces(params, hess=False)[:2]
         ll, sc = self.kernel.loglike_and_score(*params, *self._kernel_args())
         return float(self.weights @ ll), self.weights @ sc
 
-    def start_params(self) -> np.ndarray:
+    def loglike_score_hessian(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        if self.covariates:
+            if self._analytic_covariate_hessian():
+                return self._covariate_pieces(params, hess=True)  # type: ignore[return-value]
+            return self._differenced_hessian(params)
+        return super().loglike_score_hessian(params)
+
+    def _base_start_params(self) -> np.ndarray:
         # r / alpha matches the mean purchase rate; the dropout parameters start neutral
         x, _, T = self._kernel_args()
         rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
         return np.array([0.5, 0.5 / rate, 1.0, 2.0])
+
+    def start_params(self) -> np.ndarray:
+        """Cheap starting values: the base parameters' and zero coefficients.
+
+        Returns
+        -------
+        numpy.ndarray
+            Starting values in the order of ``param_names``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import BetaGeo
+        >>> len(BetaGeo(load_cdnow_summary()).start_params())
+        4
+        """
+        return np.concatenate([self._base_start_params(), np.zeros(self.covariates.n_coef)])
+
+    def _finish_results(self, res: Any) -> Any:
+        """With an L2 penalty, ``llf`` is the log-likelihood (Newton's pieces hold the
+        penalised one) and the penalty is reported next to it (``results.penalty``)."""
+        if self.covariates and any(self.covariates.l2_penalty.values()) and self._uses_newton():
+            pen = self.penalty(res.params.to_numpy())
+            res = self.results_class(self, res.params.to_numpy(), res.cov_params.to_numpy(), res.llf + pen,
+                                     converged=res.converged, message=res.message, n_iter=res.n_iter,
+                                     cov_type=res.cov_type)
+        return res

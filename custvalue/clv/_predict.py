@@ -11,6 +11,7 @@ time, a closed-form DERT, horizon weights, a time scale) is read through
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -50,13 +51,46 @@ class TransactionResultsMixin:
         """True for discrete-opportunity models (BG/BB): horizons count opportunities."""
         return self.capabilities.discrete
 
+    def __getattribute__(self, name: str) -> Any:
+        # with static covariates every prediction runs through the model's covariate kernel
+        # (each customer's own parameters); the class attribute stays the kernel module
+        if name == "kernel":
+            model = object.__getattribute__(self, "model")
+            if getattr(model, "covariates", None):
+                return model.covariate_kernel()
+        return object.__getattribute__(self, name)
+
     def _theta(self) -> list[float]:
         return [float(v) for v in self.params.to_numpy()]  # type: ignore[attr-defined]
+
+    def _covariate_columns(self) -> tuple[str, ...]:
+        spec = getattr(self.model, "covariates", None)  # type: ignore[attr-defined]
+        return spec.columns if spec else ()
 
     def _customer_arrays(self, data: pd.DataFrame | None, columns: dict[str, Any]):
         arrays, index = self._rows(data, columns)  # type: ignore[attr-defined]
         cols = type(self.model).data_columns  # type: ignore[attr-defined]
-        return [arrays[c] for c in cols], index
+        out = [arrays[c] for c in cols]
+        if self._covariate_columns():
+            cov = self.model.covariates.arrays(data, index, out[0].shape[0])  # type: ignore[attr-defined]
+            out += [cov[c] for c in self._covariate_columns()]
+        return out, index
+
+    def _new_customer_covariates(self, data: Any, what: str) -> tuple[list[np.ndarray], pd.Index | None]:
+        """The covariate columns of the customers a new-customer prediction is for (models with
+        static covariates only; DataError without them)."""
+        cols = self._covariate_columns()
+        if not cols:
+            return [], None
+        if data is None:
+            raise DataError(f"{what} depends on the covariates {list(cols)}: pass data= with those columns "
+                            "(one row per customer profile).")
+        index = getattr(data, "index", None)
+        n = len(data) if hasattr(data, "__len__") and not isinstance(data, Mapping) else 0
+        if isinstance(data, Mapping):
+            n = len(next(iter(data.values()))) if data else 0
+        cov = self.model.covariates.arrays(data, index, n)  # type: ignore[attr-defined]
+        return [cov[c] for c in cols], index
 
     def _with_interval(self, predict: Any, args: list[np.ndarray], index: pd.Index | None,
                        name: str, scale: str, interval: str | None, level: float, n_draws: int,
@@ -245,8 +279,9 @@ class TransactionResultsMixin:
         return self.kernel.conditional_expected_purchases(_horizons(times)[None, :], *theta,
                                                           *(a[:, None] for a in args))
 
-    def expected_purchases_new_customer(self, horizon: Any, *, interval: str | None = None, level: float = 0.95,
-                                        n_draws: int = 200, seed: Any = None, executor: Any = None,
+    def expected_purchases_new_customer(self, horizon: Any, data: pd.DataFrame | None = None, *,
+                                        interval: str | None = None, level: float = 0.95, n_draws: int = 200,
+                                        seed: Any = None, executor: Any = None,
                                         progress: Any = False) -> float | pd.Series | pd.DataFrame:
         """Expected purchases of a newly acquired customer over ``horizon`` (unconditional).
 
@@ -254,9 +289,12 @@ class TransactionResultsMixin:
         ----------
         horizon : float or array-like
             Length(s) of the period.
+        data : pandas.DataFrame, optional
+            With static covariates (required then): one row per customer profile holding the
+            covariate columns; each row gets its own expectation.
         interval : {None, "delta", "simulate", "bootstrap"}, default None
             An interval from the parameters' sampling uncertainty (log scale for the delta
-            method; see :meth:`custvalue.clv.BetaGeoResults.p_alive`).
+            method; see :meth:`custvalue.clv.BetaGeoResults.p_alive`); not with covariates.
         level : float, default 0.95
             Confidence level of the interval.
         n_draws : int, default 200
@@ -271,8 +309,9 @@ class TransactionResultsMixin:
         Returns
         -------
         float or pandas.Series or pandas.DataFrame
-            A float for a scalar horizon, else a Series indexed by horizon; with
-            ``interval``, a frame indexed by horizon with ``estimate``, ``lower``, ``upper``.
+            A float for a scalar horizon, else a Series indexed by horizon; with covariates, a
+            Series indexed like ``data`` (a frame with one column per horizon for an array);
+            with ``interval``, a frame indexed by horizon with ``estimate``, ``lower``, ``upper``.
 
         Examples
         --------
@@ -284,16 +323,30 @@ class TransactionResultsMixin:
         """
         interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         h = _horizons(horizon)
+        cov, index = self._new_customer_covariates(data, "expected_purchases_new_customer")
         if interval is not None:
+            if cov:
+                raise DataError("interval= is not available for a new customer's expected purchases "
+                                "with covariates yet; use interval=None.")
             return interval_of([self], lambda p, rows: self.kernel.expected_purchases_new_customer(h[rows], *p),
                                h.size, pd.Index(h, name="horizon"), interval=interval, level=level, scale="log",
                                n_draws=n_draws, seed=seed, executor=executor, progress=progress)
+        if cov:
+            vals = self.kernel.expected_purchases_new_customer(h[None, :], *self._theta(),
+                                                               *(c[:, None] for c in cov))
+            if np.ndim(horizon) == 0:
+                return self._series(vals[:, 0], index, "expected_purchases")  # type: ignore[attr-defined]
+            out = pd.DataFrame(vals, index=index, columns=pd.Index(h, name="horizon"))
+            if index is None:
+                out.index.name = "customer_id"
+            return out
         vals = self.kernel.expected_purchases_new_customer(h, *self._theta())
         if np.ndim(horizon) == 0:
             return float(vals[0])
         return pd.Series(vals, index=pd.Index(h, name="horizon"), name="expected_purchases")
 
-    def probability_of_purchases(self, n: Any, horizon: float) -> float | pd.Series:
+    def probability_of_purchases(self, n: Any, horizon: float, data: pd.DataFrame | None = None
+                                 ) -> float | pd.Series | pd.DataFrame:
         """P(X(horizon) = n) for a newly acquired customer.
 
         Parameters
@@ -302,11 +355,15 @@ class TransactionResultsMixin:
             Number(s) of purchases.
         horizon : float
             Length of the period (>= 0; 0 gives 1 for n = 0 and 0 otherwise).
+        data : pandas.DataFrame, optional
+            With static covariates (required then): one row per customer profile holding the
+            covariate columns.
 
         Returns
         -------
-        float or pandas.Series
-            A float for scalar ``n``, else a Series indexed by ``n``.
+        float or pandas.Series or pandas.DataFrame
+            A float for scalar ``n``, else a Series indexed by ``n``; with covariates, a Series
+            indexed like ``data`` (one column per ``n`` for an array).
 
         Examples
         --------
@@ -318,6 +375,19 @@ class TransactionResultsMixin:
         """
         nn = check_counts(as_float_array(n, "n"), "n")
         t = check_positive_scalar(horizon, "horizon", allow_zero=True)
+        cov, index = self._new_customer_covariates(data, "probability_of_purchases")
+        if cov:
+            if t == 0.0:
+                vals = np.broadcast_to((nn == 0).astype(float)[None, :], (cov[0].shape[0], nn.size))
+            else:
+                vals = self.kernel.probability_of_purchases(nn[None, :], t, *self._theta(),
+                                                            *(c[:, None] for c in cov))
+            if np.ndim(n) == 0:
+                return self._series(np.asarray(vals)[:, 0], index, "probability")  # type: ignore[attr-defined]
+            out = pd.DataFrame(np.asarray(vals), index=index, columns=pd.Index(nn.astype(int), name="n"))
+            if index is None:
+                out.index.name = "customer_id"
+            return out
         if t == 0.0:  # nothing can happen in an empty period, whatever the model
             vals = (nn == 0).astype(float)
         else:
@@ -654,7 +724,8 @@ class TransactionResultsMixin:
                             "this parameter regime is outside the range the kernel evaluates.")
         return vals
 
-    def dert_new_customer(self, *, discount_rate: Any, horizon: Any = None) -> float:
+    def dert_new_customer(self, data: pd.DataFrame | None = None, *, discount_rate: Any,
+                          horizon: Any = None) -> float | pd.Series:
         """Discounted expected repeat transactions of a newly acquired customer.
 
         ``∫_0^H e^{-δt} dE[X(t)]`` with the model's unconditional expectation (or the
@@ -667,11 +738,15 @@ class TransactionResultsMixin:
             Discount rate per time unit (> 0 for an infinite horizon).
         horizon : float, optional
             Length of the period; ``None`` for an infinite horizon.
+        data : pandas.DataFrame, optional
+            With static covariates (required then): one row per customer profile holding the
+            covariate columns.
 
         Returns
         -------
-        float
-            Discounted expected repeat transactions.
+        float or pandas.Series
+            Discounted expected repeat transactions (a Series indexed like ``data`` with
+            covariates).
 
         Examples
         --------
@@ -683,6 +758,18 @@ class TransactionResultsMixin:
         """
         d, h = self._rate_and_horizon(discount_rate, horizon)
         theta = self._theta()
+        cov, index = self._new_customer_covariates(data, "dert_new_customer")
+        if cov:  # a customer just acquired: no history, their own covariates
+            zeros = [np.zeros(cov[0].shape[0])] * len(type(self.model).data_columns)  # type: ignore[attr-defined]
+            if self._closed_dert(h) is not None:
+                vals = self._dert_values(d, h, zeros + cov)
+            else:
+                def cumulative_cov(t: np.ndarray) -> np.ndarray:
+                    return self.kernel.expected_purchases_new_customer(
+                        np.asarray(t, dtype=float)[None, :], *theta, *(c[:, None] for c in cov))
+                vals = _dert.continuous_dert(cumulative_cov, float(_dert.continuous_rate(d)), h,
+                                             scale=self._time_scale(theta, zeros + cov))
+            return self._series(np.asarray(vals, dtype=float).reshape(-1), index, "dert")  # type: ignore[attr-defined]
         if self._closed_dert(h) is not None:  # a customer just acquired: no history
             zero = np.zeros(1)
             return float(self._dert_values(d, h, [zero] * len(type(self.model).data_columns))[0])  # type: ignore[attr-defined]

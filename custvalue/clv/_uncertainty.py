@@ -483,6 +483,10 @@ def bootstrap_draws(fitted: Sequence[Any], *, n_draws: int, seed: Any = None, ex
     ((20, 4), 0)
     """
     check_bootstrap_options(executor, progress)
+    with_covariates = [type(f.model).__name__ for f in fitted if getattr(f.model, "covariates", None)]
+    if with_covariates:
+        raise DataError(f"interval='bootstrap' does not refit models with covariates yet ({with_covariates[0]}); "
+                        "use interval='delta' or 'simulate'.")
     rngs = as_generator(seed).spawn(n_draws)
     specs = tuple((type(f.model), {c: np.asarray(v) for c, v in f.model.data.items()},
                    np.asarray(f.model.weights, dtype=float), f.params.to_numpy()) for f in fitted)

@@ -51,6 +51,25 @@ class GeometricDropoutLikelihood:
 
     dropout_shift: int = 0
     analytic_hessian = True
+    #: static covariates (CLVTools, ``src/bgnbd.cpp``: ``bgnbd_staticcov_alpha_i``, ``_a_i``, ``_b_i``):
+    #: α_i = α exp(-γ_purchase'z_i); a_i = a exp(γ_dropout'z_i) and b_i = b exp(γ_dropout'z_i)
+    covariate_links = ((1, -1.0, "purchase"), (2, 1.0, "dropout"), (3, 1.0, "dropout"))
+
+    def _has_group_kernel(self) -> bool:
+        return True
+
+    def _group_pass(self, p, x, t_x, T, w):
+        ll, g, H = kernel.weighted_loglike_score_hessian(*p, x, t_x, T, w, shift=self.dropout_shift)
+        return float(ll), np.array(g, dtype=float), np.array(H, dtype=float)
+
+    def _individual_rows(self, base, scaled, hess):
+        """Per-row log-likelihood and gradient in ``(r, log α_i, log a_i, log b_i)``
+        (:func:`custvalue.math.betageo.individual_loglike`); no per-row Hessian (Newton steps
+        take central differences of the exact gradient)."""
+        x, t_x, T = self._kernel_args()
+        ll, g = kernel.individual_loglike(base[0], scaled[1], scaled[2], scaled[3], x, t_x, T,
+                                          shift=self.dropout_shift)
+        return ll, g, None
 
     def _x_levels(self):
         if not hasattr(self, "_levels"):
@@ -79,6 +98,8 @@ class GeometricDropoutLikelihood:
         >>> round(ll, 1)
         -9582.4
         """
+        if self.covariates:
+            return self._covariate_pieces(params, hess=False)[:2]
         return kernel.weighted_loglike_and_score(*params, *self._kernel_args(), self.weights,
                                                  self._x_levels(), shift=self.dropout_shift)
 
@@ -105,6 +126,8 @@ class GeometricDropoutLikelihood:
         >>> h.shape
         (4, 4)
         """
+        if self.covariates:
+            return PurchaseCountModel.loglike_score_hessian(self, params)
         return kernel.weighted_loglike_score_hessian(*params, *self._kernel_args(), self.weights,
                                                      self._x_levels(), shift=self.dropout_shift)
 
@@ -120,6 +143,18 @@ class BetaGeo(GeometricDropoutLikelihood, PurchaseCountModel[BetaGeoResults]):
         last repeat purchase since the first) and ``T`` (time since the first purchase).
     weights : array-like, optional
         Number of customers each row stands for.
+    purchase_covariates, dropout_covariates : sequence of str, default ()
+        Static covariates, columns of ``data``, of the purchase and the dropout process:
+        ``α_i = α exp(-γ_purchase' z_i)``, ``a_i = a exp(γ_dropout' z_i)`` and
+        ``b_i = b exp(γ_dropout' z_i)`` (CLVTools' parameterisation, Bachmann, Meierer & Näf 2021; see
+        :mod:`custvalue.clv._covariates`). Their coefficients are ``purchase.<column>`` and
+        ``dropout.<column>`` in ``params``; every prediction then needs the columns too.
+    shared_covariates : sequence of str, default ()
+        Covariates with one coefficient in both processes, ``shared.<column>`` (CLVTools'
+        ``names.cov.constr``).
+    l2_penalty : float or mapping, default 0.0
+        L2 penalty λ on the coefficients, or ``{"purchase": λ_p, "dropout": λ_d}`` (CLVTools'
+        ``reg.lambdas``): the fit maximises ``llf - N Σ λ γ²``, reported as ``results.penalty``.
     **columns
         ``frequency=``, ``recency=``, ``T=`` as arrays instead of (or overriding) ``data``.
 

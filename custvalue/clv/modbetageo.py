@@ -57,6 +57,18 @@ class ModifiedBetaGeo(GeometricDropoutLikelihood, PurchaseCountModel[ModifiedBet
         One row per customer with ``frequency``, ``recency`` and ``T``.
     weights : array-like, optional
         Number of customers each row stands for.
+    purchase_covariates, dropout_covariates : sequence of str, default ()
+        Static covariates, columns of ``data``, of the purchase and the dropout process:
+        ``α_i = α exp(-γ_purchase' z_i)``, ``a_i = a exp(γ_dropout' z_i)`` and
+        ``b_i = b exp(γ_dropout' z_i)`` (CLVTools' parameterisation, Bachmann, Meierer & Näf 2021; see
+        :mod:`custvalue.clv._covariates`). Their coefficients are ``purchase.<column>`` and
+        ``dropout.<column>`` in ``params``; every prediction then needs the columns too.
+    shared_covariates : sequence of str, default ()
+        Covariates with one coefficient in both processes, ``shared.<column>`` (CLVTools'
+        ``names.cov.constr``).
+    l2_penalty : float or mapping, default 0.0
+        L2 penalty λ on the coefficients, or ``{"purchase": λ_p, "dropout": λ_d}`` (CLVTools'
+        ``reg.lambdas``): the fit maximises ``llf - N Σ λ γ²``, reported as ``results.penalty``.
     **columns
         ``frequency=``, ``recency=``, ``T=`` as arrays instead of (or overriding) ``data``.
 

@@ -65,6 +65,17 @@ class ParetoNBD(PurchaseCountModel[ParetoNBDResults]):
         One row per customer with ``frequency``, ``recency`` and ``T``.
     weights : array-like, optional
         Number of customers each row stands for.
+    purchase_covariates, dropout_covariates : sequence of str, default ()
+        Static covariates, columns of ``data``, of the purchase and the dropout process:
+        ``α_i = α exp(-γ_purchase' z_i)`` and ``β_i = β exp(-γ_dropout' z_i)`` (CLVTools' parameterisation, Bachmann, Meierer & Näf 2021; see
+        :mod:`custvalue.clv._covariates`). Their coefficients are ``purchase.<column>`` and
+        ``dropout.<column>`` in ``params``; every prediction then needs the columns too.
+    shared_covariates : sequence of str, default ()
+        Covariates with one coefficient in both processes, ``shared.<column>`` (CLVTools'
+        ``names.cov.constr``).
+    l2_penalty : float or mapping, default 0.0
+        L2 penalty λ on the coefficients, or ``{"purchase": λ_p, "dropout": λ_d}`` (CLVTools'
+        ``reg.lambdas``): the fit maximises ``llf - N Σ λ γ²``, reported as ``results.penalty``.
     **columns
         ``frequency=``, ``recency=``, ``T=`` as arrays instead of (or overriding) ``data``.
 
@@ -82,6 +93,8 @@ class ParetoNBD(PurchaseCountModel[ParetoNBDResults]):
     results_class = ParetoNBDResults
     kernel = kernel
     analytic_hessian = True
+    covariate_links = ((1, -1.0, "purchase"), (3, -1.0, "dropout"))
+    _rows_have_hessian = True
 
     def _levels(self) -> tuple[np.ndarray, ...]:
         """The data's distinct frequencies and smallest recency per frequency (computed once)."""
@@ -111,6 +124,8 @@ class ParetoNBD(PurchaseCountModel[ParetoNBDResults]):
         >>> round(ll, 2)
         -9594.97
         """
+        if self.covariates:
+            return self._covariate_pieces(params, hess=False)[:2]
         return kernel.weighted_loglike_and_score(*params, *self._kernel_args(), self.weights, self._levels())
 
     def loglike_score_hessian(self, params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -135,23 +150,23 @@ class ParetoNBD(PurchaseCountModel[ParetoNBDResults]):
         >>> h.shape, bool(np.all(np.linalg.eigvalsh(h) < 0))
         ((4, 4), True)
         """
+        if self.covariates:
+            return self._covariate_pieces(params, hess=True)  # type: ignore[return-value]
         return kernel.weighted_loglike_score_hessian(*params, *self._kernel_args(), self.weights, self._levels())
 
-    def start_params(self) -> np.ndarray:
-        """Cheap starting values for the optimiser.
+    def _individual_rows(self, base: np.ndarray, scaled: dict[int, np.ndarray], hess: bool
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per-row log-likelihood and derivatives in ``(r, log α_i, s, log β_i)`` (static
+        covariates; :func:`custvalue.math.paretonbd.individual_loglike`)."""
+        x, t_x, T = self._kernel_args()
+        if "_cache_xlevels" not in self.__dict__:
+            xu, idx = np.unique(x, return_inverse=True)
+            self._cache_xlevels = (xu, idx.reshape(-1).astype(np.int64))
+        ll, g, h, _ = kernel.individual_loglike(base[0], base[2], scaled[1], scaled[3], x, t_x, T, hess=hess,
+                                                levels=self._cache_xlevels)
+        return ll, g, h
 
-        Returns
-        -------
-        numpy.ndarray
-            Starting values in the order of ``param_names``.
-
-        Examples
-        --------
-        >>> from custvalue.datasets import load_cdnow_summary, load_donations
-        >>> from custvalue.clv import ParetoNBD
-        >>> len(ParetoNBD(load_cdnow_summary()).start_params())
-        4
-        """
+    def _base_start_params(self) -> np.ndarray:
         x, _, T = self._kernel_args()
         rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
         meanT = float(self.weights @ T / self.nobs)

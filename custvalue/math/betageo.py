@@ -6,7 +6,11 @@ repeat transaction), ``T`` = customer age, all measured from the first purchase.
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
 ``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
-``x_levels``.
+``x_levels``, ``individual_loglike``.
+
+Static covariates: :func:`individual_loglike` takes one α, a and b per customer, and
+:func:`p_alive` accepts arrays of them; the other predictions take scalars (the model
+classes call them once per covariate profile, :class:`custvalue.clv._covariates.CovariateKernel`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ __all__ = [
     "loglike", "score", "loglike_and_score", "weighted_loglike_and_score",
     "weighted_loglike_score_hessian", "x_levels", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "purchase_count_probability",
-    "conditional_probability_of_purchases", "time_scale", "p_alive_logit_se",
+    "conditional_probability_of_purchases", "time_scale", "individual_loglike", "p_alive_logit_se",
 ]
 
 # capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
@@ -32,6 +36,8 @@ DISCRETE = False
 DERT_HORIZONS = ()
 HORIZON_WEIGHTS = True
 TIME_SCALE = True
+#: predictions that take one value of each parameter per customer (arrays; static covariates)
+ARRAY_PARAMS = ("p_alive", "time_scale")
 
 
 def _level_terms(r, alpha, a, b, xu, shift=0):
@@ -442,6 +448,80 @@ def _alive_rows(r, alpha, a, b, shift, x, t_x, T, out):  # pragma: no cover - co
             out[i] = 1.0
 
 
+def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
+    """Per-customer BG/NBD log-likelihood (FHL eq. 6; ``shift=1``: MBG/NBD, BDF eq. A.4)
+    with customer-specific ``α_i, a_i, b_i`` (static covariates), and its gradient in
+    ``(r, log α_i, log a_i, log b_i)``, on whole arrays::
+
+        log L = log Γ(r+x) - log Γ(r) + r log α - (r+x) log(α+t_x)
+                + log[ e^{A1} + δ e^{A2} ],
+        A1 = log B(a, b+x+shift) - log B(a, b) - (r+x) log((α+T)/(α+t_x)),
+        A2 = log B(a+1, b+x-1+shift) - log B(a, b),
+
+    ``δ = [x > 0]`` for the BG/NBD and 1 for the MBG/NBD; derivatives from
+    ``∂ log B(p, q)/∂p = ψ(p) - ψ(p+q)``.
+
+    Parameters
+    ----------
+    r : float
+        Shape of the gamma distribution of λ.
+    log_alpha, log_a, log_b : array-like
+        Log of each customer's α, a and b.
+    x, t_x, T : array-like
+        Frequency, recency and age.
+    shift : {0, 1}, default 0
+        0 for the BG/NBD, 1 for the MBG/NBD.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``ll`` (n,) and ``grad`` (n, 4).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ll, g = individual_loglike(0.243, np.log(4.414), np.log(0.793), np.log(2.426), 2.0, 30.43, 38.86)
+    >>> bool(abs(ll[0] - loglike(0.243, 4.414, 0.793, 2.426, 2.0, 30.43, 38.86)) < 1e-10)
+    True
+    """
+    x, t_x, T, la, lA, lB = (np.asarray(v, dtype=float).reshape(-1) for v in
+                             np.broadcast_arrays(x, t_x, T, log_alpha, log_a, log_b))
+    al, a, b = np.exp(la), np.exp(lA), np.exp(lB)
+    rx = r + x
+    laT, lat = np.log(al + T), np.log(al + t_x)
+    sh = float(shift)
+    bx = b + x + sh
+    lB1 = betaln(a, bx) - betaln(a, b)  # log B(a, b+x+shift) / B(a, b)
+    A1 = lB1 - rx * (laT - lat)
+    second = (x > 0) | (sh > 0)
+    bq = np.where(second, bx - 1.0, 1.0)
+    A2 = np.where(second, lB1 + lA - np.log(bq), -np.inf)  # B(a+1, q) = B(a, q+1) a / q
+    lse = np.logaddexp(A1, A2)
+    p1 = np.exp(A1 - lse)
+    p2 = 1.0 - p1
+    ll = gammaln(rx) - gammaln(r) + r * la - rx * lat + lse
+    psi_ab, psi_abx = psi(a + b), psi(a + bx)
+    dB1_a = psi_ab - psi_abx                      # ∂ lB1 / ∂a
+    dB1_b = psi(bx) - psi_abx - psi(b) + psi_ab   # ∂ lB1 / ∂b
+    g = np.empty((x.size, 4))
+    g[:, 0] = psi(rx) - psi(r) + la - lat - p1 * (laT - lat)
+    g[:, 1] = al * (r / al - rx / (al + t_x) - p1 * rx * (1.0 / (al + T) - 1.0 / (al + t_x)))
+    g[:, 2] = a * (dB1_a + p2 / a)
+    g[:, 3] = b * (dB1_b - np.where(second, p2 / bq, 0.0))
+    return ll, g
+
+
+def _p_alive_arrays(r, alpha, a, b, x, t_x, T, shift):
+    """FHL eq. (13) on whole arrays (α, a, b per customer): the formula of :func:`_alive_rows`."""
+    x, t_x, T, alpha, a, b = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T, alpha, a, b)))
+    has = (x > 0) | (shift > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = (np.log(a) - np.log(np.where(has, b + x - 1.0 + shift, 1.0))
+              + (r + x) * np.log1p((T - t_x) / (alpha + t_x)))
+    out = np.where(lo > 0, np.exp(-np.abs(lo)) / (1.0 + np.exp(-np.abs(lo))), 1.0 / (1.0 + np.exp(-np.abs(lo))))
+    return np.where(has, out, 1.0)
+
+
 @parallel_kernel(error_model="numpy")
 def _logit_se_rows(r, alpha, a, b, shift, cov, x, t_x, T, out):  # pragma: no cover - compiled
     """out_i = sqrt(g_i' cov g_i), g_i the gradient of logit P(alive) in (r, α, a, b)."""
@@ -530,6 +610,8 @@ def p_alive(r, alpha, a, b, x, t_x, T, shift=0):
     >>> betageo.p_alive(0.243, 4.414, 0.793, 2.426, x, t_x, T).round(3).tolist()
     [0.727, 1.0]
     """
+    if np.ndim(alpha) or np.ndim(a) or np.ndim(b):  # one α, a, b per customer (static covariates)
+        return _p_alive_arrays(r, alpha, a, b, x, t_x, T, shift)
     shape = np.broadcast_shapes(np.shape(x), np.shape(t_x), np.shape(T))
     x, t_x, T = (np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=float), shape)).reshape(-1)
                  for v in (x, t_x, T))

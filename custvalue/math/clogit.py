@@ -9,7 +9,13 @@ with Simulation*, 2nd ed., ch. 6, eq. 6.3 and the simulated log-likelihood of eq
 Notation: ``n`` choice occasions, ``J`` alternatives, ``k`` coefficients.  ``X`` has shape
 ``(n, J, k)``, ``chosen`` holds the chosen alternative's position ``0..J-1`` and ``avail`` is
 an optional boolean ``(n, J)`` mask of the alternatives in each choice set.  Everything is
-computed in log space (log-sum-exp), never as a ratio of exponentials.
+computed in log space (log-sum-exp), never as a ratio of raw exponentials; the compiled
+random-intercept pass forms probabilities from exponentials of utilities shifted by their
+maximum (all <= 1), and falls back to log-sum-exp where their sum underflows.
+
+The random-intercept logit (``mixed_*``) runs in one compiled pass over people x draws x
+occasions (:func:`custvalue.math._jit.parallel_kernel`), which also gives the exact Hessian
+of the simulated log-likelihood (``mixed_loglike_and_score(..., hessian=True)``).
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``utilities``,
 ``log_probabilities``, ``probabilities``, ``loglike``, ``score``, ``loglike_and_score``,
@@ -19,8 +25,10 @@ Unchecked inputs, for speed (see :mod:`custvalue.math`): ``utilities``,
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from ._checks import params
+from ._jit import parallel_kernel
 
 __all__ = [
     "utilities", "log_probabilities", "probabilities", "loglike", "score", "loglike_and_score",
@@ -290,43 +298,329 @@ def hessian(beta: np.ndarray, X: np.ndarray, avail: np.ndarray | None = None,
     >>> hessian(np.array([0.5]), X).round(3).tolist()
     [[-0.59]]
     """
+    X = np.asarray(X, dtype=float)
     P = probabilities(beta, X, avail)
     xbar = np.einsum("nj,njk->nk", P, X)
-    D = X - xbar[:, None, :]
+    D = (X - xbar[:, None, :]).reshape(-1, X.shape[2])                    # (n * J, k)
     if weights is not None:
         P = P * np.asarray(weights, dtype=float)[:, None]
-    return -np.einsum("nj,nja,njb->ab", P, D, D, optimize=True)
+    return -(D * P.reshape(-1, 1)).T @ D  # one matrix product (BLAS) instead of a 3-operand einsum
 
 
-def _mixed_parts(beta, sigma, X, chosen, group_starts, draws, loading, avail):
-    """Simulated pieces of the random-intercept logit.
+#: Customers per block of the compiled random-intercept pass: each block sums its own Hessian,
+#: and the blocks are added in a fixed order, so the result does not depend on the threads.
+_MIXED_BLOCK = 32
+#: Below this, a sum of products of exponentials is recomputed in log-sum-exp form.
+_TINY = 1e-280
 
-    ``draws`` has shape ``(n_people, R, M)`` (standard normal), ``loading`` ``(J, M)`` maps the
-    ``M`` random intercepts onto alternatives; person ``i`` owns the occasion rows
-    ``group_starts[i]:group_starts[i+1]`` (rows sorted by person).  Internally the simulated
-    utilities are laid out as ``(J, n, R)`` so that the reductions over the few alternatives
-    are element-wise operations on large contiguous blocks.
+
+@parallel_kernel(error_model="numpy", fastmath={"reassoc", "contract"})
+def _mixed_blocks(V0, X, chosen, bounds, draws, loading, sigma, avail, weights, level, t_max,
+                  ll_out, score_out, hess_out):  # pragma: no cover - compiled
+    """One pass over customers x draws x occasions (no array of that size is formed).
+
+    Person ``i`` owns rows ``bounds[i]:bounds[i+1]``. ``level`` 0: per-person simulated
+    log-likelihood ``ll_out``; 1: also the per-person score ``score_out``; 2: also the
+    weighted sum of the per-person Hessians, one ``(K, K)`` block per block of customers in
+    ``hess_out``. With ``w_r`` the posterior weight of draw ``r`` (``L_ir / sum_r L_ir``),
+    ``g_r`` the gradient of ``log L_ir`` and ``g = sum_r w_r g_r``:
+    ``d2 log L_i = sum_r w_r (d2 log L_ir + (g_r - g)(g_r - g)')`` with
+    ``d2 log L_ir = -sum_t (sum_j P_rtj d_rtj d_rtj' - dbar_rt dbar_rt')``, ``d_rtj`` the
+    derivative of the (linear) utility ``V_rtj`` and ``dbar_rt = sum_j P_rtj d_rtj``.
+    Per person, the draws are the innermost (contiguous) axis of every scratch array."""
+    n_people, R, M = draws.shape
+    J = X.shape[1]
+    kb = X.shape[2]
+    K = kb + M
+    n_blocks = hess_out.shape[0]
+    log_r = np.log(R)
+    for b in prange(n_blocks):
+        z = np.empty((M, R))
+        wz = np.empty((M, R))
+        shift = np.empty((J, R))
+        prob = np.empty((t_max, J, R))
+        smax = np.empty(R)
+        es = np.empty((J, R))
+        ev = np.empty(J)
+        corr = np.empty(R)
+        tot = np.empty(R)
+        loglr = np.empty(R)
+        w = np.empty(R)
+        usum = np.empty((J, R))
+        gr = np.empty((K, R))
+        a = np.empty((M, R))
+        bz = np.empty((M, R))
+        g = np.empty(K)
+        xc = np.empty(kb)
+        lc = np.empty(M)
+        pbar = np.empty((t_max, J))
+        mt = np.empty((t_max, J, J))
+        q = np.empty((t_max, J, M))
+        nn = np.empty((t_max, J, M))
+        ssa = np.empty((M, M))
+        ssb = np.empty((M, M))
+        gg = np.empty((K, K))
+        hb = hess_out[b]
+        for i in range(b * _MIXED_BLOCK, min(n_people, (b + 1) * _MIXED_BLOCK)):
+            s = bounds[i]
+            T = bounds[i + 1] - s
+            for m in range(M):
+                for r in range(R):
+                    z[m, r] = draws[i, r, m]
+            for j in range(J):
+                for r in range(R):
+                    shift[j, r] = 0.0
+                for m in range(M):
+                    lsm = loading[j, m] * sigma[m]
+                    if lsm != 0.0:
+                        for r in range(R):
+                            shift[j, r] += lsm * z[m, r]
+            # -- pass 1: log L_ir and the choice probabilities of every draw and occasion.
+            # exp(V_tj + shift_jr) = exp(V_tj - vmax_t) exp(shift_jr - smax_r) exp(vmax_t + smax_r):
+            # J x R exponentials per person instead of T x J x R. Both factors are <= 1, so
+            # nothing overflows; an occasion and draw whose total is below _TINY (utilities
+            # hundreds apart) is recomputed with the log-sum-exp of the sum.
+            for r in range(R):
+                smax[r] = -np.inf
+            for j in range(J):
+                for r in range(R):
+                    smax[r] = max(smax[r], shift[j, r])
+            for j in range(J):
+                for r in range(R):
+                    es[j, r] = np.exp(shift[j, r] - smax[r])
+            for r in range(R):
+                loglr[r] = 0.0
+            for t in range(T):
+                row = s + t
+                vmax = -np.inf
+                for j in range(J):
+                    if avail[row, j]:
+                        vmax = max(vmax, V0[row, j])
+                if not np.isfinite(vmax):
+                    vmax = 0.0
+                for j in range(J):
+                    ev[j] = np.exp(V0[row, j] - vmax) if avail[row, j] else 0.0
+                for r in range(R):
+                    tot[r] = 0.0
+                    corr[r] = 0.0
+                for j in range(J):
+                    evj = ev[j]
+                    for r in range(R):
+                        e = evj * es[j, r]
+                        prob[t, j, r] = e
+                        tot[r] += e
+                for r in range(R):
+                    if tot[r] < _TINY:  # rare: the stable sum for this draw
+                        mx = -np.inf
+                        for j in range(J):
+                            if avail[row, j]:
+                                mx = max(mx, V0[row, j] + shift[j, r])
+                        if not np.isfinite(mx):
+                            mx = 0.0
+                        tt = 0.0
+                        for j in range(J):
+                            e = np.exp(V0[row, j] + shift[j, r] - mx) if avail[row, j] else 0.0
+                            prob[t, j, r] = e
+                            tt += e
+                        tot[r] = tt
+                        corr[r] = vmax + smax[r] - mx
+                c = chosen[row]
+                if avail[row, c]:
+                    vc = V0[row, c] - vmax
+                    for r in range(R):
+                        loglr[r] += vc + (shift[c, r] - smax[r]) + corr[r] - np.log(tot[r])
+                else:
+                    for r in range(R):
+                        loglr[r] = -np.inf
+                for r in range(R):
+                    tot[r] = 1.0 / tot[r]
+                for j in range(J):
+                    for r in range(R):
+                        prob[t, j, r] *= tot[r]
+            m0 = -np.inf
+            for r in range(R):
+                m0 = max(m0, loglr[r])
+            if not np.isfinite(m0):
+                m0 = 0.0
+            acc = 0.0
+            for r in range(R):
+                acc += np.exp(loglr[r] - m0)
+            lli = np.log(acc) + m0
+            ll_out[i] = lli - log_r
+            if level == 0:
+                continue
+            for r in range(R):
+                w[r] = np.exp(loglr[r] - lli)
+            # -- pass 2: the score (and the Hessian) from the posterior draw weights w_r
+            for k in range(kb):
+                xc[k] = 0.0
+            for m in range(M):
+                lc[m] = 0.0
+            for j in range(J):
+                for r in range(R):
+                    usum[j, r] = 0.0
+            for t in range(T):
+                row = s + t
+                c = chosen[row]
+                for k in range(kb):
+                    xc[k] += X[row, c, k]
+                for m in range(M):
+                    lc[m] += loading[c, m]
+                for j in range(J):
+                    acc = 0.0
+                    for r in range(R):
+                        pr = prob[t, j, r]
+                        acc += w[r] * pr
+                        usum[j, r] += pr
+                    pbar[t, j] = acc
+            for k in range(kb):
+                acc = xc[k]
+                for t in range(T):
+                    row = s + t
+                    for j in range(J):
+                        acc -= pbar[t, j] * X[row, j, k]
+                g[k] = acc
+            # sigma: g_rm = z_rm (sum_t loading[c_t, m] - sum_j loading[j, m] sum_t P_rtj)
+            for m in range(M):
+                for r in range(R):
+                    a[m, r] = lc[m]
+                for j in range(J):
+                    ljm = loading[j, m]
+                    if ljm != 0.0:
+                        for r in range(R):
+                            a[m, r] -= ljm * usum[j, r]
+                acc = 0.0
+                for r in range(R):
+                    gm = z[m, r] * a[m, r]
+                    gr[kb + m, r] = gm
+                    acc += w[r] * gm
+                g[kb + m] = acc
+            for k in range(K):
+                score_out[i, k] = g[k]
+            if level < 2:
+                continue
+            # per-draw beta gradient g_rk = xc_k - sum_t sum_j X_tjk P_rtj
+            for k in range(kb):
+                for r in range(R):
+                    gr[k, r] = xc[k]
+            for t in range(T):
+                row = s + t
+                for j in range(J):
+                    for k in range(kb):
+                        x = X[row, j, k]
+                        for r in range(R):
+                            gr[k, r] -= x * prob[t, j, r]
+            # sum_r w_r (g_r - g)(g_r - g)' = sum_r w_r g_r g_r' - g g'
+            for k in range(K):
+                for k2 in range(k + 1):
+                    acc = 0.0
+                    for r in range(R):
+                        acc += w[r] * gr[k, r] * gr[k2, r]
+                    gg[k, k2] = acc - g[k] * g[k2]
+            for m in range(M):
+                for r in range(R):
+                    wz[m, r] = w[r] * z[m, r]
+            ssb[:] = 0.0
+            for t in range(T):
+                for j in range(J):
+                    for l in range(j + 1):
+                        acc = 0.0
+                        for r in range(R):
+                            acc += w[r] * prob[t, j, r] * prob[t, l, r]
+                        mt[t, j, l] = acc
+                        mt[t, l, j] = acc
+                for m in range(M):
+                    for r in range(R):
+                        a[m, r] = 0.0
+                    for j in range(J):
+                        ljm = loading[j, m]
+                        if ljm != 0.0:
+                            for r in range(R):
+                                a[m, r] += ljm * prob[t, j, r]
+                    for r in range(R):
+                        bz[m, r] = wz[m, r] * a[m, r]
+                for m in range(M):
+                    for j in range(J):
+                        acc = 0.0
+                        acc2 = 0.0
+                        for r in range(R):
+                            pr = prob[t, j, r]
+                            acc += wz[m, r] * pr
+                            acc2 += bz[m, r] * pr
+                        q[t, j, m] = acc
+                        nn[t, j, m] = acc2
+                    for m2 in range(m + 1):
+                        acc = 0.0
+                        for r in range(R):
+                            acc += bz[m, r] * z[m2, r] * a[m2, r]
+                        ssb[m, m2] += acc
+            for m in range(M):
+                for m2 in range(m + 1):
+                    acc = 0.0
+                    for j in range(J):
+                        lj = loading[j, m] * loading[j, m2]
+                        if lj != 0.0:
+                            acc2 = 0.0
+                            for r in range(R):
+                                acc2 += wz[m, r] * z[m2, r] * usum[j, r]
+                            acc += lj * acc2
+                    ssa[m, m2] = acc
+            # H = -A + B + gg (lower triangle), weighted by weights[i]
+            wi = weights[i]
+            for t in range(T):
+                row = s + t
+                for k in range(kb):
+                    for k2 in range(k + 1):
+                        h = 0.0
+                        for j in range(J):
+                            xj = X[row, j, k]
+                            ml = -pbar[t, j] * X[row, j, k2]
+                            for l in range(J):
+                                ml += mt[t, j, l] * X[row, l, k2]
+                            h += xj * ml
+                        gg[k, k2] += h
+                for m in range(M):
+                    for k in range(kb):
+                        h = 0.0
+                        for j in range(J):
+                            h += X[row, j, k] * (nn[t, j, m] - loading[j, m] * q[t, j, m])
+                        gg[kb + m, k] += h
+            for m in range(M):
+                for m2 in range(m + 1):
+                    gg[kb + m, kb + m2] += ssb[m, m2] - ssa[m, m2]
+            for k in range(K):
+                for k2 in range(k + 1):
+                    hb[k, k2] += wi * gg[k, k2]
+        for k in range(K):
+            for k2 in range(k):
+                hb[k2, k] = hb[k, k2]
+
+def _mixed_eval(beta, sigma, X, chosen, group_starts, draws, loading, avail, level, weights=None):
+    """Run :func:`_mixed_blocks`; returns ``(ll, score, hessian)``.
+
+    Every array goes in C-contiguous and writeable (copied only if it is not), so the compiled
+    kernel sees one signature whatever the caller passes (read-only views, None defaults).
     """
-    n, J = X.shape[0], X.shape[1]
-    counts = np.diff(np.append(group_starts, n))
-    person = np.repeat(np.arange(group_starts.size), counts)
-    V = X @ np.asarray(beta, dtype=float)                                   # (n, J)
-    sig = np.asarray(sigma, dtype=float)
-    zT = np.moveaxis(draws, -1, 0)[:, person]                               # (M, n, R)
-    Vr = np.empty((J, n, draws.shape[1]))
-    for j in range(J):  # loops over alternatives and random terms (few), not customers
-        Vr[j] = V[:, j, None]
-        for m in np.flatnonzero(loading[j]):
-            Vr[j] += (loading[j, m] * sig[m]) * zT[m]
-        if avail is not None:
-            Vr[j] = np.where(avail[:, j, None], Vr[j], -np.inf)
-    m = Vr.max(axis=0)
-    m = np.where(np.isfinite(m), m, 0.0)
-    lse = np.log(np.exp(Vr - m).sum(axis=0)) + m                           # (n, R)
-    lp_chosen = Vr[np.asarray(chosen, dtype=np.intp), np.arange(n)] - lse   # (n, R)
-    log_lir = np.add.reduceat(lp_chosen, group_starts, axis=0)              # (p, R)
-    log_li = logsumexp(log_lir, axis=1) - np.log(log_lir.shape[1])
-    return person, zT, Vr, lse, log_lir, log_li
+    def arr(a, dtype):
+        return np.require(a, dtype=dtype, requirements=["C", "W"])
+
+    X = arr(X, float)
+    n, J, kb = X.shape
+    V0 = arr(X @ arr(beta, float).reshape(-1), float)                       # (n, J)
+    draws = arr(draws, float)
+    n_people, _, M = draws.shape
+    K = kb + M
+    bounds = np.append(np.asarray(group_starts, dtype=np.intp), n).astype(np.intp)
+    avail = np.ones((n, J), dtype=np.bool_) if avail is None else arr(np.broadcast_to(avail, (n, J)), np.bool_)
+    weights = np.ones(n_people) if weights is None else arr(np.broadcast_to(weights, (n_people,)), float)
+    t_max = int(np.diff(bounds).max()) if n_people else 0
+    ll = np.empty(n_people)
+    score = np.empty((n_people if level >= 1 else 0, K))
+    hess = np.zeros((-(-n_people // _MIXED_BLOCK), K, K))
+    _mixed_blocks(V0, X, arr(chosen, np.intp), bounds, draws, arr(loading, float),
+                  arr(np.asarray(sigma, dtype=float).reshape(-1), float), avail, weights, int(level),
+                  t_max, ll, score, hess)
+    return ll, score, hess.sum(axis=0)
 
 
 def mixed_loglike(beta, sigma, X, chosen, group_starts, draws, loading, avail=None) -> np.ndarray:
@@ -334,6 +628,8 @@ def mixed_loglike(beta, sigma, X, chosen, group_starts, draws, loading, avail=No
 
     ``log L_i = log (1/R) sum_r prod_t P_it(beta, sigma * z_ir)`` (Train 2009, eq. 6.3/10.1),
     where the intercept of alternative ``j`` is shifted by ``sum_m loading[j, m] sigma_m z_irm``.
+    Computed in one compiled pass over people, draws and occasions (no array of
+    people x draws x occasions is formed).
 
     Parameters
     ----------
@@ -371,12 +667,21 @@ def mixed_loglike(beta, sigma, X, chosen, group_starts, draws, loading, avail=No
     ...               loading).round(3).tolist()
     [-1.627]
     """
-    return _mixed_parts(beta, sigma, X, chosen, group_starts, draws, loading, avail)[5]
+    return _mixed_eval(beta, sigma, X, chosen, group_starts, draws, loading, avail, 0)[0]
 
 
-def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None
-                            ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`mixed_loglike` and :func:`mixed_score` from one pass over the simulated utilities.
+def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None, *,
+                            hessian: bool = False, weights: np.ndarray | None = None):
+    """:func:`mixed_loglike` and :func:`mixed_score` (and the exact Hessian) from one pass.
+
+    The score is ``d log L_i = sum_r w_ir g_ir`` with the posterior draw weights
+    ``w_ir = L_ir / sum_r L_ir`` and ``g_ir = sum_t d log P_itr``; the Hessian
+    (Train 2009, eq. 10.1, differentiated twice) is
+    ``d2 log L_i = sum_r w_ir (d2 log L_ir + (g_ir - g_i)(g_ir - g_i)')``, with
+    ``d2 log L_ir = -sum_t sum_j P_itrj (d_itrj - dbar_itr)(d_itrj - dbar_itr)'`` (the
+    utilities are linear in ``(beta, sigma)``; ``d_itrj`` is their derivative and ``dbar_itr``
+    its probability-weighted mean). People are processed in fixed blocks whose Hessians are
+    added in order, so the result does not depend on the number of threads.
 
     Parameters
     ----------
@@ -397,6 +702,10 @@ def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading
         Maps the ``M`` random intercepts onto the alternatives.
     avail : numpy.ndarray of bool, shape (n, J), optional
         Availability mask; ``None``: all available.
+    hessian : bool, default False
+        Also return the Hessian of ``sum_i weights_i log L_i``.
+    weights : numpy.ndarray, shape (n_people,), optional
+        Person weights of that Hessian; ``None``: all one.
 
     Returns
     -------
@@ -404,6 +713,8 @@ def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading
         Per-person simulated log-likelihood.
     score : numpy.ndarray, shape (n_people, k + M)
         Per-person gradient with respect to ``(beta, sigma)``.
+    hessian : numpy.ndarray, shape (k + M, k + M)
+        Only with ``hessian=True``: the weighted sum of the per-person Hessians.
 
     Examples
     --------
@@ -416,26 +727,13 @@ def mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading
     ...                                 draws, loading)
     >>> ll.round(3).tolist(), s.round(3).tolist()
     ([-1.627], [[0.0, -0.462]])
+    >>> mixed_loglike_and_score(np.array([0.0]), np.array([1.0]), X, chosen, starts, draws,
+    ...                         loading, hessian=True)[2].shape
+    (2, 2)
     """
-    person, zT, Vr, lse, log_lir, log_li = _mixed_parts(beta, sigma, X, chosen, group_starts, draws,
-                                                    loading, avail)
-    R = log_lir.shape[1]
-    w_n = np.exp(log_lir - (log_li[:, None] + np.log(R)))[person]           # (n, R) draw weights
-    P = np.exp(Vr - lse)                                                    # (J, n, R)
-    Pbar = np.einsum("nr,jnr->nj", w_n, P)
-    s_beta = _chosen_rows(X, chosen) - np.einsum("nj,njk->nk", Pbar, X)
-    # d V_nrj / d sigma_m = loading[j, m] z_irm, so the sigma score is
-    # sum_r w_ir z_irm (d_nm - sum_j P_nrj loading[j, m]) with d the chosen row of the loading.
-    d_m = loading[np.asarray(chosen, dtype=np.intp)]                        # (n, M)
-    M = loading.shape[1]
-    s_sigma = np.empty((X.shape[0], M))
-    for m in range(M):  # loop over random terms (few)
-        PL = np.zeros_like(w_n)
-        for j in np.flatnonzero(loading[:, m]):
-            PL += loading[j, m] * P[j]
-        s_sigma[:, m] = np.einsum("nr,nr->n", w_n * zT[m], d_m[:, m, None] - PL)
-    s = np.concatenate([s_beta, s_sigma], axis=1)
-    return log_li, np.add.reduceat(s, np.asarray(group_starts, dtype=np.intp), axis=0)
+    ll, score, hess = _mixed_eval(beta, sigma, X, chosen, group_starts, draws, loading, avail,
+                                  2 if hessian else 1, weights)
+    return (ll, score, hess) if hessian else (ll, score)
 
 
 def mixed_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None) -> np.ndarray:
@@ -480,7 +778,7 @@ def mixed_score(beta, sigma, X, chosen, group_starts, draws, loading, avail=None
     ...             loading).round(3).tolist()
     [[0.0, -0.462]]
     """
-    return mixed_loglike_and_score(beta, sigma, X, chosen, group_starts, draws, loading, avail)[1]
+    return _mixed_eval(beta, sigma, X, chosen, group_starts, draws, loading, avail, 1)[1]
 
 
 @params(gamma="finite", alpha="nonzero")

@@ -28,6 +28,8 @@ DISCRETE = False
 DERT_HORIZONS = ()
 HORIZON_WEIGHTS = True
 TIME_SCALE = True
+#: predictions that take one value of each parameter per customer (arrays; static covariates)
+ARRAY_PARAMS = ("p_alive", "time_scale")
 
 time_scale = _bg.time_scale  # the same expectation up to P(alive) (see betageo.time_scale)
 

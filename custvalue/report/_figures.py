@@ -52,7 +52,9 @@ def _percent_axis(axis: Any, xmax: float = 1.0) -> None:
 
 
 def tracking(actual: pd.Series, expected: pd.Series, *, calibration_end: float | None, origin: str,
-             freq: str, model_name: str) -> str:
+             freq: str, model_name: str, band: pd.DataFrame | None = None) -> str:
+    """The tracking plot; ``band`` (``lower``/``upper`` by time) is drawn as a shaded area
+    around the model's curve."""
     from .. import plotting
 
     fig, ax = _figure()
@@ -60,7 +62,12 @@ def tracking(actual: pd.Series, expected: pd.Series, *, calibration_end: float |
                            xlabel=f"{UNIT_WORDS[freq]} since {origin}",
                            ylabel="cumulative repeat transactions (count)")
     ax.lines[1].set_label(f"{model_name} forecast")
-    ax.legend()
+    if band is not None:
+        how = "delta method" if band.attrs.get("interval") == "delta" else "parameter draws"
+        ax.fill_between(band.index.to_numpy(dtype=float), band["lower"].to_numpy(), band["upper"].to_numpy(),
+                        color="tab:blue", alpha=0.25, linewidth=0,
+                        label=f"{band.attrs.get('level', 0.95):.0%} interval (parameter uncertainty, {how})")
+    ax.legend(loc="upper left")
     ax.set_title("Repeat transactions: actual against the model's forecast", fontsize=10)
     return png(fig)
 

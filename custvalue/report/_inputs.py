@@ -192,8 +192,10 @@ def resolve_periods(dates: pd.Series, *, calibration_end: Any, observation_end: 
 
 def check_options(*, freq: str, model: str, returns: str, months: Any, monthly_discount_rate: Any, margin: Any,
                   active_threshold: Any, lapsed_threshold: Any, winback_response_rate: Any,
-                  winback_cost: Any, models: tuple[str, ...], freqs: tuple[str, ...]) -> dict[str, float]:
-    """Check the report's options; return the numbers as floats."""
+                  winback_cost: Any, models: tuple[str, ...], freqs: tuple[str, ...], interval: Any = "delta",
+                  level: Any = 0.95, intervals: tuple[str | None, ...] = ("delta", "simulate", None)
+                  ) -> dict[str, Any]:
+    """Check the report's options; return the numbers as floats (and the interval method)."""
     def choice(value: str, name: str, allowed: tuple[str, ...]) -> None:
         if value not in allowed:
             raise ReportInputError(f"{name} must be one of {list(allowed)}; received {value!r}.")
@@ -232,6 +234,13 @@ def check_options(*, freq: str, model: str, returns: str, months: Any, monthly_d
     cost = number(winback_cost, "winback_cost")
     if cost < 0:
         raise ReportInputError(f"winback_cost must be >= 0; received {winback_cost!r}.")
+    if not (interval is None or isinstance(interval, str)) or interval not in intervals:
+        raise ReportInputError(f"interval must be one of {list(intervals)} (None: no intervals); received "
+                               f"{interval!r}.")
+    lev = number(level, "level")
+    if isinstance(level, (bool, np.bool_)) or not 0 < lev < 1:
+        raise ReportInputError(f"level (of the intervals) must lie in (0, 1), e.g. 0.95; received {level!r}.")
     return {"horizon": int(h), "discount_rate": d, "margin": m, "active_threshold": act,
-            "lapsed_threshold": lap, "winback_response_rate": rho, "winback_cost": cost}
+            "lapsed_threshold": lap, "winback_response_rate": rho, "winback_cost": cost,
+            "interval": interval, "level": lev}
 

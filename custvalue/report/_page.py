@@ -10,8 +10,9 @@ import pandas as pd
 from ..rfm import TIME_UNITS
 from . import _figures as figs
 from . import _html as H
+from ._choose import auto_ranks
 from ._inputs import Periods
-from ._spec import FHL2005, LOST_AFTER_MONTHS, MODELS, STATES
+from ._spec import AUTO_CRITERIA, FHL2005, LOST_AFTER_MONTHS, MODELS, N_DRAWS, SEED, STATES
 from ._spec import iso as _iso
 
 
@@ -24,6 +25,10 @@ def _param_table(res: Any, label: str) -> str:
                    headers={"std_err": "std. error", "lower": "95% CI lower", "upper": "95% CI upper"},
                    index_header="parameter", caption=cap)
 
+
+def _criteria_words(comp: pd.DataFrame) -> str:
+    used = [AUTO_CRITERIA[k] for k in AUTO_CRITERIA if k in comp]
+    return ", ".join(used[:-1]) + " and " + used[-1]
 
 
 def render(c: dict[str, Any]) -> str:  # noqa: C901 - one linear page, section by section
@@ -72,6 +77,18 @@ def render(c: dict[str, Any]) -> str:  # noqa: C901 - one linear page, section b
                 f"spend per purchase &times; margin {c['margin']:g}"
                 + (" (revenue: --margin sets the share kept as profit)" if c["margin"] == 1 else "")
                 + f", discounted at {c['discount_rate']:.2%} a month.</li>")
+    if c["opts"]["interval"] is not None:
+        how = ("the delta method on the logit scale for P(alive) and the log scale otherwise"
+               if c["opts"]["interval"] == "delta" else
+               f"the quantiles of the predictions over {N_DRAWS} draws of the parameters from their estimated "
+               f"sampling distribution (seed {SEED})")
+        done.append(f"<li><b>Intervals.</b> {c['opts']['level']:.0%} intervals from the sampling uncertainty of the "
+                    f"fitted parameters ({how}): for P(alive), expected purchases and CLV in scores.csv (the CLV "
+                    "intervals count the Gamma-Gamma parameters too) and as a band around the forecast in the "
+                    "tracking plot. They say how sure the expected values are, not how much a customer's actual "
+                    "purchases vary around them "
+                    "(--interval simulate draws the parameters instead; --interval none leaves them out; --level sets "
+                    "the level).</li>")
     done.append(f"<li><b>Time.</b> The models count time in {unit_w} (--freq: D = days, W = weeks, M = months of "
                 "365.25/12 days); purchases on the same day count as one transaction.</li>")
     if c["bundled"]:
@@ -96,20 +113,28 @@ def render(c: dict[str, Any]) -> str:  # noqa: C901 - one linear page, section b
     # model fit and forecasts
     comp = c["comparison"]
     body.append("<h2>Model fit and forecast check</h2>")
-    cols = {"n_params": H.fmt_int, "llf": H.fmt_num, "aic": H.fmt_num, "bic": H.fmt_num}
+    cols = {"n_params": H.fmt_int, "llf": H.fmt_num, "aic": H.fmt_num, "bic": H.fmt_num,
+            "histogram_chi2": H.fmt_num, "histogram_p_value": lambda v: f"{float(v):.3g}"}
     heads = {"n_params": "parameters", "llf": "log-likelihood", "aic": "AIC", "bic": "BIC",
+             "histogram_chi2": "histogram chi-square", "histogram_p_value": "its p-value",
              "holdout_mae": "holdout MAE", "holdout_rmse": "holdout RMSE",
              "holdout_predicted": "holdout: predicted", "holdout_actual": "holdout: actual",
-             "tracking_mape": "tracking error"}
+             "tracking_mape": "tracking error", "rank_sum": "sum of ranks"}
     if "holdout_mae" in comp:
         cols.update(holdout_mae=H.fmt_prob, holdout_rmse=H.fmt_prob, holdout_predicted=H.fmt_int,
                     holdout_actual=H.fmt_int)
     if "tracking_mape" in comp:
         cols["tracking_mape"] = lambda v: f"{float(v):.1f}%"
-    body.append(H.table(comp, cols, headers=heads, index_header="model",
+    shown = comp
+    if c["model"] == "auto":
+        shown = comp.assign(rank_sum=auto_ranks(comp)["rank_sum"])
+        cols["rank_sum"] = H.fmt_int
+    body.append(H.table(shown, cols, headers=heads, index_header="model",
                         caption="Fit on the calibration period and forecasts of the holdout"))
     expl = ("Log-likelihood, AIC = 2k - 2LL and BIC = k ln(n) - 2LL measure the fit to the calibration data "
-            "(lower AIC and BIC are better). ")
+            "(lower AIC and BIC are better); so does the chi-square of the repeat-purchase histogram, Pearson's "
+            "sum over the customers with 0, 1, ..., 6 and 7 or more repeat purchases of (actual - expected)^2 / "
+            "expected, with its p-value on 7 - k degrees of freedom (Fader, Hardie & Lee 2005). ")
     if "holdout_mae" in comp:
         r = comp.loc[chosen]
         off = (r["holdout_predicted"] - r["holdout_actual"]) / max(r["holdout_actual"], 1)
@@ -121,16 +146,29 @@ def render(c: dict[str, Any]) -> str:  # noqa: C901 - one linear page, section b
                  f"{r['holdout_mae']:.2f} purchases on average.")
     else:
         expl += "The tracking error compares the model's cumulative repeat transactions with the actual ones in-sample."
+    if c["model"] == "auto":
+        expl += (f" The rule of --model auto: rank the models on {_criteria_words(comp)} (rank 1 = lowest, ties "
+                 "share the better rank), add each model's ranks (the sum of ranks column) and take the smallest "
+                 f"sum, ties going to the lower AIC; it picked the {chosen} model.")
     body.append(H.reading(expl))
     for name, fit in c["fits"].items():
         body.append(_param_table(fit, name))
     body.append(_param_table(c["gg"], "Gamma-Gamma"))
     body.append("<h3>Tracking: cumulative repeat transactions</h3>" + H.image(c["images"]["tracking"], "tracking plot"))
-    body.append(H.reading(
-        "The solid line counts the repeat transactions that happened; the dashed line is what the model expects "
-        "for the same customers from their first purchase on"
-        + (", with the parameters of the calibration period only: to the right of the dotted line it is a "
-           "forecast." if cal_end is not None else ".")))
+    track = ("The solid line counts the repeat transactions that happened; the dashed line is what the model "
+             "expects for the same customers from their first purchase on"
+             + (", with the parameters of the calibration period only: to the right of the dotted line it is a "
+                "forecast." if cal_end is not None else "."))
+    band = c["band"]
+    if band is not None:
+        last = band.iloc[-1]
+        track += (f" The shaded band is the {band.attrs['level']:.0%} interval of that expected count from the "
+                  f"uncertainty of the fitted parameters: by the observation end the model expects "
+                  f"{last['estimate']:,.0f} repeat transactions ({last['lower']:,.0f} to {last['upper']:,.0f})")
+        track += (f"; {c['actual_end']:,.0f} happened. Its width is how well the {len(c['cal']):,} customers of "
+                  "the calibration period pin the parameters down; it leaves out that the count itself is random "
+                  "(each customer's purchases vary around their expectation).")
+    body.append(H.reading(track))
 
     # P(alive) and states
     body.append("<h2>Who is still active: P(alive) and customer states</h2>")
@@ -261,7 +299,9 @@ def render(c: dict[str, Any]) -> str:  # noqa: C901 - one linear page, section b
     body.append("<h2>Files</h2><ul>"
                 "<li>scores.csv: one row per customer: frequency, recency and T (in " + unit_w + "), monetary_value "
                 "(mean repeat purchase), expected_purchases (next " + str(c["horizon"]) + " months), p_alive, state, "
-                "expected_spend, clv, clv_if_active, value_tier.</li>"
+                "expected_spend, clv, clv_if_active, value_tier"
+                + ("; beside p_alive, expected_purchases and clv their intervals' bounds (p_alive_lower, "
+                   "p_alive_upper, ...)" if c["opts"]["interval"] is not None else "") + ".</li>"
                 "<li>params.csv: estimates and standard errors of every fitted model.</li>"
                 "<li>model_comparison.csv: the fit and forecast table above.</li>"
                 "<li>tiers.csv: the value tiers with their value at risk and win-back policy.</li>"

@@ -30,7 +30,9 @@ from ._folder import check_output, staged_folder
 from ._inputs import (SEPARATORS, check_options, clean_amounts, read_transactions, require_columns, resolve_periods,
                       returns_policy)
 from ._page import render as render_page
-from ._spec import FREQS, KERNELS, LOST_AFTER_MONTHS, MODEL_CHOICES, MODELS, STATES
+from ._band import cohort_band
+from ._choose import pick as _pick
+from ._spec import FREQS, INTERVALS, KERNELS, LOST_AFTER_MONTHS, MODEL_CHOICES, MODELS, N_DRAWS, SEED, STATES
 from ._spec import iso as _iso
 
 
@@ -206,17 +208,6 @@ def _net_shares(purchases: pd.DataFrame, ret: pd.DataFrame, end: pd.Timestamp, i
     return pd.Series(np.clip(share, 0.0, 1.0), index=index)
 
 
-def _pick(comparison: pd.DataFrame) -> tuple[str, str]:
-    """``auto``: the best sum of ranks on AIC and holdout MAE (ties: lower AIC); AIC alone
-    without a holdout. Returns the label and the rule in words."""
-    if "holdout_mae" in comparison:
-        score = comparison["aic"].rank(method="min") + comparison["holdout_mae"].rank(method="min")
-        order = sorted(comparison.index, key=lambda m: (score[m], comparison.at[m, "aic"]))
-        return order[0], ("the best sum of ranks on the calibration AIC and the holdout mean absolute error "
-                          "(ties go to the lower AIC)")
-    return str(comparison["aic"].idxmin()), "the lowest calibration AIC (there is no holdout period to check forecasts on)"
-
-
 @renamed_arguments(horizon="months", discount_rate="monthly_discount_rate")
 def run_report(transactions: pd.DataFrame | str | Path | None = None, *, customer_col: str = "customer_id",
                date_col: str = "date", monetary_col: str = "amount", sep: str | None = None,
@@ -225,6 +216,7 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
                months: int = 12, monthly_discount_rate: float = 0.01, margin: float = 1.0,
                active_threshold: float = 0.7, lapsed_threshold: float = 0.3,
                winback_response_rate: float = 0.1, winback_cost: float = 1.0, currency: str | None = None,
+               interval: str | None = "delta", level: float = 0.95,
                output: str | Path = "custvalue-report", force: bool = False,
                progress: TextIO | None = sys.stderr) -> ReportOutput:
     """Fit a purchase model and Gamma-Gamma to a transaction log and write a customer-value report.
@@ -265,9 +257,11 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     freq : {"D", "W", "M"}, default "W"
         Time unit of the models: day, week or month (365.25/12 days).
     model : {"bgnbd", "mbgnbd", "pnbd", "auto"}, default "bgnbd"
-        Purchase model: BG/NBD, MBG/NBD, Pareto/NBD, or all three compared (see
-        :func:`custvalue.clv.compare_models`) and one picked by the best sum of ranks on
-        calibration AIC and holdout mean absolute error (AIC alone without a holdout).
+        Purchase model: BG/NBD, MBG/NBD, Pareto/NBD, or all three compared with
+        :func:`custvalue.clv.compare_models` and the one with the smallest sum of ranks on
+        calibration AIC, the chi-square of the repeat-purchase histogram, the holdout mean
+        absolute error per customer and the tracking error picked (ties: lower AIC; without a
+        holdout, the holdout error is left out and the tracking error is in-sample).
     returns : {"error", "net", "drop"}, default "error"
         Negative amounts (returns): an error naming the rows; ``"net"``: they are not
         purchases, and each customer's average purchase value is reduced by the share of
@@ -288,6 +282,18 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
         Assumed cost of contacting one customer (money units of the amounts).
     currency : str, optional
         Money unit for labels (default "US$" for the bundled data, none otherwise).
+    interval : {"delta", "simulate", None}, default "delta"
+        Intervals from the sampling uncertainty of the fitted parameters: ``scores.csv`` gains
+        ``p_alive_lower``/``p_alive_upper``, ``expected_purchases_lower``/``_upper`` and
+        ``clv_lower``/``clv_upper`` (the ``interval=`` of
+        :meth:`~custvalue.clv.BetaGeoResults.p_alive`,
+        :meth:`~custvalue.clv.BetaGeoResults.expected_purchases` and
+        :func:`custvalue.clv.clv`; the CLV interval counts the Gamma-Gamma parameters too), and the
+        tracking plot a band around the cohort's expected repeat transactions. ``"delta"``:
+        the delta method on the log or logit scale; ``"simulate"``: quantiles over 200
+        parameter draws (seed 0); None: point estimates only.
+    level : float, default 0.95
+        Confidence level of the intervals.
     output : str or Path, default "custvalue-report"
         Folder to write ``scores.csv``, ``params.csv``, ``model_comparison.csv``,
         ``tiers.csv``, ``winback.csv`` and ``report.html`` into.
@@ -310,7 +316,8 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     opts = check_options(freq=freq, model=model, returns=returns, months=months, monthly_discount_rate=monthly_discount_rate,
                          margin=margin, active_threshold=active_threshold, lapsed_threshold=lapsed_threshold,
                          winback_response_rate=winback_response_rate, winback_cost=winback_cost,
-                         models=MODEL_CHOICES, freqs=FREQS)
+                         models=MODEL_CHOICES, freqs=FREQS, interval=interval, level=level,
+                         intervals=INTERVALS)
     out = Path(output)
     check_output(out, force=force)
 
@@ -335,9 +342,11 @@ def run_report(transactions: pd.DataFrame | str | Path | None = None, *, custome
     say("segmenting: value tiers, concentration, customer states, churn value at risk, win-back list")
     seg = segment(scored, fitted.keep_tx, log.periods.observation_end, opts)
     say("drawing the figures")
-    images = plot(fitted, summ, scored, seg, opts, freq=freq, currency=log.currency)
+    band = forecast_band(fitted, opts)
+    images = plot(fitted, summ, scored, seg, opts, freq=freq, currency=log.currency, band=band)
     say("writing the HTML report")
-    page = render(log, summ, fitted, gg, zero_spend, scored, no_spend_now, seg, images, opts, model=model, freq=freq)
+    page = render(log, summ, fitted, gg, zero_spend, scored, no_spend_now, seg, images, opts, model=model, freq=freq,
+                  band=band)
     params = pd.concat({name: pd.DataFrame({"estimate": r.params, "std_err": r.bse})
                         for name, r in [*fitted.fits.items(), ("Gamma-Gamma", gg)]}, names=["model", "param"])
     comparison = fitted.comparison
@@ -614,7 +623,38 @@ def score(summ: Summaries, res: Any, gg: Any, opts: dict[str, Any], *, freq: str
     # so the value of a customer who is still active is CLV / P(alive)
     scores["clv_if_active"] = np.divide(scores["clv"].to_numpy(), pa, out=np.zeros(len(pa)), where=pa > 0)
     scores["value_tier"] = value_tiers(scores["clv"])
+    if opts["interval"] is not None:
+        scores = _with_intervals(scores, now, res, gg, no_spend_now, opts, freq=freq)
     return scores, no_spend_now
+
+
+def _with_intervals(scores: pd.DataFrame, now: pd.DataFrame, res: Any, gg: Any, no_spend_now: pd.Series,
+                    opts: dict[str, Any], *, freq: str) -> pd.DataFrame:
+    """``<quantity>_lower`` and ``<quantity>_upper`` beside P(alive), expected purchases and
+    CLV: the intervals of :mod:`custvalue.clv` from the sampling uncertainty of the purchase
+    model's parameters and, for CLV, of the Gamma-Gamma parameters too. Customers without
+    spend information (scored at the population mean spend) get the purchase model's part
+    only."""
+    from .. import clv as clv_mod
+
+    kw = dict(interval=opts["interval"], level=opts["level"], n_draws=N_DRAWS, seed=SEED)
+    horizon = opts["horizon"] * UNITS_PER_MONTH[freq]
+    value = dict(months=opts["horizon"], monthly_discount_rate=opts["discount_rate"], freq=freq,
+                 margin=opts["margin"], **kw)
+    bands = {"p_alive": res.p_alive(now, **kw), "expected_purchases": res.expected_purchases(now, horizon=horizon, **kw)}
+    if no_spend_now.any():
+        ok = ~no_spend_now
+        bands["clv"] = pd.concat([clv_mod.clv(res, gg, now[ok], **value),
+                                  clv_mod.clv(res, scores.loc[~ok, "expected_spend"], now[~ok], **value)]
+                                 ).reindex(now.index)
+    else:
+        bands["clv"] = clv_mod.clv(res, gg, now, **value)
+    out = scores.copy()
+    for name, band in bands.items():
+        at = out.columns.get_loc(name) + 1
+        out.insert(at, f"{name}_upper", band["upper"].to_numpy())
+        out.insert(at, f"{name}_lower", band["lower"].to_numpy())
+    return out
 
 
 @dataclass(frozen=True)
@@ -681,17 +721,27 @@ def segment(scores: pd.DataFrame, keep_tx: pd.DataFrame, obs_end: Any, opts: dic
     return Segments(total_clv, pyr, conc, risk, tier_policy, states_tab, cross, winback, tiers_csv)
 
 
+def forecast_band(fitted: PurchaseFits, opts: dict[str, Any]) -> pd.DataFrame | None:
+    """The band of the tracking plot: the cohort's expected cumulative repeat transactions on
+    the tracking grid with their interval (``_band.cohort_band``); None without intervals."""
+    if opts["interval"] is None:
+        return None
+    return cohort_band(fitted.res, fitted.births, fitted.grid, interval=opts["interval"], level=opts["level"],
+                       n_draws=N_DRAWS, seed=SEED)
+
+
 def plot(fitted: PurchaseFits, summ: Summaries, scores: pd.DataFrame, seg: Segments, opts: dict[str, Any], *,
-         freq: str, currency: str) -> dict[str, Any]:
-    """Step 6: the report's figures (tracking, P(alive) matrix, CLV histogram, pyramid,
-    Lorenz curve, value at risk)."""
+         freq: str, currency: str, band: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Step 6: the report's figures (tracking with the forecast band, P(alive) matrix, CLV
+    histogram, pyramid, Lorenz curve, value at risk)."""
     from .. import clv as clv_mod
 
     now = summ.now
     expected = clv_mod.cohort_repeat_transactions(fitted.res, fitted.births, fitted.grid)["cumulative"]
     return {
         "tracking": figs.tracking(fitted.actual, expected, calibration_end=fitted.cal_t,
-                                  origin=np.datetime_as_string(fitted.origin), freq=freq, model_name=fitted.chosen),
+                                  origin=np.datetime_as_string(fitted.origin), freq=freq, model_name=fitted.chosen,
+                                  band=band),
         "p_alive": figs.p_alive_matrix(fitted.res, T=float(now["T"].max()), freq=freq,
                                        max_frequency=int(min(20, max(5, now["frequency"].quantile(0.99))))),
         "clv": figs.clv_histogram(scores["clv"], unit=currency, horizon=opts["horizon"]),
@@ -703,7 +753,7 @@ def plot(fitted: PurchaseFits, summ: Summaries, scores: pd.DataFrame, seg: Segme
 
 def render(log: TransactionLog, summ: Summaries, fitted: PurchaseFits, gg: Any, zero_spend: pd.Series,
            scores: pd.DataFrame, no_spend_now: pd.Series, seg: Segments, images: dict[str, Any],
-           opts: dict[str, Any], *, model: str, freq: str) -> str:
+           opts: dict[str, Any], *, model: str, freq: str, band: pd.DataFrame | None = None) -> str:
     """Step 7: the HTML page from every step's output."""
     ctx = dict(source=log.source, bundled=log.bundled, work=log.work, negative=log.negative, periods=log.periods,
                fmt=log.fmt, freq=freq, cal=summ.cal, now=summ.now, chosen=fitted.chosen, rule=fitted.rule,
@@ -711,5 +761,6 @@ def render(log: TransactionLog, summ: Summaries, fitted: PurchaseFits, gg: Any, 
                notes=summ.notes, zero_spend=zero_spend, no_spend_now=no_spend_now, horizon=opts["horizon"],
                discount_rate=opts["discount_rate"], margin=opts["margin"], opts=opts, currency=log.currency,
                pyr=seg.pyr, conc=seg.conc, states_tab=seg.states_tab, cross=seg.cross, tier_policy=seg.tier_policy,
-               winback=seg.winback, images=images, total_clv=seg.total_clv, risk=seg.risk)
+               winback=seg.winback, images=images, total_clv=seg.total_clv, risk=seg.risk, band=band,
+               actual_end=float(fitted.actual.iloc[-1]))
     return render_page(ctx)

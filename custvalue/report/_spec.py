@@ -13,7 +13,23 @@ MODELS = {
     "pnbd": ("Pareto/NBD", "ParetoNBD", "Schmittlein, Morrison & Colombo (1987), Management Science 33"),
 }
 MODEL_CHOICES = (*MODELS, "auto")
+#: ``--model auto``: the columns of :func:`custvalue.clv.compare_models` the models are ranked
+#: on (each lower is better), with what each measures. The rule: rank the models on each
+#: criterion the table has (ties share the better rank; a missing value ranks last), add the
+#: ranks, and pick the smallest sum; ties go to the lower AIC. Two criteria judge the fit to the
+#: calibration data, two the forecast of the holdout (without a holdout, the tracking error is
+#: in-sample and the holdout error is absent).
+AUTO_CRITERIA = {
+    "aic": "the calibration AIC",
+    "histogram_chi2": "the chi-square of the calibration repeat-purchase histogram",
+    "holdout_mae": "the holdout mean absolute error per customer",
+    "tracking_mape": "the tracking error of the cumulative repeat transactions",
+}
 FREQS = ("D", "W", "M")
+#: ``--interval`` values (None: ``--interval none``, point estimates only).
+INTERVALS = ("delta", "simulate", None)
+#: Parameter draws and seed of ``--interval simulate``.
+N_DRAWS, SEED = 200, 0
 #: Customer states by P(alive), top first.
 STATES = ("active", "at risk", "lapsed")
 #: The seed's recency rule for the comparison with the model's states (months without a purchase).

@@ -3,6 +3,8 @@ retention, sBG and the Markov chain (custvalue.markov, re-exported by custvalue.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -148,10 +150,43 @@ def _per_customer(arg: str, value: float = 1.0):
     return lambda a: {**a, arg: pd.Series(value, index=a["data"].index)}
 
 
+def _with_covariates(n: int | None = 300) -> pd.DataFrame:
+    """CDNOW rows with two static covariates (a dummy and a numeric one)."""
+    d = D.cdnow(n)
+    d["channel"] = np.arange(len(d)) % 2 * 1.0
+    d["age"] = np.linspace(-1.0, 1.0, len(d))
+    return d
+
+
+COV_KW = {"purchase_covariates": ["channel"], "dropout_covariates": ["age"]}
+COV_BAD = {"data[channel]": ("nan", "inf", "text", "nullable_na", "wrong_column"),
+           "data[age]": ("nan", "inf", "text", "wrong_column")}
+
+
+def _covariate_targets(model: type) -> tuple[Target, ...]:
+    """The covariate keywords of a transaction model: construction, fit and predictions."""
+    fitted = lambda: model(**COV_KW).fit(_with_covariates())  # noqa: E731
+    return (
+        Target("__init__(covariates)", lambda: {"data": _with_covariates(), **COV_KW, "shared_covariates": [], "l2_penalty": 0.1}, model,
+               {**COV_BAD, "purchase_covariates": (("not names", lambda v: [1.0]), ("a data column", lambda v: ["T"])),
+                "shared_covariates": (("also a purchase covariate", lambda v: ["channel"]),),
+                "l2_penalty": ("nan", "negative", "text", ("unknown key", lambda v: {"life": 1.0}))},
+               {"constant covariate": lambda a: {**a, "data": a["data"].assign(age=1.0)}}),
+        Target("p_alive(covariates)", lambda: {"data": _with_covariates(12)}, lambda **a: fitted().p_alive(**a),
+               COV_BAD),
+        Target("expected_purchases_new_customer(covariates)", lambda: {"horizon": 10.0, "data": _with_covariates(5)},
+               lambda **a: fitted().expected_purchases_new_customer(**a),
+               {"data[channel]": ("nan", "text", "wrong_column"), "data": (("none", lambda v: None),)}),
+    )
+
+
 CATALOGUE: dict[str, Entry] = {
-    C + "BetaGeo": _customer_model("bg", clv.BetaGeo, D.cdnow, RFT_BAD),
-    C + "ParetoNBD": _customer_model("pnbd", clv.ParetoNBD, D.cdnow, RFT_BAD),
-    C + "ModifiedBetaGeo": _customer_model("mbg", clv.ModifiedBetaGeo, D.cdnow, RFT_BAD),
+    C + "BetaGeo": Entry("class", (*_customer_model("bg", clv.BetaGeo, D.cdnow, RFT_BAD).targets,
+                                   *_covariate_targets(clv.BetaGeo))),
+    C + "ParetoNBD": Entry("class", (*_customer_model("pnbd", clv.ParetoNBD, D.cdnow, RFT_BAD).targets,
+                                     *_covariate_targets(clv.ParetoNBD))),
+    C + "ModifiedBetaGeo": Entry("class", (*_customer_model("mbg", clv.ModifiedBetaGeo, D.cdnow, RFT_BAD).targets,
+                                   *_covariate_targets(clv.ModifiedBetaGeo))),
     C + "BetaGeoBetaBinom": _customer_model("bgbb", clv.BetaGeoBetaBinom, D.donations, BGBB_BAD),
     C + "GammaGamma": _customer_model("gg", clv.GammaGamma, D.cdnow, GG_BAD),
     C + "BetaGeoResults": _transaction_results("bg", lambda: D.cdnow(12), ("frequency", "recency", "T"),
@@ -493,3 +528,55 @@ _rs = CATALOGUE[C + "recency_states"].targets[0]
 CATALOGUE[C + "recency_states"] = Entry("function", (Target(
     _rs.label, lambda: {**_rs.args(), "start": "2020-01"}, _rs.call, _rs.bad, _rs.edges,
     finite_exempt="<NA> before a customer's first purchase (documented: no state yet)"),))
+
+
+# -- Pareto/NBD with time-varying covariates (issue 18, item 2) ----------------------------
+@functools.cache
+def _tv_base():
+    from custvalue.simulate import simulate_paretonbd_tv
+
+    return simulate_paretonbd_tv(300, r=0.8, alpha=6.0, s=0.6, beta=20.0, gamma_purchase={"promo": 0.5},
+                                 gamma_dropout={"promo": -0.4}, calibration_periods=26, horizon=4, seed=3)
+
+
+def _tv_args() -> dict:
+    b = _tv_base()
+    return {"transactions": b.transactions.copy(), "covariates": b.covariates.copy(),
+            "calibration_end": b.calibration_end}
+
+
+TV_SETTINGS = {"purchase_covariates": ["promo"], "dropout_covariates": ["promo"]}
+TV_BAD = {
+    "transactions[customer_id]": ("nan", "wrong_column"), "transactions[date]": ("nan", "text", "wrong_column"),
+    "transactions": ("empty",), "covariates[promo]": ("nan", "inf", "text", "numeric_text", "wrong_column"),
+    "covariates[period]": ("nan", "text", "wrong_column"), "covariates[customer_id]": ("wrong_column",),
+    "covariates": ("empty", ("a period missing", lambda v: v.drop(index=v.index[3])),
+                   ("promo constant", lambda v: v.assign(promo=1.0))),
+    "calibration_end": (("not a date", lambda v: "soon"), ("before every purchase", lambda v: "1990-01-01")),
+}
+
+
+@functools.cache
+def _tv_fitted():
+    import warnings
+
+    with warnings.catch_warnings():  # a small base: the mixing distributions may run off
+        warnings.simplefilter("ignore")
+        return clv.ParetoNBDTimeVarying(**TV_SETTINGS).fit(**_tv_args())
+
+
+CATALOGUE[C + "ParetoNBDTimeVarying"] = Entry("class", (
+    Target("__init__", lambda: {**_tv_args(), "freq": "W"}, lambda **a: clv.ParetoNBDTimeVarying(**a, **TV_SETTINGS),
+           {**TV_BAD, "freq": (("unknown unit", lambda v: "fortnight"),)},
+           {"one customer": lambda a: {**a, "transactions": a["transactions"].query("customer_id == 0"),
+                                       "covariates": a["covariates"].query("customer_id == 0")}}),
+    Target("fit", _tv_args, lambda **a: clv.ParetoNBDTimeVarying(**TV_SETTINGS).fit(**a), TV_BAD),
+))
+CATALOGUE[C + "ParetoNBDTimeVaryingResults"] = Entry("results", (
+    Target("p_alive", lambda: {}, lambda **a: _tv_fitted().p_alive(**a), {}),
+    Target("expected_purchases", lambda: {"horizon": 4.0, "covariates": _tv_base().covariates.copy()},
+           lambda **a: _tv_fitted().expected_purchases(**a),
+           {"horizon": HORIZON, "covariates[promo]": ("nan", "text", "wrong_column"), "covariates": ("empty",)},
+           {"horizon inside a period": replaced(horizon=0.5)}),
+    Target("conf_int", lambda: {"level": 0.9}, lambda **a: _tv_fitted().conf_int(**a), {"level": LEVEL}),
+))

@@ -127,6 +127,10 @@ CATALOGUE: dict[str, Entry] = {
     M + "betageo.p_alive_logit_se": kernel(
         betageo.p_alive_logit_se, lambda: {**_rft(**BG)(), "cov": np.diag([0.013, 0.378, 0.186, 0.705]) ** 2},
         {n: "positive" for n in ("r", "alpha", "a", "b")}, {"huge scale": replaced(alpha=1e12)}),
+    M + "betageo.individual_loglike": documented(
+        betageo.individual_loglike,
+        lambda: {"r": 0.243, "log_alpha": np.log([4.4, 2.0, 9.0]), "log_a": np.log([0.79, 0.5, 2.0]),
+                 "log_b": np.log([2.4, 1.0, 5.0]), "x": X3, "t_x": TX3, "T": T3}, PER_ITERATION),
     M + "betageo.purchase_count_probability": kernel(
         betageo.purchase_count_probability, lambda: {"n": np.array([0.0, 1.0, 2.0]), "t": 10.0, **BG, "shift": 1},
         {n: "positive" for n in ("r", "alpha", "a", "b")}),
@@ -139,6 +143,12 @@ CATALOGUE: dict[str, Entry] = {
     M + "paretonbd.weighted_loglike_score_hessian": documented(
         paretonbd.weighted_loglike_score_hessian, lambda: {**_rft(**PN)(), "weights": np.ones(3)}, PER_ITERATION),
     M + "paretonbd.data_levels": documented(paretonbd.data_levels, lambda: {"x": X3, "t_x": TX3}, HELPER),
+    M + "paretonbd.individual_loglike": documented(
+        paretonbd.individual_loglike,
+        lambda: {"r": 0.55, "s": 0.61, "log_alpha": np.log([10.58, 5.0, 20.0]), "log_beta": np.log([11.67, 30.0, 2.0]),
+                 "x": X3, "t_x": TX3, "T": T3, "hess": True}, PER_ITERATION),
+    M + "paretonbd.individual_p_alive": documented(
+        paretonbd.individual_p_alive, lambda: {**_rft(**PN)(), "alpha": np.array([10.58, 5.0, 20.0])}, HELPER),
     **_btyd_family(bgbb, "bgbb", BB, ("alpha", "beta", "gamma", "delta"), _bb(), with_dert="d", dert_rule="rate"),
     # -- Gamma-Gamma ----------------------------------------------------------------------
     M + "gammagamma.loglike": documented(
@@ -359,3 +369,40 @@ CATALOGUE: dict[str, Entry] = {
         pls.jackknife_covariances, lambda: {"X": np.array([[1., 2.], [2., 1.], [3., 5.], [4., 4.]]),
                                             "rng": np.random.default_rng(0)}, PER_DRAW),
 }
+
+
+# -- Pareto/NBD with time-varying covariates (issue 18, item 2) ----------------------------
+from custvalue.math import paretonbd_tv  # noqa: E402
+
+
+def _tv_pieces() -> dict:
+    """Three customers over 2-3 weekly pieces, one purchase and one dropout covariate."""
+    z = np.array([[0.0], [1.0], [0.5], [-1.0], [0.2], [0.0], [1.5]])
+    return {"x": X3, "offsets": np.array([0, 2, 5, 7]), "death_start": np.array([0, 3, 6]),
+            "dt": np.array([20.0, 19.0, 5.0, 15.0, 19.0, 20.0, 15.0]), "zp": z, "zd": z * 0.5}
+
+
+TV_P = {**PN, "gamma_purchase": [0.3], "gamma_dropout": [-0.2]}
+TV_RULES = {n: "positive" for n in ("r", "alpha", "s", "beta")}
+
+
+def _tv_future() -> dict:
+    pa, A, C = paretonbd_tv.state_at_T(**TV_P, **_tv_pieces())
+    return {**TV_P, "x": X3, "A_T": A, "C_T": C, "alive": pa, "offsets": np.array([0, 1, 2, 3]),
+            "dt": np.array([4.0, 4.0, 4.0]), "zp": np.ones((3, 1)), "zd": np.ones((3, 1))}
+
+
+CATALOGUE.update({
+    M + "paretonbd_tv.loglike_and_score": documented(
+        paretonbd_tv.loglike_and_score, lambda: {**TV_P, **_tv_pieces(), "sum_zp": np.array([[0.0], [1.0], [2.0]])},
+        PER_ITERATION),
+    M + "paretonbd_tv.weighted_loglike_and_score": documented(
+        paretonbd_tv.weighted_loglike_and_score,
+        lambda: {**TV_P, **_tv_pieces(), "sum_zp": np.array([[0.0], [1.0], [2.0]]), "weights": np.ones(3)},
+        PER_ITERATION),
+    M + "paretonbd_tv.state_at_T": kernel(paretonbd_tv.state_at_T, lambda: {**TV_P, **_tv_pieces()}, TV_RULES),
+    M + "paretonbd_tv.p_alive": kernel(paretonbd_tv.p_alive, lambda: {**TV_P, **_tv_pieces()}, TV_RULES,
+                                       {"huge scale": replaced(alpha=1e12, beta=1e12)}),
+    M + "paretonbd_tv.conditional_expected_purchases": kernel(
+        paretonbd_tv.conditional_expected_purchases, _tv_future, TV_RULES, {"s = 1": replaced(s=1.0)}),
+})

@@ -344,6 +344,19 @@ CATALOGUE: dict[str, Entry] = {
         simulate.simulate_paretonbd, _sim(None, r=0.55, alpha=10.6, s=0.61, beta=11.7, T=39.0),
         {"n_customers": COUNT, "r": SHAPE, "alpha": SHAPE, "s": SHAPE, "beta": SHAPE,
          "T": ("nan", "negative", "zero", "text"), "seed": SEED}),
+    **{f"custvalue.simulate.{name}": function(
+        getattr(simulate, name),
+        lambda kw=kw: {"covariates": pd.DataFrame({"channel": np.arange(50.0) % 2, "age": np.linspace(-1, 1, 50)}),
+                       **kw, "T": 39.0, "purchase_coefficients": {"channel": 0.5},
+                       "dropout_coefficients": {"age": -0.3}, "seed": 1},
+        {"covariates[channel]": ("nan", "inf", "text"), "covariates": ("empty",), **{k: SHAPE for k in kw},
+         "T": ("nan", "negative", "zero", "text"), "seed": SEED,
+         "purchase_coefficients": (("unknown column", lambda v: {"region": 1.0}), ("nan", lambda v: {"channel": np.nan})),
+         "dropout_coefficients": (("unknown column", lambda v: {"region": 1.0}),)},
+        {"one customer": lambda a: {**a, "covariates": a["covariates"].iloc[:1]}})
+       for name, kw in (("simulate_paretonbd_covariates", dict(r=0.55, alpha=10.6, s=0.61, beta=11.7)),
+                        ("simulate_betageo_covariates", dict(r=0.25, alpha=4.0, a=0.8, b=2.5)),
+                        ("simulate_modbetageo_covariates", dict(r=0.5, alpha=6.0, a=0.9, b=3.0)))},
     "custvalue.simulate.simulate_modbetageo": function(
         simulate.simulate_modbetageo, _sim(None, r=0.5, alpha=6.0, a=0.9, b=3.0, T=39.0),
         {"n_customers": COUNT, "r": SHAPE, "a": SHAPE, "b": SHAPE, "T": ("nan", "negative", "zero", "text"),
@@ -451,12 +464,15 @@ CATALOGUE: dict[str, Entry] = {
     # -- report and command line (owned elsewhere: the cases document what they accept) ------
     "custvalue.report.run_report": function(
         custvalue.report.run_report, lambda: {"transactions": tx(), "output": _tmp(), "progress": None, "months": 6,
-                                              "monthly_discount_rate": 0.01, "calibration_end": "1997-06-30", "freq": "W"},
+                                              "monthly_discount_rate": 0.01, "calibration_end": "1997-06-30", "freq": "W",
+                                              "interval": "delta", "level": 0.95},
         {"transactions[customer_id]": ("nan", "wrong_column"), "transactions[date]": ("nan", "text", "wrong_column"),
          "transactions[amount]": ("nan", "text", "wrong_column"), "transactions": ("empty",),
          "months": ("nan", "negative", "zero", "text"),
          "monthly_discount_rate": ("nan", "text", ("-1", lambda v: -1.0)),
-         "freq": (("unknown unit", lambda v: "Y"),), "calibration_end": ("text",)}),
+         "freq": (("unknown unit", lambda v: "Y"),), "calibration_end": ("text",),
+         "interval": ("text", "nan", ("'bootstrap' (not offered)", lambda v: "bootstrap")),
+         "level": ("nan", "zero", "negative", ("95", lambda v: 95), "text")}),
     "custvalue.report.ReportOutput": Entry("results", (
         Target("produced by run_report", lambda: {},
                lambda: custvalue.report.run_report(tx(), output=_tmp(), progress=None, months=6,
@@ -483,5 +499,26 @@ CATALOGUE: dict[str, Entry] = {
                      ("unknown column", lambda v: _cli_args(**{"--customer-col": "nope"})),
                      ("bad horizon", lambda v: _cli_args(**{"--horizon": "-3"})),
                      ("bad discount rate", lambda v: _cli_args(**{"--discount-rate": "nan"})),
-                     names=("no-such-file", "nope", "horizon", "discount_rate", "discount-rate"))}),
+                     ("bad level", lambda v: _cli_args(**{"--level": "1.5"})),
+                     names=("no-such-file", "nope", "horizon", "discount_rate", "discount-rate", "level"))}),
 }
+
+
+# -- Pareto/NBD with time-varying covariates (issue 18, item 4) ----------------------------
+CATALOGUE.update({
+    "custvalue.simulate.simulate_paretonbd_tv": function(
+        simulate.simulate_paretonbd_tv,
+        _sim(None, r=0.8, alpha=6.0, s=0.6, beta=20.0, gamma_purchase={"promo": 0.5}, gamma_dropout={"promo": -0.3},
+             calibration_periods=8, horizon=2, acquisition_periods=2, freq="W", origin="2024-01-01"),
+        {"n_customers": COUNT, "r": SHAPE, "alpha": SHAPE, "s": SHAPE, "beta": SHAPE,
+         "gamma_purchase": (("not a mapping", lambda v: [0.5]), ("NaN coefficient", lambda v: {"promo": np.nan})),
+         "gamma_dropout": (("text coefficient", lambda v: {"promo": "abc"}),),
+         "calibration_periods": COUNT, "horizon": ("nan", "negative", "fraction", "text"),
+         "acquisition_periods": ("nan", "zero", "fraction", ("more than calibration_periods", lambda v: 9)),
+         "freq": (("unknown unit", lambda v: "fortnight"),), "origin": (("not a date", lambda v: "soon"),),
+         "seed": SEED},
+        {"no covariates": replaced(gamma_purchase=None, gamma_dropout=None)},
+        finite_exempt="truth['true_death'] is inf for customers still alive at the end of the simulation (documented)"),
+    "custvalue.simulate.TimeVaryingBase": no_input(
+        "class: the frozen container simulate_paretonbd_tv returns (built there; exercised through that entry)"),
+})

@@ -47,6 +47,18 @@ def test_report_says_what_was_done(default_report):
         assert section in flat
     assert flat.count("Reading:") >= 8
     assert "Unique rows" not in flat and "value_tier" not in flat.split("Files")[0]
+    # the forecast band (docs/report.md quotes these numbers)
+    assert ("by the observation end the model expects 41,301 repeat transactions (39,923 to 42,727); 43,966 "
+            "happened") in flat
+
+
+def test_bundled_scores_have_intervals(default_report):
+    scores = pd.read_csv(default_report.scores, index_col="customer_id")
+    for q in ("p_alive", "expected_purchases", "clv"):
+        lower, upper = scores[f"{q}_lower"], scores[f"{q}_upper"]
+        assert (lower <= scores[q] * (1 + 1e-9)).all() and (scores[q] <= upper * (1 + 1e-9)).all()
+    one_time = scores["frequency"] == 0  # BG/NBD: P(alive) = 1 whatever the parameters, a flat interval
+    assert (scores.loc[one_time, "p_alive_lower"] == 1).all() and (scores.loc[~one_time, "p_alive_lower"] < 1).all()
 
 
 def test_report_numbers_agree_with_the_files(default_report):

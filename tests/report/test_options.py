@@ -29,7 +29,7 @@ def test_help_states_every_default_and_explains_the_time_units(capsys):
     text = capsys.readouterr().out
     formatter = cli._HelpFormatter("custvalue")
     options = [a for a in _report_parser()._actions if a.option_strings and a.dest != "help"]
-    assert len(options) == 24  # a new option needs a test below
+    assert len(options) == 26  # a new option needs a test below (--interval, --level: test_intervals.py)
     for action in options:
         assert action.option_strings[0] in text
         assert "default" in formatter._get_help_string(action), action.option_strings
@@ -96,8 +96,8 @@ def test_model_auto_fits_all_three_and_picks_by_the_stated_rule(capsys, tmp_path
     assert rc == 0
     comp = pd.read_csv(out / "model_comparison.csv", index_col="model")
     assert comp.index.tolist() == ["BG/NBD", "MBG/NBD", "Pareto/NBD"]
-    assert {"llf", "aic", "bic", "holdout_mae", "holdout_rmse", "tracking_mape"} <= set(comp.columns)
-    rank = comp["aic"].rank(method="min") + comp["holdout_mae"].rank(method="min")
+    assert {"llf", "aic", "bic", "histogram_chi2", "holdout_mae", "holdout_rmse", "tracking_mape"} <= set(comp.columns)
+    rank = sum(comp[c].rank(method="min") for c in ("aic", "histogram_chi2", "holdout_mae", "tracking_mape"))
     best = min(comp.index, key=lambda m: (rank[m], comp.at[m, "aic"]))
     assert f"{best})" in stdout
     page = (out / "report.html").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from scipy.special import gammaln
 from ..._deprecation import renamed_arguments
 from .._checks import check_param, params
 from ..logconcave import interpolate_smooth, log_integral
+from ._covariates import individual_p_alive
 from ._quadrature import _far_rows, _log_A_quadrature
 from ._reference import _mixture, _parts
 
@@ -21,7 +22,8 @@ def p_alive(r, alpha, s, beta, x, t_x, T):
     Parameters
     ----------
     r, alpha, s, beta : float
-        Pareto/NBD parameters.
+        Pareto/NBD parameters; ``alpha`` and ``beta`` may be arrays (one per customer, static
+        covariates), broadcast with the data.
     x, t_x, T : array-like
         Frequency, recency and age (broadcast together).
 
@@ -35,6 +37,8 @@ def p_alive(r, alpha, s, beta, x, t_x, T):
     >>> round(float(p_alive(0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86)), 3)
     0.868
     """
+    if np.ndim(alpha) or np.ndim(beta):  # one α, β per customer (static covariates)
+        return individual_p_alive(r, alpha, s, beta, x, t_x, T)
     x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, T))
     far = _far_rows(alpha, beta, t_x, T)
     if not far.any():

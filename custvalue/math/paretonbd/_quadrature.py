@@ -8,7 +8,7 @@ in ``log(α+τ)``, whose cost does not depend on z (see the package docstring).
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 
 from .._jit import parallel_kernel
 from ._reference import _mixture
@@ -16,6 +16,90 @@ from ._reference import _mixture
 _ZINLINE = 0.99  # the fused kernel sums the series up to this z; beyond, the quadrature
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(12)  # Gauss-Legendre nodes per panel
 _PANEL_RISE = 2.0  # the log-integrand changes by at most this much across one panel
+
+
+@njit(cache=True, error_model="numpy")
+def _log_A_row(r, alpha, s, beta, x, t_x, T, dA, hA):  # pragma: no cover - compiled
+    """``log A`` of one row (see :func:`_log_A_quadrature`), its gradient into ``dA`` (4,)
+    and Hessian into ``hA`` (4, 4) in (r, α, s, β); α and β may differ from row to row
+    (static covariates, :mod:`._covariates`).  Scalar accumulators: no allocation per row."""
+    k2 = s + 1.0
+    k1 = r + x
+    a0 = alpha + t_x
+    b0 = beta + t_x
+    u0 = np.log(a0)
+    lb0 = np.log(b0)
+    span = np.log(alpha + T) - u0
+    ratio0 = a0 / b0
+    ratio1 = (alpha + T) / (beta + T)
+    rmax = max(ratio0, ratio1)
+    top = (1.0 - k1) - k2 * min(ratio0, ratio1)  # the largest slope of ψ
+    I0 = 0.0
+    i0 = i1 = i2 = i3 = 0.0
+    j00 = j01 = j02 = j03 = j11 = j12 = j13 = j22 = j23 = j33 = 0.0
+    lo = 0.0
+    done = False
+    while not done:
+        if lo > 0.0 and top < 0.0:
+            # ψ(v) - ψ(0) <= top (v - lo) beyond lo: the rest (relative to e^{ψ(0)}, as
+            # I0) is below e^{ψ(lo) - ψ(0)} / |top|
+            psi_lo = (1.0 - k1) * lo - k2 * np.log1p(a0 * np.expm1(lo) / b0)
+            if np.exp(psi_lo) / (-top) < 1e-17 * I0:
+                break
+        if alpha >= beta:  # the ratio decreases along the interval: its value at lo
+            rmax = a0 * np.exp(lo) / (b0 + a0 * np.expm1(lo))
+        h = _PANEL_RISE / (abs(1.0 - k1) + k2 * rmax)
+        if h >= span - lo:
+            h = span - lo
+            done = True
+        for j in range(_GL_X.shape[0]):
+            v = lo + 0.5 * h * (_GL_X[j] + 1.0)  # u - u0
+            ev = np.exp(v)
+            tau_a = a0 * ev  # α + τ
+            tau_b = b0 + a0 * np.expm1(v)  # β + τ
+            la = u0 + v
+            lb = np.log(tau_b)
+            # integrand in u relative to its value at u0 (the dτ = e^u du included)
+            f = 0.5 * h * _GL_W[j] * np.exp((1.0 - k1) * v - k2 * (lb - lb0))
+            g0 = -la
+            g1 = -k1 / tau_a
+            g2 = -lb
+            g3 = -k2 / tau_b
+            I0 += f
+            i0 += f * g0
+            i1 += f * g1
+            i2 += f * g2
+            i3 += f * g3
+            j00 += f * g0 * g0
+            j01 += f * (g0 * g1 - 1.0 / tau_a)
+            j02 += f * g0 * g2
+            j03 += f * g0 * g3
+            j11 += f * (g1 * g1 + k1 / (tau_a * tau_a))
+            j12 += f * g1 * g2
+            j13 += f * g1 * g3
+            j22 += f * g2 * g2
+            j23 += f * (g2 * g3 - 1.0 / tau_b)
+            j33 += f * (g3 * g3 + k2 / (tau_b * tau_b))
+        lo += h
+    d0 = i0 / I0
+    d1 = i1 / I0
+    d2 = i2 / I0
+    d3 = i3 / I0
+    dA[0] = d0
+    dA[1] = d1
+    dA[2] = d2
+    dA[3] = d3
+    hA[0, 0] = j00 / I0 - d0 * d0
+    hA[0, 1] = hA[1, 0] = j01 / I0 - d0 * d1
+    hA[0, 2] = hA[2, 0] = j02 / I0 - d0 * d2
+    hA[0, 3] = hA[3, 0] = j03 / I0 - d0 * d3
+    hA[1, 1] = j11 / I0 - d1 * d1
+    hA[1, 2] = hA[2, 1] = j12 / I0 - d1 * d2
+    hA[1, 3] = hA[3, 1] = j13 / I0 - d1 * d3
+    hA[2, 2] = j22 / I0 - d2 * d2
+    hA[2, 3] = hA[3, 2] = j23 / I0 - d2 * d3
+    hA[3, 3] = j33 / I0 - d3 * d3
+    return (1.0 - k1) * u0 - k2 * lb0 + np.log(I0)
 
 
 @parallel_kernel(error_model="numpy")
@@ -32,68 +116,11 @@ def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no c
     ``e^{ψ(v)} / |largest slope|`` from the panel's end v, is below 1e-17 of the sum.  The
     derivatives are the integrals of the integrand times ``∂ψ/∂θ`` (and
     ``∂ψ/∂θ ∂ψ/∂θ' + ∂²ψ/∂θ∂θ'``), differentiated under the integral in τ. Unlike the
-    hypergeometric series it does not slow down when α and β are far apart (z near 1)."""
+    hypergeometric series it does not slow down when α and β are far apart (z near 1).
+    The per-row work is :func:`_log_A_row`."""
     n = x.shape[0]
-    k2 = s + 1.0
     for i in prange(n):
-        k1 = r + x[i]
-        a0 = alpha + t_x[i]
-        b0 = beta + t_x[i]
-        u0 = np.log(a0)
-        span = np.log(alpha + T[i]) - u0
-        ratio0 = a0 / b0
-        ratio1 = (alpha + T[i]) / (beta + T[i])
-        rmax = max(ratio0, ratio1)
-        top = (1.0 - k1) - k2 * min(ratio0, ratio1)  # the largest slope of ψ
-        I0 = 0.0
-        I1 = np.zeros(4)
-        I2 = np.zeros((4, 4))
-        g = np.zeros(4)
-        lo = 0.0
-        done = False
-        while not done:
-            if lo > 0.0 and top < 0.0:
-                # ψ(v) - ψ(0) <= top (v - lo) beyond lo: the rest (relative to e^{ψ(0)}, as
-                # I0) is below e^{ψ(lo) - ψ(0)} / |top|
-                psi_lo = (1.0 - k1) * lo - k2 * np.log1p(a0 * np.expm1(lo) / b0)
-                if np.exp(psi_lo) / (-top) < 1e-17 * I0:
-                    break
-            if alpha >= beta:  # the ratio decreases along the interval: its value at lo
-                rmax = a0 * np.exp(lo) / (b0 + a0 * np.expm1(lo))
-            h = _PANEL_RISE / (abs(1.0 - k1) + k2 * rmax)
-            if h >= span - lo:
-                h = span - lo
-                done = True
-            for j in range(_GL_X.shape[0]):
-                v = lo + 0.5 * h * (_GL_X[j] + 1.0)  # u - u0
-                tau_a = a0 * np.exp(v)  # α + τ
-                tau_b = b0 + a0 * np.expm1(v)  # β + τ
-                la = np.log(tau_a)
-                lb = np.log(tau_b)
-                # integrand in u relative to its value at u0 (the dτ = e^u du included)
-                f = 0.5 * h * _GL_W[j] * np.exp((1.0 - k1) * v - k2 * (lb - np.log(b0)))
-                g[0] = -la
-                g[1] = -k1 / tau_a
-                g[2] = -lb
-                g[3] = -k2 / tau_b
-                I0 += f
-                for q in range(4):
-                    I1[q] += f * g[q]
-                    for q2 in range(q, 4):
-                        I2[q, q2] += f * g[q] * g[q2]
-                I2[0, 1] += f * (-1.0 / tau_a)
-                I2[1, 1] += f * (k1 / (tau_a * tau_a))
-                I2[2, 3] += f * (-1.0 / tau_b)
-                I2[3, 3] += f * (k2 / (tau_b * tau_b))
-            lo += h
-        lA[i] = (1.0 - k1) * u0 - k2 * np.log(b0) + np.log(I0)
-        for q in range(4):
-            dA[i, q] = I1[q] / I0
-        for q in range(4):
-            for q2 in range(q, 4):
-                v2 = I2[q, q2] / I0 - dA[i, q] * dA[i, q2]
-                hA[i, q, q2] = v2
-                hA[i, q2, q] = v2
+        lA[i] = _log_A_row(r, alpha, s, beta, x[i], t_x[i], T[i], dA[i], hA[i])
 
 
 def _far_rows(alpha, beta, t_x, T):

@@ -1,0 +1,360 @@
+"""Static covariates of the buy-till-you-die models (Pareto/NBD, BG/NBD, MBG/NBD): the
+declared covariates, their design matrices, the chain rule from per-customer parameters to
+the coefficients, the L2 penalty, and a kernel adapter that turns a fitted model's
+parameters and a customer's covariates into that customer's own parameters for every
+prediction.
+
+The parameterisation is CLVTools' (Bachmann, Meierer & Näf 2021, Marketing Science 40(4);
+Meierer et al. 2023, JSS; read in CLVTools 0.12.1, ``src/pnbd.cpp`` ``pnbd_staticcov_alpha_i``,
+``pnbd_staticcov_beta_i`` and ``src/bgnbd.cpp`` ``bgnbd_staticcov_alpha_i``, ``_a_i``,
+``_b_i``), so that estimates compare one to one:
+
+- Pareto/NBD: ``α_i = α exp(-γ_purchase' z_i)``, ``β_i = β exp(-γ_dropout' z_i)``;
+- BG/NBD and MBG/NBD: ``α_i = α exp(-γ_purchase' z_i)``, ``a_i = a exp(γ_dropout' z_i)``,
+  ``b_i = b exp(γ_dropout' z_i)`` (both shapes of the beta distribution of the dropout
+  probability scaled by the same factor, so its mean ``a/(a+b)`` is unchanged and its
+  spread shrinks as the factor grows; CLVTools has no MBG/NBD, which follows the BG/NBD).
+
+A covariate in ``shared_covariates`` enters both processes with one coefficient (CLVTools'
+``names.cov.constr``).  The L2 penalty is CLVTools' ``reg.lambdas``: CLVTools minimises
+``-LL/N + λ_purchase ||γ_purchase||² + λ_dropout ||γ_dropout||²`` (``R/interlayer_regularization.R``),
+that is, it maximises ``LL - N (λ_purchase ||γ_purchase||² + λ_dropout ||γ_dropout||²)``,
+a shared coefficient counting in both sums.  ``N`` is the number of customers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._validation import as_float_array
+from ..exceptions import DataError, ModelSpecificationError
+
+__all__ = ["CovariateSpec", "CovariateKernel", "chain_rule"]
+
+PROCESSES = ("purchase", "dropout")
+
+
+def _names(value: Any, keyword: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    try:
+        names = tuple(value)
+    except TypeError:
+        raise ModelSpecificationError(f"{keyword} must be a sequence of column names; received {value!r}.") from None
+    bad = [v for v in names if not isinstance(v, str)]
+    if bad:
+        raise ModelSpecificationError(f"{keyword} must hold column names (str); received {bad[0]!r}.")
+    if len(set(names)) != len(names):
+        dup = sorted({v for v in names if names.count(v) > 1})
+        raise ModelSpecificationError(f"{keyword} names {dup} more than once.")
+    return names
+
+
+def _lambdas(l2_penalty: Any) -> dict[str, float]:
+    if isinstance(l2_penalty, Mapping):
+        unknown = set(l2_penalty) - set(PROCESSES)
+        if unknown:
+            raise ModelSpecificationError(
+                f"l2_penalty takes the keys 'purchase' and 'dropout'; received {sorted(map(str, unknown))}.")
+        raw = {p: l2_penalty.get(p, 0.0) for p in PROCESSES}
+    else:
+        raw = {p: l2_penalty for p in PROCESSES}
+    out = {}
+    for p, v in raw.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise ModelSpecificationError(f"l2_penalty must be a number >= 0 (or a mapping of 'purchase' "
+                                          f"and 'dropout' to numbers); received {v!r}.")
+        v = float(v)
+        if not (np.isfinite(v) and v >= 0):
+            raise ModelSpecificationError(f"l2_penalty must be finite and >= 0; received {v!r} for {p!r}.")
+        out[p] = v
+    return out
+
+
+class CovariateSpec:
+    """The covariates a model declares and what they mean for its parameters.
+
+    Parameters
+    ----------
+    purchase_covariates, dropout_covariates, shared_covariates : sequence of str
+        Column names; a shared covariate enters both processes with one coefficient and may
+        not also be listed in the other two.
+    l2_penalty : float or mapping
+        λ for both processes, or ``{"purchase": λ_p, "dropout": λ_d}``.
+    reserved : sequence of str
+        The model's data columns, which cannot be covariates.
+
+    Examples
+    --------
+    >>> spec = CovariateSpec(["channel"], ["channel", "age"], ["gender"])
+    >>> spec.coef_names
+    ('purchase.channel', 'dropout.channel', 'dropout.age', 'shared.gender')
+    >>> spec.columns
+    ('channel', 'age', 'gender')
+    """
+
+    def __init__(self, purchase_covariates: Sequence[str] = (), dropout_covariates: Sequence[str] = (),
+                 shared_covariates: Sequence[str] = (), l2_penalty: float | Mapping[str, float] = 0.0,
+                 reserved: Sequence[str] = ()):
+        self.purchase = _names(purchase_covariates, "purchase_covariates")
+        self.dropout = _names(dropout_covariates, "dropout_covariates")
+        self.shared = _names(shared_covariates, "shared_covariates")
+        both = sorted(set(self.shared) & (set(self.purchase) | set(self.dropout)))
+        if both:
+            raise ModelSpecificationError(
+                f"shared_covariates {both} are also listed in purchase_covariates or dropout_covariates; "
+                "a shared covariate has one coefficient in both processes: list it only in shared_covariates.")
+        for keyword, names in (("purchase_covariates", self.purchase), ("dropout_covariates", self.dropout),
+                               ("shared_covariates", self.shared)):
+            clash = sorted(set(names) & set(reserved))
+            if clash:
+                raise ModelSpecificationError(f"{keyword} cannot name the model's data columns {list(reserved)}; "
+                                              f"received {clash}.")
+        self.l2_penalty = _lambdas(l2_penalty)
+        if any(self.l2_penalty.values()) and not self.n_coef:
+            raise ModelSpecificationError("l2_penalty penalises covariate coefficients; the model declares "
+                                          "no covariates.")
+        self.columns = tuple(dict.fromkeys(self.purchase + self.dropout + self.shared))
+        self.coef_names = (tuple(f"purchase.{c}" for c in self.purchase)
+                           + tuple(f"dropout.{c}" for c in self.dropout)
+                           + tuple(f"shared.{c}" for c in self.shared))
+
+    @property
+    def n_coef(self) -> int:
+        """Number of coefficients."""
+        return len(self.purchase) + len(self.dropout) + len(self.shared)
+
+    def __bool__(self) -> bool:
+        return self.n_coef > 0
+
+    def settings(self) -> dict[str, Any]:
+        """The constructor keywords that rebuild this specification."""
+        return {"purchase_covariates": self.purchase, "dropout_covariates": self.dropout,
+                "shared_covariates": self.shared, "l2_penalty": dict(self.l2_penalty)}
+
+    # -- data ------------------------------------------------------------------------------
+    def arrays(self, data: Any, index: Any, n_rows: int) -> dict[str, np.ndarray]:
+        """The covariate columns of ``data`` as checked float arrays (DataError naming a missing
+        column)."""
+        if not self:
+            return {}
+        if data is None or not hasattr(data, "__getitem__") or isinstance(data, (np.ndarray, list)):
+            raise DataError(f"the model declares covariates {list(self.columns)}: pass a DataFrame that "
+                            "holds them next to the model's columns.")
+        cols = getattr(data, "columns", None)
+        have = set(cols) if cols is not None else set(data.keys()) if hasattr(data, "keys") else set()
+        missing = [c for c in self.columns if c not in have]
+        if missing:
+            raise DataError(f"covariate column(s) {missing} are missing from the data; the model declares "
+                            f"{list(self.columns)} (columns received: {sorted(map(str, have))[:20]}).")
+        out = {c: as_float_array(data[c], c, index=index) for c in self.columns}
+        for c, v in out.items():
+            if v.shape[0] != n_rows:
+                raise DataError(f"covariate {c!r} has {v.shape[0]} rows; the data have {n_rows}.")
+        return out
+
+    def check_varies(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray) -> None:
+        """A covariate constant across the customers is not identified next to the base scale."""
+        for c in self.columns:
+            v = arrays[c][weights > 0]
+            if v.size and np.all(v == v[0]):
+                raise DataError(f"covariate {c!r} takes the same value ({v[0]:g}) for every customer, so its "
+                                "coefficient is not identified next to the base parameter it scales; drop it.")
+
+    def designs(self, arrays: Mapping[str, Any]) -> dict[str, Any]:
+        """``X_purchase`` and ``X_dropout`` (rows x ``n_coef``): row i's linear predictor of each
+        process is ``X_process[i] @ gamma``; columns of the other process are zero. Arrays in
+        ``arrays`` may be (n,) or broadcastable; the result has a trailing coefficient axis."""
+        k = self.n_coef
+        any_col = np.asarray(arrays[self.columns[0]], dtype=float)
+        out = {}
+        for proc, own in (("purchase", self.purchase), ("dropout", self.dropout)):
+            first = 0 if proc == "purchase" else len(self.purchase)
+            cols = [np.zeros_like(any_col)] * k
+            for j, c in enumerate(own):
+                cols[first + j] = np.asarray(arrays[c], dtype=float)
+            base = len(self.purchase) + len(self.dropout)
+            for j, c in enumerate(self.shared):
+                cols[base + j] = np.asarray(arrays[c], dtype=float)
+            out[proc] = np.stack(np.broadcast_arrays(*cols), axis=-1)
+        return out
+
+    # -- penalty ---------------------------------------------------------------------------
+    def penalty_weights(self) -> np.ndarray:
+        """λ per coefficient (a shared coefficient carries λ_purchase + λ_dropout)."""
+        lp, ld = self.l2_penalty["purchase"], self.l2_penalty["dropout"]
+        return np.concatenate([np.full(len(self.purchase), lp), np.full(len(self.dropout), ld),
+                               np.full(len(self.shared), lp + ld)])
+
+    def penalty(self, gamma: np.ndarray, nobs: float) -> float:
+        """``N Σ_k λ_k γ_k²``: what the penalised log-likelihood subtracts."""
+        return float(nobs * (self.penalty_weights() @ (np.asarray(gamma, dtype=float) ** 2)))
+
+
+#: index pairs of the per-row Hessian's upper triangle (4 per-row parameters)
+_TRI = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
+
+
+def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray,
+               links: Sequence[tuple[int, float, np.ndarray]]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Gradient and Hessian in ``(φ, γ)`` from per-row derivatives in the per-row parameters.
+
+    Row i's parameters are ``ρ_iq = φ_q + σ_q X_q[i] @ γ`` (``φ`` the base parameters, on the
+    log scale for the scaled ones; ``σ_q = ±1``); the map is linear, so the Hessian is
+    ``Σ_i w_i J_i' H_i J_i`` with no second-order term.
+
+    Parameters
+    ----------
+    g_rows : numpy.ndarray
+        (n, 4) per-row gradient in ρ.
+    h_rows : numpy.ndarray or None
+        (n, 10) per-row Hessian, upper triangle in the order of ``_TRI``.
+    w : numpy.ndarray
+        Row weights.
+    links : sequence of (q, sign, X)
+        The scaled per-row parameters: position q, σ_q and X_q (n, K).
+
+    Returns
+    -------
+    tuple
+        Gradient (4 + K,) and Hessian (4 + K, 4 + K) or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g, h = chain_rule(np.ones((2, 4)), None, np.ones(2), [(1, -1.0, np.array([[1.0], [0.0]]))])
+    >>> g.tolist()
+    [2.0, 2.0, 2.0, 2.0, -1.0]
+    """
+    k = links[0][2].shape[1] if links else 0
+    wg = w[:, None] * g_rows
+    grad = np.zeros(4 + k)
+    grad[:4] = wg.sum(axis=0)
+    for q, sign, X in links:
+        grad[4:] += sign * (X.T @ wg[:, q])
+    if h_rows is None:
+        return grad, None
+    H = np.zeros((4 + k, 4 + k))
+    wh = w[:, None] * h_rows
+    full = np.zeros((4, 4, wh.shape[0]))
+    for j, (p, q) in enumerate(_TRI):
+        full[p, q] = full[q, p] = wh[:, j]
+    H[:4, :4] = full.sum(axis=2)
+    link = {q: (sign, X) for q, sign, X in links}
+    for q, (sign, X) in link.items():
+        # base-coefficient blocks: Σ_p Σ_i w h_pq σ_q X_q
+        cross = sign * (full[:, q, :] @ X)  # (4, K)
+        H[:4, 4:] += cross
+        H[4:, :4] += cross.T
+        for q2, (sign2, X2) in link.items():
+            H[4:, 4:] += sign * sign2 * (X.T * full[q, q2]) @ X2
+    return grad, H
+
+
+class CovariateKernel:
+    """A model's prediction kernel seen through its covariates: ``f(*theta, *args)`` with
+    ``theta`` the base parameters then the coefficients, and ``args`` the model's data columns
+    then the covariate columns, calls the base kernel's ``f`` with each customer's own
+    parameters (arrays broadcast with the data).
+
+    Parameters
+    ----------
+    base : module
+        The model's kernel (:mod:`custvalue.math.paretonbd`, ...).
+    spec : CovariateSpec
+        The covariates.
+    links : sequence of (position, sign, process)
+        Which base parameters the covariates scale: ``p_i = p exp(sign X_process[i] @ γ)``.
+    n_data : int
+        Number of data columns (3: frequency, recency, T).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import paretonbd
+    >>> spec = CovariateSpec(["z"], [])
+    >>> k = CovariateKernel(paretonbd, spec, [(1, -1.0, "purchase"), (3, -1.0, "dropout")], 3)
+    >>> p = k.individual([1.0, 10.0, 1.0, 10.0, np.log(2.0)], [np.array([1.0])])
+    >>> float(p[1][0])
+    5.0
+    """
+
+    def __init__(self, base: Any, spec: CovariateSpec, links: Sequence[tuple[int, float, str]], n_data: int):
+        self.base = base
+        self.spec = spec
+        self.links = tuple(links)
+        self.n_data = n_data
+        self.n_base = 4
+        for c in ("DISCRETE", "DERT_HORIZONS", "HORIZON_WEIGHTS", "TIME_SCALE"):
+            setattr(self, c, getattr(base, c))
+
+    def individual(self, theta: Sequence[Any], covariates: Sequence[Any]) -> list[Any]:
+        """Each customer's base parameters from ``theta`` (base + coefficients) and the
+        covariate columns (in ``spec.columns`` order)."""
+        base = list(theta[:self.n_base])
+        gamma = np.asarray([float(v) for v in theta[self.n_base:]])
+        X = self.spec.designs(dict(zip(self.spec.columns, covariates)))
+        for q, sign, proc in self.links:
+            base[q] = base[q] * np.exp(sign * (X[proc] @ gamma))
+        return base
+
+    def _split(self, values: tuple[Any, ...]) -> tuple[list[Any], list[Any], list[Any]]:
+        nt = self.n_base + self.spec.n_coef
+        theta, rest = values[:nt], values[nt:]
+        return list(theta), list(rest[:self.n_data]), list(rest[self.n_data:])
+
+    def _customer_call(self, name: str, lead: tuple[Any, ...], values: tuple[Any, ...], **kw: Any) -> Any:
+        theta, data, cov = self._split(values)
+        return self._call(name, lead, self.individual(theta, cov), data, kw)
+
+    def _call(self, name: str, lead: tuple[Any, ...], params: list[Any], data: list[Any], kw: dict) -> Any:
+        """``base.name(*lead, *params, *data, **kw)`` with per-customer parameter arrays: in one
+        call where the kernel takes arrays (``ARRAY_PARAMS``), else one call per distinct
+        parameter profile (customers sharing covariate values share parameters), the rows of
+        each profile at once; customers are the first axis of the parameter arrays."""
+        fn = getattr(self.base, name)
+        if name in getattr(self.base, "ARRAY_PARAMS", ()) or not any(np.ndim(p) for p in params):
+            return fn(*lead, *params, *data, **kw)
+        arrays = [np.asarray(p, dtype=float) for p in params]
+        n = max(a.shape[0] for a in arrays if a.ndim)
+        P = np.column_stack([np.broadcast_to(a.reshape(a.shape[0] if a.ndim else 1, -1)[:, 0], (n,))
+                             for a in arrays])
+        profiles, inv = np.unique(P, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+        out = None
+        for j, prof in enumerate(profiles):  # one kernel call per covariate profile, not per customer
+            rows = np.flatnonzero(inv == j)
+            part = [np.asarray(d)[rows] if np.ndim(d) and np.shape(d)[0] == n else d for d in data]
+            val = np.asarray(fn(*lead, *prof.tolist(), *part, **kw), dtype=float)
+            if out is None:
+                out = np.empty((n, *val.shape[1:]))
+            out[rows] = val
+        return out
+
+    def p_alive(self, *values: Any) -> Any:
+        return self._customer_call("p_alive", (), values)
+
+    def conditional_expected_purchases(self, t: Any, *values: Any, **kw: Any) -> Any:
+        return self._customer_call("conditional_expected_purchases", (t,), values, **kw)
+
+    def conditional_probability_of_purchases(self, n: Any, t: Any, *values: Any, **kw: Any) -> Any:
+        return self._customer_call("conditional_probability_of_purchases", (n, t), values, **kw)
+
+    def dert(self, rate: Any, *values: Any, **kw: Any) -> Any:
+        return self._customer_call("dert", (rate,), values, **kw)
+
+    def time_scale(self, *values: Any) -> Any:
+        theta, data, cov = self._split(values)
+        return self.base.time_scale(*self.individual(theta, cov), *data)  # a minimum over arrays
+
+    # new customers: the covariates follow the parameters (no history)
+    def expected_purchases_new_customer(self, t: Any, *values: Any) -> Any:
+        nt = self.n_base + self.spec.n_coef
+        return self._call("expected_purchases_new_customer", (t,), self.individual(values[:nt], values[nt:]), [], {})
+
+    def probability_of_purchases(self, n: Any, t: Any, *values: Any) -> Any:
+        nt = self.n_base + self.spec.n_coef
+        return self._call("probability_of_purchases", (n, t), self.individual(values[:nt], values[nt:]), [], {})

@@ -1,0 +1,200 @@
+"""Pareto/NBD with a purchase-rate scale α_i and a death-rate scale β_i per customer (static
+covariates): the log-likelihood of FH05 eq. (19), its gradient and its exact Hessian per row,
+in ``(r, log α_i, s, log β_i)``, from one compiled pass.
+
+With static covariates (the parameterisation of CLVTools, Bachmann, Meierer & Näf 2021, and
+its ``pnbd_staticcov_alpha_i`` / ``pnbd_staticcov_beta_i``, ``src/pnbd.cpp``),
+``α_i = α exp(-γ_purchase' z_i)`` and ``β_i = β exp(-γ_dropout' z_i)``: every customer has a
+Pareto/NBD of their own, so the fused kernel's tables per distinct frequency (built for one
+α and one β, :mod:`._fused`) do not apply.  Here ``A = ∫_{t_x}^{T} (α+τ)^-(r+x)
+(β+τ)^-(s+1) dτ`` comes from the quadrature of :func:`._quadrature._log_A_row`, whose cost
+does not depend on how far α_i and β_i are apart, and the rest is FH05 eq. (19) as in
+:func:`._reference._mixture`.  The derivatives in ``log α_i`` and ``log β_i`` are what the
+chain rule to the coefficients needs (``∂ log α_i / ∂γ_purchase = -z_i``; see
+:mod:`custvalue.clv._covariates`).
+
+Unchecked inputs, for speed: :func:`individual_loglike`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+from scipy.special import gammaln, psi, zeta
+
+from .._jit import parallel_kernel
+from ._quadrature import _log_A_row
+
+__all__ = ["individual_loglike", "individual_p_alive"]
+
+
+@parallel_kernel(error_model="numpy")
+def _individual_rows(r, s, log_alpha, log_beta, x, t_x, T, lev, lv_const, lv_dr, lv_trig, hess,
+                     ll_out, g_out, h_out, p1_out):  # pragma: no cover - compiled
+    """Per row: log L (FH05 eq. 19), P(alive) (the share of the first term, eq. 22), the
+    gradient in (r, log α_i, s, log β_i) and, if ``hess``, the Hessian's upper triangle
+    (order (0,0), (0,1), (0,2), (0,3), (1,1), (1,2), (1,3), (2,2), (2,3), (3,3)).
+
+    In the natural parameters (as :func:`._reference._mixture`): ``log L = const + lse``,
+    ``lse = log(e^{l1} + s A)``, gradient ``g0 + π1 g1 + π2 g2`` and Hessian
+    ``H0 + π1 H1 + π2 H2 + π1 π2 (g1 - g2)(g1 - g2)'``; then ``∂/∂ log α = α ∂/∂α`` and
+    ``∂²/∂ (log α)² = α² ∂²/∂α² + α ∂/∂α``."""
+    n = x.shape[0]
+    log_s = np.log(s)
+    dA = np.zeros((n, 4))
+    hA = np.zeros((n, 4, 4))
+    for i in prange(n):
+        lv = lev[i]
+        la = log_alpha[i]
+        lb = log_beta[i]
+        al = np.exp(la)
+        be = np.exp(lb)
+        rx = r + x[i]
+        aT = al + T[i]
+        bT = be + T[i]
+        laT = np.log(aT)
+        lbT = np.log(bT)
+        l1 = -rx * laT - s * lbT
+        const = lv_const[lv] + r * la + s * lb
+        pi1 = 1.0
+        pi2 = 0.0
+        lse = l1
+        if t_x[i] < T[i]:
+            lA = _log_A_row(r, al, s, be, x[i], t_x[i], T[i], dA[i], hA[i])
+            l2 = log_s + lA
+            if l1 >= l2:
+                e = np.exp(l2 - l1)
+                lse = l1 + np.log1p(e)
+                pi1 = 1.0 / (1.0 + e)
+                pi2 = e * pi1
+            else:
+                e = np.exp(l1 - l2)
+                lse = l2 + np.log1p(e)
+                pi2 = 1.0 / (1.0 + e)
+                pi1 = e * pi2
+        ll_out[i] = const + lse
+        p1_out[i] = pi1
+        # gradient in the natural parameters (r, α, s, β)
+        g10 = -laT
+        g11 = -rx / aT
+        g12 = -lbT
+        g13 = -s / bT
+        g20 = dA[i, 0]
+        g21 = dA[i, 1]
+        g22 = dA[i, 2] + 1.0 / s
+        g23 = dA[i, 3]
+        gr = lv_dr[lv] + la + pi1 * g10 + pi2 * g20
+        ga = r / al + pi1 * g11 + pi2 * g21
+        gs = lb + pi1 * g12 + pi2 * g22
+        gb = s / be + pi1 * g13 + pi2 * g23
+        g_out[i, 0] = gr
+        g_out[i, 1] = al * ga
+        g_out[i, 2] = gs
+        g_out[i, 3] = be * gb
+        if hess:
+            p12 = pi1 * pi2
+            d0 = g10 - g20
+            d1 = g11 - g21
+            d2 = g12 - g22
+            d3 = g13 - g23
+            h00 = lv_trig[lv] + pi2 * hA[i, 0, 0] + p12 * d0 * d0
+            h01 = 1.0 / al - pi1 / aT + pi2 * hA[i, 0, 1] + p12 * d0 * d1
+            h02 = pi2 * hA[i, 0, 2] + p12 * d0 * d2
+            h03 = pi2 * hA[i, 0, 3] + p12 * d0 * d3
+            h11 = -r / (al * al) + pi1 * rx / (aT * aT) + pi2 * hA[i, 1, 1] + p12 * d1 * d1
+            h12 = pi2 * hA[i, 1, 2] + p12 * d1 * d2
+            h13 = pi2 * hA[i, 1, 3] + p12 * d1 * d3
+            h22 = pi2 * (hA[i, 2, 2] - 1.0 / (s * s)) + p12 * d2 * d2
+            h23 = 1.0 / be - pi1 / bT + pi2 * hA[i, 2, 3] + p12 * d2 * d3
+            h33 = -s / (be * be) + pi1 * s / (bT * bT) + pi2 * hA[i, 3, 3] + p12 * d3 * d3
+            h_out[i, 0] = h00
+            h_out[i, 1] = al * h01
+            h_out[i, 2] = h02
+            h_out[i, 3] = be * h03
+            h_out[i, 4] = al * al * h11 + al * ga
+            h_out[i, 5] = al * h12
+            h_out[i, 6] = al * be * h13
+            h_out[i, 7] = h22
+            h_out[i, 8] = be * h23
+            h_out[i, 9] = be * be * h33 + be * gb
+
+
+def individual_loglike(r, s, log_alpha, log_beta, x, t_x, T, hess=False, levels=None):
+    """Per-customer Pareto/NBD log-likelihood (FH05 eq. 19) with customer-specific scales
+    ``α_i = exp(log_alpha)``, ``β_i = exp(log_beta)``, its gradient in
+    ``(r, log α_i, s, log β_i)`` and (if ``hess``) the Hessian's upper triangle.
+
+    Parameters
+    ----------
+    r, s : float
+        Shapes of the gamma distributions of λ and μ.
+    log_alpha, log_beta : numpy.ndarray
+        Log scales of each row, ``log α - γ_purchase' z_i`` and ``log β - γ_dropout' z_i``.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and age of each row.
+    hess : bool, default False
+        Also return the Hessian.
+    levels : tuple, optional
+        ``(distinct x, index of each row)``, precomputed.
+
+    Returns
+    -------
+    tuple
+        ``ll`` (n,), ``grad`` (n, 4), ``hess`` (n, 10) or None, ``p_alive`` (n,).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math.paretonbd import loglike
+    >>> ll, g, h, pa = individual_loglike(0.55, 0.61, np.log([10.58]), np.log([11.67]),
+    ...                                   np.array([2.0]), np.array([30.43]), np.array([38.86]))
+    >>> bool(abs(ll[0] - loglike(0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86)) < 1e-10)
+    True
+    """
+    x, t_x, T, log_alpha, log_beta = (np.ascontiguousarray(v, dtype=float).reshape(-1)
+                                      for v in np.broadcast_arrays(x, t_x, T, log_alpha, log_beta))
+    n = x.size
+    if levels is None:
+        xu, idx = np.unique(x, return_inverse=True)
+        idx = idx.reshape(-1).astype(np.int64)
+    else:
+        xu, idx = levels
+    r, s = float(r), float(s)
+    lv_const = gammaln(r + xu) - gammaln(r)
+    lv_dr = psi(r + xu) - psi(r)
+    lv_trig = zeta(2.0, r + xu) - zeta(2.0, r) if hess else lv_dr
+    ll, g, h, p1 = np.empty(n), np.empty((n, 4)), np.empty((n if hess else 0, 10)), np.empty(n)
+    with np.errstate(all="ignore"):
+        _individual_rows(r, s, log_alpha, log_beta, x, t_x, T, idx, lv_const, lv_dr, lv_trig, bool(hess),
+                         ll, g, h, p1)
+    return ll, g, (h if hess else None), p1
+
+
+def individual_p_alive(r, alpha, s, beta, x, t_x, T):
+    """P(alive | x, t_x, T), FH05 eq. (22), with α and β that may differ by customer (arrays
+    broadcast with the data); the first likelihood term's share, from
+    :func:`individual_loglike`.
+
+    Parameters
+    ----------
+    r, s : float
+        Pareto/NBD shapes.
+    alpha, beta : float or array-like
+        Scales, per customer.
+    x, t_x, T : array-like
+        Frequency, recency and age.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities in [0, 1], in the broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> round(float(individual_p_alive(0.55, 10.58, 0.61, 11.67, 2, 30.43, 38.86)[()]), 3)
+    0.868
+    """
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (alpha, beta, x, t_x, T)))
+    b = [np.broadcast_to(np.asarray(v, dtype=float), shape).reshape(-1) for v in (alpha, beta, x, t_x, T)]
+    pa = individual_loglike(r, s, np.log(b[0]), np.log(b[1]), b[2], b[3], b[4])[3]
+    return pa.reshape(shape)
