@@ -134,3 +134,12 @@ def test_clv_bootstrap_resamples_both_models(res, base):
     # seeded
     pd.testing.assert_frame_equal(boot, clv(res, gg, d, months=6, interval="bootstrap", level=0.9,
                                             n_draws=40, seed=2))
+
+
+def test_bootstrap_refuses_models_with_covariates(base):
+    d = base[["frequency", "recency", "T"]].head(1500).assign(
+        z=np.random.default_rng(3).standard_normal(1500))
+    res = BetaGeo(purchase_covariates=["z"]).fit(d)
+    with pytest.raises(DataError, match="covariates"):
+        res.p_alive(d.head(5), interval="bootstrap", n_draws=10, seed=1)
+    assert res.p_alive(d.head(5), interval="delta").shape == (5, 3)  # the delta method carries them
