@@ -8,11 +8,14 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_float_array, as_timestamp, check_not_missing, parse_dates, require_frame
+from ._uncertainty import check_interval, interval_of
 
 __all__ = ["cohort_repeat_transactions", "actual_repeat_transactions"]
 
 
-def cohort_repeat_transactions(results: Any, first_purchase: Any, times: Any) -> pd.DataFrame:
+def cohort_repeat_transactions(results: Any, first_purchase: Any, times: Any, *, interval: str | None = None,
+                               level: float = 0.95, n_draws: int = 200, seed: Any = None, executor: Any = None,
+                               progress: Any = False) -> pd.DataFrame:
     """Expected cumulative and incremental repeat transactions of a cohort over calendar time.
 
     Each customer i, acquired at time ``b_i``, contributes ``E[X(t - b_i)]`` (the model's
@@ -28,11 +31,27 @@ def cohort_repeat_transactions(results: Any, first_purchase: Any, times: Any) ->
         Acquisition time of each customer, in model time units from a common origin.
     times : array-like
         Calendar times (same origin and units) at which to evaluate the forecast.
+    interval : {None, "delta", "simulate", "bootstrap"}, default None
+        An interval of the *expected* cumulative repeat transactions from the parameters'
+        sampling uncertainty (log scale for the delta method; see
+        :meth:`custvalue.clv.BetaGeoResults.p_alive`); it does not include the Poisson-like
+        spread of the realised count around its expectation.
+    level : float, default 0.95
+        Confidence level of the interval.
+    n_draws : int, default 200
+        Parameter draws for ``"simulate"``, resamples for ``"bootstrap"``.
+    seed : int or numpy.random.Generator, optional
+        Random seed for ``"simulate"`` and ``"bootstrap"``.
+    executor : concurrent.futures.Executor, optional
+        Runs the bootstrap refits (``executor.map``).
+    progress : bool or callable, default False
+        Progress of the bootstrap refits.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``time`` with columns ``cumulative`` and ``incremental``.
+        Indexed by ``time`` with columns ``cumulative`` and ``incremental``; with
+        ``interval``, also ``cumulative_lower`` and ``cumulative_upper``.
 
     Examples
     --------
@@ -44,6 +63,7 @@ def cohort_repeat_transactions(results: Any, first_purchase: Any, times: Any) ->
     >>> int(f["cumulative"].round().iloc[0])  # the sample made 2,457 repeat purchases by week 39
     2501
     """
+    interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
     b = as_float_array(first_purchase, "first_purchase")
     t = as_float_array(times, "times")
     births, counts = np.unique(b, return_counts=True)
@@ -55,7 +75,20 @@ def cohort_repeat_transactions(results: Any, first_purchase: Any, times: Any) ->
     order = np.argsort(t, kind="stable")
     inc = np.empty_like(cum)
     inc[order] = np.diff(cum[order], prepend=0.0)
-    return pd.DataFrame({"cumulative": cum, "incremental": inc}, index=pd.Index(t, name="time"))
+    out = pd.DataFrame({"cumulative": cum, "incremental": inc}, index=pd.Index(t, name="time"))
+    if interval is not None:
+        kernel = results.kernel
+
+        def cumulative(theta: Any, rows: slice) -> np.ndarray:
+            vals = kernel.expected_purchases_new_customer(ages[rows].ravel(), *theta).reshape(ages[rows].shape)
+            return (np.where(pos[rows], vals, 0.0) * counts[None, :]).sum(axis=1)
+
+        frame = interval_of([results], cumulative, t.size, out.index, interval=interval, level=level, scale="log",
+                            n_draws=n_draws, seed=seed, executor=executor, progress=progress)
+        out["cumulative_lower"] = frame["lower"].to_numpy()
+        out["cumulative_upper"] = frame["upper"].to_numpy()
+        out.attrs.update(frame.attrs)
+    return out
 
 
 def actual_repeat_transactions(transactions: pd.DataFrame, *, customer_col: str, date_col: str,

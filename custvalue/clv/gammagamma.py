@@ -12,6 +12,7 @@ from .._validation import check_counts, describe_rows
 from ..exceptions import DataError
 from ..math import gammagamma as kernel
 from ._base import CustomerModel, CustomerResults
+from ._uncertainty import check_interval, interval_of
 
 __all__ = ["GammaGamma", "GammaGammaResults"]
 
@@ -46,7 +47,9 @@ class GammaGammaResults(CustomerResults):
     35.17
     """
 
-    def expected_spend(self, data: pd.DataFrame | None = None, **columns: Any) -> pd.Series:
+    def expected_spend(self, data: pd.DataFrame | None = None, *, interval: str | None = None,
+                       level: float = 0.95, n_draws: int = 200, seed: Any = None, executor: Any = None,
+                       progress: Any = False, **columns: Any) -> pd.Series | pd.DataFrame:
         """E[spend per transaction | frequency, monetary_value] per customer (note 025 eq. 5).
 
         Customers with no repeat purchase get the population mean ``p gamma / (q - 1)``.
@@ -57,13 +60,27 @@ class GammaGammaResults(CustomerResults):
         ----------
         data : pandas.DataFrame, optional
             Customers with ``frequency`` and ``monetary_value`` (mean repeat-purchase value).
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
+            An interval from the parameters' sampling uncertainty (log scale for the delta
+            method; see :meth:`custvalue.clv.BetaGeoResults.p_alive`).
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``"simulate"``, resamples for ``"bootstrap"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``"simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``).
+        progress : bool or callable, default False
+            Progress of the bootstrap refits.
         **columns
             The same as keyword arrays.
 
         Returns
         -------
-        pandas.Series
-            Indexed like ``data``.
+        pandas.Series or pandas.DataFrame
+            Indexed like ``data``; with ``interval``, columns ``estimate``, ``lower`` and
+            ``upper``.
 
         Examples
         --------
@@ -73,6 +90,7 @@ class GammaGammaResults(CustomerResults):
         >>> GammaGamma().fit(data).expected_spend(data.head(3)).round(2).tolist()
         [24.66, 18.91, 35.17]
         """
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         arrays, index = self._rows(data, columns)
         p, q, g = self._p("p", "q", "gamma")
         vals = kernel.expected_spend(p, q, g, arrays["frequency"], arrays["monetary_value"])
@@ -81,6 +99,11 @@ class GammaGammaResults(CustomerResults):
             raise DataError(f"expected spend is infinite where q + p * frequency <= 1 (q = {q:.6g}, "
                             f"p = {p:.6g}): the posterior mean of the spend per transaction does not "
                             "exist for these customers; " + describe_rows(infinite, index))
+        if interval is not None:
+            x, m = arrays["frequency"], arrays["monetary_value"]
+            return interval_of([self], lambda prm, rows: kernel.expected_spend(*prm, x[rows], m[rows]), x.size,
+                               index, interval=interval, level=level, scale="log", n_draws=n_draws, seed=seed,
+                               executor=executor, progress=progress)
         return self._series(vals, index, "expected_spend")
 
     @property

@@ -21,6 +21,7 @@ from ..base import LikelihoodResults
 from ..exceptions import DataError
 from ..math import sbg as kernel
 from ._base import CustomerModel
+from ._uncertainty import check_interval, interval_of
 
 __all__ = ["ShiftedBetaGeometric", "ShiftedBetaGeometricResults", "survivors_to_durations"]
 
@@ -106,6 +107,15 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         return pd.Series(np.asarray(values, dtype=float),
                          index=pd.Index(np.asarray(key).reshape(-1), name=index_name), name=name)
 
+    def _interval(self, predict: Any, key: np.ndarray, index_name: str, scale: str, interval: Any, level: Any,
+                  n_draws: Any, seed: Any, executor: Any, progress: Any) -> pd.DataFrame:
+        """The ``estimate, lower, upper`` frame indexed by ``key`` (``custvalue.clv._uncertainty``)."""
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
+        key = np.asarray(key).reshape(-1)
+        return interval_of([self], predict, key.size, pd.Index(key, name=index_name), interval=interval,
+                           level=level, scale=scale, n_draws=n_draws, seed=seed, executor=executor,
+                           progress=progress)
+
     def _rate(self, discount_rate: Any) -> np.ndarray:
         """The discount rate, where the discounted sums converge: ``d > 0``, or ``d = 0``
         when ``alpha > 1`` (``S(t)`` decays like ``t**-alpha``, so the undiscounted
@@ -139,18 +149,35 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
                             f"discount_rate={discount_rate!r}. Pass a positive discount rate.")
         return d
 
-    def survival(self, t: Any) -> float | pd.Series:
+    def survival(self, t: Any, *, interval: str | None = None, level: float = 0.95,
+                 n_draws: int = 200, seed: Any = None, executor: Any = None,
+                 progress: Any = False) -> float | pd.Series | pd.DataFrame:
         """S(t) = P(still a customer after t periods) = B(α, β+t)/B(α, β) (FH07 eq. 7).
 
         Parameters
         ----------
         t : int or array-like of int
             Number of periods (whole, >= 0). An array returns a Series indexed by ``t``.
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
+            An interval from the parameters' sampling uncertainty (see
+            :meth:`custvalue.clv.BetaGeoResults.p_alive`; the bootstrap resamples the
+            customers of the fitted cohort).
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``"simulate"``, resamples for ``"bootstrap"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``"simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``).
+        progress : bool or callable, default False
+            Progress of the bootstrap refits.
 
         Returns
         -------
-        float or pandas.Series
-            Survival probabilities.
+        float or pandas.Series or pandas.DataFrame
+            Survival probabilities; with ``interval``, a frame indexed by ``t`` with columns
+            ``estimate``, ``lower`` and ``upper`` (logit scale for the delta method).
 
         Examples
         --------
@@ -160,6 +187,9 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         [1.0, 0.627, 0.474]
         """
         tt = self._periods(t, "t", 0)
+        if interval is not None:
+            return self._interval(lambda p, rows: kernel.survival(*p, tt[rows]), np.asarray(t).reshape(-1), "t",
+                                  "logit", interval, level, n_draws, seed, executor, progress)
         return self._out(kernel.survival(*self._ab(), tt), t, "survival", "t")
 
     def churn_probability(self, t: Any) -> float | pd.Series:
@@ -185,7 +215,9 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         tt = self._periods(t, "t", 1)
         return self._out(kernel.churn_probability(*self._ab(), tt), t, "churn_probability", "t")
 
-    def retention_rate(self, t: Any) -> float | pd.Series:
+    def retention_rate(self, t: Any, *, interval: str | None = None, level: float = 0.95,
+                 n_draws: int = 200, seed: Any = None, executor: Any = None,
+                 progress: Any = False) -> float | pd.Series | pd.DataFrame:
         """Cohort retention rate r_t = S(t)/S(t-1) = (β+t-1)/(α+β+t-1) (FH07 eq. 8); it rises
         with t although no individual's churn probability changes (heterogeneity sorting).
 
@@ -193,11 +225,26 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         ----------
         t : int or array-like of int
             Number of periods (whole, >= 1). An array returns a Series indexed by ``t``.
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
+            An interval from the parameters' sampling uncertainty (see
+            :meth:`custvalue.clv.BetaGeoResults.p_alive`; the bootstrap resamples the
+            customers of the fitted cohort).
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``"simulate"``, resamples for ``"bootstrap"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``"simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``).
+        progress : bool or callable, default False
+            Progress of the bootstrap refits.
 
         Returns
         -------
-        float or pandas.Series
-            Retention rates in (0, 1).
+        float or pandas.Series or pandas.DataFrame
+            Retention rates in (0, 1); with ``interval``, a frame indexed by ``t`` with
+            columns ``estimate``, ``lower`` and ``upper``.
 
         Examples
         --------
@@ -207,6 +254,9 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         [0.627, 0.756, 0.819]
         """
         tt = self._periods(t, "t", 1)
+        if interval is not None:
+            return self._interval(lambda p, rows: kernel.retention_rate(*p, tt[rows]), np.asarray(t).reshape(-1),
+                                  "t", "logit", interval, level, n_draws, seed, executor, progress)
         return self._out(kernel.retention_rate(*self._ab(), tt), t, "retention_rate", "t")
 
     def expected_survivors(self, t: Any, cohort_size: float | None = None) -> float | pd.Series:
@@ -264,8 +314,10 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         return self._out(kernel.discounted_expected_lifetime(*self._ab(), d), discount_rate,
                          "DEL", "discount_rate")
 
-    def discounted_expected_residual_lifetime(self, discount_rate: Any, n_renewals: Any = 0
-                                              ) -> float | pd.Series:
+    def discounted_expected_residual_lifetime(self, discount_rate: Any, n_renewals: Any = 0, *,
+                                              interval: str | None = None, level: float = 0.95,
+                                              n_draws: int = 200, seed: Any = None, executor: Any = None,
+                                              progress: Any = False) -> float | pd.Series | pd.DataFrame:
         """DERL of a customer who has made ``n_renewals`` renewals, valued just before the next
         renewal decision (FH10 eq. 6): ``(β+n)/(α+β+n) 2F1(1, β+n+1; α+β+n+1; 1/(1+d))``.
 
@@ -276,11 +328,27 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         n_renewals : int or array-like of int, default 0
             Renewals made so far (0 = customer in the first period). An array returns a
             Series indexed by ``n_renewals``.
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
+            An interval from the parameters' sampling uncertainty (see
+            :meth:`custvalue.clv.BetaGeoResults.p_alive`; the bootstrap resamples the
+            customers of the fitted cohort).
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``"simulate"``, resamples for ``"bootstrap"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``"simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``).
+        progress : bool or callable, default False
+            Progress of the bootstrap refits.
 
         Returns
         -------
-        float or pandas.Series
-            Expected discounted number of future payments; ``E[RLV] = m * DERL``.
+        float or pandas.Series or pandas.DataFrame
+            Expected discounted number of future payments; ``E[RLV] = m * DERL``. With
+            ``interval``, a frame (log scale for the delta method) indexed by ``n_renewals``
+            or ``discount_rate``.
 
         Examples
         --------
@@ -295,6 +363,12 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         if np.ndim(d) and np.ndim(n_renewals):
             raise DataError("pass either several discount rates or several n_renewals, not both.")
         n = self._periods(n_renewals, "n_renewals", 0)
+        if interval is not None:
+            dd, nn = np.broadcast_arrays(np.asarray(d, dtype=float).reshape(-1), n)
+            key = np.asarray(n_renewals).reshape(-1) if np.ndim(n_renewals) else dd
+            return self._interval(lambda p, rows: kernel.derl(*p, dd[rows], nn[rows]), key,
+                                  "n_renewals" if np.ndim(n_renewals) else "discount_rate", "log", interval,
+                                  level, n_draws, seed, executor, progress)
         vals = kernel.derl(*self._ab(), d, n)
         key = n_renewals if np.ndim(n_renewals) else discount_rate
         return self._out(vals, key, "DERL", "n_renewals" if np.ndim(n_renewals) else "discount_rate")

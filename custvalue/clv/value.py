@@ -15,7 +15,7 @@ from ..math.dert import increment_weights
 from ..units import UNITS_PER_MONTH
 from ._kernel import capabilities
 from .gammagamma import GammaGammaResults
-from ._uncertainty import check_interval, interval_frame, prediction_interval
+from ._uncertainty import bootstrap_draws, check_interval, interval_frame, prediction_interval
 
 __all__ = ["clv", "PERIOD_LENGTH"]
 
@@ -42,7 +42,8 @@ def discounted_increments(cumulative: np.ndarray, discount_rate: np.ndarray) -> 
 def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = None, *,
         months: int = 12, monthly_discount_rate: float | np.ndarray = 0.01, freq: str = "W",
         margin: float | np.ndarray = 1.0, interval: str | None = None, level: float = 0.95,
-        n_draws: int = 200, seed: Any = None, **columns: Any) -> pd.Series | pd.DataFrame:
+        n_draws: int = 200, seed: Any = None, executor: Any = None, progress: Any = False,
+        **columns: Any) -> pd.Series | pd.DataFrame:
     """Customer lifetime value over ``months`` months, discounted monthly.
 
     ``CLV_i = margin * E[spend_i] * sum_{k=1}^{months} (E[N_i(k)] - E[N_i(k-1)]) / (1+d)^k``
@@ -76,18 +77,24 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     margin : float or array-like, default 1.0
         Profit margin applied to spend (per customer if an array; a Series is matched to
         the customers by index label).
-    interval : {None, "delta", "simulate"}, default None
+    interval : {None, "delta", "simulate", "bootstrap"}, default None
         An interval from the sampling uncertainty of the purchase model's parameters and,
         when ``spend_results`` is a fitted Gamma-Gamma model, of its parameters too (the two
-        fits are independent: block-diagonal covariance). ``"delta"`` is the delta method
-        on the log scale, ``"simulate"`` the quantiles over ``n_draws`` parameter draws
-        (``custvalue.clv._uncertainty``). Spend given as numbers is taken as known.
+        fits are independent: block-diagonal covariance, and independent resamples).
+        ``"delta"`` is the delta method on the log scale, ``"simulate"`` the quantiles over
+        ``n_draws`` parameter draws, ``"bootstrap"`` the percentile interval over refits on
+        ``n_draws`` resamples of each model's customers (``custvalue.clv._uncertainty``).
+        Spend given as numbers is taken as known.
     level : float, default 0.95
         Confidence level of the interval.
     n_draws : int, default 200
-        Parameter draws for ``interval="simulate"``.
+        Parameter draws for ``interval="simulate"``, resamples for ``"bootstrap"``.
     seed : int or numpy.random.Generator, optional
-        Random seed for ``interval="simulate"``.
+        Random seed for ``interval="simulate"`` and ``"bootstrap"``.
+    executor : concurrent.futures.Executor, optional
+        Runs the bootstrap refits (``executor.map``; on Dask ``client.get_executor()``).
+    progress : bool or callable, default False
+        Show a progress bar over the bootstrap refits (tqdm if installed).
     **columns
         Columns as keyword arrays.
 
@@ -109,7 +116,7 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     >>> bool(((ci["lower"] < ci["estimate"]) & (ci["estimate"] < ci["upper"])).all())
     True
     """
-    interval, level, n_draws = check_interval(interval, level, n_draws)
+    interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
     discount_rate = monthly_discount_rate
     discrete = capabilities(purchases_results.kernel).discrete
     if not discrete and freq not in UNITS_PER_MONTH:
@@ -186,9 +193,14 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
     params = np.concatenate([f.params.to_numpy() for f in fitted])
     cov = _block_diagonal([f.cov_params.to_numpy() for f in fitted])
     transforms = tuple(t for f in fitted for t in f.model._transforms)
+    draws, n_failed = (bootstrap_draws(fitted, n_draws=n_draws, seed=seed, executor=executor, progress=progress)
+                       if interval == "bootstrap" else (None, 0))
     est, lower, upper = prediction_interval(value_at, n, params, cov, transforms, interval=interval,
-                                            level=level, scale="log", n_draws=n_draws, seed=seed)
-    return interval_frame(est, lower, upper, spend.index, interval=interval, level=level)
+                                            level=level, scale="log", n_draws=n_draws, seed=seed, draws=draws)
+    out = interval_frame(est, lower, upper, spend.index, interval=interval, level=level)
+    if interval == "bootstrap":
+        out.attrs["n_failed"] = n_failed
+    return out
 
 
 def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:

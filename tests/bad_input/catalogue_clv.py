@@ -37,7 +37,9 @@ WEIGHTS_BAD = {"weights": (*NUMERIC, "negative", *LABELLED, "empty"), "data": ("
 HORIZON = ("nan", "inf", "-inf", "negative", "text", "numeric_text", "none")
 DISCOUNT = ("nan", "inf", "-inf", "text", "numeric_text", "none", ("-1", lambda v: -1.0))
 LEVEL = ("nan", "zero", "negative", ("95", lambda v: 95), "text", "none")
-INTERVAL = ("text", "nan", ("'bootstrap' (not offered)", lambda v: "bootstrap"))
+INTERVAL = ("text", "nan", ("'jackknife' (not offered)", lambda v: "jackknife"))
+BOOTSTRAP_OPTIONS = {"executor": ("text", ("a function, not an executor", lambda v: print)),
+                     "progress": ("text", ("a number", lambda v: 3))}
 N_DRAWS = ("nan", "negative", "fraction", "text", ("3 (too few)", lambda v: 3))
 
 
@@ -106,6 +108,27 @@ def _transaction_results(name: str, data, cols: tuple[str, ...], bad_cols: dict)
         Target("purchases_predictive_interval", lambda: {"horizon": 10.0, "data": data(), "level": 0.8},
                lambda **a: res().purchases_predictive_interval(**a),
                {**bad_cols, "horizon": (*HORIZON, "zero"), "level": LEVEL}, data_edges),
+        Target("expected_purchases_new_customer(interval)",
+               lambda: {"horizon": [5.0, 10.0], "interval": "simulate", "level": 0.9, "n_draws": 20, "seed": 1,
+                        "executor": None,
+                        "progress": False},
+               lambda **a: res().expected_purchases_new_customer(**a), {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",), **BOOTSTRAP_OPTIONS},
+               {"delta": replaced(interval="delta")}),
+        Target("dert(interval)",
+               lambda: {"data": data(), "discount_rate": 0.01, "horizon": 20.0, "interval": "delta", "level": 0.9,
+                        "n_draws": 20, "seed": 1, "executor": None, "progress": False},
+               lambda **a: res().dert(**a), {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",), **BOOTSTRAP_OPTIONS},
+               {"simulate": replaced(interval="simulate")}),
+        Target("p_alive(bootstrap)",
+               lambda: {"data": data(), "interval": "bootstrap", "n_draws": 10, "seed": 1, "executor": None,
+                        "progress": False},
+               lambda **a: res().p_alive(**a),
+               {**BOOTSTRAP_OPTIONS, "n_draws": N_DRAWS, "seed": ("text",)}),
+        Target("aggregate_purchases_interval", lambda: {"horizon": 10.0, "data": data(), "level": 0.8, "interval": "delta"},
+               lambda **a: res().aggregate_purchases_interval(**a),
+               {**bad_cols, "horizon": (*HORIZON, "zero"), "level": LEVEL, "interval": INTERVAL},
+               {**data_edges, "parameters known": replaced(interval=None),
+                "simulate": replaced(interval="simulate", n_draws=20, seed=1)}),
         Target("conf_int", lambda: {"level": 0.9}, lambda **a: res().conf_int(**a), {"level": LEVEL}),
         Target("summary", lambda: {"level": 0.9}, lambda **a: res().summary(**a), {"level": LEVEL}),
     ))
@@ -178,6 +201,11 @@ CATALOGUE: dict[str, Entry] = {
         Target("expected_spend", lambda: {"data": D.cdnow(12)},
                lambda **a: D.fitted("gg").expected_spend(**a), GG_BAD,
                {"one_row": one_row("data"), "huge spend": scaled("data", 1e9, "monetary_value")}),
+        Target("expected_spend(interval)",
+               lambda: {"data": D.cdnow(12), "interval": "delta", "level": 0.9, "n_draws": 20, "seed": 1,
+                        "executor": None, "progress": False},
+               lambda **a: D.fitted("gg").expected_spend(**a), {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",), **BOOTSTRAP_OPTIONS},
+               {"simulate": replaced(interval="simulate"), "bootstrap": replaced(interval="bootstrap", n_draws=10)}),
         Target("conf_int", lambda: {"level": 0.9}, lambda **a: D.fitted("gg").conf_int(**a), {"level": LEVEL}),
     )),
     C + "clv": function(
@@ -194,11 +222,13 @@ CATALOGUE: dict[str, Entry] = {
                       {"margin": ("nan", "text", "nullable_na", *LABELLED, "empty"),
                        "monthly_discount_rate": ("nan", "text", *LABELLED, ("-1", lambda v: v * 0 - 1)),
                        "spend_results": ("nan", "inf", "text", "nullable_na", *LABELLED, "empty")}),
-               Target("call(interval)", _value_args(months=6, margin=0.3, interval="simulate", level=0.9, n_draws=20, seed=2),
+               Target("call(interval)", _value_args(months=6, margin=0.3, interval="simulate", level=0.9, n_draws=20, seed=2,
+                                                   executor=None, progress=False),
                       clv.clv,
                       {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",),
-                       "margin": (("negative margin", lambda v: -1.0),)},
-                      {"delta": replaced(interval="delta"), "one_row": one_row("data")})]),
+                       "margin": (("negative margin", lambda v: -1.0),), **BOOTSTRAP_OPTIONS},
+                      {"delta": replaced(interval="delta"), "one_row": one_row("data"),
+                       "bootstrap": replaced(interval="bootstrap", n_draws=10)})]),
     C + "compare_models": function(
         lambda results, **a: clv.compare_models(*results, **a),
         lambda: {"results": [D.fitted("bg"), D.fitted("pnbd")], "data": D.cdnow(20),
@@ -299,7 +329,13 @@ CATALOGUE: dict[str, Entry] = {
         clv.cohort_repeat_transactions,
         lambda: {"results": D.fitted("bg"), "first_purchase": (38.86 - D.cdnow()["T"]), "times": [39.0, 78.0]},
         {"first_purchase": (*NUMERIC, "empty"), "times": ("nan", "inf", "text", "numeric_text", "empty")},
-        {"one customer": one_row("first_purchase")}),
+        {"one customer": one_row("first_purchase")},
+        extra=[Target("call(interval)",
+                      lambda: {"results": D.fitted("bg"), "first_purchase": (38.86 - D.cdnow()["T"]),
+                               "times": [0.0, 39.0, 78.0], "interval": "delta", "level": 0.9, "n_draws": 20,
+                               "seed": 1, "executor": None, "progress": False},
+                      clv.cohort_repeat_transactions, {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",), **BOOTSTRAP_OPTIONS},
+                      {"simulate": replaced(interval="simulate")})]),
     C + "actual_repeat_transactions": function(
         clv.actual_repeat_transactions,
         lambda: {"transactions": D.transactions(), "customer_col": "customer_id", "date_col": "date",
@@ -328,7 +364,7 @@ CATALOGUE: dict[str, Entry] = {
                {"one customer": one_row("duration", "censored", "weights")}),
     )),
     C + "ShiftedBetaGeometricResults": Entry("results", tuple(
-        Target(m, args, (lambda m: lambda **a: getattr(D.fitted("sbg"), m)(**a))(m), b, e)
+        Target(m, args, (lambda m: lambda **a: getattr(D.fitted("sbg"), m.split("(")[0])(**a))(m), b, e)
         for m, args, b, e in [
             ("survival", lambda: {"t": [0, 1, 2]}, {"t": ("nan", "negative", "fraction", "text", "empty")},
              {"late": replaced(t=[10_000])}),
@@ -343,6 +379,16 @@ CATALOGUE: dict[str, Entry] = {
             ("discounted_expected_residual_lifetime", lambda: {"discount_rate": 0.1, "n_renewals": [0, 4]},
              {"discount_rate": (*DISCOUNT, "zero"), "n_renewals": ("nan", "negative", "fraction", "text")},
              {"many renewals": replaced(n_renewals=[10_000])}),
+            ("survival(interval)", lambda: {"t": [0, 1, 2], "interval": "delta", "level": 0.9, "n_draws": 20, "seed": 1,
+                                  "executor": None, "progress": False}, {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",), **BOOTSTRAP_OPTIONS},
+             {"simulate": replaced(interval="simulate")}),
+            ("retention_rate(interval)", lambda: {"t": [1, 2], "interval": "delta", "level": 0.9, "n_draws": 20, "seed": 1,
+                                        "executor": None, "progress": False}, {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",), **BOOTSTRAP_OPTIONS},
+             {"bootstrap": replaced(interval="bootstrap", n_draws=10)}),
+            ("discounted_expected_residual_lifetime(interval)",
+             lambda: {"discount_rate": 0.1, "n_renewals": [0, 4], "interval": "delta", "level": 0.9, "n_draws": 20,
+                      "seed": 1, "executor": None, "progress": False}, {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",), **BOOTSTRAP_OPTIONS},
+             {"simulate": replaced(interval="simulate"), "rates": replaced(discount_rate=[0.1, 0.2], n_renewals=0)}),
             ("retention_elasticity", lambda: {"discount_rate": 0.1, "n_renewals": [0, 4]},
              {"discount_rate": (*DISCOUNT, "zero"), "n_renewals": ("nan", "negative", "fraction", "text")}, {}),
             ("clv", lambda: {"margin": 100.0, "discount_rate": 0.1},

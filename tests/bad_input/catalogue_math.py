@@ -124,6 +124,9 @@ CATALOGUE: dict[str, Entry] = {
     M + "betageo.weighted_loglike_score_hessian": documented(
         betageo.weighted_loglike_score_hessian, lambda: {**_rft(**BG)(), "weights": np.ones(3)}, PER_ITERATION),
     M + "betageo.x_levels": documented(betageo.x_levels, lambda: {"x": X3}, HELPER),
+    M + "betageo.p_alive_logit_se": kernel(
+        betageo.p_alive_logit_se, lambda: {**_rft(**BG)(), "cov": np.diag([0.013, 0.378, 0.186, 0.705]) ** 2},
+        {n: "positive" for n in ("r", "alpha", "a", "b")}, {"huge scale": replaced(alpha=1e12)}),
     M + "betageo.individual_loglike": documented(
         betageo.individual_loglike,
         lambda: {"r": 0.243, "log_alpha": np.log([4.4, 2.0, 9.0]), "log_a": np.log([0.79, 0.5, 2.0]),

@@ -206,3 +206,11 @@ def test_bad_input_names_the_argument(fits, sample, kwargs, name):
 def test_interval_needs_one_horizon(fits, sample):
     with pytest.raises(DataError, match="horizon"):
         fits[BetaGeo].expected_purchases(sample, horizon=[1.0, 2.0], interval="delta")
+
+
+@pytest.mark.parametrize("shape", [(200, 50), (37, 3), (10, 1)])
+def test_column_quantiles_equal_numpy_quantile(shape):
+    block = np.random.default_rng(2).standard_normal(shape)
+    q = [0.025, 0.05, 0.5, 0.95, 0.975]
+    np.testing.assert_allclose(uncertainty._column_quantiles(block, q), np.quantile(block, q, axis=0),
+                               rtol=0, atol=1e-14)
