@@ -29,6 +29,8 @@ Unchecked inputs, for speed (see :mod:`custvalue.math`): ``initial_weights``,
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit
 
@@ -661,12 +663,95 @@ def _count_draws(idx, counts):  # pragma: no cover - compiled
             c[row[t]] += 1.0
 
 
-def _integer_moments(idx: np.ndarray, Q: np.ndarray, Q32: np.ndarray, qmax: float, rows: int) -> np.ndarray:
-    """Exact ``sum_i c_ri Q_i`` (int64) for the resamples drawn in ``idx``: single-precision
-    products of small integers, exact while every partial sum stays below 2^24."""
-    b, n = idx.shape
+@njit(cache=True, nogil=True)
+def _lemire_counts(raw, first, has_first, n, counts):  # pragma: no cover - compiled
+    """Counts of ``counts.shape[0]`` resamples of ``n`` rows drawn as numpy's
+    ``Generator.integers(0, n)`` draws them from a PCG64 stream: Lemire's (2019) bounded
+    integers on the 32-bit halves (low half first) of the raw 64-bit outputs ``raw``, a
+    32-bit value left over by the generator (``first``, if ``has_first``) used first.
+    Returns (32-bit halves of ``raw`` consumed, whether ``raw`` sufficed)."""
+    rng_excl = np.uint64(n)
+    thr = np.uint64((0xFFFFFFFF - (n - 1)) % n)
+    low = np.uint64(0xFFFFFFFF)
+    nraw = raw.size
+    h = 0
+    use_first = has_first
+    for r in range(counts.shape[0]):
+        c = counts[r]
+        for i in range(n):
+            c[i] = 0.0
+        for _ in range(n):
+            while True:  # rejection sampling (rare: probability below n / 2^32)
+                if use_first:
+                    v = np.uint64(first)
+                    use_first = False
+                else:
+                    if (h >> 1) >= nraw:
+                        return h, False
+                    w = raw[h >> 1]
+                    v = (w & low) if (h & 1) == 0 else (w >> np.uint64(32))
+                    h += 1
+                m = v * rng_excl
+                left = m & low
+                if left >= rng_excl or left >= thr:
+                    break
+            c[np.int64(m >> np.uint64(32))] += 1.0
+    return h, True
+
+
+def _draw_counts_pcg64(rng: np.random.Generator, n: int, b: int) -> np.ndarray | None:
+    """The bootstrap counts of ``rng.integers(0, n, size=(b, n))``, the same draws and the
+    generator left in the same state, without materialising the indices; None when the
+    generator is not PCG64 (the caller then calls ``integers``)."""
+    bg = rng.bit_generator
+    if type(bg) is not np.random.PCG64 or not 2 <= n < 0xFFFFFFFF:
+        return None
+    st = bg.state
+    cnt = n * b
+    p_reject = ((0xFFFFFFFF - (n - 1)) % n) / 2.0 ** 32
+    raw = bg.random_raw(cnt // 2 + 1 + int(4 * cnt * p_reject) + 1024)
     counts = np.empty((b, n), dtype=np.float32)
-    _count_draws(idx, counts)
+    h, ok = _lemire_counts(raw, int(st["uinteger"]), bool(st["has_uint32"]), n, counts)
+    bg.state = st  # rewind, then move on by exactly the draws used
+    if not ok:  # pragma: no cover - more rejections than the margin
+        return None
+    bg.advance(h // 2 + (h & 1))
+    after = bg.state
+    after["has_uint32"], after["uinteger"] = (1, int(raw[h >> 1] >> np.uint64(32))) if h & 1 else (0, 0)
+    bg.state = after
+    return counts
+
+
+@functools.cache
+def _pcg64_counts_match() -> bool:
+    """Whether :func:`_draw_counts_pcg64` reproduces this numpy's ``integers`` (checked once)."""
+    a, b = np.random.default_rng(20211), np.random.default_rng(20211)
+    a.random()  # leaves nothing buffered; the odd 1001 * 3 draws below leave half a word
+    b.random()
+    ok = True
+    for n, k in ((1001, 3), (7, 5), (1000, 2)):
+        idx = a.integers(0, n, size=(k, n))
+        ref = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(np.float32)
+        got = _draw_counts_pcg64(b, n, k)
+        ok = ok and got is not None and np.array_equal(got, ref)
+    return bool(ok and a.integers(0, 2 ** 40) == b.integers(0, 2 ** 40))
+
+
+def _counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
+    """float32 bootstrap counts of ``rng.integers(0, n, size=(b, n))`` (exactly those draws)."""
+    if _pcg64_counts_match():
+        counts = _draw_counts_pcg64(rng, n, b)
+        if counts is not None:
+            return counts
+    counts = np.empty((b, n), dtype=np.float32)
+    _count_draws(rng.integers(0, n, size=(b, n)), counts)
+    return counts
+
+
+def _integer_moments(counts: np.ndarray, Q: np.ndarray, Q32: np.ndarray, qmax: float, rows: int) -> np.ndarray:
+    """Exact ``sum_i c_ri Q_i`` (int64) for the resamples' ``counts``: single-precision
+    products of small integers, exact while every partial sum stays below 2^24."""
+    b, n = counts.shape
     mom = np.zeros((b, Q.shape[1]), dtype=np.int64)
     for start in range(0, n, rows):  # blocks of rows keep the float32 sums exact
         cb = counts[:, start:start + rows]
@@ -710,8 +795,7 @@ def _bootstrap_integer(X: np.ndarray, n_boot: int, rng: np.random.Generator, sca
                 b = min(chunk, n_boot - done)
                 if len(futures) > 2 * workers:  # at most ~2 chunks of draws waiting per core
                     futures[-2 * workers - 1].result()
-                idx = rng.integers(0, n, size=(b, n))
-                futures.append(ex.submit(_integer_moments, idx, Q, Q32, qmax, rows))
+                futures.append(ex.submit(_integer_moments, _counts(rng, n, b), Q, Q32, qmax, rows))
                 sizes.append(b)
                 done += b
             moments = [f.result() for f in futures]
