@@ -68,3 +68,14 @@ def test_pls_bootstrap_equals_the_previous_bootstrap():
         old = res.bootstrap(60, seed=5)
     np.testing.assert_allclose(new.draws.to_numpy(), old.draws.to_numpy(), rtol=0, atol=1e-10)
     np.testing.assert_allclose(new.table.to_numpy(), old.table.to_numpy(), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("bitgen", [np.random.PCG64, np.random.Philox])
+def test_counts_are_those_of_integers_and_the_generator_moves_on_alike(bitgen):
+    a, b = np.random.Generator(bitgen(9)), np.random.Generator(bitgen(9))
+    for n, k in [(1001, 3), (2, 7), (5000, 2), (1001, 1)]:  # odd counts leave half a word
+        idx = a.integers(0, n, size=(k, n))
+        ref = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(np.float32)
+        np.testing.assert_array_equal(K._counts(b, n, k), ref)
+    assert a.integers(0, 10 ** 9, 4).tolist() == b.integers(0, 10 ** 9, 4).tolist()
+    assert a.random() == b.random()
