@@ -535,7 +535,10 @@ class PLSResults(FrozenMixin):
         m = self.model
         draws: list[np.ndarray] = []
         convs: list[np.ndarray] = []
-        for S in K.bootstrap_covariances(m.raw - m.center, int(n_boot), rng, scale=m.scale, chunk=chunk):
+        # rating-scale items go in as integers (exact moments; the covariance does not
+        # depend on the centring), other data centred
+        X = m.raw if K._small_integer_data(m.raw) else m.raw - m.center
+        for S in K.bootstrap_covariances(X, int(n_boot), rng, scale=m.scale, chunk=chunk):
             est, conv = _estimates(S, m, self.scheme, self.tol, self.maxiter)
             draws.append(np.concatenate([est[k] for k in _KEYS], axis=-1))
             convs.append(conv)

@@ -29,7 +29,10 @@ Unchecked inputs, for speed (see :mod:`custvalue.math`): ``initial_weights``,
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+from numba import njit
 
 __all__ = ["initial_weights", "normalise_weights", "lv_correlation", "inner_weights",
            "outer_update", "pls_weights", "sign_fix", "path_coefficients", "effects",
@@ -617,6 +620,193 @@ def weighted_covariances(X: np.ndarray, weights: np.ndarray, scale: bool = False
 
 
 _CROSS_BUDGET = 64_000_000  # elements (512 MB) of precomputed cross products
+_EXACT32 = 2.0 ** 24  # float32 holds every integer up to 2^24 exactly
+
+
+def _small_integer_data(X: np.ndarray) -> bool:
+    """Whether :func:`bootstrap_covariances` sums the moments of ``X`` exactly: every value
+    an integer with ``max|x_j x_k| < 2^12`` (e.g. rating-scale items) and ``n^2 max|x_j x_k|
+    < 2^62`` (64-bit totals).
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _small_integer_data(np.array([[1., 7.], [3., 2.]])), _small_integer_data(np.array([[0.5, 1.]]))
+    (True, False)
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.size == 0 or not np.all(np.isfinite(X)):
+        return False
+    big = max(float(np.max(np.abs(X))) ** 2, 1.0)
+    n = float(X.shape[0])
+    return bool(big < 2.0 ** 12 and n * n * big < 2.0 ** 62 and np.array_equal(X, np.rint(X)))
+
+
+@njit(cache=True, nogil=True)
+def _count_draws(idx, counts):  # pragma: no cover - compiled
+    """counts[r, i] = number of draws of row i in resample r (float32, exact)."""
+    b, n = idx.shape
+    for r in range(b):
+        c = counts[r]
+        for i in range(n):
+            c[i] = 0.0
+        row = idx[r]
+        for t in range(n):
+            c[row[t]] += 1.0
+
+
+@njit(cache=True, nogil=True)
+def _lemire_counts(raw, first, has_first, n, counts):  # pragma: no cover - compiled
+    """Counts of ``counts.shape[0]`` resamples of ``n`` rows drawn as numpy's
+    ``Generator.integers(0, n)`` draws them from a PCG64 stream: Lemire's (2019) bounded
+    integers on the 32-bit halves (low half first) of the raw 64-bit outputs ``raw``, a
+    32-bit value left over by the generator (``first``, if ``has_first``) used first.
+    Returns (32-bit halves of ``raw`` consumed, whether ``raw`` sufficed)."""
+    rng_excl = np.uint64(n)
+    thr = np.uint64((0xFFFFFFFF - (n - 1)) % n)
+    low = np.uint64(0xFFFFFFFF)
+    nraw = raw.size
+    h = 0
+    use_first = has_first
+    for r in range(counts.shape[0]):
+        c = counts[r]
+        for i in range(n):
+            c[i] = 0.0
+        for _ in range(n):
+            while True:  # rejection sampling (rare: probability below n / 2^32)
+                if use_first:
+                    v = np.uint64(first)
+                    use_first = False
+                else:
+                    if (h >> 1) >= nraw:
+                        return h, False
+                    w = raw[h >> 1]
+                    v = (w & low) if (h & 1) == 0 else (w >> np.uint64(32))
+                    h += 1
+                m = v * rng_excl
+                left = m & low
+                if left >= rng_excl or left >= thr:
+                    break
+            c[np.int64(m >> np.uint64(32))] += 1.0
+    return h, True
+
+
+def _draw_counts_pcg64(rng: np.random.Generator, n: int, b: int) -> np.ndarray | None:
+    """The bootstrap counts of ``rng.integers(0, n, size=(b, n))``, the same draws and the
+    generator left in the same state, without materialising the indices; None when the
+    generator is not PCG64 (the caller then calls ``integers``)."""
+    bg = rng.bit_generator
+    if type(bg) is not np.random.PCG64 or not 2 <= n < 0xFFFFFFFF:
+        return None
+    st = bg.state
+    cnt = n * b
+    p_reject = ((0xFFFFFFFF - (n - 1)) % n) / 2.0 ** 32
+    raw = bg.random_raw(cnt // 2 + 1 + int(4 * cnt * p_reject) + 1024)
+    counts = np.empty((b, n), dtype=np.float32)
+    h, ok = _lemire_counts(raw, int(st["uinteger"]), bool(st["has_uint32"]), n, counts)
+    bg.state = st  # rewind, then move on by exactly the draws used
+    if not ok:  # pragma: no cover - more rejections than the margin
+        return None
+    bg.advance(h // 2 + (h & 1))
+    after = bg.state
+    after["has_uint32"], after["uinteger"] = (1, int(raw[h >> 1] >> np.uint64(32))) if h & 1 else (0, 0)
+    bg.state = after
+    return counts
+
+
+@functools.cache
+def _pcg64_counts_match() -> bool:
+    """Whether :func:`_draw_counts_pcg64` reproduces this numpy's ``integers`` (checked once)."""
+    a, b = np.random.default_rng(20211), np.random.default_rng(20211)
+    a.random()  # leaves nothing buffered; the odd 1001 * 3 draws below leave half a word
+    b.random()
+    ok = True
+    for n, k in ((1001, 3), (7, 5), (1000, 2)):
+        idx = a.integers(0, n, size=(k, n))
+        ref = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(np.float32)
+        got = _draw_counts_pcg64(b, n, k)
+        ok = ok and got is not None and np.array_equal(got, ref)
+    return bool(ok and a.integers(0, 2 ** 40) == b.integers(0, 2 ** 40))
+
+
+def _counts(rng: np.random.Generator, n: int, b: int) -> np.ndarray:
+    """float32 bootstrap counts of ``rng.integers(0, n, size=(b, n))`` (exactly those draws)."""
+    if _pcg64_counts_match():
+        counts = _draw_counts_pcg64(rng, n, b)
+        if counts is not None:
+            return counts
+    counts = np.empty((b, n), dtype=np.float32)
+    _count_draws(rng.integers(0, n, size=(b, n)), counts)
+    return counts
+
+
+def _integer_moments(counts: np.ndarray, Q: np.ndarray, Q32: np.ndarray, qmax: float, rows: int) -> np.ndarray:
+    """Exact ``sum_i c_ri Q_i`` (int64) for the resamples' ``counts``: single-precision
+    products of small integers, exact while every partial sum stays below 2^24."""
+    b, n = counts.shape
+    mom = np.zeros((b, Q.shape[1]), dtype=np.int64)
+    for start in range(0, n, rows):  # blocks of rows keep the float32 sums exact
+        cb = counts[:, start:start + rows]
+        if float(cb.sum(axis=1, dtype=np.float64).max()) * qmax < _EXACT32:
+            mom += (cb @ Q32[start:start + rows]).astype(np.int64)
+        else:  # pragma: no cover - a block drawn twice its expected size
+            mom += np.rint(cb.astype(np.float64) @ Q[start:start + rows]).astype(np.int64)
+    return mom
+
+
+def _bootstrap_integer(X: np.ndarray, n_boot: int, rng: np.random.Generator, scale: bool,
+                       chunk: int, iu: tuple):
+    """:func:`bootstrap_covariances` for small-integer data: the same draws, the moments
+    summed exactly (``n^2 S = n sum c x x' - (sum c x)(sum c x)'`` in integers, one rounding
+    at the end).  Counts and cross products are small integers, so a single-precision matrix
+    product is exact while every partial sum stays below 2^24; blocks of rows keep it there
+    (a block whose counts could break the bound is summed in double precision).  The draws
+    are made in order on the calling thread while one single-threaded product per chunk runs
+    on each core (the results are exact, so they do not depend on the schedule); the small
+    covariance matrices of all resamples are then yielded chunk by chunk."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    n, p = X.shape
+    Q = np.hstack([X, X[:, iu[0]] * X[:, iu[1]]])
+    qmax = max(float(np.max(np.abs(Q))), 1.0)
+    rows = max(1, int(_EXACT32 / 2 / qmax))  # expected count sum of a block: half the bound
+    Q32 = Q.astype(np.float32)
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:  # one BLAS thread per product: the products run side by side instead
+        from threadpoolctl import threadpool_limits
+        limit = threadpool_limits(1, user_api="blas")
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn / scipy stacks
+        limit, workers = None, 1
+    sizes, futures = [], []
+    workers = max(1, workers)
+    try:
+        with ThreadPoolExecutor(workers) as ex:
+            done = 0
+            while done < n_boot:  # loop over chunks of resamples (the same draws as the float path)
+                b = min(chunk, n_boot - done)
+                if len(futures) > 2 * workers:  # at most ~2 chunks of draws waiting per core
+                    futures[-2 * workers - 1].result()
+                futures.append(ex.submit(_integer_moments, _counts(rng, n, b), Q, Q32, qmax, rows))
+                sizes.append(b)
+                done += b
+            moments = [f.result() for f in futures]
+    finally:
+        if limit is not None:
+            limit.restore_original_limits()
+    nn = float(n) * float(n)
+    for b, mom in zip(sizes, moments):
+        m1, m2u = mom[:, :p], mom[:, p:]
+        cov_u = (n * m2u - m1[:, iu[0]] * m1[:, iu[1]]).astype(np.float64) / nn
+        yield _assemble(np.zeros((b, p)), cov_u, iu, p, scale)
 
 
 def bootstrap_covariances(X: np.ndarray, n_boot: int, rng: np.random.Generator, *, scale: bool = False,
@@ -626,7 +816,9 @@ def bootstrap_covariances(X: np.ndarray, n_boot: int, rng: np.random.Generator, 
     Each resample is represented by its multinomial counts (drawn as ``n`` uniform indices),
     so no resampled data set is materialised; memory per chunk is ``chunk x n`` counts.  The
     cross products ``x_i x_j`` are formed once when they fit in 512 MB, otherwise per block
-    of rows.
+    of rows.  Small-integer data (:func:`_small_integer_data`, e.g. rating-scale items; pass
+    them uncentred) take an exact path: the same draws, moments summed exactly in integers,
+    the products in single precision (exact for small integers) side by side on the cores.
 
     Parameters
     ----------
@@ -659,6 +851,9 @@ def bootstrap_covariances(X: np.ndarray, n_boot: int, rng: np.random.Generator, 
     if chunk is None:
         chunk = int(max(1, min(n_boot, 4_000_000 // max(n, 1))))
     iu = np.triu_indices(p)
+    if _small_integer_data(X):  # e.g. rating-scale items: exact moments, single-precision products
+        yield from _bootstrap_integer(X, n_boot, rng, scale, chunk, iu)
+        return
     cross = _cross_products(X)[0] if n * q <= _CROSS_BUDGET else None
     rows = max(1, _CROSS_BUDGET // (8 * q))
     done = 0

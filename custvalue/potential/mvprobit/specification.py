@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import linalg, special
 
 from ..._deprecation import renamed_arguments
-from ..._validation import align_by_label, as_float_array, describe_rows, formula_data, formula_roles
+from ..._validation import (align_by_label, as_float_array, check_positive_scalar, check_whole_number,
+                           describe_rows, formula_data, formula_roles)
 from ...base import LikelihoodModel
-from ...exceptions import DataError, ModelSpecificationError, SimulationWarning
+from ...base.transforms import check_in_domain
+from ...exceptions import ConvergenceWarning, DataError, ModelSpecificationError, SimulationWarning
 from ...math import ghk, probit
 from ._common import MIN_DRAWS, check_n_draws, is_constant
 from .results import MultivariateProbitResults
@@ -417,10 +419,15 @@ class MultivariateProbit(LikelihoodModel):
         ll, dmu, dg = self._pattern_loglike(mu, self.y, L, dL, self.u, gradient)
         if not gradient:
             return ll, None
-        blocks = [dmu[:, [j]] * x for j, x in enumerate(self.X)]
+        k = sum(self._k_beta) + (dg.shape[1] if self.correlated else 0)
+        S = np.empty((mu.shape[0], k))
+        pos = 0
+        for j, x in enumerate(self.X):  # loop over products: S[:, block j] = dmu_j x_j
+            np.multiply(dmu[:, [j]], x, out=S[:, pos:pos + x.shape[1]])
+            pos += x.shape[1]
         if self.correlated:
-            blocks.append(dg)
-        return ll, np.hstack(blocks)
+            S[:, pos:] = dg
+        return ll, S
 
     def loglike_obs(self, params: np.ndarray) -> np.ndarray:
         """Per-customer (simulated) log-likelihood.
@@ -470,7 +477,11 @@ class MultivariateProbit(LikelihoodModel):
         >>> model.score_obs(res.params).shape
         (300, 9)
         """
-        return self._evaluate(self._as_params(params))[1]
+        p = self._as_params(params)
+        memo = getattr(self, "_score_memo", None)  # set by fit() for its covariance only
+        if memo is not None and memo[0] == p.tobytes():
+            return memo[1]
+        return self._evaluate(p)[1]
 
     def loglike_and_score(self, params: Any) -> tuple[float, np.ndarray]:
         """Log-likelihood and its gradient from one pass of the simulator.
@@ -662,9 +673,134 @@ class MultivariateProbit(LikelihoodModel):
             parts.append(ghk.cpc_from_corr(self._univariate["corr"]))
         return np.concatenate(parts)
 
+    def _pairwise_corr(self, betas: list[np.ndarray], corr0: np.ndarray, steps: int = 2) -> np.ndarray:
+        """Pairwise correlations: each ``rho_ac`` by the exact bivariate probit with the
+        coefficients held at their univariate estimates (Ashford & Sowden 1970; Greene 2018,
+        section 17.9.1), ``steps`` one-dimensional BHHH steps from ``corr0``, all pairs at once.
+
+        With ``P11 = Phi_2(mu_a, mu_c; rho)`` the four cells are ``P11``, ``Phi(mu_a) - P11``,
+        ``Phi(mu_c) - P11`` and ``1 - Phi(mu_a) - Phi(mu_c) + P11``, so
+        ``d log P / d rho = q_a q_c phi_2(mu_a, mu_c; rho) / P`` (Greene 2018, eq. 17-48);
+        one ``rho`` per pair keeps :func:`~custvalue.math.ghk.bvn_cdf` on its vectorised path.
+        Each pair is consistent for its correlation, so the matrix (repaired to be positive
+        definite) starts the joint fit within sampling error of its optimum.
+        """
+        J = self.n_products
+        rows, cols = np.tril_indices(J, -1)
+        mu = np.column_stack([x @ b for x, b in zip(self.X, betas)])
+        Phi = special.ndtr(mu)
+        n, P = mu.shape[0], rows.size
+        h = mu[:, rows].T.ravel()  # pair-major: each pair's customers contiguous
+        k = mu[:, cols].T.ravel()
+        ya, yc = self.y[:, rows].T, self.y[:, cols].T
+        s = (2.0 * ya - 1.0) * (2.0 * yc - 1.0)
+        # P = a + s * P11 for the observed cell: (1, 1): 0 + P11; (1, 0): Phi_a - P11; ...
+        base = ya * (1.0 - yc) * Phi[:, rows].T + (1.0 - ya) * yc * Phi[:, cols].T \
+            + (1.0 - ya) * (1.0 - yc) * (1.0 - Phi[:, rows].T - Phi[:, cols].T)
+        w = self.weights
+        rho = corr0[rows, cols].copy()
+        for _ in range(steps):  # loop over steps; all pairs and customers at once
+            r = np.repeat(rho, n)
+            with np.errstate(all="ignore"):
+                P11 = ghk.bvn_cdf(h, k, r).reshape(P, n)
+                d = s * ghk.bvn_pdf(h, k, r).reshape(P, n) / np.maximum(base + s * P11, 1e-300)
+            g = d @ w
+            info = (d * d) @ w
+            if not (np.all(np.isfinite(g)) and np.all(info > 0)):
+                return corr0
+            rho = np.clip(rho + g / info, -0.95, 0.95)
+        corr = np.eye(J)
+        corr[rows, cols] = corr[cols, rows] = rho
+        ev, V = np.linalg.eigh(corr)
+        if ev.min() < 0.05:  # repair to a positive-definite correlation matrix
+            corr = (V * np.clip(ev, 0.05, None)) @ V.T
+            dd = np.sqrt(np.diag(corr))
+            corr = corr / np.outer(dd, dd)
+        return corr
+
+    def initial_point(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Where :meth:`fit` starts: the univariate-probit coefficients and, for the GHK
+        likelihood, the pairwise bivariate-probit correlations (exact bivariate normal CDF,
+        :meth:`_pairwise_corr`), which start the joint fit within sampling error of its
+        optimum; otherwise :meth:`start_params`.
+
+        Returns
+        -------
+        tuple
+            ``(theta0, None)``: start values in the order of ``param_names``, no curvature.
+
+        Examples
+        --------
+        >>> from custvalue.simulate.potential import simulate_potential_base
+        >>> base = simulate_potential_base(2000, n_products=3, seed=1)
+        >>> model = MultivariateProbit(base.ownership, base.covariates, n_draws=50)
+        >>> theta0, h = model.initial_point()
+        >>> theta0.shape, h is None
+        ((15,), True)
+        """
+        if not (self.correlated and self.method == "ghk"):
+            return super().initial_point()
+        betas = list(self._univariate["betas"])
+        corr = self._pairwise_corr(betas, self._univariate["corr"])
+        return np.concatenate([*betas, ghk.cpc_from_corr(corr)]), None
+
+    def _fit_bhhh(self, x: np.ndarray, maxiter: int, gtol: float
+                  ) -> tuple[np.ndarray, float, np.ndarray, int, bool, str]:
+        """BHHH steps (Berndt, Hall, Hall & Hausman 1974; Train 2009, section 8.3.2) with
+        step halving: the information is the outer product of the per-customer exact
+        scores, which one GHK pass returns with the log-likelihood.  For a correctly
+        specified model the outer product approximates minus the Hessian, so the steps
+        converge linearly at a small rate (a few passes from :meth:`initial_point`).
+
+        Returns ``(params, llf, scores, n_iter, converged, message)``; ``converged`` False
+        with a message saying why when a step fails (the caller then continues with BFGS).
+        """
+        w = self.weights
+        unit = bool((w == 1.0).all())
+        scale = self.nobs
+
+        def evaluate(p: np.ndarray) -> tuple[float, np.ndarray]:
+            with np.errstate(all="ignore"):
+                ll_i, S = self._evaluate(p)
+            ll = float(w @ ll_i)
+            return (ll, S) if np.isfinite(ll) and np.all(np.isfinite(S)) else (-np.inf, S)
+
+        ll, S = evaluate(x)
+        if not np.isfinite(ll):
+            return x, ll, S, 0, False, "BHHH: log-likelihood not finite at the start"
+        for it in range(maxiter + 1):
+            g = w @ S
+            if np.max(np.abs(g)) < gtol * scale:
+                return x, ll, S, it, True, "BHHH: gradient below gtol"
+            if it == maxiter:
+                break
+            info = S.T @ S if unit else (S * w[:, None]).T @ S
+            try:
+                step = linalg.cho_solve(linalg.cho_factor(info), g)
+            except (linalg.LinAlgError, ValueError):
+                return x, ll, S, it, False, "BHHH: outer product of the scores is singular"
+            big = np.max(np.abs(step))
+            if big > 1.0:  # a step of more than 1 in any parameter is cut to 1
+                step = step / big
+            a = 1.0
+            for _ in range(30):  # step halving
+                ll_new, S_new = evaluate(x + a * step)
+                if ll_new >= ll - 1e-12 * abs(ll):
+                    break
+                a *= 0.5
+            else:
+                return x, ll, S, it, False, "BHHH: no step increases the log-likelihood"
+            x, ll, S = x + a * step, ll_new, S_new
+        return x, ll, S, maxiter, False, "BHHH: maximum number of iterations reached"
+
     def fit(self, *, start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
             cov_type: str = "hessian") -> MultivariateProbitResults:
-        """Maximise the (simulated) log-likelihood with BFGS and the exact gradient.
+        """Maximise the (simulated) log-likelihood with the exact gradient.
+
+        The GHK likelihood is maximised by BHHH steps (:meth:`_fit_bhhh`) from
+        :meth:`initial_point`, continuing with BFGS if a step fails; the exact likelihoods
+        (J <= 2, independent probits) by BFGS (:meth:`custvalue.base.LikelihoodModel.fit`).
+        Both stop at the same gradient tolerance, so they reach the same optimum.
 
         Parameters
         ----------
@@ -692,8 +828,38 @@ class MultivariateProbit(LikelihoodModel):
         >>> res.converged, round(res.llf, 2)
         (True, -301.3)
         """
-        return super().fit(start_params=start_params, maxiter=maxiter, gtol=gtol,
-                           cov_type=cov_type)  # type: ignore[return-value]
+        if not (self.correlated and self.method == "ghk"):
+            return super().fit(start_params=start_params, maxiter=maxiter, gtol=gtol,
+                               cov_type=cov_type)  # type: ignore[return-value]
+        if cov_type not in {"hessian", "opg", "robust"}:
+            raise ModelSpecificationError(
+                f"cov_type must be 'hessian', 'opg' or 'robust'; received {cov_type!r}.")
+        maxiter = check_whole_number(maxiter, "maxiter", minimum=0)
+        gtol = check_positive_scalar(gtol, "gtol")
+        if start_params is None:
+            x0 = self.initial_point()[0]
+        else:
+            x0 = check_in_domain(self._as_params(start_params, "start_params"), self._transforms,
+                                 tuple(self.param_names), "start_params")
+        # at most 50 BHHH steps: far from the optimum the outer product can be a poor
+        # curvature estimate, and BFGS then takes over from the last point
+        x, llf, S, n_iter, converged, message = self._fit_bhhh(np.asarray(x0, dtype=float),
+                                                               min(maxiter, 50), gtol)
+        if not converged and (n_iter < maxiter or not np.isfinite(llf)):  # BFGS continues
+            return super().fit(start_params=x, maxiter=maxiter - n_iter, gtol=gtol,
+                               cov_type=cov_type)  # type: ignore[return-value]
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__}.fit did not converge after {n_iter} iterations "
+                f"({message}); check the data for extreme rows, try other start_params "
+                f"or a larger maxiter.", ConvergenceWarning, stacklevel=2)
+        self._score_memo = (x.tobytes(), S)  # the OPG needs the scores at x: no second pass
+        try:
+            cov = self._covariance(x, cov_type)
+        finally:
+            del self._score_memo
+        return self.results_class(self, x, cov, llf, converged=converged, message=message,
+                                  n_iter=n_iter, cov_type=cov_type)
 
     @classmethod
     def from_formula(cls, formula: str | Sequence[str], data: pd.DataFrame, **kwargs: Any

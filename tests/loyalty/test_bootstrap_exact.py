@@ -1,0 +1,81 @@
+"""The exact bootstrap path for rating-scale items (issue 21): the same resamples as the
+double-precision path, and each resample's covariance equal to numpy's covariance of the
+materialised resample (the independent reference)."""
+
+from unittest import mock
+
+import numpy as np
+import pytest
+
+from custvalue.loyalty import PLSPM, ModelSpec
+from custvalue.math import pls as K
+from custvalue.simulate.loyalty import DEFAULT_STRUCTURE, simulate_path_model
+
+SPEC = """
+Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Loyalty =~ CUSL1 + CUSL2 + CUSL3
+Expectation ~ Image
+Satisfaction ~ Image + Expectation
+Loyalty ~ Satisfaction + Image
+"""
+
+
+def _items(n, seed=4):
+    rng = np.random.default_rng(seed)
+    return rng.integers(1, 8, size=(n, 5)).astype(float) + rng.integers(0, 3, size=(n, 1))
+
+
+@pytest.mark.parametrize("scale", [False, True])
+def test_each_resample_is_numpys_covariance_of_the_resample(scale):
+    X = _items(301)
+    assert K._small_integer_data(X)
+    got = np.concatenate(list(K.bootstrap_covariances(X, 7, np.random.default_rng(2), scale=scale, chunk=3)))
+    rng = np.random.default_rng(2)
+    idx = np.concatenate([rng.integers(0, 301, size=(b, 301)) for b in (3, 3, 1)])
+    for r in range(7):
+        ref = np.cov(X[idx[r]], rowvar=False, bias=True)
+        if scale:
+            ref = np.corrcoef(X[idx[r]], rowvar=False)
+        np.testing.assert_allclose(got[r], ref, rtol=1e-12, atol=1e-14)
+
+
+def test_integer_path_equals_the_float_path_and_blocks_do_not_matter():
+    X = _items(500)
+    ref = np.concatenate(list(K.bootstrap_covariances(X - X.mean(0), 9, np.random.default_rng(7))))
+    got = np.concatenate(list(K.bootstrap_covariances(X, 9, np.random.default_rng(7))))
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-13)
+    with mock.patch.object(K, "_EXACT32", 2.0 ** 11):  # many small blocks of rows
+        blocked = np.concatenate(list(K.bootstrap_covariances(X, 9, np.random.default_rng(7))))
+    np.testing.assert_array_equal(blocked, got)  # exact integer sums: bit for bit
+
+
+def test_small_integer_data():
+    assert K._small_integer_data(np.array([[1.0, -7.0], [3.0, 2.0]]))
+    assert not K._small_integer_data(np.array([[0.5, 1.0]]))
+    assert not K._small_integer_data(np.array([[100.0, 1.0]]))  # products of 10,000 > 2^12
+    assert not K._small_integer_data(np.array([[np.nan, 1.0]]))
+    assert not K._small_integer_data(np.empty((0, 2)))
+
+
+def test_pls_bootstrap_equals_the_previous_bootstrap():
+    spec = ModelSpec.from_string(SPEC)
+    data = simulate_path_model(DEFAULT_STRUCTURE, 400, seed=3, discrete=True)[list(spec.items)]
+    res = PLSPM(spec, data, scale=True).fit(scheme="path")
+    new = res.bootstrap(60, seed=5)
+    with mock.patch.object(K, "_small_integer_data", lambda X: False):
+        old = res.bootstrap(60, seed=5)
+    np.testing.assert_allclose(new.draws.to_numpy(), old.draws.to_numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(new.table.to_numpy(), old.table.to_numpy(), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("bitgen", [np.random.PCG64, np.random.Philox])
+def test_counts_are_those_of_integers_and_the_generator_moves_on_alike(bitgen):
+    a, b = np.random.Generator(bitgen(9)), np.random.Generator(bitgen(9))
+    for n, k in [(1001, 3), (2, 7), (5000, 2), (1001, 1)]:  # odd counts leave half a word
+        idx = a.integers(0, n, size=(k, n))
+        ref = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(np.float32)
+        np.testing.assert_array_equal(K._counts(b, n, k), ref)
+    assert a.integers(0, 10 ** 9, 4).tolist() == b.integers(0, 10 ** 9, 4).tolist()
+    assert a.random() == b.random()
