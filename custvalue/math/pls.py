@@ -781,11 +781,10 @@ def _bootstrap_integer(X: np.ndarray, n_boot: int, rng: np.random.Generator, sca
     rows = max(1, int(_EXACT32 / 2 / qmax))  # expected count sum of a block: half the bound
     Q32 = Q.astype(np.float32)
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:  # one BLAS thread per product: the products run side by side instead
-        from threadpoolctl import threadpool_limits
-        limit = threadpool_limits(1, user_api="blas")
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn / scipy stacks
-        limit, workers = None, 1
+    from threadpoolctl import threadpool_limits  # a dependency (pyproject.toml)
+
+    # one BLAS thread per product: the products run side by side instead
+    limit = threadpool_limits(1, user_api="blas")
     sizes, futures = [], []
     workers = max(1, workers)
     try:
@@ -800,8 +799,7 @@ def _bootstrap_integer(X: np.ndarray, n_boot: int, rng: np.random.Generator, sca
                 done += b
             moments = [f.result() for f in futures]
     finally:
-        if limit is not None:
-            limit.restore_original_limits()
+        limit.restore_original_limits()
     nn = float(n) * float(n)
     for b, mom in zip(sizes, moments):
         m1, m2u = mom[:, :p], mom[:, p:]
