@@ -61,6 +61,13 @@ def _pyramid():
     return pyramid_summary(CG.values())
 
 
+def _paretonbd_tv():
+    from tests.test_conformance import FACTORIES as MODELS
+
+    model, data, _ = MODELS["ParetoNBDTimeVarying"]()
+    return model.fit(**data)
+
+
 FACTORIES = {
     "BetaGeoResults": lambda: D.fitted("bg"), "GammaGammaResults": lambda: D.fitted("gg"),
     "ShiftedBetaGeometricResults": lambda: D.fitted("sbg"), "ParetoNBDResults": lambda: D.fitted("pnbd"),
@@ -71,6 +78,7 @@ FACTORIES = {
     "MultivariateProbitResults": CP.fitted, "PyramidSummary": _pyramid,
     "TrustSatisfactionComparison": _trust, "StateDependenceResults": CS.sd_fit, "ShyResults": CS.shy,
     "BrandSwitchingResults": CS.brand_fit, "BarrierIndex": CS.barriers,
+    "ParetoNBDTimeVaryingResults": _paretonbd_tv,
 }
 
 
