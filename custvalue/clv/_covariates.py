@@ -311,28 +311,16 @@ class CovariateKernel:
         return self._call(name, lead, self.individual(theta, cov), data, kw)
 
     def _call(self, name: str, lead: tuple[Any, ...], params: list[Any], data: list[Any], kw: dict) -> Any:
-        """``base.name(*lead, *params, *data, **kw)`` with per-customer parameter arrays: in one
-        call where the kernel takes arrays (``ARRAY_PARAMS``), else one call per distinct
-        parameter profile (customers sharing covariate values share parameters), the rows of
-        each profile at once; customers are the first axis of the parameter arrays."""
+        """``base.name(*lead, *params, *data, **kw)`` with per-customer parameter arrays, in one
+        call: the kernel broadcasts them with the data (it declares ``name`` in
+        ``ARRAY_PARAMS``); customers are the first axis of the parameter arrays."""
         fn = getattr(self.base, name)
-        if name in getattr(self.base, "ARRAY_PARAMS", ()) or not any(np.ndim(p) for p in params):
-            return fn(*lead, *params, *data, **kw)
-        arrays = [np.asarray(p, dtype=float) for p in params]
-        n = max(a.shape[0] for a in arrays if a.ndim)
-        P = np.column_stack([np.broadcast_to(a.reshape(a.shape[0] if a.ndim else 1, -1)[:, 0], (n,))
-                             for a in arrays])
-        profiles, inv = np.unique(P, axis=0, return_inverse=True)
-        inv = inv.reshape(-1)
-        out = None
-        for j, prof in enumerate(profiles):  # one kernel call per covariate profile, not per customer
-            rows = np.flatnonzero(inv == j)
-            part = [np.asarray(d)[rows] if np.ndim(d) and np.shape(d)[0] == n else d for d in data]
-            val = np.asarray(fn(*lead, *prof.tolist(), *part, **kw), dtype=float)
-            if out is None:
-                out = np.empty((n, *val.shape[1:]))
-            out[rows] = val
-        return out
+        if any(np.ndim(p) for p in params) and name not in getattr(self.base, "ARRAY_PARAMS", ()):
+            raise ModelSpecificationError(
+                f"{self.base.__name__}.{name} does not take one parameter value per customer "
+                "(it is not in the kernel's ARRAY_PARAMS), so it cannot serve a model with static "
+                "covariates; make it broadcast its parameters with the data.")
+        return fn(*lead, *params, *data, **kw)
 
     def p_alive(self, *values: Any) -> Any:
         return self._customer_call("p_alive", (), values)

@@ -8,9 +8,12 @@ Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
 ``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
 ``x_levels``, ``individual_loglike``.
 
-Static covariates: :func:`individual_loglike` takes one α, a and b per customer, and
-:func:`p_alive` accepts arrays of them; the other predictions take scalars (the model
-classes call them once per covariate profile, :class:`custvalue.clv._covariates.CovariateKernel`).
+Static covariates: :func:`individual_loglike` takes one α, a and b per customer, and the
+predictions (:func:`p_alive`, :func:`conditional_expected_purchases`,
+:func:`expected_purchases_new_customer`, :func:`probability_of_purchases`,
+:func:`conditional_probability_of_purchases`) accept arrays of them that broadcast with the
+data (one value per customer, ``ARRAY_PARAMS``); with scalar parameters they take the same
+path, and give the same numbers, as without covariates.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ DERT_HORIZONS = ()
 HORIZON_WEIGHTS = True
 TIME_SCALE = True
 #: predictions that take one value of each parameter per customer (arrays; static covariates)
-ARRAY_PARAMS = ("p_alive", "time_scale")
+ARRAY_PARAMS = ("p_alive", "time_scale", "conditional_expected_purchases", "expected_purchases_new_customer",
+                "probability_of_purchases", "conditional_probability_of_purchases")
 
 
 def _level_terms(r, alpha, a, b, xu, shift=0):
@@ -581,6 +585,10 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     >>> betageo.expected_purchases_new_customer([10.0, 39.0], 0.243, 4.414, 0.793, 2.426).round(3).tolist()
     [0.432, 1.197]
     """
+    if np.ndim(alpha) or np.ndim(a) or np.ndim(b):  # one α, a, b per customer (static covariates)
+        t2, (alpha, a, b), shape = horizon_grid(t, alpha, a, b)
+        c = a + b - 1.0
+        return geometric_dropout_mean(t2, alpha, a, c - r, c, c, s0=r, beta0=b).reshape(shape)
     t = np.asarray(t, dtype=float)
     c = a + b - 1.0
     out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, c - r, c, c, s0=r, beta0=b)
@@ -618,7 +626,10 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     >>> betageo.conditional_expected_purchases(39.0, 0.243, 4.414, 0.793, 2.426, x, t_x, T).round(3).tolist()
     [1.226, 0.195]
     """
-    t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
+    if np.ndim(alpha) or np.ndim(a) or np.ndim(b):  # one α, a, b per customer (static covariates)
+        t2, (x, t_x, T, alpha, a, b), shape = horizon_grid(t, x, t_x, T, alpha, a, b)
+    else:
+        t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
     c = a + b + x - 1.0
     alive = p_alive(r, alpha, a, b, x, t_x, T)
     exact = {"x": x, "s0": r, "beta0": b}  # C - A = r + x, C - a + 1 = b + x, exactly
