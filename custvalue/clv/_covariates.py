@@ -239,18 +239,18 @@ def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray,
         return grad, None
     H = np.zeros((4 + k, 4 + k))
     wh = w[:, None] * h_rows
-    full = np.zeros((4, 4, wh.shape[0]))
+    col = np.empty((4, 4), dtype=np.int64)  # column of h_rows holding entry (p, q)
     for j, (p, q) in enumerate(_TRI):
-        full[p, q] = full[q, p] = wh[:, j]
-    H[:4, :4] = full.sum(axis=2)
+        col[p, q] = col[q, p] = j
+    H[:4, :4] = wh.sum(axis=0)[col]
     link = {q: (sign, X) for q, sign, X in links}
     for q, (sign, X) in link.items():
-        # base-coefficient blocks: Σ_p Σ_i w h_pq σ_q X_q
-        cross = sign * (full[:, q, :] @ X)  # (4, K)
+        # base-coefficient blocks: Σ_i w_i h_i[p, q] σ_q X_q[i]  (no (4, 4, n) array)
+        cross = sign * (wh[:, col[:, q]].T @ X)  # (4, K)
         H[:4, 4:] += cross
         H[4:, :4] += cross.T
         for q2, (sign2, X2) in link.items():
-            H[4:, 4:] += sign * sign2 * (X.T * full[q, q2]) @ X2
+            H[4:, 4:] += sign * sign2 * ((X.T * wh[:, col[q, q2]]) @ X2)
     return grad, H
 
 

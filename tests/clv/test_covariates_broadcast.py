@@ -1,8 +1,10 @@
 """Static covariates, continuous: the BG/NBD and MBG/NBD predictions take each customer's own
-(α_i, a_i, b_i) in one broadcasting kernel call (no loop over covariate profiles).
+(α_i, a_i, b_i) in one broadcasting kernel call (no loop over covariate profiles), and the
+Pareto/NBD likelihood with one α_i, β_i per customer runs through the fused series kernel.
 
-Reference: the scalar kernels evaluated customer by customer at each customer's parameters
-(few customers); and the speed of a 1e5-customer prediction call.
+References: the scalar kernels evaluated customer by customer at each customer's parameters
+(few customers); the per-row quadrature of the Pareto/NBD integral; and the speed of a
+1e5-customer prediction call.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 from custvalue.clv import BetaGeo, ModifiedBetaGeo
 from custvalue.math import betageo as bgk
 from custvalue.math import modbetageo as mbgk
+from custvalue.math import paretonbd as pk
 from custvalue.math import special
 from custvalue.math.dert import continuous_dert, continuous_rate
 from custvalue.simulate import simulate_betageo_covariates, simulate_modbetageo_covariates
@@ -109,3 +112,39 @@ def test_a_1e5_customer_prediction_is_one_fast_call(which):
     took = time.perf_counter() - t0
     assert e.shape == (100_000,) and np.isfinite(e).all()
     assert took < 5.0  # measured 0.1 s on 2 busy cores; a loop over profiles took minutes
+
+
+@pytest.mark.parametrize("r, s, log_alpha, log_beta, spread", [
+    (0.55, 0.61, np.log(10.58), np.log(11.67), 0.7),   # CDNOW-like, α_i and β_i close
+    (0.55, 0.61, np.log(10.58), np.log(11.67), 2.5),   # ratios up to e^±5: some rows to the quadrature
+    (2.0, 0.3, 0.0, np.log(5.0), 1.0),
+    (0.2, 3.0, np.log(50.0), np.log(0.8), 1.0),
+    (0.55, 0.61, np.log(10.0), np.log(900.0), 0.5),   # β/α ~ 90: z near 0.99
+])
+def test_pareto_per_row_series_kernel_equals_the_quadrature(r, s, log_alpha, log_beta, spread):
+    """The fused series kernel with one α_i, β_i per row (the fit with continuous covariates)
+    against the per-row quadrature of A (``_quadrature._log_A_row``, the previous path):
+    log-likelihood, P(alive), gradient and Hessian in (r, log α_i, s, log β_i)."""
+    from custvalue.math.paretonbd import _covariates as pc
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    T = rng.uniform(27, 39, n).round(1)
+    x = rng.poisson(1.5, n).astype(float)
+    x[:12] = [0, 0, 1, 2, 5, 50, 200, 300, 0, 1, 3, 7]
+    tx = np.where(x > 0, T * rng.uniform(0, 1, n).round(2), 0.0)
+    tx[20:30] = T[20:30]  # t_x = T: no integral
+    z = rng.normal(size=n)
+    la = log_alpha - spread * z
+    lb = log_beta + spread * rng.normal(size=n)
+    ll, g, h, p1 = pk.individual_loglike(r, s, la, lb, x, tx, T, hess=True)
+    xu, idx = np.unique(x, return_inverse=True)
+    lv_const = pc.gammaln(r + xu) - pc.gammaln(r)
+    lv_dr = pc.psi(r + xu) - pc.psi(r)
+    lv_trig = pc.zeta(2.0, r + xu) - pc.zeta(2.0, r)
+    ref = [np.empty(n), np.empty((n, 4)), np.empty((n, 10)), np.empty(n)]
+    with np.errstate(all="ignore"):
+        pc._individual_rows(r, s, la, lb, x, tx, T, idx.astype(np.int64), lv_const, lv_dr, lv_trig, True,
+                            ref[0], ref[1], ref[2], ref[3])
+    for got, want in zip((ll, g, h, p1), ref):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
