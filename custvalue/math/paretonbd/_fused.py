@@ -774,7 +774,8 @@ def _individual(r, s, log_alpha, log_beta, x, t_x, T, lev, skip, U, lv_a, lv_rx,
     per-row scales is that M = max(α_i, β_i), m = min(α_i, β_i) and the branch (k = s+1 when
     α_i >= β_i, else r+x) are the row's own, so the coefficient tables are per (frequency,
     branch): table ``lev[i]`` when α_i >= β_i, ``lev[i] + U`` otherwise.  G at t_x and at T
-    come from one series pass (also for t_x = 0: G(0) depends on the row's α_i and β_i).
+    come from two series passes (also for t_x = 0: G(0) depends on the row's α_i and β_i),
+    the one at T (the smaller z) stopping after its own, fewer, terms.
     Rows with ``skip`` set (z > 0.99 at t_x) are left to the quadrature.  The Hessian of
     ``log A`` in (a, k, M, m) is mapped to (r, α, s, β) per row (the matrix J of
     :func:`_evaluate`), then to the log scales: ``∂/∂ log α = α ∂/∂α``,
@@ -817,12 +818,14 @@ def _individual(r, s, log_alpha, log_beta, x, t_x, T, lev, skip, U, lv_a, lv_rx,
         u0 = u1 = u2 = u3 = u4 = u5 = u6 = u7 = u8 = u9 = 0.0  # pi2 x Hessian of log A in (a, k, M, m)
         if tx < Ti:
             b = a + 1.0 - k
-            ss = _series_sums(b, a + 1.0, Mm / (M + tx), Mm / (M + Ti), True, tab, off[tb], off[tb + 1], hess)
+            # the two series one at a time: the one at T (smaller z) stops after its own terms
+            ss = _series_sums(b, a + 1.0, Mm / (M + tx), 0.0, False, tab, off[tb], off[tb + 1], hess)
+            st = _series_sums(b, a + 1.0, Mm / (M + Ti), 0.0, False, tab, off[tb], off[tb + 1], hess)
             g1 = _G_parts(tx, np.log(M + tx), np.log(m + tx), a, k, lv_loga[lv], M, m, ss[0], ss[1],
                           ss[2], ss[3], ss[4], ss[5], ss[6], ss[7], ss[8], ss[9], hess)
-            g2 = _G_parts(Ti, lMT, lmT, a, k, lv_loga[lv], M, m, ss[10], ss[11], ss[12], ss[13],
-                          ss[14], ss[15], ss[16], ss[17], ss[18], ss[19], hess)
-            d = g2[0] - g1[0] + np.log(ss[10] / ss[0])
+            g2 = _G_parts(Ti, lMT, lmT, a, k, lv_loga[lv], M, m, st[0], st[1], st[2], st[3],
+                          st[4], st[5], st[6], st[7], st[8], st[9], hess)
+            d = g2[0] - g1[0] + np.log(st[0] / ss[0])
             eta = g1[0] + log_s - l1  # without log S1: e^eta below is multiplied by S1
             S1 = ss[0]
             if d < 0.0:  # A = G(t_x) - G(T) > 0 (exactly zero when t_x == T)
@@ -944,14 +947,11 @@ def individual_rows(r, s, log_alpha, log_beta, x, t_x, T, hess, levels, ll, g, h
     z1 = (M - np.where(ab, beta, alpha)) / (M + t_x)
     live = t_x < T
     skip = live & (z1 > _ZINLINE)
-    # per (frequency, branch) the largest z at t_x over the rows of the table, for its length
-    tb = idx + np.where(ab, 0, U)
-    zl = np.zeros(2 * U)
-    np.maximum.at(zl, tb[live & ~skip], z1[live & ~skip])
-    zl = np.minimum(zl, _ZTAB)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_terms = np.ceil(np.log(_EPS) / np.log(zl)) + 3
-    n_terms = np.where(zl > 0, n_terms, 3).astype(np.int64)
+    # every table as long as the largest z at t_x of the rows it serves needs (one length for
+    # all: a few hundred terms per table at most, cheaper than a maximum per table)
+    used = z1[live & ~skip]
+    zl = min(float(used.max()) if used.size else 0.0, _ZTAB)
+    n_terms = np.full(2 * U, int(np.ceil(np.log(_EPS) / np.log(zl))) + 3 if zl > 0 else 3, dtype=np.int64)
     a = r + s + xu
     rx = r + xu
     bb = np.concatenate([rx, np.full(U, s + 1.0)])  # b = a + 1 - k: r + x (α >= β), s + 1 (α < β)
