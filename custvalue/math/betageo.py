@@ -452,10 +452,10 @@ def _alive_rows(r, alpha, a, b, shift, x, t_x, T, out):  # pragma: no cover - co
             out[i] = 1.0
 
 
-def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
+def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0, hess=False):
     """Per-customer BG/NBD log-likelihood (FHL eq. 6; ``shift=1``: MBG/NBD, BDF eq. A.4)
-    with customer-specific ``α_i, a_i, b_i`` (static covariates), and its gradient in
-    ``(r, log α_i, log a_i, log b_i)``, on whole arrays::
+    with customer-specific ``α_i, a_i, b_i`` (static covariates), its gradient in
+    ``(r, log α_i, log a_i, log b_i)`` and (``hess``) its exact Hessian, on whole arrays::
 
         log L = log Γ(r+x) - log Γ(r) + r log α - (r+x) log(α+t_x)
                 + log[ e^{A1} + δ e^{A2} ],
@@ -463,7 +463,9 @@ def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
         A2 = log B(a+1, b+x-1+shift) - log B(a, b),
 
     ``δ = [x > 0]`` for the BG/NBD and 1 for the MBG/NBD; derivatives from
-    ``∂ log B(p, q)/∂p = ψ(p) - ψ(p+q)``.
+    ``∂ log B(p, q)/∂p = ψ(p) - ψ(p+q)`` and, for the Hessian, the trigamma function; the
+    log-sum-exp's Hessian is ``π1 ∇²A1 + π2 ∇²A2 + π1 π2 (∇A1 - ∇A2)(∇A1 - ∇A2)'`` with
+    ``π1 = e^{A1 - lse}``, ``π2 = 1 - π1``.
 
     Parameters
     ----------
@@ -475,11 +477,14 @@ def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
         Frequency, recency and age.
     shift : {0, 1}, default 0
         0 for the BG/NBD, 1 for the MBG/NBD.
+    hess : bool, default False
+        Also return each row's Hessian (upper triangle, order (0,0), (0,1), (0,2), (0,3),
+        (1,1), (1,2), (1,3), (2,2), (2,3), (3,3)).
 
     Returns
     -------
     tuple of numpy.ndarray
-        ``ll`` (n,) and ``grad`` (n, 4).
+        ``ll`` (n,) and ``grad`` (n, 4); with ``hess`` also the Hessian (n, 10).
 
     Examples
     --------
@@ -512,7 +517,33 @@ def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
     g[:, 1] = al * (r / al - rx / (al + t_x) - p1 * rx * (1.0 / (al + T) - 1.0 / (al + t_x)))
     g[:, 2] = a * (dB1_a + p2 / a)
     g[:, 3] = b * (dB1_b - np.where(second, p2 / bq, 0.0))
-    return ll, g
+    if not hess:
+        return ll, g
+    # per row, in (r, u = log α, v = log a, w = log b): A1 = lB1 - (r+x) L, L = log((α+T)/(α+t_x));
+    # A2 = lB1 + v - log(b+x+shift-1)
+    ft, fT = al / (al + t_x), al / (al + T)
+    Lu = fT - ft                                         # ∂L/∂u
+    Luu = fT * (1.0 - fT) - ft * (1.0 - ft)              # ∂²L/∂u²
+    tri_ab, tri_abx = polygamma(1, a + b), polygamma(1, a + bx)
+    Bv, Bw = a * dB1_a, b * dB1_b                        # ∂ lB1 / ∂v, ∂w
+    Bvv = Bv + a * a * (tri_ab - tri_abx)
+    Bvw = a * b * (tri_ab - tri_abx)
+    Bww = Bw + b * b * (polygamma(1, bx) - tri_abx - polygamma(1, b) + tri_ab)
+    qb = np.where(second, b / bq, 0.0)
+    d0, d1, d2, d3 = -(laT - lat), -rx * Lu, -1.0, qb    # ∇A1 - ∇A2 (A2 has no r, u terms)
+    p12 = p1 * p2
+    h = np.empty((x.size, 10))
+    h[:, 0] = polygamma(1, rx) - polygamma(1, r) + p12 * d0 * d0
+    h[:, 1] = 1.0 - ft - p1 * Lu + p12 * d0 * d1
+    h[:, 2] = p12 * d0 * d2
+    h[:, 3] = p12 * d0 * d3
+    h[:, 4] = -rx * ft * (1.0 - ft) - p1 * rx * Luu + p12 * d1 * d1
+    h[:, 5] = p12 * d1 * d2
+    h[:, 6] = p12 * d1 * d3
+    h[:, 7] = Bvv + p12 * d2 * d2
+    h[:, 8] = Bvw + p12 * d2 * d3
+    h[:, 9] = Bww - p2 * (qb - qb * qb) + p12 * d3 * d3
+    return ll, g, h
 
 
 def _p_alive_arrays(r, alpha, a, b, x, t_x, T, shift):

@@ -148,3 +148,33 @@ def test_pareto_per_row_series_kernel_equals_the_quadrature(r, s, log_alpha, log
                             ref[0], ref[1], ref[2], ref[3])
     for got, want in zip((ll, g, h, p1), ref):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+def test_bgnbd_per_row_hessian_equals_the_scalar_kernel_row_by_row(shift):
+    """The per-row Hessian of :func:`custvalue.math.betageo.individual_loglike` in
+    (r, log α_i, log a_i, log b_i) against the scalar kernel's exact Hessian
+    (``weighted_loglike_score_hessian``, natural parameters) of each row alone, moved to the
+    log scales: ``H_log = D H D + diag(D g)``, ``D = diag(1, α, a, b)``."""
+    rng = np.random.default_rng(5)
+    n = 24
+    r = 0.7
+    al, a, b = rng.uniform(0.5, 20.0, n), rng.uniform(0.2, 5.0, n), rng.uniform(0.3, 9.0, n)
+    T = rng.uniform(20.0, 52.0, n)
+    x = rng.integers(0, 12, n).astype(float)
+    x[:3] = [0.0, 0.0, 40.0]
+    tx = np.where(x > 0, T * rng.uniform(0.05, 1.0, n), 0.0)
+    tx[3] = T[3] if x[3] > 0 else tx[3]
+    ll, g, h = bgk.individual_loglike(r, np.log(al), np.log(a), np.log(b), x, tx, T, shift=shift, hess=True)
+    ll2, g2 = bgk.individual_loglike(r, np.log(al), np.log(a), np.log(b), x, tx, T, shift=shift)
+    np.testing.assert_array_equal(ll, ll2)
+    np.testing.assert_array_equal(g, g2)
+    tri = [(0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3)]
+    for i in range(n):
+        _, gi, Hi = bgk.weighted_loglike_score_hessian(r, al[i], a[i], b[i], x[i:i + 1], tx[i:i + 1], T[i:i + 1],
+                                                       np.ones(1), shift=shift)
+        D = np.array([1.0, al[i], a[i], b[i]])
+        ref = D[:, None] * Hi * D[None, :] + np.diag(np.r_[0.0, (D * gi)[1:]])
+        np.testing.assert_allclose(D * gi, g[i], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose([h[i, j] for j in range(10)], [ref[p, q] for p, q in tri], rtol=1e-9,
+                                   atol=1e-10 * np.abs(ref).max())
