@@ -552,7 +552,6 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
         coefficients by :func:`custvalue.clv._covariates.chain_rule`."""
         base, gamma = self._split_params(params)
         links = self.covariate_links
-        X = self._designs()
         pats = self._patterns()
         if pats is not None:
             starts, Zp = pats
