@@ -602,8 +602,10 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     ----------
     t : float or array-like
         Length of the period since acquisition.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         BG/NBD parameters: Gamma(r, α) purchase rates, Beta(a, b) dropout probabilities.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
 
     Returns
     -------
@@ -634,8 +636,10 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     ----------
     t : float or array-like
         Length of the future period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         BG/NBD parameters: Gamma(r, α) purchase rates, Beta(a, b) dropout probabilities.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
     x, t_x, T : numpy.ndarray
         Frequency (repeat purchases), recency and customer age (broadcastable float arrays).
 
@@ -712,8 +716,10 @@ def probability_of_purchases(n, t, r, alpha, a, b):
         Numbers of purchases (>= 0).
     t : float or array-like
         Length of the period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         BG/NBD parameters: Gamma(r, α) purchase rates, Beta(a, b) dropout probabilities.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
 
     Returns
     -------
@@ -807,8 +813,10 @@ def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T, shift=
         Numbers of future purchases (>= 0).
     t : float or array-like
         Length of the future period (> 0).
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         BG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
     x, t_x, T : array-like
         Frequency, recency and age (broadcast with ``n`` and ``t``).
     shift : {0, 1}, default 0

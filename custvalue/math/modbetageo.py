@@ -152,8 +152,10 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     ----------
     t : array-like
         Length of the period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         MBG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
 
     Returns
     -------
@@ -186,8 +188,10 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     ----------
     t : array-like
         Length of the future period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         MBG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
     x, t_x, T : array-like
         Frequency, recency and age (broadcast together).
     horizon_weights : array-like, optional
@@ -237,8 +241,10 @@ def probability_of_purchases(n, t, r, alpha, a, b):
         Numbers of purchases.
     t : float or array-like
         Length of the period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         MBG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
 
     Returns
     -------
@@ -266,8 +272,10 @@ def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T):
         Numbers of future purchases.
     t : float or array-like
         Length of the future period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         MBG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
     x, t_x, T : array-like
         Frequency, recency and age.
 
