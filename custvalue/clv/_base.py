@@ -362,6 +362,8 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
         self.covariates.check_varies(self.data, self.weights)
         # rows sorted by covariate pattern: few patterns (dummy-coded covariates) are fitted
         # as one Pareto/NBD (BG/NBD) per pattern by the scalar-parameter kernel
+        if any(np.unique(self.data[c][:4 * MAX_PATTERNS]).size > MAX_PATTERNS for c in self.covariates.columns):
+            return  # a continuous covariate: more patterns than _patterns takes, whatever the order
         Z = np.column_stack([self.data[c] for c in self.covariates.columns])
         _, inv = np.unique(Z, axis=0, return_inverse=True)
         order = np.argsort(inv.reshape(-1), kind="stable")
@@ -522,6 +524,21 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
             self._cache_designs = self.covariates.designs(self.data)
         return self._cache_designs
 
+    def _used_designs(self) -> dict[str, Any]:
+        """Per process, the coefficient columns its design can hold (the other process's are
+        structurally 0) and those columns of the design, contiguous; and whether every row
+        weight is 1 (computed once per model)."""
+        if "_cache_used_designs" not in self.__dict__:
+            spec = self.covariates
+            n_p, n_d = len(spec.purchase), len(spec.dropout)
+            shared = np.arange(n_p + n_d, spec.n_coef)
+            out: dict[str, Any] = {"unit_weights": bool(np.all(self.weights == 1.0))}
+            for proc, own in (("purchase", np.arange(n_p)), ("dropout", np.arange(n_p, n_p + n_d))):
+                cols = np.concatenate([own, shared]).astype(np.int64)
+                out[proc] = (cols, np.ascontiguousarray(self._designs()[proc][:, cols]))
+            self._cache_used_designs = out
+        return self._cache_used_designs
+
     def _individual_rows(self, base: np.ndarray, scaled: dict[int, np.ndarray], hess: bool
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Per-row log-likelihood, gradient (n, 4) and Hessian (n, 10, or None) in the per-row
@@ -535,7 +552,6 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
         coefficients by :func:`custvalue.clv._covariates.chain_rule`."""
         base, gamma = self._split_params(params)
         links = self.covariate_links
-        X = self._designs()
         pats = self._patterns()
         if pats is not None:
             starts, Zp = pats
@@ -561,12 +577,14 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
             w = np.ones(G)
             designs = [(q, sign, Xp[proc]) for q, sign, proc in links]
         else:
-            scaled = {q: np.log(base[q]) + sign * (X[proc] @ gamma) for q, sign, proc in links}
+            used = self._used_designs()  # each process's non-zero design columns only
+            scaled = {q: np.log(base[q]) + sign * (used[proc][1] @ gamma[used[proc][0]])
+                      for q, sign, proc in links}
             ll_rows, g_rows, h_rows = self._individual_rows(base, scaled, hess)
             ll = float(self.weights @ ll_rows)
-            w = self.weights
-            designs = [(q, sign, X[proc]) for q, sign, proc in links]
-        grad, H = chain_rule(g_rows, h_rows if hess else None, w, designs)
+            w = None if used["unit_weights"] else self.weights
+            designs = [(q, sign, used[proc][1], used[proc][0]) for q, sign, proc in links]
+        grad, H = chain_rule(g_rows, h_rows if hess else None, w, designs, n_coef=gamma.size)
         # from the log scale of the scaled base parameters to their natural scale
         for q, _, _ in links:
             if H is not None:

@@ -198,8 +198,9 @@ class CovariateSpec:
 _TRI = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
 
 
-def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray,
-               links: Sequence[tuple[int, float, np.ndarray]]) -> tuple[np.ndarray, np.ndarray | None]:
+def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | None,
+               links: Sequence[tuple[Any, ...]], n_coef: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray | None]:
     """Gradient and Hessian in ``(φ, γ)`` from per-row derivatives in the per-row parameters.
 
     Row i's parameters are ``ρ_iq = φ_q + σ_q X_q[i] @ γ`` (``φ`` the base parameters, on the
@@ -212,10 +213,14 @@ def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray,
         (n, 4) per-row gradient in ρ.
     h_rows : numpy.ndarray or None
         (n, 10) per-row Hessian, upper triangle in the order of ``_TRI``.
-    w : numpy.ndarray
-        Row weights.
-    links : sequence of (q, sign, X)
-        The scaled per-row parameters: position q, σ_q and X_q (n, K).
+    w : numpy.ndarray or None
+        Row weights (None: all 1).
+    links : sequence of (q, sign, X) or (q, sign, X, cols)
+        The scaled per-row parameters: position q, σ_q and X_q (n, K); or X_q holding only
+        the coefficient columns ``cols`` that can be non-zero (the other process's
+        coefficients are structurally 0), (n, len(cols)), with ``n_coef`` = K.
+    n_coef : int, optional
+        K, when the links give ``cols``.
 
     Returns
     -------
@@ -229,28 +234,32 @@ def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray,
     >>> g.tolist()
     [2.0, 2.0, 2.0, 2.0, -1.0]
     """
-    k = links[0][2].shape[1] if links else 0
-    wg = w[:, None] * g_rows
+    norm = [(lk[0], lk[1], lk[2], np.arange(lk[2].shape[1]) if len(lk) == 3 else np.asarray(lk[3]))
+            for lk in links]
+    k = n_coef if n_coef is not None else (links[0][2].shape[1] if links else 0)
+    wg = g_rows if w is None else w[:, None] * g_rows
     grad = np.zeros(4 + k)
     grad[:4] = wg.sum(axis=0)
-    for q, sign, X in links:
-        grad[4:] += sign * (X.T @ wg[:, q])
+    for q, sign, X, cols in norm:
+        grad[4 + cols] += sign * (X.T @ wg[:, q])
     if h_rows is None:
         return grad, None
     H = np.zeros((4 + k, 4 + k))
-    wh = w[:, None] * h_rows
-    full = np.zeros((4, 4, wh.shape[0]))
+    wh = h_rows if w is None else w[:, None] * h_rows
+    col = np.empty((4, 4), dtype=np.int64)  # column of h_rows holding entry (p, q)
     for j, (p, q) in enumerate(_TRI):
-        full[p, q] = full[q, p] = wh[:, j]
-    H[:4, :4] = full.sum(axis=2)
-    link = {q: (sign, X) for q, sign, X in links}
-    for q, (sign, X) in link.items():
-        # base-coefficient blocks: Σ_p Σ_i w h_pq σ_q X_q
-        cross = sign * (full[:, q, :] @ X)  # (4, K)
-        H[:4, 4:] += cross
-        H[4:, :4] += cross.T
-        for q2, (sign2, X2) in link.items():
-            H[4:, 4:] += sign * sign2 * (X.T * full[q, q2]) @ X2
+        col[p, q] = col[q, p] = j
+    H[:4, :4] = wh.sum(axis=0)[col]
+    for a, (q, sign, X, cols) in enumerate(norm):
+        # base-coefficient blocks: Σ_i w_i h_i[p, q] σ_q X_q[i]  (one product with all of h)
+        cross = sign * (X.T @ wh)[:, col[:, q]].T  # (4, len(cols))
+        H[:4, 4 + cols] += cross
+        H[4 + cols, :4] += cross.T
+        for q2, sign2, X2, cols2 in norm[a:]:  # coefficient blocks, each pair of links once
+            blk = sign * sign2 * ((X.T * wh[:, col[q, q2]]) @ X2)
+            H[np.ix_(4 + cols, 4 + cols2)] += blk
+            if q2 != q:
+                H[np.ix_(4 + cols2, 4 + cols)] += blk.T
     return grad, H
 
 
@@ -311,28 +320,16 @@ class CovariateKernel:
         return self._call(name, lead, self.individual(theta, cov), data, kw)
 
     def _call(self, name: str, lead: tuple[Any, ...], params: list[Any], data: list[Any], kw: dict) -> Any:
-        """``base.name(*lead, *params, *data, **kw)`` with per-customer parameter arrays: in one
-        call where the kernel takes arrays (``ARRAY_PARAMS``), else one call per distinct
-        parameter profile (customers sharing covariate values share parameters), the rows of
-        each profile at once; customers are the first axis of the parameter arrays."""
+        """``base.name(*lead, *params, *data, **kw)`` with per-customer parameter arrays, in one
+        call: the kernel broadcasts them with the data (it declares ``name`` in
+        ``ARRAY_PARAMS``); customers are the first axis of the parameter arrays."""
         fn = getattr(self.base, name)
-        if name in getattr(self.base, "ARRAY_PARAMS", ()) or not any(np.ndim(p) for p in params):
-            return fn(*lead, *params, *data, **kw)
-        arrays = [np.asarray(p, dtype=float) for p in params]
-        n = max(a.shape[0] for a in arrays if a.ndim)
-        P = np.column_stack([np.broadcast_to(a.reshape(a.shape[0] if a.ndim else 1, -1)[:, 0], (n,))
-                             for a in arrays])
-        profiles, inv = np.unique(P, axis=0, return_inverse=True)
-        inv = inv.reshape(-1)
-        out = None
-        for j, prof in enumerate(profiles):  # one kernel call per covariate profile, not per customer
-            rows = np.flatnonzero(inv == j)
-            part = [np.asarray(d)[rows] if np.ndim(d) and np.shape(d)[0] == n else d for d in data]
-            val = np.asarray(fn(*lead, *prof.tolist(), *part, **kw), dtype=float)
-            if out is None:
-                out = np.empty((n, *val.shape[1:]))
-            out[rows] = val
-        return out
+        if any(np.ndim(p) for p in params) and name not in getattr(self.base, "ARRAY_PARAMS", ()):
+            raise ModelSpecificationError(
+                f"{self.base.__name__}.{name} does not take one parameter value per customer "
+                "(it is not in the kernel's ARRAY_PARAMS), so it cannot serve a model with static "
+                "covariates; make it broadcast its parameters with the data.")
+        return fn(*lead, *params, *data, **kw)
 
     def p_alive(self, *values: Any) -> Any:
         return self._customer_call("p_alive", (), values)

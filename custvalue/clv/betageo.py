@@ -62,14 +62,15 @@ class GeometricDropoutLikelihood:
         ll, g, H = kernel.weighted_loglike_score_hessian(*p, x, t_x, T, w, shift=self.dropout_shift)
         return float(ll), np.array(g, dtype=float), np.array(H, dtype=float)
 
+    _rows_have_hessian = True
+
     def _individual_rows(self, base, scaled, hess):
-        """Per-row log-likelihood and gradient in ``(r, log α_i, log a_i, log b_i)``
-        (:func:`custvalue.math.betageo.individual_loglike`); no per-row Hessian (Newton steps
-        take central differences of the exact gradient)."""
+        """Per-row log-likelihood, gradient and (if ``hess``) exact Hessian in
+        ``(r, log α_i, log a_i, log b_i)`` (:func:`custvalue.math.betageo.individual_loglike`)."""
         x, t_x, T = self._kernel_args()
-        ll, g = kernel.individual_loglike(base[0], scaled[1], scaled[2], scaled[3], x, t_x, T,
-                                          shift=self.dropout_shift)
-        return ll, g, None
+        out = kernel.individual_loglike(base[0], scaled[1], scaled[2], scaled[3], x, t_x, T,
+                                        shift=self.dropout_shift, hess=hess)
+        return out if hess else (*out, None)
 
     def _x_levels(self):
         if not hasattr(self, "_levels"):

@@ -160,8 +160,7 @@ class ParetoNBD(PurchaseCountModel[ParetoNBDResults]):
         covariates; :func:`custvalue.math.paretonbd.individual_loglike`)."""
         x, t_x, T = self._kernel_args()
         if "_cache_xlevels" not in self.__dict__:
-            xu, idx = np.unique(x, return_inverse=True)
-            self._cache_xlevels = (xu, idx.reshape(-1).astype(np.int64))
+            self._cache_xlevels = kernel.data_levels(x, t_x)[:2]  # distinct x by counting, no sort
         ll, g, h, _ = kernel.individual_loglike(base[0], base[2], scaled[1], scaled[3], x, t_x, T, hess=hess,
                                                 levels=self._cache_xlevels)
         return ll, g, h

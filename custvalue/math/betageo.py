@@ -8,9 +8,12 @@ Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
 ``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
 ``x_levels``, ``individual_loglike``.
 
-Static covariates: :func:`individual_loglike` takes one α, a and b per customer, and
-:func:`p_alive` accepts arrays of them; the other predictions take scalars (the model
-classes call them once per covariate profile, :class:`custvalue.clv._covariates.CovariateKernel`).
+Static covariates: :func:`individual_loglike` takes one α, a and b per customer, and the
+predictions (:func:`p_alive`, :func:`conditional_expected_purchases`,
+:func:`expected_purchases_new_customer`, :func:`probability_of_purchases`,
+:func:`conditional_probability_of_purchases`) accept arrays of them that broadcast with the
+data (one value per customer, ``ARRAY_PARAMS``); with scalar parameters they take the same
+path, and give the same numbers, as without covariates.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ DERT_HORIZONS = ()
 HORIZON_WEIGHTS = True
 TIME_SCALE = True
 #: predictions that take one value of each parameter per customer (arrays; static covariates)
-ARRAY_PARAMS = ("p_alive", "time_scale")
+ARRAY_PARAMS = ("p_alive", "time_scale", "conditional_expected_purchases", "expected_purchases_new_customer",
+                "probability_of_purchases", "conditional_probability_of_purchases")
 
 
 def _level_terms(r, alpha, a, b, xu, shift=0):
@@ -448,10 +452,10 @@ def _alive_rows(r, alpha, a, b, shift, x, t_x, T, out):  # pragma: no cover - co
             out[i] = 1.0
 
 
-def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
+def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0, hess=False):
     """Per-customer BG/NBD log-likelihood (FHL eq. 6; ``shift=1``: MBG/NBD, BDF eq. A.4)
-    with customer-specific ``α_i, a_i, b_i`` (static covariates), and its gradient in
-    ``(r, log α_i, log a_i, log b_i)``, on whole arrays::
+    with customer-specific ``α_i, a_i, b_i`` (static covariates), its gradient in
+    ``(r, log α_i, log a_i, log b_i)`` and (``hess``) its exact Hessian, on whole arrays::
 
         log L = log Γ(r+x) - log Γ(r) + r log α - (r+x) log(α+t_x)
                 + log[ e^{A1} + δ e^{A2} ],
@@ -459,7 +463,9 @@ def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
         A2 = log B(a+1, b+x-1+shift) - log B(a, b),
 
     ``δ = [x > 0]`` for the BG/NBD and 1 for the MBG/NBD; derivatives from
-    ``∂ log B(p, q)/∂p = ψ(p) - ψ(p+q)``.
+    ``∂ log B(p, q)/∂p = ψ(p) - ψ(p+q)`` and, for the Hessian, the trigamma function; the
+    log-sum-exp's Hessian is ``π1 ∇²A1 + π2 ∇²A2 + π1 π2 (∇A1 - ∇A2)(∇A1 - ∇A2)'`` with
+    ``π1 = e^{A1 - lse}``, ``π2 = 1 - π1``.
 
     Parameters
     ----------
@@ -471,11 +477,14 @@ def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
         Frequency, recency and age.
     shift : {0, 1}, default 0
         0 for the BG/NBD, 1 for the MBG/NBD.
+    hess : bool, default False
+        Also return each row's Hessian (upper triangle, order (0,0), (0,1), (0,2), (0,3),
+        (1,1), (1,2), (1,3), (2,2), (2,3), (3,3)).
 
     Returns
     -------
     tuple of numpy.ndarray
-        ``ll`` (n,) and ``grad`` (n, 4).
+        ``ll`` (n,) and ``grad`` (n, 4); with ``hess`` also the Hessian (n, 10).
 
     Examples
     --------
@@ -508,7 +517,33 @@ def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0):
     g[:, 1] = al * (r / al - rx / (al + t_x) - p1 * rx * (1.0 / (al + T) - 1.0 / (al + t_x)))
     g[:, 2] = a * (dB1_a + p2 / a)
     g[:, 3] = b * (dB1_b - np.where(second, p2 / bq, 0.0))
-    return ll, g
+    if not hess:
+        return ll, g
+    # per row, in (r, u = log α, v = log a, w = log b): A1 = lB1 - (r+x) L, L = log((α+T)/(α+t_x));
+    # A2 = lB1 + v - log(b+x+shift-1)
+    ft, fT = al / (al + t_x), al / (al + T)
+    Lu = fT - ft                                         # ∂L/∂u
+    Luu = fT * (1.0 - fT) - ft * (1.0 - ft)              # ∂²L/∂u²
+    tri_ab, tri_abx = polygamma(1, a + b), polygamma(1, a + bx)
+    Bv, Bw = a * dB1_a, b * dB1_b                        # ∂ lB1 / ∂v, ∂w
+    Bvv = Bv + a * a * (tri_ab - tri_abx)
+    Bvw = a * b * (tri_ab - tri_abx)
+    Bww = Bw + b * b * (polygamma(1, bx) - tri_abx - polygamma(1, b) + tri_ab)
+    qb = np.where(second, b / bq, 0.0)
+    d0, d1, d2, d3 = -(laT - lat), -rx * Lu, -1.0, qb    # ∇A1 - ∇A2 (A2 has no r, u terms)
+    p12 = p1 * p2
+    h = np.empty((x.size, 10))
+    h[:, 0] = polygamma(1, rx) - polygamma(1, r) + p12 * d0 * d0
+    h[:, 1] = 1.0 - ft - p1 * Lu + p12 * d0 * d1
+    h[:, 2] = p12 * d0 * d2
+    h[:, 3] = p12 * d0 * d3
+    h[:, 4] = -rx * ft * (1.0 - ft) - p1 * rx * Luu + p12 * d1 * d1
+    h[:, 5] = p12 * d1 * d2
+    h[:, 6] = p12 * d1 * d3
+    h[:, 7] = Bvv + p12 * d2 * d2
+    h[:, 8] = Bvw + p12 * d2 * d3
+    h[:, 9] = Bww - p2 * (qb - qb * qb) + p12 * d3 * d3
+    return ll, g, h
 
 
 def _p_alive_arrays(r, alpha, a, b, x, t_x, T, shift):
@@ -629,8 +664,10 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     ----------
     t : float or array-like
         Length of the period since acquisition.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         BG/NBD parameters: Gamma(r, α) purchase rates, Beta(a, b) dropout probabilities.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
 
     Returns
     -------
@@ -643,6 +680,10 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     >>> betageo.expected_purchases_new_customer([10.0, 39.0], 0.243, 4.414, 0.793, 2.426).round(3).tolist()
     [0.432, 1.197]
     """
+    if np.ndim(alpha) or np.ndim(a) or np.ndim(b):  # one α, a, b per customer (static covariates)
+        t2, (alpha, a, b), shape = horizon_grid(t, alpha, a, b)
+        c = a + b - 1.0
+        return geometric_dropout_mean(t2, alpha, a, c - r, c, c, s0=r, beta0=b).reshape(shape)
     t = np.asarray(t, dtype=float)
     c = a + b - 1.0
     out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, c - r, c, c, s0=r, beta0=b)
@@ -657,8 +698,10 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     ----------
     t : float or array-like
         Length of the future period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         BG/NBD parameters: Gamma(r, α) purchase rates, Beta(a, b) dropout probabilities.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
     x, t_x, T : numpy.ndarray
         Frequency (repeat purchases), recency and customer age (broadcastable float arrays).
 
@@ -680,7 +723,10 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     >>> betageo.conditional_expected_purchases(39.0, 0.243, 4.414, 0.793, 2.426, x, t_x, T).round(3).tolist()
     [1.226, 0.195]
     """
-    t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
+    if np.ndim(alpha) or np.ndim(a) or np.ndim(b):  # one α, a, b per customer (static covariates)
+        t2, (x, t_x, T, alpha, a, b), shape = horizon_grid(t, x, t_x, T, alpha, a, b)
+    else:
+        t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
     c = a + b + x - 1.0
     alive = p_alive(r, alpha, a, b, x, t_x, T)
     exact = {"x": x, "s0": r, "beta0": b}  # C - A = r + x, C - a + 1 = b + x, exactly
@@ -732,8 +778,10 @@ def probability_of_purchases(n, t, r, alpha, a, b):
         Numbers of purchases (>= 0).
     t : float or array-like
         Length of the period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         BG/NBD parameters: Gamma(r, α) purchase rates, Beta(a, b) dropout probabilities.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
 
     Returns
     -------
@@ -827,8 +875,10 @@ def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T, shift=
         Numbers of future purchases (>= 0).
     t : float or array-like
         Length of the future period (> 0).
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         BG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
     x, t_x, T : array-like
         Frequency, recency and age (broadcast with ``n`` and ``t``).
     shift : {0, 1}, default 0

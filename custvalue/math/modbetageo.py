@@ -29,7 +29,8 @@ DERT_HORIZONS = ()
 HORIZON_WEIGHTS = True
 TIME_SCALE = True
 #: predictions that take one value of each parameter per customer (arrays; static covariates)
-ARRAY_PARAMS = ("p_alive", "time_scale")
+ARRAY_PARAMS = ("p_alive", "time_scale", "conditional_expected_purchases", "expected_purchases_new_customer",
+                "probability_of_purchases", "conditional_probability_of_purchases")
 
 time_scale = _bg.time_scale  # the same expectation up to P(alive) (see betageo.time_scale)
 
@@ -151,8 +152,10 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     ----------
     t : array-like
         Length of the period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         MBG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
 
     Returns
     -------
@@ -164,6 +167,9 @@ def expected_purchases_new_customer(t, r, alpha, a, b):
     >>> bool(expected_purchases_new_customer(39.0, 0.5, 6.0, 0.9, 3.0) > 0)
     True
     """
+    if np.ndim(alpha) or np.ndim(a) or np.ndim(b):  # one α, a, b per customer (static covariates)
+        t2, (alpha, a, b), shape = horizon_grid(t, alpha, a, b)
+        return geometric_dropout_mean(t2, alpha, a, a + b - r, a + b, b, s0=r, beta0=b + 1.0).reshape(shape)
     t = np.asarray(t, dtype=float)
     # Euler's transformation leaves 2F1(a+b-r, a-1; a+b; z) (see geometric_dropout_mean)
     out = geometric_dropout_mean(t.reshape(-1, 1), alpha, a, a + b - r, a + b, b, s0=r, beta0=b + 1.0)
@@ -182,8 +188,10 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     ----------
     t : array-like
         Length of the future period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         MBG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
     x, t_x, T : array-like
         Frequency, recency and age (broadcast together).
     horizon_weights : array-like, optional
@@ -200,7 +208,10 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
     >>> bool(conditional_expected_purchases(39.0, 0.5, 6.0, 0.9, 3.0, 2, 30.43, 38.86) > 0)
     True
     """
-    t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
+    if np.ndim(alpha) or np.ndim(a) or np.ndim(b):  # one α, a, b per customer (static covariates)
+        t2, (x, t_x, T, alpha, a, b), shape = horizon_grid(t, x, t_x, T, alpha, a, b)
+    else:
+        t2, (x, t_x, T), shape = horizon_grid(t, x, t_x, T)
     c = a + b + x
     alive = p_alive(r, alpha, a, b, x, t_x, T)
     exact = {"x": x, "s0": r, "beta0": b + 1.0}  # C - A = r + x, C - a + 1 = b + 1 + x
@@ -230,8 +241,10 @@ def probability_of_purchases(n, t, r, alpha, a, b):
         Numbers of purchases.
     t : float or array-like
         Length of the period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         MBG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
 
     Returns
     -------
@@ -259,8 +272,10 @@ def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T):
         Numbers of future purchases.
     t : float or array-like
         Length of the future period.
-    r, alpha, a, b : float
+    r, alpha, a, b : float or array-like
         MBG/NBD parameters.
+        ``alpha``, ``a`` and ``b`` may hold one value per customer (static covariates),
+        broadcast with the other arguments.
     x, t_x, T : array-like
         Frequency, recency and age.
 

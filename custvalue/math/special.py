@@ -85,14 +85,13 @@ def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cov
       ``a`` far above 1 with ``z`` not small: ``PW`` tiny and the terms huge).
 
     With horizon weights ``hw`` (length m) ``out`` has one column, ``Σ_k hw_k out[i, k]``
-    (no customers x horizons grid)."""
+    (no customers x horizons grid). ``a`` and ``A`` hold one value shared by all rows or one
+    per row (static covariates: each customer's own dropout Beta)."""
     n = out.shape[0]
     m = t.shape[1]
     summed = hw.size > 0
     shared = t.shape[0] == 1
-    am1 = a - 1.0
-    inv_am1 = 1.0 / am1 if abs(am1) > 1e-290 else 0.0  # 0: a = 1, where e1/(a-1) = L
-    alternating = A < 0.0  # only then can the terms cancel among themselves
+    per_row = a.shape[0] > 1  # one (a, A) per row (static covariates), else one for all rows
     nblocks = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(nblocks):
         lo = blk * _BLOCK
@@ -110,12 +109,26 @@ def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cov
             inv_base = 1.0 / base[i]
             for k in range(m):
                 U[(i - lo) * m + k] = t[ti, k] * inv_base
-        _cells(U, am1, inv_am1, F, PW, ZZ, V)
+        if per_row:
+            for i in range(lo, hi):
+                o = (i - lo) * m
+                am1 = a[i] - 1.0
+                inv_am1 = 1.0 / am1 if abs(am1) > 1e-290 else 0.0
+                _cells(U[o:o + m], am1, inv_am1, F[o:o + m], PW[o:o + m], ZZ[o:o + m], V[o:o + m])
+        else:
+            am1 = a[0] - 1.0
+            inv_am1 = 1.0 / am1 if abs(am1) > 1e-290 else 0.0  # 0: a = 1, where e1/(a-1) = L
+            _cells(U, am1, inv_am1, F, PW, ZZ, V)
         for i in range(lo, hi):
             o = (i - lo) * m
+            j0 = i if per_row else 0
+            ai = a[j0]
+            am1 = ai - 1.0
+            Ai = A[j0]
+            alternating = Ai < 0.0  # only then can the terms cancel among themselves
             Ci = C[i]
             Ki = K[i]
-            lead = A * (Ki / Ci if Ki != Ci else 1.0)
+            lead = Ai * (Ki / Ci if Ki != Ci else 1.0)
             kmax = 0
             for k in range(m):
                 zz[k] = ZZ[o + k]
@@ -130,14 +143,14 @@ def _dropout_mean(t, base, a, A, C, K, weight, hw, out, flag):  # pragma: no cov
                 code = 2
                 if am1 * zmax <= _MAX_PEAK * (1.0 - zmax) and V[o + kmax] >= -600.0:
                     big = abs(term[kmax]) if alternating else 0.0  # largest term
-                    f = (A + 1.0) * a / ((Ci + 1.0) * 2.0)
+                    f = (Ai + 1.0) * ai / ((Ci + 1.0) * 2.0)
                     for j in range(1, _MAX_TERMS):
                         for k in range(m):
                             term[k] *= f * zz[k]
                             S[k] += term[k]
                         if alternating:
                             big = max(big, abs(term[kmax]))
-                        f = (A + j + 1.0) * (am1 + j + 1.0) / ((Ci + j + 1.0) * (j + 2.0))
+                        f = (Ai + j + 1.0) * (am1 + j + 1.0) / ((Ci + j + 1.0) * (j + 2.0))
                         if (j & 7) == 7:
                             q = max(abs(f), 1.0) * zmax
                             scale = abs(Ki * F[o + kmax]) + abs(PW[o + kmax] * S[kmax])
@@ -316,20 +329,26 @@ def _dropout_mean_quadrature(t, base, a, A, C, K, s=None, beta=None):
     """The same quantity as an expectation over the dropout probability,
     ``K/C E[(1 - (1 + p u)^-s)/p]`` with ``p ~ Beta(a, beta)``, ``u = t/base``, ``s = C - A``
     and ``beta = C - a + 1`` (the Gamma-distributed purchase rate integrated out), by
-    :func:`_beta_expectation`; one set of rules per distinct C. ``s`` and ``beta`` may be
-    given exactly (``r + x`` and ``b + x``: ``C - A`` loses digits when ``C >> s``)."""
+    :func:`_beta_expectation`; one set of rules per distinct C (per distinct (C, a, s, beta)
+    when ``a`` and ``A`` are given per row). ``s`` and ``beta`` may be given exactly
+    (``r + x`` and ``b + x``: ``C - A`` loses digits when ``C >> s``)."""
     t, base, C, K = (np.asarray(v, dtype=float).reshape(-1) for v in (t, base, C, K))
+    a = np.broadcast_to(np.asarray(a, dtype=float).reshape(-1), t.shape)
     s = C - A if s is None else np.asarray(s, dtype=float).reshape(-1)
     beta = C - a + 1.0 if beta is None else np.asarray(beta, dtype=float).reshape(-1)
+    s, beta = (np.broadcast_to(v, t.shape) for v in (s, beta))
     out = np.empty(t.shape)
     if not out.size:
         return out
-    order = np.argsort(C, kind="stable")
-    edges = np.flatnonzero(np.diff(C[order])) + 1
-    for sel in np.split(order, edges):  # loop over distinct frequencies, not customers
+    keys = np.column_stack([C, a, s, beta])
+    order = np.lexsort(keys.T[::-1])
+    edges = np.flatnonzero((np.diff(keys[order], axis=0) != 0).any(axis=1)) + 1
+    # a loop over distinct frequencies (and dropout Betas), among the rows the series flags
+    # only (extreme parameters): the quadrature takes one Beta distribution per call
+    for sel in np.split(order, edges):
         i0 = sel[0]
         c = C[i0]
-        g = _beta_expectation(t[sel] / base[sel], s[i0], a, beta[i0])
+        g = _beta_expectation(t[sel] / base[sel], s[i0], a[i0], beta[i0])
         out[sel] = np.where(K[sel] == c, 1.0, K[sel] / c) * g
     return out
 
@@ -535,10 +554,12 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
         Horizons (>= 0).
     base : array-like, shape (n,)
         ``alpha + T`` of each row (> 0).
-    a : float
-        Beta-distribution parameter of the dropout probability (> 0).
-    A : float
-        First numerator parameter of the transformed series (``a+b-1-r`` for BG/NBD).
+    a : float or array-like, shape (n,)
+        Beta-distribution parameter of the dropout probability (> 0); one per row for
+        customers with their own dropout Beta (static covariates).
+    A : float or array-like, shape (n,)
+        First numerator parameter of the transformed series (``a+b-1-r`` for BG/NBD); one
+        per row with ``a``.
     C, K : array-like, shape (n,)
         Denominator parameter (``a+b+x-1`` for BG/NBD; ``C + 1 > 0``) and the leading factor.
     weight : array-like, shape (n,), optional
@@ -548,11 +569,11 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
         e.g. the discount weights of a CLV; the grid is never materialised.
     x : array-like, shape (n,), optional
         Frequencies (default 0), with ``s0`` and ``beta0``.
-    s0, beta0 : float, optional
+    s0, beta0 : float or array-like, optional
         The purchase shape ``C - A = s0 + x`` (``r + x``) and the dropout Beta's second
         parameter ``C - a + 1 = beta0 + x`` (``b + x``; ``b + 1 + x`` for MBG/NBD) given
         exactly; the quadrature uses them (``C - A`` loses digits when ``C >> r + x``).
-        Default: from A and C.
+        Default: from A and C. ``beta0`` may hold one value per row (with ``a``).
 
     Returns
     -------
@@ -570,7 +591,7 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
     t = np.asarray(t, dtype=np.float64)
     if t.ndim != 2:
         raise ValueError(f"t must be 2-dimensional (rows x horizons); received shape {t.shape}.")
-    n = max(t.shape[0], np.size(base), np.size(C), np.size(K))
+    n = max(t.shape[0], np.size(base), np.size(C), np.size(K), np.size(a), np.size(A))
     shape = (n, t.shape[1])
     if t.shape[0] != n or t.strides[0] == 0:  # one row of horizons shared by every row
         if not (t == t[:1]).all():
@@ -583,7 +604,15 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
     base, C, K = (_writable(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))) for v in (base, C, K))
     X = None if s0 is None or x is None else _writable(
         np.broadcast_to(np.asarray(x, dtype=np.float64), (n,)))
-    shape3 = (X, None if s0 is None else float(s0), None if s0 is None else float(beta0))
+    per_row = np.size(a) > 1 or np.size(A) > 1 or np.size(beta0) > 1  # each row its own dropout Beta
+    if per_row:
+        a, A = (_writable(np.broadcast_to(np.asarray(v, dtype=np.float64).reshape(-1), (n,))) for v in (a, A))
+        if s0 is not None:
+            beta0 = _writable(np.broadcast_to(np.asarray(beta0, dtype=np.float64).reshape(-1), (n,)))
+    else:
+        a, A = (np.full(1, float(np.asarray(v).reshape(-1)[0])) for v in (a, A))
+    shape3 = (X, None if s0 is None else float(s0),
+              None if s0 is None else (beta0 if per_row else float(beta0)))
     w = np.ones(n) if weight is None else _writable(np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,)))
     if horizon_weights is None:
         hw = np.empty(0)
@@ -594,8 +623,8 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
             raise ValueError(f"horizon_weights must have one entry per horizon ({shape[1]}); "
                              f"received {hw.size}.")
         out = np.empty((n, 1))
-    if t.shape[0] == 1 and n >= _INTERPOLATE_MIN_ROWS:
-        exact = _interpolate_groups(t, base, float(a), float(A), C, K, w, hw, out, shape3)
+    if t.shape[0] == 1 and n >= _INTERPOLATE_MIN_ROWS and not per_row:
+        exact = _interpolate_groups(t, base, a, A, C, K, w, hw, out, shape3)
         if exact.size:
             out[exact] = _exact(t, base[exact], a, A, C[exact], K[exact], w[exact], hw,
                                 _take(shape3, exact))
@@ -607,7 +636,7 @@ def geometric_dropout_mean(t, base, a, A, C, K, weight=None, horizon_weights=Non
 def _take(shape, rows):
     """``(X, s0, beta0)`` restricted to ``rows``."""
     X, s0, beta0 = shape
-    return (None if X is None else X[rows], s0, beta0)
+    return (None if X is None else X[rows], s0, beta0 if np.ndim(beta0) == 0 else beta0[rows])
 
 
 def _exact(t, base, a, A, C, K, w, hw, shape=(None, None, None), groups=None):
@@ -616,10 +645,11 @@ def _exact(t, base, a, A, C, K, w, hw, shape=(None, None, None), groups=None):
     values of a group come from one method and carry one kind of rounding error)."""
     n = base.size
     m = t.shape[1]
+    a, A = (_writable(np.asarray(v, dtype=np.float64).reshape(-1)) for v in (a, A))  # 1 or n values
     out = np.empty((n, 1 if hw.size else m))
     flag = np.zeros(n, dtype=np.int8)
     with np.errstate(all="ignore"):
-        _dropout_mean(t, base, float(a), float(A), C, K, w, hw, out, flag)
+        _dropout_mean(t, base, a, A, C, K, w, hw, out, flag)
     bad = flag != 0
     if groups is not None and bad.any():
         bad = np.isin(groups, groups[bad])
@@ -631,8 +661,10 @@ def _exact(t, base, a, A, C, K, w, hw, shape=(None, None, None), groups=None):
         s = beta = None
         if s0 is not None:  # exact r + x and b + x
             xc = 0.0 if X is None else X[cells]
-            s, beta = s0 + xc + np.zeros(cells.size), beta0 + xc + np.zeros(cells.size)
-        vals = (w[cells] * _dropout_mean_quadrature(tt, base[cells], float(a), float(A), C[cells],
+            b0 = beta0 if np.ndim(beta0) == 0 else beta0[cells]
+            s, beta = s0 + xc + np.zeros(cells.size), b0 + xc + np.zeros(cells.size)
+        ac, Ac = (v[0] if v.size == 1 else v[cells] for v in (a, A))
+        vals = (w[cells] * _dropout_mean_quadrature(tt, base[cells], ac, Ac, C[cells],
                                                     K[cells], s, beta)).reshape(rows.size, m)
         out[rows] = vals if hw.size == 0 else (vals @ hw)[:, None]
     return out

@@ -23,6 +23,7 @@ from numba import prange
 from scipy.special import gammaln, psi, zeta
 
 from .._jit import parallel_kernel
+from ._fused import individual_rows
 from ._quadrature import _log_A_row
 
 __all__ = ["individual_loglike", "individual_p_alive"]
@@ -164,9 +165,22 @@ def individual_loglike(r, s, log_alpha, log_beta, x, t_x, T, hess=False, levels=
     lv_dr = psi(r + xu) - psi(r)
     lv_trig = zeta(2.0, r + xu) - zeta(2.0, r) if hess else lv_dr
     ll, g, h, p1 = np.empty(n), np.empty((n, 4)), np.empty((n if hess else 0, 10)), np.empty(n)
-    with np.errstate(all="ignore"):
-        _individual_rows(r, s, log_alpha, log_beta, x, t_x, T, idx, lv_const, lv_dr, lv_trig, bool(hess),
-                         ll, g, h, p1)
+    if not (np.isfinite(r) and np.isfinite(s) and r > 0 and s > 0):
+        for v in (ll, g, h, p1):
+            v[:] = np.nan
+        return ll, g, (h if hess else None), p1
+    # the series of the fused kernel where it converges (z <= 0.99), the quadrature beyond
+    far = individual_rows(r, s, log_alpha, log_beta, x, t_x, T, hess, (xu, idx), ll, g, h, p1)
+    if far.any():
+        sub = np.flatnonzero(far)
+        ls, gs, hs, ps = np.empty(sub.size), np.empty((sub.size, 4)), np.empty((sub.size if hess else 0, 10)), \
+            np.empty(sub.size)
+        with np.errstate(all="ignore"):
+            _individual_rows(r, s, log_alpha[sub], log_beta[sub], x[sub], t_x[sub], T[sub], idx[sub], lv_const,
+                             lv_dr, lv_trig, bool(hess), ls, gs, hs, ps)
+        ll[sub], g[sub], p1[sub] = ls, gs, ps
+        if hess:
+            h[sub] = hs
     return ll, g, (h if hess else None), p1
 
 

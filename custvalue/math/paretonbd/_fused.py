@@ -757,3 +757,209 @@ def loglike_and_score(r, alpha, s, beta, x, t_x, T):
     """
     ll, sc = _evaluate(r, alpha, s, beta, x, t_x, T)[:2]
     return ll, sc
+
+
+# -- one α and one β per customer (static covariates) ----------------------------------------
+
+
+@parallel_kernel(error_model="numpy")
+def _individual(r, s, log_alpha, log_beta, x, t_x, T, lev, skip, U, lv_a, lv_rx, lv_loga, lv_const, lv_dr,
+                lv_trig, off, tab, hess, ll_out, g_out, h_out, p1_out):  # pragma: no cover - compiled
+    """The pass of :func:`_rows` with a purchase-rate scale α_i and a death-rate scale β_i per
+    row (static covariates): per row the log-likelihood, P(alive) (the share of the first
+    term), the gradient in (r, log α_i, s, log β_i) and, if ``hess``, the Hessian's upper
+    triangle in the same coordinates (order of ``_TRI``).
+
+    The same series and the same log-space arithmetic as :func:`_rows`; what changes with
+    per-row scales is that M = max(α_i, β_i), m = min(α_i, β_i) and the branch (k = s+1 when
+    α_i >= β_i, else r+x) are the row's own, so the coefficient tables are per (frequency,
+    branch): table ``lev[i]`` when α_i >= β_i, ``lev[i] + U`` otherwise.  G at t_x and at T
+    come from two series passes (also for t_x = 0: G(0) depends on the row's α_i and β_i),
+    the one at T (the smaller z) stopping after its own, fewer, terms.
+    Rows with ``skip`` set (z > 0.99 at t_x) are left to the quadrature.  The Hessian of
+    ``log A`` in (a, k, M, m) is mapped to (r, α, s, β) per row (the matrix J of
+    :func:`_evaluate`), then to the log scales: ``∂/∂ log α = α ∂/∂α``,
+    ``∂²/∂(log α)² = α² ∂²/∂α² + α ∂/∂α``."""
+    n = x.shape[0]
+    log_s = np.log(s)
+    for i in prange(n):
+        if skip[i]:
+            continue
+        lv = lev[i]
+        la = log_alpha[i]
+        lb = log_beta[i]
+        alpha = np.exp(la)
+        beta = np.exp(lb)
+        ab = alpha >= beta
+        M = alpha if ab else beta
+        m = beta if ab else alpha
+        Mm = M - m
+        tx = t_x[i]
+        Ti = T[i]
+        a = lv_a[lv]
+        k = s + 1.0 if ab else lv_rx[lv]
+        tb = lv if ab else lv + U
+        rx = r + x[i]
+        lMT = np.log(M + Ti)
+        lmT = np.log(m + Ti)
+        laT = lMT if ab else lmT
+        lbT = lmT if ab else lMT
+        iaT = 1.0 / (alpha + Ti)
+        ibT = 1.0 / (beta + Ti)
+        l1 = -rx * laT - s * lbT
+        e0 = -laT           # gradient of l1 in (r, alpha, s, beta)
+        e1 = -rx * iaT
+        e2 = -lbT
+        e3 = -s * ibT
+        lse = l1
+        pi1 = 1.0
+        pi2 = 0.0
+        f0 = f1 = f2 = f3 = 0.0   # gradient of l2 = log s + log A in (r, alpha, s, beta)
+        u0 = u1 = u2 = u3 = u4 = u5 = u6 = u7 = u8 = u9 = 0.0  # pi2 x Hessian of log A in (a, k, M, m)
+        if tx < Ti:
+            b = a + 1.0 - k
+            # the two series one at a time: the one at T (smaller z) stops after its own terms
+            ss = _series_sums(b, a + 1.0, Mm / (M + tx), 0.0, False, tab, off[tb], off[tb + 1], hess)
+            st = _series_sums(b, a + 1.0, Mm / (M + Ti), 0.0, False, tab, off[tb], off[tb + 1], hess)
+            g1 = _G_parts(tx, np.log(M + tx), np.log(m + tx), a, k, lv_loga[lv], M, m, ss[0], ss[1],
+                          ss[2], ss[3], ss[4], ss[5], ss[6], ss[7], ss[8], ss[9], hess)
+            g2 = _G_parts(Ti, lMT, lmT, a, k, lv_loga[lv], M, m, st[0], st[1], st[2], st[3],
+                          st[4], st[5], st[6], st[7], st[8], st[9], hess)
+            d = g2[0] - g1[0] + np.log(st[0] / ss[0])
+            eta = g1[0] + log_s - l1  # without log S1: e^eta below is multiplied by S1
+            S1 = ss[0]
+            if d < 0.0:  # A = G(t_x) - G(T) > 0 (exactly zero when t_x == T)
+                em = -np.expm1(d)
+                w1 = 1.0 / em
+                w2 = w1 - 1.0
+                if eta < 700.0:
+                    rho = S1 * np.exp(eta) * em
+                    lse = l1 + np.log1p(rho)
+                    pi1 = 1.0 / (1.0 + rho)
+                    pi2 = rho * pi1
+                else:  # the dead term dominates by more than e^700
+                    l2 = l1 + eta + np.log(S1) + np.log(em)
+                    e = np.exp(l1 - l2)
+                    lse = l2 + np.log1p(e)
+                    pi2 = 1.0 / (1.0 + e)
+                    pi1 = e * pi2
+                da = w1 * g1[1] - w2 * g2[1]   # ∇ log A in (a, k, M, m)
+                dk = w1 * g1[2] - w2 * g2[2]
+                dM = w1 * g1[3] - w2 * g2[3]
+                dm = w1 * g1[4] - w2 * g2[4]
+                if ab:
+                    f0 = da
+                    f1 = dM
+                    f2 = 1.0 / s + da + dk
+                    f3 = dm
+                else:
+                    f0 = da + dk
+                    f1 = dm
+                    f2 = 1.0 / s + da
+                    f3 = dM
+                if hess:
+                    w12 = w1 * w2
+                    q0 = g1[1] - g2[1]
+                    q1 = g1[2] - g2[2]
+                    q2 = g1[3] - g2[3]
+                    q3 = g1[4] - g2[4]
+                    u0 = pi2 * (w1 * g1[5] - w2 * g2[5] - w12 * q0 * q0)
+                    u1 = pi2 * (w1 * g1[6] - w2 * g2[6] - w12 * q0 * q1)
+                    u2 = pi2 * (w1 * g1[7] - w2 * g2[7] - w12 * q0 * q2)
+                    u3 = pi2 * (w1 * g1[8] - w2 * g2[8] - w12 * q0 * q3)
+                    u4 = pi2 * (w1 * g1[9] - w2 * g2[9] - w12 * q1 * q1)
+                    u5 = pi2 * (w1 * g1[10] - w2 * g2[10] - w12 * q1 * q2)
+                    u6 = pi2 * (w1 * g1[11] - w2 * g2[11] - w12 * q1 * q3)
+                    u7 = pi2 * (w1 * g1[12] - w2 * g2[12] - w12 * q2 * q2)
+                    u8 = pi2 * (w1 * g1[13] - w2 * g2[13] - w12 * q2 * q3)
+                    u9 = pi2 * (w1 * g1[14] - w2 * g2[14] - w12 * q3 * q3)
+        ll_out[i] = lv_const[lv] + r * la + s * lb + lse
+        p1_out[i] = pi1
+        gr = lv_dr[lv] + la + pi1 * e0 + pi2 * f0
+        gal = r / alpha + pi1 * e1 + pi2 * f1
+        gs = lb + pi1 * e2 + pi2 * f2
+        gbe = s / beta + pi1 * e3 + pi2 * f3
+        g_out[i, 0] = gr
+        g_out[i, 1] = alpha * gal
+        g_out[i, 2] = gs
+        g_out[i, 3] = beta * gbe
+        if hess:
+            p12 = pi1 * pi2
+            d0 = e0 - f0
+            d1 = e1 - f1
+            d2 = e2 - f2
+            d3 = e3 - f3
+            h00 = lv_trig[lv] + p12 * d0 * d0
+            h01 = 1.0 / alpha - pi1 * iaT + p12 * d0 * d1
+            h02 = p12 * d0 * d2
+            h03 = p12 * d0 * d3
+            h11 = -r / (alpha * alpha) + pi1 * rx * iaT * iaT + p12 * d1 * d1
+            h12 = p12 * d1 * d2
+            h13 = p12 * d1 * d3
+            h22 = -pi2 / (s * s) + p12 * d2 * d2
+            h23 = 1.0 / beta - pi1 * ibT + p12 * d2 * d3
+            h33 = -s / (beta * beta) + pi1 * s * ibT * ibT + p12 * d3 * d3
+            # + J Hu J' (Hu = u0..u9: aa, ak, aM, am, kk, kM, km, MM, Mm, mm)
+            if ab:  # r -> a, α -> M, s -> a and k, β -> m
+                h00 += u0
+                h01 += u2
+                h02 += u0 + u1
+                h03 += u3
+                h11 += u7
+                h12 += u2 + u5
+                h13 += u8
+                h22 += u0 + 2.0 * u1 + u4
+                h23 += u3 + u6
+                h33 += u9
+            else:  # r -> a and k, α -> m, s -> a, β -> M
+                h00 += u0 + 2.0 * u1 + u4
+                h01 += u3 + u6
+                h02 += u0 + u1
+                h03 += u2 + u5
+                h11 += u9
+                h12 += u3
+                h13 += u8
+                h22 += u0
+                h23 += u2
+                h33 += u7
+            h_out[i, 0] = h00
+            h_out[i, 1] = alpha * h01
+            h_out[i, 2] = h02
+            h_out[i, 3] = beta * h03
+            h_out[i, 4] = alpha * alpha * h11 + alpha * gal
+            h_out[i, 5] = alpha * h12
+            h_out[i, 6] = alpha * beta * h13
+            h_out[i, 7] = h22
+            h_out[i, 8] = beta * h23
+            h_out[i, 9] = beta * beta * h33 + beta * gbe
+
+
+def individual_rows(r, s, log_alpha, log_beta, x, t_x, T, hess, levels, ll, g, h, p1):
+    """Fill ``ll``, ``g``, ``h`` (if ``hess``) and ``p1`` for the rows the series serves
+    (:func:`_individual`); return the mask of the rows left to the quadrature (z > 0.99 at
+    t_x: α_i and β_i a hundred times apart)."""
+    xu, idx = levels
+    U = xu.size
+    alpha = np.exp(log_alpha)
+    beta = np.exp(log_beta)
+    ab = alpha >= beta
+    M = np.where(ab, alpha, beta)
+    z1 = (M - np.where(ab, beta, alpha)) / (M + t_x)
+    live = t_x < T
+    skip = live & (z1 > _ZINLINE)
+    # every table as long as the largest z at t_x of the rows it serves needs (one length for
+    # all: a few hundred terms per table at most, cheaper than a maximum per table)
+    used = z1[live & ~skip]
+    zl = min(float(used.max()) if used.size else 0.0, _ZTAB)
+    n_terms = np.full(2 * U, int(np.ceil(np.log(_EPS) / np.log(zl))) + 3 if zl > 0 else 3, dtype=np.int64)
+    a = r + s + xu
+    rx = r + xu
+    bb = np.concatenate([rx, np.full(U, s + 1.0)])  # b = a + 1 - k: r + x (α >= β), s + 1 (α < β)
+    off, tab = _coef_table(bb, np.concatenate([a, a]) + 1.0, n_terms)
+    const = gammaln(r + xu) - gammaln(r)
+    dr = psi(r + xu) - psi(r)
+    trig = zeta(2.0, r + xu) - zeta(2.0, r) if hess else dr
+    with np.errstate(all="ignore"):
+        _individual(r, s, log_alpha, log_beta, x, t_x, T, idx, skip, U, a, rx, np.log(a), const, dr, trig,
+                    off, tab, bool(hess), ll, g, h, p1)
+    return skip
