@@ -6,6 +6,7 @@ Every function takes ``seed`` (an int, None, or a ``numpy.random.Generator``).
 from .betageo import simulate_betageo, simulate_betageo_transactions
 from .btyd import simulate_bgbb, simulate_modbetageo, simulate_paretonbd
 from .cnbdk import simulate_cnbdk
+from .ggomnbd import simulate_ggomnbd
 from .loyalty import simulate_loyalty_survey, simulate_path_model
 from .markov import simulate_chain, simulate_markov_panel
 from .potential import simulate_potential_base
@@ -16,5 +17,5 @@ __all__ = [
     "simulate_betageo", "simulate_betageo_transactions", "simulate_paretonbd", "simulate_modbetageo",
     "simulate_bgbb", "simulate_sbg", "simulate_sbg_survivors", "simulate_chain", "simulate_markov_panel",
     "simulate_potential_base", "simulate_choice_panel", "simulate_upp_market", "simulate_loyalty_survey",
-    "simulate_path_model", "simulate_cnbdk",
+    "simulate_path_model", "simulate_cnbdk", "simulate_ggomnbd",
 ]
