@@ -72,11 +72,17 @@ class GammaGompertzNBD(PurchaseCountModel[GammaGompertzNBDResults]):
 
     Examples
     --------
-    >>> from custvalue.datasets import load_cdnow_summary
+    >>> from custvalue.simulate import simulate_ggomnbd
     >>> from custvalue.clv import GammaGompertzNBD
-    >>> res = GammaGompertzNBD().fit(load_cdnow_summary())
-    >>> round(res.llf, 2)
-    -9594.98
+    >>> base = simulate_ggomnbd(5000, r=0.6, alpha=5.0, b=0.05, s=1.2, beta=2.0, T=52.0, seed=1)
+    >>> res = GammaGompertzNBD().fit(base)
+    >>> res.params.index.tolist()
+    ['r', 'alpha', 'b', 's', 'beta']
+
+    On CDNOW the likelihood rises towards the Pareto/NBD limit (b -> 0): the estimates of
+    b and beta run to 0 with beta/b near the Pareto/NBD's beta, and their standard errors
+    are NaN (an :class:`~custvalue.exceptions.IdentificationWarning`), as in Bemmaor & Glady
+    (2012, Table 2: b = 0.0002, beta = 0.0026) and CLVTools.
     """
 
     param_names = ("r", "alpha", "b", "s", "beta")
