@@ -14,7 +14,7 @@ from ._validation import as_float_array, as_timestamp, check_whole_number, descr
 from .exceptions import DataError
 from .units import DAYS_PER_UNIT
 
-__all__ = ["rfm_summary", "TIME_UNITS", "reduce_customer_days", "log_gap_sums"]
+__all__ = ["rfm_summary", "TIME_UNITS", "reduce_customer_days"]
 
 #: Length of each time unit in days; durations are measured in days and divided by it
 #: (the calendar table :data:`custvalue.units.DAYS_PER_UNIT`: a month of 365.25 / 12 days).
@@ -114,7 +114,7 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
     cust_start = np.concatenate(([0], np.cumsum(n_days)[:-1]))
     cust_end = np.cumsum(n_days) - 1
     out["n_days"] = n_days
-    out["log_gap_sum"] = log_gap_sums(ucode[1:], uday[1:] - uday[:-1], ucode[1:] == ucode[:-1], n_customers)
+    out["log_gap_sum"] = _log_gap_sums(ucode[1:], uday[1:] - uday[:-1], ucode[1:] == ucode[:-1], n_customers)
     out["first"][has] = uday[cust_start[has]]
     out["last"][has] = uday[cust_end[has]]
     if spend is not None:
@@ -124,7 +124,7 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
     return out
 
 
-def log_gap_sums(codes: np.ndarray, gaps: np.ndarray, keep: np.ndarray, n_customers: int) -> np.ndarray:
+def _log_gap_sums(codes: np.ndarray, gaps: np.ndarray, keep: np.ndarray, n_customers: int) -> np.ndarray:
     """Per customer, the sum of ``log(gaps)`` over the entries with ``keep``, added in the
     order given (the one copy of this sum, shared by :func:`rfm_summary` and
     :func:`custvalue.rfm_files.rfm_summary_from_files` so that both give identical floats).
@@ -148,8 +148,8 @@ def log_gap_sums(codes: np.ndarray, gaps: np.ndarray, keep: np.ndarray, n_custom
     Examples
     --------
     >>> import numpy as np
-    >>> from custvalue.rfm import log_gap_sums
-    >>> log_gap_sums(np.array([0, 0, 1]), np.array([1, 7, 3]), np.array([True, True, False]), 2).round(4).tolist()
+    >>> from custvalue.rfm import _log_gap_sums
+    >>> _log_gap_sums(np.array([0, 0, 1]), np.array([1, 7, 3]), np.array([True, True, False]), 2).round(4).tolist()
     [1.9459, 0.0]
     """
     return np.bincount(codes[keep], weights=np.log(gaps[keep].astype(np.float64)), minlength=n_customers)

@@ -31,7 +31,7 @@ from numba import njit
 
 from ._validation import as_float_array, as_timestamp, check_whole_number, describe_rows, parse_dates
 from .exceptions import DataError
-from .rfm import TIME_UNITS, log_gap_sums
+from .rfm import TIME_UNITS, reduce_customer_days
 
 __all__ = ["rfm_summary_from_files", "FILE_FORMATS"]
 
@@ -156,20 +156,19 @@ def _count_days(bitmap, n_codes, cal_rel):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _day_gaps(bitmap, n_cal, cal_rel):  # pragma: no cover - compiled
-    """Gaps in days between consecutive purchase days up to ``cal_rel``, customer by customer
-    in ascending day order, with each gap's customer code."""
+def _cal_days(bitmap, n_cal, cal_rel):  # pragma: no cover - compiled
+    """The purchase days up to ``cal_rel`` (bitmap positions) of the customers with at least
+    two, customer by customer in ascending day order, with each day's customer code."""
     total = 0
     for c in range(n_cal.size):
         if n_cal[c] > 1:
-            total += n_cal[c] - 1
+            total += n_cal[c]
     codes = np.empty(total, np.int64)
-    gaps = np.empty(total, np.int64)
+    days = np.empty(total, np.int64)
     k = 0
     for c in range(n_cal.size):
         if n_cal[c] < 2:
             continue
-        prev = -1
         for w in range(bitmap.shape[1]):
             x = bitmap[c, w]
             if x == 0:
@@ -182,12 +181,10 @@ def _day_gaps(bitmap, n_cal, cal_rel):  # pragma: no cover - compiled
                     d = lo + b
                     if d > cal_rel:
                         break
-                    if prev >= 0:
-                        codes[k] = c
-                        gaps[k] = d - prev
-                        k += 1
-                    prev = d
-    return codes, gaps
+                    codes[k] = c
+                    days[k] = d
+                    k += 1
+    return codes, days
 
 
 # ---------------------------------------------------------------------------------------------
@@ -659,19 +656,19 @@ def _check_no_collision(state: _CustomerState, codes: np.ndarray, labels: pd.Ind
                         f"share a 64-bit hash; map the ids to integers before summarising.")
 
 
-def _log_gap_sums(bitmap: np.ndarray, n_cal: np.ndarray, cal_rel: int, block_gaps: int = 1 << 16) -> np.ndarray:
+def _bitmap_log_gap_sums(bitmap: np.ndarray, n_cal: np.ndarray, cal_rel: int, block_gaps: int = 1 << 16) -> np.ndarray:
     """``Σ log(gap in days)`` per customer from the day bitmaps, by blocks of customers holding
-    about ``block_gaps`` gaps (memory stays bounded), with the in-memory summary's own sum
-    (:func:`custvalue.rfm.log_gap_sums`), so the floats are identical."""
+    about ``block_gaps`` purchase days (memory stays bounded), summed by the in-memory code
+    (:func:`custvalue.rfm.reduce_customer_days`), so the floats are identical."""
     n = n_cal.size
     out = np.zeros(n)
-    cum = np.cumsum(np.maximum(n_cal - 1, 0))
+    cum = np.cumsum(np.where(n_cal > 1, n_cal, 0))
     c0 = 0
     while c0 < n:
         done = cum[c0 - 1] if c0 > 0 else 0
         c1 = max(c0 + 1, int(np.searchsorted(cum, done + block_gaps, side="right")))
-        codes, gaps = _day_gaps(bitmap[c0:c1], n_cal[c0:c1], cal_rel)
-        out[c0:c1] = log_gap_sums(codes, gaps, np.ones(gaps.size, dtype=bool), c1 - c0)
+        codes, days = _cal_days(bitmap[c0:c1], n_cal[c0:c1], cal_rel)
+        out[c0:c1] = reduce_customer_days(codes, days, None, c1 - c0)["log_gap_sum"]
         c0 = c1
     return out
 
@@ -698,7 +695,7 @@ def _summary(state: _CustomerState, n_rows: int, min_all: int, max_all: int, min
     order = np.flatnonzero(acquired)[labels[acquired].argsort(kind="stable")]
     first = state.first_day[order]
     freq_ = n_cal[order] - 1
-    log_gaps = _log_gap_sums(state.bitmap, n_cal, cal - state.base)
+    log_gaps = _bitmap_log_gap_sums(state.bitmap, n_cal, cal - state.base)
     out = pd.DataFrame({
         "frequency": freq_,
         "recency": (last_rel[order] + state.base - first) / unit,

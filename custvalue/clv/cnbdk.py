@@ -192,7 +192,7 @@ class _CNBDkModel(PurchaseCountModel):
         ...     "T": np.array([3.0]), "sum_log_interpurchase": np.array([1.0])}, None)
         Traceback (most recent call last):
         ...
-        custvalue.exceptions.DataError: sum_log_interpurchase must be 0 when frequency is 0 (no gaps to sum); 1 row violates this (first row: 0)
+        custvalue.exceptions.DataError: sum_log_interpurchase must be 0 when frequency is 0 (no gaps ...
         """
         check_rft(arrays["frequency"], arrays["recency"], arrays["T"], index)
         bad = (arrays["frequency"] == 0) & (arrays["sum_log_interpurchase"] != 0)

@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 from numba import njit
-from scipy.special import digamma, gammaln
+from scipy.special import digamma
 
 from ._checks import params
 

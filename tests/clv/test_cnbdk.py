@@ -6,7 +6,6 @@ and the CDNOW result of BTYDplus's demo ("k=1 -> no regularity detected for CDNo
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from custvalue import rfm_summary
