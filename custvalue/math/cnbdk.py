@@ -47,10 +47,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import prange
 from scipy.special import betainc, betaln, digamma, gammaln
 
 from ._checks import params
+from ._jit import parallel_kernel
 
 __all__ = [
     "loglike", "loglike_and_score", "p_alive", "conditional_expected_purchases",
@@ -102,12 +103,12 @@ def _log_s1(r, alpha, a, b, k, shift, x, t_x, T):
     return np.where(has, out, -np.inf)
 
 
-@njit(cache=True)
+@parallel_kernel(error_model="numpy")
 def _ll_rows(r, alpha, a, b, k, shift, inv, xl, t_x, T, litt, lev, ll, grad):  # pragma: no cover - compiled
     """Per-row log-likelihood and gradient; ``lev`` holds the x-only terms per distinct x
     (columns: constant, d/dr, d/da, d/db), ``inv`` maps rows to distinct x."""
     log_a = math.log(a)
-    for i in range(inv.size):
+    for i in prange(inv.size):
         lv = inv[i]
         x = xl[lv]
         R = r + k * x
@@ -281,11 +282,11 @@ def p_alive(r, alpha, a, b, x, t_x, T, k=1, shift=1):
 
 # -- the distribution of future purchases -------------------------------------------------------
 
-@njit(cache=True)
+@parallel_kernel(error_model="numpy")
 def _expected_rows(t, x, t_x, T, r, alpha, a, b, k, shift, out):  # pragma: no cover - compiled
     """E[N(t) | history] = P(alive) Σ_j π_j Σ_m P(M_j = m) C(floor((m + j) / k)) with
     C(N) = Σ_{n=1}^N c_n, summed along m from 0 until past the mean with negligible mass."""
-    for i in range(t.size):
+    for i in prange(t.size):
         ti = t[i]
         if ti <= 0.0:
             out[i] = 0.0

@@ -41,10 +41,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import prange
 from scipy.special import digamma
 
 from ._checks import params
+from ._jit import parallel_kernel
 
 __all__ = [
     "loglike", "loglike_and_score", "p_alive", "conditional_expected_purchases",
@@ -87,7 +88,7 @@ def survival(t, b, s, beta):
     return np.exp(s * (np.log(beta) - np.log(beta + np.expm1(b * t))))
 
 
-@njit(cache=True)
+@parallel_kernel(error_model="numpy")
 def _ll_rows(r, alpha, b, s, beta, x, t_x, T, nodes, wts, ll, grad, log_a1_out):  # pragma: no cover - compiled
     """Per-row log-likelihood, gradient w.r.t. (r, alpha, b, s, beta) and log of the alive term."""
     lg_r = math.lgamma(r)
@@ -96,7 +97,7 @@ def _ll_rows(r, alpha, b, s, beta, x, t_x, T, nodes, wts, ll, grad, log_a1_out):
     log_b = math.log(b)
     log_s = math.log(s)
     m = nodes.size
-    for i in range(x.size):
+    for i in prange(x.size):
         c = r + x[i]
         lo = t_x[i]
         hi = T[i]
@@ -253,10 +254,10 @@ def p_alive(r, alpha, b, s, beta, x, t_x, T):
     return np.exp(_evaluate(r, alpha, b, s, beta, x, t_x, T)[3]).reshape(shape)
 
 
-@njit(cache=True)
+@parallel_kernel(error_model="numpy")
 def _discounted_survival(t, T, b, s, beta, delta, nodes, wts, out):  # pragma: no cover - compiled
     """∫_0^t e^{-δu} S_T(u) du per element (t may be inf when δ > 0)."""
-    for i in range(t.size):
+    for i in prange(t.size):
         ti = t[i]
         if delta > 0.0:
             ti = min(ti, 45.0 / delta)
@@ -374,9 +375,9 @@ def dert(delta, r, alpha, b, s, beta, x, t_x, T, horizon=None):
     return np.atleast_1d(_expected(h, r, alpha, b, s, beta, x, t_x, T, float(delta)))
 
 
-@njit(cache=True)
+@parallel_kernel(error_model="numpy")
 def _pmf_rows(n, t, x, T, log_alive, r, alpha, b, s, beta, nodes, wts, out):  # pragma: no cover - compiled
-    for i in range(n.size):
+    for i in prange(n.size):
         ni = n[i]
         ti = t[i]
         c = r + x[i]
