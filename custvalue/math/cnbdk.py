@@ -30,7 +30,7 @@ Future purchases. Given alive, phase j and λ, the phases in the next ``t`` are 
 so mixed over λ they are M_j ~ NegBin(R + j, q), ``q = (α+T)/(α+T+t)``; the n-th future
 purchase needs ``M_j >= n k - j`` phases and survival of n - 1 drop-out chances, whose
 posterior probability is ``c_n = B(a, b'+n-1) / B(a, b')`` with ``b' = b + x + shift``.
-Hence, for n >= 1,
+Hence, for n >= 1::
 
     P(N(t) >= n | history) = P(alive) Σ_j π_j c_n P(M_j >= n k - j)
 

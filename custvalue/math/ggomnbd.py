@@ -19,7 +19,7 @@ Likelihood (BG eq. 6)::
 
 P(alive) = the first term's share of the bracket (BG eq. 8). Given alive at T, λ ~ Gamma(c,
 α+T) and η ~ Gamma(s, β + e^{bT} - 1), so the remaining lifetime survives u more with
-``S_T(u) = (B / (B + e^{bT} (e^{bu} - 1)))^s``, ``B = β + e^{bT} - 1``, and
+``S_T(u) = (B / (B + e^{bT} (e^{bu} - 1)))^s``, ``B = β + e^{bT} - 1``, and::
 
     E[X(T, T+t) | history] = P(alive) c / (α+T) ∫_0^t S_T(u) du        (Adler 2022, eq. 3)
     P(X(T, T+t) = n | alive) = S_T(t) NB(n; c, (α+T)/(α+T+t))
