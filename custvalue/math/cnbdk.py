@@ -242,7 +242,7 @@ def loglike(r, alpha, a, b, x, t_x, T, litt, k=1, shift=1):
     Examples
     --------
     >>> round(float(loglike(0.5, 6.0, 0.9, 3.0, 0, 0.0, 39.0, 0.0, k=3)[0]), 4)
-    -0.6701
+    -0.339
     """
     return loglike_and_score(r, alpha, a, b, x, t_x, T, litt, k=k, shift=shift)[0]
 
@@ -270,7 +270,7 @@ def p_alive(r, alpha, a, b, x, t_x, T, k=1, shift=1):
     Examples
     --------
     >>> p_alive(0.5, 6.0, 0.9, 3.0, [0, 2], [0.0, 10.0], [39.0, 39.0], k=2).round(4).tolist()
-    [0.3175, 0.3291]
+    [0.6356, 0.1711]
     """
     k, shift = _check_k_shift(k, shift)
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
@@ -371,7 +371,7 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, k=1, shift=1):
     Examples
     --------
     >>> round(float(conditional_expected_purchases(39.0, 0.5, 6.0, 0.9, 3.0, 2, 30.0, 39.0, k=2)), 4)
-    1.1237
+    1.4961
     """
     k, shift = _check_k_shift(k, shift)
     arrs = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, x, t_x, T)))
@@ -406,7 +406,7 @@ def expected_purchases_new_customer(t, r, alpha, a, b, k=1, shift=1):
     Examples
     --------
     >>> expected_purchases_new_customer([0.0, 39.0], 0.5, 6.0, 0.9, 3.0, k=2).round(4).tolist()
-    [0.0, 0.9011]
+    [0.0, 0.8348]
     """
     t = np.asarray(t, dtype=float)
     return conditional_expected_purchases(t, r, alpha, a, b, 0.0, 0.0, 0.0, k=k, shift=shift)
@@ -445,7 +445,7 @@ def purchases_at_least(n, t, r, alpha, a, b, x, t_x, T, k=1, shift=1):
     Examples
     --------
     >>> purchases_at_least([0, 1, 2], 39.0, 0.5, 6.0, 0.9, 3.0, 2, 30.0, 39.0, k=2).round(4).tolist()
-    [1.0, 0.4337, 0.2739]
+    [1.0, 0.7045, 0.4276]
     """
     k, shift = _check_k_shift(k, shift)
     n, t, x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (n, t, x, t_x, T)))
@@ -493,7 +493,7 @@ def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T, k=1, s
     --------
     >>> p = conditional_probability_of_purchases([0, 1], 39.0, 0.5, 6.0, 0.9, 3.0, 2, 30.0, 39.0, k=2)
     >>> p.round(4).tolist()
-    [0.5663, 0.1598]
+    [0.2955, 0.2769]
     """
     n = np.asarray(n, dtype=float)
     hi = purchases_at_least(n, t, r, alpha, a, b, x, t_x, T, k=k, shift=shift)

@@ -224,7 +224,7 @@ def loglike(r, alpha, b, s, beta, x, t_x, T):
     Examples
     --------
     >>> round(float(loglike(0.55, 10.6, 0.01, 0.6, 0.1, 0, 0.0, 38.86)[0]), 4)
-    -0.7034
+    -0.486
     """
     return _evaluate(r, alpha, b, s, beta, x, t_x, T)[1]
 
@@ -248,7 +248,7 @@ def p_alive(r, alpha, b, s, beta, x, t_x, T):
     Examples
     --------
     >>> p_alive(0.55, 10.6, 0.01, 0.6, 0.1, [0, 2], [0.0, 30.43], [38.86, 38.86]).round(4).tolist()
-    [0.6017, 0.8925]
+    [0.244, 0.8386]
     """
     shape = np.broadcast_shapes(np.shape(x), np.shape(t_x), np.shape(T))
     return np.exp(_evaluate(r, alpha, b, s, beta, x, t_x, T)[3]).reshape(shape)
@@ -313,7 +313,7 @@ def conditional_expected_purchases(t, r, alpha, b, s, beta, x, t_x, T):
     Examples
     --------
     >>> round(float(conditional_expected_purchases(39.0, 0.55, 10.6, 0.01, 0.6, 0.1, 2, 30.43, 38.86)), 4)
-    0.6982
+    1.3178
     """
     return _expected(t, r, alpha, b, s, beta, x, t_x, T, 0.0)
 
@@ -337,7 +337,7 @@ def expected_purchases_new_customer(t, r, alpha, b, s, beta):
     Examples
     --------
     >>> expected_purchases_new_customer([0.0, 39.0], 0.55, 10.6, 0.01, 0.6, 0.1).round(4).tolist()
-    [0.0, 0.6954]
+    [0.0, 1.1134]
     """
     return _expected(t, r, alpha, b, s, beta, 0.0, 0.0, 0.0, 0.0)
 
@@ -433,7 +433,7 @@ def conditional_probability_of_purchases(n, t, r, alpha, b, s, beta, x, t_x, T):
     --------
     >>> p = conditional_probability_of_purchases([0, 1], 39.0, 0.55, 10.6, 0.01, 0.6, 0.1, 2, 30.43, 38.86)
     >>> p.round(4).tolist()
-    [0.6458, 0.1564]
+    [0.452, 0.2111]
     """
     shape, (n, t, x, t_x, T) = _flat(n, t, x, t_x, T)
     log_alive = _evaluate(r, alpha, b, s, beta, x, t_x, T)[3]
