@@ -72,6 +72,8 @@ class _CNBDkResults(TransactionResultsMixin, CustomerResults):
 
     @property
     def kernel(self) -> _BoundKernel:  # type: ignore[override]
+        """The prediction kernels of :mod:`custvalue.math.cnbdk` at this fit's ``k`` and the
+        model's drop-out shift, in the argument order of every transaction kernel."""
         return _BoundKernel(self.k, type(self.model).dropout_shift)  # type: ignore[attr-defined]
 
     def _customer_arrays(self, data: pd.DataFrame | None, columns: dict[str, Any]):
