@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import copy
-import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -12,7 +11,7 @@ import pandas as pd
 from scipy import optimize
 
 from .._validation import check_rft, check_whole_number, describe_rows, resolve_columns, as_float_array
-from ..base.transforms import to_free
+from ..base.transforms import check_in_domain, from_free, to_free
 from ..exceptions import DataError
 from ..math import cnbdk as _k
 from ._base import SUBSAMPLE_ROWS, CustomerResults, PurchaseCountModel, _subsample
@@ -316,33 +315,43 @@ class _CNBDkModel(PurchaseCountModel):
         kw = dict(maxiter=maxiter, gtol=gtol, cov_type=cov_type)
         if model.k is not None:
             return PurchaseCountModel.fit(model, start_params=start_params, **kw)
-        fits: dict[int, Any] = {}
-        caught: dict[int, list] = {}
-        start = start_params
+        # the search: each k maximised without standard errors; only the chosen k gets the
+        # full fit (a few iterations from its optimum, then the covariance)
+        found: dict[int, tuple[np.ndarray, float, Any]] = {}
         for kk in range(1, model.max_k + 1):
             m = copy.copy(model)
             m.k = kk
-            with warnings.catch_warnings(record=True) as rec:
-                warnings.simplefilter("always")
-                try:
-                    res = PurchaseCountModel.fit(m, start_params=start, **kw)
-                except DataError:
-                    break  # the likelihood cannot be evaluated at this k: stop, as BTYDplus does
-            fits[kk], caught[kk] = res, rec
-            start = None  # later k: a quick fit on a subsample (initial_point) starts each
-            lls = [fits[j].llf for j in sorted(fits)]
+            try:
+                with np.errstate(all="ignore"):
+                    if kk == 1 and start_params is not None:
+                        theta0 = to_free(check_in_domain(m._as_params(start_params, "start_params"), m._transforms,
+                                                         tuple(m.param_names), "start_params"), m._transforms)
+                        h0 = None
+                    else:
+                        theta0, h0 = m.initial_point()
+                    options = {"maxiter": maxiter, "gtol": gtol, **({"hess_inv0": h0} if h0 is not None else {})}
+                    opt = optimize.minimize(m._objective, theta0, jac=True, method="BFGS", options=options)
+                    params, _ = from_free(opt.x, m._transforms)
+                    llf = m.loglike(params) if np.all(np.isfinite(params)) else np.nan
+            except (OverflowError, ZeroDivisionError, FloatingPointError):
+                llf = np.nan
+            if not np.isfinite(llf):
+                break  # the likelihood cannot be evaluated at this k: stop, as BTYDplus does
+            found[kk] = (params, float(llf), m)
+            lls = [found[j][1] for j in sorted(found)]
             if len(lls) >= 3 and lls[-1] < lls[-2] < lls[-3]:
                 break
-        if not fits:
+        if not found:
             raise DataError(f"{type(self).__name__}.fit: the log-likelihood could not be evaluated at k=1; "
                             + model._extremes_hint())
-        llf_by_k = pd.Series({kk: r.llf for kk, r in fits.items()}, name="llf")
+        llf_by_k = pd.Series({kk: v[1] for kk, v in found.items()}, name="llf")
         llf_by_k.index.name = "k"
         best = int(llf_by_k.idxmax())
-        for w in caught[best]:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        fits[best].model.llf_by_k = llf_by_k
-        return fits[best]
+        params, _, m = found[best]
+        res = PurchaseCountModel.fit(m, start_params=params, **kw)
+        llf_by_k[best] = res.llf
+        m.llf_by_k = llf_by_k
+        return res
 
 
 class ModifiedBetaGeoCNBD(_CNBDkModel):
