@@ -294,6 +294,9 @@ def _expected_rows(t, x, t_x, T, r, alpha, a, b, k, shift, out):  # pragma: no c
         xi = x[i]
         R = r + k * xi
         aT = alpha + T[i]
+        if not (math.isfinite(R) and math.isfinite(aT) and math.isfinite(ti)):
+            out[i] = math.nan  # outside the domain the kernel evaluates
+            continue
         z = (T[i] - t_x[i]) / aT
         # phase weights and P(alive)
         s2 = 0.0
@@ -320,6 +323,9 @@ def _expected_rows(t, x, t_x, T, r, alpha, a, b, k, shift, out):  # pragma: no c
             Rj = R + j
             mean = Rj * (1.0 - q) / q
             sd = math.sqrt(Rj * (1.0 - q)) / q
+            if not mean + 10.0 * sd < 1e8:  # more than 1e8 phases ahead: not summed term by term
+                total = math.nan
+                break
             logp = Rj * log_q
             C = 0.0
             c_next = 1.0
@@ -335,9 +341,6 @@ def _expected_rows(t, x, t_x, T, r, alpha, a, b, k, shift, out):  # pragma: no c
                 p = math.exp(logp)
                 e_j += p * C
                 if m > mean + 10.0 * sd + 10.0 and p * (C + 1.0) < 1e-17 * (e_j + 1e-300):
-                    break
-                if m > 100_000_000:
-                    e_j = math.nan
                     break
                 logp += math.log((Rj + m) / (m + 1.0)) + log_1mq
                 m += 1
