@@ -264,9 +264,9 @@ def _discounted_survival(t, T, b, s, beta, delta, nodes, wts, out):  # pragma: n
         if not ti > 0.0:
             out[i] = 0.0
             continue
-        ebT = math.exp(b * T[i])
-        B = beta + math.expm1(b * T[i])
-        ell = 1.0 / (s * b * ebT / B + delta + 1.0 / ti)
+        # e^{bT} / B = 1 / (β e^{-bT} - expm1(-bT)): finite for any age T
+        ratio = 1.0 / (beta * math.exp(-b * T[i]) - math.expm1(-b * T[i]))
+        ell = 1.0 / (s * b * ratio + delta + 1.0 / ti)
         V = math.log1p(ti / ell)
         half = 0.5 * V
         acc = 0.0
@@ -274,7 +274,7 @@ def _discounted_survival(t, T, b, s, beta, delta, nodes, wts, out):  # pragma: n
             v = half * (nodes[j] + 1.0)
             ev = math.exp(v)
             u = min(ell * (ev - 1.0), ti)
-            log_s_rem = s * (math.log(B) - math.log(B + ebT * math.expm1(b * u)))
+            log_s_rem = -s * math.log1p(ratio * math.expm1(b * u))
             acc += wts[j] * half * ell * ev * math.exp(log_s_rem - delta * u)
         out[i] = acc
 
@@ -382,14 +382,13 @@ def _pmf_rows(n, t, x, T, log_alive, r, alpha, b, s, beta, nodes, wts, out):  # 
         ti = t[i]
         c = r + x[i]
         aT = alpha + T[i]
-        ebT = math.exp(b * T[i])
-        B = beta + math.expm1(b * T[i])
+        ratio = 1.0 / (beta * math.exp(-b * T[i]) - math.expm1(-b * T[i]))  # e^{bT} / B
         lnb = math.lgamma(c + ni) - math.lgamma(c) - math.lgamma(ni + 1.0)
         # alive through t
-        s_t = math.exp(s * (math.log(B) - math.log(B + ebT * math.expm1(b * ti))))
+        s_t = math.exp(-s * math.log1p(ratio * math.expm1(b * ti)))
         p = s_t * math.exp(lnb + c * math.log(aT / (aT + ti)) + ni * math.log(ti / (aT + ti)))
         # dies at u in (0, t)
-        ell = 1.0 / (s * b * ebT / B + (c + ni + 1.0) / aT + 1.0 / ti)
+        ell = 1.0 / (s * b * ratio + (c + ni + 1.0) / aT + 1.0 / ti)
         V = math.log1p(ti / ell)
         half = 0.5 * V
         acc = 0.0
@@ -397,9 +396,8 @@ def _pmf_rows(n, t, x, T, log_alive, r, alpha, b, s, beta, nodes, wts, out):  # 
             v = half * (nodes[j] + 1.0)
             ev = math.exp(v)
             u = min(ell * (ev - 1.0), ti)
-            ebu = math.exp(b * u)
-            den = B + ebT * (ebu - 1.0)
-            log_f = math.log(s) + s * math.log(B) + math.log(b) + b * T[i] + b * u - (s + 1.0) * math.log(den)
+            log_f = (math.log(s) + math.log(ratio) + math.log(b) + b * u
+                     - (s + 1.0) * math.log1p(ratio * math.expm1(b * u)))
             if u > 0.0:
                 log_nb = lnb + c * math.log(aT / (aT + u)) + ni * math.log(u / (aT + u))
             else:
