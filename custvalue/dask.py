@@ -249,7 +249,7 @@ def rfm_summary(transactions: Any, *, customer_col: str, date_col: str,
                 f"({np.datetime64(first_day, 'D')}) and before observation_end "
                 f"({np.datetime64(end, 'D')}); received {calibration_end!r}.")
     # meta: the in-memory function's output on an empty frame of the right columns
-    meta_cols = {"frequency": "int64", "recency": "float64", "T": "float64"}
+    meta_cols = {"frequency": "int64", "recency": "float64", "T": "float64", "sum_log_interpurchase": "float64"}
     if monetary_col is not None:
         meta_cols["monetary_value"] = "float64"
     if cal is not None:

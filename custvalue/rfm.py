@@ -65,7 +65,9 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
     dict
         ``n_days`` (distinct purchase days), ``first`` and ``last`` day, ``first_spend``
         (total spent on the first day) and ``total_spend``; customers without rows get
-        ``n_days == 0``.
+        ``n_days == 0``; and ``log_gap_sum``, the sum over consecutive purchase days of the
+        log of the gap between them in days (0 for fewer than two days), from which
+        :func:`rfm_summary` forms ``sum_log_interpurchase``.
 
     Examples
     --------
@@ -89,7 +91,7 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
         spend = as_float_array(spend, "spend", allow_empty=True)
     out = {"n_days": np.zeros(n_customers, np.int64), "first": np.zeros(n_customers, np.int64),
            "last": np.zeros(n_customers, np.int64), "first_spend": np.zeros(n_customers),
-           "total_spend": np.zeros(n_customers)}
+           "total_spend": np.zeros(n_customers), "log_gap_sum": np.zeros(n_customers)}
     if codes.size == 0:
         return out
     d0 = days.min()
@@ -112,6 +114,7 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
     cust_start = np.concatenate(([0], np.cumsum(n_days)[:-1]))
     cust_end = np.cumsum(n_days) - 1
     out["n_days"] = n_days
+    out["log_gap_sum"] = _log_gap_sums(ucode[1:], uday[1:] - uday[:-1], ucode[1:] == ucode[:-1], n_customers)
     out["first"][has] = uday[cust_start[has]]
     out["last"][has] = uday[cust_end[has]]
     if spend is not None:
@@ -119,6 +122,37 @@ def reduce_customer_days(codes: np.ndarray, days: np.ndarray, spend: np.ndarray 
         out["first_spend"][has] = day_spend[cust_start[has]]
         out["total_spend"] = np.bincount(ucode, weights=day_spend, minlength=n_customers)
     return out
+
+
+def _log_gap_sums(codes: np.ndarray, gaps: np.ndarray, keep: np.ndarray, n_customers: int) -> np.ndarray:
+    """Per customer, the sum of ``log(gaps)`` over the entries with ``keep``, added in the
+    order given (the one copy of this sum, shared by :func:`rfm_summary` and
+    :func:`custvalue.rfm_files.rfm_summary_from_files` so that both give identical floats).
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Customer code of each gap.
+    gaps : ndarray of int
+        Days between consecutive purchase days of that customer (>= 1 where ``keep``).
+    keep : ndarray of bool
+        Which entries are gaps between two days of one customer.
+    n_customers : int
+        Number of customer codes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``Σ log(gap in days)`` per customer (0 without gaps).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.rfm import _log_gap_sums
+    >>> _log_gap_sums(np.array([0, 0, 1]), np.array([1, 7, 3]), np.array([True, True, False]), 2).round(4).tolist()
+    [1.9459, 0.0]
+    """
+    return np.bincount(codes[keep], weights=np.log(gaps[keep].astype(np.float64)), minlength=n_customers)
 
 
 def rfm_summary(transactions: pd.DataFrame, *, customer_col: str, date_col: str,
@@ -134,6 +168,9 @@ def rfm_summary(transactions: pd.DataFrame, *, customer_col: str, date_col: str,
     * ``frequency``: number of repeat purchase days (distinct days minus one);
     * ``recency``: time from the first to the last purchase;
     * ``T``: time from the first purchase to the end of the (calibration) period;
+    * ``sum_log_interpurchase``: the sum of the logs of the times between consecutive
+      purchase days, in the unit ``freq`` (0 without repeats); the statistic of the CNBD-k
+      models' regularity (``litt`` in BTYDplus; Platzer & Reutterer 2016, eq. 6);
     * ``monetary_value``: mean value of the repeat purchase days (0 without repeats).
 
     With ``calibration_end``, the summary covers purchases up to and including that day
@@ -215,6 +252,7 @@ def rfm_summary(transactions: pd.DataFrame, *, customer_col: str, date_col: str,
         "frequency": freq_,
         "recency": (red["last"] - red["first"])[acquired] / unit,
         "T": (cal - red["first"])[acquired] / unit,
+        "sum_log_interpurchase": red["log_gap_sum"][acquired] - freq_ * np.log(unit),
     }, index=pd.Index(labels[acquired], name="customer_id"))
     if spend is not None:
         rep = (red["total_spend"] - red["first_spend"])[acquired]

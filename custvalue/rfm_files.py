@@ -7,6 +7,9 @@ they bought (one bit per day of the log's span), their first purchase day with i
 their calibration and holdout spend. Counting distinct days with a bitmap makes the merge of
 batches exact whatever the order of the rows: a customer's purchases on one day may sit in
 different batches or files and are still one transaction, as in :func:`custvalue.rfm.rfm_summary`.
+The gaps between consecutive purchase days (for ``sum_log_interpurchase``) are read off the same
+bitmaps at the end, by blocks of customers, and summed by the in-memory code, so every column
+equals the in-memory summary's.
 
 Memory: about ``n_customers * (2 * (48 + 8 * ceil(span_days / 64)) + 64)`` bytes for the
 per-customer state (arrays grow by doubling; the hash table stays at most half full), plus one
@@ -28,7 +31,7 @@ from numba import njit
 
 from ._validation import as_float_array, as_timestamp, check_whole_number, describe_rows, parse_dates
 from .exceptions import DataError
-from .rfm import TIME_UNITS
+from .rfm import TIME_UNITS, reduce_customer_days
 
 __all__ = ["rfm_summary_from_files", "FILE_FORMATS"]
 
@@ -150,6 +153,38 @@ def _count_days(bitmap, n_codes, cal_rel):  # pragma: no cover - compiled
                 last[c] = lo + b
             n_hold[c] += _popcount(xh)
     return n_cal, n_hold, last
+
+
+@njit(cache=True)
+def _cal_days(bitmap, n_cal, cal_rel):  # pragma: no cover - compiled
+    """The purchase days up to ``cal_rel`` (bitmap positions) of the customers with at least
+    two, customer by customer in ascending day order, with each day's customer code."""
+    total = 0
+    for c in range(n_cal.size):
+        if n_cal[c] > 1:
+            total += n_cal[c]
+    codes = np.empty(total, np.int64)
+    days = np.empty(total, np.int64)
+    k = 0
+    for c in range(n_cal.size):
+        if n_cal[c] < 2:
+            continue
+        for w in range(bitmap.shape[1]):
+            x = bitmap[c, w]
+            if x == 0:
+                continue
+            lo = w * 64
+            if lo > cal_rel:
+                break
+            for b in range(64):
+                if (x >> np.uint64(b)) & np.uint64(1):
+                    d = lo + b
+                    if d > cal_rel:
+                        break
+                    codes[k] = c
+                    days[k] = d
+                    k += 1
+    return codes, days
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,6 +656,23 @@ def _check_no_collision(state: _CustomerState, codes: np.ndarray, labels: pd.Ind
                         f"share a 64-bit hash; map the ids to integers before summarising.")
 
 
+def _bitmap_log_gap_sums(bitmap: np.ndarray, n_cal: np.ndarray, cal_rel: int, block_gaps: int = 1 << 16) -> np.ndarray:
+    """``Σ log(gap in days)`` per customer from the day bitmaps, by blocks of customers holding
+    about ``block_gaps`` purchase days (memory stays bounded), summed by the in-memory code
+    (:func:`custvalue.rfm.reduce_customer_days`), so the floats are identical."""
+    n = n_cal.size
+    out = np.zeros(n)
+    cum = np.cumsum(np.where(n_cal > 1, n_cal, 0))
+    c0 = 0
+    while c0 < n:
+        done = cum[c0 - 1] if c0 > 0 else 0
+        c1 = max(c0 + 1, int(np.searchsorted(cum, done + block_gaps, side="right")))
+        codes, days = _cal_days(bitmap[c0:c1], n_cal[c0:c1], cal_rel)
+        out[c0:c1] = reduce_customer_days(codes, days, None, c1 - c0)["log_gap_sum"]
+        c0 = c1
+    return out
+
+
 def _summary(state: _CustomerState, n_rows: int, min_all: int, max_all: int, min_kept: int, end_given: int | None,
              cal_given: int | None, calibration_end: Any, observation_end: Any, unit: float,
              monetary: bool) -> pd.DataFrame:
@@ -643,10 +695,12 @@ def _summary(state: _CustomerState, n_rows: int, min_all: int, max_all: int, min
     order = np.flatnonzero(acquired)[labels[acquired].argsort(kind="stable")]
     first = state.first_day[order]
     freq_ = n_cal[order] - 1
+    log_gaps = _bitmap_log_gap_sums(state.bitmap, n_cal, cal - state.base)
     out = pd.DataFrame({
         "frequency": freq_,
         "recency": (last_rel[order] + state.base - first) / unit,
         "T": (cal - first) / unit,
+        "sum_log_interpurchase": log_gaps[order] - freq_ * np.log(unit),
     }, index=pd.Index(labels[order], name="customer_id"))
     if monetary:
         rep = state.cal_spend[order] - state.first_spend[order]

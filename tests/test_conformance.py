@@ -104,14 +104,42 @@ def _paretonbd_tv():
     return model, {"transactions": label(base.transactions), "covariates": label(base.covariates)}, None
 
 
-FACTORIES = {"BetaGeo": _betageo, "ParetoNBD": _paretonbd, "ModifiedBetaGeo": _modbetageo,
+def _labelled(base):
+    base = base.copy()
+    base.index = pd.Index([f"s{i}" for i in range(len(base))], name="customer_id")
+    return base
+
+
+def _cnbdk(cls_name):
+    def factory():
+        import custvalue.clv as clv
+        from custvalue.simulate import simulate_cnbdk
+
+        d = _labelled(simulate_cnbdk(2000, k=2, r=0.9, alpha=2.0, a=0.8, b=2.5, T=52.0,
+                                     variant="MBG" if cls_name.startswith("Modified") else "BG", seed=21))
+        return getattr(clv, cls_name)(max_k=4), {"data": d}, d
+    return factory
+
+
+def _ggomnbd():
+    from custvalue.clv import GammaGompertzNBD
+    from custvalue.simulate import simulate_ggomnbd
+
+    d = _labelled(simulate_ggomnbd(3000, r=0.6, alpha=5.0, b=0.05, s=1.2, beta=2.0, T=52.0, seed=22))
+    return GammaGompertzNBD(), {"data": d}, d
+
+
+FACTORIES = {"ModifiedBetaGeoCNBD": _cnbdk("ModifiedBetaGeoCNBD"), "BetaGeoCNBD": _cnbdk("BetaGeoCNBD"),
+             "GammaGompertzNBD": _ggomnbd,
+             "BetaGeo": _betageo, "ParetoNBD": _paretonbd, "ModifiedBetaGeo": _modbetageo,
              "GammaGamma": _gammagamma, "BetaGeoBetaBinom": _bgbb, "ShiftedBetaGeometric": _sbg,
              "MultivariateProbit": _mvprobit, "StateDependenceLogit": _statedep,
              "RandomInterceptLogit": _random_intercept, "ParetoNBDTimeVarying": _paretonbd_tv}
 
 
 # Models that score a table of customers (the others fit a cohort or a choice panel).
-SCORED = ["BetaGeo", "BetaGeoBetaBinom", "GammaGamma", "ModifiedBetaGeo", "MultivariateProbit", "ParetoNBD"]
+SCORED = ["BetaGeo", "BetaGeoBetaBinom", "GammaGamma", "ModifiedBetaGeo", "MultivariateProbit", "ParetoNBD",
+          "ModifiedBetaGeoCNBD", "BetaGeoCNBD", "GammaGompertzNBD"]
 
 
 @functools.cache

@@ -52,8 +52,10 @@ def test_same_day_purchases_merge_and_order_does_not_matter():
                        "d": ["2020-01-01", "2020-01-01 15:00", "2020-01-08", "2020-01-03", "2020-01-15"],
                        "m": [5.0, 5.0, 4.0, 7.0, 6.0]})
     s = rfm_summary(tx, customer_col="c", date_col="d", monetary_col="m", freq="D", observation_end="2020-01-31")
-    assert s.loc["a"].tolist() == [2.0, 14.0, 30.0, 5.0]
-    assert s.loc["b"].tolist() == [0.0, 0.0, 28.0, 0.0]
+    assert s.loc["a", ["frequency", "recency", "T", "monetary_value"]].tolist() == [2.0, 14.0, 30.0, 5.0]
+    assert s.loc["b", ["frequency", "recency", "T", "monetary_value"]].tolist() == [0.0, 0.0, 28.0, 0.0]
+    assert s.loc["a", "sum_log_interpurchase"] == 2 * np.log(7.0)  # gaps of 7 and 7 days
+    assert s.loc["b", "sum_log_interpurchase"] == 0.0
     shuffled = rfm_summary(tx.sample(frac=1, random_state=3), customer_col="c", date_col="d", monetary_col="m",
                            freq="D", observation_end="2020-01-31")
     pd.testing.assert_frame_equal(s, shuffled)
@@ -85,3 +87,15 @@ def test_errors_name_column_and_rows():
                     monetary_col="m")
     with pytest.raises(DataError, match="empty"):
         rfm_summary(ok.iloc[:0], customer_col="c", date_col="d")
+
+
+def test_sum_log_interpurchase_matches_btydplus_definition(sample_tx):
+    """BTYDplus's ``litt`` (elog2cbs): per customer, sum(log(diff(t))) over the distinct purchase
+    times, here in weeks; computed independently with a pandas group-by."""
+    s = rfm_summary(sample_tx, customer_col="customer_id", date_col="date", freq="W")
+    days = pd.to_datetime(sample_tx["date"]).dt.normalize()
+    d = pd.DataFrame({"c": sample_tx["customer_id"], "d": days}).drop_duplicates().sort_values(["c", "d"])
+    weeks = (d["d"] - pd.Timestamp("1990-01-01")).dt.days / 7.0
+    gaps = weeks.groupby(d["c"]).diff().dropna()
+    litt = np.log(gaps).groupby(d.loc[gaps.index, "c"]).sum().reindex(s.index, fill_value=0.0)
+    np.testing.assert_allclose(s["sum_log_interpurchase"].to_numpy(), litt.to_numpy(), rtol=1e-12, atol=1e-12)

@@ -77,6 +77,21 @@ def test_equals_in_memory_summary(tmp_path_factory, seed, n, n_customers, cuts, 
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
+def test_sum_log_interpurchase_by_small_blocks_equals_in_memory(tmp_path, monkeypatch):
+    """The gaps are read off the bitmaps by blocks of customers; blocks of a few days (many
+    blocks, customers alone in a block) give the in-memory floats exactly."""
+    import custvalue.rfm_files as rf
+
+    tx = _log(3, 3000, 80, span=300)
+    _write(tx, tmp_path, [1000], ["parquet"], string_dates=False)
+    kw = dict(COLS, freq="W", calibration_end=tx["date"].sort_values().iloc[1500])
+    expected = rfm_summary(tx, **kw)
+    monkeypatch.setattr(rf._bitmap_log_gap_sums, "__defaults__", (7,))
+    got = rfm_summary_from_files(tmp_path, **kw)
+    assert (expected["sum_log_interpurchase"] != 0).sum() > 50
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
 def test_cdnow_split_over_csv_and_parquet(tmp_path):
     tx = load_cdnow_sample_transactions()
     tx.iloc[:2500].to_csv(tmp_path / "a.csv", index=False)

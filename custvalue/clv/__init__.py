@@ -14,6 +14,8 @@ from .sbg import ShiftedBetaGeometric, ShiftedBetaGeometricResults, survivors_to
 from .paretonbd import ParetoNBD, ParetoNBDResults
 from .modbetageo import ModifiedBetaGeo, ModifiedBetaGeoResults
 from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults
+from .ggomnbd import GammaGompertzNBD, GammaGompertzNBDResults
+from .cnbdk import BetaGeoCNBD, BetaGeoCNBDResults, ModifiedBetaGeoCNBD, ModifiedBetaGeoCNBDResults
 from .dert import customer_equity, customer_npv
 from .decomposition import customer_value_table
 from .comparison import compare_models
@@ -31,7 +33,8 @@ __all__ = ["BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "clv"
            "customer_value_table", "actual_repeat_transactions", "compare_models",
            "repeat_purchase_histogram", "holdout_by_frequency", "holdout_by_recency", "tracking_table",
            "frequency_recency_matrix", "p_alive_history", "heterogeneity_density", "retention_table",
-           "p_alive_by_pattern"]
+           "p_alive_by_pattern", "ModifiedBetaGeoCNBD", "ModifiedBetaGeoCNBDResults", "BetaGeoCNBD",
+           "BetaGeoCNBDResults", "GammaGompertzNBD", "GammaGompertzNBDResults"]
 
 # time-varying covariates (issue 18, item 2)
 from .paretonbd_tv import ParetoNBDTimeVarying, ParetoNBDTimeVaryingResults  # noqa: E402

@@ -6,6 +6,8 @@ Every function takes ``seed`` (an int, None, or a ``numpy.random.Generator``).
 from .betageo import simulate_betageo, simulate_betageo_transactions
 from .btyd import simulate_bgbb, simulate_modbetageo, simulate_paretonbd
 from .covariates import simulate_betageo_covariates, simulate_modbetageo_covariates, simulate_paretonbd_covariates
+from .cnbdk import simulate_cnbdk
+from .ggomnbd import simulate_ggomnbd
 from .loyalty import simulate_loyalty_survey, simulate_path_model
 from .markov import simulate_chain, simulate_markov_panel
 from .potential import simulate_potential_base
@@ -18,6 +20,7 @@ __all__ = [
     "simulate_potential_base", "simulate_choice_panel", "simulate_upp_market", "simulate_loyalty_survey",
     "simulate_path_model", "simulate_paretonbd_covariates", "simulate_betageo_covariates",
     "simulate_modbetageo_covariates",
+    "simulate_cnbdk", "simulate_ggomnbd",
 ]
 
 # time-varying covariates (issue 18, item 4)

@@ -61,11 +61,14 @@ def _pyramid():
     return pyramid_summary(CG.values())
 
 
-def _paretonbd_tv():
-    from tests.test_conformance import FACTORIES as MODELS
+def _conformance_fit(model_name: str):
+    """A results object fitted by the conformance suite's factory of ``model_name``."""
+    def fit():
+        from tests.test_conformance import FACTORIES as MODELS
 
-    model, data, _ = MODELS["ParetoNBDTimeVarying"]()
-    return model.fit(**data)
+        model, data, _ = MODELS[model_name]()
+        return model.fit(**data)
+    return fit
 
 
 FACTORIES = {
@@ -78,7 +81,10 @@ FACTORIES = {
     "MultivariateProbitResults": CP.fitted, "PyramidSummary": _pyramid,
     "TrustSatisfactionComparison": _trust, "StateDependenceResults": CS.sd_fit, "ShyResults": CS.shy,
     "BrandSwitchingResults": CS.brand_fit, "BarrierIndex": CS.barriers,
-    "ParetoNBDTimeVaryingResults": _paretonbd_tv,
+    "ParetoNBDTimeVaryingResults": _conformance_fit("ParetoNBDTimeVarying"),
+    "ModifiedBetaGeoCNBDResults": _conformance_fit("ModifiedBetaGeoCNBD"),
+    "BetaGeoCNBDResults": _conformance_fit("BetaGeoCNBD"),
+    "GammaGompertzNBDResults": _conformance_fit("GammaGompertzNBD"),
 }
 
 

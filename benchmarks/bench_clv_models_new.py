@@ -1,0 +1,62 @@
+"""The BTYD models added for issue 19: MBG/CNBD-k and GGom/NBD fits at 1e5 customers.
+
+* MBG/CNBD-k fit at fixed k = 3, and with k chosen by likelihood (k = 1, 2, ... until the
+  log-likelihood falls twice), on a base simulated from the model (BTYDplus's test
+  parameters, T ~ U(36, 96) weeks: rows do not compress). Alongside: custvalue's MBG/NBD fit
+  on the same rows (the k = 1 special case, the previous model a user would fit).
+* GGom/NBD fit on a base simulated from the model, T ~ U(20, 80) weeks. Alongside:
+  custvalue's Pareto/NBD fit on the same rows (the b -> 0 limit).
+
+The R implementations (BTYDplus, CLVTools) are not run here. Each row records the load
+average (run.py's ``load_1min``): the 2 s target is for an idle 2-core machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from benchmarks._harness import Case
+
+CNBD = dict(r=0.85, alpha=1.45, a=0.79, b=2.42)
+GGOM = dict(r=0.6, alpha=5.0, b=0.05, s=1.2, beta=2.0)
+SIZES = (100_000,)
+SMOKE = (500,)
+
+
+def _cnbd_cases(n: int) -> Iterator[Case]:
+    from custvalue.clv import ModifiedBetaGeo, ModifiedBetaGeoCNBD
+    from custvalue.simulate import simulate_cnbdk
+
+    rng = np.random.default_rng(12)
+    d = simulate_cnbdk(n, k=3, **CNBD, T=rng.uniform(36.0, 96.0, n), seed=rng)
+    cols = {c: d[c].to_numpy() for c in ("frequency", "recency", "T", "sum_log_interpurchase")}
+    rft = {c: cols[c] for c in ("frequency", "recency", "T")}
+    baseline = lambda: ModifiedBetaGeo().fit(**rft)  # noqa: E731
+    yield Case("MBG/CNBD-k fit, k = 3 fixed", n, "customers", lambda: ModifiedBetaGeoCNBD(k=3).fit(**cols),
+               baseline, "custvalue ModifiedBetaGeo.fit (k = 1, same rows)",
+               notes="simulated MBG/CNBD-3, T ~ U(36, 96) weeks")
+    yield Case("MBG/CNBD-k fit, k chosen by likelihood", n, "customers",
+               lambda: ModifiedBetaGeoCNBD().fit(**cols), baseline,
+               "custvalue ModifiedBetaGeo.fit (k = 1, same rows)",
+               notes="fits k = 1..5 (stops after two falls)")
+
+
+def _ggom_case(n: int) -> Case:
+    from custvalue.clv import GammaGompertzNBD, ParetoNBD
+    from custvalue.simulate import simulate_ggomnbd
+
+    rng = np.random.default_rng(13)
+    d = simulate_ggomnbd(n, **GGOM, T=rng.uniform(20.0, 80.0, n), seed=rng)
+    cols = {c: d[c].to_numpy() for c in ("frequency", "recency", "T")}
+    return Case("GGom/NBD fit", n, "customers", lambda: GammaGompertzNBD().fit(**cols),
+                lambda: ParetoNBD().fit(**cols), "custvalue ParetoNBD.fit (b -> 0 limit, same rows)",
+                notes="simulated GGom/NBD, T ~ U(20, 80) weeks")
+
+
+def cases(smoke: bool = False, sizes: Sequence[int] | None = None) -> Iterator[Case]:
+    """MBG/CNBD-k (fixed and chosen k) and GGom/NBD fits, one size at a time."""
+    for n in (SMOKE if smoke else (sizes or SIZES)):
+        yield from _cnbd_cases(n)
+        yield _ggom_case(n)
