@@ -291,7 +291,8 @@ def _simulate(predict: Predict, n: int, natural: np.ndarray, level: float) -> tu
 def prediction_interval(predict: Predict, n: int, params: np.ndarray, cov: np.ndarray,
                         transforms: tuple[str, ...], *, interval: str, level: float, scale: str,
                         n_draws: int = 200, seed: Any = None, draws: np.ndarray | None = None,
-                        link_se: Callable[[np.ndarray, np.ndarray, slice], np.ndarray] | None = None
+                        link_se: Callable[[np.ndarray, np.ndarray, slice], np.ndarray] | None = None,
+                        draw_quantiles: Callable[[np.ndarray, list[float], slice], np.ndarray] | None = None
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Estimate and interval of a customer-level prediction from the parameter covariance.
 
@@ -324,6 +325,12 @@ def prediction_interval(predict: Predict, n: int, params: np.ndarray, cov: np.nd
         ``link_se(params, cov, rows)``: the delta-method standard error of the prediction on
         its link scale from the natural-scale covariance (analytic, where a kernel has one),
         used by ``"delta"`` instead of one forward-difference prediction per parameter.
+    draw_quantiles : callable, optional
+        ``draw_quantiles(natural_draws, q, rows)``: the quantiles ``q`` over the draws of each
+        customer's prediction, shape ``(len(q), n)``, as ``numpy.quantile`` gives them (a
+        fused compiled kernel, where one exists: no draws x customers block), used by
+        ``"simulate"`` and ``"bootstrap"``; a result with nan (a draw the kernel cannot
+        evaluate) falls back to the blocks, which name the problem.
 
     Returns
     -------
@@ -346,13 +353,19 @@ def prediction_interval(predict: Predict, n: int, params: np.ndarray, cov: np.nd
         z = float(stats.norm.ppf(0.5 + level / 2.0))
         se = None if link_se is None else np.asarray(link_se(params, np.asarray(cov, dtype=float), everyone))
         lower, upper = _delta(predict, estimate, theta, cov_free, transforms, z, scale, everyone, se)
-    elif interval == "simulate":
-        natural = parameter_draws(params, cov, transforms, n_draws=n_draws, seed=seed)
-        lower, upper = _simulate(predict, n, natural, level)
     else:
-        if draws is None:  # pragma: no cover - internal
+        if interval == "simulate":
+            natural = parameter_draws(params, cov, transforms, n_draws=n_draws, seed=seed)
+        elif draws is None:  # pragma: no cover - internal
             raise ValueError("interval='bootstrap' needs the refitted parameters (draws=).")
-        lower, upper = _simulate(predict, n, np.asarray(draws, dtype=float), level)
+        else:
+            natural = np.asarray(draws, dtype=float)
+        lo_hi = None
+        if draw_quantiles is not None:
+            lo_hi = np.asarray(draw_quantiles(natural, [(1.0 - level) / 2.0, (1.0 + level) / 2.0], everyone))
+            if np.isnan(lo_hi).any():
+                lo_hi = None  # the blocks evaluate again and raise the DataError naming the draws
+        lower, upper = _simulate(predict, n, natural, level) if lo_hi is None else (lo_hi[0], lo_hi[1])
     return estimate, lower, upper
 
 
