@@ -242,9 +242,11 @@ class TransactionResultsMixin:
                                 f"{np.size(horizon)} horizons (ask for one at a time).")
             t = float(h[0])
             tt = np.array([[t]])  # the kernels' customers x horizons form (their faster path)
+            dq = getattr(self.kernel, "expected_purchases_draw_quantiles", None)  # draws x customers in one pass
             return self._with_interval(
                 lambda theta, a: self.kernel.conditional_expected_purchases(tt, *theta, *(v[:, None] for v in a))[:, 0],
-                args, index, "expected_purchases", "log", interval, level, n_draws, seed, executor, progress)
+                args, index, "expected_purchases", "log", interval, level, n_draws, seed, executor, progress,
+                draw_quantiles=None if dq is None else (lambda natural, q, a: dq(natural, t, *a, q)))
         theta = self._theta()
         vals = self.kernel.conditional_expected_purchases(h[None, :], *theta,
                                                           *(a[:, None] for a in args))

@@ -6,7 +6,7 @@ repeat transaction), ``T`` = customer age, all measured from the first purchase.
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
 ``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
-``x_levels``, ``individual_loglike``, ``p_alive_draw_quantiles`` (parameter draws the
+``x_levels``, ``individual_loglike``, ``p_alive_draw_quantiles``, ``expected_purchases_draw_quantiles`` (parameter draws the
 interval machinery built).
 
 Static covariates: :func:`individual_loglike` takes one α, a and b per customer, and
@@ -19,20 +19,20 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln, polygamma, psi
 
-from numba import prange
+from numba import njit, prange
 
 from ._jit import parallel_kernel
 from ._checks import params
 from ._quantiles import _draw_quantiles
 from ._simd import _exp, _log
-from .special import geometric_dropout_mean, horizon_grid
+from .special import _CHEB_SIZES, _INTERPOLATE_MIN_ROWS, _group_tables, geometric_dropout_mean, horizon_grid
 
 __all__ = [
     "loglike", "score", "loglike_and_score", "weighted_loglike_and_score",
     "weighted_loglike_score_hessian", "x_levels", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "purchase_count_probability",
     "conditional_probability_of_purchases", "time_scale", "individual_loglike", "p_alive_logit_se",
-    "p_alive_draw_quantiles",
+    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles",
 ]
 
 # capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
@@ -588,41 +588,50 @@ def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=0):
     return out
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _alive_at_draws(draws, log_a, shift, xi, ti, Ti, out):  # pragma: no cover - compiled
+    """out[d] = P(alive) of one customer at each draw (the formula of :func:`_alive_rows`,
+    with the straight-line log and exp of :mod:`custvalue.math._simd`, so that the loop over
+    draws compiles to SIMD code; ``log1p(u) = log(w) - ((w - 1) - u)/w``, ``w = 1 + u``).
+    ``draws`` holds ``(r, alpha, a, b)`` by rows, one column per draw."""
+    if xi > 0 or shift > 0:
+        gap = Ti - ti
+        xs = xi - 1.0 + shift
+        for d in range(draws.shape[1]):
+            u = gap / (draws[1, d] + ti)
+            w = 1.0 + u
+            l1p = _log(w) - ((w - 1.0) - u) / w
+            lo = log_a[d] - _log(draws[3, d] + xs) + (draws[0, d] + xi) * l1p
+            e = _exp(-abs(lo))
+            out[d] = (e if lo > 0 else 1.0) / (1.0 + e)
+    else:
+        out[:] = 1.0
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _quantiles_or_nan(v, q, out, i):  # pragma: no cover - compiled
+    """out[:, i] = the quantiles q of v (reordered), or nan when v holds a nan."""
+    bad = False
+    for d in range(v.size):
+        bad = bad or not v[d] == v[d]
+    if bad:
+        for j in range(q.size):
+            out[j, i] = np.nan
+    else:
+        _draw_quantiles(v, q, out, i)
+
+
 @parallel_kernel(error_model="numpy")
 def _alive_draw_rows(draws, log_a, shift, x, t_x, T, q, out):  # pragma: no cover - compiled
-    """out[:, i] = quantiles ``q`` over the draws of P(alive) of customer i (the formula of
-    :func:`_alive_rows`, draw by draw, with the straight-line log and exp of
-    :mod:`custvalue.math._simd` so that the loop over draws compiles to SIMD code;
-    ``log1p(u) = log(w) - ((w - 1) - u)/w``, ``w = 1 + u``); nan where some draw gives nan.
-    ``draws`` is ``(r, alpha, a, b)`` by columns (4, n_draws), so each is contiguous."""
-    n_draws = draws.shape[1]
+    """out[:, i] = quantiles ``q`` over the draws of P(alive) of customer i; nan where some
+    draw gives nan."""
     n = x.shape[0]
     nblocks = (n + 255) // 256
     for blk in prange(nblocks):
-        v = np.empty(n_draws)
+        v = np.empty(draws.shape[1])
         for i in range(blk * 256, min(n, blk * 256 + 256)):
-            bad = False
-            if x[i] > 0 or shift > 0:
-                gap = T[i] - t_x[i]
-                xs = x[i] - 1.0 + shift
-                xi = x[i]
-                ti = t_x[i]
-                for d in range(n_draws):
-                    u = gap / (draws[1, d] + ti)
-                    w = 1.0 + u
-                    l1p = _log(w) - ((w - 1.0) - u) / w
-                    lo = log_a[d] - _log(draws[3, d] + xs) + (draws[0, d] + xi) * l1p
-                    e = _exp(-abs(lo))
-                    v[d] = (e if lo > 0 else 1.0) / (1.0 + e)
-                for d in range(n_draws):
-                    bad = bad or not v[d] == v[d]
-            else:
-                v[:] = 1.0
-            if bad:
-                for j in range(q.size):
-                    out[j, i] = np.nan
-            else:
-                _draw_quantiles(v, q, out, i)
+            _alive_at_draws(draws, log_a, shift, x[i], t_x[i], T[i], v)
+            _quantiles_or_nan(v, q, out, i)
 
 
 def p_alive_draw_quantiles(draws, x, t_x, T, q, shift=0):
@@ -777,6 +786,159 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
                                       horizon_weights=horizon_weights, **exact)
     return geometric_dropout_mean(t2, alpha + T, a, a + b - 1.0 - r, c, c, weight=alive,
                                   **exact).reshape(shape)
+
+
+@njit(cache=True, error_model="numpy")
+def _group_ranges(xi, T, G):  # pragma: no cover - compiled
+    """Rows, smallest and largest T of each frequency 0..G-1."""
+    count = np.zeros(G, dtype=np.int64)
+    lo = np.full(G, np.inf)
+    hi = np.full(G, -np.inf)
+    for i in range(xi.size):
+        g = xi[i]
+        count[g] += 1
+        lo[g] = min(lo[g], T[i])
+        hi[g] = max(hi[g], T[i])
+    return count, lo, hi
+
+
+@parallel_kernel(error_model="numpy")
+def _expected_draw_rows(draws, log_a, shift, x, t_x, T, slot, coef, mid, inv_half, nterms, q,
+                        out):  # pragma: no cover - compiled
+    """out[:, i] = quantiles ``q`` over the draws of customer i's expected purchases, for the
+    customers with a table (``slot[i] >= 0``; the others are left untouched): P(alive) at each
+    draw times ``exp`` of the Chebyshev series of the log value in ``log(alpha_d + T_i)``
+    (:func:`custvalue.math.special._chebyshev_rows`, Clenshaw's recurrence), every loop over
+    the draws (``coef[slot, term, draw]``) so that it compiles to SIMD code."""
+    n_draws = draws.shape[1]
+    n = x.shape[0]
+    nblocks = (n + 255) // 256
+    for blk in prange(nblocks):
+        pa = np.empty(n_draws)
+        y = np.empty(n_draws)
+        b1 = np.empty(n_draws)
+        b2 = np.empty(n_draws)
+        for i in range(blk * 256, min(n, blk * 256 + 256)):
+            s = slot[i]
+            if s < 0:
+                continue
+            Ti = T[i]
+            _alive_at_draws(draws, log_a, shift, x[i], t_x[i], Ti, pa)
+            for d in range(n_draws):
+                yy = (_log(draws[1, d] + Ti) - mid[s, d]) * inv_half[s, d]
+                y[d] = min(1.0, max(-1.0, yy))
+                b1[d] = 0.0
+                b2[d] = 0.0
+            for j in range(nterms[s] - 1, 0, -1):
+                for d in range(n_draws):
+                    v = coef[s, j, d] + 2.0 * y[d] * b1[d] - b2[d]
+                    b2[d] = b1[d]
+                    b1[d] = v
+            for d in range(n_draws):
+                pa[d] = pa[d] * _exp(coef[s, 0, d] + y[d] * b1[d] - b2[d])
+            _quantiles_or_nan(pa, q, out, i)
+
+
+_TABLE_BYTES = 512 * 2 ** 20  # largest per-draw Chebyshev tables of the fused quantiles
+_BLOCK_BYTES = 256 * 2 ** 20  # largest draws x customers block for the customers without tables
+
+
+def _expected_draw_quantiles(draws, t, x, t_x, T, q, shift, predict):
+    """:func:`expected_purchases_draw_quantiles` for the BG/NBD (``shift=0``) or MBG/NBD
+    (``shift=1``), ``predict(t, r, alpha, a, b, x, t_x, T)`` the model's conditional expectation."""
+    draws = np.asarray(draws, dtype=float).reshape(-1, 4)
+    x, t_x, T = (np.ascontiguousarray(np.asarray(v, dtype=float).reshape(-1)) for v in (x, t_x, T))
+    q = np.ascontiguousarray(np.asarray(q, dtype=float).reshape(-1))
+    n, n_draws = x.size, draws.shape[0]
+    tt = np.array([[float(t)]])
+    sh = float(shift)
+    out = np.full((q.size, n), np.nan)
+    slot = np.full(n, -1, dtype=np.int64)
+    integer = n >= _INTERPOLATE_MIN_ROWS and bool(np.all((x >= 0) & (x <= n) & (x == np.floor(x))))
+    if integer:  # customers with the same frequency share a table per draw (as in the point prediction)
+        xi = x.astype(np.int64)
+        count, Tmin, Tmax = _group_ranges(xi, T, int(xi.max()) + 1)
+        big = np.flatnonzero(count >= 2 * _CHEB_SIZES[0])
+        if 0 < big.size * _CHEB_SIZES[-1] * n_draws * 8 <= _TABLE_BYTES:
+            xg = big.astype(float)
+            kept = np.ones(big.size, dtype=bool)
+            coef = np.zeros((big.size, _CHEB_SIZES[-1], n_draws))
+            mid, inv_half = np.zeros((big.size, n_draws)), np.zeros((big.size, n_draws))
+            nterms = np.zeros(big.size, dtype=np.int64)
+            for d, (r, al, a, b) in enumerate(draws):  # the point prediction's tables, draw by draw
+                C = a + b + xg if shift else a + b + xg - 1.0
+                A = a + b - r if shift else a + b - 1.0 - r
+                groups, c, m, ih = _group_tables(tt, a, A, C, C, count[big], al + Tmin[big], al + Tmax[big],
+                                                 np.empty(0), 1, (xg, r, b + 1.0 if shift else b))
+                here = np.zeros(big.size, dtype=bool)
+                here[groups] = True
+                kept &= here
+                if not kept.any():
+                    break
+                coef[groups, :c.shape[1], d] = c[:, :, 0]
+                mid[groups, d], inv_half[groups, d] = m, ih
+                nterms[groups] = np.maximum(nterms[groups], c.shape[1])
+            if kept.any():
+                of_group = np.full(count.size, -1, dtype=np.int64)
+                of_group[big[kept]] = np.arange(int(kept.sum()))
+                slot = of_group[xi]
+                dr = np.ascontiguousarray(draws.T)
+                with np.errstate(all="ignore"):
+                    _expected_draw_rows(dr, np.log(dr[2]), sh, x, t_x, T, slot,
+                                        np.ascontiguousarray(coef[kept]), np.ascontiguousarray(mid[kept]),
+                                        np.ascontiguousarray(inv_half[kept]), np.ascontiguousarray(nterms[kept]),
+                                        q, out)
+    rest = np.flatnonzero(slot < 0)  # the others: the prediction at every draw, in blocks
+    chunk = max(1, _BLOCK_BYTES // (8 * n_draws))
+    for start in range(0, rest.size, chunk):
+        rows = rest[start:start + chunk]
+        block = np.stack([predict(tt, *p, x[rows, None], t_x[rows, None], T[rows, None])[:, 0] for p in draws])
+        out[:, rows] = np.quantile(block, q, axis=0)
+    return out
+
+
+def expected_purchases_draw_quantiles(draws, t, x, t_x, T, q):
+    """Quantiles over parameter draws of each customer's expected purchases in the next ``t``
+    (FHL eq. 10), without a draws x customers block.
+
+    On large inputs (4,096 customers or more, integer frequencies) the point prediction
+    (:func:`conditional_expected_purchases`) interpolates the log of the hypergeometric part
+    in ``log(alpha + T)`` across the customers of each frequency
+    (:func:`custvalue.math.special.geometric_dropout_mean`). Here those tables are built once
+    per draw, over each frequency's range of ages, and one compiled pass evaluates, customer
+    by customer, P(alive) and the interpolant at every draw into a buffer and takes
+    ``numpy.quantile(values, q)`` by selection. Customers of frequencies without a table at
+    every draw (fewer than 32 customers, or a table that fails its accuracy check) get the
+    prediction at every draw in blocks of at most 256 MB. The values agree with the
+    prediction at each draw to about 1e-13 relative (the interpolation's own accuracy).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Parameter vectors ``(r, alpha, a, b)``, shape ``(n_draws, 4)``, all positive.
+    t : float
+        Length of the future period.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and customer age (1-D float arrays of equal length).
+    q : array-like
+        Probabilities in [0, 1], in increasing order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(q), n)``; a customer's column is nan when some draw gives nan.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5], [0.23, 4.8, 0.75, 2.3]])
+    >>> x, t_x, T = np.array([2.0, 0.0]), np.array([30.43, 0.0]), np.array([38.86, 38.86])
+    >>> got = expected_purchases_draw_quantiles(draws, 39.0, x, t_x, T, [0.5])
+    >>> ref = np.median([conditional_expected_purchases(39.0, *d, x, t_x, T) for d in draws], axis=0)
+    >>> bool(np.allclose(got[0], ref, rtol=1e-13, atol=0))
+    True
+    """
+    return _expected_draw_quantiles(draws, t, x, t_x, T, q, 0, conditional_expected_purchases)
 
 
 def time_scale(r, alpha, a, b, x=0.0, t_x=0.0, T=0.0):

@@ -20,6 +20,7 @@ from .special import geometric_dropout_mean, horizon_grid
 __all__ = [
     "loglike", "score", "loglike_and_score", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases",
+    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles",
     "time_scale",
 ]
 
@@ -276,3 +277,63 @@ def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T):
     1.0
     """
     return _bg.conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T, shift=1)
+
+
+def p_alive_draw_quantiles(draws, x, t_x, T, q):
+    """Quantiles over parameter draws of each customer's MBG/NBD P(alive), in one compiled
+    pass (:func:`custvalue.math.betageo.p_alive_draw_quantiles` with ``shift=1``).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Parameter vectors ``(r, alpha, a, b)``, shape ``(n_draws, 4)``.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and age.
+    q : array-like
+        Probabilities, in increasing order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(q), n)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([[0.5, 6.0, 0.9, 3.0], [0.45, 6.5, 0.8, 3.2]])
+    >>> p_alive_draw_quantiles(d, np.array([2.0]), np.array([30.43]), np.array([38.86]), [0.0, 1.0]).shape
+    (2, 1)
+    """
+    return _bg.p_alive_draw_quantiles(draws, x, t_x, T, q, shift=1)
+
+
+def expected_purchases_draw_quantiles(draws, t, x, t_x, T, q):
+    """Quantiles over parameter draws of each customer's MBG/NBD expected purchases in the
+    next ``t`` (BDF eq. A.6), without a draws x customers block (the method of
+    :func:`custvalue.math.betageo.expected_purchases_draw_quantiles`).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Parameter vectors ``(r, alpha, a, b)``, shape ``(n_draws, 4)``.
+    t : float
+        Length of the future period.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and age.
+    q : array-like
+        Probabilities, in increasing order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(q), n)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([[0.5, 6.0, 0.9, 3.0], [0.45, 6.5, 0.8, 3.2]])
+    >>> expected_purchases_draw_quantiles(d, 39.0, np.array([2.0]), np.array([30.43]), np.array([38.86]),
+    ...                                   [0.5]).shape
+    (1, 1)
+    """
+    return _bg._expected_draw_quantiles(draws, t, x, t_x, T, q, 1, conditional_expected_purchases)

@@ -78,3 +78,60 @@ def test_p_alive_simulate_equals_the_block_implementation(cdnow_summary, model):
     np.testing.assert_allclose(got["lower"].to_numpy(), lo, rtol=1e-12, atol=0)
     np.testing.assert_allclose(got["upper"].to_numpy(), hi, rtol=1e-12, atol=0)
     assert got.index.equals(cdnow_summary.index)
+
+
+def _frequency_base(n=20_000, seed=4):
+    """Integer frequencies (large groups, a tail of small ones) and ages spread over a window."""
+    rng = np.random.default_rng(seed)
+    x = np.minimum(rng.negative_binomial(0.4, 0.08, n), 400).astype(float)
+    T = rng.uniform(27.0, 39.0, n)
+    t_x = np.where(x > 0, T * rng.beta(3.0, 1.0, n), 0.0)
+    return x, t_x, T
+
+
+@pytest.mark.parametrize("kernel_name", ["betageo", "modbetageo"])
+@pytest.mark.parametrize("scale", [1.0, 2.5, -1.5])  # CDNOW-like, then parameters far from 1
+def test_expected_purchases_draw_quantiles_equal_the_blocks(kernel_name, scale):
+    from custvalue.math import modbetageo
+
+    mod = {"betageo": betageo, "modbetageo": modbetageo}[kernel_name]
+    x, t_x, T = _frequency_base()
+    draws = _draws(scale, 60)
+    q = [0.025, 0.5, 0.975]
+    got = mod.expected_purchases_draw_quantiles(draws, 39.0, x, t_x, T, q)
+    # the reference: the point prediction at each draw on the whole base, numpy.quantile
+    ref = np.quantile(np.stack([mod.conditional_expected_purchases(39.0, *d, x, t_x, T) for d in draws]), q, axis=0)
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+
+
+def test_expected_purchases_draw_quantiles_small_and_fractional_inputs():
+    x, t_x, T = _frequency_base(6000)
+    x[::7] += 0.5  # not a lattice of frequencies: every customer by the blocks
+    draws = _draws(1.0, 20)
+    q = [0.1, 0.9]
+    for rows in (slice(0, 50), slice(None)):
+        got = betageo.expected_purchases_draw_quantiles(draws, 10.0, x[rows], t_x[rows], T[rows], q)
+        ref = np.quantile(np.stack([betageo.conditional_expected_purchases(10.0, *d, x[rows], t_x[rows], T[rows])
+                                    for d in draws]), q, axis=0)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("model", [BetaGeo, ModifiedBetaGeo])
+def test_expected_purchases_simulate_equals_the_block_implementation(model):
+    from custvalue.simulate import simulate_betageo
+
+    rng = np.random.default_rng(1)
+    data = simulate_betageo(20_000, T=rng.uniform(27.0, 39.0, 20_000), seed=rng, r=0.243, alpha=4.414, a=0.793,
+                            b=2.426)[["frequency", "recency", "T"]]
+    x, t_x, T = (data[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    res = model().fit(data)
+    got = res.expected_purchases(data, horizon=26.0, interval="simulate", n_draws=200, seed=9)
+    kernel, tt = res.kernel, np.array([[26.0]])
+    est, lo, hi = uncertainty.prediction_interval(
+        lambda p, rows: kernel.conditional_expected_purchases(tt, *p, x[rows, None], t_x[rows, None],
+                                                              T[rows, None])[:, 0], x.size,
+        res.params.to_numpy(), res.cov_params.to_numpy(), res.model._transforms, interval="simulate", level=0.95,
+        scale="log", n_draws=200, seed=9)
+    np.testing.assert_array_equal(got["estimate"].to_numpy(), est)
+    np.testing.assert_allclose(got["lower"].to_numpy(), lo, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(got["upper"].to_numpy(), hi, rtol=1e-12, atol=0)
