@@ -6,7 +6,8 @@ no repeat purchase can also be inactive.  Notation: ``x`` = frequency, ``t_x`` =
 ``T`` = customer age.
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
-``loglike_and_score``.
+``loglike_and_score``, ``p_alive_draw_quantiles``, ``expected_purchases_draw_quantiles``
+(parameter draws the interval machinery built).
 """
 
 from __future__ import annotations

@@ -134,6 +134,18 @@ CATALOGUE: dict[str, Entry] = {
         betageo.p_alive_draw_quantiles,
         lambda: {"draws": np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5]]), "x": X3, "t_x": TX3,
                  "T": T3, "q": [0.05, 0.95]}, PER_DRAWS),
+    M + "betageo.expected_purchases_draw_quantiles": documented(
+        betageo.expected_purchases_draw_quantiles,
+        lambda: {"draws": np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5]]), "t": 39.0, "x": X3,
+                 "t_x": TX3, "T": T3, "q": [0.05, 0.95]}, PER_DRAWS),
+    M + "modbetageo.p_alive_draw_quantiles": documented(
+        modbetageo.p_alive_draw_quantiles,
+        lambda: {"draws": np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5]]), "x": X3, "t_x": TX3,
+                 "T": T3, "q": [0.05, 0.95]}, PER_DRAWS),
+    M + "modbetageo.expected_purchases_draw_quantiles": documented(
+        modbetageo.expected_purchases_draw_quantiles,
+        lambda: {"draws": np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5]]), "t": 39.0, "x": X3,
+                 "t_x": TX3, "T": T3, "q": [0.05, 0.95]}, PER_DRAWS),
     M + "betageo.individual_loglike": documented(
         betageo.individual_loglike,
         lambda: {"r": 0.243, "log_alpha": np.log([4.4, 2.0, 9.0]), "log_a": np.log([0.79, 0.5, 2.0]),
