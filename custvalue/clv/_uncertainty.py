@@ -292,8 +292,9 @@ def prediction_interval(predict: Predict, n: int, params: np.ndarray, cov: np.nd
                         transforms: tuple[str, ...], *, interval: str, level: float, scale: str,
                         n_draws: int = 200, seed: Any = None, draws: np.ndarray | None = None,
                         link_se: Callable[[np.ndarray, np.ndarray, slice], np.ndarray] | None = None,
-                        draw_quantiles: Callable[[np.ndarray, list[float], slice], np.ndarray] | None = None
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                        draw_quantiles: Callable[[np.ndarray, list[float], slice], np.ndarray] | None = None,
+                        estimate_se: Callable[[np.ndarray, np.ndarray, slice], tuple[np.ndarray, np.ndarray]]
+                        | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Estimate and interval of a customer-level prediction from the parameter covariance.
 
     Parameters
@@ -331,6 +332,9 @@ def prediction_interval(predict: Predict, n: int, params: np.ndarray, cov: np.nd
         fused compiled kernel, where one exists: no draws x customers block), used by
         ``"simulate"`` and ``"bootstrap"``; a result with nan (a draw the kernel cannot
         evaluate) falls back to the blocks, which name the problem.
+    estimate_se : callable, optional
+        ``estimate_se(params, cov, rows)``: the prediction and its ``link_se`` from one compiled
+        pass (the estimate then costs nothing more), used by ``"delta"`` before ``link_se``.
 
     Returns
     -------
@@ -347,6 +351,13 @@ def prediction_interval(predict: Predict, n: int, params: np.ndarray, cov: np.nd
     """
     params = np.asarray(params, dtype=float)
     everyone = slice(0, n)
+    if interval == "delta" and estimate_se is not None:
+        theta, cov_free = free_covariance(params, cov, transforms)  # the covariance's checks
+        estimate, se = (np.asarray(v, dtype=float).reshape(-1)
+                        for v in estimate_se(params, np.asarray(cov, dtype=float), everyone))
+        z = float(stats.norm.ppf(0.5 + level / 2.0))
+        lower, upper = _delta(predict, estimate, theta, cov_free, transforms, z, scale, everyone, se)
+        return estimate, lower, upper
     estimate = np.asarray(predict(params, everyone), dtype=float).reshape(-1)
     if interval == "delta":
         theta, cov_free = free_covariance(params, cov, transforms)

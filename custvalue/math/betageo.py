@@ -25,14 +25,15 @@ from ._jit import parallel_kernel
 from ._checks import params
 from ._quantiles import _draw_quantiles
 from ._simd import _exp, _log
-from .special import _CHEB_SIZES, _INTERPOLATE_MIN_ROWS, _group_tables, geometric_dropout_mean, horizon_grid
+from .special import (_CHEB_SIZES, _INTERPOLATE_MIN_ROWS, _group_log_values, _group_nodes, _group_tables,
+                      geometric_dropout_mean, horizon_grid)
 
 __all__ = [
     "loglike", "score", "loglike_and_score", "weighted_loglike_and_score",
     "weighted_loglike_score_hessian", "x_levels", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "purchase_count_probability",
     "conditional_probability_of_purchases", "time_scale", "individual_loglike", "p_alive_logit_se",
-    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles",
+    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles", "expected_purchases_log_se",
 ]
 
 # capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
@@ -868,7 +869,7 @@ def _expected_draw_quantiles(draws, t, x, t_x, T, q, shift, predict):
             for d, (r, al, a, b) in enumerate(draws):  # the point prediction's tables, draw by draw
                 C = a + b + xg if shift else a + b + xg - 1.0
                 A = a + b - r if shift else a + b - 1.0 - r
-                groups, c, m, ih = _group_tables(tt, a, A, C, C, count[big], al + Tmin[big], al + Tmax[big],
+                groups, c, m, ih, _ = _group_tables(tt, a, A, C, C, count[big], al + Tmin[big], al + Tmax[big],
                                                  np.empty(0), 1, (xg, r, b + 1.0 if shift else b))
                 here = np.zeros(big.size, dtype=bool)
                 here[groups] = True
@@ -895,6 +896,180 @@ def _expected_draw_quantiles(draws, t, x, t_x, T, q, shift, predict):
         block = np.stack([predict(tt, *p, x[rows, None], t_x[rows, None], T[rows, None])[:, 0] for p in draws])
         out[:, rows] = np.quantile(block, q, axis=0)
     return out
+
+
+@parallel_kernel(error_model="numpy")
+def _expected_log_se_rows(r, alpha, a, b, shift, cov, x, t_x, T, slot, coef, mid, inv_half, nterms, est,
+                          se):  # pragma: no cover - compiled
+    """For the customers with a table (``slot[i] >= 0``): ``est_i`` = P(alive) exp(H) with
+    ``H`` the Chebyshev series of the log hypergeometric part in ``y = (log(α+T_i) - mid)
+    inv_half`` (``coef[slot, 0]``; the operations of :func:`custvalue.math.special._chebyshev_rows`
+    and :func:`_alive_rows`) and ``se_i = sqrt(g' cov g)``, ``g`` the gradient of
+    ``log est`` in ``(r, α, a, b)``: ``(1 - P) ∂ logit P`` (the gradient of
+    :func:`_logit_se_rows`) plus ``∂H``, from the series ``coef[slot, 1]`` (∂/∂r),
+    ``coef[slot, 2]`` (∂/∂y, times ``inv_half / (α+T_i)`` for ∂/∂α), ``coef[slot, 3]`` (∂/∂a)
+    and ``coef[slot, 4]`` (∂/∂b), all five by one Clenshaw recurrence."""
+    la = np.log(a)
+    for i in prange(x.shape[0]):
+        s = slot[i]
+        if s < 0:
+            continue
+        base = alpha + T[i]
+        y = min(1.0, max(-1.0, (_log(base) - mid[s]) * inv_half[s]))
+        y2 = 2.0 * y
+        b10 = b11 = b12 = b13 = b14 = 0.0
+        b20 = b21 = b22 = b23 = b24 = 0.0
+        for j in range(nterms[s] - 1, 0, -1):
+            v0 = coef[s, 0, j] + y2 * b10 - b20
+            v1 = coef[s, 1, j] + y2 * b11 - b21
+            v2 = coef[s, 2, j] + y2 * b12 - b22
+            v3 = coef[s, 3, j] + y2 * b13 - b23
+            v4 = coef[s, 4, j] + y2 * b14 - b24
+            b20, b21, b22, b23, b24 = b10, b11, b12, b13, b14
+            b10, b11, b12, b13, b14 = v0, v1, v2, v3, v4
+        h = coef[s, 0, 0] + y * b10 - b20
+        g0 = coef[s, 1, 0] + y * b11 - b21
+        g1 = (coef[s, 2, 0] + y * b12 - b22) * inv_half[s] / base
+        g2 = coef[s, 3, 0] + y * b13 - b23
+        g3 = coef[s, 4, 0] + y * b14 - b24
+        p = 1.0
+        if x[i] > 0 or shift > 0:
+            l1p = np.log1p((T[i] - t_x[i]) / (alpha + t_x[i]))
+            lo = la - np.log(b + (x[i] - 1.0 + shift)) + (r + x[i]) * l1p
+            if lo > 0:
+                e = np.exp(-lo)
+                p = e / (1.0 + e)
+                qd = 1.0 / (1.0 + e)
+            else:
+                e = np.exp(lo)
+                p = 1.0 / (1.0 + e)
+                qd = e / (1.0 + e)
+            g0 += qd * -l1p
+            g1 += qd * (r + x[i]) * (T[i] - t_x[i]) / ((alpha + T[i]) * (alpha + t_x[i]))
+            g2 += qd * (-1.0 / a)
+            g3 += qd / (b + x[i] - 1.0 + shift)
+        est[i] = p * _exp(h)
+        v = (g0 * (cov[0, 0] * g0 + 2.0 * (cov[0, 1] * g1 + cov[0, 2] * g2 + cov[0, 3] * g3))
+             + g1 * (cov[1, 1] * g1 + 2.0 * (cov[1, 2] * g2 + cov[1, 3] * g3))
+             + g2 * (cov[2, 2] * g2 + 2.0 * cov[2, 3] * g3) + g3 * cov[3, 3] * g3)
+        se[i] = np.sqrt(max(v, 0.0))
+
+
+#: relative step of the central differences in (r, a, b) at the table nodes
+_NODE_STEP = 3e-5
+
+
+def _expected_log_se(r, alpha, a, b, t, x, t_x, T, cov, shift, predict):
+    """:func:`expected_purchases_log_se` for the BG/NBD (``shift=0``) or MBG/NBD (``shift=1``),
+    ``predict(t, r, alpha, a, b, x, t_x, T)`` the model's conditional expectation."""
+    x, t_x, T = (np.ascontiguousarray(np.asarray(v, dtype=float).reshape(-1)) for v in (x, t_x, T))
+    cov = np.ascontiguousarray(np.asarray(cov, dtype=float).reshape(4, 4))
+    r, alpha, a, b = (float(v) for v in (r, alpha, a, b))
+    n = x.size
+    tt = np.array([[float(t)]])
+    sh = float(shift)
+    est, se = np.full(n, np.nan), np.full(n, np.nan)
+    slot = np.full(n, -1, dtype=np.int64)
+    if n >= _INTERPOLATE_MIN_ROWS and bool(np.all((x >= 0) & (x <= n) & (x == np.floor(x)))):
+        xi = x.astype(np.int64)
+        count, Tmin, Tmax = _group_ranges(xi, T, int(xi.max()) + 1)
+        xg = np.arange(count.size, dtype=float)
+
+        def shape_params(r_, a_, b_):
+            C = a_ + b_ + xg if shift else a_ + b_ + xg - 1.0
+            return C, (a_ + b_ - r_ if shift else a_ + b_ - 1.0 - r_), (xg, r_, b_ + 1.0 if shift else b_)
+
+        C, A, gshape = shape_params(r, a, b)
+        bmin, bmax = alpha + Tmin, alpha + Tmax
+        groups, c, mid, inv_half, sizes = _group_tables(tt, a, A, C, C, count, bmin, bmax, np.empty(0), 1, gshape)
+        if groups.size:
+            N = c.shape[1]
+            coef = np.zeros((groups.size, 5, N))
+            coef[:, 0] = c[:, :, 0]
+            for k in np.unique(sizes):  # the derivative of each series in y (Chebyshev)
+                sel = sizes == k
+                coef[sel, 2, :k - 1] = np.polynomial.chebyshev.chebder(c[sel, :k, 0], axis=1)
+                nodes = _group_nodes(bmin[groups[sel]], bmax[groups[sel]], int(k))
+                g = groups[sel]
+                for row, j in ((1, 0), (3, 2), (4, 3)):  # r, a, b: central differences at the nodes
+                    p = [r, alpha, a, b]
+                    step = _NODE_STEP * p[j]
+                    vals = []
+                    for sign in (1.0, -1.0):
+                        p[j] = [r, alpha, a, b][j] + sign * step
+                        Cp, Ap, shp = shape_params(p[0], p[2], p[3])
+                        vals.append(_group_log_values(tt, nodes, p[2], Ap, Cp[g], Cp[g], (shp[0][g], *shp[1:])))
+                    coef[sel, row, :k] = (vals[0] - vals[1]) / (2.0 * step)
+            of_group = np.full(count.size, -1, dtype=np.int64)
+            of_group[groups] = np.arange(groups.size)
+            slot = of_group[xi]
+            with np.errstate(all="ignore"):
+                _expected_log_se_rows(r, alpha, a, b, sh, cov, x, t_x, T, slot, coef, mid, inv_half,
+                                      np.ascontiguousarray(sizes), est, se)
+    rest = np.flatnonzero(slot < 0)
+    if rest.size:  # the others: central differences of the prediction, on those customers only
+        cols = (x[rest, None], t_x[rest, None], T[rest, None])
+        est[rest] = predict(tt, r, alpha, a, b, *cols)[:, 0]
+        p = np.array([r, alpha, a, b])
+        grad = np.empty((rest.size, 4))
+        with np.errstate(all="ignore"):
+            for j in range(4):
+                h = 1e-5 * p[j]
+                up, down = p.copy(), p.copy()
+                up[j] += h
+                down[j] -= h
+                grad[:, j] = (np.log(predict(tt, *up, *cols)[:, 0]) - np.log(predict(tt, *down, *cols)[:, 0])) / (2 * h)
+        se[rest] = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", grad, cov, grad), 0.0))
+    return est, se
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
+def expected_purchases_log_se(r, alpha, a, b, t, x, t_x, T, cov):
+    """Expected purchases in the next ``t`` (FHL eq. 10) and the delta-method standard error
+    of their logarithm, in one compiled pass over the customers.
+
+    ``E = P(alive) H`` with ``H`` the hypergeometric part of eq. (10). On large inputs (4,096
+    customers or more, integer frequencies) the point prediction interpolates ``log H`` in
+    ``log(α+T)`` across the customers of each frequency (Chebyshev tables,
+    :func:`custvalue.math.special.geometric_dropout_mean`); here the same tables give ``E``,
+    and ``∂ log H`` comes from the tables' own derivative in ``y`` (for α: ``H`` depends on α
+    only through ``α+T``) and from tables of ``∂ log H / ∂r, ∂a, ∂b``, interpolated like ``log
+    H`` from central differences (relative step 3e-5) at the same nodes: derivatives of
+    ``2F1`` in its parameters have no closed form, but as functions of ``log(α+T)`` they are
+    as smooth as ``log H``, so 16-64 node evaluations per frequency serve all its customers.
+    ``∂ log P(alive) = (1 - P) ∂ logit P`` is closed form (:func:`p_alive_logit_se`). The
+    standard error is ``sqrt(g' cov g)`` with the natural-scale covariance (the delta method
+    is invariant to the reparametrisation). Customers of frequencies without a table get
+    ``E`` from :func:`conditional_expected_purchases` and ``g`` from its central differences
+    (relative step 1e-5). Accuracy of the standard error: about 1e-8 relative (the node
+    differences), against about 1e-6 of forward differences of the prediction.
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        BG/NBD parameters.
+    t : float
+        Length of the future period.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and customer age (1-D float arrays of equal length).
+    cov : numpy.ndarray
+        Covariance of ``(r, alpha, a, b)``, shape ``(4, 4)``.
+
+    Returns
+    -------
+    estimate, se : numpy.ndarray
+        The expected purchases and the standard error of their logarithm.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cov = np.diag([0.013, 0.378, 0.186, 0.705]) ** 2
+    >>> est, se = expected_purchases_log_se(0.243, 4.414, 0.793, 2.426, 39.0, np.array([2.0, 0.0]),
+    ...                                     np.array([30.43, 0.0]), np.array([38.86, 38.86]), cov)
+    >>> est.round(3).tolist()
+    [1.226, 0.195]
+    """
+    return _expected_log_se(r, alpha, a, b, t, x, t_x, T, cov, 0, conditional_expected_purchases)
 
 
 def expected_purchases_draw_quantiles(draws, t, x, t_x, T, q):

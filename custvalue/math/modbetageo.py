@@ -21,7 +21,7 @@ from .special import geometric_dropout_mean, horizon_grid
 __all__ = [
     "loglike", "score", "loglike_and_score", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases",
-    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles",
+    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles", "expected_purchases_log_se",
     "time_scale",
 ]
 
@@ -338,3 +338,35 @@ def expected_purchases_draw_quantiles(draws, t, x, t_x, T, q):
     (1, 1)
     """
     return _bg._expected_draw_quantiles(draws, t, x, t_x, T, q, 1, conditional_expected_purchases)
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
+def expected_purchases_log_se(r, alpha, a, b, t, x, t_x, T, cov):
+    """MBG/NBD expected purchases in the next ``t`` (BDF eq. A.6) and the delta-method standard
+    error of their logarithm in one compiled pass (the method of
+    :func:`custvalue.math.betageo.expected_purchases_log_se`).
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+    t : float
+        Length of the future period.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and age.
+    cov : numpy.ndarray
+        Covariance of ``(r, alpha, a, b)``, shape ``(4, 4)``.
+
+    Returns
+    -------
+    estimate, se : numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> est, se = expected_purchases_log_se(0.5, 6.0, 0.9, 3.0, 39.0, np.array([2.0]), np.array([30.43]),
+    ...                                     np.array([38.86]), np.diag([0.01, 0.3, 0.1, 0.5]) ** 2)
+    >>> bool(est[0] > 0 and se[0] > 0)
+    True
+    """
+    return _bg._expected_log_se(r, alpha, a, b, t, x, t_x, T, cov, 1, conditional_expected_purchases)

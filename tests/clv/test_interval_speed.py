@@ -135,3 +135,74 @@ def test_expected_purchases_simulate_equals_the_block_implementation(model):
     np.testing.assert_array_equal(got["estimate"].to_numpy(), est)
     np.testing.assert_allclose(got["lower"].to_numpy(), lo, rtol=1e-12, atol=0)
     np.testing.assert_allclose(got["upper"].to_numpy(), hi, rtol=1e-12, atol=0)
+
+
+# -- the delta method for expected purchases in one pass ------------------------------------
+# parameter sets across the box of tests/clv/test_extreme_parameters_bgnbd.py: CDNOW, heavy and
+# light purchase shapes, a near and at 1, a far above 1, concentrated and diffuse dropout Betas
+GRID = [(0.243, 4.414, 0.793, 2.426), (0.05, 0.1, 0.05, 0.1), (50.0, 1000.0, 0.5, 3.0), (2.0, 30.0, 1.0, 5.0),
+        (0.5, 8.0, 1.0 + 1e-9, 2.0), (0.8, 3.0, 50.0, 400.0), (0.3, 10.0, 3.0, 0.2), (5.0, 2.0, 0.01, 0.01),
+        (0.243, 4.414, 1e4, 3e4), (1e-2, 1e2, 2.0, 1e3)]
+
+
+def _cov(params, rel=0.1, seed=0):
+    rng = np.random.default_rng(seed)
+    m = rng.standard_normal((4, 4))
+    corr = np.corrcoef(m @ m.T + 4 * np.eye(4))
+    sd = rel * np.asarray(params)
+    return corr * np.outer(sd, sd)
+
+
+def _central_log_gradient(f, params):
+    """d log f / d params by 4-point central differences (Richardson), relative step 1e-3."""
+    g = []
+    for j in range(4):
+        h = 1e-3 * params[j]
+
+        def at(k):
+            p = np.array(params, dtype=float)
+            p[j] += k * h
+            return np.log(f(p))
+
+        g.append((8 * (at(1) - at(-1)) - (at(2) - at(-2))) / (12 * h))
+    return np.stack(g, axis=-1)
+
+
+@pytest.mark.parametrize("kernel_name", ["betageo", "modbetageo"])
+@pytest.mark.parametrize("params", GRID)
+def test_expected_purchases_log_se_against_central_differences(kernel_name, params):
+    from custvalue.math import modbetageo
+
+    mod = {"betageo": betageo, "modbetageo": modbetageo}[kernel_name]
+    x, t_x, T = _frequency_base(8000, seed=6)
+    t = 26.0
+    cov = _cov(params)
+    est, se = mod.expected_purchases_log_se(*params, t, x, t_x, T, cov)
+    point = mod.conditional_expected_purchases(np.array([[t]]), *params, x[:, None], t_x[:, None], T[:, None])[:, 0]
+    np.testing.assert_allclose(est, point, rtol=1e-14, atol=0)
+    sel = np.r_[np.arange(0, x.size, 29), np.flatnonzero(x >= 30)]  # a sample and the small groups
+    # the reference: the prediction row by row (no tables: one cell per row), differentiated
+    grad = _central_log_gradient(lambda p: mod.conditional_expected_purchases(t, *p, x[sel], t_x[sel], T[sel]),
+                                 params)
+    ref = np.sqrt(np.einsum("ij,jk,ik->i", grad, cov, grad))
+    np.testing.assert_allclose(se[sel], ref, rtol=1e-6, atol=1e-12)
+
+
+def test_expected_purchases_delta_uses_the_one_pass_kernel_and_agrees(cdnow_summary):
+    from custvalue.simulate import simulate_betageo
+
+    rng = np.random.default_rng(2)
+    data = simulate_betageo(10_000, T=rng.uniform(27.0, 39.0, 10_000), seed=rng, r=0.243, alpha=4.414, a=0.793,
+                            b=2.426)[["frequency", "recency", "T"]]
+    res = BetaGeo().fit(data)
+    got = res.expected_purchases(data, horizon=39.0, interval="delta", level=0.9)
+    x, t_x, T = (data[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    tt = np.array([[39.0]])
+    est, lo, hi = uncertainty.prediction_interval(  # forward differences, the generic path
+        lambda p, rows: betageo.conditional_expected_purchases(tt, *p, x[rows, None], t_x[rows, None],
+                                                               T[rows, None])[:, 0], x.size,
+        res.params.to_numpy(), res.cov_params.to_numpy(), res.model._transforms, interval="delta", level=0.9,
+        scale="log")
+    np.testing.assert_array_equal(got["estimate"].to_numpy(), est)
+    np.testing.assert_allclose(got["lower"].to_numpy(), lo, rtol=1e-5)
+    np.testing.assert_allclose(got["upper"].to_numpy(), hi, rtol=1e-5)
