@@ -185,7 +185,9 @@ class TransactionResultsMixin:
         return self._with_interval(lambda theta, a: self.kernel.p_alive(*theta, *a), args, index,
                                    "p_alive", "logit", interval, level, n_draws, seed, executor, progress,
                                    None if se is None else (lambda theta, cov, a: se(*theta, *a, cov)),
-                                   None if dq is None else (lambda natural, q, a: dq(natural, *a, q)))
+                                   None if dq is None else (lambda natural, q, a: dq(natural, *a, q)),
+                                   None if se is None else (
+                                       lambda theta, cov, a: se(*theta, *a, cov, with_estimate=True)))
 
     def expected_purchases(self, data: pd.DataFrame | None = None, *, horizon: Any,
                            interval: str | None = None, level: float = 0.95, n_draws: int = 200,

@@ -528,11 +528,21 @@ def _p_alive_arrays(r, alpha, a, b, x, t_x, T, shift):
 
 
 @parallel_kernel(error_model="numpy")
-def _logit_se_rows(r, alpha, a, b, shift, cov, x, t_x, T, out):  # pragma: no cover - compiled
-    """out_i = sqrt(g_i' cov g_i), g_i the gradient of logit P(alive) in (r, α, a, b)."""
+def _logit_se_rows(r, alpha, a, b, shift, cov, x, t_x, T, out, p):  # pragma: no cover - compiled
+    """out_i = sqrt(g_i' cov g_i), g_i the gradient of logit P(alive) in (r, α, a, b), and
+    p_i = P(alive) (the operations of :func:`_alive_rows`) when ``p`` has one entry per row."""
+    la = np.log(a)
+    with_p = p.shape[0] == x.shape[0]
     for i in prange(x.shape[0]):
         if x[i] > 0 or shift > 0:
             g0 = -np.log1p((T[i] - t_x[i]) / (alpha + t_x[i]))
+            if with_p:
+                lo = la - np.log(b + (x[i] - 1.0 + shift)) + (r + x[i]) * -g0
+                if lo > 0:
+                    e = np.exp(-lo)
+                    p[i] = e / (1.0 + e)
+                else:
+                    p[i] = 1.0 / (1.0 + np.exp(lo))
             g1 = (r + x[i]) * (T[i] - t_x[i]) / ((alpha + T[i]) * (alpha + t_x[i]))
             g2 = -1.0 / a
             g3 = 1.0 / (b + x[i] - 1.0 + shift)
@@ -542,10 +552,12 @@ def _logit_se_rows(r, alpha, a, b, shift, cov, x, t_x, T, out):  # pragma: no co
             out[i] = np.sqrt(max(v, 0.0))
         else:
             out[i] = 0.0
+            if with_p:
+                p[i] = 1.0
 
 
 @params(r="positive", alpha="positive", a="positive", b="positive")
-def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=0):
+def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=0, with_estimate=False):
     """Delta-method standard error of ``logit P(alive)``, FHL eq. (13), in one compiled pass.
 
     ``logit P(alive) = -L`` with the log odds of being inactive
@@ -565,11 +577,14 @@ def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=0):
         Covariance of ``(r, alpha, a, b)``, shape ``(4, 4)``.
     shift : {0, 1}, default 0
         1 gives the MBG/NBD (``a/(b+x)``, for every x).
+    with_estimate : bool, default False
+        Also return P(alive) itself from the same pass (equal to :func:`p_alive`).
 
     Returns
     -------
     numpy.ndarray
-        Standard errors on the logit scale (0 where P(alive) does not depend on the parameters).
+        Standard errors on the logit scale (0 where P(alive) does not depend on the parameters);
+        with ``with_estimate``, the tuple ``(p_alive, se)``.
 
     Examples
     --------
@@ -584,9 +599,10 @@ def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=0):
     x, t_x, T = (np.ascontiguousarray(np.asarray(v, dtype=float).reshape(-1)) for v in (x, t_x, T))
     cov = np.ascontiguousarray(np.asarray(cov, dtype=float).reshape(4, 4))
     out = np.empty(x.shape[0])
+    p = np.empty(x.shape[0] if with_estimate else 0)
     with np.errstate(all="ignore"):
-        _logit_se_rows(float(r), float(alpha), float(a), float(b), float(shift), cov, x, t_x, T, out)
-    return out
+        _logit_se_rows(float(r), float(alpha), float(a), float(b), float(shift), cov, x, t_x, T, out, p)
+    return (p, out) if with_estimate else out
 
 
 @njit(cache=True, inline="always", error_model="numpy")

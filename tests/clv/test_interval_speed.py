@@ -206,3 +206,21 @@ def test_expected_purchases_delta_uses_the_one_pass_kernel_and_agrees(cdnow_summ
     np.testing.assert_array_equal(got["estimate"].to_numpy(), est)
     np.testing.assert_allclose(got["lower"].to_numpy(), lo, rtol=1e-5)
     np.testing.assert_allclose(got["upper"].to_numpy(), hi, rtol=1e-5)
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+def test_p_alive_logit_se_with_estimate_is_p_alive(shift):
+    x, t_x, T = _customers()
+    cov = _cov(BG)
+    for n in (300, 3000):  # the serial and the parallel kernels alike
+        rows = slice(0, n)
+        p, se = betageo.p_alive_logit_se(*BG, x[rows], t_x[rows], T[rows], cov, shift=shift, with_estimate=True)
+        np.testing.assert_array_equal(p, betageo.p_alive(*BG, x[rows], t_x[rows], T[rows], shift=shift))
+        np.testing.assert_array_equal(se, betageo.p_alive_logit_se(*BG, x[rows], t_x[rows], T[rows], cov,
+                                                                   shift=shift))
+
+
+def test_p_alive_delta_estimate_is_the_point_prediction(cdnow_summary):
+    res = BetaGeo().fit(cdnow_summary)
+    got = res.p_alive(cdnow_summary, interval="delta")
+    np.testing.assert_array_equal(got["estimate"].to_numpy(), res.p_alive(cdnow_summary).to_numpy())
