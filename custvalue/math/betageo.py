@@ -856,7 +856,7 @@ def _expected_draw_rows(draws, log_a, shift, x, t_x, T, slot, coef, mid, inv_hal
             _quantiles_or_nan(pa, q, out, i)
 
 
-_TABLE_BYTES = 512 * 2 ** 20  # largest per-draw Chebyshev tables of the fused quantiles
+_TABLE_BYTES = 256 * 2 ** 20  # largest per-draw Chebyshev tables of the fused quantiles
 _BLOCK_BYTES = 256 * 2 ** 20  # largest draws x customers block for the customers without tables
 
 
@@ -900,11 +900,10 @@ def _expected_draw_quantiles(draws, t, x, t_x, T, q, shift, predict):
                 of_group[big[kept]] = np.arange(int(kept.sum()))
                 slot = of_group[xi]
                 dr = np.ascontiguousarray(draws.T)
+                if not kept.all():
+                    coef, mid, inv_half, nterms = (np.ascontiguousarray(v[kept]) for v in (coef, mid, inv_half, nterms))
                 with np.errstate(all="ignore"):
-                    _expected_draw_rows(dr, np.log(dr[2]), sh, x, t_x, T, slot,
-                                        np.ascontiguousarray(coef[kept]), np.ascontiguousarray(mid[kept]),
-                                        np.ascontiguousarray(inv_half[kept]), np.ascontiguousarray(nterms[kept]),
-                                        q, out)
+                    _expected_draw_rows(dr, np.log(dr[2]), sh, x, t_x, T, slot, coef, mid, inv_half, nterms, q, out)
     rest = np.flatnonzero(slot < 0)  # the others: the prediction at every draw, in blocks
     chunk = max(1, _BLOCK_BYTES // (8 * n_draws))
     for start in range(0, rest.size, chunk):
