@@ -61,9 +61,9 @@ def _rss() -> int:
         return 0
 
 
-def _peak_extra_rss(fn) -> tuple[float, float]:
-    """``(seconds, peak resident memory above the start, in GB)`` of one call, the memory
-    sampled every 5 ms by a thread."""
+def _peak_extra_rss(fn) -> tuple[float, float, float]:
+    """``(seconds, peak resident memory above the start, peak resident memory)`` of one call,
+    in GB, the memory sampled every 5 ms by a thread."""
     import threading
 
     start, peak, done = _rss(), [0], threading.Event()
@@ -82,7 +82,8 @@ def _peak_extra_rss(fn) -> tuple[float, float]:
         elapsed = time.perf_counter() - t0
         done.set()
         th.join()
-    return elapsed, (max(peak[0], _rss()) - start) / 2 ** 30
+    top = max(peak[0], _rss())
+    return elapsed, (top - start) / 2 ** 30, top / 2 ** 30
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,15 +110,16 @@ def main(argv: list[str] | None = None) -> None:
                                                                     n_draws=10, seed=1)}
     for what, point, kind, interval in rows:
         point(), interval() if kind == "delta" else warmers[what]()  # compile (or load) the kernels first
-        best_p, best_i, mem = np.inf, np.inf, 0.0
+        best_p, best_i, mem, total = np.inf, np.inf, 0.0, 0.0
         for _ in range(5 if kind == "delta" else 1):
             t0 = time.perf_counter()
             point()
             best_p = min(best_p, time.perf_counter() - t0)
-            seconds, extra = _peak_extra_rss(interval)
-            best_i, mem = min(best_i, seconds), max(mem, extra)
+            seconds, extra, top = _peak_extra_rss(interval)
+            best_i, mem, total = min(best_i, seconds), max(mem, extra), max(total, top)
         print(f"{what:20s} n={n:>9,d} point {best_p:7.3f} s  {kind:13s} {best_i:7.3f} s  "
-              f"x{best_i / best_p:6.2f}  peak +{mem:5.2f} GB  load {os.getloadavg()[0]:.1f}", flush=True)
+              f"x{best_i / best_p:6.2f}  peak +{mem:5.2f} GB (process {total:4.2f} GB)  "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":
