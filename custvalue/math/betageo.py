@@ -6,8 +6,8 @@ repeat transaction), ``T`` = customer age, all measured from the first purchase.
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
 ``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
-``x_levels``, ``individual_loglike``, ``p_alive_draw_quantiles``, ``expected_purchases_draw_quantiles`` (parameter draws the
-interval machinery built).
+``x_levels``, ``individual_loglike``, ``p_alive_draw_quantiles``,
+``expected_purchases_draw_quantiles`` (parameter draws the interval machinery built).
 
 Static covariates: :func:`individual_loglike` takes one α, a and b per customer, and
 :func:`p_alive` accepts arrays of them; the other predictions take scalars (the model
@@ -656,7 +656,8 @@ def p_alive_draw_quantiles(draws, x, t_x, T, q, shift=0):
     compiled pass without a draws x customers block.
 
     For customer ``i`` the kernel evaluates P(alive) at every row of ``draws`` (the operations
-    of :func:`p_alive` with straight-line log and exp: the values agree to a few ulp) into a buffer of ``n_draws`` values and
+    of :func:`p_alive` with straight-line log and exp: the values agree to a few ulp) into a
+    buffer of ``n_draws`` values and
     takes ``numpy.quantile(values, q)`` (linear interpolation) by selection. Memory: the
     inputs and one buffer per thread. This is ``interval="simulate"`` (and ``"bootstrap"``,
     with refitted draws) of :meth:`~custvalue.clv.BetaGeo` results' ``p_alive``.

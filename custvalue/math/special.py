@@ -459,7 +459,8 @@ def _group_tables(t, a, A, Cg, Kg, count, bmin, bmax, hw, ncols, gshape):
     ``(Cg, Kg)`` (``count`` rows, ``base`` in ``[bmin, bmax]``; ``gshape`` the groups'
     ``(X, s0, beta0)``): the groups kept (indices), their coefficients of the log value in
     ``y = (log base - mid) inv_half`` (``(kept, N, ncols)``, zero-padded to the largest N),
-    ``mid``, ``inv_half`` and the number of nodes of each. A group is kept when it has at least ``2 N`` rows, its values at
+    ``mid``, ``inv_half`` and the number of nodes of each. A group is kept when it has at least
+    ``2 N`` rows, its values at
     the ``N`` nodes are positive and the last quarter of its coefficients is below
     :data:`_CHEB_TAIL`, for N = 16, 32 or 64 in turn."""
     todo = np.flatnonzero(count >= 2 * _CHEB_SIZES[0])

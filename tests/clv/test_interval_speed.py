@@ -10,7 +10,6 @@ columns) at the same draws; the in-place quantiles against ``numpy.quantile`` it
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from custvalue.clv import BetaGeo, ModifiedBetaGeo
