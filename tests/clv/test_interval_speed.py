@@ -223,3 +223,41 @@ def test_p_alive_delta_estimate_is_the_point_prediction(cdnow_summary):
     res = BetaGeo().fit(cdnow_summary)
     got = res.p_alive(cdnow_summary, interval="delta")
     np.testing.assert_array_equal(got["estimate"].to_numpy(), res.p_alive(cdnow_summary).to_numpy())
+
+
+def test_bootstrap_draws_go_through_the_fused_quantiles_too():
+    x, t_x, T = _frequency_base(5000)
+    draws = _draws(1.0, 30)
+    params, cov = np.array(BG), _cov(BG)
+    tt = np.array([[20.0]])
+
+    def predict(p, rows):
+        return betageo.conditional_expected_purchases(tt, *p, x[rows, None], t_x[rows, None], T[rows, None])[:, 0]
+
+    common = dict(interval="bootstrap", level=0.8, scale="log", draws=draws)
+    _, lo, hi = uncertainty.prediction_interval(predict, x.size, params, cov, ("log",) * 4, **common)
+    seen = []
+
+    def fused(natural, q, rows):
+        seen.append(natural.shape)
+        return betageo.expected_purchases_draw_quantiles(natural, 20.0, x[rows], t_x[rows], T[rows], q)
+
+    _, lo2, hi2 = uncertainty.prediction_interval(predict, x.size, params, cov, ("log",) * 4, draw_quantiles=fused,
+                                                  **common)
+    assert seen == [(30, 4)]
+    np.testing.assert_allclose(lo2, lo, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(hi2, hi, rtol=1e-12, atol=0)
+
+
+def test_a_nan_from_the_fused_quantiles_falls_back_to_the_blocks_and_their_error():
+    from custvalue.exceptions import DataError
+
+    def predict(p, rows):
+        return np.full(rows.stop - rows.start, np.nan if p[0] > 1.0 else 1.0)
+
+    def fused(natural, q, rows):
+        return np.full((len(q), rows.stop - rows.start), np.nan)
+
+    with pytest.raises(DataError, match="parameter draws gave predictions"):
+        uncertainty.prediction_interval(predict, 5, np.array([1.0]), np.array([[0.5]]), ("log",), interval="simulate",
+                                        level=0.9, scale="log", n_draws=50, seed=1, draw_quantiles=fused)
