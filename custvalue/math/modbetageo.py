@@ -21,7 +21,7 @@ from .special import geometric_dropout_mean, horizon_grid
 __all__ = [
     "loglike", "score", "loglike_and_score", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases",
-    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles", "expected_purchases_log_se",
+    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles", "expected_purchases_log_se", "p_alive_logit_se",
     "time_scale",
 ]
 
@@ -370,3 +370,35 @@ def expected_purchases_log_se(r, alpha, a, b, t, x, t_x, T, cov):
     True
     """
     return _bg._expected_log_se(r, alpha, a, b, t, x, t_x, T, cov, 1, conditional_expected_purchases)
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
+def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, with_estimate=False):
+    """Delta-method standard error of the MBG/NBD's ``logit P(alive)`` in one compiled pass
+    (:func:`custvalue.math.betageo.p_alive_logit_se` with ``shift=1``: ``a/(b+x)`` for every x).
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and age.
+    cov : numpy.ndarray
+        Covariance of ``(r, alpha, a, b)``, shape ``(4, 4)``.
+    with_estimate : bool, default False
+        Also return P(alive) itself (equal to :func:`p_alive`).
+
+    Returns
+    -------
+    numpy.ndarray or tuple
+        The standard errors; with ``with_estimate``, ``(p_alive, se)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, se = p_alive_logit_se(0.5, 6.0, 0.9, 3.0, np.array([0.0]), np.array([0.0]), np.array([38.86]),
+    ...                          np.diag([0.01, 0.3, 0.1, 0.5]) ** 2, with_estimate=True)
+    >>> bool(p[0] == p_alive(0.5, 6.0, 0.9, 3.0, 0.0, 0.0, 38.86) and se[0] > 0)
+    True
+    """
+    return _bg.p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=1, with_estimate=with_estimate)

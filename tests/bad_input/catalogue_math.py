@@ -146,6 +146,9 @@ CATALOGUE: dict[str, Entry] = {
         modbetageo.expected_purchases_log_se,
         lambda: {**_rft(**BG)(), "t": 39.0, "cov": np.diag([0.013, 0.378, 0.186, 0.705]) ** 2},
         {n: "positive" for n in ("r", "alpha", "a", "b")}),
+    M + "modbetageo.p_alive_logit_se": kernel(
+        modbetageo.p_alive_logit_se, lambda: {**_rft(**BG)(), "cov": np.diag([0.013, 0.378, 0.186, 0.705]) ** 2},
+        {n: "positive" for n in ("r", "alpha", "a", "b")}, {"huge scale": replaced(alpha=1e12)}),
     M + "modbetageo.p_alive_draw_quantiles": documented(
         modbetageo.p_alive_draw_quantiles,
         lambda: {"draws": np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5]]), "x": X3, "t_x": TX3,

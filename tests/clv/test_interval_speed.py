@@ -261,3 +261,18 @@ def test_a_nan_from_the_fused_quantiles_falls_back_to_the_blocks_and_their_error
     with pytest.raises(DataError, match="parameter draws gave predictions"):
         uncertainty.prediction_interval(predict, 5, np.array([1.0]), np.array([[0.5]]), ("log",), interval="simulate",
                                         level=0.9, scale="log", n_draws=50, seed=1, draw_quantiles=fused)
+
+
+@pytest.mark.parametrize("model", [BetaGeo, ModifiedBetaGeo])
+def test_p_alive_delta_one_pass_agrees_with_forward_differences(cdnow_summary, model):
+    res = model().fit(cdnow_summary)
+    got = res.p_alive(cdnow_summary, interval="delta", level=0.9)
+    x, t_x, T = (cdnow_summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    est, lo, hi = uncertainty.prediction_interval(  # the generic path: forward differences
+        lambda p, rows: res.kernel.p_alive(*p, x[rows], t_x[rows], T[rows]), x.size, res.params.to_numpy(),
+        res.cov_params.to_numpy(), res.model._transforms, interval="delta", level=0.9, scale="logit")
+    np.testing.assert_array_equal(got["estimate"].to_numpy(), est)
+    # the forward differences (step 1e-6 on the free scale) are the less accurate side: a bound
+    # of 5e-11 at a steep logit differs by 1.2e-5 relative
+    np.testing.assert_allclose(got["lower"].to_numpy(), lo, rtol=1e-4)
+    np.testing.assert_allclose(got["upper"].to_numpy(), hi, rtol=1e-4)
