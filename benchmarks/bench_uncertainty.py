@@ -52,33 +52,74 @@ def cases(smoke: bool = False) -> Iterator[Case]:
                    notes="ratio = point time / interval time")
 
 
+def _rss() -> int:
+    """Resident set size of this process in bytes (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def _peak_extra_rss(fn) -> tuple[float, float, float]:
+    """``(seconds, peak resident memory above the start, peak resident memory)`` of one call,
+    in GB, the memory sampled every 5 ms by a thread."""
+    import threading
+
+    start, peak, done = _rss(), [0], threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss())
+            done.wait(0.005)
+
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
+    t0 = time.perf_counter()
+    try:
+        fn()
+    finally:
+        elapsed = time.perf_counter() - t0
+        done.set()
+        th.join()
+    top = max(peak[0], _rss())
+    return elapsed, (top - start) / 2 ** 30, top / 2 ** 30
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--customers", type=float, default=1e6)
     ap.add_argument("--skip-simulate", action="store_true")
+    ap.add_argument("--skip-delta", action="store_true")
     args = ap.parse_args(argv)
     n = int(args.customers)
     res, base = _setup(n)
     rows = [("p_alive", lambda: res.p_alive(base), "delta", lambda: res.p_alive(base, interval="delta")),
             ("expected_purchases", lambda: res.expected_purchases(base, horizon=39.0), "delta",
              lambda: res.expected_purchases(base, horizon=39.0, interval="delta"))]
+    if args.skip_delta:
+        rows = []
     if not args.skip_simulate:
         rows += [("p_alive", lambda: res.p_alive(base), "simulate 200",
                   lambda: res.p_alive(base, interval="simulate", seed=1)),
                  ("expected_purchases", lambda: res.expected_purchases(base, horizon=39.0), "simulate 200",
                   lambda: res.expected_purchases(base, horizon=39.0, interval="simulate", seed=1))]
+    warm = base.iloc[: min(n, 120_000)]  # above the size at which the parallel kernels run
+    warmers = {"p_alive": lambda: res.p_alive(warm, interval="simulate", n_draws=10, seed=1),
+               "expected_purchases": lambda: res.expected_purchases(warm, horizon=39.0, interval="simulate",
+                                                                    n_draws=10, seed=1)}
     for what, point, kind, interval in rows:
-        point(), interval() if kind == "delta" else None  # warm the compiled kernels at this size
-        best_p, best_i = np.inf, np.inf
-        for _ in range(3 if kind == "delta" else 1):
+        point(), interval() if kind == "delta" else warmers[what]()  # compile (or load) the kernels first
+        best_p, best_i, mem, total = np.inf, np.inf, 0.0, 0.0
+        for _ in range(5 if kind == "delta" else 1):
             t0 = time.perf_counter()
             point()
             best_p = min(best_p, time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            interval()
-            best_i = min(best_i, time.perf_counter() - t0)
+            seconds, extra, top = _peak_extra_rss(interval)
+            best_i, mem, total = min(best_i, seconds), max(mem, extra), max(total, top)
         print(f"{what:20s} n={n:>9,d} point {best_p:7.3f} s  {kind:13s} {best_i:7.3f} s  "
-              f"x{best_i / best_p:5.2f}  load {os.getloadavg()[0]:.1f}", flush=True)
+              f"x{best_i / best_p:6.2f}  peak +{mem:5.2f} GB (process {total:4.2f} GB)  "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

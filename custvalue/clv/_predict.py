@@ -95,11 +95,14 @@ class TransactionResultsMixin:
     def _with_interval(self, predict: Any, args: list[np.ndarray], index: pd.Index | None,
                        name: str, scale: str, interval: str | None, level: float, n_draws: int,
                        seed: Any, executor: Any = None, progress: Any = False,
-                       link_se: Any = None) -> pd.Series | pd.DataFrame:
+                       link_se: Any = None, draw_quantiles: Any = None,
+                       estimate_se: Any = None) -> pd.Series | pd.DataFrame:
         """The point Series, or the estimate/lower/upper frame of
         ``custvalue.clv._uncertainty.prediction_interval`` when ``interval`` is given.
         ``predict(theta, args)`` evaluates the prediction at parameters ``theta`` for the
-        customer arrays ``args``."""
+        customer arrays ``args``; ``link_se(theta, cov, args)``, ``estimate_se(theta, cov, args)``
+        (the prediction and that standard error) and ``draw_quantiles(draws, q, args)`` are a
+        kernel's compiled delta-method standard error and quantiles over draws."""
         if interval is None:
             return self._series(predict(self._theta(), args), index, name)  # type: ignore[attr-defined]
         n = args[0].shape[0]
@@ -110,7 +113,11 @@ class TransactionResultsMixin:
             self.model._transforms, interval=interval, level=level, scale=scale,  # type: ignore[attr-defined]
             n_draws=n_draws, seed=seed, draws=draws,
             link_se=None if link_se is None else (
-                lambda theta, cov, rows: link_se(list(theta), cov, [a[rows] for a in args])))
+                lambda theta, cov, rows: link_se(list(theta), cov, [a[rows] for a in args])),
+            draw_quantiles=None if draw_quantiles is None else (
+                lambda natural, q, rows: draw_quantiles(natural, q, [a[rows] for a in args])),
+            estimate_se=None if estimate_se is None else (
+                lambda theta, cov, rows: estimate_se(list(theta), cov, [a[rows] for a in args])))
         out = interval_frame(est, lower, upper, index, interval=interval, level=level)
         if interval == "bootstrap":
             out.attrs["n_failed"] = n_failed
@@ -174,9 +181,13 @@ class TransactionResultsMixin:
         interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         args, index = self._customer_arrays(data, columns)
         se = getattr(self.kernel, "p_alive_logit_se", None)  # one compiled pass where the kernel has it
+        dq = getattr(self.kernel, "p_alive_draw_quantiles", None)  # draws x customers in one pass
         return self._with_interval(lambda theta, a: self.kernel.p_alive(*theta, *a), args, index,
                                    "p_alive", "logit", interval, level, n_draws, seed, executor, progress,
-                                   None if se is None else (lambda theta, cov, a: se(*theta, *a, cov)))
+                                   None if se is None else (lambda theta, cov, a: se(*theta, *a, cov)),
+                                   None if dq is None else (lambda natural, q, a: dq(natural, *a, q)),
+                                   None if se is None else (
+                                       lambda theta, cov, a: se(*theta, *a, cov, with_estimate=True)))
 
     def expected_purchases(self, data: pd.DataFrame | None = None, *, horizon: Any,
                            interval: str | None = None, level: float = 0.95, n_draws: int = 200,
@@ -237,9 +248,13 @@ class TransactionResultsMixin:
                                 f"{np.size(horizon)} horizons (ask for one at a time).")
             t = float(h[0])
             tt = np.array([[t]])  # the kernels' customers x horizons form (their faster path)
+            dq = getattr(self.kernel, "expected_purchases_draw_quantiles", None)  # draws x customers in one pass
+            es = getattr(self.kernel, "expected_purchases_log_se", None)  # estimate and delta SE in one pass
             return self._with_interval(
                 lambda theta, a: self.kernel.conditional_expected_purchases(tt, *theta, *(v[:, None] for v in a))[:, 0],
-                args, index, "expected_purchases", "log", interval, level, n_draws, seed, executor, progress)
+                args, index, "expected_purchases", "log", interval, level, n_draws, seed, executor, progress,
+                draw_quantiles=None if dq is None else (lambda natural, q, a: dq(natural, t, *a, q)),
+                estimate_se=None if es is None else (lambda theta, cov, a: es(*theta, t, *a, cov)))
         theta = self._theta()
         vals = self.kernel.conditional_expected_purchases(h[None, :], *theta,
                                                           *(a[:, None] for a in args))

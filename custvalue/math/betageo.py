@@ -6,7 +6,8 @@ repeat transaction), ``T`` = customer age, all measured from the first purchase.
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
 ``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
-``x_levels``, ``individual_loglike``.
+``x_levels``, ``individual_loglike``, ``p_alive_draw_quantiles``,
+``expected_purchases_draw_quantiles`` (parameter draws the interval machinery built).
 
 Static covariates: :func:`individual_loglike` takes one α, a and b per customer, and the
 predictions (:func:`p_alive`, :func:`conditional_expected_purchases`,
@@ -21,17 +22,21 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln, polygamma, psi
 
-from numba import prange
+from numba import njit, prange
 
 from ._jit import parallel_kernel
 from ._checks import params
-from .special import geometric_dropout_mean, horizon_grid
+from ._quantiles import _draw_quantiles
+from ._simd import _exp, _log
+from .special import (_CHEB_SIZES, _INTERPOLATE_MIN_ROWS, _group_log_values, _group_nodes, _group_tables,
+                      geometric_dropout_mean, horizon_grid)
 
 __all__ = [
     "loglike", "score", "loglike_and_score", "weighted_loglike_and_score",
     "weighted_loglike_score_hessian", "x_levels", "log_alive_odds", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "purchase_count_probability",
     "conditional_probability_of_purchases", "time_scale", "individual_loglike", "p_alive_logit_se",
+    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles", "expected_purchases_log_se",
 ]
 
 # capabilities declared for the model classes (custvalue.clv._kernel.capabilities)
@@ -558,11 +563,21 @@ def _p_alive_arrays(r, alpha, a, b, x, t_x, T, shift):
 
 
 @parallel_kernel(error_model="numpy")
-def _logit_se_rows(r, alpha, a, b, shift, cov, x, t_x, T, out):  # pragma: no cover - compiled
-    """out_i = sqrt(g_i' cov g_i), g_i the gradient of logit P(alive) in (r, α, a, b)."""
+def _logit_se_rows(r, alpha, a, b, shift, cov, x, t_x, T, out, p):  # pragma: no cover - compiled
+    """out_i = sqrt(g_i' cov g_i), g_i the gradient of logit P(alive) in (r, α, a, b), and
+    p_i = P(alive) (the operations of :func:`_alive_rows`) when ``p`` has one entry per row."""
+    la = np.log(a)
+    with_p = p.shape[0] == x.shape[0]
     for i in prange(x.shape[0]):
         if x[i] > 0 or shift > 0:
             g0 = -np.log1p((T[i] - t_x[i]) / (alpha + t_x[i]))
+            if with_p:
+                lo = la - np.log(b + (x[i] - 1.0 + shift)) + (r + x[i]) * -g0
+                if lo > 0:
+                    e = np.exp(-lo)
+                    p[i] = e / (1.0 + e)
+                else:
+                    p[i] = 1.0 / (1.0 + np.exp(lo))
             g1 = (r + x[i]) * (T[i] - t_x[i]) / ((alpha + T[i]) * (alpha + t_x[i]))
             g2 = -1.0 / a
             g3 = 1.0 / (b + x[i] - 1.0 + shift)
@@ -572,10 +587,12 @@ def _logit_se_rows(r, alpha, a, b, shift, cov, x, t_x, T, out):  # pragma: no co
             out[i] = np.sqrt(max(v, 0.0))
         else:
             out[i] = 0.0
+            if with_p:
+                p[i] = 1.0
 
 
 @params(r="positive", alpha="positive", a="positive", b="positive")
-def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=0):
+def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=0, with_estimate=False):
     """Delta-method standard error of ``logit P(alive)``, FHL eq. (13), in one compiled pass.
 
     ``logit P(alive) = -L`` with the log odds of being inactive
@@ -595,11 +612,14 @@ def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=0):
         Covariance of ``(r, alpha, a, b)``, shape ``(4, 4)``.
     shift : {0, 1}, default 0
         1 gives the MBG/NBD (``a/(b+x)``, for every x).
+    with_estimate : bool, default False
+        Also return P(alive) itself from the same pass (equal to :func:`p_alive`).
 
     Returns
     -------
     numpy.ndarray
-        Standard errors on the logit scale (0 where P(alive) does not depend on the parameters).
+        Standard errors on the logit scale (0 where P(alive) does not depend on the parameters);
+        with ``with_estimate``, the tuple ``(p_alive, se)``.
 
     Examples
     --------
@@ -614,8 +634,101 @@ def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=0):
     x, t_x, T = (np.ascontiguousarray(np.asarray(v, dtype=float).reshape(-1)) for v in (x, t_x, T))
     cov = np.ascontiguousarray(np.asarray(cov, dtype=float).reshape(4, 4))
     out = np.empty(x.shape[0])
+    p = np.empty(x.shape[0] if with_estimate else 0)
     with np.errstate(all="ignore"):
-        _logit_se_rows(float(r), float(alpha), float(a), float(b), float(shift), cov, x, t_x, T, out)
+        _logit_se_rows(float(r), float(alpha), float(a), float(b), float(shift), cov, x, t_x, T, out, p)
+    return (p, out) if with_estimate else out
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _alive_at_draws(draws, log_a, shift, xi, ti, Ti, out):  # pragma: no cover - compiled
+    """out[d] = P(alive) of one customer at each draw (the formula of :func:`_alive_rows`,
+    with the straight-line log and exp of :mod:`custvalue.math._simd`, so that the loop over
+    draws compiles to SIMD code; ``log1p(u) = log(w) - ((w - 1) - u)/w``, ``w = 1 + u``).
+    ``draws`` holds ``(r, alpha, a, b)`` by rows, one column per draw."""
+    if xi > 0 or shift > 0:
+        gap = Ti - ti
+        xs = xi - 1.0 + shift
+        for d in range(draws.shape[1]):
+            u = gap / (draws[1, d] + ti)
+            w = 1.0 + u
+            l1p = _log(w) - ((w - 1.0) - u) / w
+            lo = log_a[d] - _log(draws[3, d] + xs) + (draws[0, d] + xi) * l1p
+            e = _exp(-abs(lo))
+            out[d] = (e if lo > 0 else 1.0) / (1.0 + e)
+    else:
+        out[:] = 1.0
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _quantiles_or_nan(v, q, out, i):  # pragma: no cover - compiled
+    """out[:, i] = the quantiles q of v (reordered), or nan when v holds a nan."""
+    bad = False
+    for d in range(v.size):
+        bad = bad or not v[d] == v[d]
+    if bad:
+        for j in range(q.size):
+            out[j, i] = np.nan
+    else:
+        _draw_quantiles(v, q, out, i)
+
+
+@parallel_kernel(error_model="numpy")
+def _alive_draw_rows(draws, log_a, shift, x, t_x, T, q, out):  # pragma: no cover - compiled
+    """out[:, i] = quantiles ``q`` over the draws of P(alive) of customer i; nan where some
+    draw gives nan."""
+    n = x.shape[0]
+    nblocks = (n + 255) // 256
+    for blk in prange(nblocks):
+        v = np.empty(draws.shape[1])
+        for i in range(blk * 256, min(n, blk * 256 + 256)):
+            _alive_at_draws(draws, log_a, shift, x[i], t_x[i], T[i], v)
+            _quantiles_or_nan(v, q, out, i)
+
+
+def p_alive_draw_quantiles(draws, x, t_x, T, q, shift=0):
+    """Quantiles over parameter draws of each customer's P(alive) (FHL eq. 13), in one
+    compiled pass without a draws x customers block.
+
+    For customer ``i`` the kernel evaluates P(alive) at every row of ``draws`` (the operations
+    of :func:`p_alive` with straight-line log and exp: the values agree to a few ulp) into a
+    buffer of ``n_draws`` values and
+    takes ``numpy.quantile(values, q)`` (linear interpolation) by selection. Memory: the
+    inputs and one buffer per thread. This is ``interval="simulate"`` (and ``"bootstrap"``,
+    with refitted draws) of :meth:`~custvalue.clv.BetaGeo` results' ``p_alive``.
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Parameter vectors ``(r, alpha, a, b)``, shape ``(n_draws, 4)``, all positive.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and customer age (1-D float arrays of equal length).
+    q : array-like
+        Probabilities in [0, 1], in increasing order.
+    shift : {0, 1}, default 0
+        1 gives the MBG/NBD probability.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(q), n)``; a customer's column is nan when some draw gives nan.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5], [0.23, 4.8, 0.75, 2.3]])
+    >>> x, t_x, T = np.array([2.0, 0.0]), np.array([30.43, 0.0]), np.array([38.86, 38.86])
+    >>> got = p_alive_draw_quantiles(draws, x, t_x, T, [0.5])
+    >>> ref = np.median([p_alive(*d, x, t_x, T) for d in draws], axis=0)
+    >>> bool(np.allclose(got[0], ref, rtol=1e-13, atol=0))
+    True
+    """
+    draws = np.ascontiguousarray(np.asarray(draws, dtype=float).reshape(-1, 4).T)
+    x, t_x, T = (np.ascontiguousarray(np.asarray(v, dtype=float).reshape(-1)) for v in (x, t_x, T))
+    q = np.ascontiguousarray(np.asarray(q, dtype=float).reshape(-1))
+    out = np.empty((q.size, x.shape[0]))
+    with np.errstate(all="ignore"):
+        _alive_draw_rows(draws, np.log(draws[2]), float(shift), x, t_x, T, q, out)
     return out
 
 
@@ -737,6 +850,332 @@ def conditional_expected_purchases(t, r, alpha, a, b, x, t_x, T, horizon_weights
                                       horizon_weights=horizon_weights, **exact)
     return geometric_dropout_mean(t2, alpha + T, a, a + b - 1.0 - r, c, c, weight=alive,
                                   **exact).reshape(shape)
+
+
+@njit(cache=True, error_model="numpy")
+def _group_ranges(xi, T, G):  # pragma: no cover - compiled
+    """Rows, smallest and largest T of each frequency 0..G-1."""
+    count = np.zeros(G, dtype=np.int64)
+    lo = np.full(G, np.inf)
+    hi = np.full(G, -np.inf)
+    for i in range(xi.size):
+        g = xi[i]
+        count[g] += 1
+        lo[g] = min(lo[g], T[i])
+        hi[g] = max(hi[g], T[i])
+    return count, lo, hi
+
+
+@parallel_kernel(error_model="numpy")
+def _expected_draw_rows(draws, log_a, shift, x, t_x, T, slot, coef, mid, inv_half, nterms, q,
+                        out):  # pragma: no cover - compiled
+    """out[:, i] = quantiles ``q`` over the draws of customer i's expected purchases, for the
+    customers with a table (``slot[i] >= 0``; the others are left untouched): P(alive) at each
+    draw times ``exp`` of the Chebyshev series of the log value in ``log(alpha_d + T_i)``
+    (:func:`custvalue.math.special._chebyshev_rows`, Clenshaw's recurrence), every loop over
+    the draws (``coef[slot, term, draw]``) so that it compiles to SIMD code."""
+    n_draws = draws.shape[1]
+    n = x.shape[0]
+    nblocks = (n + 255) // 256
+    for blk in prange(nblocks):
+        pa = np.empty(n_draws)
+        y = np.empty(n_draws)
+        b1 = np.empty(n_draws)
+        b2 = np.empty(n_draws)
+        for i in range(blk * 256, min(n, blk * 256 + 256)):
+            s = slot[i]
+            if s < 0:
+                continue
+            Ti = T[i]
+            _alive_at_draws(draws, log_a, shift, x[i], t_x[i], Ti, pa)
+            for d in range(n_draws):
+                yy = (_log(draws[1, d] + Ti) - mid[s, d]) * inv_half[s, d]
+                y[d] = min(1.0, max(-1.0, yy))
+                b1[d] = 0.0
+                b2[d] = 0.0
+            for j in range(nterms[s] - 1, 0, -1):
+                for d in range(n_draws):
+                    v = coef[s, j, d] + 2.0 * y[d] * b1[d] - b2[d]
+                    b2[d] = b1[d]
+                    b1[d] = v
+            for d in range(n_draws):
+                pa[d] = pa[d] * _exp(coef[s, 0, d] + y[d] * b1[d] - b2[d])
+            _quantiles_or_nan(pa, q, out, i)
+
+
+_TABLE_BYTES = 256 * 2 ** 20  # largest per-draw Chebyshev tables of the fused quantiles
+_BLOCK_BYTES = 256 * 2 ** 20  # largest draws x customers block for the customers without tables
+
+
+def _expected_draw_quantiles(draws, t, x, t_x, T, q, shift, predict):
+    """:func:`expected_purchases_draw_quantiles` for the BG/NBD (``shift=0``) or MBG/NBD
+    (``shift=1``), ``predict(t, r, alpha, a, b, x, t_x, T)`` the model's conditional expectation."""
+    draws = np.asarray(draws, dtype=float).reshape(-1, 4)
+    x, t_x, T = (np.ascontiguousarray(np.asarray(v, dtype=float).reshape(-1)) for v in (x, t_x, T))
+    q = np.ascontiguousarray(np.asarray(q, dtype=float).reshape(-1))
+    n, n_draws = x.size, draws.shape[0]
+    tt = np.array([[float(t)]])
+    sh = float(shift)
+    out = np.full((q.size, n), np.nan)
+    slot = np.full(n, -1, dtype=np.int64)
+    integer = n >= _INTERPOLATE_MIN_ROWS and bool(np.all((x >= 0) & (x <= n) & (x == np.floor(x))))
+    if integer:  # customers with the same frequency share a table per draw (as in the point prediction)
+        xi = x.astype(np.int64)
+        count, Tmin, Tmax = _group_ranges(xi, T, int(xi.max()) + 1)
+        big = np.flatnonzero(count >= 2 * _CHEB_SIZES[0])
+        if 0 < big.size * _CHEB_SIZES[-1] * n_draws * 8 <= _TABLE_BYTES:
+            xg = big.astype(float)
+            kept = np.ones(big.size, dtype=bool)
+            coef = np.zeros((big.size, _CHEB_SIZES[-1], n_draws))
+            mid, inv_half = np.zeros((big.size, n_draws)), np.zeros((big.size, n_draws))
+            nterms = np.zeros(big.size, dtype=np.int64)
+            for d, (r, al, a, b) in enumerate(draws):  # the point prediction's tables, draw by draw
+                C = a + b + xg if shift else a + b + xg - 1.0
+                A = a + b - r if shift else a + b - 1.0 - r
+                groups, c, m, ih, _ = _group_tables(tt, a, A, C, C, count[big], al + Tmin[big], al + Tmax[big],
+                                                 np.empty(0), 1, (xg, r, b + 1.0 if shift else b))
+                here = np.zeros(big.size, dtype=bool)
+                here[groups] = True
+                kept &= here
+                if not kept.any():
+                    break
+                coef[groups, :c.shape[1], d] = c[:, :, 0]
+                mid[groups, d], inv_half[groups, d] = m, ih
+                nterms[groups] = np.maximum(nterms[groups], c.shape[1])
+            if kept.any():
+                of_group = np.full(count.size, -1, dtype=np.int64)
+                of_group[big[kept]] = np.arange(int(kept.sum()))
+                slot = of_group[xi]
+                dr = np.ascontiguousarray(draws.T)
+                if not kept.all():
+                    coef, mid, inv_half, nterms = (np.ascontiguousarray(v[kept]) for v in (coef, mid, inv_half, nterms))
+                with np.errstate(all="ignore"):
+                    _expected_draw_rows(dr, np.log(dr[2]), sh, x, t_x, T, slot, coef, mid, inv_half, nterms, q, out)
+    rest = np.flatnonzero(slot < 0)  # the others: the prediction at every draw, in blocks
+    chunk = max(1, _BLOCK_BYTES // (8 * n_draws))
+    for start in range(0, rest.size, chunk):
+        rows = rest[start:start + chunk]
+        block = np.stack([predict(tt, *p, x[rows, None], t_x[rows, None], T[rows, None])[:, 0] for p in draws])
+        out[:, rows] = np.quantile(block, q, axis=0)
+    return out
+
+
+@parallel_kernel(error_model="numpy")
+def _expected_log_se_rows(r, alpha, a, b, shift, cov, x, t_x, T, slot, coef, mid, inv_half, nterms, est,
+                          se):  # pragma: no cover - compiled
+    """For the customers with a table (``slot[i] >= 0``): ``est_i`` = P(alive) exp(H) with
+    ``H`` the Chebyshev series of the log hypergeometric part in ``y = (log(α+T_i) - mid)
+    inv_half`` (``coef[slot, 0]``; the operations of :func:`custvalue.math.special._chebyshev_rows`
+    and :func:`_alive_rows`) and ``se_i = sqrt(g' cov g)``, ``g`` the gradient of
+    ``log est`` in ``(r, α, a, b)``: ``(1 - P) ∂ logit P`` (the gradient of
+    :func:`_logit_se_rows`) plus ``∂H``, from the series ``coef[slot, 1]`` (∂/∂r),
+    ``coef[slot, 2]`` (∂/∂y, times ``inv_half / (α+T_i)`` for ∂/∂α), ``coef[slot, 3]`` (∂/∂a)
+    and ``coef[slot, 4]`` (∂/∂b), all five by one Clenshaw recurrence."""
+    la = np.log(a)
+    for i in prange(x.shape[0]):
+        s = slot[i]
+        if s < 0:
+            continue
+        base = alpha + T[i]
+        y = min(1.0, max(-1.0, (_log(base) - mid[s]) * inv_half[s]))
+        y2 = 2.0 * y
+        b10 = b11 = b12 = b13 = b14 = 0.0
+        b20 = b21 = b22 = b23 = b24 = 0.0
+        for j in range(nterms[s] - 1, 0, -1):
+            v0 = coef[s, 0, j] + y2 * b10 - b20
+            v1 = coef[s, 1, j] + y2 * b11 - b21
+            v2 = coef[s, 2, j] + y2 * b12 - b22
+            v3 = coef[s, 3, j] + y2 * b13 - b23
+            v4 = coef[s, 4, j] + y2 * b14 - b24
+            b20, b21, b22, b23, b24 = b10, b11, b12, b13, b14
+            b10, b11, b12, b13, b14 = v0, v1, v2, v3, v4
+        h = coef[s, 0, 0] + y * b10 - b20
+        g0 = coef[s, 1, 0] + y * b11 - b21
+        g1 = (coef[s, 2, 0] + y * b12 - b22) * inv_half[s] / base
+        g2 = coef[s, 3, 0] + y * b13 - b23
+        g3 = coef[s, 4, 0] + y * b14 - b24
+        p = 1.0
+        if x[i] > 0 or shift > 0:
+            l1p = np.log1p((T[i] - t_x[i]) / (alpha + t_x[i]))
+            lo = la - np.log(b + (x[i] - 1.0 + shift)) + (r + x[i]) * l1p
+            if lo > 0:
+                e = np.exp(-lo)
+                p = e / (1.0 + e)
+                qd = 1.0 / (1.0 + e)
+            else:
+                e = np.exp(lo)
+                p = 1.0 / (1.0 + e)
+                qd = e / (1.0 + e)
+            g0 += qd * -l1p
+            g1 += qd * (r + x[i]) * (T[i] - t_x[i]) / ((alpha + T[i]) * (alpha + t_x[i]))
+            g2 += qd * (-1.0 / a)
+            g3 += qd / (b + x[i] - 1.0 + shift)
+        est[i] = p * _exp(h)
+        v = (g0 * (cov[0, 0] * g0 + 2.0 * (cov[0, 1] * g1 + cov[0, 2] * g2 + cov[0, 3] * g3))
+             + g1 * (cov[1, 1] * g1 + 2.0 * (cov[1, 2] * g2 + cov[1, 3] * g3))
+             + g2 * (cov[2, 2] * g2 + 2.0 * cov[2, 3] * g3) + g3 * cov[3, 3] * g3)
+        se[i] = np.sqrt(max(v, 0.0))
+
+
+#: relative step of the central differences in (r, a, b) at the table nodes
+_NODE_STEP = 3e-5
+
+
+def _expected_log_se(r, alpha, a, b, t, x, t_x, T, cov, shift, predict):
+    """:func:`expected_purchases_log_se` for the BG/NBD (``shift=0``) or MBG/NBD (``shift=1``),
+    ``predict(t, r, alpha, a, b, x, t_x, T)`` the model's conditional expectation."""
+    x, t_x, T = (np.ascontiguousarray(np.asarray(v, dtype=float).reshape(-1)) for v in (x, t_x, T))
+    cov = np.ascontiguousarray(np.asarray(cov, dtype=float).reshape(4, 4))
+    r, alpha, a, b = (float(v) for v in (r, alpha, a, b))
+    n = x.size
+    tt = np.array([[float(t)]])
+    sh = float(shift)
+    est, se = np.full(n, np.nan), np.full(n, np.nan)
+    slot = np.full(n, -1, dtype=np.int64)
+    if n >= _INTERPOLATE_MIN_ROWS and bool(np.all((x >= 0) & (x <= n) & (x == np.floor(x)))):
+        xi = x.astype(np.int64)
+        count, Tmin, Tmax = _group_ranges(xi, T, int(xi.max()) + 1)
+        xg = np.arange(count.size, dtype=float)
+
+        def shape_params(r_, a_, b_):
+            C = a_ + b_ + xg if shift else a_ + b_ + xg - 1.0
+            return C, (a_ + b_ - r_ if shift else a_ + b_ - 1.0 - r_), (xg, r_, b_ + 1.0 if shift else b_)
+
+        C, A, gshape = shape_params(r, a, b)
+        bmin, bmax = alpha + Tmin, alpha + Tmax
+        groups, c, mid, inv_half, sizes = _group_tables(tt, a, A, C, C, count, bmin, bmax, np.empty(0), 1, gshape)
+        if groups.size:
+            N = c.shape[1]
+            coef = np.zeros((groups.size, 5, N))
+            coef[:, 0] = c[:, :, 0]
+            for k in np.unique(sizes):  # the derivative of each series in y (Chebyshev)
+                sel = sizes == k
+                coef[sel, 2, :k - 1] = np.polynomial.chebyshev.chebder(c[sel, :k, 0], axis=1)
+                nodes = _group_nodes(bmin[groups[sel]], bmax[groups[sel]], int(k))
+                g = groups[sel]
+                for row, j in ((1, 0), (3, 2), (4, 3)):  # r, a, b: central differences at the nodes
+                    p = [r, alpha, a, b]
+                    step = _NODE_STEP * p[j]
+                    vals = []
+                    for sign in (1.0, -1.0):
+                        p[j] = [r, alpha, a, b][j] + sign * step
+                        Cp, Ap, shp = shape_params(p[0], p[2], p[3])
+                        vals.append(_group_log_values(tt, nodes, p[2], Ap, Cp[g], Cp[g], (shp[0][g], *shp[1:])))
+                    coef[sel, row, :k] = (vals[0] - vals[1]) / (2.0 * step)
+            of_group = np.full(count.size, -1, dtype=np.int64)
+            of_group[groups] = np.arange(groups.size)
+            slot = of_group[xi]
+            with np.errstate(all="ignore"):
+                _expected_log_se_rows(r, alpha, a, b, sh, cov, x, t_x, T, slot, coef, mid, inv_half,
+                                      np.ascontiguousarray(sizes), est, se)
+    rest = np.flatnonzero(slot < 0)
+    if rest.size:  # the others: central differences of the prediction, on those customers only
+        cols = (x[rest, None], t_x[rest, None], T[rest, None])
+        est[rest] = predict(tt, r, alpha, a, b, *cols)[:, 0]
+        p = np.array([r, alpha, a, b])
+        grad = np.empty((rest.size, 4))
+        with np.errstate(all="ignore"):
+            for j in range(4):
+                h = 1e-5 * p[j]
+                up, down = p.copy(), p.copy()
+                up[j] += h
+                down[j] -= h
+                grad[:, j] = (np.log(predict(tt, *up, *cols)[:, 0]) - np.log(predict(tt, *down, *cols)[:, 0])) / (2 * h)
+        se[rest] = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", grad, cov, grad), 0.0))
+    return est, se
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
+def expected_purchases_log_se(r, alpha, a, b, t, x, t_x, T, cov):
+    """Expected purchases in the next ``t`` (FHL eq. 10) and the delta-method standard error
+    of their logarithm, in one compiled pass over the customers.
+
+    ``E = P(alive) H`` with ``H`` the hypergeometric part of eq. (10). On large inputs (4,096
+    customers or more, integer frequencies) the point prediction interpolates ``log H`` in
+    ``log(α+T)`` across the customers of each frequency (Chebyshev tables,
+    :func:`custvalue.math.special.geometric_dropout_mean`); here the same tables give ``E``,
+    and ``∂ log H`` comes from the tables' own derivative in ``y`` (for α: ``H`` depends on α
+    only through ``α+T``) and from tables of ``∂ log H / ∂r, ∂a, ∂b``, interpolated like ``log
+    H`` from central differences (relative step 3e-5) at the same nodes: derivatives of
+    ``2F1`` in its parameters have no closed form, but as functions of ``log(α+T)`` they are
+    as smooth as ``log H``, so 16-64 node evaluations per frequency serve all its customers.
+    ``∂ log P(alive) = (1 - P) ∂ logit P`` is closed form (:func:`p_alive_logit_se`). The
+    standard error is ``sqrt(g' cov g)`` with the natural-scale covariance (the delta method
+    is invariant to the reparametrisation). Customers of frequencies without a table get
+    ``E`` from :func:`conditional_expected_purchases` and ``g`` from its central differences
+    (relative step 1e-5). Accuracy of the standard error: about 1e-8 relative (the node
+    differences), against about 1e-6 of forward differences of the prediction.
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        BG/NBD parameters.
+    t : float
+        Length of the future period.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and customer age (1-D float arrays of equal length).
+    cov : numpy.ndarray
+        Covariance of ``(r, alpha, a, b)``, shape ``(4, 4)``.
+
+    Returns
+    -------
+    estimate, se : numpy.ndarray
+        The expected purchases and the standard error of their logarithm.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cov = np.diag([0.013, 0.378, 0.186, 0.705]) ** 2
+    >>> est, se = expected_purchases_log_se(0.243, 4.414, 0.793, 2.426, 39.0, np.array([2.0, 0.0]),
+    ...                                     np.array([30.43, 0.0]), np.array([38.86, 38.86]), cov)
+    >>> est.round(3).tolist()
+    [1.226, 0.195]
+    """
+    return _expected_log_se(r, alpha, a, b, t, x, t_x, T, cov, 0, conditional_expected_purchases)
+
+
+def expected_purchases_draw_quantiles(draws, t, x, t_x, T, q):
+    """Quantiles over parameter draws of each customer's expected purchases in the next ``t``
+    (FHL eq. 10), without a draws x customers block.
+
+    On large inputs (4,096 customers or more, integer frequencies) the point prediction
+    (:func:`conditional_expected_purchases`) interpolates the log of the hypergeometric part
+    in ``log(alpha + T)`` across the customers of each frequency
+    (:func:`custvalue.math.special.geometric_dropout_mean`). Here those tables are built once
+    per draw, over each frequency's range of ages, and one compiled pass evaluates, customer
+    by customer, P(alive) and the interpolant at every draw into a buffer and takes
+    ``numpy.quantile(values, q)`` by selection. Customers of frequencies without a table at
+    every draw (fewer than 32 customers, or a table that fails its accuracy check) get the
+    prediction at every draw in blocks of at most 256 MB. The values agree with the
+    prediction at each draw to about 1e-13 relative (the interpolation's own accuracy).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Parameter vectors ``(r, alpha, a, b)``, shape ``(n_draws, 4)``, all positive.
+    t : float
+        Length of the future period.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and customer age (1-D float arrays of equal length).
+    q : array-like
+        Probabilities in [0, 1], in increasing order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(q), n)``; a customer's column is nan when some draw gives nan.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5], [0.23, 4.8, 0.75, 2.3]])
+    >>> x, t_x, T = np.array([2.0, 0.0]), np.array([30.43, 0.0]), np.array([38.86, 38.86])
+    >>> got = expected_purchases_draw_quantiles(draws, 39.0, x, t_x, T, [0.5])
+    >>> ref = np.median([conditional_expected_purchases(39.0, *d, x, t_x, T) for d in draws], axis=0)
+    >>> bool(np.allclose(got[0], ref, rtol=1e-13, atol=0))
+    True
+    """
+    return _expected_draw_quantiles(draws, t, x, t_x, T, q, 0, conditional_expected_purchases)
 
 
 def time_scale(r, alpha, a, b, x=0.0, t_x=0.0, T=0.0):

@@ -6,7 +6,8 @@ no repeat purchase can also be inactive.  Notation: ``x`` = frequency, ``t_x`` =
 ``T`` = customer age.
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
-``loglike_and_score``.
+``loglike_and_score``, ``p_alive_draw_quantiles``, ``expected_purchases_draw_quantiles``
+(parameter draws the interval machinery built).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .special import geometric_dropout_mean, horizon_grid
 __all__ = [
     "loglike", "score", "loglike_and_score", "p_alive", "expected_purchases_new_customer",
     "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases",
+    "p_alive_draw_quantiles", "expected_purchases_draw_quantiles", "expected_purchases_log_se", "p_alive_logit_se",
     "time_scale",
 ]
 
@@ -291,3 +293,127 @@ def conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T):
     1.0
     """
     return _bg.conditional_probability_of_purchases(n, t, r, alpha, a, b, x, t_x, T, shift=1)
+
+
+def p_alive_draw_quantiles(draws, x, t_x, T, q):
+    """Quantiles over parameter draws of each customer's MBG/NBD P(alive), in one compiled
+    pass (:func:`custvalue.math.betageo.p_alive_draw_quantiles` with ``shift=1``).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Parameter vectors ``(r, alpha, a, b)``, shape ``(n_draws, 4)``.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and age.
+    q : array-like
+        Probabilities, in increasing order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(q), n)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([[0.5, 6.0, 0.9, 3.0], [0.45, 6.5, 0.8, 3.2]])
+    >>> p_alive_draw_quantiles(d, np.array([2.0]), np.array([30.43]), np.array([38.86]), [0.0, 1.0]).shape
+    (2, 1)
+    """
+    return _bg.p_alive_draw_quantiles(draws, x, t_x, T, q, shift=1)
+
+
+def expected_purchases_draw_quantiles(draws, t, x, t_x, T, q):
+    """Quantiles over parameter draws of each customer's MBG/NBD expected purchases in the
+    next ``t`` (BDF eq. A.6), without a draws x customers block (the method of
+    :func:`custvalue.math.betageo.expected_purchases_draw_quantiles`).
+
+    Parameters
+    ----------
+    draws : numpy.ndarray
+        Parameter vectors ``(r, alpha, a, b)``, shape ``(n_draws, 4)``.
+    t : float
+        Length of the future period.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and age.
+    q : array-like
+        Probabilities, in increasing order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(q), n)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([[0.5, 6.0, 0.9, 3.0], [0.45, 6.5, 0.8, 3.2]])
+    >>> expected_purchases_draw_quantiles(d, 39.0, np.array([2.0]), np.array([30.43]), np.array([38.86]),
+    ...                                   [0.5]).shape
+    (1, 1)
+    """
+    return _bg._expected_draw_quantiles(draws, t, x, t_x, T, q, 1, conditional_expected_purchases)
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
+def expected_purchases_log_se(r, alpha, a, b, t, x, t_x, T, cov):
+    """MBG/NBD expected purchases in the next ``t`` (BDF eq. A.6) and the delta-method standard
+    error of their logarithm in one compiled pass (the method of
+    :func:`custvalue.math.betageo.expected_purchases_log_se`).
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+    t : float
+        Length of the future period.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and age.
+    cov : numpy.ndarray
+        Covariance of ``(r, alpha, a, b)``, shape ``(4, 4)``.
+
+    Returns
+    -------
+    estimate, se : numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> est, se = expected_purchases_log_se(0.5, 6.0, 0.9, 3.0, 39.0, np.array([2.0]), np.array([30.43]),
+    ...                                     np.array([38.86]), np.diag([0.01, 0.3, 0.1, 0.5]) ** 2)
+    >>> bool(est[0] > 0 and se[0] > 0)
+    True
+    """
+    return _bg._expected_log_se(r, alpha, a, b, t, x, t_x, T, cov, 1, conditional_expected_purchases)
+
+
+@params(r="positive", alpha="positive", a="positive", b="positive")
+def p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, with_estimate=False):
+    """Delta-method standard error of the MBG/NBD's ``logit P(alive)`` in one compiled pass
+    (:func:`custvalue.math.betageo.p_alive_logit_se` with ``shift=1``: ``a/(b+x)`` for every x).
+
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        MBG/NBD parameters.
+    x, t_x, T : numpy.ndarray
+        Frequency, recency and age.
+    cov : numpy.ndarray
+        Covariance of ``(r, alpha, a, b)``, shape ``(4, 4)``.
+    with_estimate : bool, default False
+        Also return P(alive) itself (equal to :func:`p_alive`).
+
+    Returns
+    -------
+    numpy.ndarray or tuple
+        The standard errors; with ``with_estimate``, ``(p_alive, se)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, se = p_alive_logit_se(0.5, 6.0, 0.9, 3.0, np.array([0.0]), np.array([0.0]), np.array([38.86]),
+    ...                          np.diag([0.01, 0.3, 0.1, 0.5]) ** 2, with_estimate=True)
+    >>> bool(p[0] == p_alive(0.5, 6.0, 0.9, 3.0, 0.0, 0.0, 38.86) and se[0] > 0)
+    True
+    """
+    return _bg.p_alive_logit_se(r, alpha, a, b, x, t_x, T, cov, shift=1, with_estimate=with_estimate)

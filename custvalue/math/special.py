@@ -463,7 +463,25 @@ def _interpolate_groups(t, base, a, A, C, K, w, hw, out, shape=(None, None, None
     if gid[0] < 0:
         return np.arange(base.size)
     gshape = (None if X is None else Xg, s0, beta0)  # rows of a group share x
-    ncols = out.shape[1]
+    groups, coef, mid, inv_half, _ = _group_tables(t, a, A, Cg, Kg, count, bmin, bmax, hw, out.shape[1], gshape)
+    if not groups.size:
+        return np.arange(base.size)
+    slot = np.full(Cg.size, -1, dtype=np.int64)  # lattice point -> row of the tables
+    slot[groups] = np.arange(groups.size)
+    rows_slot = slot[gid]
+    _chebyshev_rows(base, rows_slot, coef, mid, inv_half, w, out)
+    return np.flatnonzero(rows_slot < 0)
+
+
+def _group_tables(t, a, A, Cg, Kg, count, bmin, bmax, hw, ncols, gshape):
+    """The Chebyshev tables of :func:`_interpolate_groups` for groups of rows that share
+    ``(Cg, Kg)`` (``count`` rows, ``base`` in ``[bmin, bmax]``; ``gshape`` the groups'
+    ``(X, s0, beta0)``): the groups kept (indices), their coefficients of the log value in
+    ``y = (log base - mid) inv_half`` (``(kept, N, ncols)``, zero-padded to the largest N),
+    ``mid``, ``inv_half`` and the number of nodes of each. A group is kept when it has at least
+    ``2 N`` rows, its values at
+    the ``N`` nodes are positive and the last quarter of its coefficients is below
+    :data:`_CHEB_TAIL`, for N = 16, 32 or 64 in turn."""
     todo = np.flatnonzero(count >= 2 * _CHEB_SIZES[0])
     with np.errstate(all="ignore"):
         lo, hi = np.log(bmin[todo]), np.log(bmax[todo])
@@ -491,9 +509,8 @@ def _interpolate_groups(t, base, a, A, C, K, w, hw, out, shape=(None, None, None
         if ok.any():
             kept.append((pos[ok], c[ok]))
         pos = pos[~ok]
-    slot = np.full(Cg.size, -1, dtype=np.int64)  # lattice point -> row of the tables
     if not kept:
-        return np.arange(base.size)
+        return np.empty(0, dtype=np.int64), np.zeros((0, 1, ncols)), np.empty(0), np.empty(0), np.empty(0, np.int64)
     nmax = max(c.shape[1] for p, c in kept)
     keep = np.concatenate([p for p, c in kept])
     coef = np.zeros((keep.size, nmax, ncols))
@@ -501,11 +518,36 @@ def _interpolate_groups(t, base, a, A, C, K, w, hw, out, shape=(None, None, None
     for p, c in kept:
         coef[start:start + p.size, :c.shape[1]] = c
         start += p.size
-    slot[todo[keep]] = np.arange(keep.size)
     inv_half = np.divide(1.0, half[keep], out=np.zeros(keep.size), where=half[keep] > 0)
-    rows_slot = slot[gid]
-    _chebyshev_rows(base, rows_slot, coef, mid[keep], inv_half, w, out)
-    return np.flatnonzero(rows_slot < 0)
+    sizes = np.concatenate([np.full(p.size, c.shape[1], dtype=np.int64) for p, c in kept])
+    return todo[keep], coef, mid[keep], inv_half, sizes
+
+
+def _group_log_values(t, nodes, a, A, Cg, Kg, gshape):
+    """The Chebyshev coefficients of the log value at given nodes (``(groups, N)``, the
+    nodes of :func:`_group_tables`), for the groups' ``(Cg, Kg)`` and ``gshape``: the same
+    transform, for other parameters at the same nodes (differences in the parameters)."""
+    G, N = nodes.shape
+    rows = np.repeat(np.arange(G), N)
+    theta = np.pi * (np.arange(N) + 0.5) / N
+    X, s0, beta0 = gshape
+    with np.errstate(all="ignore"):
+        vals = _exact(t, np.ascontiguousarray(nodes.ravel()), a, A, np.ascontiguousarray(Cg[rows]),
+                      np.ascontiguousarray(Kg[rows]), np.ones(rows.size), np.empty(0),
+                      (None if X is None else X[rows], s0, beta0), groups=rows)
+        c = np.cos(np.outer(np.arange(N), theta)) * (2.0 / N) @ np.log(vals.reshape(G, N)).T
+    c = c.T
+    c[:, 0] /= 2.0
+    return c
+
+
+def _group_nodes(bmin, bmax, N):
+    """The N Chebyshev nodes of :func:`_group_tables` in ``[bmin, bmax]``, one row per group."""
+    with np.errstate(all="ignore"):
+        lo, hi = np.log(bmin), np.log(bmax)
+    mid, half = (lo + hi) / 2, (hi - lo) / 2
+    theta = np.pi * (np.arange(N) + 0.5) / N
+    return np.clip(np.exp(mid[:, None] + half[:, None] * np.cos(theta)), bmin[:, None], bmax[:, None])
 
 
 def _writable(v):

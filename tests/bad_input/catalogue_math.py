@@ -37,6 +37,9 @@ RULE_KINDS = {
 PER_ITERATION = ("called by the optimiser at every iteration: parameters and data are trusted "
                  "(the model class checks the data and the start values)")
 PER_DRAW = "called per bootstrap draw or inside a fit on matrices the calling class built"
+PER_DRAWS = ("called by interval='simulate' / 'bootstrap' on the parameter draws the interval machinery "
+             "built (inside the parameters' ranges); a draw the kernel cannot evaluate gives nan, and the "
+             "caller falls back to the checked path")
 HELPER = "an internal building block of the kernels (trusted inputs, called inside other kernels)"
 
 
@@ -127,6 +130,33 @@ CATALOGUE: dict[str, Entry] = {
     M + "betageo.p_alive_logit_se": kernel(
         betageo.p_alive_logit_se, lambda: {**_rft(**BG)(), "cov": np.diag([0.013, 0.378, 0.186, 0.705]) ** 2},
         {n: "positive" for n in ("r", "alpha", "a", "b")}, {"huge scale": replaced(alpha=1e12)}),
+    M + "betageo.p_alive_draw_quantiles": documented(
+        betageo.p_alive_draw_quantiles,
+        lambda: {"draws": np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5]]), "x": X3, "t_x": TX3,
+                 "T": T3, "q": [0.05, 0.95]}, PER_DRAWS),
+    M + "betageo.expected_purchases_draw_quantiles": documented(
+        betageo.expected_purchases_draw_quantiles,
+        lambda: {"draws": np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5]]), "t": 39.0, "x": X3,
+                 "t_x": TX3, "T": T3, "q": [0.05, 0.95]}, PER_DRAWS),
+    M + "betageo.expected_purchases_log_se": kernel(
+        betageo.expected_purchases_log_se,
+        lambda: {**_rft(**BG)(), "t": 39.0, "cov": np.diag([0.013, 0.378, 0.186, 0.705]) ** 2},
+        {n: "positive" for n in ("r", "alpha", "a", "b")}),
+    M + "modbetageo.expected_purchases_log_se": kernel(
+        modbetageo.expected_purchases_log_se,
+        lambda: {**_rft(**BG)(), "t": 39.0, "cov": np.diag([0.013, 0.378, 0.186, 0.705]) ** 2},
+        {n: "positive" for n in ("r", "alpha", "a", "b")}),
+    M + "modbetageo.p_alive_logit_se": kernel(
+        modbetageo.p_alive_logit_se, lambda: {**_rft(**BG)(), "cov": np.diag([0.013, 0.378, 0.186, 0.705]) ** 2},
+        {n: "positive" for n in ("r", "alpha", "a", "b")}, {"huge scale": replaced(alpha=1e12)}),
+    M + "modbetageo.p_alive_draw_quantiles": documented(
+        modbetageo.p_alive_draw_quantiles,
+        lambda: {"draws": np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5]]), "x": X3, "t_x": TX3,
+                 "T": T3, "q": [0.05, 0.95]}, PER_DRAWS),
+    M + "modbetageo.expected_purchases_draw_quantiles": documented(
+        modbetageo.expected_purchases_draw_quantiles,
+        lambda: {"draws": np.array([[0.243, 4.414, 0.793, 2.426], [0.25, 4.0, 0.8, 2.5]]), "t": 39.0, "x": X3,
+                 "t_x": TX3, "T": T3, "q": [0.05, 0.95]}, PER_DRAWS),
     M + "betageo.individual_loglike": documented(
         betageo.individual_loglike,
         lambda: {"r": 0.243, "log_alpha": np.log([4.4, 2.0, 9.0]), "log_a": np.log([0.79, 0.5, 2.0]),
