@@ -21,6 +21,8 @@ from benchmarks._harness import Case
 
 CNBD = dict(r=0.85, alpha=1.45, a=0.79, b=2.42)
 GGOM = dict(r=0.6, alpha=5.0, b=0.05, s=1.2, beta=2.0)
+# the smoke size (500 customers) identifies s and beta only with more heterogeneity and longer ages
+GGOM_SMOKE = dict(r=0.8, alpha=4.0, b=0.1, s=0.4, beta=1.0)
 SIZES = (100_000,)
 SMOKE = (500,)
 
@@ -48,7 +50,10 @@ def _ggom_case(n: int) -> Case:
     from custvalue.simulate import simulate_ggomnbd
 
     rng = np.random.default_rng(13)
-    d = simulate_ggomnbd(n, **GGOM, T=rng.uniform(20.0, 80.0, n), seed=rng)
+    if n in SMOKE:
+        d = simulate_ggomnbd(n, **GGOM_SMOKE, T=rng.uniform(52.0, 104.0, n), seed=rng)
+    else:
+        d = simulate_ggomnbd(n, **GGOM, T=rng.uniform(20.0, 80.0, n), seed=rng)
     cols = {c: d[c].to_numpy() for c in ("frequency", "recency", "T")}
     return Case("GGom/NBD fit", n, "customers", lambda: GammaGompertzNBD().fit(**cols),
                 lambda: ParetoNBD().fit(**cols), "custvalue ParetoNBD.fit (b -> 0 limit, same rows)",

@@ -42,7 +42,7 @@ class GammaGompertzNBDResults(TransactionResultsMixin, CustomerResults):
     --------
     >>> from custvalue.simulate import simulate_ggomnbd
     >>> from custvalue.clv import GammaGompertzNBD
-    >>> base = simulate_ggomnbd(3000, r=0.6, alpha=5.0, b=0.05, s=1.2, beta=2.0, T=52.0, seed=1)
+    >>> base = simulate_ggomnbd(3000, r=0.8, alpha=4.0, b=0.1, s=0.4, beta=1.0, T=104.0, seed=1)
     >>> res = GammaGompertzNBD().fit(base)
     >>> bool(0 < res.p_alive(frequency=[2], recency=[30.0], T=[52.0]).iloc[0] < 1)
     True
