@@ -975,15 +975,15 @@ def check_level(level: Any, name: str = "level") -> float:
     >>> check_level(95)
     Traceback (most recent call last):
     ...
-    custvalue.exceptions.DataError: level must lie in (0, 1), e.g. 0.95; received 95.
+    custvalue.exceptions.DataError: level must be a number in (0, 1), e.g. 0.95; received 95.
     """
     try:
         v = float(level)
         ok = 0.0 < v < 1.0
     except (TypeError, ValueError):
         ok = False
-    if isinstance(level, (bool, np.bool_)) or not ok:
-        raise DataError(f"{name} must lie in (0, 1), e.g. 0.95; received {level!r}.")
+    if isinstance(level, (bool, np.bool_, str, bytes)) or not ok:  # numeric text is refused too
+        raise DataError(f"{name} must be a number in (0, 1), e.g. 0.95; received {level!r}.")
     return v
 
 

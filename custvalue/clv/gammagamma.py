@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_counts, describe_rows
+from .._validation import check_counts, check_level, describe_rows
 from ..exceptions import DataError
 from ..math import gammagamma as kernel
 from ._base import CustomerModel, CustomerResults
@@ -105,6 +105,59 @@ class GammaGammaResults(CustomerResults):
                                index, interval=interval, level=level, scale="log", n_draws=n_draws, seed=seed,
                                executor=executor, progress=progress)
         return self._series(vals, index, "expected_spend")
+
+    def spend_predictive_interval(self, data: pd.DataFrame | None = None, *, level: float = 0.9,
+                                  **columns: Any) -> pd.DataFrame:
+        """Equal-tailed predictive interval of the value of each customer's *next* transaction
+        (process uncertainty, parameters at their estimates).
+
+        Given the customer's history, ``ν ~ Gamma(q + p x, γ + x m_x)`` (note 025 eq. 4) and a
+        transaction is ``z | ν ~ Gamma(p, ν)``, so ``z / (γ + x m_x)`` follows a beta-prime
+        distribution ``BetaPrime(p, q + p x)``: with ``u`` the ``c``-quantile of
+        ``Beta(p, q + p x)``, the ``c``-quantile of ``z`` is ``(γ + x m_x) u / (1 - u)``
+        (``1 - u`` from the complementary beta quantile, so upper tails keep their digits).
+        Customers with no repeat purchase get the population's predictive distribution
+        (``x = 0``). The interval describes one transaction's value, not the mean of several.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            Customers with ``frequency`` and ``monetary_value`` (mean repeat-purchase value).
+        level : float, default 0.9
+            Probability content of the interval, strictly between 0 and 1.
+        **columns
+            The same as keyword arrays.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``median``, ``lower`` and ``upper`` (in the currency of ``monetary_value``),
+            indexed like ``data``.
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> from custvalue.clv import GammaGamma
+        >>> data = load_cdnow_summary()
+        >>> GammaGamma().fit(data).spend_predictive_interval(data.head(2)).round(2).to_numpy().tolist()
+        [[22.38, 9.6, 47.43], [16.67, 6.81, 38.52]]
+        """
+        from scipy import special
+
+        level = check_level(level)
+        arrays, index = self._rows(data, columns)
+        p, q, g = self._p("p", "q", "gamma")
+        x, m = arrays["frequency"], arrays["monetary_value"]
+        shape, rate = q + p * x, g + x * m
+        tails = np.array([0.5, (1 - level) / 2, (1 + level) / 2])[:, None]
+        u = special.betaincinv(p, shape, tails)          # Beta(p, shape) quantiles
+        one_minus_u = special.betaincinv(shape, p, 1 - tails)
+        values = rate * u / one_minus_u
+        frame = pd.DataFrame({"median": values[0], "lower": values[1], "upper": values[2]}, index=index)
+        if index is None:
+            frame.index.name = "customer_id"
+        frame.attrs.update(level=level, kind="spend of the next transaction")
+        return frame
 
     @property
     def population_mean_spend(self) -> float:

@@ -206,6 +206,10 @@ CATALOGUE: dict[str, Entry] = {
                         "executor": None, "progress": False},
                lambda **a: D.fitted("gg").expected_spend(**a), {"interval": INTERVAL, "level": LEVEL, "n_draws": N_DRAWS, "seed": ("text",), **BOOTSTRAP_OPTIONS},
                {"simulate": replaced(interval="simulate"), "bootstrap": replaced(interval="bootstrap", n_draws=10)}),
+        Target("spend_predictive_interval", lambda: {"data": D.cdnow(12), "level": 0.9},
+               lambda **a: D.fitted("gg").spend_predictive_interval(**a),
+               {**GG_BAD, "level": (*LEVEL, ("numeric text", lambda v: "0.9"))},
+               {"one_row": one_row("data"), "huge spend": scaled("data", 1e9, "monetary_value")}),
         Target("conf_int", lambda: {"level": 0.9}, lambda **a: D.fitted("gg").conf_int(**a), {"level": LEVEL}),
     )),
     C + "clv": function(
