@@ -40,3 +40,12 @@ from hypothesis import settings as _hyp_settings  # noqa: E402
 _hyp_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if IN_CI:
     _hyp_settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test drew (plot functions return their axes; pyplot keeps the figure
+    open until closed, and a worker running many plot tests would hold them all)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
