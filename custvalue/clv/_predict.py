@@ -740,7 +740,9 @@ class TransactionResultsMixin:
         return vals
 
     def dert_new_customer(self, data: pd.DataFrame | None = None, *, discount_rate: Any,
-                          horizon: Any = None) -> float | pd.Series:
+                          horizon: Any = None, interval: str | None = None, level: float = 0.95,
+                          n_draws: int = 200, seed: Any = None, executor: Any = None,
+                          progress: Any = False) -> float | pd.Series | pd.DataFrame:
         """Discounted expected repeat transactions of a newly acquired customer.
 
         ``∫_0^H e^{-δt} dE[X(t)]`` with the model's unconditional expectation (or the
@@ -756,12 +758,26 @@ class TransactionResultsMixin:
         data : pandas.DataFrame, optional
             With static covariates (required then): one row per customer profile holding the
             covariate columns.
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
+            An interval from the parameters' sampling uncertainty (log scale for the delta
+            method; see :meth:`p_alive`); not with covariates yet.
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``"simulate"``, resamples for ``"bootstrap"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``"simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``).
+        progress : bool or callable, default False
+            Progress of the bootstrap refits.
 
         Returns
         -------
-        float or pandas.Series
+        float or pandas.Series or pandas.DataFrame
             Discounted expected repeat transactions (a Series indexed like ``data`` with
-            covariates).
+            covariates); with ``interval``, a one-row frame indexed by the horizon (inf for an
+            infinite horizon) with ``estimate``, ``lower`` and ``upper``.
 
         Examples
         --------
@@ -771,9 +787,18 @@ class TransactionResultsMixin:
         >>> bool(res.dert_new_customer(discount_rate=0.0027) > res.dert_new_customer(discount_rate=0.01))
         True
         """
+        interval, level, n_draws = check_interval(interval, level, n_draws, executor, progress, seed)
         d, h = self._rate_and_horizon(discount_rate, horizon)
         theta = self._theta()
         cov, index = self._new_customer_covariates(data, "dert_new_customer")
+        if interval is not None:
+            if cov:
+                raise DataError("interval= is not available for a new customer's DERT with covariates "
+                                "yet; use interval=None.")
+            return interval_of([self], lambda prm, rows: np.array([self._dert_new_customer_value(d, h, list(prm))]),
+                               1, pd.Index([np.inf if h is None else h], name="horizon"), interval=interval,
+                               level=level, scale="log", n_draws=n_draws, seed=seed, executor=executor,
+                               progress=progress)
         if cov:  # a customer just acquired: no history, their own covariates
             zeros = [np.zeros(cov[0].shape[0])] * len(type(self.model).data_columns)  # type: ignore[attr-defined]
             if self._closed_dert(h) is not None:
@@ -785,9 +810,14 @@ class TransactionResultsMixin:
                 vals = _dert.continuous_dert(cumulative_cov, float(_dert.continuous_rate(d)), h,
                                              scale=self._time_scale(theta, zeros + cov))
             return self._series(np.asarray(vals, dtype=float).reshape(-1), index, "dert")  # type: ignore[attr-defined]
+        return self._dert_new_customer_value(d, h, theta)
+
+    def _dert_new_customer_value(self, d: float, h: float | None, theta: list[float]) -> float:
+        """DERT of a customer with no history at the parameters ``theta`` (no covariates)."""
         if self._closed_dert(h) is not None:  # a customer just acquired: no history
             zero = np.zeros(1)
-            return float(self._dert_values(d, h, [zero] * len(type(self.model).data_columns))[0])  # type: ignore[attr-defined]
+            return float(self._dert_values(d, h, [zero] * len(type(self.model).data_columns),  # type: ignore[attr-defined]
+                                           theta)[0])
 
         def cumulative(t: np.ndarray) -> np.ndarray:
             return np.asarray(self.kernel.expected_purchases_new_customer(np.asarray(t, dtype=float),
