@@ -288,7 +288,9 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         tt = self._periods(t, "t", 0)
         return self._out(size * kernel.survival(*self._ab(), tt), t, "expected_survivors", "t")
 
-    def discounted_expected_lifetime(self, discount_rate: Any) -> float | pd.Series:
+    def discounted_expected_lifetime(self, discount_rate: Any, *, interval: str | None = None,
+                                     level: float = 0.95, n_draws: int = 200, seed: Any = None,
+                                     executor: Any = None, progress: Any = False) -> float | pd.Series | pd.DataFrame:
         """DEL: expected discounted number of payments of a new customer paying at the start
         of each period, ``2F1(1, β; α+β; 1/(1+d))`` (FH10 eq. 4); ``E[CLV] = m * DEL``.
 
@@ -297,11 +299,25 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         discount_rate : float or array-like
             Per-period discount rate (> 0, or 0 when alpha > 1). An array returns a Series
             indexed by it.
+        interval : {None, "delta", "simulate", "bootstrap"}, default None
+            An interval from the parameters' sampling uncertainty (log scale for the delta
+            method; see :meth:`discounted_expected_residual_lifetime`).
+        level : float, default 0.95
+            Confidence level of the interval.
+        n_draws : int, default 200
+            Parameter draws for ``"simulate"``, resamples for ``"bootstrap"``.
+        seed : int or numpy.random.Generator, optional
+            Random seed for ``"simulate"`` and ``"bootstrap"``.
+        executor : concurrent.futures.Executor, optional
+            Runs the bootstrap refits (``executor.map``).
+        progress : bool or callable, default False
+            Progress of the bootstrap refits.
 
         Returns
         -------
-        float or pandas.Series
-            Expected discounted number of payments.
+        float or pandas.Series or pandas.DataFrame
+            Expected discounted number of payments; with ``interval``, a frame indexed by
+            ``discount_rate`` with ``estimate``, ``lower`` and ``upper``.
 
         Examples
         --------
@@ -311,6 +327,10 @@ class ShiftedBetaGeometricResults(LikelihoodResults):
         3.69
         """
         d = self._lifetime_rate(discount_rate, "DEL")
+        if interval is not None:
+            dd = np.asarray(d, dtype=float).reshape(-1)
+            return self._interval(lambda p, rows: kernel.discounted_expected_lifetime(*p, dd[rows]), dd,
+                                  "discount_rate", "log", interval, level, n_draws, seed, executor, progress)
         return self._out(kernel.discounted_expected_lifetime(*self._ab(), d), discount_rate,
                          "DEL", "discount_rate")
 

@@ -52,6 +52,15 @@ def _check(frame, f, res, scale):
     assert frame.attrs["interval"] == "delta"
 
 
+def _del_by_summation(p, rates):
+    """DEL = sum_t S(t) / (1+d)^t, S(t) = B(alpha, beta+t) / B(alpha, beta) (FH07 eq. 5), summed
+    directly instead of FH10's 2F1 (4,000 periods: the terms fall below 1e-16 long before)."""
+    alpha, beta = p
+    t = np.arange(4000.0)
+    log_s = special.betaln(alpha, beta + t) - special.betaln(alpha, beta)
+    return np.exp(log_s[None, :] - t[None, :] * np.log1p(rates)[:, None]).sum(axis=1)
+
+
 def _cases(fits, d):
     x, t_x, T, m = (d[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value"))
     h = np.array([5.0, 39.0, 100.0])
@@ -77,6 +86,8 @@ def _cases(fits, d):
                           lambda p: sbg_kernel.retention_rate(*p, np.array([1.0, 7.0]))),
         "sBG DERL": (sb, "log", lambda **k: sb.discounted_expected_residual_lifetime(0.1, [0, 3, 10], **k),
                      lambda p: sbg_kernel.derl(*p, 0.1, np.array([0.0, 3.0, 10.0]))),
+        "sBG DEL": (sb, "log", lambda **k: sb.discounted_expected_lifetime([0.1, 0.25], **k),
+                    lambda p: _del_by_summation(p, np.array([0.1, 0.25]))),
         "cohort": (bg, "log", lambda **k: cohort_repeat_transactions(bg, births, times, **k).rename(
             columns={"cumulative": "estimate", "cumulative_lower": "lower", "cumulative_upper": "upper"}),
             cohort),
@@ -84,7 +95,7 @@ def _cases(fits, d):
 
 
 CASES = ["new customer", "dert (Pareto/NBD, closed form)", "expected spend", "sBG survival", "sBG retention",
-         "sBG DERL", "cohort"]
+         "sBG DERL", "sBG DEL", "cohort"]
 
 
 @pytest.mark.parametrize("case", CASES)
