@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import linalg, optimize, special, stats
 
 from .._validation import as_generator, check_choice, check_level, check_whole_number
 from ..base.transforms import from_free, to_free
@@ -687,17 +687,6 @@ def total_interval(predict: Predict, n: int, params: np.ndarray, cov: np.ndarray
             "se_parameters": se_param, "se_process": sd_process}
 
 
-def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
-    """The covariance of independently fitted parameter vectors."""
-    size = sum(b.shape[0] for b in blocks)
-    out = np.zeros((size, size))
-    at = 0
-    for b in blocks:
-        out[at:at + b.shape[0], at:at + b.shape[0]] = b
-        at += b.shape[0]
-    return out
-
-
 def interval_of(fitted: Sequence[Any], predict: Predict, n: int, index: pd.Index | None, *, interval: str,
                 level: float, scale: str, n_draws: int = 200, seed: Any = None, executor: Any = None,
                 progress: Any = False) -> pd.DataFrame:
@@ -738,7 +727,7 @@ def interval_of(fitted: Sequence[Any], predict: Predict, n: int, index: pd.Index
     draws, n_failed = (bootstrap_draws(fitted, n_draws=n_draws, seed=seed, executor=executor, progress=progress)
                        if interval == "bootstrap" else (None, 0))
     params = np.concatenate([f.params.to_numpy() for f in fitted])
-    cov = _block_diagonal([f.cov_params.to_numpy() for f in fitted])
+    cov = linalg.block_diag(*(f.cov_params.to_numpy() for f in fitted))  # independent fits
     transforms = tuple(t for f in fitted for t in f.model._transforms)
     est, lower, upper = prediction_interval(predict, n, params, cov, transforms, interval=interval, level=level,
                                             scale=scale, n_draws=n_draws, seed=seed, draws=draws)

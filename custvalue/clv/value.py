@@ -15,7 +15,7 @@ from ..math.dert import increment_weights
 from ..units import UNITS_PER_MONTH
 from ._kernel import capabilities
 from .gammagamma import GammaGammaResults
-from ._uncertainty import bootstrap_draws, check_interval, interval_frame, prediction_interval
+from ._uncertainty import check_interval, interval_of
 
 __all__ = ["clv", "PERIOD_LENGTH"]
 
@@ -190,28 +190,8 @@ def clv(purchases_results: Any, spend_results: Any, data: pd.DataFrame | None = 
               if len(fitted) == 2 else fixed_spend[rows])
         return per * sp * (margins[rows] if margins.ndim else margins)
 
-    params = np.concatenate([f.params.to_numpy() for f in fitted])
-    cov = _block_diagonal([f.cov_params.to_numpy() for f in fitted])
-    transforms = tuple(t for f in fitted for t in f.model._transforms)
-    draws, n_failed = (bootstrap_draws(fitted, n_draws=n_draws, seed=seed, executor=executor, progress=progress)
-                       if interval == "bootstrap" else (None, 0))
-    est, lower, upper = prediction_interval(value_at, n, params, cov, transforms, interval=interval,
-                                            level=level, scale="log", n_draws=n_draws, seed=seed, draws=draws)
-    out = interval_frame(est, lower, upper, spend.index, interval=interval, level=level)
-    if interval == "bootstrap":
-        out.attrs["n_failed"] = n_failed
-    return out
-
-
-def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
-    """The covariance of independently fitted parameter vectors."""
-    size = sum(b.shape[0] for b in blocks)
-    out = np.zeros((size, size))
-    at = 0
-    for b in blocks:
-        out[at:at + b.shape[0], at:at + b.shape[0]] = b
-        at += b.shape[0]
-    return out
+    return interval_of(fitted, value_at, n, spend.index, interval=interval, level=level, scale="log",
+                       n_draws=n_draws, seed=seed, executor=executor, progress=progress)
 
 
 def customer_labels(data: Any, columns: dict[str, Any], index: pd.Index) -> pd.Index | None:
