@@ -172,17 +172,7 @@ class CustomerModel(LikelihoodModel[ResultsT]):
             if self._uses_newton():  # Newton on the subsample; no BFGS curvature to pass on
                 res, _, _ = sub._fit_newton(theta0, 200, 1e-6)
                 return (res.x, None) if np.all(np.isfinite(res.x)) else (theta0, None)
-            res = optimize.minimize(sub._objective, theta0, jac=True, method="BFGS",
-                                    options={"maxiter": 500, "gtol": 1e-6})
-        if not np.all(np.isfinite(res.x)):
-            return theta0, None
-        h = np.asarray(res.hess_inv, dtype=float)
-        h = 0.5 * (h + h.T)
-        try:
-            np.linalg.cholesky(h)
-        except np.linalg.LinAlgError:  # BFGS's approximation need not be positive definite
-            return res.x, None
-        return res.x, h
+        return subsample_start(sub, theta0)
 
     def fit(self, data: pd.DataFrame | None = None, *, weights: Any = None,
             start_params: Any = None, maxiter: int = 2000, gtol: float = 1e-7,
@@ -303,6 +293,38 @@ MAX_PATTERNS = 256
 
 #: Above this many unique rows, starting values come from a quick fit on a subsample.
 SUBSAMPLE_ROWS = 3000
+
+
+def subsample_start(sub: Any, theta0: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """A quick BFGS fit (loose tolerance) of the subsample model ``sub`` from ``theta0``: its
+    optimum and its inverse Hessian, which carries over to the full data because the
+    objective is the *mean* log-likelihood; ``(theta0, None)`` if the fit left the finite
+    range, ``(optimum, None)`` if BFGS's approximation is not positive definite.
+
+    Parameters
+    ----------
+    sub : LikelihoodModel
+        A model bound to a subsample of the rows (its ``_objective`` in the free parameters).
+    theta0 : numpy.ndarray
+        Start in the free parameters.
+
+    Returns
+    -------
+    tuple
+        ``(theta, hess_inv or None)`` in the free parameters.
+    """
+    with np.errstate(all="ignore"):
+        res = optimize.minimize(sub._objective, theta0, jac=True, method="BFGS",
+                                options={"maxiter": 500, "gtol": 1e-6})
+    if not np.all(np.isfinite(res.x)):
+        return theta0, None
+    h = np.asarray(res.hess_inv, dtype=float)
+    h = 0.5 * (h + h.T)
+    try:
+        np.linalg.cholesky(h)
+    except np.linalg.LinAlgError:  # BFGS's approximation need not be positive definite
+        return res.x, None
+    return res.x, h
 
 
 def _subsample(model: CustomerModel, n_rows: int) -> CustomerModel:

@@ -14,7 +14,7 @@ from .._validation import check_rft, check_whole_number, describe_rows, resolve_
 from ..base.transforms import check_in_domain, from_free, to_free
 from ..exceptions import DataError
 from ..math import cnbdk as _k
-from ._base import SUBSAMPLE_ROWS, CustomerResults, PurchaseCountModel, _subsample
+from ._base import SUBSAMPLE_ROWS, CustomerResults, PurchaseCountModel, _subsample, subsample_start
 from ._predict import TransactionResultsMixin
 
 __all__ = ["ModifiedBetaGeoCNBD", "ModifiedBetaGeoCNBDResults", "BetaGeoCNBD", "BetaGeoCNBDResults"]
@@ -256,17 +256,7 @@ class _CNBDkModel(PurchaseCountModel):
             return theta0, None
         sub = _subsample(self, SUBSAMPLE_ROWS)
         sub.k, sub.max_k, sub._levels = self.k, self.max_k, None
-        with np.errstate(all="ignore"):
-            res = optimize.minimize(sub._objective, theta0, jac=True, method="BFGS",
-                                    options={"maxiter": 500, "gtol": 1e-6})
-        if not np.all(np.isfinite(res.x)):
-            return theta0, None
-        h = 0.5 * (np.asarray(res.hess_inv, dtype=float) + np.asarray(res.hess_inv, dtype=float).T)
-        try:
-            np.linalg.cholesky(h)
-        except np.linalg.LinAlgError:
-            return res.x, None
-        return res.x, h
+        return subsample_start(sub, theta0)
 
     def fit(self, data: pd.DataFrame | None = None, *, weights: Any = None, start_params: Any = None,
             maxiter: int = 2000, gtol: float = 1e-7, cov_type: str = "hessian", **columns: Any):

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from .._validation import (as_timestamp, check_choice, check_positive_scalar, describe_rows, numeric_columns,
                            parse_dates, require_frame)
@@ -24,6 +23,7 @@ from ..base.transforms import to_free
 from ..exceptions import DataError, ModelSpecificationError
 from ..math import paretonbd_tv as kernel
 from ..units import DAYS_PER_UNIT
+from ._base import subsample_start
 
 __all__ = ["ParetoNBDTimeVarying", "ParetoNBDTimeVaryingResults"]
 
@@ -620,17 +620,7 @@ class ParetoNBDTimeVarying(LikelihoodModel[ParetoNBDTimeVaryingResults]):
             return theta0, None
         step = int(np.ceil(n / SUBSAMPLE_CUSTOMERS))
         sub = self._subset(np.arange(0, n, step))
-        with np.errstate(all="ignore"):
-            res = optimize.minimize(sub._objective, theta0, jac=True, method="BFGS",
-                                    options={"maxiter": 500, "gtol": 1e-6})
-        if not np.all(np.isfinite(res.x)):
-            return theta0, None
-        h = 0.5 * (np.asarray(res.hess_inv, dtype=float) + np.asarray(res.hess_inv, dtype=float).T)
-        try:
-            np.linalg.cholesky(h)
-        except np.linalg.LinAlgError:
-            return res.x, None
-        return res.x, h
+        return subsample_start(sub, theta0)
 
     def _extremes_hint(self) -> str:
         return (f"the data hold extreme values (largest frequency {float(self._x.max()):g}, "
