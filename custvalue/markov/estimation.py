@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .._deprecation import renamed_arguments
-from .._validation import (as_generator, check_discount_rate, check_level, check_not_missing, check_weights,
-                           check_whole_number, describe_rows)
+from .._validation import (as_generator, check_choice, check_discount_rate, check_level, check_not_missing,
+                           check_weights, check_whole_number, describe_rows)
 from ..base import FrozenMixin, Summary
 from ..exceptions import DataError
 from ..math import markov as kernel
@@ -31,6 +32,38 @@ _CI_METHODS = {"wilson": kernel.wilson_interval, "wald": kernel.wald_interval,
 # --------------------------------------------------------------------------------------
 # estimation
 # --------------------------------------------------------------------------------------
+class _CustomerMoves:
+    """Who made each observed move: the customer (row of a wide panel, sequence, or customer
+    of a long panel) and the cell ``i * k + j``; kept for the customer bootstrap."""
+
+    __slots__ = ("customer", "cell", "n_customers", "weights")
+
+    def __init__(self, customer: np.ndarray, cell: np.ndarray, n_customers: int, weights: np.ndarray | None):
+        self.customer, self.cell, self.n_customers, self.weights = customer, cell, n_customers, weights
+
+    def resampled_counts(self, k: int, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+        """Transition counts of ``n_draws`` resamples of the customers, shape ``(n_draws, k, k)``.
+
+        Each resample draws the customers with replacement, ``Multinomial(N, w / sum w)``
+        copies of each (``N`` customers, rounded total weight of a weighted panel), and sums
+        their moves: one sparse product per chunk of resamples."""
+        from scipy import sparse  # noqa: PLC0415 (only the bootstrap needs it)
+
+        S = sparse.csr_matrix((np.ones(self.cell.size), (self.customer, self.cell)),
+                              shape=(self.n_customers, k * k))
+        if self.weights is None:
+            total, prob = self.n_customers, np.full(self.n_customers, 1.0 / self.n_customers)
+        else:
+            total, prob = max(1, int(round(float(self.weights.sum())))), self.weights / self.weights.sum()
+        out = np.empty((n_draws, k * k))
+        step = max(1, 4_000_000 // max(self.n_customers, 1))
+        for start in range(0, n_draws, step):  # chunks of resamples (memory), not customers
+            b = min(step, n_draws - start)
+            m = rng.multinomial(total, prob, size=b).astype(float)
+            out[start:start + b] = (S.T @ m.T).T
+        return out.reshape(n_draws, k, k)
+
+
 class TransitionMatrixResults(FrozenMixin):
     """A transition matrix estimated from observed moves, with confidence intervals.
 
@@ -73,7 +106,7 @@ class TransitionMatrixResults(FrozenMixin):
     """
 
     def __init__(self, counts: np.ndarray, states: pd.Index, *, level: float, ci_method: str,
-                 unobserved: str):
+                 unobserved: str, customer_moves: _CustomerMoves | None = None):
         k = len(states)
         n_from = counts.sum(axis=1)
         empty = n_from <= 0
@@ -105,6 +138,7 @@ class TransitionMatrixResults(FrozenMixin):
         self.unobserved = list(states[empty])
         self.states = states
         self._k = k
+        self._moves = customer_moves
         self._freeze()
 
     def conf_int(self, level: float | None = None, method: str | None = None) -> pd.DataFrame:
@@ -171,10 +205,121 @@ class TransitionMatrixResults(FrozenMixin):
         warn_deprecated("TransitionMatrixResults.markov_clv(...)", "TransitionMatrixResults.chain.value(...)")
         return self.chain.value(rewards, discount_rate, horizon, include_current=include_current)
 
+    def value(self, rewards: Any, discount_rate: Any, horizon: int | None = None, *,
+              include_current: bool = True, interval: str | None = None, level: float = 0.95,
+              n_draws: int = 999, seed: int | np.random.Generator | None = None) -> pd.Series | pd.DataFrame:
+        """Expected discounted value per starting state (P&C eqs. 5-6), with an interval for the
+        sampling uncertainty of the estimated ``P``.
+
+        Parameters
+        ----------
+        rewards : array-like, pandas.Series or mapping
+            Net reward earned in each state per period.
+        discount_rate : float or array-like
+            Discount rate per period (> -1); a scalar when ``interval`` is given.
+        horizon : int, optional
+            Last period of the sum; ``None`` for the infinite horizon.
+        include_current : bool, default True
+            Include the current period's reward.
+        interval : {None, "delta", "simulate", "bootstrap"}, optional
+            ``None``: the point values (as :meth:`MarkovChain.value` of ``chain``).
+            ``"delta"``: the delta method. Each row of ``P`` is a multinomial estimate with
+            covariance ``(diag(p_i) - p_i p_i') / n_i``, rows independent (Anderson & Goodman
+            1957); the derivatives of the values are exact
+            (:func:`custvalue.math.markov.value_jacobian`) and the interval
+            ``V -+ z se`` is on the value's own (natural) scale, since values may be negative.
+            ``"simulate"``: each row redrawn as ``Multinomial(n_i, p_i) / n_i`` (the sampling
+            distribution of the estimate: a parametric bootstrap), values recomputed per draw,
+            percentile interval. ``"bootstrap"``: the customers are resampled with
+            replacement and ``P`` re-estimated from the moves of each resample (the MLE is the
+            normalised counts, so a refit is one sparse product); unlike the other two it
+            keeps the dependence between the moves of one customer (heterogeneity), so it is
+            the wider when customers differ.
+        level : float, default 0.95
+            Confidence level.
+        n_draws : int, default 999
+            Draws (``"simulate"``) or resamples (``"bootstrap"``), >= 10.
+        seed : int or numpy.random.Generator, optional
+            Source of randomness for ``"simulate"`` and ``"bootstrap"``.
+
+        Returns
+        -------
+        pandas.Series or pandas.DataFrame
+            Without ``interval``, as :meth:`MarkovChain.value`. With it, a frame indexed by
+            state with columns ``estimate``, ``lower``, ``upper`` (``attrs`` record the
+            method and level, and ``n_failed``, draws whose infinite-horizon sum diverges
+            when ``discount_rate <= 0``).
+
+        Examples
+        --------
+        >>> from custvalue.markov import estimate_transition_matrix
+        >>> res = estimate_transition_matrix([["a", "a", "b"], ["a", "b", "b"], ["b", "a", "a"], ["a", "a", "a"]])
+        >>> res.value({"a": 10, "b": 0}, 0.1, interval="delta").round(2).to_numpy().tolist()
+        [[70.71, 29.88, 111.55], [58.93, 14.15, 103.71]]
+        """
+        check_choice(interval, "interval", (None, "delta", "simulate", "bootstrap"))
+        if interval is None:
+            return self.chain.value(rewards, discount_rate, horizon, include_current=include_current)
+        level = check_level(level)
+        n_draws = check_whole_number(n_draws, "n_draws", minimum=10)
+        return self._value_interval(rewards, discount_rate, horizon, include_current, interval, level,
+                                    n_draws, seed)
+
+    def _value_interval(self, rewards, discount_rate, horizon, include_current, interval, level, n_draws, seed):
+        R = self.chain._rewards(rewards)
+        d = check_discount_rate(discount_rate)
+        if np.ndim(d) != 0:
+            raise DataError(f"discount_rate must be a single rate when interval= is given; received {discount_rate!r}.")
+        d = float(d)
+        h = _check_horizon(horizon)
+        rng = as_generator(seed) if interval != "delta" else None
+        if interval == "bootstrap" and self._moves is None:
+            raise DataError("interval='bootstrap' needs the customers' moves; estimate the matrix with "
+                            "estimate_transition_matrix.")
+        V = self.chain.value(R, d, h, include_current=include_current).to_numpy()
+        P = self.matrix.to_numpy()
+        # an infinite horizon without discounting converges only off the zero-reward absorbing states
+        keep = None if (h is not None or d > 0) else ~(np.isclose(np.diag(P), 1.0, rtol=0, atol=1e-12) & (R == 0))
+        n_failed = 0
+        if interval == "delta":
+            J = kernel.value_jacobian(P, R, d, h, solved_states=keep)
+            se = np.sqrt(kernel.value_variance(J, P, self.n_from.to_numpy()))
+            z = float(stats.norm.ppf(0.5 + level / 2))
+            lower, upper = V - z * se, V + z * se
+        else:
+            draws = self._redrawn_matrices(P, interval, n_draws, rng)
+            Vd = kernel.batched_values(draws, R, d, h, include_current, solved_states=keep)
+            ok = np.isfinite(Vd).all(axis=1)
+            n_failed = int((~ok).sum())
+            if n_failed == n_draws:
+                raise DataError(f"the value diverges in every draw at discount_rate={discount_rate!r}: "
+                                "pass a positive discount rate or a finite horizon.")
+            a = (1 - level) / 2
+            lower, upper = np.quantile(Vd[ok], a, axis=0), np.quantile(Vd[ok], 1 - a, axis=0)
+        out = pd.DataFrame({"estimate": V, "lower": lower, "upper": upper}, index=self.states)
+        out.attrs.update(interval=interval, level=level, n_failed=n_failed)
+        return out
+
+    def _redrawn_matrices(self, P: np.ndarray, interval: str, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+        """``n_draws`` transition matrices from the sampling distribution of the estimate."""
+        n = self.n_from.to_numpy()
+        empty = n <= 0
+        if interval == "simulate":
+            nn = np.maximum(n, 1).astype(np.int64)
+            draws = rng.multinomial(nn, P, size=(n_draws, self._k)) / nn[None, :, None]
+        else:
+            counts = self._moves.resampled_counts(self._k, n_draws, rng)
+            tot = counts.sum(axis=2, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                draws = np.where(tot > 0, counts / np.where(tot > 0, tot, 1.0), P[None])
+        draws[:, empty, :] = P[empty]
+        return draws
+
     def clv_conf_int(self, rewards: Any, discount_rate: float, horizon: int | None = None, *,
                      level: float = 0.95, n_draws: int = 999, include_current: bool = True,
                      seed: int | np.random.Generator | None = None) -> pd.DataFrame:
-        """Parametric-bootstrap interval for the value per state.
+        """Parametric-bootstrap interval for the value per state: :meth:`value` with
+        ``interval="simulate"`` (columns named ``value``, ``lower``, ``upper``).
 
         Each row of ``P`` is redrawn as ``Multinomial(n_i, p_i) / n_i`` (the sampling
         distribution of the estimate), the values recomputed for every draw in one batched
@@ -211,31 +356,10 @@ class TransitionMatrixResults(FrozenMixin):
         ([70.71, 58.93], True)
         """
         _check_ci(level, "wilson")
-        R = self.chain._rewards(rewards)
-        d = float(check_discount_rate(discount_rate))
-        h = _check_horizon(horizon)
         n_draws = check_whole_number(n_draws, "n_draws", minimum=2)
-        rng = as_generator(seed)
-        n = self.n_from.to_numpy()
-        P = self.matrix.to_numpy()
-        nn = np.maximum(n, 1).astype(np.int64)
-        draws = rng.multinomial(nn, P, size=(int(n_draws), self._k)) / nn[None, :, None]
-        empty = n <= 0
-        draws[:, empty, :] = P[empty]
-        beta = 1.0 / (1.0 + d)
-        A = beta * draws
-        if h is None:
-            V = np.linalg.solve(np.eye(self._k)[None] - A, np.broadcast_to(R[:, None], (int(n_draws), self._k, 1)))[..., 0]
-        else:
-            V = np.broadcast_to(R, (int(n_draws), self._k)).copy()
-            for _ in range(h):  # loop over periods
-                V = R[None] + np.einsum("nij,nj->ni", A, V)
-        if not include_current:
-            V = V - R[None]
-        a = (1 - level) / 2
-        return pd.DataFrame({"value": self.chain.value(R, d, h, include_current=include_current).to_numpy(),
-                             "lower": np.quantile(V, a, axis=0), "upper": np.quantile(V, 1 - a, axis=0)},
-                            index=self.states)
+        out = self._value_interval(rewards, discount_rate, horizon, include_current, "simulate", level,
+                                   n_draws, seed)
+        return out.rename(columns={"estimate": "value"})
 
     def stationary_distribution(self) -> pd.Series:
         """Deprecated: use ``self.chain.stationary_distribution()``.
@@ -417,11 +541,11 @@ def estimate_transition_matrix(data: Any, *, customer_col: str | None = None, pe
     if unobserved not in ("raise", "absorbing"):
         raise DataError(f"unobserved must be 'raise' or 'absorbing'; received {unobserved!r}.")
     if state is not None:
-        src, dst, w, idx = _long_moves(data, customer_col, period, state, states, weights)
+        src, dst, w, idx, owners = _long_moves(data, customer_col, period, state, states, weights)
     elif isinstance(data, pd.DataFrame) or (isinstance(data, np.ndarray) and data.ndim == 2):
-        src, dst, w, idx = _wide_moves(data, states, weights)
+        src, dst, w, idx, owners = _wide_moves(data, states, weights)
     elif isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
-        src, dst, w, idx = _sequence_moves(data, states, weights)
+        src, dst, w, idx, owners = _sequence_moves(data, states, weights)
     else:
         raise DataError("data must be a long panel DataFrame (with state=...), a wide panel "
                         "(DataFrame or 2-D array, one column per period) or a list of state "
@@ -430,8 +554,11 @@ def estimate_transition_matrix(data: Any, *, customer_col: str | None = None, pe
     if counts.sum() <= 0:
         raise DataError("no transitions between consecutive periods were observed; each customer "
                         "needs states in at least two consecutive periods.")
+    cust, n_customers, cust_weights = owners
+    moves = _CustomerMoves(np.asarray(cust, dtype=np.int64), np.asarray(src, dtype=np.int64) * len(idx) + dst,
+                           n_customers, cust_weights)
     return TransitionMatrixResults(counts, idx, level=float(level), ci_method=ci_method,
-                                   unobserved=unobserved)
+                                   unobserved=unobserved, customer_moves=moves)
 
 
 def _wide_moves(data, states, weights):
@@ -445,11 +572,12 @@ def _wide_moves(data, states, weights):
     src = codes[:, :-1]
     dst = codes[:, 1:]
     ok = (src >= 0) & (dst >= 0)
-    w = None
+    w = wc = None
     if weights is not None:
         wc = check_weights(weights, n, index)
         w = np.broadcast_to(wc[:, None], src.shape)[ok]
-    return src[ok], dst[ok], w, idx
+    cust = np.broadcast_to(np.arange(n)[:, None], src.shape)[ok]
+    return src[ok], dst[ok], w, idx, (cust, n, wc)
 
 
 def _sequence_moves(data, states, weights):
@@ -462,10 +590,11 @@ def _sequence_moves(data, states, weights):
     same = seq[1:] == seq[:-1]
     src, dst = codes[:-1], codes[1:]
     ok = same & (src >= 0) & (dst >= 0)
-    w = None
+    w = wc = None
     if weights is not None:
-        w = check_weights(weights, lengths.size)[seq[:-1]][ok]
-    return src[ok], dst[ok], w, idx
+        wc = check_weights(weights, lengths.size)
+        w = wc[seq[:-1]][ok]
+    return src[ok], dst[ok], w, idx, (seq[:-1][ok], lengths.size, wc)
 
 
 def _customer_codes(values: np.ndarray) -> np.ndarray:
@@ -561,7 +690,8 @@ def _long_moves(data, customer_col, period, state, states, weights):
         grid = grid.reshape(-1, nw)
         src, dst = grid[:, :-1], grid[:, 1:]
         ok = (src >= 0) & (dst >= 0)
-        return src[ok], dst[ok], None, idx
+        rows = np.broadcast_to(np.arange(grid.shape[0])[:, None], src.shape)[ok]
+        return src[ok], dst[ok], None, idx, (rows, grid.shape[0], None)
     if (dk > 0).all():
         order = None
     else:
@@ -577,4 +707,5 @@ def _long_moves(data, customer_col, period, state, states, weights):
     w = wave if order is None else wave[order]
     ok = (dk == 1) & (w[1:] != 0) & (c[:-1] >= 0) & (c[1:] >= 0)
     # dk == 1 and the next row not at period 0 means: same customer, next period.
-    return c[:-1][ok], c[1:][ok], None, idx
+    cu = key[:-1][ok] // nw
+    return c[:-1][ok], c[1:][ok], None, idx, (cu, int(cust.max()) + 1, None)

@@ -18,7 +18,7 @@ from ._checks import params
 __all__ = [
     "discounted_value", "discounted_value_path", "n_step", "state_distribution",
     "stationary_distribution", "fundamental_matrix", "transition_counts", "wilson_interval",
-    "goodman_interval", "wald_interval", "counts_loglike",
+    "goodman_interval", "wald_interval", "counts_loglike", "value_jacobian", "value_variance", "batched_values",
 ]
 
 
@@ -189,6 +189,163 @@ def discounted_value_path(P, R, d, horizon, include_current=True):
         acc = acc + term
         out[t] = acc
     return out
+
+
+@params(P="probability", R="finite", d="rate", horizon="count0")
+def value_jacobian(P, R, d, horizon=None, solved_states=None):
+    """Derivatives of the value per starting state with respect to the entries of ``P``:
+    ``J[s, i, j] = d V_s / d P[i, j]`` (``V`` of :func:`discounted_value`, with the current
+    period's reward; leaving it out subtracts ``R``, which does not depend on ``P``).
+
+    Differentiating ``V = R + A V`` with ``A = P/(1+d)`` (P&C eq. 6) gives
+    ``dV = (I - A)^-1 (dA) V``, so ``J[s, i, j] = M[s, i] V_j / (1+d)`` with
+    ``M = (I - A)^-1``. Over a finite horizon (P&C eq. 5) ``V_t = R + A V_{t-1}`` gives the
+    recursion ``J_t[s, i, j] = [s = i] V_{t-1, j} / (1+d) + sum_m A[s, m] J_{t-1}[m, i, j]``,
+    ``J_0 = 0`` (a loop over periods, ``k^3`` per period).
+
+    Parameters
+    ----------
+    P : ndarray, shape (k, k)
+        Row-stochastic transition matrix.
+    R : ndarray, shape (k,)
+        Reward per state per period.
+    d : float
+        Discount rate per period (> -1).
+    horizon : int, optional
+        Last period ``T`` of the sum; ``None`` for the infinite horizon.
+    solved_states : ndarray of bool, shape (k,), optional
+        Infinite horizon only: the states whose values are solved for (the others are
+        absorbing with reward 0, value 0 and zero derivatives); default all.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(k, k, k)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> P = np.array([[0.8, 0.2], [0.0, 1.0]])
+    >>> markov.value_jacobian(P, np.array([100.0, 0.0]), 0.1)[0, 0].round(2).tolist()
+    [1222.22, 0.0]
+    """
+    P = np.asarray(P, dtype=float)
+    R = np.asarray(R, dtype=float).reshape(-1)
+    k = P.shape[0]
+    b = float(_discount_factor(d))
+    J = np.zeros((k, k, k))
+    if horizon is None:
+        kp = np.ones(k, dtype=bool) if solved_states is None else np.asarray(solved_states, dtype=bool)
+        V = np.zeros(k)
+        V[kp] = discounted_value(P[np.ix_(kp, kp)], R[kp], d, None,
+                                 exits=P[np.ix_(kp, ~kp)].sum(axis=1))
+        M = np.linalg.inv(np.eye(int(kp.sum())) - b * P[np.ix_(kp, kp)])
+        J[np.ix_(kp, kp)] = b * M[:, :, None] * V[None, None, :]
+        return J
+    path = discounted_value_path(P, R, d, max(int(horizon) - 1, 0)) if horizon else np.zeros((0, k))
+    A = b * P
+    eye = np.eye(k)
+    for t in range(1, int(horizon) + 1):  # loop over periods
+        J = b * eye[:, :, None] * path[t - 1][None, None, :] + np.einsum("sm,mij->sij", A, J)
+    return J
+
+
+def value_variance(jacobian, P, n_from):
+    """Delta-method variance of the values from the multinomial sampling variance of each
+    estimated row of ``P``: ``Var(V_s) = sum_i J[s, i] C_i J[s, i]'`` with
+    ``C_i = (diag(p_i) - p_i p_i') / n_i`` (rows estimated independently; Anderson & Goodman
+    1957), i.e. ``sum_i (sum_j p_ij J_sij^2 - (sum_j p_ij J_sij)^2) / n_i``. Rows with
+    ``n_i = 0`` (not estimated) contribute nothing.
+
+    Parameters
+    ----------
+    jacobian : ndarray, shape (k, k, k)
+        :func:`value_jacobian`.
+    P : ndarray, shape (k, k)
+        The estimated transition matrix.
+    n_from : ndarray, shape (k,)
+        Transitions observed out of each state.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(k,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> P = np.array([[0.8, 0.2], [0.0, 1.0]])
+    >>> J = markov.value_jacobian(P, np.array([100.0, 0.0]), 0.1)
+    >>> markov.value_variance(J, P, np.array([100.0, 50.0])).round(1).tolist()
+    [2390.1, 0.0]
+    """
+    J = np.asarray(jacobian, dtype=float)
+    n = np.asarray(n_from, dtype=float)
+    mean = np.einsum("ij,sij->si", P, J)
+    second = np.einsum("ij,sij->si", P, J * J)
+    per_row = np.maximum(second - mean * mean, 0.0)
+    w = np.where(n > 0, 1.0 / np.where(n > 0, n, 1.0), 0.0)
+    return per_row @ w
+
+
+def batched_values(matrices, R, d, horizon=None, include_current=True, solved_states=None):
+    """:func:`discounted_value` for a stack of transition matrices (one batched solve, or
+    Horner's scheme over the periods for a finite horizon).
+
+    Parameters
+    ----------
+    matrices : ndarray, shape (n, k, k)
+        Row-stochastic transition matrices.
+    R : ndarray, shape (k,)
+        Reward per state per period.
+    d : float
+        Discount rate per period (> -1).
+    horizon : int, optional
+        Last period of the sum; ``None`` for the infinite horizon.
+    include_current : bool, default True
+        Include the reward of period 0.
+    solved_states : ndarray of bool, shape (k,), optional
+        Infinite horizon only: the states solved for (the others absorbing with reward 0:
+        value 0). A matrix on which the sum over the kept states diverges (spectral radius of
+        the discounted block >= 1) gets NaN values.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(n, k)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.math import markov
+    >>> Ps = np.array([[[0.8, 0.2], [0.0, 1.0]], [[0.5, 0.5], [0.0, 1.0]]])
+    >>> markov.batched_values(Ps, np.array([100.0, 0.0]), 0.1).round(2).tolist()
+    [[366.67, 0.0], [183.33, 0.0]]
+    """
+    Ps = np.asarray(matrices, dtype=float)
+    R = np.asarray(R, dtype=float).reshape(-1)
+    n, k = Ps.shape[0], Ps.shape[1]
+    b = float(_discount_factor(d))
+    A = b * Ps
+    if horizon is None:
+        kp = np.ones(k, dtype=bool) if solved_states is None else np.asarray(solved_states, dtype=bool)
+        V = np.zeros((n, k))
+        if kp.any():
+            Q = A[:, kp][:, :, kp]
+            V[:, kp] = np.linalg.solve(np.eye(int(kp.sum()))[None] - Q,
+                                       np.broadcast_to(R[kp][:, None], (n, int(kp.sum()), 1)))[..., 0]
+            if solved_states is not None:  # without discounting the sum may diverge in a draw
+                radius = np.abs(np.linalg.eigvals(Q)).max(axis=1)
+                V[radius >= 1 - 1e-12] = np.nan
+        return V if include_current else np.einsum("nij,nj->ni", A, V)
+    V = np.broadcast_to(R, (n, k)).copy()
+    for _ in range(int(horizon) - (0 if include_current else 1)):  # loop over periods
+        V = R[None] + np.einsum("nij,nj->ni", A, V)
+    if include_current:
+        return V
+    return np.einsum("nij,nj->ni", A, V) if horizon else np.zeros((n, k))
 
 
 @params(P="probability", t="count0")

@@ -340,6 +340,19 @@ CATALOGUE: dict[str, Entry] = {
         markov.goodman_interval, lambda: {"p": np.array([[2 / 3, 1 / 3]]), "n_trials": np.array([[6.0]]),
                                                 "level": 0.95},
         {"p": "probability", "n_trials": "nonnegative", "level": "level"}),
+    M + "markov.value_jacobian": kernel(
+        markov.value_jacobian, lambda: {"P": P2, "R": np.array([100.0, 0.0]), "d": 0.1, "horizon": 4},
+        {"P": "probability", "R": "finite", "d": "rate", "horizon": "count0"},
+        {"infinite horizon": replaced(horizon=None)}),
+    M + "markov.value_variance": documented(
+        markov.value_variance, lambda: {"jacobian": markov.value_jacobian(P2, np.array([100.0, 0.0]), 0.1),
+                                        "P": P2, "n_from": np.array([10.0, 5.0])},
+        "called by TransitionMatrixResults.value(interval='delta') on the estimate's own matrix, counts and "
+        "the derivatives it has just computed"),
+    M + "markov.batched_values": documented(
+        markov.batched_values, lambda: {"matrices": np.stack([P2, P2]), "R": np.array([100.0, 0.0]), "d": 0.1},
+        "called by TransitionMatrixResults.value(interval='simulate' / 'bootstrap') on redrawn stochastic "
+        "matrices; the rewards and rate were checked by the caller"),
     # -- Shy's switching costs ---------------------------------------------------------------
     M + "shy.default_rival": kernel(shy.default_rival, lambda: {"customers": np.array([50.0, 30.0, 20.0])},
                                     {"customers": "positive"}),
