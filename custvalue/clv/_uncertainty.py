@@ -440,19 +440,28 @@ def _progress(progress: bool | Callable[[int], Any], total: int, desc: str
     return bar.update, bar.close
 
 
-def _resampled_refit(specs: tuple[tuple[Any, dict[str, np.ndarray], np.ndarray, np.ndarray], ...],
+def _resampled_refit(specs: tuple[tuple[Any, dict[str, np.ndarray], np.ndarray, np.ndarray], ...]
+                     | tuple[tuple[Any, dict[str, np.ndarray], np.ndarray, np.ndarray, dict[str, Any]], ...],
                      rng: np.random.Generator) -> np.ndarray | None:
-    """One bootstrap replicate: for each ``(model class, data, weights, estimates)``, resample
-    the customers by multinomial counts on the compressed rows, refit from the estimates and
-    return the concatenated parameters (None when a refit fails or does not converge).
-    Module level so that process pools and Dask can pickle it."""
+    """One bootstrap replicate: for each ``(model class, data, weights, estimates[, settings])``,
+    resample the customers by multinomial counts on the compressed rows, refit from the
+    estimates and return the concatenated parameters (None when a refit fails or does not
+    converge). ``settings`` are the model's constructor keywords (its covariates and penalty);
+    with them the resample is passed as one frame, covariate columns included. Module level so
+    that process pools and Dask can pickle it."""
     out = []
-    for model_cls, data, weights, start in specs:
+    for model_cls, data, weights, start, *rest in specs:
+        settings = rest[0] if rest else {}
         total = int(round(float(weights.sum())))
         counts = rng.multinomial(total, weights / weights.sum()).astype(float)
         keep = counts > 0
         try:
-            res = model_cls(weights=counts[keep], **{c: v[keep] for c, v in data.items()}).fit(start_params=start)
+            if settings:
+                model = model_cls(pd.DataFrame({c: v[keep] for c, v in data.items()}), weights=counts[keep],
+                                  **settings)
+            else:
+                model = model_cls(weights=counts[keep], **{c: v[keep] for c, v in data.items()})
+            res = model.fit(start_params=start)
         except (DataError, ValueError, FloatingPointError, np.linalg.LinAlgError):
             return None
         p = res.params.to_numpy()
@@ -512,13 +521,10 @@ def bootstrap_draws(fitted: Sequence[Any], *, n_draws: int, seed: Any = None, ex
     ((20, 4), 0)
     """
     check_bootstrap_options(executor, progress)
-    with_covariates = [type(f.model).__name__ for f in fitted if getattr(f.model, "covariates", None)]
-    if with_covariates:
-        raise DataError(f"interval='bootstrap' does not refit models with covariates yet ({with_covariates[0]}); "
-                        "use interval='delta' or 'simulate'.")
     rngs = as_generator(seed).spawn(n_draws)
     specs = tuple((type(f.model), {c: np.asarray(v) for c, v in f.model.data.items()},
-                   np.asarray(f.model.weights, dtype=float), f.params.to_numpy()) for f in fitted)
+                   np.asarray(f.model.weights, dtype=float), f.params.to_numpy(), getattr(f.model, "_settings", dict)())
+                  for f in fitted)
     update, close = _progress(progress, n_draws, "bootstrap")
     results = []
     with warnings.catch_warnings():  # in the calling thread: a failed refit is counted, not shown
