@@ -309,7 +309,8 @@ class TransactionResultsMixin:
             covariate columns; each row gets its own expectation.
         interval : {None, "delta", "simulate", "bootstrap"}, default None
             An interval from the parameters' sampling uncertainty (log scale for the delta
-            method; see :meth:`custvalue.clv.BetaGeoResults.p_alive`); not with covariates.
+            method; see :meth:`custvalue.clv.BetaGeoResults.p_alive`). With covariates each
+            profile (and horizon) gets its own interval.
         level : float, default 0.95
             Confidence level of the interval.
         n_draws : int, default 200
@@ -326,7 +327,9 @@ class TransactionResultsMixin:
         float or pandas.Series or pandas.DataFrame
             A float for a scalar horizon, else a Series indexed by horizon; with covariates, a
             Series indexed like ``data`` (a frame with one column per horizon for an array);
-            with ``interval``, a frame indexed by horizon with ``estimate``, ``lower``, ``upper``.
+            with ``interval``, a frame indexed by horizon with ``estimate``, ``lower``, ``upper``
+            (with covariates: indexed like ``data`` for a scalar horizon, by (profile, horizon)
+            for an array).
 
         Examples
         --------
@@ -340,9 +343,16 @@ class TransactionResultsMixin:
         h = _horizons(horizon)
         cov, index = self._new_customer_covariates(data, "expected_purchases_new_customer")
         if interval is not None:
-            if cov:
-                raise DataError("interval= is not available for a new customer's expected purchases "
-                                "with covariates yet; use interval=None.")
+            if cov:  # one item per (profile, horizon): each profile's own parameters
+                n_prof = cov[0].shape[0]
+                hh = np.tile(h, n_prof)
+                cc = [np.repeat(c, h.size) for c in cov]
+                idx = (self._profile_index(index, n_prof) if np.ndim(horizon) == 0 else pd.MultiIndex.from_arrays(
+                    [np.repeat(self._profile_index(index, n_prof), h.size), hh],
+                    names=[self._profile_index(index, n_prof).name, "horizon"]))
+                return interval_of([self], lambda p, rows: self.kernel.expected_purchases_new_customer(
+                    hh[rows], *p, *(c[rows] for c in cc)), hh.size, idx, interval=interval, level=level,
+                    scale="log", n_draws=n_draws, seed=seed, executor=executor, progress=progress)
             return interval_of([self], lambda p, rows: self.kernel.expected_purchases_new_customer(h[rows], *p),
                                h.size, pd.Index(h, name="horizon"), interval=interval, level=level, scale="log",
                                n_draws=n_draws, seed=seed, executor=executor, progress=progress)
@@ -760,7 +770,7 @@ class TransactionResultsMixin:
             covariate columns.
         interval : {None, "delta", "simulate", "bootstrap"}, default None
             An interval from the parameters' sampling uncertainty (log scale for the delta
-            method; see :meth:`p_alive`); not with covariates yet.
+            method; see :meth:`p_alive`); with covariates, one per profile.
         level : float, default 0.95
             Confidence level of the interval.
         n_draws : int, default 200
@@ -777,7 +787,8 @@ class TransactionResultsMixin:
         float or pandas.Series or pandas.DataFrame
             Discounted expected repeat transactions (a Series indexed like ``data`` with
             covariates); with ``interval``, a one-row frame indexed by the horizon (inf for an
-            infinite horizon) with ``estimate``, ``lower`` and ``upper``.
+            infinite horizon) with ``estimate``, ``lower`` and ``upper`` (with covariates, one row
+            per profile, indexed like ``data``).
 
         Examples
         --------
@@ -792,25 +803,37 @@ class TransactionResultsMixin:
         theta = self._theta()
         cov, index = self._new_customer_covariates(data, "dert_new_customer")
         if interval is not None:
-            if cov:
-                raise DataError("interval= is not available for a new customer's DERT with covariates "
-                                "yet; use interval=None.")
+            if cov:  # one item per profile, each with its own parameters
+                n_prof = cov[0].shape[0]
+                return interval_of([self], lambda prm, rows: self._dert_new_profiles(d, h, [c[rows] for c in cov],
+                                                                                    list(prm)),
+                                   n_prof, self._profile_index(index, n_prof), interval=interval, level=level,
+                                   scale="log", n_draws=n_draws, seed=seed, executor=executor, progress=progress)
             return interval_of([self], lambda prm, rows: np.array([self._dert_new_customer_value(d, h, list(prm))]),
                                1, pd.Index([np.inf if h is None else h], name="horizon"), interval=interval,
                                level=level, scale="log", n_draws=n_draws, seed=seed, executor=executor,
                                progress=progress)
         if cov:  # a customer just acquired: no history, their own covariates
-            zeros = [np.zeros(cov[0].shape[0])] * len(type(self.model).data_columns)  # type: ignore[attr-defined]
-            if self._closed_dert(h) is not None:
-                vals = self._dert_values(d, h, zeros + cov)
-            else:
-                def cumulative_cov(t: np.ndarray) -> np.ndarray:
-                    return self.kernel.expected_purchases_new_customer(
-                        np.asarray(t, dtype=float)[None, :], *theta, *(c[:, None] for c in cov))
-                vals = _dert.continuous_dert(cumulative_cov, float(_dert.continuous_rate(d)), h,
-                                             scale=self._time_scale(theta, zeros + cov))
-            return self._series(np.asarray(vals, dtype=float).reshape(-1), index, "dert")  # type: ignore[attr-defined]
+            return self._series(self._dert_new_profiles(d, h, cov, theta), index, "dert")  # type: ignore[attr-defined]
         return self._dert_new_customer_value(d, h, theta)
+
+    def _dert_new_profiles(self, d: float, h: float | None, cov: list[np.ndarray], theta: list[float]) -> np.ndarray:
+        """DERT of just-acquired customers (no history) with the covariate columns ``cov``."""
+        zeros = [np.zeros(cov[0].shape[0])] * len(type(self.model).data_columns)  # type: ignore[attr-defined]
+        if self._closed_dert(h) is not None:
+            vals = self._dert_values(d, h, zeros + cov, theta)
+        else:
+            def cumulative_cov(t: np.ndarray) -> np.ndarray:
+                return self.kernel.expected_purchases_new_customer(
+                    np.asarray(t, dtype=float)[None, :], *theta, *(c[:, None] for c in cov))
+            vals = _dert.continuous_dert(cumulative_cov, float(_dert.continuous_rate(d)), h,
+                                         scale=self._time_scale(theta, zeros + cov))
+        return np.asarray(vals, dtype=float).reshape(-1)
+
+    @staticmethod
+    def _profile_index(index: pd.Index | None, n: int) -> pd.Index:
+        """The profiles' index (``customer_id`` 0..n-1 when the data carried none)."""
+        return pd.RangeIndex(n, name="customer_id") if index is None else pd.Index(index)
 
     def _dert_new_customer_value(self, d: float, h: float | None, theta: list[float]) -> float:
         """DERT of a customer with no history at the parameters ``theta`` (no covariates)."""

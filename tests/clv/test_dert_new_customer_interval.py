@@ -6,11 +6,11 @@ closed form with no history), and the simulated interval agreeing with it in wid
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import integrate, stats
 
 from custvalue.clv import BetaGeo, ParetoNBD
-from custvalue.exceptions import DataError
 from custvalue.math import betageo as bg_kernel
 from custvalue.math import paretonbd as pn_kernel
 
@@ -72,13 +72,61 @@ def test_simulate_agrees_with_delta_and_infinite_horizon_is_labelled(fits):
     assert again.equals(sim)
 
 
-def test_interval_with_covariates_is_refused():
+@pytest.fixture(scope="module")
+def covariate_fit():
     from custvalue.simulate import simulate_paretonbd_covariates
 
     z = {"z": np.random.default_rng(4).normal(size=3000)}
     base = simulate_paretonbd_covariates(z, r=0.8, alpha=6.0, s=0.6, beta=20.0,
                                          purchase_coefficients={"z": 0.3}, dropout_coefficients={"z": -0.2},
                                          T=52.0, seed=5)
-    res = ParetoNBD(purchase_covariates=["z"], dropout_covariates=["z"]).fit(base)
-    with pytest.raises(DataError, match="interval"):
-        res.dert_new_customer(base.head(3), discount_rate=RATE, interval="delta")
+    return ParetoNBD(purchase_covariates=["z"], dropout_covariates=["z"]).fit(base)
+
+
+def _delta_bounds(f, params, cov):
+    """Log-scale delta bounds of ``f(params)`` from central differences in the natural parameters."""
+    est = f(params)
+    grad = np.empty(params.size)
+    for j in range(params.size):
+        h = 1e-5 * max(abs(params[j]), 1e-2)
+        up, down = params.copy(), params.copy()
+        up[j] += h
+        down[j] -= h
+        grad[j] = (np.log(f(up)) - np.log(f(down))) / (2 * h)
+    se = float(np.sqrt(grad @ cov @ grad))
+    return est, est * np.exp(-Z * se), est * np.exp(Z * se)
+
+
+def _pn_profile(p, z):
+    """The Pareto/NBD with CLVTools' scaling of a profile's alpha and beta (r, alpha, s, beta,
+    purchase.z, dropout.z)."""
+    r, alpha, s, beta, gp, gd = p
+    return [r, alpha * np.exp(-gp * z), s, beta * np.exp(-gd * z)]
+
+
+def test_new_customer_intervals_with_covariates_per_profile(covariate_fit):
+    """Each profile's interval is the delta method applied to the closed forms written here:
+    E[X(t)] = r beta / (alpha (s-1)) (1 - (beta/(beta+t))^(s-1)) (Fader, Hardie & Lee 2005,
+    note on the Pareto/NBD, eq. 9) and the no-history DERT, at the profile's own alpha and beta."""
+    res = covariate_fit
+    params, cov = res.params.to_numpy(), res.cov_params.to_numpy()
+    profiles = pd.DataFrame({"z": [-1.0, 0.0, 1.5]}, index=pd.Index(["low", "mid", "high"], name="segment"))
+
+    def ex(p, z, t):
+        r, a, s, b = _pn_profile(p, z)
+        return r * b / (a * (s - 1)) * (1 - (b / (b + t)) ** (s - 1))
+
+    frame = res.expected_purchases_new_customer(26.0, data=profiles, interval="delta")
+    assert list(frame.index) == ["low", "mid", "high"] and frame.index.name == "segment"
+    for name, z in profiles["z"].items():
+        np.testing.assert_allclose(frame.loc[name].to_numpy(), _delta_bounds(lambda p: ex(p, z, 26.0), params, cov),
+                                   rtol=1e-4)
+    both = res.expected_purchases_new_customer([13.0, 26.0], data=profiles, interval="delta")
+    assert both.index.names == ["segment", "horizon"]
+    pd.testing.assert_series_equal(both.xs(26.0, level="horizon")["upper"], frame["upper"], check_names=False)
+    dert = res.dert_new_customer(profiles, discount_rate=RATE, interval="delta")
+    for name, z in profiles["z"].items():
+        ref = _delta_bounds(lambda p: float(pn_kernel.dert(np.log1p(RATE), *_pn_profile(p, z), np.zeros(1),
+                                                             np.zeros(1), np.zeros(1))[0]), params, cov)
+        np.testing.assert_allclose(dert.loc[name].to_numpy(), ref, rtol=1e-4)
+    np.testing.assert_allclose(dert["estimate"], res.dert_new_customer(profiles, discount_rate=RATE), rtol=1e-12)
