@@ -59,7 +59,8 @@ class GammaGompertzNBD(PurchaseCountModel[GammaGompertzNBDResults]):
     individual death rate; as b -> 0 with β/b fixed the model tends to the Pareto/NBD with
     lifetime parameters (s, β/b). The likelihood holds a one-dimensional integral per
     customer, evaluated with a compiled Gauss-Legendre rule after a change of variable
-    (:mod:`custvalue.math.ggomnbd`).
+    (:mod:`custvalue.math.ggomnbd`); the fit takes trust-region Newton steps on the exact
+    Hessian of that likelihood, which also gives the standard errors.
 
     Parameters
     ----------
