@@ -5,7 +5,9 @@
   parameters, T ~ U(36, 96) weeks: rows do not compress). Alongside: custvalue's MBG/NBD fit
   on the same rows (the k = 1 special case, the previous model a user would fit).
 * GGom/NBD fit on a base simulated from the model, T ~ U(20, 80) weeks. Alongside:
-  custvalue's Pareto/NBD fit on the same rows (the b -> 0 limit).
+  custvalue's Pareto/NBD fit on the same rows (the b -> 0 limit); and, in a second row, the
+  previous GGom/NBD fit (BFGS and a differenced Hessian, before issue 19 item 5) on the
+  same rows, checked to give the same estimates.
 
 The R implementations (BTYDplus, CLVTools) are not run here. Each row records the load
 average (run.py's ``load_1min``): the 2 s target is for an idle 2-core machine.
@@ -45,7 +47,32 @@ def _cnbd_cases(n: int) -> Iterator[Case]:
                notes="fits k = 1..5 (stops after two falls)")
 
 
-def _ggom_case(n: int) -> Case:
+def _previous_ggom():
+    """GammaGompertzNBD as fitted before issue 19 item 5: BFGS on the per-row score (from a
+    BFGS fit on a subsample), standard errors from central differences of the score (ten
+    more passes); the same likelihood and quadrature rule."""
+    from custvalue.clv import GammaGompertzNBD
+    from custvalue.clv._base import PurchaseCountModel
+
+    class PreviousGammaGompertzNBD(GammaGompertzNBD):
+        analytic_hessian = False
+
+        def loglike_and_score(self, params):
+            return PurchaseCountModel.loglike_and_score(self, params)
+
+        def loglike_score_hessian(self, params):
+            return PurchaseCountModel.loglike_score_hessian(self, params)
+
+    return PreviousGammaGompertzNBD
+
+
+def _same_estimates(ours, previous) -> None:
+    """The estimates agree to the optimisers' tolerance (1e-5 relative, llf to 1e-8)."""
+    np.testing.assert_allclose(ours.params.to_numpy(), previous.params.to_numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ours.llf, previous.llf, rtol=1e-8)
+
+
+def _ggom_cases(n: int) -> Iterator[Case]:
     from custvalue.clv import GammaGompertzNBD, ParetoNBD
     from custvalue.simulate import simulate_ggomnbd
 
@@ -55,13 +82,19 @@ def _ggom_case(n: int) -> Case:
     else:
         d = simulate_ggomnbd(n, **GGOM, T=rng.uniform(20.0, 80.0, n), seed=rng)
     cols = {c: d[c].to_numpy() for c in ("frequency", "recency", "T")}
-    return Case("GGom/NBD fit", n, "customers", lambda: GammaGompertzNBD().fit(**cols),
-                lambda: ParetoNBD().fit(**cols), "custvalue ParetoNBD.fit (b -> 0 limit, same rows)",
-                notes="simulated GGom/NBD, T ~ U(20, 80) weeks")
+    ours = lambda: GammaGompertzNBD().fit(**cols)  # noqa: E731
+    yield Case("GGom/NBD fit", n, "customers", ours,
+               lambda: ParetoNBD().fit(**cols), "custvalue ParetoNBD.fit (b -> 0 limit, same rows)",
+               notes="simulated GGom/NBD, T ~ U(20, 80) weeks")
+    previous = _previous_ggom()
+    yield Case("GGom/NBD fit vs the previous fit", n, "customers", ours, lambda: previous().fit(**cols),
+               "previous GammaGompertzNBD.fit (BFGS, differenced Hessian; same likelihood)",
+               check=_same_estimates,
+               notes="Newton on the exact Hessian (ours) against BFGS + central differences of the score")
 
 
 def cases(smoke: bool = False, sizes: Sequence[int] | None = None) -> Iterator[Case]:
     """MBG/CNBD-k (fixed and chosen k) and GGom/NBD fits, one size at a time."""
     for n in (SMOKE if smoke else (sizes or SIZES)):
         yield from _cnbd_cases(n)
-        yield _ggom_case(n)
+        yield from _ggom_cases(n)

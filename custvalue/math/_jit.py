@@ -15,13 +15,15 @@ another order, so results can differ in the last bits between the two.
 from __future__ import annotations
 
 import types
+from contextlib import contextmanager
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import numba
 from numba import njit
 
-__all__ = ["PARALLEL_MIN_SIZE", "ParallelKernel", "parallel_kernel", "cache_is_warm"]
+__all__ = ["PARALLEL_MIN_SIZE", "ParallelKernel", "parallel_kernel", "cache_is_warm", "row_threads"]
 
 #: Size (elements of the largest array argument) from which the parallel version runs.
 PARALLEL_MIN_SIZE = 100_000
@@ -130,3 +132,35 @@ def cache_is_warm(dispatcher: Any) -> bool:
         return bool(dispatcher._cache._cache_file._load_index())  # {} when missing or stale
     except Exception:  # noqa: BLE001 - numba internals: unknown means "not known to be warm"
         return False
+
+
+@contextmanager
+def row_threads(n: int, min_rows: int = 50_000):
+    """Threads for a kernel whose ``prange`` runs over fixed blocks of rows: below
+    ``min_rows`` rows one thread (a pass takes milliseconds, and when another process keeps
+    a core busy, waiting for a second thread costs more than it saves); above, every
+    thread, handed the blocks one at a time (a descheduled thread then holds up the pass by
+    one block at most, where numba's default static split would make the pass wait for it).
+
+    Parameters
+    ----------
+    n : int
+        Number of rows of the pass.
+    min_rows : int, default 50,000
+        Fewest rows run on more than one thread.
+
+    Examples
+    --------
+    >>> with row_threads(10):
+    ...     pass
+    """
+    if n < min_rows:
+        prev = numba.get_num_threads()
+        numba.set_num_threads(1)
+        try:
+            yield
+        finally:
+            numba.set_num_threads(prev)
+    else:
+        with numba.parallel_chunksize(1):
+            yield

@@ -148,6 +148,10 @@ def _ggomnbd_kernels() -> dict[str, Entry]:
                                                                     "s": 0.6, "beta": 0.1},
                                          {"b": "positive", "s": "positive", "beta": "positive"},
                                          {"long time": replaced(t=np.array([1e5]))})
+    for name in ("weighted_loglike_and_score", "weighted_loglike_score_hessian"):
+        out[f"{M}ggomnbd.{name}"] = documented(getattr(ggomnbd, name), lambda: {**_rft(**GG)(), "weights": np.ones(3)},
+                                               PER_ITERATION)
+    out[f"{M}ggomnbd.x_levels"] = documented(ggomnbd.x_levels, lambda: {"x": X3}, HELPER)
     return out
 
 

@@ -62,6 +62,64 @@ def test_gradient_matches_finite_differences(histories, p):
         np.testing.assert_allclose(g[:, i], fd, rtol=1e-5, atol=1e-5 * np.abs(g[:, i]).max())
 
 
+@pytest.mark.parametrize("p", PARAMS + [(0.8, 3.0, 20.0, 0.7, 5.0)])
+def test_weighted_sums_and_exact_hessian(histories, p):
+    """The fitting kernel's weighted sums equal the per-row log-likelihood and score (checked
+    above against adaptive quadrature and finite differences), and its Hessian equals central
+    differences of that gradient. The last parameters put b T near 2000, past where
+    e^{bT} overflows: the survival and density are evaluated in the form e^{-by}."""
+    x, t_x, T = histories
+    th = np.array(p)
+    w = np.random.default_rng(1).uniform(0.5, 3.0, x.size)
+    ll_rows, g_rows = G.loglike_and_score(*th, x, t_x, T)
+    assert np.all(np.isfinite(ll_rows)) and np.all(np.isfinite(g_rows))
+    ll, g, H = G.weighted_loglike_score_hessian(*th, x, t_x, T, w)
+    ll2, g2 = G.weighted_loglike_and_score(*th, x, t_x, T, w)
+    assert ll == pytest.approx(w @ ll_rows, rel=1e-12) and ll2 == ll
+    np.testing.assert_allclose(g, w @ g_rows, rtol=1e-10)
+    np.testing.assert_array_equal(g, g2)
+    fd = np.empty((5, 5))
+    for i in range(5):
+        e = np.zeros(5)
+        e[i] = 1e-5 * th[i]
+        fd[:, i] = (G.weighted_loglike_and_score(*(th + e), x, t_x, T, w)[1]
+                    - G.weighted_loglike_and_score(*(th - e), x, t_x, T, w)[1]) / (2 * e[i])
+    scale = np.sqrt(np.outer(th, th))  # compare on the scale of the log-parameters
+    np.testing.assert_allclose(H * scale, fd * scale, rtol=0, atol=1e-6 * np.abs(H * scale).max())
+    np.testing.assert_array_equal(H, H.T)
+
+
+def test_newton_fit_matches_bfgs_on_the_per_row_likelihood():
+    """The fit (trust-region Newton on the exact Hessian, from a subsample start) against a
+    plain BFGS maximisation of the summed per-row log-likelihood with tight tolerance, and
+    standard errors against central differences of the per-row score."""
+    from scipy import optimize
+
+    n = 6000  # above the subsample size: the fit starts from a subsample's optimum
+    d = simulate_ggomnbd(n, r=0.6, alpha=5.0, b=0.05, s=1.2, beta=2.0,
+                         T=np.random.default_rng(4).uniform(20, 80, n), seed=5)
+    x, t_x, T = (d[c].to_numpy() for c in ("frequency", "recency", "T"))
+    res = GammaGompertzNBD().fit(d)
+    assert res.converged
+
+    def objective(theta):
+        ll, g = G.loglike_and_score(*np.exp(theta), x, t_x, T)
+        return -ll.sum() / n, -(g.sum(axis=0) * np.exp(theta)) / n
+
+    ref = optimize.minimize(objective, np.log([0.5, 4.0, 0.03, 1.0, 1.0]), jac=True, method="BFGS",
+                            options={"gtol": 1e-10, "maxiter": 2000})
+    np.testing.assert_allclose(res.params.to_numpy(), np.exp(ref.x), rtol=1e-5)
+    assert res.llf == pytest.approx(-ref.fun * n, rel=1e-10)
+    p = res.params.to_numpy()
+    fd = np.empty((5, 5))
+    for i in range(5):
+        e = np.zeros(5)
+        e[i] = 1e-5 * p[i]
+        fd[:, i] = (G.loglike_and_score(*(p + e), x, t_x, T)[1].sum(axis=0)
+                    - G.loglike_and_score(*(p - e), x, t_x, T)[1].sum(axis=0)) / (2 * e[i])
+    np.testing.assert_allclose(res.bse.to_numpy(), np.sqrt(np.diag(np.linalg.inv(-0.5 * (fd + fd.T)))), rtol=1e-4)
+
+
 def test_pareto_nbd_is_the_limit_b_to_zero(histories):
     """b -> 0 with beta = b * beta_P: the Gamma-Gompertz survival tends to the Pareto/NBD's
     ``(beta_P / (beta_P + t))^s``; every expression converges to custvalue's ParetoNBD kernels
