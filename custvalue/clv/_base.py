@@ -339,6 +339,21 @@ def _subsample(model: CustomerModel, n_rows: int) -> CustomerModel:
     return sub
 
 
+def _wsum(w: np.ndarray, v: np.ndarray) -> float:
+    """``Σ w_i v_i`` by numpy's own loop: ``w @ v`` goes to BLAS's ddot, which splits 1e5
+    elements over its threads and, with the other core busy, waits a scheduler slice for the
+    second (measured: median 12 ms against 0.03 ms, on two cores shared with other work)."""
+    return float(np.einsum("i,i->", w, v))
+
+
+def _linear_predictor(offset: float, sign: float, X: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """``offset + sign X @ gamma`` column by column (X has a few columns; no BLAS call)."""
+    out = np.full(X.shape[0], offset)
+    for j in range(X.shape[1]):
+        out += (sign * gamma[j]) * X[:, j]
+    return out
+
+
 class PurchaseCountModel(CustomerModel[ResultsT]):
     """A buy-till-you-die model on ``frequency``, ``recency`` and ``T``.
 
@@ -422,8 +437,8 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
         n_p, n_d = len(spec.purchase), len(spec.dropout)
         for j, c in enumerate(columns):
             col = self.data[c]
-            m = float(w @ col)
-            sd = float(np.sqrt(w @ (col - m) ** 2))
+            m = float(np.einsum("i,i->", w, col))  # not BLAS's ddot (see _wsum)
+            sd = float(np.sqrt(np.einsum("i,i->", w, (col - m) ** 2)))
             sd = sd if sd > 0 else 1.0  # a subsample may hold a constant column
             L[nb + j, nb + j] = 1.0 / sd
             procs = ("purchase",) if j < n_p else ("dropout",) if j < n_p + n_d else PROCESSES
@@ -600,10 +615,10 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
             designs = [(q, sign, Xp[proc]) for q, sign, proc in links]
         else:
             used = self._used_designs()  # each process's non-zero design columns only
-            scaled = {q: np.log(base[q]) + sign * (used[proc][1] @ gamma[used[proc][0]])
+            scaled = {q: _linear_predictor(np.log(base[q]), sign, used[proc][1], gamma[used[proc][0]])
                       for q, sign, proc in links}
             ll_rows, g_rows, h_rows = self._individual_rows(base, scaled, hess)
-            ll = float(self.weights @ ll_rows)
+            ll = _wsum(self.weights, ll_rows)
             w = None if used["unit_weights"] else self.weights
             designs = [(q, sign, used[proc][1], used[proc][0]) for q, sign, proc in links]
         grad, H = chain_rule(g_rows, h_rows if hess else None, w, designs, n_coef=gamma.size)
@@ -736,7 +751,7 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
     def _base_start_params(self) -> np.ndarray:
         # r / alpha matches the mean purchase rate; the dropout parameters start neutral
         x, _, T = self._kernel_args()
-        rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
+        rate = max(_wsum(self.weights, x / T) / self.nobs, 1e-3)
         return np.array([0.5, 0.5 / rate, 1.0, 2.0])
 
     def start_params(self) -> np.ndarray:

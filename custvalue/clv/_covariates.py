@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from .._validation import as_float_array
 from ..exceptions import DataError, ModelSpecificationError
@@ -198,6 +199,71 @@ class CovariateSpec:
 _TRI = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
 
 
+@njit(cache=True, error_model="numpy")
+def _chain_sums(g_rows, h_rows, w, X, pos, sign, col_link, col_coef, n_coef, hess):  # pragma: no cover - compiled
+    """One pass over the rows: ``Σ_i w_i J_i' g_i`` and ``Σ_i w_i J_i' H_i J_i``, J_i the
+    4 x (4+K) Jacobian of the per-row parameters in ``(φ, γ)``: the identity on φ, and in
+    column 4+k, row ``pos[q]``, ``σ_q X[i, j]`` for each design column j of link q that
+    carries coefficient k (``col_link[j] = q``, ``col_coef[j] = k``).  The pass accumulates
+    per design column (``Σ w x_j g_q``, ``Σ w x_j h_{a q}``, ``Σ w x_j x_l h_{q q'}``), a few
+    dozen products a row; the signs and the columns' coefficients are applied once after."""
+    n = g_rows.shape[0]
+    C = X.shape[1]
+    P = 4 + n_coef
+    unit = w.shape[0] == 0
+    tri = np.empty((4, 4), dtype=np.int64)  # column of h_rows holding entry (a, b)
+    c = 0
+    for a in range(4):
+        for b in range(a, 4):
+            tri[a, b] = c
+            tri[b, a] = c
+            c += 1
+    qc = np.empty(C, dtype=np.int64)
+    for j in range(C):
+        qc[j] = pos[col_link[j]]
+    gb = np.zeros(4)
+    hb = np.zeros(10)
+    V = np.zeros(C)
+    Tm = np.zeros((4, C))
+    S = np.zeros((C, C))
+    for i in range(n):
+        wi = 1.0 if unit else w[i]
+        for p in range(4):
+            gb[p] += wi * g_rows[i, p]
+        if hess:
+            for t in range(10):
+                hb[t] += wi * h_rows[i, t]
+        for j in range(C):
+            xj = wi * X[i, j]
+            q = qc[j]
+            V[j] += xj * g_rows[i, q]
+            if hess:
+                for a in range(4):
+                    Tm[a, j] += xj * h_rows[i, tri[a, q]]
+                for l in range(j, C):
+                    S[j, l] += xj * X[i, l] * h_rows[i, tri[q, qc[l]]]
+    grad = np.zeros(P)
+    H = np.zeros((P, P))
+    for p in range(4):
+        grad[p] = gb[p]
+        for b in range(4):
+            H[p, b] = hb[tri[p, b]]
+    for j in range(C):
+        sj = sign[col_link[j]]
+        kj = 4 + col_coef[j]
+        grad[kj] += sj * V[j]
+        for a in range(4):
+            H[a, kj] += sj * Tm[a, j]
+            H[kj, a] += sj * Tm[a, j]
+        for l in range(j, C):
+            v = sj * sign[col_link[l]] * S[j, l]
+            kl = 4 + col_coef[l]
+            H[kj, kl] += v
+            if l != j:
+                H[kl, kj] += v
+    return grad, H
+
+
 def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | None,
                links: Sequence[tuple[Any, ...]], n_coef: int | None = None
                ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -205,7 +271,8 @@ def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | No
 
     Row i's parameters are ``ρ_iq = φ_q + σ_q X_q[i] @ γ`` (``φ`` the base parameters, on the
     log scale for the scaled ones; ``σ_q = ±1``); the map is linear, so the Hessian is
-    ``Σ_i w_i J_i' H_i J_i`` with no second-order term.
+    ``Σ_i w_i J_i' H_i J_i`` with no second-order term.  One compiled pass over the rows
+    (:func:`_chain_sums`).
 
     Parameters
     ----------
@@ -237,30 +304,20 @@ def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | No
     norm = [(lk[0], lk[1], lk[2], np.arange(lk[2].shape[1]) if len(lk) == 3 else np.asarray(lk[3]))
             for lk in links]
     k = n_coef if n_coef is not None else (links[0][2].shape[1] if links else 0)
-    wg = g_rows if w is None else w[:, None] * g_rows
-    grad = np.zeros(4 + k)
-    grad[:4] = wg.sum(axis=0)
-    for q, sign, X, cols in norm:
-        grad[4 + cols] += sign * (X.T @ wg[:, q])
-    if h_rows is None:
-        return grad, None
-    H = np.zeros((4 + k, 4 + k))
-    wh = h_rows if w is None else w[:, None] * h_rows
-    col = np.empty((4, 4), dtype=np.int64)  # column of h_rows holding entry (p, q)
-    for j, (p, q) in enumerate(_TRI):
-        col[p, q] = col[q, p] = j
-    H[:4, :4] = wh.sum(axis=0)[col]
-    for a, (q, sign, X, cols) in enumerate(norm):
-        # base-coefficient blocks: Σ_i w_i h_i[p, q] σ_q X_q[i]  (one product with all of h)
-        cross = sign * (X.T @ wh)[:, col[:, q]].T  # (4, len(cols))
-        H[:4, 4 + cols] += cross
-        H[4 + cols, :4] += cross.T
-        for q2, sign2, X2, cols2 in norm[a:]:  # coefficient blocks, each pair of links once
-            blk = sign * sign2 * ((X.T * wh[:, col[q, q2]]) @ X2)
-            H[np.ix_(4 + cols, 4 + cols2)] += blk
-            if q2 != q:
-                H[np.ix_(4 + cols2, 4 + cols)] += blk.T
-    return grad, H
+    n = g_rows.shape[0]
+    X = (np.column_stack([np.asarray(X_q, dtype=float) for _, _, X_q, _ in norm]) if norm
+         else np.zeros((n, 0)))
+    pos = np.array([q for q, _, _, _ in norm], dtype=np.int64)
+    sign = np.array([s for _, s, _, _ in norm], dtype=float)
+    col_link = np.concatenate([np.full(c.size, j, dtype=np.int64) for j, (_, _, _, c) in enumerate(norm)]
+                              + [np.zeros(0, dtype=np.int64)])
+    col_coef = np.concatenate([c.astype(np.int64) for _, _, _, c in norm] + [np.zeros(0, dtype=np.int64)])
+    hess = h_rows is not None
+    grad, H = _chain_sums(np.ascontiguousarray(g_rows, dtype=float),
+                          np.ascontiguousarray(h_rows if hess else np.zeros((0, 10)), dtype=float),
+                          np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=float),
+                          np.ascontiguousarray(X), pos, sign, col_link, col_coef, k, hess)
+    return grad, (H if hess else None)
 
 
 class CovariateKernel:

@@ -167,6 +167,6 @@ class ParetoNBD(PurchaseCountModel[ParetoNBDResults]):
 
     def _base_start_params(self) -> np.ndarray:
         x, _, T = self._kernel_args()
-        rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
-        meanT = float(self.weights @ T / self.nobs)
+        rate = max(float(np.einsum("i,i->", self.weights, x / T)) / self.nobs, 1e-3)  # not BLAS (see _base._wsum)
+        meanT = float(np.einsum("i,i->", self.weights, T)) / self.nobs
         return np.array([0.5, 0.5 / rate, 0.5, meanT])
