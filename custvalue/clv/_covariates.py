@@ -33,7 +33,7 @@ from numba import njit
 from .._validation import as_float_array
 from ..exceptions import DataError, ModelSpecificationError
 
-__all__ = ["CovariateSpec", "CovariateKernel", "chain_rule"]
+__all__ = ["CovariateSpec", "CovariateKernel", "chain_rule", "column_sums", "assemble", "design_columns"]
 
 PROCESSES = ("purchase", "dropout")
 
@@ -197,19 +197,19 @@ class CovariateSpec:
 
 #: index pairs of the per-row Hessian's upper triangle (4 per-row parameters)
 _TRI = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
+#: position in that triangle of entry (a, b)
+_TRI_IDX = np.array([[0, 1, 2, 3], [1, 4, 5, 6], [2, 5, 7, 8], [3, 6, 8, 9]])
 
 
 @njit(cache=True, error_model="numpy")
-def _chain_sums(g_rows, h_rows, w, X, pos, sign, col_link, col_coef, n_coef, hess):  # pragma: no cover - compiled
-    """One pass over the rows: ``Σ_i w_i J_i' g_i`` and ``Σ_i w_i J_i' H_i J_i``, J_i the
-    4 x (4+K) Jacobian of the per-row parameters in ``(φ, γ)``: the identity on φ, and in
-    column 4+k, row ``pos[q]``, ``σ_q X[i, j]`` for each design column j of link q that
-    carries coefficient k (``col_link[j] = q``, ``col_coef[j] = k``).  The pass accumulates
-    per design column (``Σ w x_j g_q``, ``Σ w x_j h_{a q}``, ``Σ w x_j x_l h_{q q'}``), a few
-    dozen products a row; the signs and the columns' coefficients are applied once after."""
+def _column_sums(g_rows, h_rows, w, X, qc, hess):  # pragma: no cover - compiled
+    """One pass over the rows: the weighted sums of the per-row gradient ``g`` and Hessian
+    ``h`` (upper triangle, order of ``_TRI``) and their products with the design columns,
+    ``V[j] = Σ w x_j g_q``, ``Tm[a, j] = Σ w x_j h_{a q}`` and ``S[j, l] = Σ w x_j x_l h_{q q'}``
+    (j <= l), where ``q = qc[j]`` is the per-row parameter column j shifts: a few dozen
+    products a row and no temporaries (:func:`assemble` applies the signs and coefficients)."""
     n = g_rows.shape[0]
     C = X.shape[1]
-    P = 4 + n_coef
     unit = w.shape[0] == 0
     tri = np.empty((4, 4), dtype=np.int64)  # column of h_rows holding entry (a, b)
     c = 0
@@ -218,9 +218,6 @@ def _chain_sums(g_rows, h_rows, w, X, pos, sign, col_link, col_coef, n_coef, hes
             tri[a, b] = c
             tri[b, a] = c
             c += 1
-    qc = np.empty(C, dtype=np.int64)
-    for j in range(C):
-        qc[j] = pos[col_link[j]]
     gb = np.zeros(4)
     hb = np.zeros(10)
     V = np.zeros(C)
@@ -242,26 +239,62 @@ def _chain_sums(g_rows, h_rows, w, X, pos, sign, col_link, col_coef, n_coef, hes
                     Tm[a, j] += xj * h_rows[i, tri[a, q]]
                 for l in range(j, C):
                     S[j, l] += xj * X[i, l] * h_rows[i, tri[q, qc[l]]]
+    return gb, hb, V, Tm, S
+
+
+def column_sums(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | None, X: np.ndarray,
+                qc: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_column_sums` on per-row arrays; the Hessian sum as a (4, 4) matrix (None
+    without ``h_rows``)."""
+    hess = h_rows is not None
+    gb, hb, V, Tm, S = _column_sums(np.ascontiguousarray(g_rows, dtype=float),
+                                    np.ascontiguousarray(h_rows if hess else np.zeros((0, 10)), dtype=float),
+                                    np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=float), X, qc, hess)
+    return gb, (hb[_TRI_IDX] if hess else None), V, Tm, S
+
+
+def assemble(gb: np.ndarray, hb: np.ndarray | None, V: np.ndarray, Tm: np.ndarray | None, S: np.ndarray | None,
+             col_sign: np.ndarray, col_coef: np.ndarray, n_coef: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Gradient and Hessian in ``(φ, γ)`` from the column sums of :func:`_column_sums` (or of a
+    kernel that sums them itself, :func:`custvalue.math.paretonbd.individual_loglike_sums`):
+    ``gb`` and ``hb`` the sums of the per-row gradient and Hessian (4, 4), and design column j enters coefficient ``col_coef[j]`` with sign
+    ``col_sign[j]``, so ``∂/∂γ_k = Σ_{j: k} σ_j V_j``, the cross block ``Σ σ_j Tm[:, j]`` and the
+    coefficient block ``Σ σ_j σ_l S[j, l]`` (each unordered pair of columns counted in both
+    orders).  ``Tm`` None: the gradient only."""
+    C = V.shape[0]
+    P = 4 + n_coef
     grad = np.zeros(P)
+    grad[:4] = gb
+    np.add.at(grad, 4 + col_coef, col_sign * V)
+    if Tm is None:
+        return grad, None
     H = np.zeros((P, P))
-    for p in range(4):
-        grad[p] = gb[p]
-        for b in range(4):
-            H[p, b] = hb[tri[p, b]]
+    H[:4, :4] = hb
     for j in range(C):
-        sj = sign[col_link[j]]
         kj = 4 + col_coef[j]
-        grad[kj] += sj * V[j]
-        for a in range(4):
-            H[a, kj] += sj * Tm[a, j]
-            H[kj, a] += sj * Tm[a, j]
+        H[:4, kj] += col_sign[j] * Tm[:, j]
+        H[kj, :4] += col_sign[j] * Tm[:, j]
         for l in range(j, C):
-            v = sj * sign[col_link[l]] * S[j, l]
+            v = col_sign[j] * col_sign[l] * S[j, l]
             kl = 4 + col_coef[l]
             H[kj, kl] += v
             if l != j:
                 H[kl, kj] += v
     return grad, H
+
+
+def design_columns(links: Sequence[tuple[Any, ...]], n_rows: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The links of :func:`chain_rule` as one design (n, C) and, per column, the per-row
+    parameter it shifts, its sign and its coefficient."""
+    norm = [(lk[0], lk[1], lk[2], np.arange(lk[2].shape[1]) if len(lk) == 3 else np.asarray(lk[3]))
+            for lk in links]
+    X = (np.ascontiguousarray(np.column_stack([np.asarray(X_q, dtype=float) for _, _, X_q, _ in norm]))
+         if norm else np.zeros((n_rows, 0)))
+    qc = np.concatenate([np.full(c.size, q, dtype=np.int64) for q, _, _, c in norm] + [np.zeros(0, np.int64)])
+    sign = np.concatenate([np.full(c.size, sg, dtype=float) for _, sg, _, c in norm] + [np.zeros(0)])
+    coef = np.concatenate([c.astype(np.int64) for _, _, _, c in norm] + [np.zeros(0, dtype=np.int64)])
+    return X, qc, sign, coef
 
 
 def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | None,
@@ -272,7 +305,7 @@ def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | No
     Row i's parameters are ``ρ_iq = φ_q + σ_q X_q[i] @ γ`` (``φ`` the base parameters, on the
     log scale for the scaled ones; ``σ_q = ±1``); the map is linear, so the Hessian is
     ``Σ_i w_i J_i' H_i J_i`` with no second-order term.  One compiled pass over the rows
-    (:func:`_chain_sums`).
+    (:func:`_column_sums`), then :func:`assemble`.
 
     Parameters
     ----------
@@ -301,23 +334,14 @@ def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | No
     >>> g.tolist()
     [2.0, 2.0, 2.0, 2.0, -1.0]
     """
-    norm = [(lk[0], lk[1], lk[2], np.arange(lk[2].shape[1]) if len(lk) == 3 else np.asarray(lk[3]))
-            for lk in links]
     k = n_coef if n_coef is not None else (links[0][2].shape[1] if links else 0)
-    n = g_rows.shape[0]
-    X = (np.column_stack([np.asarray(X_q, dtype=float) for _, _, X_q, _ in norm]) if norm
-         else np.zeros((n, 0)))
-    pos = np.array([q for q, _, _, _ in norm], dtype=np.int64)
-    sign = np.array([s for _, s, _, _ in norm], dtype=float)
-    col_link = np.concatenate([np.full(c.size, j, dtype=np.int64) for j, (_, _, _, c) in enumerate(norm)]
-                              + [np.zeros(0, dtype=np.int64)])
-    col_coef = np.concatenate([c.astype(np.int64) for _, _, _, c in norm] + [np.zeros(0, dtype=np.int64)])
+    X, qc, sign, coef = design_columns(links, g_rows.shape[0])
     hess = h_rows is not None
-    grad, H = _chain_sums(np.ascontiguousarray(g_rows, dtype=float),
-                          np.ascontiguousarray(h_rows if hess else np.zeros((0, 10)), dtype=float),
-                          np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=float),
-                          np.ascontiguousarray(X), pos, sign, col_link, col_coef, k, hess)
-    return grad, (H if hess else None)
+    gb, hb, V, Tm, S = _column_sums(np.ascontiguousarray(g_rows, dtype=float),
+                                    np.ascontiguousarray(h_rows if hess else np.zeros((0, 10)), dtype=float),
+                                    np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=float),
+                                    X, qc, hess)
+    return assemble(gb, hb[_TRI_IDX], V, Tm if hess else None, S, sign, coef, k)
 
 
 class CovariateKernel:
