@@ -19,7 +19,8 @@ from ..base import LikelihoodModel, LikelihoodResults
 from ..base.model import ResultsT, numerical_jacobian
 from ..base.transforms import from_free, to_free
 from ..exceptions import DataError, ModelSpecificationError
-from ._covariates import _TRI, PROCESSES, CovariateKernel, CovariateSpec, assemble, chain_rule, column_sums, design_columns
+from ._covariates import (_TRI, PROCESSES, CovariateKernel, CovariateSpec, assemble, chain_rule, column_sums,
+                          design_columns)
 
 __all__ = ["CustomerModel", "CustomerResults", "PurchaseCountModel"]
 

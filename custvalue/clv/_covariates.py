@@ -253,12 +253,13 @@ def column_sums(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | N
     return gb, (hb[_TRI_IDX] if hess else None), V, Tm, S
 
 
-def assemble(gb: np.ndarray, hb: np.ndarray | None, V: np.ndarray, Tm: np.ndarray | None, S: np.ndarray | None,
-             col_sign: np.ndarray, col_coef: np.ndarray, n_coef: int) -> tuple[np.ndarray, np.ndarray | None]:
+def assemble(gb: np.ndarray, hb: np.ndarray | None, V: np.ndarray, Tm: np.ndarray | None,
+             S: np.ndarray | None, col_sign: np.ndarray, col_coef: np.ndarray, n_coef: int
+             ) -> tuple[np.ndarray, np.ndarray | None]:
     """Gradient and Hessian in ``(φ, γ)`` from the column sums of :func:`_column_sums` (or of a
     kernel that sums them itself, :func:`custvalue.math.paretonbd.individual_loglike_sums`):
-    ``gb`` and ``hb`` the sums of the per-row gradient and Hessian (4, 4), and design column j enters coefficient ``col_coef[j]`` with sign
-    ``col_sign[j]``, so ``∂/∂γ_k = Σ_{j: k} σ_j V_j``, the cross block ``Σ σ_j Tm[:, j]`` and the
+    ``gb`` and ``hb`` the sums of the per-row gradient and Hessian (4, 4); design column j
+    enters coefficient ``col_coef[j]`` with sign ``col_sign[j]``, so ``∂/∂γ_k = Σ_{j: k} σ_j V_j``, the cross block ``Σ σ_j Tm[:, j]`` and the
     coefficient block ``Σ σ_j σ_l S[j, l]`` (each unordered pair of columns counted in both
     orders).  ``Tm`` None: the gradient only."""
     C = V.shape[0]
