@@ -259,7 +259,8 @@ def assemble(gb: np.ndarray, hb: np.ndarray | None, V: np.ndarray, Tm: np.ndarra
     """Gradient and Hessian in ``(φ, γ)`` from the column sums of :func:`_column_sums` (or of a
     kernel that sums them itself, :func:`custvalue.math.paretonbd.individual_loglike_sums`):
     ``gb`` and ``hb`` the sums of the per-row gradient and Hessian (4, 4); design column j
-    enters coefficient ``col_coef[j]`` with sign ``col_sign[j]``, so ``∂/∂γ_k = Σ_{j: k} σ_j V_j``, the cross block ``Σ σ_j Tm[:, j]`` and the
+    enters coefficient ``col_coef[j]`` with sign ``col_sign[j]``, so ``∂/∂γ_k = Σ_{j: k} σ_j V_j``,
+    the cross block ``Σ σ_j Tm[:, j]`` and the
     coefficient block ``Σ σ_j σ_l S[j, l]`` (each unordered pair of columns counted in both
     orders).  ``Tm`` None: the gradient only."""
     C = V.shape[0]
