@@ -28,11 +28,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from .._validation import as_float_array
 from ..exceptions import DataError, ModelSpecificationError
 
-__all__ = ["CovariateSpec", "CovariateKernel", "chain_rule"]
+__all__ = ["CovariateSpec", "CovariateKernel", "chain_rule", "column_sums", "assemble", "design_columns"]
 
 PROCESSES = ("purchase", "dropout")
 
@@ -196,6 +197,106 @@ class CovariateSpec:
 
 #: index pairs of the per-row Hessian's upper triangle (4 per-row parameters)
 _TRI = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
+#: position in that triangle of entry (a, b)
+_TRI_IDX = np.array([[0, 1, 2, 3], [1, 4, 5, 6], [2, 5, 7, 8], [3, 6, 8, 9]])
+
+
+@njit(cache=True, error_model="numpy")
+def _column_sums(g_rows, h_rows, w, X, qc, hess):  # pragma: no cover - compiled
+    """One pass over the rows: the weighted sums of the per-row gradient ``g`` and Hessian
+    ``h`` (upper triangle, order of ``_TRI``) and their products with the design columns,
+    ``V[j] = Σ w x_j g_q``, ``Tm[a, j] = Σ w x_j h_{a q}`` and ``S[j, l] = Σ w x_j x_l h_{q q'}``
+    (j <= l), where ``q = qc[j]`` is the per-row parameter column j shifts: a few dozen
+    products a row and no temporaries (:func:`assemble` applies the signs and coefficients)."""
+    n = g_rows.shape[0]
+    C = X.shape[1]
+    unit = w.shape[0] == 0
+    tri = np.empty((4, 4), dtype=np.int64)  # column of h_rows holding entry (a, b)
+    c = 0
+    for a in range(4):
+        for b in range(a, 4):
+            tri[a, b] = c
+            tri[b, a] = c
+            c += 1
+    gb = np.zeros(4)
+    hb = np.zeros(10)
+    V = np.zeros(C)
+    Tm = np.zeros((4, C))
+    S = np.zeros((C, C))
+    for i in range(n):
+        wi = 1.0 if unit else w[i]
+        for p in range(4):
+            gb[p] += wi * g_rows[i, p]
+        if hess:
+            for t in range(10):
+                hb[t] += wi * h_rows[i, t]
+        for j in range(C):
+            xj = wi * X[i, j]
+            q = qc[j]
+            V[j] += xj * g_rows[i, q]
+            if hess:
+                for a in range(4):
+                    Tm[a, j] += xj * h_rows[i, tri[a, q]]
+                for l in range(j, C):
+                    S[j, l] += xj * X[i, l] * h_rows[i, tri[q, qc[l]]]
+    return gb, hb, V, Tm, S
+
+
+def column_sums(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | None, X: np.ndarray,
+                qc: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_column_sums` on per-row arrays; the Hessian sum as a (4, 4) matrix (None
+    without ``h_rows``)."""
+    hess = h_rows is not None
+    gb, hb, V, Tm, S = _column_sums(np.ascontiguousarray(g_rows, dtype=float),
+                                    np.ascontiguousarray(h_rows if hess else np.zeros((0, 10)), dtype=float),
+                                    np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=float), X, qc, hess)
+    return gb, (hb[_TRI_IDX] if hess else None), V, Tm, S
+
+
+def assemble(gb: np.ndarray, hb: np.ndarray | None, V: np.ndarray, Tm: np.ndarray | None,
+             S: np.ndarray | None, col_sign: np.ndarray, col_coef: np.ndarray, n_coef: int
+             ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Gradient and Hessian in ``(φ, γ)`` from the column sums of :func:`_column_sums` (or of a
+    kernel that sums them itself, :func:`custvalue.math.paretonbd.individual_loglike_sums`):
+    ``gb`` and ``hb`` the sums of the per-row gradient and Hessian (4, 4); design column j
+    enters coefficient ``col_coef[j]`` with sign ``col_sign[j]``, so ``∂/∂γ_k = Σ_{j: k} σ_j V_j``,
+    the cross block ``Σ σ_j Tm[:, j]`` and the
+    coefficient block ``Σ σ_j σ_l S[j, l]`` (each unordered pair of columns counted in both
+    orders).  ``Tm`` None: the gradient only."""
+    C = V.shape[0]
+    P = 4 + n_coef
+    grad = np.zeros(P)
+    grad[:4] = gb
+    np.add.at(grad, 4 + col_coef, col_sign * V)
+    if Tm is None:
+        return grad, None
+    H = np.zeros((P, P))
+    H[:4, :4] = hb
+    for j in range(C):
+        kj = 4 + col_coef[j]
+        H[:4, kj] += col_sign[j] * Tm[:, j]
+        H[kj, :4] += col_sign[j] * Tm[:, j]
+        for l in range(j, C):
+            v = col_sign[j] * col_sign[l] * S[j, l]
+            kl = 4 + col_coef[l]
+            H[kj, kl] += v
+            if l != j:
+                H[kl, kj] += v
+    return grad, H
+
+
+def design_columns(links: Sequence[tuple[Any, ...]], n_rows: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The links of :func:`chain_rule` as one design (n, C) and, per column, the per-row
+    parameter it shifts, its sign and its coefficient."""
+    norm = [(lk[0], lk[1], lk[2], np.arange(lk[2].shape[1]) if len(lk) == 3 else np.asarray(lk[3]))
+            for lk in links]
+    X = (np.ascontiguousarray(np.column_stack([np.asarray(X_q, dtype=float) for _, _, X_q, _ in norm]))
+         if norm else np.zeros((n_rows, 0)))
+    qc = np.concatenate([np.full(c.size, q, dtype=np.int64) for q, _, _, c in norm] + [np.zeros(0, np.int64)])
+    sign = np.concatenate([np.full(c.size, sg, dtype=float) for _, sg, _, c in norm] + [np.zeros(0)])
+    coef = np.concatenate([c.astype(np.int64) for _, _, _, c in norm] + [np.zeros(0, dtype=np.int64)])
+    return X, qc, sign, coef
 
 
 def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | None,
@@ -205,7 +306,8 @@ def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | No
 
     Row i's parameters are ``ρ_iq = φ_q + σ_q X_q[i] @ γ`` (``φ`` the base parameters, on the
     log scale for the scaled ones; ``σ_q = ±1``); the map is linear, so the Hessian is
-    ``Σ_i w_i J_i' H_i J_i`` with no second-order term.
+    ``Σ_i w_i J_i' H_i J_i`` with no second-order term.  One compiled pass over the rows
+    (:func:`_column_sums`), then :func:`assemble`.
 
     Parameters
     ----------
@@ -234,33 +336,14 @@ def chain_rule(g_rows: np.ndarray, h_rows: np.ndarray | None, w: np.ndarray | No
     >>> g.tolist()
     [2.0, 2.0, 2.0, 2.0, -1.0]
     """
-    norm = [(lk[0], lk[1], lk[2], np.arange(lk[2].shape[1]) if len(lk) == 3 else np.asarray(lk[3]))
-            for lk in links]
     k = n_coef if n_coef is not None else (links[0][2].shape[1] if links else 0)
-    wg = g_rows if w is None else w[:, None] * g_rows
-    grad = np.zeros(4 + k)
-    grad[:4] = wg.sum(axis=0)
-    for q, sign, X, cols in norm:
-        grad[4 + cols] += sign * (X.T @ wg[:, q])
-    if h_rows is None:
-        return grad, None
-    H = np.zeros((4 + k, 4 + k))
-    wh = h_rows if w is None else w[:, None] * h_rows
-    col = np.empty((4, 4), dtype=np.int64)  # column of h_rows holding entry (p, q)
-    for j, (p, q) in enumerate(_TRI):
-        col[p, q] = col[q, p] = j
-    H[:4, :4] = wh.sum(axis=0)[col]
-    for a, (q, sign, X, cols) in enumerate(norm):
-        # base-coefficient blocks: Σ_i w_i h_i[p, q] σ_q X_q[i]  (one product with all of h)
-        cross = sign * (X.T @ wh)[:, col[:, q]].T  # (4, len(cols))
-        H[:4, 4 + cols] += cross
-        H[4 + cols, :4] += cross.T
-        for q2, sign2, X2, cols2 in norm[a:]:  # coefficient blocks, each pair of links once
-            blk = sign * sign2 * ((X.T * wh[:, col[q, q2]]) @ X2)
-            H[np.ix_(4 + cols, 4 + cols2)] += blk
-            if q2 != q:
-                H[np.ix_(4 + cols2, 4 + cols)] += blk.T
-    return grad, H
+    X, qc, sign, coef = design_columns(links, g_rows.shape[0])
+    hess = h_rows is not None
+    gb, hb, V, Tm, S = _column_sums(np.ascontiguousarray(g_rows, dtype=float),
+                                    np.ascontiguousarray(h_rows if hess else np.zeros((0, 10)), dtype=float),
+                                    np.zeros(0) if w is None else np.ascontiguousarray(w, dtype=float),
+                                    X, qc, hess)
+    return assemble(gb, hb[_TRI_IDX], V, Tm if hess else None, S, sign, coef, k)
 
 
 class CovariateKernel:

@@ -165,8 +165,18 @@ class ParetoNBD(PurchaseCountModel[ParetoNBDResults]):
                                                 levels=self._cache_xlevels)
         return ll, g, h
 
+    def _row_sums(self, base: np.ndarray, scaled: dict[int, np.ndarray], hess: bool, w: np.ndarray | None,
+                  X: np.ndarray, qc: np.ndarray) -> tuple:
+        """The column sums straight from the compiled pass
+        (:func:`custvalue.math.paretonbd.individual_loglike_sums`: no per-row arrays)."""
+        x, t_x, T = self._kernel_args()
+        if "_cache_xlevels" not in self.__dict__:
+            self._cache_xlevels = kernel.data_levels(x, t_x)[:2]
+        return kernel.individual_loglike_sums(base[0], base[2], scaled[1], scaled[3], x, t_x, T, w, X, qc,
+                                              hess=hess, levels=self._cache_xlevels)
+
     def _base_start_params(self) -> np.ndarray:
         x, _, T = self._kernel_args()
-        rate = max(float(self.weights @ (x / T) / self.nobs), 1e-3)
-        meanT = float(self.weights @ T / self.nobs)
+        rate = max(float(np.einsum("i,i->", self.weights, x / T)) / self.nobs, 1e-3)  # not BLAS (see _base._wsum)
+        meanT = float(np.einsum("i,i->", self.weights, T)) / self.nobs
         return np.array([0.5, 0.5 / rate, 0.5, meanT])

@@ -177,6 +177,11 @@ CATALOGUE: dict[str, Entry] = {
         paretonbd.individual_loglike,
         lambda: {"r": 0.55, "s": 0.61, "log_alpha": np.log([10.58, 5.0, 20.0]), "log_beta": np.log([11.67, 30.0, 2.0]),
                  "x": X3, "t_x": TX3, "T": T3, "hess": True}, PER_ITERATION),
+    M + "paretonbd.individual_loglike_sums": documented(
+        paretonbd.individual_loglike_sums,
+        lambda: {"r": 0.55, "s": 0.61, "log_alpha": np.log([10.58, 5.0, 20.0]), "log_beta": np.log([11.67, 30.0, 2.0]),
+                 "x": X3, "t_x": TX3, "T": T3, "weights": None, "X": np.array([[1.0, 0.5], [0.0, -1.0], [1.0, 2.0]]),
+                 "shifts": np.array([1, 3]), "hess": True}, PER_ITERATION),
     M + "paretonbd.individual_p_alive": documented(
         paretonbd.individual_p_alive, lambda: {**_rft(**PN)(), "alpha": np.array([10.58, 5.0, 20.0])}, HELPER),
     **_btyd_family(bgbb, "bgbb", BB, ("alpha", "beta", "gamma", "delta"), _bb(), with_dert="d", dert_rule="rate"),

@@ -51,7 +51,7 @@ With the likelihood's terms they are checked against mpmath over shapes and scal
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``,
 ``loglike_and_score``, ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``,
-``data_levels``, ``individual_loglike``.
+``data_levels``, ``individual_loglike``, ``individual_loglike_sums``.
 
 Static covariates (:mod:`._covariates`): :func:`individual_loglike` takes one α and one β per
 customer; :func:`p_alive` (and the predictions built on it) accept arrays of α and β.
@@ -61,7 +61,7 @@ from __future__ import annotations
 
 from ._fused import (data_levels, loglike, loglike_and_score, score, weighted_loglike_and_score,
                      weighted_loglike_score_hessian)
-from ._covariates import individual_loglike, individual_p_alive
+from ._covariates import individual_loglike, individual_loglike_sums, individual_p_alive
 from ._predict import (conditional_expected_purchases, conditional_probability_of_purchases, dert,
                        expected_purchases_new_customer, p_alive, probability_of_purchases)
 
@@ -70,7 +70,7 @@ __all__ = [
     "conditional_expected_purchases", "probability_of_purchases", "conditional_probability_of_purchases",
     "dert", "loglike_and_score",
     "weighted_loglike_and_score", "weighted_loglike_score_hessian", "data_levels",
-    "individual_loglike", "individual_p_alive",
+    "individual_loglike", "individual_loglike_sums", "individual_p_alive",
 ]
 
 for _name in __all__:  # the functions' public home (their repr, help and the API pages)

@@ -26,6 +26,8 @@ _NCHUNK = 64    # fixed row blocks: the sums do not depend on the number of thre
 _PARALLEL_ROWS = 50_000  # below this many rows, one thread (see _threads)
 _NACC = 26      # ll, gradient (4), Hessian (10), Hessian of log A in (a, k, M, m) (10), weight
 _TRI = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
+#: column of a per-row Hessian's upper triangle (order of _TRI) holding entry (a, b)
+_TRI_IDX = np.array([[0, 1, 2, 3], [1, 4, 5, 6], [2, 5, 7, 8], [3, 6, 8, 9]], dtype=np.int64)
 
 
 @njit(cache=True)
@@ -762,13 +764,15 @@ def loglike_and_score(r, alpha, s, beta, x, t_x, T):
 # -- one α and one β per customer (static covariates) ----------------------------------------
 
 
-@parallel_kernel(error_model="numpy")
-def _individual(r, s, log_alpha, log_beta, x, t_x, T, lev, skip, U, lv_a, lv_rx, lv_loga, lv_const, lv_dr,
-                lv_trig, off, tab, hess, ll_out, g_out, h_out, p1_out):  # pragma: no cover - compiled
-    """The pass of :func:`_rows` with a purchase-rate scale α_i and a death-rate scale β_i per
-    row (static covariates): per row the log-likelihood, P(alive) (the share of the first
-    term), the gradient in (r, log α_i, s, log β_i) and, if ``hess``, the Hessian's upper
-    triangle in the same coordinates (order of ``_TRI``).
+@njit(cache=True, error_model="numpy")
+def _individual_row(r, s, log_s, la, lb, xi, tx, Ti, lv, U, lv_a, lv_rx, lv_loga, lv_const, lv_dr, lv_trig,
+                    off, tab, hess):  # pragma: no cover - compiled
+    """One row of the pass of :func:`_rows` with a purchase-rate scale α_i and a death-rate
+    scale β_i per row (static covariates): the log-likelihood, P(alive) (the share of the
+    first term), the gradient in (r, log α_i, s, log β_i) and, if ``hess``, the Hessian's
+    upper triangle in the same coordinates (order of ``_TRI``), as one tuple
+    ``(ll, p_alive, g0..g3, h0..h9)``; the drivers :func:`_individual` (per-row outputs) and
+    :func:`_individual_sums` (sums with the design columns) call it.
 
     The same series and the same log-space arithmetic as :func:`_rows`; what changes with
     per-row scales is that M = max(α_i, β_i), m = min(α_i, β_i) and the branch (k = s+1 when
@@ -776,181 +780,252 @@ def _individual(r, s, log_alpha, log_beta, x, t_x, T, lev, skip, U, lv_a, lv_rx,
     branch): table ``lev[i]`` when α_i >= β_i, ``lev[i] + U`` otherwise.  G at t_x and at T
     come from two series passes (also for t_x = 0: G(0) depends on the row's α_i and β_i),
     the one at T (the smaller z) stopping after its own, fewer, terms.
-    Rows with ``skip`` set (z > 0.99 at t_x) are left to the quadrature.  The Hessian of
+    The drivers leave rows with z > 0.99 at t_x to the quadrature.  The Hessian of
     ``log A`` in (a, k, M, m) is mapped to (r, α, s, β) per row (the matrix J of
     :func:`_evaluate`), then to the log scales: ``∂/∂ log α = α ∂/∂α``,
     ``∂²/∂(log α)² = α² ∂²/∂α² + α ∂/∂α``."""
+    alpha = np.exp(la)
+    beta = np.exp(lb)
+    ab = alpha >= beta
+    M = alpha if ab else beta
+    m = beta if ab else alpha
+    Mm = M - m
+    a = lv_a[lv]
+    k = s + 1.0 if ab else lv_rx[lv]
+    tb = lv if ab else lv + U
+    rx = r + xi
+    lMT = np.log(M + Ti)
+    lmT = np.log(m + Ti)
+    laT = lMT if ab else lmT
+    lbT = lmT if ab else lMT
+    iaT = 1.0 / (alpha + Ti)
+    ibT = 1.0 / (beta + Ti)
+    l1 = -rx * laT - s * lbT
+    e0 = -laT           # gradient of l1 in (r, alpha, s, beta)
+    e1 = -rx * iaT
+    e2 = -lbT
+    e3 = -s * ibT
+    lse = l1
+    pi1 = 1.0
+    pi2 = 0.0
+    f0 = f1 = f2 = f3 = 0.0   # gradient of l2 = log s + log A in (r, alpha, s, beta)
+    u0 = u1 = u2 = u3 = u4 = u5 = u6 = u7 = u8 = u9 = 0.0  # pi2 x Hessian of log A in (a, k, M, m)
+    if tx < Ti:
+        b = a + 1.0 - k
+        # the two series one at a time: the one at T (smaller z) stops after its own terms
+        ss = _series_sums(b, a + 1.0, Mm / (M + tx), 0.0, False, tab, off[tb], off[tb + 1], hess)
+        st = _series_sums(b, a + 1.0, Mm / (M + Ti), 0.0, False, tab, off[tb], off[tb + 1], hess)
+        g1 = _G_parts(tx, np.log(M + tx), np.log(m + tx), a, k, lv_loga[lv], M, m, ss[0], ss[1],
+                      ss[2], ss[3], ss[4], ss[5], ss[6], ss[7], ss[8], ss[9], hess)
+        g2 = _G_parts(Ti, lMT, lmT, a, k, lv_loga[lv], M, m, st[0], st[1], st[2], st[3],
+                      st[4], st[5], st[6], st[7], st[8], st[9], hess)
+        d = g2[0] - g1[0] + np.log(st[0] / ss[0])
+        eta = g1[0] + log_s - l1  # without log S1: e^eta below is multiplied by S1
+        S1 = ss[0]
+        if d < 0.0:  # A = G(t_x) - G(T) > 0 (exactly zero when t_x == T)
+            em = -np.expm1(d)
+            w1 = 1.0 / em
+            w2 = w1 - 1.0
+            if eta < 700.0:
+                rho = S1 * np.exp(eta) * em
+                lse = l1 + np.log1p(rho)
+                pi1 = 1.0 / (1.0 + rho)
+                pi2 = rho * pi1
+            else:  # the dead term dominates by more than e^700
+                l2 = l1 + eta + np.log(S1) + np.log(em)
+                e = np.exp(l1 - l2)
+                lse = l2 + np.log1p(e)
+                pi2 = 1.0 / (1.0 + e)
+                pi1 = e * pi2
+            da = w1 * g1[1] - w2 * g2[1]   # ∇ log A in (a, k, M, m)
+            dk = w1 * g1[2] - w2 * g2[2]
+            dM = w1 * g1[3] - w2 * g2[3]
+            dm = w1 * g1[4] - w2 * g2[4]
+            if ab:
+                f0 = da
+                f1 = dM
+                f2 = 1.0 / s + da + dk
+                f3 = dm
+            else:
+                f0 = da + dk
+                f1 = dm
+                f2 = 1.0 / s + da
+                f3 = dM
+            if hess:
+                w12 = w1 * w2
+                q0 = g1[1] - g2[1]
+                q1 = g1[2] - g2[2]
+                q2 = g1[3] - g2[3]
+                q3 = g1[4] - g2[4]
+                u0 = pi2 * (w1 * g1[5] - w2 * g2[5] - w12 * q0 * q0)
+                u1 = pi2 * (w1 * g1[6] - w2 * g2[6] - w12 * q0 * q1)
+                u2 = pi2 * (w1 * g1[7] - w2 * g2[7] - w12 * q0 * q2)
+                u3 = pi2 * (w1 * g1[8] - w2 * g2[8] - w12 * q0 * q3)
+                u4 = pi2 * (w1 * g1[9] - w2 * g2[9] - w12 * q1 * q1)
+                u5 = pi2 * (w1 * g1[10] - w2 * g2[10] - w12 * q1 * q2)
+                u6 = pi2 * (w1 * g1[11] - w2 * g2[11] - w12 * q1 * q3)
+                u7 = pi2 * (w1 * g1[12] - w2 * g2[12] - w12 * q2 * q2)
+                u8 = pi2 * (w1 * g1[13] - w2 * g2[13] - w12 * q2 * q3)
+                u9 = pi2 * (w1 * g1[14] - w2 * g2[14] - w12 * q3 * q3)
+    ll = lv_const[lv] + r * la + s * lb + lse
+    gr = lv_dr[lv] + la + pi1 * e0 + pi2 * f0
+    gal = r / alpha + pi1 * e1 + pi2 * f1
+    gs = lb + pi1 * e2 + pi2 * f2
+    gbe = s / beta + pi1 * e3 + pi2 * f3
+    k0 = gr
+    k1 = alpha * gal
+    k2 = gs
+    k3 = beta * gbe
+    o0 = o1 = o2 = o3 = o4 = o5 = o6 = o7 = o8 = o9 = 0.0
+    if hess:
+        p12 = pi1 * pi2
+        d0 = e0 - f0
+        d1 = e1 - f1
+        d2 = e2 - f2
+        d3 = e3 - f3
+        h00 = lv_trig[lv] + p12 * d0 * d0
+        h01 = 1.0 / alpha - pi1 * iaT + p12 * d0 * d1
+        h02 = p12 * d0 * d2
+        h03 = p12 * d0 * d3
+        h11 = -r / (alpha * alpha) + pi1 * rx * iaT * iaT + p12 * d1 * d1
+        h12 = p12 * d1 * d2
+        h13 = p12 * d1 * d3
+        h22 = -pi2 / (s * s) + p12 * d2 * d2
+        h23 = 1.0 / beta - pi1 * ibT + p12 * d2 * d3
+        h33 = -s / (beta * beta) + pi1 * s * ibT * ibT + p12 * d3 * d3
+        # + J Hu J' (Hu = u0..u9: aa, ak, aM, am, kk, kM, km, MM, Mm, mm)
+        if ab:  # r -> a, α -> M, s -> a and k, β -> m
+            h00 += u0
+            h01 += u2
+            h02 += u0 + u1
+            h03 += u3
+            h11 += u7
+            h12 += u2 + u5
+            h13 += u8
+            h22 += u0 + 2.0 * u1 + u4
+            h23 += u3 + u6
+            h33 += u9
+        else:  # r -> a and k, α -> m, s -> a, β -> M
+            h00 += u0 + 2.0 * u1 + u4
+            h01 += u3 + u6
+            h02 += u0 + u1
+            h03 += u2 + u5
+            h11 += u9
+            h12 += u3
+            h13 += u8
+            h22 += u0
+            h23 += u2
+            h33 += u7
+        o0 = h00
+        o1 = alpha * h01
+        o2 = h02
+        o3 = beta * h03
+        o4 = alpha * alpha * h11 + alpha * gal
+        o5 = alpha * h12
+        o6 = alpha * beta * h13
+        o7 = h22
+        o8 = beta * h23
+        o9 = beta * beta * h33 + beta * gbe
+    return ll, pi1, k0, k1, k2, k3, o0, o1, o2, o3, o4, o5, o6, o7, o8, o9
+
+
+@parallel_kernel(error_model="numpy")
+def _individual(r, s, log_alpha, log_beta, x, t_x, T, lev, skip, U, lv_a, lv_rx, lv_loga, lv_const, lv_dr,
+                lv_trig, off, tab, hess, ll_out, g_out, h_out, p1_out):  # pragma: no cover - compiled
+    """:func:`_individual_row` for every row not ``skip``-ped: log-likelihood, P(alive),
+    gradient and (if ``hess``) Hessian into the per-row outputs."""
     n = x.shape[0]
     log_s = np.log(s)
     for i in prange(n):
         if skip[i]:
             continue
-        lv = lev[i]
-        la = log_alpha[i]
-        lb = log_beta[i]
-        alpha = np.exp(la)
-        beta = np.exp(lb)
-        ab = alpha >= beta
-        M = alpha if ab else beta
-        m = beta if ab else alpha
-        Mm = M - m
-        tx = t_x[i]
-        Ti = T[i]
-        a = lv_a[lv]
-        k = s + 1.0 if ab else lv_rx[lv]
-        tb = lv if ab else lv + U
-        rx = r + x[i]
-        lMT = np.log(M + Ti)
-        lmT = np.log(m + Ti)
-        laT = lMT if ab else lmT
-        lbT = lmT if ab else lMT
-        iaT = 1.0 / (alpha + Ti)
-        ibT = 1.0 / (beta + Ti)
-        l1 = -rx * laT - s * lbT
-        e0 = -laT           # gradient of l1 in (r, alpha, s, beta)
-        e1 = -rx * iaT
-        e2 = -lbT
-        e3 = -s * ibT
-        lse = l1
-        pi1 = 1.0
-        pi2 = 0.0
-        f0 = f1 = f2 = f3 = 0.0   # gradient of l2 = log s + log A in (r, alpha, s, beta)
-        u0 = u1 = u2 = u3 = u4 = u5 = u6 = u7 = u8 = u9 = 0.0  # pi2 x Hessian of log A in (a, k, M, m)
-        if tx < Ti:
-            b = a + 1.0 - k
-            # the two series one at a time: the one at T (smaller z) stops after its own terms
-            ss = _series_sums(b, a + 1.0, Mm / (M + tx), 0.0, False, tab, off[tb], off[tb + 1], hess)
-            st = _series_sums(b, a + 1.0, Mm / (M + Ti), 0.0, False, tab, off[tb], off[tb + 1], hess)
-            g1 = _G_parts(tx, np.log(M + tx), np.log(m + tx), a, k, lv_loga[lv], M, m, ss[0], ss[1],
-                          ss[2], ss[3], ss[4], ss[5], ss[6], ss[7], ss[8], ss[9], hess)
-            g2 = _G_parts(Ti, lMT, lmT, a, k, lv_loga[lv], M, m, st[0], st[1], st[2], st[3],
-                          st[4], st[5], st[6], st[7], st[8], st[9], hess)
-            d = g2[0] - g1[0] + np.log(st[0] / ss[0])
-            eta = g1[0] + log_s - l1  # without log S1: e^eta below is multiplied by S1
-            S1 = ss[0]
-            if d < 0.0:  # A = G(t_x) - G(T) > 0 (exactly zero when t_x == T)
-                em = -np.expm1(d)
-                w1 = 1.0 / em
-                w2 = w1 - 1.0
-                if eta < 700.0:
-                    rho = S1 * np.exp(eta) * em
-                    lse = l1 + np.log1p(rho)
-                    pi1 = 1.0 / (1.0 + rho)
-                    pi2 = rho * pi1
-                else:  # the dead term dominates by more than e^700
-                    l2 = l1 + eta + np.log(S1) + np.log(em)
-                    e = np.exp(l1 - l2)
-                    lse = l2 + np.log1p(e)
-                    pi2 = 1.0 / (1.0 + e)
-                    pi1 = e * pi2
-                da = w1 * g1[1] - w2 * g2[1]   # ∇ log A in (a, k, M, m)
-                dk = w1 * g1[2] - w2 * g2[2]
-                dM = w1 * g1[3] - w2 * g2[3]
-                dm = w1 * g1[4] - w2 * g2[4]
-                if ab:
-                    f0 = da
-                    f1 = dM
-                    f2 = 1.0 / s + da + dk
-                    f3 = dm
-                else:
-                    f0 = da + dk
-                    f1 = dm
-                    f2 = 1.0 / s + da
-                    f3 = dM
-                if hess:
-                    w12 = w1 * w2
-                    q0 = g1[1] - g2[1]
-                    q1 = g1[2] - g2[2]
-                    q2 = g1[3] - g2[3]
-                    q3 = g1[4] - g2[4]
-                    u0 = pi2 * (w1 * g1[5] - w2 * g2[5] - w12 * q0 * q0)
-                    u1 = pi2 * (w1 * g1[6] - w2 * g2[6] - w12 * q0 * q1)
-                    u2 = pi2 * (w1 * g1[7] - w2 * g2[7] - w12 * q0 * q2)
-                    u3 = pi2 * (w1 * g1[8] - w2 * g2[8] - w12 * q0 * q3)
-                    u4 = pi2 * (w1 * g1[9] - w2 * g2[9] - w12 * q1 * q1)
-                    u5 = pi2 * (w1 * g1[10] - w2 * g2[10] - w12 * q1 * q2)
-                    u6 = pi2 * (w1 * g1[11] - w2 * g2[11] - w12 * q1 * q3)
-                    u7 = pi2 * (w1 * g1[12] - w2 * g2[12] - w12 * q2 * q2)
-                    u8 = pi2 * (w1 * g1[13] - w2 * g2[13] - w12 * q2 * q3)
-                    u9 = pi2 * (w1 * g1[14] - w2 * g2[14] - w12 * q3 * q3)
-        ll_out[i] = lv_const[lv] + r * la + s * lb + lse
-        p1_out[i] = pi1
-        gr = lv_dr[lv] + la + pi1 * e0 + pi2 * f0
-        gal = r / alpha + pi1 * e1 + pi2 * f1
-        gs = lb + pi1 * e2 + pi2 * f2
-        gbe = s / beta + pi1 * e3 + pi2 * f3
-        g_out[i, 0] = gr
-        g_out[i, 1] = alpha * gal
-        g_out[i, 2] = gs
-        g_out[i, 3] = beta * gbe
+        v = _individual_row(r, s, log_s, log_alpha[i], log_beta[i], x[i], t_x[i], T[i], lev[i], U, lv_a, lv_rx,
+                            lv_loga, lv_const, lv_dr, lv_trig, off, tab, hess)
+        ll_out[i] = v[0]
+        p1_out[i] = v[1]
+        g_out[i, 0] = v[2]
+        g_out[i, 1] = v[3]
+        g_out[i, 2] = v[4]
+        g_out[i, 3] = v[5]
         if hess:
-            p12 = pi1 * pi2
-            d0 = e0 - f0
-            d1 = e1 - f1
-            d2 = e2 - f2
-            d3 = e3 - f3
-            h00 = lv_trig[lv] + p12 * d0 * d0
-            h01 = 1.0 / alpha - pi1 * iaT + p12 * d0 * d1
-            h02 = p12 * d0 * d2
-            h03 = p12 * d0 * d3
-            h11 = -r / (alpha * alpha) + pi1 * rx * iaT * iaT + p12 * d1 * d1
-            h12 = p12 * d1 * d2
-            h13 = p12 * d1 * d3
-            h22 = -pi2 / (s * s) + p12 * d2 * d2
-            h23 = 1.0 / beta - pi1 * ibT + p12 * d2 * d3
-            h33 = -s / (beta * beta) + pi1 * s * ibT * ibT + p12 * d3 * d3
-            # + J Hu J' (Hu = u0..u9: aa, ak, aM, am, kk, kM, km, MM, Mm, mm)
-            if ab:  # r -> a, α -> M, s -> a and k, β -> m
-                h00 += u0
-                h01 += u2
-                h02 += u0 + u1
-                h03 += u3
-                h11 += u7
-                h12 += u2 + u5
-                h13 += u8
-                h22 += u0 + 2.0 * u1 + u4
-                h23 += u3 + u6
-                h33 += u9
-            else:  # r -> a and k, α -> m, s -> a, β -> M
-                h00 += u0 + 2.0 * u1 + u4
-                h01 += u3 + u6
-                h02 += u0 + u1
-                h03 += u2 + u5
-                h11 += u9
-                h12 += u3
-                h13 += u8
-                h22 += u0
-                h23 += u2
-                h33 += u7
-            h_out[i, 0] = h00
-            h_out[i, 1] = alpha * h01
-            h_out[i, 2] = h02
-            h_out[i, 3] = beta * h03
-            h_out[i, 4] = alpha * alpha * h11 + alpha * gal
-            h_out[i, 5] = alpha * h12
-            h_out[i, 6] = alpha * beta * h13
-            h_out[i, 7] = h22
-            h_out[i, 8] = beta * h23
-            h_out[i, 9] = beta * beta * h33 + beta * gbe
+            for j in range(10):
+                h_out[i, j] = v[6 + j]
 
 
-def individual_rows(r, s, log_alpha, log_beta, x, t_x, T, hess, levels, ll, g, h, p1):
-    """Fill ``ll``, ``g``, ``h`` (if ``hess``) and ``p1`` for the rows the series serves
-    (:func:`_individual`); return the mask of the rows left to the quadrature (z > 0.99 at
-    t_x: α_i and β_i a hundred times apart)."""
+@njit(cache=True, error_model="numpy")
+def _accumulate(acc, wi, v, X, i, qc, hess):  # pragma: no cover - compiled
+    """Add row i's weighted log-likelihood, gradient and Hessian (``v`` as returned by
+    :func:`_individual_row`, from element 2 on) and their products with the row's design
+    columns to ``acc`` (layout of :func:`individual_sums`).  ``qc[j]`` is the per-row
+    parameter (1: log α_i, 3: log β_i) that design column j shifts."""
+    C = qc.shape[0]
+    acc[0] += wi * v[0]
+    for p in range(4):
+        acc[1 + p] += wi * v[2 + p]
+    if hess:
+        for t in range(10):
+            acc[5 + t] += wi * v[6 + t]
+    o = 15
+    for j in range(C):
+        xj = wi * X[i, j]
+        q = qc[j]
+        acc[o + j] += xj * v[2 + q]
+        if hess:
+            for a in range(4):
+                acc[o + C + a * C + j] += xj * v[6 + _TRI_IDX[a, q]]
+            for l in range(j, C):
+                acc[o + 5 * C + j * C + l] += xj * X[i, l] * v[6 + _TRI_IDX[q, qc[l]]]
+
+
+@parallel_kernel(error_model="numpy")
+def _individual_sums(r, s, log_alpha, log_beta, x, t_x, T, w, lev, skip, U, lv_a, lv_rx, lv_loga, lv_const,
+                     lv_dr, lv_trig, off, tab, hess, X, qc, acc):  # pragma: no cover - compiled
+    """:func:`_individual_row` for every row not ``skip``-ped, summed per block of rows into
+    ``acc[block]`` (:func:`_accumulate`) instead of written per row: with static covariates
+    the fit needs only these sums, so no per-row arrays are written and read back."""
+    n = x.shape[0]
+    log_s = np.log(s)
+    unit = w.shape[0] == 0
+    nchunk = acc.shape[0]
+    for ch in prange(nchunk):
+        lo_i = ch * n // nchunk
+        hi_i = (ch + 1) * n // nchunk
+        a = np.zeros(acc.shape[1])
+        for i in range(lo_i, hi_i):
+            if skip[i]:
+                continue
+            v = _individual_row(r, s, log_s, log_alpha[i], log_beta[i], x[i], t_x[i], T[i], lev[i], U, lv_a, lv_rx,
+                                lv_loga, lv_const, lv_dr, lv_trig, off, tab, hess)
+            _accumulate(a, 1.0 if unit else w[i], v, X, i, qc, hess)
+        acc[ch, :] = a
+
+
+@njit(cache=True, error_model="numpy")
+def _rows_sums(ll, g, h, w, X, qc, hess, acc):  # pragma: no cover - compiled
+    """The sums of :func:`_individual_sums` over rows given as arrays (the quadrature's rows)."""
+    unit = w.shape[0] == 0
+    v = np.zeros(16)
+    for i in range(ll.shape[0]):
+        v[0] = ll[i]
+        for p in range(4):
+            v[2 + p] = g[i, p]
+        if hess:
+            for t in range(10):
+                v[6 + t] = h[i, t]
+        _accumulate(acc, 1.0 if unit else w[i], v, X, i, qc, hess)
+
+
+def _individual_setup(r, s, log_alpha, log_beta, x, t_x, T, hess, levels):
+    """What the per-row-scale pass needs besides the rows: the mask of the rows left to the
+    quadrature (z > 0.99 at t_x: α_i and β_i a hundred times apart), then the arguments of
+    :func:`_individual_row` after the row's own (tables per (frequency, branch) and the
+    x-only terms)."""
     xu, idx = levels
     U = xu.size
-    alpha = np.exp(log_alpha)
-    beta = np.exp(log_beta)
-    ab = alpha >= beta
-    M = np.where(ab, alpha, beta)
-    z1 = (M - np.where(ab, beta, alpha)) / (M + t_x)
-    live = t_x < T
-    skip = live & (z1 > _ZINLINE)
+    skip, zmax = _far_and_zmax(log_alpha, log_beta, t_x, T, _ZINLINE)
     # every table as long as the largest z at t_x of the rows it serves needs (one length for
     # all: a few hundred terms per table at most, cheaper than a maximum per table)
-    used = z1[live & ~skip]
-    zl = min(float(used.max()) if used.size else 0.0, _ZTAB)
+    zl = min(zmax, _ZTAB)
     n_terms = np.full(2 * U, int(np.ceil(np.log(_EPS) / np.log(zl))) + 3 if zl > 0 else 3, dtype=np.int64)
     a = r + s + xu
     rx = r + xu
@@ -959,7 +1034,56 @@ def individual_rows(r, s, log_alpha, log_beta, x, t_x, T, hess, levels, ll, g, h
     const = gammaln(r + xu) - gammaln(r)
     dr = psi(r + xu) - psi(r)
     trig = zeta(2.0, r + xu) - zeta(2.0, r) if hess else dr
+    return skip, (idx, skip, U, a, rx, np.log(a), const, dr, trig, off, tab, bool(hess))
+
+
+@njit(cache=True, error_model="numpy")
+def _far_and_zmax(log_alpha, log_beta, t_x, T, zfar):  # pragma: no cover - compiled
+    """Rows with z = |α_i - β_i| / (max(α_i, β_i) + t_x) > ``zfar`` (t_x < T), and the largest
+    z among the other rows with t_x < T (one pass, no temporaries)."""
+    n = t_x.shape[0]
+    skip = np.zeros(n, dtype=np.bool_)
+    zmax = 0.0
+    for i in range(n):
+        if t_x[i] < T[i]:
+            al = np.exp(log_alpha[i])
+            be = np.exp(log_beta[i])
+            M = max(al, be)
+            z = (M - min(al, be)) / (M + t_x[i])
+            if z > zfar:
+                skip[i] = True
+            elif z > zmax:
+                zmax = z
+    return skip, zmax
+
+
+def individual_rows(r, s, log_alpha, log_beta, x, t_x, T, hess, levels, ll, g, h, p1):
+    """Fill ``ll``, ``g``, ``h`` (if ``hess``) and ``p1`` for the rows the series serves
+    (:func:`_individual`); return the mask of the rows left to the quadrature (z > 0.99 at
+    t_x: α_i and β_i a hundred times apart)."""
+    skip, args = _individual_setup(r, s, log_alpha, log_beta, x, t_x, T, hess, levels)
     with np.errstate(all="ignore"):
-        _individual(r, s, log_alpha, log_beta, x, t_x, T, idx, skip, U, a, rx, np.log(a), const, dr, trig,
-                    off, tab, bool(hess), ll, g, h, p1)
+        _individual(r, s, log_alpha, log_beta, x, t_x, T, *args, ll, g, h, p1)
     return skip
+
+
+def sums_width(n_columns):
+    """Length of a row of :func:`individual_sums`'s accumulator for ``n_columns`` design columns."""
+    return 15 + 5 * n_columns + n_columns * n_columns
+
+
+def individual_sums(r, s, log_alpha, log_beta, x, t_x, T, w, hess, levels, X, qc):
+    """The weighted sums of :func:`_individual_sums` over the rows the series serves, and the
+    mask of the rows left to the quadrature (their sums are the caller's)."""
+    skip, args = _individual_setup(r, s, log_alpha, log_beta, x, t_x, T, hess, levels)
+    acc = np.zeros((_NCHUNK, sums_width(X.shape[1])))
+    with np.errstate(all="ignore"):
+        _individual_sums(r, s, log_alpha, log_beta, x, t_x, T, w, *args[:-1], bool(hess), X, qc, acc)
+    return acc.sum(axis=0), skip
+
+
+def rows_sums(ll, g, h, w, X, qc, hess):
+    """The sums of :func:`individual_sums` over rows given as arrays (:func:`_rows_sums`)."""
+    acc = np.zeros(sums_width(X.shape[1]))
+    _rows_sums(ll, g, h if hess else np.zeros((0, 10)), w, X, qc, bool(hess), acc)
+    return acc
