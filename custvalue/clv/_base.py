@@ -300,6 +300,11 @@ SUBSAMPLE_ROWS = 3000
 #: optimum in that gradient, so converging it further (and polishing it) buys the full fit nothing.
 SUBSAMPLE_GTOL = 1e-4
 
+#: Gradient at which a covariate fit's trust region hands over to a plain Newton step.
+_NEWTON_LOOSE_GTOL = 1e-4
+#: Gradient below which a Newton-polished estimate counts as at rounding level (no further step).
+_POLISHED_GTOL = 1e-10
+
 
 def subsample_start(sub: Any, theta0: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """A quick BFGS fit (loose tolerance) of the subsample model ``sub`` from ``theta0``: its
@@ -514,9 +519,27 @@ class PurchaseCountModel(CustomerModel[ResultsT]):
             f, g, h = self._newton_pieces(L @ phi, cache)
             return f, L.T @ g, L.T @ h @ L
 
-        res = optimize.minimize(lambda p: pieces(p)[0], np.linalg.solve(L, theta0), method="trust-exact",
-                                jac=lambda p: pieces(p)[1], hess=lambda p: pieces(p)[2],
-                                options={"maxiter": maxiter, "gtol": gtol})
+        def trust(start: np.ndarray, tol: float):
+            return optimize.minimize(lambda p: pieces(p)[0], start, method="trust-exact",
+                                     jac=lambda p: pieces(p)[1], hess=lambda p: pieces(p)[2],
+                                     options={"maxiter": maxiter, "gtol": tol})
+
+        # the trust region to a loose gradient, then one plain Newton step (quadratic
+        # convergence: from |g| ~ 1e-4 it lands at rounding level); if that does not reach
+        # ``gtol`` the trust region continues to it
+        loose = max(gtol, _NEWTON_LOOSE_GTOL) if polish else gtol
+        res = trust(np.linalg.solve(L, theta0), loose)
+        if polish and loose > gtol and res.success:
+            x = L @ res.x
+            x_new = self._polish(x, cache)
+            _, g_new, _ = self._newton_pieces(x_new, cache)  # the cache holds the returned point
+            if np.max(np.abs(L.T @ g_new)) >= _POLISHED_GTOL:  # not yet at rounding level: one more step
+                x_new = self._polish(x_new, cache)
+                _, g_new, _ = self._newton_pieces(x_new, cache)
+            if np.max(np.abs(L.T @ g_new)) < gtol:
+                res.x = x_new
+                return res, True, cache
+            res = trust(np.linalg.solve(L, x_new), gtol)
         f, grad, _ = pieces(res.x)
         converged = bool(res.success) or (np.isfinite(f) and bool(np.max(np.abs(grad)) < 1e-5))
         res.x = L @ res.x
