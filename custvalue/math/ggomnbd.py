@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 from scipy.special import digamma, gammaln, polygamma
 
 from ._checks import params
@@ -65,7 +65,6 @@ DERT_HORIZONS = ("infinite", "finite")
 HORIZON_WEIGHTS = False
 TIME_SCALE = False
 
-_NODES_LL, _WEIGHTS_LL = np.polynomial.legendre.leggauss(24)
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
 
 
@@ -94,6 +93,228 @@ def survival(t, b, s, beta):
     return np.exp(s * (np.log(beta) - np.log(beta + np.expm1(b * t))))
 
 
+_NQ = 24
+_NODES_Q, _WEIGHTS_Q = np.polynomial.legendre.leggauss(_NQ)
+#: rows ``n-4 .. n-1`` of the discrete Legendre transform at the nodes: the highest-degree
+#: coefficients of the polynomial through a panel's integrand values, whose size and decay give
+#: the panel's error estimate (``_panel_error``)
+_TAIL = np.array([(2 * k + 1) / 2 * _WEIGHTS_Q * np.polynomial.legendre.legval(_NODES_Q, np.eye(_NQ)[k])
+                  for k in range(_NQ - 4, _NQ)])
+#: estimated error of each integral allowed, relative to the quantity it enters (for the
+#: likelihood: to the bracket A1 + A2; the estimate is conservative, see the module docstring)
+_TOL = 1e-11
+_MAXPAN = 160  # panels per integral (a cap reached by none of the tested histories)
+_MAXSEG = 4
+_CUT = 40.0  # monotone pieces are cut where the integrand is e^-(_CUT + V) below its start
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _panel_error(fv, tail, h, val):  # pragma: no cover - compiled
+    """Error estimate of a Gauss-Legendre panel from the interpolant's last four Legendre
+    coefficients: their size times their decay per two degrees, extrapolated six steps (a
+    quarter of the way to the degree 2n the rule integrates exactly), plus rounding."""
+    c0 = c1 = c2 = c3 = 0.0
+    for j in range(fv.size):
+        c0 += tail[0, j] * fv[j]
+        c1 += tail[1, j] * fv[j]
+        c2 += tail[2, j] * fv[j]
+        c3 += tail[3, j] * fv[j]
+    a = abs(c3) + abs(c2)
+    d = abs(c1) + abs(c0)
+    if d > 0.0:
+        q = min(1.0, a / d)
+    else:
+        q = 0.0 if a == 0.0 else 1.0
+    q2 = q * q
+    return 2.0 * h * a * q2 * q2 * q2 + 1e-15 * abs(val)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _ll_logf(y, c, alpha, b, s, beta, log_bsb):  # pragma: no cover - compiled
+    """log of the integrand ``(α+y)^-c f(y)`` (e^{-by} form: finite for any b y)."""
+    em = math.expm1(-b * y)
+    g = beta * math.exp(-b * y) - em
+    return -c * math.log(alpha + y) + log_bsb - s * b * y - (s + 1.0) * math.log(g)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _ll_dlogf(y, c, alpha, b, s, beta, which):  # pragma: no cover - compiled
+    """First (which = 1) or second (2) derivative of ``_ll_logf`` in y."""
+    u = math.exp(-b * y)
+    g = beta * u - math.expm1(-b * y)
+    ia = 1.0 / (alpha + y)
+    if which == 1:
+        return -c * ia + b - (s + 1.0) * b / g
+    return c * ia * ia - (s + 1.0) * b * b * (beta - 1.0) * u / (g * g)
+
+
+@njit(cache=True, error_model="numpy")
+def _ll_root(a, z, inc, which, c, alpha, b, s, beta):  # pragma: no cover - compiled
+    """Bisection for the zero of a monotone derivative (``which`` as in _ll_dlogf) on [a, z];
+    only a split point, so a relative width of 1e-6 is plenty."""
+    for _ in range(80):
+        m = 0.5 * (a + z)
+        if (_ll_dlogf(m, c, alpha, b, s, beta, which) < 0.0) == inc:
+            a = m
+        else:
+            z = m
+        if z - a <= 1e-6 * (abs(a) + abs(z)) + 1e-300:
+            break
+    return 0.5 * (a + z)
+
+
+@njit(cache=True, error_model="numpy")
+def _ll_add(k, y0, d, L, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV):  # pragma: no cover - compiled
+    """Segment k: ``y = y0 + d ℓ (e^v - 1)``, v in [0, V], over a piece of length L on which
+    the integrand decreases away from y0; ℓ from the log-integrand's slope and curvature at
+    y0; the piece is cut where the integrand has fallen by e^-(_CUT + V)."""
+    d1 = _ll_dlogf(y0, c, alpha, b, s, beta, 1)
+    d2 = _ll_dlogf(y0, c, alpha, b, s, beta, 2)
+    ell = 1.0 / (abs(d1) + math.sqrt(abs(d2)) + 1.0 / L)
+    V = math.log1p(L / ell)
+    f0 = _ll_logf(y0, c, alpha, b, s, beta, log_bsb) - _CUT - V
+    if _ll_logf(y0 + d * L, c, alpha, b, s, beta, log_bsb) < f0:
+        lo_v = 0.0
+        hi_v = V
+        for _ in range(40):
+            mv = 0.5 * (lo_v + hi_v)
+            if _ll_logf(y0 + d * ell * math.expm1(mv), c, alpha, b, s, beta, log_bsb) < f0:
+                hi_v = mv
+            else:
+                lo_v = mv
+            if hi_v - lo_v < 1e-3 * V:
+                break
+        V = hi_v
+    sy0[k] = y0
+    sd[k] = d
+    sl[k] = ell
+    sV[k] = V
+
+
+@njit(cache=True, error_model="numpy")
+def _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, sy0, sd, sl, sV):  # pragma: no cover - compiled
+    """Split [t_x, T] into pieces on which the integrand is monotone, each mapped from its
+    maximum: returns their number.
+
+    Right of the Gompertz mode ``y* = log((β-1)/s)/b`` the log-integrand φ decreases; left of
+    it φ'' decreases (c/(α+y)² falls and the Gompertz curvature grows towards log(β-1)/b), so
+    φ' is concave there: φ falls, rises to a maximum, falls again, or any prefix of that. The
+    turning points are found by bisection of φ' around the maximum of φ' (the zero of φ'')."""
+    ys = -math.inf
+    if beta - 1.0 > s:
+        ys = (math.log(beta - 1.0) - math.log(s)) / b
+    if ys <= lo:
+        _ll_add(0, lo, 1.0, hi - lo, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        return 1
+    m = min(ys, hi)
+    if _ll_dlogf(lo, c, alpha, b, s, beta, 2) <= 0.0:
+        yc = lo
+    elif _ll_dlogf(m, c, alpha, b, s, beta, 2) >= 0.0:
+        yc = m
+    else:
+        yc = _ll_root(lo, m, False, 2, c, alpha, b, s, beta)
+    if _ll_dlogf(yc, c, alpha, b, s, beta, 1) <= 0.0:
+        _ll_add(0, lo, 1.0, hi - lo, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        return 1
+    ymin = lo if _ll_dlogf(lo, c, alpha, b, s, beta, 1) >= 0.0 else _ll_root(lo, yc, True, 1, c, alpha, b, s, beta)
+    ymax = m if _ll_dlogf(m, c, alpha, b, s, beta, 1) >= 0.0 else _ll_root(yc, m, False, 1, c, alpha, b, s, beta)
+    k = 0
+    if ymin > lo:
+        _ll_add(k, lo, 1.0, ymin - lo, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        k += 1
+    if ymax > ymin:
+        _ll_add(k, ymax, -1.0, ymax - ymin, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        k += 1
+    if ymax < hi:
+        _ll_add(k, ymax, 1.0, hi - ymax, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        k += 1
+    return k
+
+
+@njit(cache=True, error_model="numpy")
+def _ll_panel(y0, d, ell, va, vb, lo, hi, c, alpha, b, s, beta, log_bsb, shift, hess, nodes, wts, tail, fv,
+              out):  # pragma: no cover - compiled
+    """One Gauss-Legendre panel ``v in [va, vb]`` of a segment: the integral of
+    ``e^-shift (α+y)^-c f(y)`` and, into ``out``, of its products with the log-derivatives
+    (5) and, if ``hess``, the second-derivative terms (15); returns (value, error estimate)."""
+    ib = 1.0 / b
+    i_s = 1.0 / s
+    ibeta = 1.0 / beta
+    s1 = s + 1.0
+    bm1 = beta - 1.0
+    log_beta = math.log(beta)
+    h = 0.5 * (vb - va)
+    a2 = 0.0
+    e0 = e1 = e2 = e3 = e4 = 0.0
+    m00 = m01 = m11 = m22 = m23 = m24 = m33 = m34 = m44 = 0.0
+    m02 = m03 = m04 = m12 = m13 = m14 = 0.0
+    for j in range(nodes.size):
+        v = va + h * (nodes[j] + 1.0)
+        ev = math.exp(v)
+        y = y0 + d * ell * math.expm1(v)
+        y = min(max(y, lo), hi)
+        ia = 1.0 / (alpha + y)
+        lay = math.log(alpha + y)
+        uy = math.exp(-b * y)
+        gy = beta * uy - math.expm1(-b * y)
+        q = 1.0 / gy
+        idn = uy * q  # 1 / (β + e^{by} - 1)
+        lgy = math.log(gy)
+        fj = ell * ev * math.exp(-c * lay + log_bsb - s * b * y - s1 * lgy - shift)
+        fv[j] = fj
+        wj = wts[j] * h * fj
+        f0 = -lay
+        f1 = -c * ia
+        f2 = ib + y - s1 * y * q
+        f3 = i_s + log_beta - b * y - lgy
+        f4 = s * ibeta - s1 * idn
+        a2 += wj
+        e0 += wj * f0
+        e1 += wj * f1
+        e2 += wj * f2
+        e3 += wj * f3
+        e4 += wj * f4
+        if hess:
+            yq = y * q
+            m00 += wj * f0 * f0
+            m01 += wj * (f0 * f1 - ia)
+            m02 += wj * f0 * f2
+            m03 += wj * f0 * f3
+            m04 += wj * f0 * f4
+            m11 += wj * (f1 * f1 + c * ia * ia)
+            m12 += wj * f1 * f2
+            m13 += wj * f1 * f3
+            m14 += wj * f1 * f4
+            m22 += wj * (f2 * f2 - ib * ib - s1 * y * yq * bm1 * idn)
+            m23 += wj * (f2 * f3 - yq)
+            m24 += wj * (f2 * f4 + s1 * yq * idn)
+            m33 += wj * (f3 * f3 - i_s * i_s)
+            m34 += wj * (f3 * f4 + ibeta - idn)
+            m44 += wj * (f4 * f4 - s * ibeta * ibeta + s1 * idn * idn)
+    out[0] = e0
+    out[1] = e1
+    out[2] = e2
+    out[3] = e3
+    out[4] = e4
+    if hess:
+        out[5] = m00
+        out[6] = m01
+        out[7] = m02
+        out[8] = m03
+        out[9] = m04
+        out[10] = m11
+        out[11] = m12
+        out[12] = m13
+        out[13] = m14
+        out[14] = m22
+        out[15] = m23
+        out[16] = m24
+        out[17] = m33
+        out[18] = m34
+        out[19] = m44
+    return a2, _panel_error(fv, tail, h, a2)
+
+
 _NCHUNK = 64  # fixed row blocks: the sums do not depend on the number of threads
 _NACC = 21  # weighted sums: log-likelihood, gradient (5), Hessian's upper triangle (15)
 #: (row, column) of the Hessian's upper triangle, in the order of ``acc[:, 6:]``
@@ -101,7 +322,7 @@ _TRI = tuple((p, q) for p in range(5) for q in range(p, 5))
 
 
 @parallel_kernel(error_model="numpy")
-def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, hess, ll_out, g_out, la_out,
+def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_out, g_out, la_out,
           acc):  # pragma: no cover - compiled
     """One pass over the customers: ``log(A1 + A2)`` (the likelihood's bracket, BG eq. 6), its
     gradient and, if ``hess``, its Hessian w.r.t. (r, α, b, s, β), the integral and its
@@ -129,6 +350,18 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, hess, ll_out, g_out, l
     for ch in prange(nchunk):
         lo_i = ch * n // nchunk
         hi_i = (ch + 1) * n // nchunk
+        maxpan = _MAXPAN
+        pacc = np.empty((maxpan, 20))
+        pv = np.empty(maxpan)
+        pe = np.empty(maxpan)
+        pva = np.empty(maxpan)
+        pvb = np.empty(maxpan)
+        pseg = np.empty(maxpan, dtype=np.int64)
+        fv = np.empty(nodes.size)
+        sy0 = np.empty(_MAXSEG)
+        sd = np.empty(_MAXSEG)
+        sl = np.empty(_MAXSEG)
+        sV = np.empty(_MAXSEG)
         s_ll = 0.0
         s_g0 = s_g1 = s_g2 = s_g3 = s_g4 = 0.0
         h00 = h01 = h02 = h03 = h04 = h11 = h12 = h13 = h14 = 0.0
@@ -141,9 +374,10 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, hess, ll_out, g_out, l
             la_T = math.log(alpha + hi)
             ia_T = 1.0 / (alpha + hi)
             em = math.expm1(-b * hi)
-            gT = beta * (1.0 + em) - em
+            uT = math.exp(-b * hi)
+            gT = beta * uT - em
             qT = 1.0 / gT
-            idT = (1.0 + em) * qT  # 1 / (β + e^{bT} - 1)
+            idT = uT * qT  # 1 / (β + e^{bT} - 1)
             lS = s * (log_beta - b * hi - math.log(gT))  # log S(T)
             log_a1 = -c * la_T + lS
             d0 = -la_T
@@ -151,61 +385,75 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, hess, ll_out, g_out, l
             d2 = -s * hi * qT
             d3 = lS * i_s
             d4 = s * (ibeta - idT)
-            # dead term A2 = ∫_{t_x}^T (α+y)^-c f(y) dy, substituting y = t_x + ℓ (e^v - 1)
+            # dead term A2 = ∫_{t_x}^T (α+y)^-c f(y) dy: monotone pieces (_ll_segments), each
+            # mapped y = y0 ± ℓ (e^v - 1), Gauss-Legendre panels in v bisected until the
+            # estimated error is below tol (A1 + A2)
             a2 = 0.0
             e0 = e1 = e2 = e3 = e4 = 0.0
             m00 = m01 = m11 = m22 = m23 = m24 = m33 = m34 = m44 = 0.0
             m02 = m03 = m04 = m12 = m13 = m14 = 0.0
             shift = 0.0
             if hi > lo:
-                em0 = math.expm1(-b * lo)
-                g0 = beta * (1.0 + em0) - em0
-                ell = 1.0 / (c / (alpha + lo) + abs(b - s1 * b / g0) + 1.0 / (hi - lo))
-                half = 0.5 * math.log1p((hi - lo) / ell)
-                # log-integrand at the lower limit, to scale the sum
-                shift = -c * math.log(alpha + lo) + log_bsb - s * b * lo - s1 * math.log(g0)
-                for j in range(m):
-                    ev = math.exp(half * (nodes[j] + 1.0))
-                    y = lo + ell * (ev - 1.0)
-                    if y > hi:
-                        y = hi
-                    ia = 1.0 / (alpha + y)
-                    lay = math.log(alpha + y)
-                    emy = math.expm1(-b * y)
-                    uy = 1.0 + emy
-                    gy = beta * uy - emy
-                    q = 1.0 / gy
-                    idn = uy * q  # 1 / (β + e^{by} - 1)
-                    lgy = math.log(gy)
-                    wj = wts[j] * half * ell * ev * math.exp(-c * lay + log_bsb - s * b * y - s1 * lgy - shift)
-                    f0 = -lay
-                    f1 = -c * ia
-                    f2 = ib + y - s1 * y * q
-                    f3 = i_s + log_beta - b * y - lgy
-                    f4 = s * ibeta - s1 * idn
-                    a2 += wj
-                    e0 += wj * f0
-                    e1 += wj * f1
-                    e2 += wj * f2
-                    e3 += wj * f3
-                    e4 += wj * f4
+                nseg = _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, sy0, sd, sl, sV)
+                shift = -math.inf
+                for k in range(nseg):
+                    shift = max(shift, _ll_logf(sy0[k], c, alpha, b, s, beta, log_bsb))
+                a1s = math.exp(min(log_a1 - shift, 700.0))
+                npan = 0
+                for k in range(nseg):
+                    pv[npan], pe[npan] = _ll_panel(sy0[k], sd[k], sl[k], 0.0, sV[k], lo, hi, c, alpha, b, s, beta,
+                                                   log_bsb, shift, hess, nodes, wts, tail, fv, pacc[npan])
+                    pseg[npan] = k
+                    pva[npan] = 0.0
+                    pvb[npan] = sV[k]
+                    npan += 1
+                while True:
+                    tot = 0.0
+                    err = 0.0
+                    worst = 0
+                    for k in range(npan):
+                        tot += pv[k]
+                        err += pe[k]
+                        if pe[k] > pe[worst]:
+                            worst = k
+                    if err <= tol * (tot + a1s) or npan >= maxpan:
+                        break
+                    k = pseg[worst]
+                    va = pva[worst]
+                    vb = pvb[worst]
+                    vm = 0.5 * (va + vb)
+                    pv[worst], pe[worst] = _ll_panel(sy0[k], sd[k], sl[k], va, vm, lo, hi, c, alpha, b, s, beta,
+                                                     log_bsb, shift, hess, nodes, wts, tail, fv, pacc[worst])
+                    pvb[worst] = vm
+                    pv[npan], pe[npan] = _ll_panel(sy0[k], sd[k], sl[k], vm, vb, lo, hi, c, alpha, b, s, beta,
+                                                   log_bsb, shift, hess, nodes, wts, tail, fv, pacc[npan])
+                    pseg[npan] = k
+                    pva[npan] = vm
+                    pvb[npan] = vb
+                    npan += 1
+                for k in range(npan):
+                    a2 += pv[k]
+                    e0 += pacc[k, 0]
+                    e1 += pacc[k, 1]
+                    e2 += pacc[k, 2]
+                    e3 += pacc[k, 3]
+                    e4 += pacc[k, 4]
                     if hess:
-                        yq = y * q
-                        m00 += wj * f0 * f0
-                        m01 += wj * (f0 * f1 - ia)
-                        m02 += wj * f0 * f2
-                        m03 += wj * f0 * f3
-                        m04 += wj * f0 * f4
-                        m11 += wj * (f1 * f1 + c * ia * ia)
-                        m12 += wj * f1 * f2
-                        m13 += wj * f1 * f3
-                        m14 += wj * f1 * f4
-                        m22 += wj * (f2 * f2 - ib * ib - s1 * y * yq * bm1 * idn)
-                        m23 += wj * (f2 * f3 - yq)
-                        m24 += wj * (f2 * f4 + s1 * yq * idn)
-                        m33 += wj * (f3 * f3 - i_s * i_s)
-                        m34 += wj * (f3 * f4 + ibeta - idn)
-                        m44 += wj * (f4 * f4 - s * ibeta * ibeta + s1 * idn * idn)
+                        m00 += pacc[k, 5]
+                        m01 += pacc[k, 6]
+                        m02 += pacc[k, 7]
+                        m03 += pacc[k, 8]
+                        m04 += pacc[k, 9]
+                        m11 += pacc[k, 10]
+                        m12 += pacc[k, 11]
+                        m13 += pacc[k, 12]
+                        m14 += pacc[k, 13]
+                        m22 += pacc[k, 14]
+                        m23 += pacc[k, 15]
+                        m24 += pacc[k, 16]
+                        m33 += pacc[k, 17]
+                        m34 += pacc[k, 18]
+                        m44 += pacc[k, 19]
             if a2 > 0.0:
                 log_a2 = math.log(a2) + shift
                 top = max(log_a1, log_a2)
@@ -312,8 +560,8 @@ def _run(r, alpha, b, s, beta, x, t_x, T, w, rows, hess):
     log_alive = np.empty(n if rows else 0)
     acc = np.zeros((_NCHUNK, _NACC))
     with _threads(n):
-        _rows(float(r), float(alpha), float(b), float(s), float(beta), x, t_x, T, w, _NODES_LL, _WEIGHTS_LL,
-              bool(hess), ll, grad, log_alive, acc)
+        _rows(float(r), float(alpha), float(b), float(s), float(beta), x, t_x, T, w, _NODES_Q, _WEIGHTS_Q, _TAIL,
+              _TOL, bool(hess), ll, grad, log_alive, acc)
     return ll, grad, log_alive, acc.sum(axis=0)
 
 
