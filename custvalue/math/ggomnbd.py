@@ -130,18 +130,28 @@ def _panel_error(fv, tail, h, val):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always", error_model="numpy")
+def _exps(z):  # pragma: no cover - compiled
+    """``(e^-z, e^-z - 1)`` for z >= 0 with one transcendental call, both to full relative
+    precision (1 + expm1 would lose the digits of a small e^-z)."""
+    if z > 0.5:
+        u = math.exp(-z)
+        return u, u - 1.0
+    em = math.expm1(-z)
+    return 1.0 + em, em
+
+
+@njit(cache=True, inline="always", error_model="numpy")
 def _ll_logf(y, c, alpha, b, s, beta, log_bsb):  # pragma: no cover - compiled
     """log of the integrand ``(α+y)^-c f(y)`` (e^{-by} form: finite for any b y)."""
-    em = math.expm1(-b * y)
-    g = beta * math.exp(-b * y) - em
-    return -c * math.log(alpha + y) + log_bsb - s * b * y - (s + 1.0) * math.log(g)
+    u, em = _exps(b * y)
+    return -c * math.log(alpha + y) + log_bsb - s * b * y - (s + 1.0) * math.log(beta * u - em)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
 def _ll_dlogf(y, c, alpha, b, s, beta, which):  # pragma: no cover - compiled
     """First (which = 1) or second (2) derivative of ``_ll_logf`` in y."""
-    u = math.exp(-b * y)
-    g = beta * u - math.expm1(-b * y)
+    u, em = _exps(b * y)
+    g = beta * u - em
     ia = 1.0 / (alpha + y)
     if which == 1:
         return -c * ia + b - (s + 1.0) * b / g
@@ -164,21 +174,28 @@ def _ll_root(a, z, inc, which, c, alpha, b, s, beta):  # pragma: no cover - comp
 
 
 @njit(cache=True, error_model="numpy")
-def _ll_add(k, y0, d, L, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV):  # pragma: no cover - compiled
+def _ll_add(k, y0, d, L, f_end, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV):  # pragma: no cover - compiled
     """Segment k: ``y = y0 + d ℓ (e^v - 1)``, v in [0, V], over a piece of length L on which
     the integrand decreases away from y0; ℓ from the log-integrand's slope and curvature at
-    y0; the piece is cut where the integrand has fallen by e^-(_CUT + V)."""
-    d1 = _ll_dlogf(y0, c, alpha, b, s, beta, 1)
-    d2 = _ll_dlogf(y0, c, alpha, b, s, beta, 2)
+    y0; the piece is cut where the integrand has fallen by e^-(_CUT + V). ``f_end`` is the
+    log-integrand at the far end when known (NaN otherwise). Returns the log-integrand at y0."""
+    u, em = _exps(b * y0)
+    g = beta * u - em
+    ia = 1.0 / (alpha + y0)
+    d1 = -c * ia + b - (s + 1.0) * b / g
+    d2 = c * ia * ia - (s + 1.0) * b * b * (beta - 1.0) * u / (g * g)
+    f0 = -c * math.log(alpha + y0) + log_bsb - s * b * y0 - (s + 1.0) * math.log(g)
     ell = 1.0 / (abs(d1) + math.sqrt(abs(d2)) + 1.0 / L)
     V = math.log1p(L / ell)
-    f0 = _ll_logf(y0, c, alpha, b, s, beta, log_bsb) - _CUT - V
-    if _ll_logf(y0 + d * L, c, alpha, b, s, beta, log_bsb) < f0:
+    cut = f0 - _CUT - V
+    if not f_end == f_end:
+        f_end = _ll_logf(y0 + d * L, c, alpha, b, s, beta, log_bsb)
+    if f_end < cut:
         lo_v = 0.0
         hi_v = V
         for _ in range(40):
             mv = 0.5 * (lo_v + hi_v)
-            if _ll_logf(y0 + d * ell * math.expm1(mv), c, alpha, b, s, beta, log_bsb) < f0:
+            if _ll_logf(y0 + d * ell * math.expm1(mv), c, alpha, b, s, beta, log_bsb) < cut:
                 hi_v = mv
             else:
                 lo_v = mv
@@ -189,12 +206,14 @@ def _ll_add(k, y0, d, L, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV):  # pra
     sd[k] = d
     sl[k] = ell
     sV[k] = V
+    return f0
 
 
 @njit(cache=True, error_model="numpy")
-def _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, sy0, sd, sl, sV):  # pragma: no cover - compiled
+def _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, f_hi, sy0, sd, sl, sV, sf):  # pragma: no cover - compiled
     """Split [t_x, T] into pieces on which the integrand is monotone, each mapped from its
-    maximum: returns their number.
+    maximum: returns their number (the log-integrand at each start into ``sf``; ``f_hi`` is
+    its value at T).
 
     Right of the Gompertz mode ``y* = log((β-1)/s)/b`` the log-integrand φ decreases; left of
     it φ'' decreases (c/(α+y)² falls and the Gompertz curvature grows towards log(β-1)/b), so
@@ -204,7 +223,7 @@ def _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, sy0, sd, sl, sV):  # pra
     if beta - 1.0 > s:
         ys = (math.log(beta - 1.0) - math.log(s)) / b
     if ys <= lo:
-        _ll_add(0, lo, 1.0, hi - lo, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        sf[0] = _ll_add(0, lo, 1.0, hi - lo, f_hi, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
         return 1
     m = min(ys, hi)
     if _ll_dlogf(lo, c, alpha, b, s, beta, 2) <= 0.0:
@@ -214,19 +233,19 @@ def _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, sy0, sd, sl, sV):  # pra
     else:
         yc = _ll_root(lo, m, False, 2, c, alpha, b, s, beta)
     if _ll_dlogf(yc, c, alpha, b, s, beta, 1) <= 0.0:
-        _ll_add(0, lo, 1.0, hi - lo, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        sf[0] = _ll_add(0, lo, 1.0, hi - lo, f_hi, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
         return 1
     ymin = lo if _ll_dlogf(lo, c, alpha, b, s, beta, 1) >= 0.0 else _ll_root(lo, yc, True, 1, c, alpha, b, s, beta)
     ymax = m if _ll_dlogf(m, c, alpha, b, s, beta, 1) >= 0.0 else _ll_root(yc, m, False, 1, c, alpha, b, s, beta)
     k = 0
     if ymin > lo:
-        _ll_add(k, lo, 1.0, ymin - lo, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        sf[k] = _ll_add(k, lo, 1.0, ymin - lo, math.nan, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
         k += 1
     if ymax > ymin:
-        _ll_add(k, ymax, -1.0, ymax - ymin, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        sf[k] = _ll_add(k, ymax, -1.0, ymax - ymin, math.nan, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
         k += 1
     if ymax < hi:
-        _ll_add(k, ymax, 1.0, hi - ymax, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        sf[k] = _ll_add(k, ymax, 1.0, hi - ymax, f_hi, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
         k += 1
     return k
 
@@ -251,12 +270,11 @@ def _ll_panel(y0, d, ell, va, vb, lo, hi, c, alpha, b, s, beta, log_bsb, shift, 
     for j in range(nodes.size):
         v = va + h * (nodes[j] + 1.0)
         ev = math.exp(v)
-        y = y0 + d * ell * math.expm1(v)
-        y = min(max(y, lo), hi)
+        y = min(max(y0 + d * ell * (ev - 1.0), lo), hi)
         ia = 1.0 / (alpha + y)
         lay = math.log(alpha + y)
-        uy = math.exp(-b * y)
-        gy = beta * uy - math.expm1(-b * y)
+        uy, emy = _exps(b * y)
+        gy = beta * uy - emy
         q = 1.0 / gy
         idn = uy * q  # 1 / (β + e^{by} - 1)
         lgy = math.log(gy)
@@ -362,6 +380,7 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_ou
         sd = np.empty(_MAXSEG)
         sl = np.empty(_MAXSEG)
         sV = np.empty(_MAXSEG)
+        sf = np.empty(_MAXSEG)
         s_ll = 0.0
         s_g0 = s_g1 = s_g2 = s_g3 = s_g4 = 0.0
         h00 = h01 = h02 = h03 = h04 = h11 = h12 = h13 = h14 = 0.0
@@ -373,8 +392,7 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_ou
             # alive term A1 = (α+T)^-c S(T) and the derivatives of its log
             la_T = math.log(alpha + hi)
             ia_T = 1.0 / (alpha + hi)
-            em = math.expm1(-b * hi)
-            uT = math.exp(-b * hi)
+            uT, em = _exps(b * hi)
             gT = beta * uT - em
             qT = 1.0 / gT
             idT = uT * qT  # 1 / (β + e^{bT} - 1)
@@ -394,10 +412,11 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_ou
             m02 = m03 = m04 = m12 = m13 = m14 = 0.0
             shift = 0.0
             if hi > lo:
-                nseg = _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, sy0, sd, sl, sV)
-                shift = -math.inf
-                for k in range(nseg):
-                    shift = max(shift, _ll_logf(sy0[k], c, alpha, b, s, beta, log_bsb))
+                f_hi = -c * la_T + log_bsb - s * b * hi - s1 * math.log(gT)
+                nseg = _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, f_hi, sy0, sd, sl, sV, sf)
+                shift = sf[0]
+                for k in range(1, nseg):
+                    shift = max(shift, sf[k])
                 a1s = math.exp(min(log_a1 - shift, 700.0))
                 npan = 0
                 for k in range(nseg):
