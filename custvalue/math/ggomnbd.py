@@ -65,7 +65,6 @@ DERT_HORIZONS = ("infinite", "finite")
 HORIZON_WEIGHTS = False
 TIME_SCALE = False
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
 
 
 @params(b="positive", s="positive", beta="positive")
@@ -759,29 +758,212 @@ def p_alive(r, alpha, b, s, beta, x, t_x, T):
     return np.exp(_evaluate(r, alpha, b, s, beta, x, t_x, T)[3]).reshape(shape)
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _log1p_rexpm1(rho, z):  # pragma: no cover - compiled
+    """``log(1 + ρ (e^z - 1))`` for z >= 0 without overflow."""
+    if z < 20.0:
+        return math.log1p(rho * math.expm1(z))
+    return math.log(rho) + z + math.log1p((1.0 / rho - 1.0) * math.exp(-z))
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _pred_logf(kind, u, prm):  # pragma: no cover - compiled
+    """log-integrand of the prediction integrals at u: kind 0, ``e^{-δu} S_T(u)`` (prm = ρ,
+    b, s, δ with ρ = e^{bT}/B); kind 1, ``f_T(u) NB(n; c, (α+T)/(α+T+u))`` (prm = ρ, b, s,
+    c, n, α+T, log C(c+n-1, n))."""
+    rho = prm[0]
+    b = prm[1]
+    s = prm[2]
+    if kind == 0:
+        return -s * _log1p_rexpm1(rho, b * u) - prm[3] * u
+    c = prm[3]
+    n = prm[4]
+    aT = prm[5]
+    out = math.log(s * b * rho) + b * u - (s + 1.0) * _log1p_rexpm1(rho, b * u) + prm[6] - c * math.log1p(u / aT)
+    if n > 0.0:
+        out += n * (math.log(u) - math.log(aT + u)) if u > 0.0 else -math.inf
+    return out
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _pred_slope(kind, u, prm):  # pragma: no cover - compiled
+    """Derivative of ``_pred_logf`` in u (its size sets each segment's scale)."""
+    rho = prm[0]
+    b = prm[1]
+    s = prm[2]
+    hz = b / (1.0 + (1.0 / rho - 1.0) * math.exp(-b * u))  # Gompertz hazard per unit s
+    if kind == 0:
+        return -s * hz - prm[3]
+    n = prm[4]
+    aT = prm[5]
+    out = b - (s + 1.0) * hz - prm[3] / (aT + u)
+    if n > 0.0:
+        out += n / u - n / (aT + u) if u > 0.0 else math.inf
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _pred_integral(kind, prm, lo, hi, tol, nodes, wts, tail, fv, pv, pe, pva, pvb, pseg, sy0, sd, sl, sV,
+                   sf):  # pragma: no cover - compiled
+    """``∫_lo^hi e^{logf(u)} du`` (``_pred_logf``) by the likelihood's scheme: segments mapped
+    from the break points (the Gompertz mode of the remaining lifetime and, for the PMF, the
+    mode of the NB factor), each interval between two of them from both ends to its middle;
+    panels bisected until the estimated error is below ``tol`` times the integral."""
+    if not hi > lo:
+        return 0.0
+    # break points: lo, hi and the modes inside
+    pts = np.empty(4)
+    npt = 0
+    pts[npt] = lo
+    npt += 1
+    rho = prm[0]
+    b = prm[1]
+    s = prm[2]
+    beta_t = 1.0 / rho  # the remaining lifetime is Gamma-Gompertz with β_T = B e^{-bT}
+    modes = np.empty(2)
+    nm = 0
+    if beta_t - 1.0 > s:
+        modes[nm] = (math.log(beta_t - 1.0) - math.log(s)) / b
+        nm += 1
+    if kind == 1 and prm[4] > 0.0:
+        modes[nm] = prm[4] * prm[5] / prm[3]
+        nm += 1
+    if nm == 2 and modes[1] < modes[0]:
+        modes[0], modes[1] = modes[1], modes[0]
+    for k in range(nm):
+        if lo < modes[k] < hi and modes[k] > pts[npt - 1]:
+            pts[npt] = modes[k]
+            npt += 1
+    pts[npt] = hi
+    npt += 1
+    nseg = 0
+    e_y0 = np.empty(2)
+    e_d = np.empty(2)
+    e_L = np.empty(2)
+    e_f = np.empty(2)
+    for k in range(npt - 1):
+        a = pts[k]
+        z = pts[k + 1]
+        fa = _pred_logf(kind, a, prm)
+        fz = _pred_logf(kind, z, prm)
+        if kind == 0 or fz == -math.inf:  # decreasing from a (survival), or nothing at z
+            ne = 1
+            e_y0[0], e_d[0], e_L[0], e_f[0] = a, 1.0, z - a, fa
+        elif fa == -math.inf:
+            ne = 1
+            e_y0[0], e_d[0], e_L[0], e_f[0] = z, -1.0, z - a, fz
+        else:
+            ne = 2
+            mid = 0.5 * (a + z)
+            e_y0[0], e_d[0], e_L[0], e_f[0] = a, 1.0, mid - a, fa
+            e_y0[1], e_d[1], e_L[1], e_f[1] = z, -1.0, z - mid, fz
+        for q in range(ne):
+            y0 = e_y0[q]
+            d = e_d[q]
+            L = e_L[q]
+            f0 = e_f[q]
+            ell = 1.0 / (abs(_pred_slope(kind, y0, prm)) + 1.0 / L)
+            V = math.log1p(L / ell)
+            cut = f0 - _CUT - V
+            if _pred_logf(kind, y0 + d * L, prm) < cut:
+                lo_v = 0.0
+                hi_v = V
+                for _ in range(40):
+                    mv = 0.5 * (lo_v + hi_v)
+                    if _pred_logf(kind, y0 + d * ell * math.expm1(mv), prm) < cut:
+                        hi_v = mv
+                    else:
+                        lo_v = mv
+                    if hi_v - lo_v < 1e-3 * V:
+                        break
+                V = hi_v
+            sy0[nseg] = y0
+            sd[nseg] = d
+            sl[nseg] = ell
+            sV[nseg] = V
+            sf[nseg] = f0
+            nseg += 1
+    shift = sf[0]
+    for k in range(1, nseg):
+        shift = max(shift, sf[k])
+    npan = 0
+    for k in range(nseg):
+        pv[npan], pe[npan] = _pred_panel(kind, prm, sy0[k], sd[k], sl[k], 0.0, sV[k], lo, hi, shift, nodes, wts,
+                                         tail, fv)
+        pseg[npan] = k
+        pva[npan] = 0.0
+        pvb[npan] = sV[k]
+        npan += 1
+    while True:
+        tot = 0.0
+        err = 0.0
+        worst = 0
+        for k in range(npan):
+            tot += pv[k]
+            err += pe[k]
+            if pe[k] > pe[worst]:
+                worst = k
+        if err <= tol * tot or npan >= pv.size:
+            break
+        k = pseg[worst]
+        va = pva[worst]
+        vb = pvb[worst]
+        vm = 0.5 * (va + vb)
+        pv[worst], pe[worst] = _pred_panel(kind, prm, sy0[k], sd[k], sl[k], va, vm, lo, hi, shift, nodes, wts,
+                                           tail, fv)
+        pvb[worst] = vm
+        pv[npan], pe[npan] = _pred_panel(kind, prm, sy0[k], sd[k], sl[k], vm, vb, lo, hi, shift, nodes, wts,
+                                         tail, fv)
+        pseg[npan] = k
+        pva[npan] = vm
+        pvb[npan] = vb
+        npan += 1
+    return tot * math.exp(shift)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _pred_panel(kind, prm, y0, d, ell, va, vb, lo, hi, shift, nodes, wts, tail, fv):  # pragma: no cover
+    h = 0.5 * (vb - va)
+    val = 0.0
+    for j in range(nodes.size):
+        ev = math.exp(va + h * (nodes[j] + 1.0))
+        u = min(max(y0 + d * ell * (ev - 1.0), lo), hi)
+        fj = ell * ev * math.exp(_pred_logf(kind, u, prm) - shift)
+        fv[j] = fj
+        val += wts[j] * h * fj
+    return val, _panel_error(fv, tail, h, val)
+
+
 @parallel_kernel(error_model="numpy")
-def _discounted_survival(t, T, b, s, beta, delta, nodes, wts, out):  # pragma: no cover - compiled
+def _discounted_survival(t, T, b, s, beta, delta, nodes, wts, tail, tol, out):  # pragma: no cover - compiled
     """∫_0^t e^{-δu} S_T(u) du per element (t may be inf when δ > 0)."""
-    for i in prange(t.size):
-        ti = t[i]
-        if delta > 0.0:
-            ti = min(ti, 45.0 / delta)
-        if not ti > 0.0:
-            out[i] = 0.0
-            continue
-        # e^{bT} / B = 1 / (β e^{-bT} - expm1(-bT)): finite for any age T
-        ratio = 1.0 / (beta * math.exp(-b * T[i]) - math.expm1(-b * T[i]))
-        ell = 1.0 / (s * b * ratio + delta + 1.0 / ti)
-        V = math.log1p(ti / ell)
-        half = 0.5 * V
-        acc = 0.0
-        for j in range(nodes.size):
-            v = half * (nodes[j] + 1.0)
-            ev = math.exp(v)
-            u = min(ell * (ev - 1.0), ti)
-            log_s_rem = -s * math.log1p(ratio * math.expm1(b * u))
-            acc += wts[j] * half * ell * ev * math.exp(log_s_rem - delta * u)
-        out[i] = acc
+    n = t.size
+    nchunk = min(n, _NCHUNK)
+    for ch in prange(nchunk):
+        fv = np.empty(nodes.size)
+        pv = np.empty(_MAXPAN)
+        pe = np.empty(_MAXPAN)
+        pva = np.empty(_MAXPAN)
+        pvb = np.empty(_MAXPAN)
+        pseg = np.empty(_MAXPAN, dtype=np.int64)
+        sy0 = np.empty(2 * _MAXSEG)
+        sd = np.empty(2 * _MAXSEG)
+        sl = np.empty(2 * _MAXSEG)
+        sV = np.empty(2 * _MAXSEG)
+        sf = np.empty(2 * _MAXSEG)
+        prm = np.empty(4)
+        for i in range(ch * n // nchunk, (ch + 1) * n // nchunk):
+            ti = t[i]
+            if delta > 0.0:
+                ti = min(ti, (_CUT + 40.0) / delta)
+            # e^{bT} / B = 1 / (β e^{-bT} - expm1(-bT)): finite for any age T
+            uT, emT = _exps(b * T[i])
+            prm[0] = 1.0 / (beta * uT - emT)
+            prm[1] = b
+            prm[2] = s
+            prm[3] = delta
+            out[i] = _pred_integral(0, prm, 0.0, ti, tol, nodes, wts, tail, fv, pv, pe, pva, pvb, pseg, sy0, sd, sl,
+                                    sV, sf) if ti > 0.0 else 0.0
 
 
 def _flat(*arrays):
@@ -792,7 +974,8 @@ def _flat(*arrays):
 def _expected(t, r, alpha, b, s, beta, x, t_x, T, delta):
     shape, (t, x, t_x, T) = _flat(t, x, t_x, T)
     integral = np.empty(t.size)
-    _discounted_survival(t, T, float(b), float(s), float(beta), float(delta), _NODES, _WEIGHTS, integral)
+    _discounted_survival(t, T, float(b), float(s), float(beta), float(delta), _NODES_Q, _WEIGHTS_Q, _TAIL, _TOL,
+                         integral)
     alive = np.exp(_evaluate(r, alpha, b, s, beta, x, t_x, T)[3])
     return (alive * (r + x) / (alpha + T) * integral).reshape(shape)
 
@@ -881,35 +1064,45 @@ def dert(delta, r, alpha, b, s, beta, x, t_x, T, horizon=None):
 
 
 @parallel_kernel(error_model="numpy")
-def _pmf_rows(n, t, x, T, log_alive, r, alpha, b, s, beta, nodes, wts, out):  # pragma: no cover - compiled
-    for i in prange(n.size):
-        ni = n[i]
-        ti = t[i]
-        c = r + x[i]
-        aT = alpha + T[i]
-        ratio = 1.0 / (beta * math.exp(-b * T[i]) - math.expm1(-b * T[i]))  # e^{bT} / B
-        lnb = math.lgamma(c + ni) - math.lgamma(c) - math.lgamma(ni + 1.0)
-        # alive through t
-        s_t = math.exp(-s * math.log1p(ratio * math.expm1(b * ti)))
-        p = s_t * math.exp(lnb + c * math.log(aT / (aT + ti)) + ni * math.log(ti / (aT + ti)))
-        # dies at u in (0, t)
-        ell = 1.0 / (s * b * ratio + (c + ni + 1.0) / aT + 1.0 / ti)
-        V = math.log1p(ti / ell)
-        half = 0.5 * V
-        acc = 0.0
-        for j in range(nodes.size):
-            v = half * (nodes[j] + 1.0)
-            ev = math.exp(v)
-            u = min(ell * (ev - 1.0), ti)
-            log_f = (math.log(s) + math.log(ratio) + math.log(b) + b * u
-                     - (s + 1.0) * math.log1p(ratio * math.expm1(b * u)))
-            if u > 0.0:
-                log_nb = lnb + c * math.log(aT / (aT + u)) + ni * math.log(u / (aT + u))
-            else:
-                log_nb = 0.0 if ni == 0 else -math.inf
-            acc += wts[j] * half * ell * ev * math.exp(log_f + log_nb)
-        pa = math.exp(log_alive[i])
-        out[i] = pa * (p + acc) + (1.0 - pa if ni == 0 else 0.0)
+def _pmf_rows(n, t, x, T, log_alive, r, alpha, b, s, beta, nodes, wts, tail, tol, out):  # pragma: no cover - compiled
+    m = n.size
+    nchunk = min(m, _NCHUNK)
+    for ch in prange(nchunk):
+        fv = np.empty(nodes.size)
+        pv = np.empty(_MAXPAN)
+        pe = np.empty(_MAXPAN)
+        pva = np.empty(_MAXPAN)
+        pvb = np.empty(_MAXPAN)
+        pseg = np.empty(_MAXPAN, dtype=np.int64)
+        sy0 = np.empty(2 * _MAXSEG)
+        sd = np.empty(2 * _MAXSEG)
+        sl = np.empty(2 * _MAXSEG)
+        sV = np.empty(2 * _MAXSEG)
+        sf = np.empty(2 * _MAXSEG)
+        prm = np.empty(7)
+        for i in range(ch * m // nchunk, (ch + 1) * m // nchunk):
+            ni = n[i]
+            ti = t[i]
+            c = r + x[i]
+            aT = alpha + T[i]
+            uT, emT = _exps(b * T[i])
+            rho = 1.0 / (beta * uT - emT)  # e^{bT} / B
+            lnb = math.lgamma(c + ni) - math.lgamma(c) - math.lgamma(ni + 1.0)
+            # alive through t
+            s_t = math.exp(-s * _log1p_rexpm1(rho, b * ti))
+            p = s_t * math.exp(lnb + c * math.log(aT / (aT + ti)) + ni * math.log(ti / (aT + ti)))
+            # dies at u in (0, t)
+            prm[0] = rho
+            prm[1] = b
+            prm[2] = s
+            prm[3] = c
+            prm[4] = ni
+            prm[5] = aT
+            prm[6] = lnb
+            acc = _pred_integral(1, prm, 0.0, ti, tol, nodes, wts, tail, fv, pv, pe, pva, pvb, pseg, sy0, sd, sl, sV,
+                                 sf)
+            pa = math.exp(log_alive[i])
+            out[i] = pa * (p + acc) + (1.0 - pa if ni == 0 else 0.0)
 
 
 @params(r="positive", alpha="positive", b="positive", s="positive", beta="positive")
@@ -941,8 +1134,8 @@ def conditional_probability_of_purchases(n, t, r, alpha, b, s, beta, x, t_x, T):
     shape, (n, t, x, t_x, T) = _flat(n, t, x, t_x, T)
     log_alive = _evaluate(r, alpha, b, s, beta, x, t_x, T)[3]
     out = np.empty(n.size)
-    _pmf_rows(n, t, x, T, log_alive, float(r), float(alpha), float(b), float(s), float(beta), _NODES, _WEIGHTS,
-              out)
+    _pmf_rows(n, t, x, T, log_alive, float(r), float(alpha), float(b), float(s), float(beta), _NODES_Q, _WEIGHTS_Q,
+              _TAIL, _TOL, out)
     return np.clip(out, 0.0, 1.0).reshape(shape)
 
 
