@@ -846,7 +846,25 @@ def _pred_integral(kind, prm, lo, hi, tol, nodes, wts, tail, fv, pv, pe, pva, pv
         z = pts[k + 1]
         fa = _pred_logf(kind, a, prm)
         fz = _pred_logf(kind, z, prm)
-        if kind == 0 or fz == -math.inf:  # decreasing from a (survival), or nothing at z
+        sa = _pred_slope(kind, a, prm)
+        sz = _pred_slope(kind, z, prm)
+        if kind == 1 and sa > 0.0 and sz < 0.0:  # a maximum inside: map from it both ways
+            ya = a
+            yz = z
+            for _ in range(80):
+                ym = 0.5 * (ya + yz)
+                if _pred_slope(kind, ym, prm) > 0.0:
+                    ya = ym
+                else:
+                    yz = ym
+                if yz - ya <= 1e-6 * yz:
+                    break
+            ym = 0.5 * (ya + yz)
+            fm = _pred_logf(kind, ym, prm)
+            ne = 2
+            e_y0[0], e_d[0], e_L[0], e_f[0] = ym, -1.0, ym - a, fm
+            e_y0[1], e_d[1], e_L[1], e_f[1] = ym, 1.0, z - ym, fm
+        elif kind == 0 or fz == -math.inf:  # decreasing from a (survival), or nothing at z
             ne = 1
             e_y0[0], e_d[0], e_L[0], e_f[0] = a, 1.0, z - a, fa
         elif fa == -math.inf:
