@@ -28,15 +28,31 @@ P(alive) = the first term's share of the bracket (BG eq. 8). Given alive at T, �
 with ``f_T = -S_T'``; a new customer is the history ``x = t_x = T = 0``. DERT discounts the
 integrand of the expectation: ``P(alive) c/(α+T) ∫_0^H e^{-δu} S_T(u) du``.
 
-The one-dimensional integrals are Gauss-Legendre rules after the substitution
-``y = y0 + ℓ (e^v - 1)``, with ℓ the local scale of the integrand (the faster of the two
-factors' decay at the lower limit), which turns the algebraic and exponential tails into
-smooth functions of v; compiled, one pass over the customers. The fitting pass (``_rows``)
-also returns the weighted sums of the gradient and the exact Hessian of the log-likelihood,
-the integral differentiated twice under the sign with the same rule (Newton steps, and the
-standard errors without differencing). The 24-node rule is not exact for every parameter:
-with a large β and b (an interior mode of the Gompertz density far from t_x, e.g. b = 1,
-s = 20, β = 1e4, T = 100) its error in the log-likelihood reaches 0.1-0.2.
+The one-dimensional integrals are adaptive, compiled, one pass over the customers. The
+interval is cut into pieces on which the integrand is monotone, each mapped from its maximum by
+``y = y0 ± ℓ (e^v - 1)`` (ℓ from the log-integrand's slope and curvature there; the map turns
+algebraic and exponential tails into smooth functions of v) and cut where the integrand has
+fallen below e^-40 of its start. For the likelihood the pieces come from the shape of the
+log-integrand φ: right of the Gompertz mode ``log((β-1)/s)/b`` it decreases, left of it φ' is
+concave, so φ falls, rises to a maximum and falls again (or a prefix of that); the turning
+points are found by bisection. For the predictions the break points are the modes of the
+remaining lifetime's density and of the NB factor. Each piece gets a 24-node Gauss-Legendre
+panel in v; a panel's error is estimated from the last four Legendre coefficients of the
+polynomial through its values (their size times their decay, extrapolated) and the panel with
+the largest estimate is halved until the estimates sum below 1e-11 of the likelihood's bracket
+``A1 + A2`` (of the integral, for the predictions). A typical row is one panel (the cost of
+the former fixed 24-node rule); a Gompertz peak far from t_x takes 3-20. The fitting pass
+(``_rows``) also returns the weighted sums of the gradient and the exact Hessian, the integral
+differentiated twice under the sign on the same panels (Newton steps, and the standard errors
+without differencing).
+
+Accuracy, measured against scipy's QUADPACK (split at the modes and at graded points, rel.
+tol. 1e-13; mpmath spot checks) on r, s in [0.05, 20], α in [0.05, 500], b in [1e-6, 5],
+β in [1e-4, 1e8], x up to 400, T up to 500 (tests/clv/test_ggomnbd.py): log-likelihood
+within 1e-11 absolute (rounding, 1e-15 relative, for |log L| in the thousands), P(alive)
+1e-11 relative, conditional expectation and DERT 1e-10 relative, PMF 1e-9 relative or 1e-14
+absolute (1 - P(alive) rounds at P(alive) near 1). The former fixed 24-node rule erred by up
+to 0.18 in the log-likelihood at such parameters.
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``loglike_and_score``,
 ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``, ``x_levels``.
@@ -110,8 +126,8 @@ _CUT = 40.0  # monotone pieces are cut where the integrand is e^-(_CUT + V) belo
 @njit(cache=True, inline="always", error_model="numpy")
 def _panel_error(fv, tail, h, val):  # pragma: no cover - compiled
     """Error estimate of a Gauss-Legendre panel from the interpolant's last four Legendre
-    coefficients: their size times their decay per two degrees, extrapolated six steps (a
-    quarter of the way to the degree 2n the rule integrates exactly), plus rounding."""
+    coefficients: their size times their decay per two degrees, extrapolated four steps (a
+    sixth of the way to the degree 2n the rule integrates exactly), plus rounding."""
     c0 = c1 = c2 = c3 = 0.0
     for j in range(fv.size):
         c0 += tail[0, j] * fv[j]
@@ -125,7 +141,7 @@ def _panel_error(fv, tail, h, val):  # pragma: no cover - compiled
     else:
         q = 0.0 if a == 0.0 else 1.0
     q2 = q * q
-    return 2.0 * h * a * q2 * q2 * q2 + 1e-15 * abs(val)
+    return 2.0 * h * a * q2 * q2 + 1e-15 * abs(val)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -357,12 +373,10 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_ou
     rows = ll_out.shape[0] == n
     log_beta = math.log(beta)
     log_bsb = math.log(b) + math.log(s) + s * log_beta
-    ib = 1.0 / b
     i_s = 1.0 / s
     ibeta = 1.0 / beta
     s1 = s + 1.0
     bm1 = beta - 1.0
-    m = nodes.size
     nchunk = acc.shape[0]
     for ch in prange(nchunk):
         lo_i = ch * n // nchunk
