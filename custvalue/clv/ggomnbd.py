@@ -58,9 +58,10 @@ class GammaGompertzNBD(PurchaseCountModel[GammaGompertzNBDResults]):
     The lifetime hazard can rise (b > 0) with age, unlike the Pareto/NBD's constant
     individual death rate; as b -> 0 with β/b fixed the model tends to the Pareto/NBD with
     lifetime parameters (s, β/b). The likelihood holds a one-dimensional integral per
-    customer, evaluated with a compiled Gauss-Legendre rule after a change of variable
-    (:mod:`custvalue.math.ggomnbd`); the fit takes trust-region Newton steps on the exact
-    Hessian of that likelihood, which also gives the standard errors.
+    customer, evaluated by compiled adaptive Gauss-Legendre panels on the integrand's
+    monotone pieces (:mod:`custvalue.math.ggomnbd`, which states the accuracy); the fit
+    takes trust-region Newton steps on the exact Hessian of that likelihood, which also gives
+    the standard errors.
 
     Parameters
     ----------

@@ -28,15 +28,31 @@ P(alive) = the first term's share of the bracket (BG eq. 8). Given alive at T, �
 with ``f_T = -S_T'``; a new customer is the history ``x = t_x = T = 0``. DERT discounts the
 integrand of the expectation: ``P(alive) c/(α+T) ∫_0^H e^{-δu} S_T(u) du``.
 
-The one-dimensional integrals are Gauss-Legendre rules after the substitution
-``y = y0 + ℓ (e^v - 1)``, with ℓ the local scale of the integrand (the faster of the two
-factors' decay at the lower limit), which turns the algebraic and exponential tails into
-smooth functions of v; compiled, one pass over the customers. The fitting pass (``_rows``)
-also returns the weighted sums of the gradient and the exact Hessian of the log-likelihood,
-the integral differentiated twice under the sign with the same rule (Newton steps, and the
-standard errors without differencing). The 24-node rule is not exact for every parameter:
-with a large β and b (an interior mode of the Gompertz density far from t_x, e.g. b = 1,
-s = 20, β = 1e4, T = 100) its error in the log-likelihood reaches 0.1-0.2.
+The one-dimensional integrals are adaptive, compiled, one pass over the customers. The
+interval is cut into pieces on which the integrand is monotone, each mapped from its maximum by
+``y = y0 ± ℓ (e^v - 1)`` (ℓ from the log-integrand's slope and curvature there; the map turns
+algebraic and exponential tails into smooth functions of v) and cut where the integrand has
+fallen below e^-40 of its start. For the likelihood the pieces come from the shape of the
+log-integrand φ: right of the Gompertz mode ``log((β-1)/s)/b`` it decreases, left of it φ' is
+concave, so φ falls, rises to a maximum and falls again (or a prefix of that); the turning
+points are found by bisection. For the predictions the break points are the modes of the
+remaining lifetime's density and of the NB factor. Each piece gets a 24-node Gauss-Legendre
+panel in v; a panel's error is estimated from the last four Legendre coefficients of the
+polynomial through its values (their size times their decay, extrapolated) and the panel with
+the largest estimate is halved until the estimates sum below 1e-11 of the likelihood's bracket
+``A1 + A2`` (of the integral, for the predictions). A typical row is one panel (the cost of
+the former fixed 24-node rule); a Gompertz peak far from t_x takes 3-20. The fitting pass
+(``_rows``) also returns the weighted sums of the gradient and the exact Hessian, the integral
+differentiated twice under the sign on the same panels (Newton steps, and the standard errors
+without differencing).
+
+Accuracy, measured against scipy's QUADPACK (split at the modes and at graded points, rel.
+tol. 1e-13; mpmath spot checks) on r, s in [0.05, 20], α in [0.05, 500], b in [1e-6, 5],
+β in [1e-4, 1e8], x up to 400, T up to 500 (tests/clv/test_ggomnbd.py): log-likelihood
+within 1e-11 absolute (rounding, 1e-15 relative, for |log L| in the thousands), P(alive)
+1e-11 relative, conditional expectation and DERT 1e-10 relative, PMF 1e-9 relative or 1e-14
+absolute (1 - P(alive) rounds at P(alive) near 1). The former fixed 24-node rule erred by up
+to 0.18 in the log-likelihood at such parameters.
 
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``loglike_and_score``,
 ``weighted_loglike_and_score``, ``weighted_loglike_score_hessian``, ``x_levels``.
@@ -47,7 +63,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
+from numba import njit, prange
 from scipy.special import digamma, gammaln, polygamma
 
 from ._checks import params
@@ -65,8 +81,6 @@ DERT_HORIZONS = ("infinite", "finite")
 HORIZON_WEIGHTS = False
 TIME_SCALE = False
 
-_NODES_LL, _WEIGHTS_LL = np.polynomial.legendre.leggauss(24)
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
 
 
 @params(b="positive", s="positive", beta="positive")
@@ -94,6 +108,246 @@ def survival(t, b, s, beta):
     return np.exp(s * (np.log(beta) - np.log(beta + np.expm1(b * t))))
 
 
+_NQ = 24
+_NODES_Q, _WEIGHTS_Q = np.polynomial.legendre.leggauss(_NQ)
+#: rows ``n-4 .. n-1`` of the discrete Legendre transform at the nodes: the highest-degree
+#: coefficients of the polynomial through a panel's integrand values, whose size and decay give
+#: the panel's error estimate (``_panel_error``)
+_TAIL = np.array([(2 * k + 1) / 2 * _WEIGHTS_Q * np.polynomial.legendre.legval(_NODES_Q, np.eye(_NQ)[k])
+                  for k in range(_NQ - 4, _NQ)])
+#: estimated error of each integral allowed, relative to the quantity it enters (for the
+#: likelihood: to the bracket A1 + A2; the estimate is conservative, see the module docstring)
+_TOL = 1e-11
+_MAXPAN = 160  # panels per integral (a cap reached by none of the tested histories)
+_MAXSEG = 4
+_CUT = 40.0  # monotone pieces are cut where the integrand is e^-(_CUT + V) below its start
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _panel_error(fv, tail, h, val):  # pragma: no cover - compiled
+    """Error estimate of a Gauss-Legendre panel from the interpolant's last four Legendre
+    coefficients: their size times their decay per two degrees, extrapolated four steps (a
+    sixth of the way to the degree 2n the rule integrates exactly), plus rounding."""
+    c0 = c1 = c2 = c3 = 0.0
+    for j in range(fv.size):
+        c0 += tail[0, j] * fv[j]
+        c1 += tail[1, j] * fv[j]
+        c2 += tail[2, j] * fv[j]
+        c3 += tail[3, j] * fv[j]
+    a = abs(c3) + abs(c2)
+    d = abs(c1) + abs(c0)
+    if d > 0.0:
+        q = min(1.0, a / d)
+    else:
+        q = 0.0 if a == 0.0 else 1.0
+    q2 = q * q
+    return 2.0 * h * a * q2 * q2 + 1e-15 * abs(val)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _exps(z):  # pragma: no cover - compiled
+    """``(e^-z, e^-z - 1)`` for z >= 0 with one transcendental call, both to full relative
+    precision (1 + expm1 would lose the digits of a small e^-z)."""
+    if z > 0.5:
+        u = math.exp(-z)
+        return u, u - 1.0
+    em = math.expm1(-z)
+    return 1.0 + em, em
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _ll_logf(y, c, alpha, b, s, beta, log_bsb):  # pragma: no cover - compiled
+    """log of the integrand ``(α+y)^-c f(y)`` (e^{-by} form: finite for any b y)."""
+    u, em = _exps(b * y)
+    return -c * math.log(alpha + y) + log_bsb - s * b * y - (s + 1.0) * math.log(beta * u - em)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _ll_dlogf(y, c, alpha, b, s, beta, which):  # pragma: no cover - compiled
+    """First (which = 1) or second (2) derivative of ``_ll_logf`` in y."""
+    u, em = _exps(b * y)
+    g = beta * u - em
+    ia = 1.0 / (alpha + y)
+    if which == 1:
+        return -c * ia + b - (s + 1.0) * b / g
+    return c * ia * ia - (s + 1.0) * b * b * (beta - 1.0) * u / (g * g)
+
+
+@njit(cache=True, error_model="numpy")
+def _ll_root(a, z, inc, which, c, alpha, b, s, beta):  # pragma: no cover - compiled
+    """Bisection for the zero of a monotone derivative (``which`` as in _ll_dlogf) on [a, z];
+    only a split point, so a relative width of 1e-6 is plenty."""
+    for _ in range(80):
+        m = 0.5 * (a + z)
+        if (_ll_dlogf(m, c, alpha, b, s, beta, which) < 0.0) == inc:
+            a = m
+        else:
+            z = m
+        if z - a <= 1e-6 * (abs(a) + abs(z)) + 1e-300:
+            break
+    return 0.5 * (a + z)
+
+
+@njit(cache=True, error_model="numpy")
+def _ll_add(k, y0, d, L, f_end, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV):  # pragma: no cover - compiled
+    """Segment k: ``y = y0 + d ℓ (e^v - 1)``, v in [0, V], over a piece of length L on which
+    the integrand decreases away from y0; ℓ from the log-integrand's slope and curvature at
+    y0; the piece is cut where the integrand has fallen by e^-(_CUT + V). ``f_end`` is the
+    log-integrand at the far end when known (NaN otherwise). Returns the log-integrand at y0."""
+    u, em = _exps(b * y0)
+    g = beta * u - em
+    ia = 1.0 / (alpha + y0)
+    d1 = -c * ia + b - (s + 1.0) * b / g
+    d2 = c * ia * ia - (s + 1.0) * b * b * (beta - 1.0) * u / (g * g)
+    f0 = -c * math.log(alpha + y0) + log_bsb - s * b * y0 - (s + 1.0) * math.log(g)
+    ell = 1.0 / (abs(d1) + math.sqrt(abs(d2)) + 1.0 / L)
+    V = math.log1p(L / ell)
+    cut = f0 - _CUT - V
+    if not f_end == f_end:
+        f_end = _ll_logf(y0 + d * L, c, alpha, b, s, beta, log_bsb)
+    if f_end < cut:
+        lo_v = 0.0
+        hi_v = V
+        for _ in range(40):
+            mv = 0.5 * (lo_v + hi_v)
+            if _ll_logf(y0 + d * ell * math.expm1(mv), c, alpha, b, s, beta, log_bsb) < cut:
+                hi_v = mv
+            else:
+                lo_v = mv
+            if hi_v - lo_v < 1e-3 * V:
+                break
+        V = hi_v
+    sy0[k] = y0
+    sd[k] = d
+    sl[k] = ell
+    sV[k] = V
+    return f0
+
+
+@njit(cache=True, error_model="numpy")
+def _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, f_hi, sy0, sd, sl, sV, sf):  # pragma: no cover - compiled
+    """Split [t_x, T] into pieces on which the integrand is monotone, each mapped from its
+    maximum: returns their number (the log-integrand at each start into ``sf``; ``f_hi`` is
+    its value at T).
+
+    Right of the Gompertz mode ``y* = log((β-1)/s)/b`` the log-integrand φ decreases; left of
+    it φ'' decreases (c/(α+y)² falls and the Gompertz curvature grows towards log(β-1)/b), so
+    φ' is concave there: φ falls, rises to a maximum, falls again, or any prefix of that. The
+    turning points are found by bisection of φ' around the maximum of φ' (the zero of φ'')."""
+    ys = -math.inf
+    if beta - 1.0 > s:
+        ys = (math.log(beta - 1.0) - math.log(s)) / b
+    if ys <= lo:
+        sf[0] = _ll_add(0, lo, 1.0, hi - lo, f_hi, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        return 1
+    m = min(ys, hi)
+    if _ll_dlogf(lo, c, alpha, b, s, beta, 2) <= 0.0:
+        yc = lo
+    elif _ll_dlogf(m, c, alpha, b, s, beta, 2) >= 0.0:
+        yc = m
+    else:
+        yc = _ll_root(lo, m, False, 2, c, alpha, b, s, beta)
+    if _ll_dlogf(yc, c, alpha, b, s, beta, 1) <= 0.0:
+        sf[0] = _ll_add(0, lo, 1.0, hi - lo, f_hi, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        return 1
+    ymin = lo if _ll_dlogf(lo, c, alpha, b, s, beta, 1) >= 0.0 else _ll_root(lo, yc, True, 1, c, alpha, b, s, beta)
+    ymax = m if _ll_dlogf(m, c, alpha, b, s, beta, 1) >= 0.0 else _ll_root(yc, m, False, 1, c, alpha, b, s, beta)
+    k = 0
+    if ymin > lo:
+        sf[k] = _ll_add(k, lo, 1.0, ymin - lo, math.nan, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        k += 1
+    if ymax > ymin:
+        sf[k] = _ll_add(k, ymax, -1.0, ymax - ymin, math.nan, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        k += 1
+    if ymax < hi:
+        sf[k] = _ll_add(k, ymax, 1.0, hi - ymax, f_hi, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV)
+        k += 1
+    return k
+
+
+@njit(cache=True, error_model="numpy")
+def _ll_panel(y0, d, ell, va, vb, lo, hi, c, alpha, b, s, beta, log_bsb, shift, hess, nodes, wts, tail, fv,
+              out):  # pragma: no cover - compiled
+    """One Gauss-Legendre panel ``v in [va, vb]`` of a segment: the integral of
+    ``e^-shift (α+y)^-c f(y)`` and, into ``out``, of its products with the log-derivatives
+    (5) and, if ``hess``, the second-derivative terms (15); returns (value, error estimate)."""
+    ib = 1.0 / b
+    i_s = 1.0 / s
+    ibeta = 1.0 / beta
+    s1 = s + 1.0
+    bm1 = beta - 1.0
+    log_beta = math.log(beta)
+    h = 0.5 * (vb - va)
+    a2 = 0.0
+    e0 = e1 = e2 = e3 = e4 = 0.0
+    m00 = m01 = m11 = m22 = m23 = m24 = m33 = m34 = m44 = 0.0
+    m02 = m03 = m04 = m12 = m13 = m14 = 0.0
+    for j in range(nodes.size):
+        v = va + h * (nodes[j] + 1.0)
+        ev = math.exp(v)
+        y = min(max(y0 + d * ell * (ev - 1.0), lo), hi)
+        ia = 1.0 / (alpha + y)
+        lay = math.log(alpha + y)
+        uy, emy = _exps(b * y)
+        gy = beta * uy - emy
+        q = 1.0 / gy
+        idn = uy * q  # 1 / (β + e^{by} - 1)
+        lgy = math.log(gy)
+        fj = ell * ev * math.exp(-c * lay + log_bsb - s * b * y - s1 * lgy - shift)
+        fv[j] = fj
+        wj = wts[j] * h * fj
+        f0 = -lay
+        f1 = -c * ia
+        f2 = ib + y - s1 * y * q
+        f3 = i_s + log_beta - b * y - lgy
+        f4 = s * ibeta - s1 * idn
+        a2 += wj
+        e0 += wj * f0
+        e1 += wj * f1
+        e2 += wj * f2
+        e3 += wj * f3
+        e4 += wj * f4
+        if hess:
+            yq = y * q
+            m00 += wj * f0 * f0
+            m01 += wj * (f0 * f1 - ia)
+            m02 += wj * f0 * f2
+            m03 += wj * f0 * f3
+            m04 += wj * f0 * f4
+            m11 += wj * (f1 * f1 + c * ia * ia)
+            m12 += wj * f1 * f2
+            m13 += wj * f1 * f3
+            m14 += wj * f1 * f4
+            m22 += wj * (f2 * f2 - ib * ib - s1 * y * yq * bm1 * idn)
+            m23 += wj * (f2 * f3 - yq)
+            m24 += wj * (f2 * f4 + s1 * yq * idn)
+            m33 += wj * (f3 * f3 - i_s * i_s)
+            m34 += wj * (f3 * f4 + ibeta - idn)
+            m44 += wj * (f4 * f4 - s * ibeta * ibeta + s1 * idn * idn)
+    out[0] = e0
+    out[1] = e1
+    out[2] = e2
+    out[3] = e3
+    out[4] = e4
+    if hess:
+        out[5] = m00
+        out[6] = m01
+        out[7] = m02
+        out[8] = m03
+        out[9] = m04
+        out[10] = m11
+        out[11] = m12
+        out[12] = m13
+        out[13] = m14
+        out[14] = m22
+        out[15] = m23
+        out[16] = m24
+        out[17] = m33
+        out[18] = m34
+        out[19] = m44
+    return a2, _panel_error(fv, tail, h, a2)
+
+
 _NCHUNK = 64  # fixed row blocks: the sums do not depend on the number of threads
 _NACC = 21  # weighted sums: log-likelihood, gradient (5), Hessian's upper triangle (15)
 #: (row, column) of the Hessian's upper triangle, in the order of ``acc[:, 6:]``
@@ -101,7 +355,7 @@ _TRI = tuple((p, q) for p in range(5) for q in range(p, 5))
 
 
 @parallel_kernel(error_model="numpy")
-def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, hess, ll_out, g_out, la_out,
+def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_out, g_out, la_out,
           acc):  # pragma: no cover - compiled
     """One pass over the customers: ``log(A1 + A2)`` (the likelihood's bracket, BG eq. 6), its
     gradient and, if ``hess``, its Hessian w.r.t. (r, α, b, s, β), the integral and its
@@ -119,16 +373,27 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, hess, ll_out, g_out, l
     rows = ll_out.shape[0] == n
     log_beta = math.log(beta)
     log_bsb = math.log(b) + math.log(s) + s * log_beta
-    ib = 1.0 / b
     i_s = 1.0 / s
     ibeta = 1.0 / beta
     s1 = s + 1.0
     bm1 = beta - 1.0
-    m = nodes.size
     nchunk = acc.shape[0]
     for ch in prange(nchunk):
         lo_i = ch * n // nchunk
         hi_i = (ch + 1) * n // nchunk
+        maxpan = _MAXPAN
+        pacc = np.empty((maxpan, 20))
+        pv = np.empty(maxpan)
+        pe = np.empty(maxpan)
+        pva = np.empty(maxpan)
+        pvb = np.empty(maxpan)
+        pseg = np.empty(maxpan, dtype=np.int64)
+        fv = np.empty(nodes.size)
+        sy0 = np.empty(_MAXSEG)
+        sd = np.empty(_MAXSEG)
+        sl = np.empty(_MAXSEG)
+        sV = np.empty(_MAXSEG)
+        sf = np.empty(_MAXSEG)
         s_ll = 0.0
         s_g0 = s_g1 = s_g2 = s_g3 = s_g4 = 0.0
         h00 = h01 = h02 = h03 = h04 = h11 = h12 = h13 = h14 = 0.0
@@ -140,10 +405,10 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, hess, ll_out, g_out, l
             # alive term A1 = (α+T)^-c S(T) and the derivatives of its log
             la_T = math.log(alpha + hi)
             ia_T = 1.0 / (alpha + hi)
-            em = math.expm1(-b * hi)
-            gT = beta * (1.0 + em) - em
+            uT, em = _exps(b * hi)
+            gT = beta * uT - em
             qT = 1.0 / gT
-            idT = (1.0 + em) * qT  # 1 / (β + e^{bT} - 1)
+            idT = uT * qT  # 1 / (β + e^{bT} - 1)
             lS = s * (log_beta - b * hi - math.log(gT))  # log S(T)
             log_a1 = -c * la_T + lS
             d0 = -la_T
@@ -151,61 +416,76 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, hess, ll_out, g_out, l
             d2 = -s * hi * qT
             d3 = lS * i_s
             d4 = s * (ibeta - idT)
-            # dead term A2 = ∫_{t_x}^T (α+y)^-c f(y) dy, substituting y = t_x + ℓ (e^v - 1)
+            # dead term A2 = ∫_{t_x}^T (α+y)^-c f(y) dy: monotone pieces (_ll_segments), each
+            # mapped y = y0 ± ℓ (e^v - 1), Gauss-Legendre panels in v bisected until the
+            # estimated error is below tol (A1 + A2)
             a2 = 0.0
             e0 = e1 = e2 = e3 = e4 = 0.0
             m00 = m01 = m11 = m22 = m23 = m24 = m33 = m34 = m44 = 0.0
             m02 = m03 = m04 = m12 = m13 = m14 = 0.0
             shift = 0.0
             if hi > lo:
-                em0 = math.expm1(-b * lo)
-                g0 = beta * (1.0 + em0) - em0
-                ell = 1.0 / (c / (alpha + lo) + abs(b - s1 * b / g0) + 1.0 / (hi - lo))
-                half = 0.5 * math.log1p((hi - lo) / ell)
-                # log-integrand at the lower limit, to scale the sum
-                shift = -c * math.log(alpha + lo) + log_bsb - s * b * lo - s1 * math.log(g0)
-                for j in range(m):
-                    ev = math.exp(half * (nodes[j] + 1.0))
-                    y = lo + ell * (ev - 1.0)
-                    if y > hi:
-                        y = hi
-                    ia = 1.0 / (alpha + y)
-                    lay = math.log(alpha + y)
-                    emy = math.expm1(-b * y)
-                    uy = 1.0 + emy
-                    gy = beta * uy - emy
-                    q = 1.0 / gy
-                    idn = uy * q  # 1 / (β + e^{by} - 1)
-                    lgy = math.log(gy)
-                    wj = wts[j] * half * ell * ev * math.exp(-c * lay + log_bsb - s * b * y - s1 * lgy - shift)
-                    f0 = -lay
-                    f1 = -c * ia
-                    f2 = ib + y - s1 * y * q
-                    f3 = i_s + log_beta - b * y - lgy
-                    f4 = s * ibeta - s1 * idn
-                    a2 += wj
-                    e0 += wj * f0
-                    e1 += wj * f1
-                    e2 += wj * f2
-                    e3 += wj * f3
-                    e4 += wj * f4
+                f_hi = -c * la_T + log_bsb - s * b * hi - s1 * math.log(gT)
+                nseg = _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, f_hi, sy0, sd, sl, sV, sf)
+                shift = sf[0]
+                for k in range(1, nseg):
+                    shift = max(shift, sf[k])
+                a1s = math.exp(min(log_a1 - shift, 700.0))
+                npan = 0
+                for k in range(nseg):
+                    pv[npan], pe[npan] = _ll_panel(sy0[k], sd[k], sl[k], 0.0, sV[k], lo, hi, c, alpha, b, s, beta,
+                                                   log_bsb, shift, hess, nodes, wts, tail, fv, pacc[npan])
+                    pseg[npan] = k
+                    pva[npan] = 0.0
+                    pvb[npan] = sV[k]
+                    npan += 1
+                while True:
+                    tot = 0.0
+                    err = 0.0
+                    worst = 0
+                    for k in range(npan):
+                        tot += pv[k]
+                        err += pe[k]
+                        if pe[k] > pe[worst]:
+                            worst = k
+                    if err <= tol * (tot + a1s) or npan >= maxpan:
+                        break
+                    k = pseg[worst]
+                    va = pva[worst]
+                    vb = pvb[worst]
+                    vm = 0.5 * (va + vb)
+                    pv[worst], pe[worst] = _ll_panel(sy0[k], sd[k], sl[k], va, vm, lo, hi, c, alpha, b, s, beta,
+                                                     log_bsb, shift, hess, nodes, wts, tail, fv, pacc[worst])
+                    pvb[worst] = vm
+                    pv[npan], pe[npan] = _ll_panel(sy0[k], sd[k], sl[k], vm, vb, lo, hi, c, alpha, b, s, beta,
+                                                   log_bsb, shift, hess, nodes, wts, tail, fv, pacc[npan])
+                    pseg[npan] = k
+                    pva[npan] = vm
+                    pvb[npan] = vb
+                    npan += 1
+                for k in range(npan):
+                    a2 += pv[k]
+                    e0 += pacc[k, 0]
+                    e1 += pacc[k, 1]
+                    e2 += pacc[k, 2]
+                    e3 += pacc[k, 3]
+                    e4 += pacc[k, 4]
                     if hess:
-                        yq = y * q
-                        m00 += wj * f0 * f0
-                        m01 += wj * (f0 * f1 - ia)
-                        m02 += wj * f0 * f2
-                        m03 += wj * f0 * f3
-                        m04 += wj * f0 * f4
-                        m11 += wj * (f1 * f1 + c * ia * ia)
-                        m12 += wj * f1 * f2
-                        m13 += wj * f1 * f3
-                        m14 += wj * f1 * f4
-                        m22 += wj * (f2 * f2 - ib * ib - s1 * y * yq * bm1 * idn)
-                        m23 += wj * (f2 * f3 - yq)
-                        m24 += wj * (f2 * f4 + s1 * yq * idn)
-                        m33 += wj * (f3 * f3 - i_s * i_s)
-                        m34 += wj * (f3 * f4 + ibeta - idn)
-                        m44 += wj * (f4 * f4 - s * ibeta * ibeta + s1 * idn * idn)
+                        m00 += pacc[k, 5]
+                        m01 += pacc[k, 6]
+                        m02 += pacc[k, 7]
+                        m03 += pacc[k, 8]
+                        m04 += pacc[k, 9]
+                        m11 += pacc[k, 10]
+                        m12 += pacc[k, 11]
+                        m13 += pacc[k, 12]
+                        m14 += pacc[k, 13]
+                        m22 += pacc[k, 14]
+                        m23 += pacc[k, 15]
+                        m24 += pacc[k, 16]
+                        m33 += pacc[k, 17]
+                        m34 += pacc[k, 18]
+                        m44 += pacc[k, 19]
             if a2 > 0.0:
                 log_a2 = math.log(a2) + shift
                 top = max(log_a1, log_a2)
@@ -312,8 +592,8 @@ def _run(r, alpha, b, s, beta, x, t_x, T, w, rows, hess):
     log_alive = np.empty(n if rows else 0)
     acc = np.zeros((_NCHUNK, _NACC))
     with _threads(n):
-        _rows(float(r), float(alpha), float(b), float(s), float(beta), x, t_x, T, w, _NODES_LL, _WEIGHTS_LL,
-              bool(hess), ll, grad, log_alive, acc)
+        _rows(float(r), float(alpha), float(b), float(s), float(beta), x, t_x, T, w, _NODES_Q, _WEIGHTS_Q, _TAIL,
+              _TOL, bool(hess), ll, grad, log_alive, acc)
     return ll, grad, log_alive, acc.sum(axis=0)
 
 
@@ -492,29 +772,230 @@ def p_alive(r, alpha, b, s, beta, x, t_x, T):
     return np.exp(_evaluate(r, alpha, b, s, beta, x, t_x, T)[3]).reshape(shape)
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _log1p_rexpm1(rho, z):  # pragma: no cover - compiled
+    """``log(1 + ρ (e^z - 1))`` for z >= 0 without overflow."""
+    if z < 20.0:
+        return math.log1p(rho * math.expm1(z))
+    return math.log(rho) + z + math.log1p((1.0 / rho - 1.0) * math.exp(-z))
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _pred_logf(kind, u, prm):  # pragma: no cover - compiled
+    """log-integrand of the prediction integrals at u: kind 0, ``e^{-δu} S_T(u)`` (prm = ρ,
+    b, s, δ with ρ = e^{bT}/B); kind 1, ``f_T(u) NB(n; c, (α+T)/(α+T+u))`` (prm = ρ, b, s,
+    c, n, α+T, log C(c+n-1, n))."""
+    rho = prm[0]
+    b = prm[1]
+    s = prm[2]
+    if kind == 0:
+        return -s * _log1p_rexpm1(rho, b * u) - prm[3] * u
+    c = prm[3]
+    n = prm[4]
+    aT = prm[5]
+    out = math.log(s * b * rho) + b * u - (s + 1.0) * _log1p_rexpm1(rho, b * u) + prm[6] - c * math.log1p(u / aT)
+    if n > 0.0:
+        out += n * (math.log(u) - math.log(aT + u)) if u > 0.0 else -math.inf
+    return out
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _pred_slope(kind, u, prm):  # pragma: no cover - compiled
+    """Derivative of ``_pred_logf`` in u (its size sets each segment's scale)."""
+    rho = prm[0]
+    b = prm[1]
+    s = prm[2]
+    hz = b / (1.0 + (1.0 / rho - 1.0) * math.exp(-b * u))  # Gompertz hazard per unit s
+    if kind == 0:
+        return -s * hz - prm[3]
+    n = prm[4]
+    aT = prm[5]
+    out = b - (s + 1.0) * hz - prm[3] / (aT + u)
+    if n > 0.0:
+        out += n / u - n / (aT + u) if u > 0.0 else math.inf
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _pred_integral(kind, prm, lo, hi, tol, nodes, wts, tail, fv, pv, pe, pva, pvb, pseg, sy0, sd, sl, sV,
+                   sf):  # pragma: no cover - compiled
+    """``∫_lo^hi e^{logf(u)} du`` (``_pred_logf``) by the likelihood's scheme: segments mapped
+    from the break points (the Gompertz mode of the remaining lifetime and, for the PMF, the
+    mode of the NB factor), each interval between two of them from both ends to its middle;
+    panels bisected until the estimated error is below ``tol`` times the integral."""
+    if not hi > lo:
+        return 0.0
+    # break points: lo, hi and the modes inside
+    pts = np.empty(4)
+    npt = 0
+    pts[npt] = lo
+    npt += 1
+    rho = prm[0]
+    b = prm[1]
+    s = prm[2]
+    beta_t = 1.0 / rho  # the remaining lifetime is Gamma-Gompertz with β_T = B e^{-bT}
+    modes = np.empty(2)
+    nm = 0
+    if beta_t - 1.0 > s:
+        modes[nm] = (math.log(beta_t - 1.0) - math.log(s)) / b
+        nm += 1
+    if kind == 1 and prm[4] > 0.0:
+        modes[nm] = prm[4] * prm[5] / prm[3]
+        nm += 1
+    if nm == 2 and modes[1] < modes[0]:
+        modes[0], modes[1] = modes[1], modes[0]
+    for k in range(nm):
+        if lo < modes[k] < hi and modes[k] > pts[npt - 1]:
+            pts[npt] = modes[k]
+            npt += 1
+    pts[npt] = hi
+    npt += 1
+    nseg = 0
+    e_y0 = np.empty(2)
+    e_d = np.empty(2)
+    e_L = np.empty(2)
+    e_f = np.empty(2)
+    for k in range(npt - 1):
+        a = pts[k]
+        z = pts[k + 1]
+        fa = _pred_logf(kind, a, prm)
+        fz = _pred_logf(kind, z, prm)
+        sa = _pred_slope(kind, a, prm)
+        sz = _pred_slope(kind, z, prm)
+        if kind == 1 and sa > 0.0 and sz < 0.0:  # a maximum inside: map from it both ways
+            ya = a
+            yz = z
+            for _ in range(80):
+                ym = 0.5 * (ya + yz)
+                if _pred_slope(kind, ym, prm) > 0.0:
+                    ya = ym
+                else:
+                    yz = ym
+                if yz - ya <= 1e-6 * yz:
+                    break
+            ym = 0.5 * (ya + yz)
+            fm = _pred_logf(kind, ym, prm)
+            ne = 2
+            e_y0[0], e_d[0], e_L[0], e_f[0] = ym, -1.0, ym - a, fm
+            e_y0[1], e_d[1], e_L[1], e_f[1] = ym, 1.0, z - ym, fm
+        elif kind == 0 or fz == -math.inf:  # decreasing from a (survival), or nothing at z
+            ne = 1
+            e_y0[0], e_d[0], e_L[0], e_f[0] = a, 1.0, z - a, fa
+        elif fa == -math.inf:
+            ne = 1
+            e_y0[0], e_d[0], e_L[0], e_f[0] = z, -1.0, z - a, fz
+        else:
+            ne = 2
+            mid = 0.5 * (a + z)
+            e_y0[0], e_d[0], e_L[0], e_f[0] = a, 1.0, mid - a, fa
+            e_y0[1], e_d[1], e_L[1], e_f[1] = z, -1.0, z - mid, fz
+        for q in range(ne):
+            y0 = e_y0[q]
+            d = e_d[q]
+            L = e_L[q]
+            f0 = e_f[q]
+            ell = 1.0 / (abs(_pred_slope(kind, y0, prm)) + 1.0 / L)
+            V = math.log1p(L / ell)
+            cut = f0 - _CUT - V
+            if _pred_logf(kind, y0 + d * L, prm) < cut:
+                lo_v = 0.0
+                hi_v = V
+                for _ in range(40):
+                    mv = 0.5 * (lo_v + hi_v)
+                    if _pred_logf(kind, y0 + d * ell * math.expm1(mv), prm) < cut:
+                        hi_v = mv
+                    else:
+                        lo_v = mv
+                    if hi_v - lo_v < 1e-3 * V:
+                        break
+                V = hi_v
+            sy0[nseg] = y0
+            sd[nseg] = d
+            sl[nseg] = ell
+            sV[nseg] = V
+            sf[nseg] = f0
+            nseg += 1
+    shift = sf[0]
+    for k in range(1, nseg):
+        shift = max(shift, sf[k])
+    npan = 0
+    for k in range(nseg):
+        pv[npan], pe[npan] = _pred_panel(kind, prm, sy0[k], sd[k], sl[k], 0.0, sV[k], lo, hi, shift, nodes, wts,
+                                         tail, fv)
+        pseg[npan] = k
+        pva[npan] = 0.0
+        pvb[npan] = sV[k]
+        npan += 1
+    while True:
+        tot = 0.0
+        err = 0.0
+        worst = 0
+        for k in range(npan):
+            tot += pv[k]
+            err += pe[k]
+            if pe[k] > pe[worst]:
+                worst = k
+        if err <= tol * tot or npan >= pv.size:
+            break
+        k = pseg[worst]
+        va = pva[worst]
+        vb = pvb[worst]
+        vm = 0.5 * (va + vb)
+        pv[worst], pe[worst] = _pred_panel(kind, prm, sy0[k], sd[k], sl[k], va, vm, lo, hi, shift, nodes, wts,
+                                           tail, fv)
+        pvb[worst] = vm
+        pv[npan], pe[npan] = _pred_panel(kind, prm, sy0[k], sd[k], sl[k], vm, vb, lo, hi, shift, nodes, wts,
+                                         tail, fv)
+        pseg[npan] = k
+        pva[npan] = vm
+        pvb[npan] = vb
+        npan += 1
+    return tot * math.exp(shift)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _pred_panel(kind, prm, y0, d, ell, va, vb, lo, hi, shift, nodes, wts, tail, fv):  # pragma: no cover
+    h = 0.5 * (vb - va)
+    val = 0.0
+    for j in range(nodes.size):
+        ev = math.exp(va + h * (nodes[j] + 1.0))
+        u = min(max(y0 + d * ell * (ev - 1.0), lo), hi)
+        fj = ell * ev * math.exp(_pred_logf(kind, u, prm) - shift)
+        fv[j] = fj
+        val += wts[j] * h * fj
+    return val, _panel_error(fv, tail, h, val)
+
+
 @parallel_kernel(error_model="numpy")
-def _discounted_survival(t, T, b, s, beta, delta, nodes, wts, out):  # pragma: no cover - compiled
+def _discounted_survival(t, T, b, s, beta, delta, nodes, wts, tail, tol, out):  # pragma: no cover - compiled
     """∫_0^t e^{-δu} S_T(u) du per element (t may be inf when δ > 0)."""
-    for i in prange(t.size):
-        ti = t[i]
-        if delta > 0.0:
-            ti = min(ti, 45.0 / delta)
-        if not ti > 0.0:
-            out[i] = 0.0
-            continue
-        # e^{bT} / B = 1 / (β e^{-bT} - expm1(-bT)): finite for any age T
-        ratio = 1.0 / (beta * math.exp(-b * T[i]) - math.expm1(-b * T[i]))
-        ell = 1.0 / (s * b * ratio + delta + 1.0 / ti)
-        V = math.log1p(ti / ell)
-        half = 0.5 * V
-        acc = 0.0
-        for j in range(nodes.size):
-            v = half * (nodes[j] + 1.0)
-            ev = math.exp(v)
-            u = min(ell * (ev - 1.0), ti)
-            log_s_rem = -s * math.log1p(ratio * math.expm1(b * u))
-            acc += wts[j] * half * ell * ev * math.exp(log_s_rem - delta * u)
-        out[i] = acc
+    n = t.size
+    nchunk = min(n, _NCHUNK)
+    for ch in prange(nchunk):
+        fv = np.empty(nodes.size)
+        pv = np.empty(_MAXPAN)
+        pe = np.empty(_MAXPAN)
+        pva = np.empty(_MAXPAN)
+        pvb = np.empty(_MAXPAN)
+        pseg = np.empty(_MAXPAN, dtype=np.int64)
+        sy0 = np.empty(2 * _MAXSEG)
+        sd = np.empty(2 * _MAXSEG)
+        sl = np.empty(2 * _MAXSEG)
+        sV = np.empty(2 * _MAXSEG)
+        sf = np.empty(2 * _MAXSEG)
+        prm = np.empty(4)
+        for i in range(ch * n // nchunk, (ch + 1) * n // nchunk):
+            ti = t[i]
+            if delta > 0.0:
+                ti = min(ti, (_CUT + 40.0) / delta)
+            # e^{bT} / B = 1 / (β e^{-bT} - expm1(-bT)): finite for any age T
+            uT, emT = _exps(b * T[i])
+            prm[0] = 1.0 / (beta * uT - emT)
+            prm[1] = b
+            prm[2] = s
+            prm[3] = delta
+            out[i] = _pred_integral(0, prm, 0.0, ti, tol, nodes, wts, tail, fv, pv, pe, pva, pvb, pseg, sy0, sd, sl,
+                                    sV, sf) if ti > 0.0 else 0.0
 
 
 def _flat(*arrays):
@@ -525,7 +1006,8 @@ def _flat(*arrays):
 def _expected(t, r, alpha, b, s, beta, x, t_x, T, delta):
     shape, (t, x, t_x, T) = _flat(t, x, t_x, T)
     integral = np.empty(t.size)
-    _discounted_survival(t, T, float(b), float(s), float(beta), float(delta), _NODES, _WEIGHTS, integral)
+    _discounted_survival(t, T, float(b), float(s), float(beta), float(delta), _NODES_Q, _WEIGHTS_Q, _TAIL, _TOL,
+                         integral)
     alive = np.exp(_evaluate(r, alpha, b, s, beta, x, t_x, T)[3])
     return (alive * (r + x) / (alpha + T) * integral).reshape(shape)
 
@@ -614,35 +1096,45 @@ def dert(delta, r, alpha, b, s, beta, x, t_x, T, horizon=None):
 
 
 @parallel_kernel(error_model="numpy")
-def _pmf_rows(n, t, x, T, log_alive, r, alpha, b, s, beta, nodes, wts, out):  # pragma: no cover - compiled
-    for i in prange(n.size):
-        ni = n[i]
-        ti = t[i]
-        c = r + x[i]
-        aT = alpha + T[i]
-        ratio = 1.0 / (beta * math.exp(-b * T[i]) - math.expm1(-b * T[i]))  # e^{bT} / B
-        lnb = math.lgamma(c + ni) - math.lgamma(c) - math.lgamma(ni + 1.0)
-        # alive through t
-        s_t = math.exp(-s * math.log1p(ratio * math.expm1(b * ti)))
-        p = s_t * math.exp(lnb + c * math.log(aT / (aT + ti)) + ni * math.log(ti / (aT + ti)))
-        # dies at u in (0, t)
-        ell = 1.0 / (s * b * ratio + (c + ni + 1.0) / aT + 1.0 / ti)
-        V = math.log1p(ti / ell)
-        half = 0.5 * V
-        acc = 0.0
-        for j in range(nodes.size):
-            v = half * (nodes[j] + 1.0)
-            ev = math.exp(v)
-            u = min(ell * (ev - 1.0), ti)
-            log_f = (math.log(s) + math.log(ratio) + math.log(b) + b * u
-                     - (s + 1.0) * math.log1p(ratio * math.expm1(b * u)))
-            if u > 0.0:
-                log_nb = lnb + c * math.log(aT / (aT + u)) + ni * math.log(u / (aT + u))
-            else:
-                log_nb = 0.0 if ni == 0 else -math.inf
-            acc += wts[j] * half * ell * ev * math.exp(log_f + log_nb)
-        pa = math.exp(log_alive[i])
-        out[i] = pa * (p + acc) + (1.0 - pa if ni == 0 else 0.0)
+def _pmf_rows(n, t, x, T, log_alive, r, alpha, b, s, beta, nodes, wts, tail, tol, out):  # pragma: no cover - compiled
+    m = n.size
+    nchunk = min(m, _NCHUNK)
+    for ch in prange(nchunk):
+        fv = np.empty(nodes.size)
+        pv = np.empty(_MAXPAN)
+        pe = np.empty(_MAXPAN)
+        pva = np.empty(_MAXPAN)
+        pvb = np.empty(_MAXPAN)
+        pseg = np.empty(_MAXPAN, dtype=np.int64)
+        sy0 = np.empty(2 * _MAXSEG)
+        sd = np.empty(2 * _MAXSEG)
+        sl = np.empty(2 * _MAXSEG)
+        sV = np.empty(2 * _MAXSEG)
+        sf = np.empty(2 * _MAXSEG)
+        prm = np.empty(7)
+        for i in range(ch * m // nchunk, (ch + 1) * m // nchunk):
+            ni = n[i]
+            ti = t[i]
+            c = r + x[i]
+            aT = alpha + T[i]
+            uT, emT = _exps(b * T[i])
+            rho = 1.0 / (beta * uT - emT)  # e^{bT} / B
+            lnb = math.lgamma(c + ni) - math.lgamma(c) - math.lgamma(ni + 1.0)
+            # alive through t
+            s_t = math.exp(-s * _log1p_rexpm1(rho, b * ti))
+            p = s_t * math.exp(lnb + c * math.log(aT / (aT + ti)) + ni * math.log(ti / (aT + ti)))
+            # dies at u in (0, t)
+            prm[0] = rho
+            prm[1] = b
+            prm[2] = s
+            prm[3] = c
+            prm[4] = ni
+            prm[5] = aT
+            prm[6] = lnb
+            acc = _pred_integral(1, prm, 0.0, ti, tol, nodes, wts, tail, fv, pv, pe, pva, pvb, pseg, sy0, sd, sl, sV,
+                                 sf)
+            pa = math.exp(log_alive[i])
+            out[i] = pa * (p + acc) + (1.0 - pa if ni == 0 else 0.0)
 
 
 @params(r="positive", alpha="positive", b="positive", s="positive", beta="positive")
@@ -674,8 +1166,8 @@ def conditional_probability_of_purchases(n, t, r, alpha, b, s, beta, x, t_x, T):
     shape, (n, t, x, t_x, T) = _flat(n, t, x, t_x, T)
     log_alive = _evaluate(r, alpha, b, s, beta, x, t_x, T)[3]
     out = np.empty(n.size)
-    _pmf_rows(n, t, x, T, log_alive, float(r), float(alpha), float(b), float(s), float(beta), _NODES, _WEIGHTS,
-              out)
+    _pmf_rows(n, t, x, T, log_alive, float(r), float(alpha), float(b), float(s), float(beta), _NODES_Q, _WEIGHTS_Q,
+              _TAIL, _TOL, out)
     return np.clip(out, 0.0, 1.0).reshape(shape)
 
 
