@@ -49,7 +49,7 @@ without differencing).
 Accuracy, measured against scipy's QUADPACK (split at the modes and at graded points, rel.
 tol. 1e-13; mpmath spot checks) on r, s in [0.05, 20], α in [0.05, 500], b in [1e-6, 5],
 β in [1e-4, 1e8], x up to 400, T up to 500 (tests/clv/test_ggomnbd.py): log-likelihood
-within 1e-11 absolute (rounding, 1e-15 relative, for |log L| in the thousands), P(alive)
+within 1e-11 absolute (rounding, 1e-15 relative, for absolute log-likelihoods in the thousands), P(alive)
 1e-11 relative, conditional expectation and DERT 1e-10 relative, PMF 1e-9 relative or 1e-14
 absolute (1 - P(alive) rounds at P(alive) near 1). The former fixed 24-node rule erred by up
 to 0.18 in the log-likelihood at such parameters.

@@ -1,8 +1,17 @@
 """Special functions shared by several kernels, compiled where scipy's general routines are
 the bottleneck.
 
+The log-gamma, digamma and trigamma *differences* (:func:`lgamma_ratio`,
+:func:`digamma_diff`, :func:`trigamma_diff`, :func:`log_beta_ratio`) are what the
+likelihoods need when a mixing distribution degenerates: when a and b of a beta distribution
+(or r and alpha of a gamma) run off together, ``betaln(a, b+x) - betaln(a, b)`` is the
+difference of two numbers of size ``a+b`` and keeps only ``1e-16 (a+b)`` of absolute
+accuracy (0.9 in one customer's log-likelihood at ``a+b = 1e14``, measured against mpmath).
+The differences here are formed from Stirling's series of the difference itself, so their
+error stays at rounding relative to the difference at every size.
+
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``geometric_dropout_mean``,
-``horizon_grid``.
+``horizon_grid``, ``lgamma_ratio``, ``digamma_diff``, ``trigamma_diff``, ``log_beta_ratio``.
 """
 
 from __future__ import annotations
@@ -11,11 +20,13 @@ from functools import lru_cache
 
 import numpy as np
 from numba import njit, prange
+from scipy.special import gammaln, polygamma, psi
 
 from ._jit import parallel_kernel
 from ._simd import _exp, _log
 
-__all__ = ["geometric_dropout_mean", "horizon_grid"]
+__all__ = ["geometric_dropout_mean", "horizon_grid", "lgamma_ratio", "digamma_diff", "trigamma_diff",
+           "log_beta_ratio"]
 
 _BLOCK = 128  # rows per parallel task in the blocked kernels (scratch arrays per block)
 
@@ -749,3 +760,202 @@ def horizon_grid(t, *rows):
                 [np.ascontiguousarray(np.broadcast_to(v.reshape(-1), (n,))) for v in rows], shape)
     return (np.ascontiguousarray(np.broadcast_to(t, shape)).reshape(-1, 1),
             [np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1) for v in rows], shape)
+
+
+# -- differences of log-gamma and its derivatives, accurate when the arguments are large -----
+#: Bernoulli numbers B_2, B_4, ..., B_14 (Stirling's series; Abramowitz & Stegun 6.1.40, 6.3.18, 6.4.12)
+_BERNOULLI = (1.0 / 6.0, -1.0 / 30.0, 1.0 / 42.0, -1.0 / 30.0, 5.0 / 66.0, -691.0 / 2730.0, 7.0 / 6.0)
+#: Stirling's series is used where both arguments are at least this (its truncation after B_14
+#: is below 1e-17 relative there; below it the direct difference loses at most ~2 digits)
+_STIRLING_FROM = 10.0
+
+
+def _split(z, h):
+    """Broadcast ``z``, ``h``; the mask of elements for Stirling's series and the safe ``u =
+    1/z``, ``v = 1/(z+h)``, ``v - u = -h u v`` there (1 elsewhere)."""
+    z, h = np.broadcast_arrays(np.asarray(z, dtype=float), np.asarray(h, dtype=float))
+    big = (z >= _STIRLING_FROM) & (z + h >= _STIRLING_FROM)
+    zs = np.where(big, z, _STIRLING_FROM)
+    hs = np.where(big, h, 0.0)
+    u, v = 1.0 / zs, 1.0 / (zs + hs)
+    return z, h, big, zs, hs, u, v, -hs * u * v
+
+
+def _power_differences(u, v, dv, m_max):
+    """``v^m - u^m`` for m = 1..m_max, each as ``(v - u) sum_j v^j u^(m-1-j)`` (no cancellation)."""
+    out = [dv]
+    s, vp = np.ones_like(u), np.ones_like(u)
+    for _ in range(1, m_max):
+        vp = vp * v
+        s = u * s + vp
+        out.append(dv * s)
+    return out
+
+
+def _stirling_lgamma_ratio(z, h):
+    """Stirling's series of ``log Γ(z+h) - log Γ(z)`` where both arguments are >= 10 (other
+    elements give a finite placeholder), and the mask of those elements."""
+    z, h, big, zs, hs, u, v, dv = _split(z, h)
+    ser = np.zeros_like(u)
+    for k, pd in enumerate(_power_differences(u, v, dv, 2 * len(_BERNOULLI) - 1)[::2], start=1):
+        ser += _BERNOULLI[k - 1] / (2 * k * (2 * k - 1)) * pd
+    return (zs - 0.5) * np.log1p(hs / zs) + hs * np.log(zs + hs) - hs + ser, big, z, h
+
+
+def lgamma_ratio(z, h):
+    """``log Γ(z+h) - log Γ(z)``, accurate to rounding of the difference for any size of ``z``.
+
+    For ``z, z+h >= 10`` it is Stirling's series of the difference (Abramowitz & Stegun 6.1.40)::
+
+        (z - 1/2) log1p(h/z) + h log(z+h) - h + sum_k B_2k / (2k (2k-1)) (v^(2k-1) - u^(2k-1)),
+
+    ``u = 1/z``, ``v = 1/(z+h)``, each power difference formed as ``(v - u)`` times a sum of
+    positive terms. Otherwise it goes through ``log Γ(10)``: ``gammaln`` for the argument below
+    10 and the series from 10 for one above it (so ``log Γ(z+h)`` in the thousands costs no
+    digits either).
+
+    Parameters
+    ----------
+    z : array-like
+        Positive.
+    h : array-like
+        Shift, with ``z + h > 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The difference, broadcast shape of ``z`` and ``h``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import gammaln
+    >>> bool(abs(lgamma_ratio(3.0, 2.0) - np.log(12.0)) < 1e-15)
+    True
+    >>> bool(abs(lgamma_ratio(1e14, 3.0) - 3 * np.log(1e14)) < 1e-12)  # gammaln keeps ~0.3 here
+    True
+    """
+    both, big, z, h = _stirling_lgamma_ratio(z, h)
+    if np.all(big):
+        return both[()]
+    c = _STIRLING_FROM
+    lg_c = gammaln(c)
+
+    def from_c(p):  # log Γ(p) - log Γ(10)
+        up, _, _, _ = _stirling_lgamma_ratio(np.full_like(p, c), np.maximum(p - c, 0.0))
+        with np.errstate(all="ignore"):
+            return np.where(p >= c, up, gammaln(p) - lg_c)
+
+    return np.where(big, both, from_c(z + h) - from_c(z))[()]
+
+
+def digamma_diff(z, h):
+    """``ψ(z+h) - ψ(z)``, accurate to rounding of the difference for any size of ``z``.
+
+    For ``z, z+h >= 10`` from the asymptotic series (Abramowitz & Stegun 6.3.18)::
+
+        log1p(h/z) - (v - u)/2 - sum_k B_2k / (2k) (v^(2k) - u^(2k)),
+
+    ``u = 1/z``, ``v = 1/(z+h)``; below that, ``psi(z+h) - psi(z)``.
+
+    Parameters
+    ----------
+    z : array-like
+        Positive.
+    h : array-like
+        Shift, with ``z + h > 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The difference.
+
+    Examples
+    --------
+    >>> bool(abs(digamma_diff(4.0, 1.0) - 0.25) < 1e-15)  # ψ(z+1) = ψ(z) + 1/z
+    True
+    >>> bool(abs(digamma_diff(1e12, 1.0) / 1e-12 - 1.0) < 1e-12)
+    True
+    """
+    z, h, big, zs, hs, u, v, dv = _split(z, h)
+    pds = _power_differences(u, v, dv, 2 * len(_BERNOULLI))
+    ser = np.zeros_like(u)
+    for k in range(1, len(_BERNOULLI) + 1):
+        ser += _BERNOULLI[k - 1] / (2 * k) * pds[2 * k - 1]
+    with np.errstate(all="ignore"):
+        stirling = np.log1p(hs / zs) - 0.5 * dv - ser
+        direct = psi(z + h) - psi(z)
+    return np.where(big, stirling, direct)[()]
+
+
+def trigamma_diff(z, h):
+    """``ψ'(z+h) - ψ'(z)``, accurate to rounding of the difference for any size of ``z``.
+
+    For ``z, z+h >= 10`` from the asymptotic series (Abramowitz & Stegun 6.4.12)::
+
+        (v - u) + (v^2 - u^2)/2 + sum_k B_2k (v^(2k+1) - u^(2k+1)),
+
+    ``u = 1/z``, ``v = 1/(z+h)``; below that, ``polygamma(1, z+h) - polygamma(1, z)``.
+
+    Parameters
+    ----------
+    z : array-like
+        Positive.
+    h : array-like
+        Shift, with ``z + h > 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The difference.
+
+    Examples
+    --------
+    >>> bool(abs(trigamma_diff(4.0, 1.0) + 1 / 16) < 1e-15)  # ψ'(z+1) = ψ'(z) - 1/z^2
+    True
+    >>> bool(abs(trigamma_diff(1e12, 1.0) / -1e-24 - 1.0) < 1e-11)
+    True
+    """
+    z, h, big, zs, hs, u, v, dv = _split(z, h)
+    pds = _power_differences(u, v, dv, 2 * len(_BERNOULLI) + 1)
+    ser = dv + 0.5 * pds[1]
+    for k in range(1, len(_BERNOULLI) + 1):
+        ser += _BERNOULLI[k - 1] * pds[2 * k]
+    with np.errstate(all="ignore"):
+        direct = polygamma(1, z + h) - polygamma(1, z)
+    return np.where(big, ser, direct)[()]
+
+
+def log_beta_ratio(a, b, h):
+    """``log B(a, b+h) - log B(a, b)`` (the beta function), as
+    ``lgamma_ratio(b, h) - lgamma_ratio(a+b, h)``: exact to rounding in absolute terms when
+    ``a`` and ``b`` are large (``betaln`` differences keep ``1e-16 (a+b)``).
+
+    Parameters
+    ----------
+    a, b : array-like
+        Positive.
+    h : array-like
+        Shift, with ``b + h > 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The log-ratio.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import betaln
+    >>> bool(abs(log_beta_ratio(0.8, 2.4, 3.0) - (betaln(0.8, 5.4) - betaln(0.8, 2.4))) < 1e-14)
+    True
+    >>> bool(abs(log_beta_ratio(2.5e13, 7.5e13, 1.0) - np.log(0.75)) < 1e-13)  # B(a,b+1)/B(a,b) = b/(a+b)
+    True
+    """
+    a, b, h = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, h)))
+    # log Γ(b+h) - log Γ(b) - [log Γ(a+b+h) - log Γ(a+b)] = [log Γ(a+b) - log Γ(b)] - [log Γ(a+b+h)
+    # - log Γ(b+h)]: the pairing with the smaller shift keeps the smaller terms (the two cancel
+    # to ~h a / b when b is large)
+    swap = a < h
+    shift = np.where(swap, a, h)
+    return (lgamma_ratio(b, shift) - lgamma_ratio(np.where(swap, b + h, a + b), shift))[()]

@@ -259,6 +259,15 @@ CATALOGUE: dict[str, Entry] = {
     M + "special.horizon_grid": documented(
         lambda t, rows: special.horizon_grid(t, rows), lambda: {"t": np.array([[1.0, 2.0, 3.0]]),
                                                                "rows": np.array([[0.0], [5.0]])}, HELPER),
+    M + "special.lgamma_ratio": documented(special.lgamma_ratio, lambda: {"z": np.array([0.5, 1e14]), "h": 3.0},
+                                           HELPER),
+    M + "special.digamma_diff": documented(special.digamma_diff, lambda: {"z": np.array([0.5, 1e14]), "h": 3.0},
+                                           HELPER),
+    M + "special.trigamma_diff": documented(special.trigamma_diff, lambda: {"z": np.array([0.5, 1e14]), "h": 3.0},
+                                            HELPER),
+    M + "special.log_beta_ratio": documented(special.log_beta_ratio, lambda: {"a": np.array([0.8, 2e13]),
+                                                                            "b": np.array([2.4, 6e13]), "h": 3.0},
+                                             HELPER),
     # -- conditional logit -------------------------------------------------------------------
     M + "clogit.utilities": documented(clogit.utilities, lambda: {"beta": np.array([0.5]), "X": XC}, PER_ITERATION),
     M + "clogit.log_probabilities": documented(clogit.log_probabilities, lambda: {"V": np.array([[0.0, 1.0]])},
