@@ -20,7 +20,7 @@ path, and give the same numbers, as without covariates.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, gammaln, polygamma, psi
+from scipy.special import gammaln
 
 from numba import njit, prange
 
@@ -28,6 +28,7 @@ from ._jit import parallel_kernel
 from ._checks import params
 from ._quantiles import _draw_quantiles
 from ._simd import _exp, _log
+from .special import digamma_diff, lgamma_ratio, log_beta_ratio, trigamma_diff
 from .special import (_CHEB_SIZES, _INTERPOLATE_MIN_ROWS, _group_log_values, _group_nodes, _group_tables,
                       geometric_dropout_mean, horizon_grid)
 
@@ -54,29 +55,55 @@ def _level_terms(r, alpha, a, b, xu, shift=0):
 
     ``shift=1`` gives the MBG/NBD likelihood (Batislam, Denizel & Filiztekin 2007, eq. A.4):
     B(a, b+x+1) instead of B(a, b+x), a/(b+x) instead of a/(b+x-1), and the "dropped out
-    after the last purchase" term also for x = 0 (a customer may drop out at the first)."""
+    after the last purchase" term also for x = 0 (a customer may drop out at the first).
+
+    ``r log α - (r+x) log(α+T)`` is carried as ``-x log α - (r+x) log1p(T/α)`` (the level
+    holds ``-x log α``) and the log-gamma, log-beta and digamma differences come from
+    :mod:`custvalue.math.special`: nothing cancels when a and b (or r and α) run off together."""
     pos = (xu > 0) | (shift > 0)
-    bxs = b + xu + shift
-    bx1 = np.where(pos, bxs - 1, 1.0)
+    xs = xu + shift
+    bx1 = np.where(pos, b + xs - 1, 1.0)
+    d_ab = digamma_diff(a + b, xs)
     return {
-        "ll": gammaln(r + xu) - gammaln(r) + r * np.log(alpha) + betaln(a, bxs) - betaln(a, b),
+        "ll": lgamma_ratio(r, xu) - xu * np.log(alpha) + log_beta_ratio(a, b, xs),
         "log_c": np.where(pos, np.log(a) - np.log(bx1), -np.inf),
-        "d_r": psi(r + xu) - psi(r) + np.log(alpha),
-        "d_a": psi(a + b) - psi(a + b + xu + shift),
-        "d_b": psi(bxs) - psi(a + b + xu + shift) - psi(b) + psi(a + b),
+        "d_r": digamma_diff(r, xu),
+        "d_a": -d_ab,
+        "d_b": digamma_diff(b, xs) - d_ab,
         "inv_bx1": np.where(pos, 1.0 / bx1, 0.0),
     }
 
 
+#: ``(r + max x) max(1, |log α|)`` above which ``log((α+T)/α)`` is formed as ``log1p(T/α)``:
+#: below it ``log(α+T) - log α`` loses at most ~1e-13 in a row's log-likelihood, and costs a
+#: third less
+_LOG1P_FROM = 1e3
+
+
+def _precise(r, alpha, xu):
+    """Whether the kernels form ``log((α+T)/α)`` as ``log1p(T/α)`` (see ``_LOG1P_FROM``)."""
+    x_max = float(xu[-1]) if len(xu) else 0.0
+    return bool((r + x_max) * max(1.0, abs(np.log(alpha))) > _LOG1P_FROM)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _log_growth(alpha, log_alpha, y, precise):  # pragma: no cover - compiled
+    """``log((α+y)/α)``: ``log1p(y/α)`` when ``precise``, else ``log(α+y) - log α``."""
+    if precise:
+        return np.log1p(y / alpha)
+    return np.log(alpha + y) - log_alpha
+
+
 @parallel_kernel(error_model="numpy")
 def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev, inv_bx1,
-          ll_out, sc_out):  # pragma: no cover - compiled
+          ll_out, sc_out, precise):  # pragma: no cover - compiled
     """One fused pass over customers: the per-row part of eq. (6) and its gradient.
 
     Writes per-row values into ``ll_out``/``sc_out`` when they have n rows (else only
     sums); returns the weighted sums (ll, d_r, d_alpha, d_a, d_b)."""
     n = x.shape[0]
     rows = ll_out.shape[0] == n
+    log_alpha = np.log(alpha)
     s_ll = 0.0
     s_r = 0.0
     s_al = 0.0
@@ -85,10 +112,10 @@ def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev,
     for i in prange(n):
         k = lev[i]
         rx = r + x[i]
-        lT = np.log(alpha + T[i])
+        lT = _log_growth(alpha, log_alpha, T[i], precise)  # log((α+T)/α)
         la = -rx * lT
         if log_c[k] > -np.inf:  # x > 0 (BG/NBD), every row (MBG/NBD)
-            lt = np.log(alpha + t_x[i])
+            lt = _log_growth(alpha, log_alpha, t_x[i], precise)
             ld = log_c[k] - rx * lt
             if ld > la:  # log-sum-exp and the posterior weight of "dead" from one exp
                 e = np.exp(la - ld)
@@ -105,7 +132,9 @@ def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev,
         wa = 1.0 - wd
         ll = ll_lev[k] + lse
         g_r = dr_lev[k] - wa * lT - wd * lt
-        g_al = r / alpha - rx * (wa / (alpha + T[i]) + (wd / (alpha + t_x[i]) if wd > 0 else 0.0))
+        # r/α - (r+x)(w_a/(α+T) + w_d/(α+t_x)), without the cancellation when r and α are large
+        g_al = (rx * (wa * T[i] / (alpha + T[i]) + (wd * t_x[i] / (alpha + t_x[i]) if wd > 0 else 0.0))
+                - x[i]) / alpha
         g_a = da_lev[k] + wd / a
         g_b = db_lev[k] - wd * inv_bx1[k]
         if rows:
@@ -124,14 +153,16 @@ def _rows(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev,
 
 @parallel_kernel(error_model="numpy")
 def _sums_hess(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db_lev, inv_bx1,
-               hrr_lev, hab_lev, hbb_lev):  # pragma: no cover - compiled
+               hrr_lev, hab_lev, hbb_lev, precise):  # pragma: no cover - compiled
     """Weighted sums of eq. (6), its gradient and its Hessian over customers, one pass.
 
-    ``log L = level(x) + log(e^la + e^ld)`` with ``la = -(r+x) log(α+T)`` and
-    ``ld = log a - log(b+x-1) - (r+x) log(α+t_x)``, so the Hessian of the second part is
+    ``log L = level(x) + log(e^la + e^ld)`` with ``la = -(r+x) log1p(T/α)`` and
+    ``ld = log a - log(b+x-1) - (r+x) log1p(t_x/α)`` (the level holds ``-x log α``), so the
+    Hessian of the second part is
     ``w_a ∇²la + w_d ∇²ld + w_a w_d Δ Δ'`` with ``Δ = ∇la - ∇ld`` and the posterior
     weights ``w_a, w_d`` of "alive" and "dead" (both parts of ``∇`` are linear in 1/(α+·))."""
     n = x.shape[0]
+    log_alpha = np.log(alpha)
     s_ll = 0.0
     g0 = 0.0
     g1 = 0.0
@@ -152,11 +183,11 @@ def _sums_hess(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db
         wi = w[i]
         rx = r + x[i]
         iT = 1.0 / (alpha + T[i])
-        lT = np.log(alpha + T[i])
+        lT = _log_growth(alpha, log_alpha, T[i], precise)
         la = -rx * lT
         if log_c[k] > -np.inf:  # x > 0 (BG/NBD), every row (MBG/NBD)
             it = 1.0 / (alpha + t_x[i])
-            lt = np.log(alpha + t_x[i])
+            lt = _log_growth(alpha, log_alpha, t_x[i], precise)
             ld = log_c[k] - rx * lt
             if ld > la:
                 e = np.exp(la - ld)
@@ -175,19 +206,25 @@ def _sums_hess(r, alpha, a, x, t_x, T, w, lev, ll_lev, log_c, dr_lev, da_lev, db
         ibx = inv_bx1[k]
         s_ll += wi * (ll_lev[k] + lse)
         g0 += wi * (dr_lev[k] - wa * lT - wd * lt)
-        g1 += wi * (r / alpha - rx * (wa * iT + wd * it))
+        # r/α - (r+x)(w_a/(α+T) + w_d/(α+t_x)) and its derivatives, formed without the
+        # cancellation when r and α are large: 1/α - 1/(α+T) = T/(α(α+T))
+        ft = (wa * T[i] * iT + wd * t_x[i] * it) / alpha
+        g1 += wi * (rx * ft - x[i] / alpha)
         g2 += wi * (da_lev[k] + wd / a)
         g3 += wi * (db_lev[k] - wd * ibx)
         c = wa * wd  # zero when x = 0
         d0 = lt - lT
-        d1 = rx * (it - iT)
+        d1 = rx * (T[i] - t_x[i]) * it * iT if wd > 0 else 0.0
         d2 = -1.0 / a
         d3 = ibx
         h00 += wi * (hrr_lev[k] + c * d0 * d0)
-        h01 += wi * (1.0 / alpha - wa * iT - wd * it + c * d0 * d1)
+        h01 += wi * (ft + c * d0 * d1)
         h02 += wi * (c * d0 * d2)
         h03 += wi * (c * d0 * d3)
-        h11 += wi * (-r / (alpha * alpha) + rx * (wa * iT * iT + wd * it * it) + c * d1 * d1)
+        # -r/α² + (r+x)/(α+T)² = x/(α+T)² - r T (2α+T) / (α² (α+T)²)
+        ia2 = 1.0 / (alpha * alpha)
+        h11 += wi * (wa * iT * iT * (x[i] - r * T[i] * (2.0 * alpha + T[i]) * ia2)
+                     + wd * it * it * (x[i] - r * t_x[i] * (2.0 * alpha + t_x[i]) * ia2) + c * d1 * d1)
         h12 += wi * (c * d1 * d2)
         h13 += wi * (c * d1 * d3)
         h22 += wi * (hab_lev[k] - wd / (a * a) + c * d2 * d2)
@@ -232,13 +269,13 @@ def weighted_loglike_score_hessian(r, alpha, a, b, x, t_x, T, weights, levels=No
     x, t_x, T = (np.ascontiguousarray(v, dtype=float) for v in (x, t_x, T))
     xu, idx = x_levels(x) if levels is None else levels
     t = _level_terms(r, alpha, a, b, xu, shift)
-    h_ab = polygamma(1, a + b) - polygamma(1, a + b + xu + shift)
-    h_rr = polygamma(1, r + xu) - polygamma(1, r)
-    h_bb = polygamma(1, b + xu + shift) - polygamma(1, b) + h_ab
+    h_ab = -trigamma_diff(a + b, xu + shift)
+    h_rr = trigamma_diff(r, xu)
+    h_bb = trigamma_diff(b, xu + shift) + h_ab
     w = np.ascontiguousarray(weights, dtype=float)
     with np.errstate(all="ignore"):
         out = _sums_hess(float(r), float(alpha), float(a), x, t_x, T, w, idx, t["ll"], t["log_c"], t["d_r"],
-                         t["d_a"], t["d_b"], t["inv_bx1"], h_rr, h_ab, h_bb)
+                         t["d_a"], t["d_b"], t["inv_bx1"], h_rr, h_ab, h_bb, _precise(r, alpha, xu))
     h = np.empty((4, 4))
     h[np.triu_indices(4)] = out[5:]
     h = np.triu(h) + np.triu(h, 1).T
@@ -284,7 +321,7 @@ def _evaluate(r, alpha, a, b, x, t_x, T, weights=None, levels=None, rows=True, s
     sc_out = np.empty((n if rows else 0, 4))
     with np.errstate(all="ignore"):
         sums = _rows(float(r), float(alpha), float(a), x, t_x, T, w, idx, t["ll"], t["log_c"], t["d_r"],
-                     t["d_a"], t["d_b"], t["inv_bx1"], ll_out, sc_out)
+                     t["d_a"], t["d_b"], t["inv_bx1"], ll_out, sc_out, _precise(r, alpha, xu))
     return ll_out, sc_out, sums
 
 
@@ -502,47 +539,52 @@ def individual_loglike(r, log_alpha, log_a, log_b, x, t_x, T, shift=0, hess=Fals
                              np.broadcast_arrays(x, t_x, T, log_alpha, log_a, log_b))
     al, a, b = np.exp(la), np.exp(lA), np.exp(lB)
     rx = r + x
-    laT, lat = np.log(al + T), np.log(al + t_x)
+    # r log α - (r+x) log(α+t_x) = -x log α - (r+x) log1p(t_x/α), and L = log((α+T)/(α+t_x)):
+    # no cancellation when r and α (or a and b) run off together
+    l1t = np.log1p(t_x / al)
+    L = np.log1p((T - t_x) / (al + t_x))
     sh = float(shift)
     bx = b + x + sh
-    lB1 = betaln(a, bx) - betaln(a, b)  # log B(a, b+x+shift) / B(a, b)
-    A1 = lB1 - rx * (laT - lat)
+    lB1 = log_beta_ratio(a, b, x + sh)  # log B(a, b+x+shift) / B(a, b)
+    A1 = lB1 - rx * L
     second = (x > 0) | (sh > 0)
     bq = np.where(second, bx - 1.0, 1.0)
     A2 = np.where(second, lB1 + lA - np.log(bq), -np.inf)  # B(a+1, q) = B(a, q+1) a / q
     lse = np.logaddexp(A1, A2)
     p1 = np.exp(A1 - lse)
     p2 = 1.0 - p1
-    ll = gammaln(rx) - gammaln(r) + r * la - rx * lat + lse
-    psi_ab, psi_abx = psi(a + b), psi(a + bx)
-    dB1_a = psi_ab - psi_abx                      # ∂ lB1 / ∂a
-    dB1_b = psi(bx) - psi_abx - psi(b) + psi_ab   # ∂ lB1 / ∂b
+    ll = lgamma_ratio(r, x) - x * la - rx * l1t + lse
+    d_abx = digamma_diff(a + b, x + sh)
+    dB1_a = -d_abx                                   # ∂ lB1 / ∂a
+    dB1_b = digamma_diff(b, x + sh) - d_abx          # ∂ lB1 / ∂b
+    ft = al / (al + t_x)
+    ct = t_x / (al + t_x)                            # 1 - ft
+    Lu = -al * (T - t_x) / ((al + T) * (al + t_x))   # ∂L/∂u = fT - ft
     g = np.empty((x.size, 4))
-    g[:, 0] = psi(rx) - psi(r) + la - lat - p1 * (laT - lat)
-    g[:, 1] = al * (r / al - rx / (al + t_x) - p1 * rx * (1.0 / (al + T) - 1.0 / (al + t_x)))
+    g[:, 0] = digamma_diff(r, x) - l1t - p1 * L
+    g[:, 1] = r * ct - x * ft - p1 * rx * Lu
     g[:, 2] = a * (dB1_a + p2 / a)
     g[:, 3] = b * (dB1_b - np.where(second, p2 / bq, 0.0))
     if not hess:
         return ll, g
     # per row, in (r, u = log α, v = log a, w = log b): A1 = lB1 - (r+x) L, L = log((α+T)/(α+t_x));
     # A2 = lB1 + v - log(b+x+shift-1)
-    ft, fT = al / (al + t_x), al / (al + T)
-    Lu = fT - ft                                         # ∂L/∂u
-    Luu = fT * (1.0 - fT) - ft * (1.0 - ft)              # ∂²L/∂u²
-    tri_ab, tri_abx = polygamma(1, a + b), polygamma(1, a + bx)
+    # ∂²L/∂u² = fT(1-fT) - ft(1-ft) = α (T-t_x)(α² - t_x T) / ((α+T)² (α+t_x)²)
+    Luu = al * (T - t_x) * (al * al - t_x * T) / ((al + T) ** 2 * (al + t_x) ** 2)
+    tri_abx = trigamma_diff(a + b, x + sh)           # ψ'(a+b+x+shift) - ψ'(a+b)
     Bv, Bw = a * dB1_a, b * dB1_b                        # ∂ lB1 / ∂v, ∂w
-    Bvv = Bv + a * a * (tri_ab - tri_abx)
-    Bvw = a * b * (tri_ab - tri_abx)
-    Bww = Bw + b * b * (polygamma(1, bx) - tri_abx - polygamma(1, b) + tri_ab)
+    Bvv = Bv - a * a * tri_abx
+    Bvw = -a * b * tri_abx
+    Bww = Bw + b * b * (trigamma_diff(b, x + sh) - tri_abx)
     qb = np.where(second, b / bq, 0.0)
-    d0, d1, d2, d3 = -(laT - lat), -rx * Lu, -1.0, qb    # ∇A1 - ∇A2 (A2 has no r, u terms)
+    d0, d1, d2, d3 = -L, -rx * Lu, -1.0, qb              # ∇A1 - ∇A2 (A2 has no r, u terms)
     p12 = p1 * p2
     h = np.empty((x.size, 10))
-    h[:, 0] = polygamma(1, rx) - polygamma(1, r) + p12 * d0 * d0
-    h[:, 1] = 1.0 - ft - p1 * Lu + p12 * d0 * d1
+    h[:, 0] = trigamma_diff(r, x) + p12 * d0 * d0
+    h[:, 1] = ct - p1 * Lu + p12 * d0 * d1
     h[:, 2] = p12 * d0 * d2
     h[:, 3] = p12 * d0 * d3
-    h[:, 4] = -rx * ft * (1.0 - ft) - p1 * rx * Luu + p12 * d1 * d1
+    h[:, 4] = -rx * ft * ct - p1 * rx * Luu + p12 * d1 * d1
     h[:, 5] = p12 * d1 * d2
     h[:, 6] = p12 * d1 * d3
     h[:, 7] = Bvv + p12 * d2 * d2
@@ -1279,15 +1321,17 @@ def purchase_count_probability(n, t, r, alpha, a, b, shift=0):
     z = tt / (alpha + tt)
     q = alpha / (alpha + tt)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        log_nb = (gammaln(r + n) - gammaln(r) - gammaln(n + 1) - r * np.log1p(tt / alpha)
+        log_nb = (lgamma_ratio(r, n) - gammaln(n + 1) - r * np.log1p(tt / alpha)
                   + np.where(n > 0, n * np.log(z), 0.0))
-        first = np.exp(betaln(a, b + n + shift) - betaln(a, b) + log_nb)
+        lB = log_beta_ratio(a, b, n + shift)  # log B(a, b+n+shift) / B(a, b)
+        first = np.exp(lB + log_nb)
         nn = np.maximum(n, 1.0)
         tail = np.where(n > 0, np.where(z <= 0.5, betainc(nn, r, np.minimum(z, 0.5)),
                                         betaincc(r, nn, np.minimum(q, 0.5))), 1.0)
         dropped = (n > 0) | (shift > 0)
-        second = np.where(dropped, np.exp(betaln(a + 1.0, np.where(dropped, b + n - 1.0 + shift, 1.0))
-                                          - betaln(a, b)) * tail, 0.0)
+        # B(a+1, b+n-1+shift) = B(a, b+n+shift) a / (b+n-1+shift)
+        second = np.where(dropped, np.exp(lB + np.log(a) - np.log(np.where(dropped, b + n - 1.0 + shift, 1.0)))
+                          * tail, 0.0)
     return np.where(pos, first + second, np.where(n == 0, 1.0, 0.0))
 
 
