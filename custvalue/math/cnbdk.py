@@ -48,10 +48,11 @@ import math
 
 import numpy as np
 from numba import prange
-from scipy.special import betainc, betaln, digamma, gammaln
+from scipy.special import betainc
 
 from ._checks import params
 from ._jit import parallel_kernel
+from .special import digamma_diff, lgamma_ratio, log_beta_ratio
 
 __all__ = [
     "loglike", "loglike_and_score", "p_alive", "conditional_expected_purchases",
@@ -99,7 +100,7 @@ def _log_s1(r, alpha, a, b, k, shift, x, t_x, T):
     has = (x > 0) | (shift == 1)
     denom = np.where(has, b + x - 1 + shift, 1.0)
     with np.errstate(divide="ignore"):
-        out = np.log(a) - np.log(denom) + R * (np.log(alpha + T) - np.log(alpha + t_x))
+        out = np.log(a) - np.log(denom) + R * np.log1p((T - t_x) / (alpha + t_x))
     return np.where(has, out, -np.inf)
 
 
@@ -114,8 +115,10 @@ def _ll_rows(r, alpha, a, b, k, shift, inv, xl, t_x, T, litt, lev, ll, grad):  #
         R = r + k * x
         aT = alpha + T[i]
         at = alpha + t_x[i]
-        lat = math.log(aT)
-        lat_x = math.log(at)
+        # r log α - R log(α+T) is carried as -k x log α (in lev) - R log1p(T/α), and
+        # log((α+T)/(α+t_x)) as log1p: nothing cancels when r and α run off together
+        l1T = math.log1p(T[i] / alpha)
+        lgap = math.log1p((T[i] - t_x[i]) / at)
         z = (T[i] - t_x[i]) / aT
         term = 1.0
         s2 = 1.0
@@ -132,7 +135,7 @@ def _ll_rows(r, alpha, a, b, k, shift, inv, xl, t_x, T, litt, lev, ll, grad):  #
         has = x > 0 or shift == 1
         if has:
             denom = b + x - 1 + shift
-            log_s1 = log_a - math.log(denom) + R * (lat - lat_x)
+            log_s1 = log_a - math.log(denom) + R * lgap
             hi = max(log_s1, log_s2)
             log_tot = hi + math.log(math.exp(log_s1 - hi) + math.exp(log_s2 - hi))
             w1 = math.exp(log_s1 - log_tot)
@@ -142,9 +145,11 @@ def _ll_rows(r, alpha, a, b, k, shift, inv, xl, t_x, T, litt, lev, ll, grad):  #
             log_tot = log_s2
             w1 = 0.0
             w2 = 1.0
-        ll[i] = (k - 1) * litt[i] - R * lat + log_tot + lev[lv, 0]
-        grad[i, 0] = lev[lv, 1] - lat + w1 * (lat - lat_x) + w2 * sum_dlog / s2
-        grad[i, 1] = r / alpha - R / aT + w1 * R * (1.0 / aT - 1.0 / at) - w2 * sum_j / s2 / aT
+        ll[i] = (k - 1) * litt[i] - R * l1T + log_tot + lev[lv, 0]
+        grad[i, 0] = lev[lv, 1] - l1T + w1 * lgap + w2 * sum_dlog / s2
+        # r/α - R/(α+T) = (r T - k x α) / (α (α+T)); 1/(α+T) - 1/(α+t_x) = -(T-t_x)/((α+T)(α+t_x))
+        grad[i, 1] = ((r * T[i] - k * x * alpha) / (alpha * aT) - w1 * R * (T[i] - t_x[i]) / (aT * at)
+                      - w2 * sum_j / s2 / aT)
         grad[i, 2] = lev[lv, 2] + w1 / a
         grad[i, 3] = lev[lv, 3] - w1 / denom
 
@@ -205,15 +210,16 @@ def loglike_and_score(r, alpha, a, b, x, t_x, T, litt, k=1, shift=1, levels=None
     x, t_x, T, litt = (np.ascontiguousarray(v, dtype=float).reshape(-1)
                        for v in np.broadcast_arrays(*(np.asarray(u, dtype=float) for u in (x, t_x, T, litt))))
     xu, inv = x_levels(x) if levels is None else levels
-    R = r + k * xu
-    bx = b + xu + shift
-    psi_ab = digamma(a + b)
+    xs = xu + shift
+    d_ab = digamma_diff(a + b, xs)
     lev = np.empty((xu.size, 4))
-    lev[:, 0] = (-xu * math.lgamma(k) + betaln(a, bx) - betaln(a, b) + gammaln(R) - gammaln(r)
-                 + r * math.log(alpha))
-    lev[:, 1] = digamma(R) - digamma(r) + math.log(alpha)
-    lev[:, 2] = -digamma(a + bx) + psi_ab
-    lev[:, 3] = digamma(bx) - digamma(a + bx) - digamma(b) + psi_ab
+    # the log-gamma/beta differences of math.special (exact when a, b or r, α run off together);
+    # r log α - R log(α+T) = -k x log α - R log1p(T/α), the second part per row
+    lev[:, 0] = (-xu * math.lgamma(k) + log_beta_ratio(a, b, xs) + lgamma_ratio(r, k * xu)
+                 - k * xu * math.log(alpha))
+    lev[:, 1] = digamma_diff(r, k * xu)
+    lev[:, 2] = -d_ab
+    lev[:, 3] = digamma_diff(b, xs) - d_ab
     ll = np.empty(x.size)
     grad = np.empty((x.size, 4))
     _ll_rows(float(r), float(alpha), float(a), float(b), k, shift, inv, xu, t_x, T, litt, lev, ll, grad)
@@ -306,7 +312,8 @@ def _expected_rows(t, x, t_x, T, r, alpha, a, b, k, shift, out):  # pragma: no c
                 term = term * (R + j - 1) * z / j
             s2 += term
         if xi > 0 or shift == 1:
-            log_s1 = math.log(a) - math.log(b + xi - 1 + shift) + R * (math.log(aT) - math.log(alpha + t_x[i]))
+            log_s1 = (math.log(a) - math.log(b + xi - 1 + shift)
+                      + R * math.log1p((T[i] - t_x[i]) / (alpha + t_x[i])))
             palive = 1.0 / (1.0 + math.exp(min(log_s1 - math.log(s2), 700.0)))
         else:
             palive = 1.0
@@ -417,7 +424,7 @@ def expected_purchases_new_customer(t, r, alpha, a, b, k=1, shift=1):
 
 def _log_c(n, a, bp):
     """log c_n = log B(a, b'+n-1) - log B(a, b')."""
-    return betaln(a, bp + n - 1.0) - betaln(a, bp)
+    return log_beta_ratio(a, bp, n - 1.0)
 
 
 @params(r="positive", alpha="positive", a="positive", b="positive")
