@@ -17,7 +17,14 @@ import pytest
 
 from custvalue.math import betageo, modbetageo
 
-mp.mp.dps = 50
+
+
+@pytest.fixture(autouse=True)
+def _fifty_digits():
+    """mpmath's precision is global (other modules set their own): 50 digits per test."""
+    with mp.workdps(50):
+        yield
+
 ROWS = [(0.0, 0.0, 40.0), (1.0, 5.0, 40.0), (3.0, 20.0, 40.0), (30.0, 39.0, 40.0), (7.0, 2.0, 80.0)]
 SCALES = [1e2, 1e5, 1e8, 1e11, 1e14]
 

@@ -15,7 +15,14 @@ import pytest
 
 from custvalue.math import cnbdk
 
-mp.mp.dps = 50
+
+
+@pytest.fixture(autouse=True)
+def _fifty_digits():
+    """mpmath's precision is global (other modules set their own): 50 digits per test."""
+    with mp.workdps(50):
+        yield
+
 ROWS = [(0.0, 0.0, 40.0, 0.0), (1.0, 5.0, 40.0, 0.0), (3.0, 20.0, 40.0, 4.1), (30.0, 39.0, 40.0, 20.0)]
 
 
