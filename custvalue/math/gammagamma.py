@@ -5,15 +5,22 @@ model of monetary value", note 025).
 Notation: ``x`` = number of repeat transactions, ``m`` = their mean value (z-bar);
 parameters p (shape of a transaction), q and gamma (shape and rate of the customer's nu).
 
+The log-density and its gradient are written with the scale γ divided out
+(``γ^q (γ+mx)^-(px+q) = γ^-px (1+mx/γ)^-(px+q)``; ``q/γ - (px+q)/(γ+mx)`` as
+``(q mx - px γ)/(γ (γ+mx))``) and with the log-gamma and digamma differences of
+:mod:`custvalue.math.special`, so they keep their digits when q and γ run off together (a
+homogeneous ν).
+
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, psi
+from scipy.special import gammaln
 
 from ._checks import params
+from .special import digamma_diff, lgamma_ratio
 
 __all__ = ["loglike", "score", "expected_spend", "population_mean_spend"]
 
@@ -44,8 +51,10 @@ def loglike(p, q, gamma, x, m):
     [-3.552]
     """
     px = p * x
-    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
-            + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + m * x))
+    # Γ(px+q)/Γ(q) γ^q (γ+mx)^-(px+q) = Γ(px+q)/Γ(q) γ^-px (1 + mx/γ)^-(px+q): nothing of the
+    # size of q log γ is formed and cancelled when (q, γ) run off together (ν homogeneous)
+    return (lgamma_ratio(q, px) - gammaln(px) + px * np.log(x * m / gamma) - np.log(m)
+            - (px + q) * np.log1p(m * x / gamma))
 
 
 def score(p, q, gamma, x, m):
@@ -73,11 +82,11 @@ def score(p, q, gamma, x, m):
     (2, 3)
     """
     px = p * x
-    log_gmx = np.log(gamma + m * x)
-    dpsi = psi(px + q)
-    d_p = x * (dpsi - psi(px) + np.log(m) + np.log(x) - log_gmx)
-    d_q = dpsi - psi(q) + np.log(gamma) - log_gmx
-    d_g = q / gamma - (px + q) / (gamma + m * x)
+    mx = m * x
+    l1p = np.log1p(mx / gamma)  # log(γ+mx) - log γ
+    d_p = x * (digamma_diff(px, q) + np.log(mx / gamma) - l1p)
+    d_q = digamma_diff(q, px) - l1p
+    d_g = (q * mx / (gamma + mx) - px * (gamma / (gamma + mx))) / gamma  # q/γ - (px+q)/(γ+mx)
     return np.column_stack(np.broadcast_arrays(d_p, d_q, d_g))
 
 

@@ -64,10 +64,11 @@ import math
 
 import numpy as np
 from numba import njit, prange
-from scipy.special import digamma, gammaln, polygamma
+from scipy.special import gammaln
 
 from ._checks import params
 from ._jit import parallel_kernel, row_threads as _threads
+from .special import digamma_diff, lgamma_ratio, trigamma_diff
 
 __all__ = [
     "loglike", "loglike_and_score", "p_alive", "conditional_expected_purchases",
@@ -156,10 +157,25 @@ def _exps(z):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always", error_model="numpy")
+def _log_rel(z, u, em, beta):  # pragma: no cover - compiled
+    """``log((β + e^z - 1)/β) = log1p(expm1(z)/β)`` for z >= 0 (``u = e^-z``, ``em = e^-z - 1``
+    from :func:`_exps`): relative to rounding at any β, also when s and β run off together
+    (``s log β - s log(β + e^z - 1)`` kept ``1e-16 s log β``); ``z + log(u - em/β)`` where
+    ``expm1(z)/β`` would overflow."""
+    if z < 700.0:
+        v = math.expm1(z) / beta
+        if v < 1e300:
+            return math.log1p(v)
+    return z + math.log(u - em / beta)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
 def _ll_logf(y, c, alpha, b, s, beta, log_bsb):  # pragma: no cover - compiled
-    """log of the integrand ``(α+y)^-c f(y)`` (e^{-by} form: finite for any b y)."""
-    u, em = _exps(b * y)
-    return -c * math.log(alpha + y) + log_bsb - s * b * y - (s + 1.0) * math.log(beta * u - em)
+    """log of the integrand ``α^c (α+y)^-c f(y)`` (the scales divided out: ``log_bsb =
+    log(b s/β)``, ``f(y) = (b s/β) e^{by} (1 + (e^{by}-1)/β)^-(s+1)``; finite for any b y)."""
+    z = b * y
+    u, em = _exps(z)
+    return -c * math.log1p(y / alpha) + log_bsb + z - (s + 1.0) * _log_rel(z, u, em, beta)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -199,7 +215,7 @@ def _ll_add(k, y0, d, L, f_end, c, alpha, b, s, beta, log_bsb, sy0, sd, sl, sV):
     ia = 1.0 / (alpha + y0)
     d1 = -c * ia + b - (s + 1.0) * b / g
     d2 = c * ia * ia - (s + 1.0) * b * b * (beta - 1.0) * u / (g * g)
-    f0 = -c * math.log(alpha + y0) + log_bsb - s * b * y0 - (s + 1.0) * math.log(g)
+    f0 = -c * math.log1p(y0 / alpha) + log_bsb + b * y0 - (s + 1.0) * _log_rel(b * y0, u, em, beta)
     ell = 1.0 / (abs(d1) + math.sqrt(abs(d2)) + 1.0 / L)
     V = math.log1p(L / ell)
     cut = f0 - _CUT - V
@@ -274,9 +290,9 @@ def _ll_panel(y0, d, ell, va, vb, lo, hi, c, alpha, b, s, beta, log_bsb, shift, 
     ib = 1.0 / b
     i_s = 1.0 / s
     ibeta = 1.0 / beta
+    ialpha = 1.0 / alpha
     s1 = s + 1.0
     bm1 = beta - 1.0
-    log_beta = math.log(beta)
     h = 0.5 * (vb - va)
     a2 = 0.0
     e0 = e1 = e2 = e3 = e4 = 0.0
@@ -287,20 +303,23 @@ def _ll_panel(y0, d, ell, va, vb, lo, hi, c, alpha, b, s, beta, log_bsb, shift, 
         ev = math.exp(v)
         y = min(max(y0 + d * ell * (ev - 1.0), lo), hi)
         ia = 1.0 / (alpha + y)
-        lay = math.log(alpha + y)
-        uy, emy = _exps(b * y)
+        pa = y * ialpha * ia  # y/(α(α+y)) = 1/α - 1/(α+y)
+        lay = math.log1p(y * ialpha)
+        zy = b * y
+        uy, emy = _exps(zy)
         gy = beta * uy - emy
         q = 1.0 / gy
         idn = uy * q  # 1 / (β + e^{by} - 1)
-        lgy = math.log(gy)
-        fj = ell * ev * math.exp(-c * lay + log_bsb - s * b * y - s1 * lgy - shift)
+        dq = -emy * q * ibeta  # 1/β - 1/(β + e^{by} - 1)
+        ky = _log_rel(zy, uy, emy, beta)
+        fj = ell * ev * math.exp(-c * lay + log_bsb + zy - s1 * ky - shift)
         fv[j] = fj
         wj = wts[j] * h * fj
         f0 = -lay
-        f1 = -c * ia
+        f1 = c * pa
         f2 = ib + y - s1 * y * q
-        f3 = i_s + log_beta - b * y - lgy
-        f4 = s * ibeta - s1 * idn
+        f3 = i_s - ky
+        f4 = s * dq - idn
         a2 += wj
         e0 += wj * f0
         e1 += wj * f1
@@ -310,11 +329,11 @@ def _ll_panel(y0, d, ell, va, vb, lo, hi, c, alpha, b, s, beta, log_bsb, shift, 
         if hess:
             yq = y * q
             m00 += wj * f0 * f0
-            m01 += wj * (f0 * f1 - ia)
+            m01 += wj * (f0 * f1 + pa)
             m02 += wj * f0 * f2
             m03 += wj * f0 * f3
             m04 += wj * f0 * f4
-            m11 += wj * (f1 * f1 + c * ia * ia)
+            m11 += wj * (f1 * f1 - c * pa * (ialpha + ia))
             m12 += wj * f1 * f2
             m13 += wj * f1 * f3
             m14 += wj * f1 * f4
@@ -322,8 +341,8 @@ def _ll_panel(y0, d, ell, va, vb, lo, hi, c, alpha, b, s, beta, log_bsb, shift, 
             m23 += wj * (f2 * f3 - yq)
             m24 += wj * (f2 * f4 + s1 * yq * idn)
             m33 += wj * (f3 * f3 - i_s * i_s)
-            m34 += wj * (f3 * f4 + ibeta - idn)
-            m44 += wj * (f4 * f4 - s * ibeta * ibeta + s1 * idn * idn)
+            m34 += wj * (f3 * f4 + dq)
+            m44 += wj * (f4 * f4 - s * dq * (ibeta + idn) + idn * idn)
     out[0] = e0
     out[1] = e1
     out[2] = e2
@@ -363,17 +382,19 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_ou
 
     Per row into ``ll_out``, ``g_out`` and ``la_out`` (log P(alive)) when they have n rows;
     per block of rows, the ``w``-weighted sums of the value, gradient and Hessian into
-    ``acc`` (see _NACC). The terms of the constant ``log Γ(r+x) - log Γ(r) + r log α`` are
-    the caller's (once per distinct frequency).
+    ``acc`` (see _NACC). The terms of the constant ``log Γ(r+x) - log Γ(r) - x log α`` are
+    the caller's (once per distinct frequency); the bracket here has the scales divided out,
+    ``α^c A1 = (1+T/α)^-c S(T)`` and ``α^c (α+y)^-c f(y)`` with ``log S = -s log1p((e^{bT}-1)/β)``
+    (:func:`_log_rel`), so that nothing of the size of ``r log α`` or ``s log β`` is formed
+    and cancelled when (r, α) or (s, β) run off together.
 
     With ``u = e^{-by}`` and ``g = β u + 1 - u`` (so ``β + e^{by} - 1 = e^{by} g``), the
     density's log is ``log(b s β^s) - s b y - (s+1) log g`` and ``e^{by}/(β + e^{by} - 1) =
     1/g``: finite for any ``b y``."""
     n = x.shape[0]
     rows = ll_out.shape[0] == n
-    log_beta = math.log(beta)
-    log_bsb = math.log(b) + math.log(s) + s * log_beta
-    i_s = 1.0 / s
+    log_bsb = math.log(b) + math.log(s) - math.log(beta)
+    ialpha = 1.0 / alpha
     ibeta = 1.0 / beta
     s1 = s + 1.0
     bm1 = beta - 1.0
@@ -403,19 +424,23 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_ou
             lo = t_x[i]
             hi = T[i]
             # alive term A1 = (α+T)^-c S(T) and the derivatives of its log
-            la_T = math.log(alpha + hi)
+            la_T = math.log1p(hi * ialpha)  # log(α+T) - log α
             ia_T = 1.0 / (alpha + hi)
-            uT, em = _exps(b * hi)
+            pa_T = hi * ialpha * ia_T  # T/(α(α+T))
+            zT = b * hi
+            uT, em = _exps(zT)
             gT = beta * uT - em
             qT = 1.0 / gT
             idT = uT * qT  # 1 / (β + e^{bT} - 1)
-            lS = s * (log_beta - b * hi - math.log(gT))  # log S(T)
+            dqT = -em * qT * ibeta  # 1/β - 1/(β + e^{bT} - 1)
+            kT = _log_rel(zT, uT, em, beta)
+            lS = -s * kT  # log S(T)
             log_a1 = -c * la_T + lS
             d0 = -la_T
-            d1 = -c * ia_T
+            d1 = c * pa_T
             d2 = -s * hi * qT
-            d3 = lS * i_s
-            d4 = s * (ibeta - idT)
+            d3 = -kT
+            d4 = s * dqT
             # dead term A2 = ∫_{t_x}^T (α+y)^-c f(y) dy: monotone pieces (_ll_segments), each
             # mapped y = y0 ± ℓ (e^v - 1), Gauss-Legendre panels in v bisected until the
             # estimated error is below tol (A1 + A2)
@@ -425,7 +450,7 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_ou
             m02 = m03 = m04 = m12 = m13 = m14 = 0.0
             shift = 0.0
             if hi > lo:
-                f_hi = -c * la_T + log_bsb - s * b * hi - s1 * math.log(gT)
+                f_hi = -c * la_T + log_bsb + zT - s1 * kT
                 nseg = _ll_segments(c, alpha, b, s, beta, log_bsb, lo, hi, f_hi, sy0, sd, sl, sV, sf)
                 shift = sf[0]
                 for k in range(1, nseg):
@@ -519,11 +544,11 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_ou
             if hess:
                 # H = p1 (∇²a1 + ∇a1 ∇a1') + (∇²A2 + ...)/(A1+A2) - G G'
                 h00 += wi * (p1 * d0 * d0 + p2 * m00 - G0 * G0)
-                h01 += wi * (p1 * (d0 * d1 - ia_T) + p2 * m01 - G0 * G1)
+                h01 += wi * (p1 * (d0 * d1 + pa_T) + p2 * m01 - G0 * G1)
                 h02 += wi * (p1 * d0 * d2 + p2 * m02 - G0 * G2)
                 h03 += wi * (p1 * d0 * d3 + p2 * m03 - G0 * G3)
                 h04 += wi * (p1 * d0 * d4 + p2 * m04 - G0 * G4)
-                h11 += wi * (p1 * (d1 * d1 + c * ia_T * ia_T) + p2 * m11 - G1 * G1)
+                h11 += wi * (p1 * (d1 * d1 - c * pa_T * (ialpha + ia_T)) + p2 * m11 - G1 * G1)
                 h12 += wi * (p1 * d1 * d2 + p2 * m12 - G1 * G2)
                 h13 += wi * (p1 * d1 * d3 + p2 * m13 - G1 * G3)
                 h14 += wi * (p1 * d1 * d4 + p2 * m14 - G1 * G4)
@@ -531,8 +556,8 @@ def _rows(r, alpha, b, s, beta, x, t_x, T, w, nodes, wts, tail, tol, hess, ll_ou
                 h23 += wi * (p1 * (d2 * d3 - hi * qT) + p2 * m23 - G2 * G3)
                 h24 += wi * (p1 * (d2 * d4 + s * hi * qT * idT) + p2 * m24 - G2 * G4)
                 h33 += wi * (p1 * d3 * d3 + p2 * m33 - G3 * G3)
-                h34 += wi * (p1 * (d3 * d4 + ibeta - idT) + p2 * m34 - G3 * G4)
-                h44 += wi * (p1 * (d4 * d4 - s * ibeta * ibeta + s * idT * idT) + p2 * m44 - G4 * G4)
+                h34 += wi * (p1 * (d3 * d4 + dqT) + p2 * m34 - G3 * G4)
+                h44 += wi * (p1 * (d4 * d4 - s * dqT * (ibeta + idT)) + p2 * m44 - G4 * G4)
         acc[ch, 0] = s_ll
         acc[ch, 1] = s_g0
         acc[ch, 2] = s_g1
@@ -601,8 +626,8 @@ def _evaluate(r, alpha, b, s, beta, x, t_x, T):
     x, t_x, T = (np.ascontiguousarray(v, dtype=float).reshape(-1)
                  for v in np.broadcast_arrays(*(np.asarray(u, dtype=float) for u in (x, t_x, T))))
     ll, grad, log_alive, _ = _run(r, alpha, b, s, beta, x, t_x, T, np.ones(x.size), True, False)
-    ll += gammaln(r + x) - gammaln(r) + r * math.log(alpha)
-    grad[:, 1] += r / alpha
+    ll += lgamma_ratio(r, x) - x * math.log(alpha)
+    grad[:, 1] -= x / alpha
     return x, ll, grad, log_alive
 
 
@@ -612,20 +637,18 @@ def _weighted(r, alpha, b, s, beta, x, t_x, T, weights, levels, hess):
     x, t_x, T, w = (np.ascontiguousarray(v, dtype=float).reshape(-1) for v in (x, t_x, T, weights))
     xu, _, wx = x_levels(x, w) if levels is None else levels
     _, _, _, tot = _run(r, alpha, b, s, beta, x, t_x, T, w, False, hess)
-    sw = float(wx.sum())
-    ll = float(tot[0] + wx @ gammaln(r + xu) + sw * (r * math.log(alpha) - gammaln(r)))
+    wxu = float(wx @ xu)
+    ll = float(tot[0] + wx @ lgamma_ratio(r, xu) - wxu * math.log(alpha))
     grad = tot[1:6].copy()
-    grad[0] += wx @ digamma(r + xu) + sw * (math.log(alpha) - digamma(r))
-    grad[1] += sw * r / alpha
+    grad[0] += wx @ digamma_diff(r, xu)
+    grad[1] -= wxu / alpha
     if not hess:
         return ll, grad, None
     H = np.empty((5, 5))
     for k, (p_, q_) in enumerate(_TRI):
         H[p_, q_] = H[q_, p_] = tot[6 + k]
-    H[0, 0] += wx @ polygamma(1, r + xu) - sw * polygamma(1, r)
-    H[0, 1] += sw / alpha
-    H[1, 0] += sw / alpha
-    H[1, 1] -= sw * r / alpha ** 2
+    H[0, 0] += wx @ trigamma_diff(r, xu)
+    H[1, 1] += wxu / alpha ** 2
     return ll, grad, H
 
 
@@ -720,7 +743,7 @@ def loglike_and_score(r, alpha, b, s, beta, x, t_x, T):
     """
     x, ll, grad, _ = _evaluate(r, alpha, b, s, beta, x, t_x, T)
     xu, inv, _ = x_levels(x)
-    grad[:, 0] += (digamma(r + xu) - digamma(r))[inv] + math.log(alpha)
+    grad[:, 0] += digamma_diff(r, xu)[inv]
     return ll, grad
 
 
@@ -1096,7 +1119,8 @@ def dert(delta, r, alpha, b, s, beta, x, t_x, T, horizon=None):
 
 
 @parallel_kernel(error_model="numpy")
-def _pmf_rows(n, t, x, T, log_alive, r, alpha, b, s, beta, nodes, wts, tail, tol, out):  # pragma: no cover - compiled
+def _pmf_rows(n, t, x, T, log_alive, lnb_rows, r, alpha, b, s, beta, nodes, wts, tail, tol,
+              out):  # pragma: no cover - compiled
     m = n.size
     nchunk = min(m, _NCHUNK)
     for ch in prange(nchunk):
@@ -1119,10 +1143,10 @@ def _pmf_rows(n, t, x, T, log_alive, r, alpha, b, s, beta, nodes, wts, tail, tol
             aT = alpha + T[i]
             uT, emT = _exps(b * T[i])
             rho = 1.0 / (beta * uT - emT)  # e^{bT} / B
-            lnb = math.lgamma(c + ni) - math.lgamma(c) - math.lgamma(ni + 1.0)
+            lnb = lnb_rows[i]
             # alive through t
             s_t = math.exp(-s * _log1p_rexpm1(rho, b * ti))
-            p = s_t * math.exp(lnb + c * math.log(aT / (aT + ti)) + ni * math.log(ti / (aT + ti)))
+            p = s_t * math.exp(lnb - c * math.log1p(ti / aT) + ni * math.log(ti / (aT + ti)))
             # dies at u in (0, t)
             prm[0] = rho
             prm[1] = b
@@ -1166,8 +1190,10 @@ def conditional_probability_of_purchases(n, t, r, alpha, b, s, beta, x, t_x, T):
     shape, (n, t, x, t_x, T) = _flat(n, t, x, t_x, T)
     log_alive = _evaluate(r, alpha, b, s, beta, x, t_x, T)[3]
     out = np.empty(n.size)
-    _pmf_rows(n, t, x, T, log_alive, float(r), float(alpha), float(b), float(s), float(beta), _NODES_Q, _WEIGHTS_Q,
-              _TAIL, _TOL, out)
+    # log C(c+n-1, n), c = r+x: the log-gamma difference keeps its digits for any r
+    lnb_rows = lgamma_ratio(r + x, n) - gammaln(n + 1.0)
+    _pmf_rows(n, t, x, T, log_alive, lnb_rows, float(r), float(alpha), float(b), float(s), float(beta), _NODES_Q,
+              _WEIGHTS_Q, _TAIL, _TOL, out)
     return np.clip(out, 0.0, 1.0).reshape(shape)
 
 

@@ -388,6 +388,7 @@ def test_quadrature_log_A_and_p_alive_match_mpmath(params):
     n = x.size
     lA, dA, hA = np.empty(n), np.empty((n, 4)), np.empty((n, 4, 4))
     k._quadrature._log_A_quadrature(*params, x, t_x, T, lA, dA, hA)
+    lA = lA - (params[0] + x) * np.log(params[1]) - params[2] * np.log(params[3])  # Ã = α^(r+x) β^s A
     pa = k.p_alive(*params, x, t_x, T)
     import mpmath
 

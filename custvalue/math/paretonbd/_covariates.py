@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba import prange
-from scipy.special import gammaln, psi, zeta
 
 from .._jit import parallel_kernel
+from ..special import digamma_diff, lgamma_ratio, trigamma_diff
 from ._fused import individual_rows, individual_sums, rows_sums
 from ._quadrature import _log_A_row
 
@@ -36,8 +36,8 @@ def _individual_rows(r, s, log_alpha, log_beta, x, t_x, T, lev, lv_const, lv_dr,
     gradient in (r, log α_i, s, log β_i) and, if ``hess``, the Hessian's upper triangle
     (order (0,0), (0,1), (0,2), (0,3), (1,1), (1,2), (1,3), (2,2), (2,3), (3,3)).
 
-    In the natural parameters (as :func:`._reference._mixture`): ``log L = const + lse``,
-    ``lse = log(e^{l1} + s A)``, gradient ``g0 + π1 g1 + π2 g2`` and Hessian
+    In the natural parameters (as :func:`._reference._mixture`, the scales multiplied into
+    both terms): ``log L = const + lse``, ``lse = log(e^{l1} + s Ã)``, gradient ``g0 + π1 g1 + π2 g2`` and Hessian
     ``H0 + π1 H1 + π2 H2 + π1 π2 (g1 - g2)(g1 - g2)'``; then ``∂/∂ log α = α ∂/∂α`` and
     ``∂²/∂ (log α)² = α² ∂²/∂α² + α ∂/∂α``."""
     n = x.shape[0]
@@ -50,18 +50,26 @@ def _individual_rows(r, s, log_alpha, log_beta, x, t_x, T, lev, lv_const, lv_dr,
         lb = log_beta[i]
         al = np.exp(la)
         be = np.exp(lb)
-        rx = r + x[i]
-        aT = al + T[i]
-        bT = be + T[i]
-        laT = np.log(aT)
-        lbT = np.log(bT)
-        l1 = -rx * laT - s * lbT
-        const = lv_const[lv] + r * la + s * lb
+        xi = x[i]
+        rx = r + xi
+        Ti = T[i]
+        ia = 1.0 / al
+        ib = 1.0 / be
+        iaT = 1.0 / (al + Ti)
+        ibT = 1.0 / (be + Ti)
+        P_a = Ti * ia * iaT
+        P_b = Ti * ib * ibT
+        g10 = -np.log1p(Ti * ia)
+        g11 = rx * P_a
+        g12 = -np.log1p(Ti * ib)
+        g13 = s * P_b
+        l1 = rx * g10 + s * g12
+        const = lv_const[lv] - xi * la
         pi1 = 1.0
         pi2 = 0.0
         lse = l1
-        if t_x[i] < T[i]:
-            lA = _log_A_row(r, al, s, be, x[i], t_x[i], T[i], dA[i], hA[i])
+        if t_x[i] < Ti:
+            lA = _log_A_row(r, al, s, be, xi, t_x[i], Ti, dA[i], hA[i])
             l2 = log_s + lA
             if l1 >= l2:
                 e = np.exp(l2 - l1)
@@ -76,18 +84,14 @@ def _individual_rows(r, s, log_alpha, log_beta, x, t_x, T, lev, lv_const, lv_dr,
         ll_out[i] = const + lse
         p1_out[i] = pi1
         # gradient in the natural parameters (r, α, s, β)
-        g10 = -laT
-        g11 = -rx / aT
-        g12 = -lbT
-        g13 = -s / bT
         g20 = dA[i, 0]
         g21 = dA[i, 1]
         g22 = dA[i, 2] + 1.0 / s
         g23 = dA[i, 3]
-        gr = lv_dr[lv] + la + pi1 * g10 + pi2 * g20
-        ga = r / al + pi1 * g11 + pi2 * g21
-        gs = lb + pi1 * g12 + pi2 * g22
-        gb = s / be + pi1 * g13 + pi2 * g23
+        gr = lv_dr[lv] + pi1 * g10 + pi2 * g20
+        ga = -xi * ia + pi1 * g11 + pi2 * g21
+        gs = pi1 * g12 + pi2 * g22
+        gb = pi1 * g13 + pi2 * g23
         g_out[i, 0] = gr
         g_out[i, 1] = al * ga
         g_out[i, 2] = gs
@@ -99,15 +103,15 @@ def _individual_rows(r, s, log_alpha, log_beta, x, t_x, T, lev, lv_const, lv_dr,
             d2 = g12 - g22
             d3 = g13 - g23
             h00 = lv_trig[lv] + pi2 * hA[i, 0, 0] + p12 * d0 * d0
-            h01 = 1.0 / al - pi1 / aT + pi2 * hA[i, 0, 1] + p12 * d0 * d1
+            h01 = pi1 * P_a + pi2 * hA[i, 0, 1] + p12 * d0 * d1
             h02 = pi2 * hA[i, 0, 2] + p12 * d0 * d2
             h03 = pi2 * hA[i, 0, 3] + p12 * d0 * d3
-            h11 = -r / (al * al) + pi1 * rx / (aT * aT) + pi2 * hA[i, 1, 1] + p12 * d1 * d1
+            h11 = xi * ia * ia - pi1 * rx * P_a * (ia + iaT) + pi2 * hA[i, 1, 1] + p12 * d1 * d1
             h12 = pi2 * hA[i, 1, 2] + p12 * d1 * d2
             h13 = pi2 * hA[i, 1, 3] + p12 * d1 * d3
             h22 = pi2 * (hA[i, 2, 2] - 1.0 / (s * s)) + p12 * d2 * d2
-            h23 = 1.0 / be - pi1 / bT + pi2 * hA[i, 2, 3] + p12 * d2 * d3
-            h33 = -s / (be * be) + pi1 * s / (bT * bT) + pi2 * hA[i, 3, 3] + p12 * d3 * d3
+            h23 = pi1 * P_b + pi2 * hA[i, 2, 3] + p12 * d2 * d3
+            h33 = -pi1 * s * P_b * (ib + ibT) + pi2 * hA[i, 3, 3] + p12 * d3 * d3
             h_out[i, 0] = h00
             h_out[i, 1] = al * h01
             h_out[i, 2] = h02
@@ -161,9 +165,9 @@ def individual_loglike(r, s, log_alpha, log_beta, x, t_x, T, hess=False, levels=
     else:
         xu, idx = levels
     r, s = float(r), float(s)
-    lv_const = gammaln(r + xu) - gammaln(r)
-    lv_dr = psi(r + xu) - psi(r)
-    lv_trig = zeta(2.0, r + xu) - zeta(2.0, r) if hess else lv_dr
+    lv_const = lgamma_ratio(r, xu)
+    lv_dr = digamma_diff(r, xu)
+    lv_trig = trigamma_diff(r, xu) if hess else lv_dr
     ll, g, h, p1 = np.empty(n), np.empty((n, 4)), np.empty((n if hess else 0, 10)), np.empty(n)
     if not (np.isfinite(r) and np.isfinite(s) and r > 0 and s > 0):
         for v in (ll, g, h, p1):

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 from numba import njit, prange
-from scipy.special import gammaln, psi, zeta
 
 from .._jit import parallel_kernel
+from ..special import digamma_diff, lgamma_ratio, trigamma_diff
 from ._quadrature import _ZINLINE, _far_rows, _quadrature_rows
 
 _ZTAB = 0.9     # series coefficients from a per-level table up to this z ...
@@ -24,7 +24,7 @@ _ZTAB = 0.9     # series coefficients from a per-level table up to this z ...
 _EPS = 1e-17    # series truncation (as _reference._EPS; a global of this file for numba's cache)
 _NCHUNK = 64    # fixed row blocks: the sums do not depend on the number of threads
 _PARALLEL_ROWS = 50_000  # below this many rows, one thread (see _threads)
-_NACC = 26      # ll, gradient (4), Hessian (10), Hessian of log A in (a, k, M, m) (10), weight
+_NACC = 16      # ll, gradient (4), Hessian (10), weight
 _TRI = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
 #: column of a per-row Hessian's upper triangle (order of _TRI) holding entry (a, b)
 _TRI_IDX = np.array([[0, 1, 2, 3], [1, 4, 5, 6], [2, 5, 7, 8], [3, 6, 8, 9]], dtype=np.int64)
@@ -213,78 +213,207 @@ def _series_sums(b, c, z1, z2, two, tab, lo, hi, hess):  # pragma: no cover - co
 
 
 @njit(cache=True, error_model="numpy")
-def _G_parts(t, lMt, lmt, a, k, loga, M, m, S, Sb, Sc, Sz, Sbz, Scz, Szz, Sbb, Sbc, Scc,
+def _G_parts(t, ab, rx, s, alpha, beta, a, loga, lab, S, Sb, Sc, Sz, Sbz, Scz, Szz, Sbb, Sbc, Scc,
              hess):  # pragma: no cover - compiled
-    """log G(t) without its ``log S`` term, the gradient of log G in (a, k, M, m) and (if
-    ``hess``) its Hessian (upper triangle: aa, ak, aM, am, kk, kM, km, MM, Mm, mm), from the
-    series sums of :func:`_series_sums`; see _log_G."""
-    iMt = 1.0 / (M + t)
-    imt = 1.0 / (m + t)
+    """``log G'(t)`` (``G' = α^(r+x) β^s G``, the scales multiplied in) without its ``log S``
+    term, its gradient in (r, α, s, β) and (if ``hess``) its Hessian (upper triangle, order
+    of ``_TRI``), from the series sums of :func:`_series_sums`; see
+    :func:`._reference._log_G`.  ``lab = log(α/β)``.  Every term is of the size of the rates
+    times t (``L_α = log1p(t/α)``, ``P_α = t/(α(α+t))``, ``Q_α = t(2α+t)/(α²(α+t)²)``), so
+    nothing cancels when (r, α) or (s, β) run off together."""
     iS = 1.0 / S
-    b = a + 1.0 - k
     lb = Sb * iS
     lc = Sc * iS
     lz = Sz * iS
-    zM = (m + t) * iMt * iMt
-    zm = -iMt
-    lgp = -a * lMt - loga + (1.0 - k) * (lmt - lMt)
-    ga = -lMt - 1.0 / a + lb + lc
-    gk = -(lmt - lMt) - lb
-    gM = -b * iMt + lz * zM
-    gm = (1.0 - k) * imt + lz * zm
+    ia = 1.0 / alpha
+    ib = 1.0 / beta
+    iat = 1.0 / (alpha + t)
+    ibt = 1.0 / (beta + t)
+    L_a = np.log1p(t * ia)
+    L_b = np.log1p(t * ib)
+    P_a = t * ia * iat
+    P_b = t * ib * ibt
+    ia2 = 1.0 / (a * a)
+    if ab:  # M = α, m = β, b = r+x
+        zM = (beta + t) * iat * iat
+        zm = -iat
+        lgp = -rx * L_a - s * L_b - loga
+        g0 = -L_a - 1.0 / a + lb + lc
+        g1 = rx * P_a + lz * zM
+        g2 = -L_b - 1.0 / a + lc
+        g3 = s * P_b + lz * zm
+    else:  # M = β, m = α, b = s+1
+        zM = (alpha + t) * ibt * ibt
+        zm = -ibt
+        lgp = -(rx - 1.0) * L_a - (s + 1.0) * L_b + lab - loga
+        g0 = -L_a - 1.0 / a + lc
+        g1 = (rx - 1.0) * P_a + ia + lz * zm
+        g2 = -L_b - 1.0 / a + lb + lc
+        g3 = (s + 1.0) * P_b - ib + lz * zM
     if not hess:
-        return lgp, ga, gk, gM, gm, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        return lgp, g0, g1, g2, g3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     lbb = Sbb * iS - lb * lb
     lbc = Sbc * iS - lb * lc
     lcc = Scc * iS - lc * lc
     lbz = Sbz * iS - lb * lz
     lcz = Scz * iS - lc * lz
     lzz = Szz * iS - lz * lz
+    iMt = -zm
     zMM = -2.0 * zM * iMt
     zMm = iMt * iMt
-    return (lgp, ga, gk, gM, gm,
-            1.0 / (a * a) + lbb + 2.0 * lbc + lcc,             # aa
-            -lbb - lbc,                                       # ak
-            -iMt + (lbz + lcz) * zM,                          # aM
-            (lbz + lcz) * zm,                                 # am
-            lbb,                                              # kk
-            iMt - lbz * zM,                                   # kM
-            -imt - lbz * zm,                                  # km
-            b * iMt * iMt + lzz * zM * zM + lz * zMM,         # MM
-            lzz * zM * zm + lz * zMm,                         # Mm
-            -(1.0 - k) * imt * imt + lzz * zm * zm)           # mm
+    Q_a = P_a * (ia + iat)
+    Q_b = P_b * (ib + ibt)
+    if ab:
+        return (lgp, g0, g1, g2, g3,
+                ia2 + lbb + 2.0 * lbc + lcc,                 # rr
+                P_a + (lbz + lcz) * zM,                      # rα
+                ia2 + lbc + lcc,                             # rs
+                (lbz + lcz) * zm,                            # rβ
+                -rx * Q_a + lzz * zM * zM + lz * zMM,        # αα
+                lcz * zM,                                    # αs
+                lzz * zM * zm + lz * zMm,                    # αβ
+                ia2 + lcc,                                   # ss
+                P_b + lcz * zm,                              # sβ
+                -s * Q_b + lzz * zm * zm)                    # ββ
+    return (lgp, g0, g1, g2, g3,
+            ia2 + lcc,                                       # rr
+            P_a + lcz * zm,                                  # rα
+            ia2 + lbc + lcc,                                 # rs
+            lcz * zM,                                        # rβ
+            -(rx - 1.0) * Q_a - ia * ia + lzz * zm * zm,     # αα
+            (lbz + lcz) * zm,                                # αs
+            lzz * zM * zm + lz * zMm,                        # αβ
+            ia2 + lbb + 2.0 * lbc + lcc,                     # ss
+            P_b + (lbz + lcz) * zM,                          # sβ
+            -(s + 1.0) * Q_b + ib * ib + lzz * zM * zM + lz * zMM)  # ββ
 
 
 @njit(cache=True, error_model="numpy")
-def _level_G0(a, k, loga, M, m, off, tab, has_zero, hess, lg0, dg0, hg0):  # pragma: no cover - compiled
-    """log G(0) and its derivatives once per distinct frequency (customers with t_x = 0)."""
-    lM = np.log(M)
-    lm = np.log(m)
+def _mix_row(r, s, log_s, alpha, beta, ab, xi, tx, Ti, lvc, lvd, lvt, G1, lS1, G2, lS2,
+             hess):  # pragma: no cover - compiled
+    """One row's log-likelihood, P(alive), gradient (4) and (if ``hess``) Hessian (upper
+    triangle, order of ``_TRI``) in (r, α, s, β), as one tuple, from ``G'`` at t_x and T
+    (:func:`_G_parts` tuples ``G1``, ``G2`` and the logs of their series ``lS1``, ``lS2``;
+    unused when ``tx == Ti``) and the x-only terms ``lvc = log Γ(r+x) - log Γ(r)``,
+    ``lvd``, ``lvt`` (its r-derivatives).
+
+    ``log L = lvc - x log α + l1 + log1p(ρ)`` with ``l1 = -(r+x) log1p(T/α) - s log1p(T/β)``
+    (alive at T, the scales multiplied in), ``ρ = s G'(t_x) (1 - e^d) e^{-l1}`` and
+    ``d = log G(T) - log G(t_x)``, whose power terms are one ``log1p((T-t_x)/(α+t_x))`` each
+    (the other way round when ρ overflows)."""
+    rx = r + xi
+    ia = 1.0 / alpha
+    ib = 1.0 / beta
+    iaT = 1.0 / (alpha + Ti)
+    ibT = 1.0 / (beta + Ti)
+    L_aT = np.log1p(Ti * ia)
+    L_bT = np.log1p(Ti * ib)
+    P_aT = Ti * ia * iaT
+    P_bT = Ti * ib * ibT
+    l1 = -rx * L_aT - s * L_bT
+    e0 = -L_aT          # gradient of l1 in (r, α, s, β)
+    e1 = rx * P_aT
+    e2 = -L_bT
+    e3 = s * P_bT
+    lse = l1
+    pi1 = 1.0
+    pi2 = 0.0
+    f0 = f1 = f2 = f3 = 0.0   # gradient of l2 = log s + log Ã
+    u0 = u1 = u2 = u3 = u4 = u5 = u6 = u7 = u8 = u9 = 0.0  # Hessian of log Ã
+    if tx < Ti:
+        k1 = rx if ab else rx - 1.0
+        k2 = s if ab else s + 1.0
+        dT = Ti - tx
+        d = -k1 * np.log1p(dT / (alpha + tx)) - k2 * np.log1p(dT / (beta + tx)) + (lS2 - lS1)
+        if d < 0.0:  # A = G(t_x) - G(T) > 0 (exactly zero when t_x == T)
+            eta = G1[0] + lS1 + log_s - l1
+            em = -np.expm1(d)
+            w1 = 1.0 / em
+            w2 = w1 - 1.0
+            if eta < 700.0:
+                rho = np.exp(eta) * em
+                lse = l1 + np.log1p(rho)
+                pi1 = 1.0 / (1.0 + rho)
+                pi2 = rho * pi1
+            else:  # the dead term dominates by more than e^700
+                l2 = l1 + eta + np.log(em)
+                e = np.exp(l1 - l2)
+                lse = l2 + np.log1p(e)
+                pi2 = 1.0 / (1.0 + e)
+                pi1 = e * pi2
+            f0 = w1 * G1[1] - w2 * G2[1]
+            f1 = w1 * G1[2] - w2 * G2[2]
+            f2 = w1 * G1[3] - w2 * G2[3] + 1.0 / s
+            f3 = w1 * G1[4] - w2 * G2[4]
+            if hess:
+                w12 = w1 * w2
+                q0 = G1[1] - G2[1]
+                q1 = G1[2] - G2[2]
+                q2 = G1[3] - G2[3]
+                q3 = G1[4] - G2[4]
+                u0 = w1 * G1[5] - w2 * G2[5] - w12 * q0 * q0
+                u1 = w1 * G1[6] - w2 * G2[6] - w12 * q0 * q1
+                u2 = w1 * G1[7] - w2 * G2[7] - w12 * q0 * q2
+                u3 = w1 * G1[8] - w2 * G2[8] - w12 * q0 * q3
+                u4 = w1 * G1[9] - w2 * G2[9] - w12 * q1 * q1
+                u5 = w1 * G1[10] - w2 * G2[10] - w12 * q1 * q2
+                u6 = w1 * G1[11] - w2 * G2[11] - w12 * q1 * q3
+                u7 = w1 * G1[12] - w2 * G2[12] - w12 * q2 * q2 - 1.0 / (s * s)
+                u8 = w1 * G1[13] - w2 * G2[13] - w12 * q2 * q3
+                u9 = w1 * G1[14] - w2 * G2[14] - w12 * q3 * q3
+    ll = lvc - xi * np.log(alpha) + lse
+    gr = lvd + pi1 * e0 + pi2 * f0
+    gal = -xi * ia + pi1 * e1 + pi2 * f1
+    gs = pi1 * e2 + pi2 * f2
+    gbe = pi1 * e3 + pi2 * f3
+    h0 = h1 = h2 = h3 = h4 = h5 = h6 = h7 = h8 = h9 = 0.0
+    if hess:
+        p12 = pi1 * pi2
+        d0 = e0 - f0
+        d1 = e1 - f1
+        d2 = e2 - f2
+        d3 = e3 - f3
+        h0 = lvt + pi2 * u0 + p12 * d0 * d0
+        h1 = pi1 * P_aT + pi2 * u1 + p12 * d0 * d1
+        h2 = pi2 * u2 + p12 * d0 * d2
+        h3 = pi2 * u3 + p12 * d0 * d3
+        h4 = xi * ia * ia - pi1 * rx * P_aT * (ia + iaT) + pi2 * u4 + p12 * d1 * d1
+        h5 = pi2 * u5 + p12 * d1 * d2
+        h6 = pi2 * u6 + p12 * d1 * d3
+        h7 = pi2 * u7 + p12 * d2 * d2
+        h8 = pi1 * P_bT + pi2 * u8 + p12 * d2 * d3
+        h9 = -pi1 * s * P_bT * (ib + ibT) + pi2 * u9 + p12 * d3 * d3
+    return ll, pi1, gr, gal, gs, gbe, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9
+
+
+@njit(cache=True, error_model="numpy")
+def _level_G0(ab, r, s, alpha, beta, a, loga, lab, M, m, off, tab, has_zero, hess, ls0,
+              g0tab):  # pragma: no cover - compiled
+    """log S and :func:`_G_parts` at t = 0 once per distinct frequency (customers with
+    t_x = 0)."""
     z = (M - m) / M
     for l in range(a.shape[0]):
         if has_zero[l]:
-            b = a[l] + 1.0 - k[l]
-            s = _series_sums(b, a[l] + 1.0, z, 0.0, False, tab, off[l], off[l + 1], hess)
-            v = _G_parts(0.0, lM, lm, a[l], k[l], loga[l], M, m, s[0], s[1], s[2], s[3], s[4], s[5],
-                         s[6], s[7], s[8], s[9], hess)
-            lg0[l] = v[0] + np.log(s[0])
-            for j in range(4):
-                dg0[l, j] = v[1 + j]
-            for j in range(10):
-                hg0[l, j] = v[5 + j]
+            rx = a[l] - s
+            b = rx if ab else s + 1.0
+            ss = _series_sums(b, a[l] + 1.0, z, 0.0, False, tab, off[l], off[l + 1], hess)
+            v = _G_parts(0.0, ab, rx, s, alpha, beta, a[l], loga[l], lab, ss[0], ss[1], ss[2], ss[3], ss[4],
+                         ss[5], ss[6], ss[7], ss[8], ss[9], hess)
+            ls0[l] = np.log(ss[0])
+            for j in range(15):
+                g0tab[l, j] = v[j]
 
 
 @parallel_kernel(error_model="numpy")
-def _rows(r, alpha, s, beta, x, t_x, T, w, lev, skip, lv_a, lv_k, lv_loga, lv_const, lv_dr, lv_trig,
-          lg0, dg0, hg0, off, tab, hess, ll_out, sc_out, acc):  # pragma: no cover - compiled
+def _rows(r, alpha, s, beta, x, t_x, T, w, lev, skip, lv_a, lv_loga, lv_const, lv_dr, lv_trig,
+          ls0, g0tab, off, tab, hess, ll_out, sc_out, acc):  # pragma: no cover - compiled
     """One fused pass over customers: per-row log-likelihood and gradient (into ``ll_out``,
     ``sc_out`` when they have n rows) and, per block of rows, the weighted sums of the
     log-likelihood, gradient and (if ``hess``) Hessian (into ``acc``, see _NACC).  Rows with
     ``skip`` set (z > 0.99) are left to the quadrature (:func:`_quadrature_rows`).
 
-    Per row: ``l1 = -(r+x) log(α+T) - s log(β+T)`` (alive at T), ``l2 = log s + log A`` with
-    ``A = G(t_x) - G(T) = G(t_x) (1 - e^d)``, and ``log L = const + l1 + log1p(ρ)`` with
-    ``ρ = e^(l2-l1) = s G(t_x) e^(-l1) (-expm1(d))`` (the other way round when ρ overflows)."""
+    Per row: G' at t_x (from the per-level table ``ls0``, ``g0tab`` when t_x = 0) and at T
+    from one series pass, then :func:`_mix_row`."""
     n = x.shape[0]
     rows = ll_out.shape[0] == n
     has_skip = skip.shape[0] == n
@@ -293,15 +422,14 @@ def _rows(r, alpha, s, beta, x, t_x, T, w, lev, skip, lv_a, lv_k, lv_loga, lv_co
     m = beta if ab else alpha
     Mm = M - m
     log_s = np.log(s)
-    log_alpha = np.log(alpha)
-    log_beta = np.log(beta)
+    lab = np.log(alpha / beta)
     nchunk = acc.shape[0]
+    zero = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     for ch in prange(nchunk):
         lo_i = ch * n // nchunk
         hi_i = (ch + 1) * n // nchunk
         s_ll = s_g0 = s_g1 = s_g2 = s_g3 = s_w = 0.0
         h0 = h1 = h2 = h3 = h4 = h5 = h6 = h7 = h8 = h9 = 0.0
-        u0 = u1 = u2 = u3 = u4 = u5 = u6 = u7 = u8 = u9 = 0.0
         for i in range(lo_i, hi_i):
             if has_skip and skip[i]:
                 continue
@@ -310,153 +438,58 @@ def _rows(r, alpha, s, beta, x, t_x, T, w, lev, skip, lv_a, lv_k, lv_loga, lv_co
             tx = t_x[i]
             Ti = T[i]
             a = lv_a[lv]
-            k = lv_k[lv]
             rx = r + x[i]
-            lMT = np.log(M + Ti)
-            lmT = np.log(m + Ti)
-            laT = lMT if ab else lmT
-            lbT = lmT if ab else lMT
-            iaT = 1.0 / (alpha + Ti)
-            ibT = 1.0 / (beta + Ti)
-            l1 = -rx * laT - s * lbT
-            e0 = -laT           # gradient of l1 in (r, alpha, s, beta)
-            e1 = -rx * iaT
-            e2 = -lbT
-            e3 = -s * ibT
-            lse = l1
-            pi1 = 1.0
-            pi2 = 0.0
-            f0 = f1 = f2 = f3 = 0.0   # gradient of l2 = log s + log A in (r, alpha, s, beta)
+            G1 = zero
+            G2 = zero
+            lS1 = 0.0
+            lS2 = 0.0
             if tx < Ti:
-                b = a + 1.0 - k
+                b = rx if ab else s + 1.0
                 lo = off[lv]
                 hi = off[lv + 1]
+                la = lv_loga[lv]
                 if tx == 0.0:
                     ss = _series_sums(b, a + 1.0, Mm / (M + Ti), 0.0, False, tab, lo, hi, hess)
-                    g2 = _G_parts(Ti, lMT, lmT, a, k, lv_loga[lv], M, m, ss[0], ss[1], ss[2], ss[3],
+                    G2 = _G_parts(Ti, ab, rx, s, alpha, beta, a, la, lab, ss[0], ss[1], ss[2], ss[3],
                                   ss[4], ss[5], ss[6], ss[7], ss[8], ss[9], hess)
-                    lg1 = lg0[lv]
-                    d = g2[0] + np.log(ss[0]) - lg1
-                    eta = lg1 + log_s - l1
-                    S1 = 1.0
-                    g1a = dg0[lv, 0]
-                    g1k = dg0[lv, 1]
-                    g1M = dg0[lv, 2]
-                    g1m = dg0[lv, 3]
-                    H10 = hg0[lv, 0]
-                    H11 = hg0[lv, 1]
-                    H12 = hg0[lv, 2]
-                    H13 = hg0[lv, 3]
-                    H14 = hg0[lv, 4]
-                    H15 = hg0[lv, 5]
-                    H16 = hg0[lv, 6]
-                    H17 = hg0[lv, 7]
-                    H18 = hg0[lv, 8]
-                    H19 = hg0[lv, 9]
+                    lS2 = np.log(ss[0])
+                    G1 = (g0tab[lv, 0], g0tab[lv, 1], g0tab[lv, 2], g0tab[lv, 3], g0tab[lv, 4], g0tab[lv, 5],
+                          g0tab[lv, 6], g0tab[lv, 7], g0tab[lv, 8], g0tab[lv, 9], g0tab[lv, 10], g0tab[lv, 11],
+                          g0tab[lv, 12], g0tab[lv, 13], g0tab[lv, 14])
+                    lS1 = ls0[lv]
                 else:
                     ss = _series_sums(b, a + 1.0, Mm / (M + tx), Mm / (M + Ti), True, tab, lo, hi, hess)
-                    g1 = _G_parts(tx, np.log(M + tx), np.log(m + tx), a, k, lv_loga[lv], M, m, ss[0], ss[1],
-                                  ss[2], ss[3], ss[4], ss[5], ss[6], ss[7], ss[8], ss[9], hess)
-                    g2 = _G_parts(Ti, lMT, lmT, a, k, lv_loga[lv], M, m, ss[10], ss[11], ss[12], ss[13],
+                    G1 = _G_parts(tx, ab, rx, s, alpha, beta, a, la, lab, ss[0], ss[1], ss[2], ss[3],
+                                  ss[4], ss[5], ss[6], ss[7], ss[8], ss[9], hess)
+                    G2 = _G_parts(Ti, ab, rx, s, alpha, beta, a, la, lab, ss[10], ss[11], ss[12], ss[13],
                                   ss[14], ss[15], ss[16], ss[17], ss[18], ss[19], hess)
-                    d = g2[0] - g1[0] + np.log(ss[10] / ss[0])
-                    lg1 = g1[0]      # without log S1: e^eta below is multiplied by S1
-                    eta = lg1 + log_s - l1
-                    S1 = ss[0]
-                    g1a = g1[1]
-                    g1k = g1[2]
-                    g1M = g1[3]
-                    g1m = g1[4]
-                    H10 = g1[5]
-                    H11 = g1[6]
-                    H12 = g1[7]
-                    H13 = g1[8]
-                    H14 = g1[9]
-                    H15 = g1[10]
-                    H16 = g1[11]
-                    H17 = g1[12]
-                    H18 = g1[13]
-                    H19 = g1[14]
-                if d < 0.0:  # A = G(t_x) - G(T) > 0 (exactly zero when t_x == T)
-                    em = -np.expm1(d)
-                    w1 = 1.0 / em
-                    w2 = w1 - 1.0
-                    if eta < 700.0:
-                        rho = S1 * np.exp(eta) * em
-                        lse = l1 + np.log1p(rho)
-                        pi1 = 1.0 / (1.0 + rho)
-                        pi2 = rho * pi1
-                    else:  # the dead term dominates by more than e^700
-                        l2 = l1 + eta + np.log(S1) + np.log(em)
-                        e = np.exp(l1 - l2)
-                        lse = l2 + np.log1p(e)
-                        pi2 = 1.0 / (1.0 + e)
-                        pi1 = e * pi2
-                    da = w1 * g1a - w2 * g2[1]   # ∇ log A in (a, k, M, m)
-                    dk = w1 * g1k - w2 * g2[2]
-                    dM = w1 * g1M - w2 * g2[3]
-                    dm = w1 * g1m - w2 * g2[4]
-                    if ab:
-                        f0 = da
-                        f1 = dM
-                        f2 = 1.0 / s + da + dk
-                        f3 = dm
-                    else:
-                        f0 = da + dk
-                        f1 = dm
-                        f2 = 1.0 / s + da
-                        f3 = dM
-                    if hess:
-                        ww = wi * pi2
-                        w12 = w1 * w2
-                        q0 = g1a - g2[1]
-                        q1 = g1k - g2[2]
-                        q2 = g1M - g2[3]
-                        q3 = g1m - g2[4]
-                        u0 += ww * (w1 * H10 - w2 * g2[5] - w12 * q0 * q0)
-                        u1 += ww * (w1 * H11 - w2 * g2[6] - w12 * q0 * q1)
-                        u2 += ww * (w1 * H12 - w2 * g2[7] - w12 * q0 * q2)
-                        u3 += ww * (w1 * H13 - w2 * g2[8] - w12 * q0 * q3)
-                        u4 += ww * (w1 * H14 - w2 * g2[9] - w12 * q1 * q1)
-                        u5 += ww * (w1 * H15 - w2 * g2[10] - w12 * q1 * q2)
-                        u6 += ww * (w1 * H16 - w2 * g2[11] - w12 * q1 * q3)
-                        u7 += ww * (w1 * H17 - w2 * g2[12] - w12 * q2 * q2)
-                        u8 += ww * (w1 * H18 - w2 * g2[13] - w12 * q2 * q3)
-                        u9 += ww * (w1 * H19 - w2 * g2[14] - w12 * q3 * q3)
-            ll = lv_const[lv] + lse
-            gr = lv_dr[lv] + log_alpha + pi1 * e0 + pi2 * f0
-            gal = r / alpha + pi1 * e1 + pi2 * f1
-            gs = log_beta + pi1 * e2 + pi2 * f2
-            gbe = s / beta + pi1 * e3 + pi2 * f3
+                    lS1 = np.log(ss[0])
+                    lS2 = np.log(ss[10])
+            v = _mix_row(r, s, log_s, alpha, beta, ab, x[i], tx, Ti, lv_const[lv], lv_dr[lv], lv_trig[lv],
+                         G1, lS1, G2, lS2, hess)
             if rows:
-                ll_out[i] = ll
-                sc_out[i, 0] = gr
-                sc_out[i, 1] = gal
-                sc_out[i, 2] = gs
-                sc_out[i, 3] = gbe
-            s_ll += wi * ll
-            s_g0 += wi * gr
-            s_g1 += wi * gal
-            s_g2 += wi * gs
-            s_g3 += wi * gbe
+                ll_out[i] = v[0]
+                sc_out[i, 0] = v[2]
+                sc_out[i, 1] = v[3]
+                sc_out[i, 2] = v[4]
+                sc_out[i, 3] = v[5]
+            s_ll += wi * v[0]
+            s_g0 += wi * v[2]
+            s_g1 += wi * v[3]
+            s_g2 += wi * v[4]
+            s_g3 += wi * v[5]
             s_w += wi
             if hess:
-                p12 = wi * pi1 * pi2
-                d0 = e0 - f0
-                d1 = e1 - f1
-                d2 = e2 - f2
-                d3 = e3 - f3
-                wp1 = wi * pi1
-                h0 += wi * lv_trig[lv] + p12 * d0 * d0
-                h1 += -wp1 * iaT + p12 * d0 * d1
-                h2 += p12 * d0 * d2
-                h3 += p12 * d0 * d3
-                h4 += wp1 * rx * iaT * iaT + p12 * d1 * d1
-                h5 += p12 * d1 * d2
-                h6 += p12 * d1 * d3
-                h7 += -wi * pi2 / (s * s) + p12 * d2 * d2
-                h8 += -wp1 * ibT + p12 * d2 * d3
-                h9 += wp1 * s * ibT * ibT + p12 * d3 * d3
+                h0 += wi * v[6]
+                h1 += wi * v[7]
+                h2 += wi * v[8]
+                h3 += wi * v[9]
+                h4 += wi * v[10]
+                h5 += wi * v[11]
+                h6 += wi * v[12]
+                h7 += wi * v[13]
+                h8 += wi * v[14]
+                h9 += wi * v[15]
         acc[ch, 0] = s_ll
         acc[ch, 1] = s_g0
         acc[ch, 2] = s_g1
@@ -472,17 +505,7 @@ def _rows(r, alpha, s, beta, x, t_x, T, w, lev, skip, lv_a, lv_k, lv_loga, lv_co
         acc[ch, 12] = h7
         acc[ch, 13] = h8
         acc[ch, 14] = h9
-        acc[ch, 15] = u0
-        acc[ch, 16] = u1
-        acc[ch, 17] = u2
-        acc[ch, 18] = u3
-        acc[ch, 19] = u4
-        acc[ch, 20] = u5
-        acc[ch, 21] = u6
-        acc[ch, 22] = u7
-        acc[ch, 23] = u8
-        acc[ch, 24] = u9
-        acc[ch, 25] = s_w
+        acc[ch, 15] = s_w
 
 
 @contextmanager
@@ -561,15 +584,15 @@ def _evaluate(r, alpha, s, beta, x, t_x, T, weights=None, levels=None, rows=True
     ab = alpha >= beta
     M, m = (alpha, beta) if ab else (beta, alpha)
     a = r + s + xu
-    k = np.full_like(xu, s + 1.0) if ab else r + xu
+    b = r + xu if ab else np.full_like(xu, s + 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         zl = np.minimum((M - m) / (M + tmin), _ZTAB)
         n_terms = np.ceil(np.log(_EPS) / np.log(zl)) + 3
     n_terms = np.where(zl > 0, n_terms, 3).astype(np.int64)
-    off, tab = _coef_table(a + 1.0 - k, a + 1.0, n_terms)
+    off, tab = _coef_table(b, a + 1.0, n_terms)
     loga = np.log(a)
     U = xu.size
-    lg0, dg0, hg0 = np.zeros(U), np.zeros((U, 4)), np.zeros((U, 10))
+    ls0, g0tab = np.zeros(U), np.zeros((U, 15))
     has_zero = tmin == 0.0
     skip = np.empty(0, dtype=np.bool_)
     z0 = (M - m) / M
@@ -577,34 +600,22 @@ def _evaluate(r, alpha, s, beta, x, t_x, T, weights=None, levels=None, rows=True
         skip = _far_rows(alpha, beta, t_x, T)
         has_zero[:] = False  # every row with t_x = 0 < T is among them
     if has_zero.any():  # G(0) once per distinct frequency
-        _level_G0(a, k, loga, M, m, off, tab, has_zero, hess, lg0, dg0, hg0)  # z0 <= 0.99
-    const = gammaln(r + xu) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    dr = psi(r + xu) - psi(r)
-    trig = zeta(2.0, r + xu) - zeta(2.0, r) if hess else dr  # trigamma
+        _level_G0(ab, r, s, alpha, beta, a, loga, float(np.log(alpha / beta)), M, m, off, tab, has_zero, hess,
+                  ls0, g0tab)  # z0 <= 0.99
+    const = lgamma_ratio(r, xu)
+    dr = digamma_diff(r, xu)
+    trig = trigamma_diff(r, xu) if hess else dr
     acc = np.zeros((_NCHUNK, _NACC))
     with np.errstate(all="ignore"), _threads(n):
-        _rows(r, alpha, s, beta, x, t_x, T, w, idx, skip, a, k, loga, const, dr, trig,
-              lg0, dg0, hg0, off, tab, hess, ll_out, sc_out, acc)
+        _rows(r, alpha, s, beta, x, t_x, T, w, idx, skip, a, loga, const, dr, trig,
+              ls0, g0tab, off, tab, hess, ll_out, sc_out, acc)
     tot = acc.sum(axis=0)
     ll, grad = float(tot[0]), tot[1:5].copy()
     H = None
     if hess:
         H = np.zeros((4, 4))
-        Hu = np.zeros((4, 4))
         for j, (p_, q_) in enumerate(_TRI):
             H[p_, q_] = H[q_, p_] = tot[5 + j]
-            Hu[p_, q_] = Hu[q_, p_] = tot[15 + j]
-        sw = tot[25]
-        H[0, 1] += sw / alpha
-        H[1, 0] += sw / alpha
-        H[1, 1] -= sw * r / alpha ** 2
-        H[2, 3] += sw / beta
-        H[3, 2] += sw / beta
-        H[3, 3] -= sw * s / beta ** 2
-        # (a, k, M, m) -> (r, alpha, s, beta): a = r + s + x; k = s + 1 or r + x
-        J = (np.array([[1, 0, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1]], dtype=float) if ab else
-             np.array([[1, 1, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 0, 1, 0]], dtype=float))
-        H += J @ Hu @ J.T
     if skip.size and skip.any():
         sub = np.flatnonzero(skip)
         ll_s, g_s, jac_s = _quadrature_rows(r, alpha, s, beta, x[sub], t_x[sub], T[sub], hess)
@@ -616,7 +627,7 @@ def _evaluate(r, alpha, s, beta, x, t_x, T, weights=None, levels=None, rows=True
         if hess:
             H += np.einsum("i,ijk->jk", w[sub], jac_s)
     if hess:
-        H = 0.5 * (H + H.T)  # J Hu J' sums its terms in different orders above and below
+        H = 0.5 * (H + H.T)  # the weighted sum above may add in different orders above and below
     return ll_out, sc_out, ll, grad, H
 
 
@@ -780,9 +791,8 @@ def _individual_row(r, s, log_s, la, lb, xi, tx, Ti, lv, U, lv_a, lv_rx, lv_loga
     branch): table ``lev[i]`` when α_i >= β_i, ``lev[i] + U`` otherwise.  G at t_x and at T
     come from two series passes (also for t_x = 0: G(0) depends on the row's α_i and β_i),
     the one at T (the smaller z) stopping after its own, fewer, terms.
-    The drivers leave rows with z > 0.99 at t_x to the quadrature.  The Hessian of
-    ``log A`` in (a, k, M, m) is mapped to (r, α, s, β) per row (the matrix J of
-    :func:`_evaluate`), then to the log scales: ``∂/∂ log α = α ∂/∂α``,
+    The drivers leave rows with z > 0.99 at t_x to the quadrature.  The derivatives come in
+    (r, α, s, β) (:func:`_mix_row`), then go to the log scales: ``∂/∂ log α = α ∂/∂α``,
     ``∂²/∂(log α)² = α² ∂²/∂α² + α ∂/∂α``."""
     alpha = np.exp(la)
     beta = np.exp(lb)
@@ -791,142 +801,40 @@ def _individual_row(r, s, log_s, la, lb, xi, tx, Ti, lv, U, lv_a, lv_rx, lv_loga
     m = beta if ab else alpha
     Mm = M - m
     a = lv_a[lv]
-    k = s + 1.0 if ab else lv_rx[lv]
+    rx = lv_rx[lv]
+    b = rx if ab else s + 1.0
     tb = lv if ab else lv + U
-    rx = r + xi
-    lMT = np.log(M + Ti)
-    lmT = np.log(m + Ti)
-    laT = lMT if ab else lmT
-    lbT = lmT if ab else lMT
-    iaT = 1.0 / (alpha + Ti)
-    ibT = 1.0 / (beta + Ti)
-    l1 = -rx * laT - s * lbT
-    e0 = -laT           # gradient of l1 in (r, alpha, s, beta)
-    e1 = -rx * iaT
-    e2 = -lbT
-    e3 = -s * ibT
-    lse = l1
-    pi1 = 1.0
-    pi2 = 0.0
-    f0 = f1 = f2 = f3 = 0.0   # gradient of l2 = log s + log A in (r, alpha, s, beta)
-    u0 = u1 = u2 = u3 = u4 = u5 = u6 = u7 = u8 = u9 = 0.0  # pi2 x Hessian of log A in (a, k, M, m)
+    G1 = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    G2 = G1
+    lS1 = 0.0
+    lS2 = 0.0
     if tx < Ti:
-        b = a + 1.0 - k
         # the two series one at a time: the one at T (smaller z) stops after its own terms
         ss = _series_sums(b, a + 1.0, Mm / (M + tx), 0.0, False, tab, off[tb], off[tb + 1], hess)
         st = _series_sums(b, a + 1.0, Mm / (M + Ti), 0.0, False, tab, off[tb], off[tb + 1], hess)
-        g1 = _G_parts(tx, np.log(M + tx), np.log(m + tx), a, k, lv_loga[lv], M, m, ss[0], ss[1],
-                      ss[2], ss[3], ss[4], ss[5], ss[6], ss[7], ss[8], ss[9], hess)
-        g2 = _G_parts(Ti, lMT, lmT, a, k, lv_loga[lv], M, m, st[0], st[1], st[2], st[3],
-                      st[4], st[5], st[6], st[7], st[8], st[9], hess)
-        d = g2[0] - g1[0] + np.log(st[0] / ss[0])
-        eta = g1[0] + log_s - l1  # without log S1: e^eta below is multiplied by S1
-        S1 = ss[0]
-        if d < 0.0:  # A = G(t_x) - G(T) > 0 (exactly zero when t_x == T)
-            em = -np.expm1(d)
-            w1 = 1.0 / em
-            w2 = w1 - 1.0
-            if eta < 700.0:
-                rho = S1 * np.exp(eta) * em
-                lse = l1 + np.log1p(rho)
-                pi1 = 1.0 / (1.0 + rho)
-                pi2 = rho * pi1
-            else:  # the dead term dominates by more than e^700
-                l2 = l1 + eta + np.log(S1) + np.log(em)
-                e = np.exp(l1 - l2)
-                lse = l2 + np.log1p(e)
-                pi2 = 1.0 / (1.0 + e)
-                pi1 = e * pi2
-            da = w1 * g1[1] - w2 * g2[1]   # ∇ log A in (a, k, M, m)
-            dk = w1 * g1[2] - w2 * g2[2]
-            dM = w1 * g1[3] - w2 * g2[3]
-            dm = w1 * g1[4] - w2 * g2[4]
-            if ab:
-                f0 = da
-                f1 = dM
-                f2 = 1.0 / s + da + dk
-                f3 = dm
-            else:
-                f0 = da + dk
-                f1 = dm
-                f2 = 1.0 / s + da
-                f3 = dM
-            if hess:
-                w12 = w1 * w2
-                q0 = g1[1] - g2[1]
-                q1 = g1[2] - g2[2]
-                q2 = g1[3] - g2[3]
-                q3 = g1[4] - g2[4]
-                u0 = pi2 * (w1 * g1[5] - w2 * g2[5] - w12 * q0 * q0)
-                u1 = pi2 * (w1 * g1[6] - w2 * g2[6] - w12 * q0 * q1)
-                u2 = pi2 * (w1 * g1[7] - w2 * g2[7] - w12 * q0 * q2)
-                u3 = pi2 * (w1 * g1[8] - w2 * g2[8] - w12 * q0 * q3)
-                u4 = pi2 * (w1 * g1[9] - w2 * g2[9] - w12 * q1 * q1)
-                u5 = pi2 * (w1 * g1[10] - w2 * g2[10] - w12 * q1 * q2)
-                u6 = pi2 * (w1 * g1[11] - w2 * g2[11] - w12 * q1 * q3)
-                u7 = pi2 * (w1 * g1[12] - w2 * g2[12] - w12 * q2 * q2)
-                u8 = pi2 * (w1 * g1[13] - w2 * g2[13] - w12 * q2 * q3)
-                u9 = pi2 * (w1 * g1[14] - w2 * g2[14] - w12 * q3 * q3)
-    ll = lv_const[lv] + r * la + s * lb + lse
-    gr = lv_dr[lv] + la + pi1 * e0 + pi2 * f0
-    gal = r / alpha + pi1 * e1 + pi2 * f1
-    gs = lb + pi1 * e2 + pi2 * f2
-    gbe = s / beta + pi1 * e3 + pi2 * f3
-    k0 = gr
-    k1 = alpha * gal
-    k2 = gs
-    k3 = beta * gbe
+        G1 = _G_parts(tx, ab, rx, s, alpha, beta, a, lv_loga[lv], la - lb, ss[0], ss[1], ss[2], ss[3], ss[4],
+                      ss[5], ss[6], ss[7], ss[8], ss[9], hess)
+        G2 = _G_parts(Ti, ab, rx, s, alpha, beta, a, lv_loga[lv], la - lb, st[0], st[1], st[2], st[3], st[4],
+                      st[5], st[6], st[7], st[8], st[9], hess)
+        lS1 = np.log(ss[0])
+        lS2 = np.log(st[0])
+    v = _mix_row(r, s, log_s, alpha, beta, ab, xi, tx, Ti, lv_const[lv], lv_dr[lv], lv_trig[lv],
+                 G1, lS1, G2, lS2, hess)
+    gal = v[3]
+    gbe = v[5]
     o0 = o1 = o2 = o3 = o4 = o5 = o6 = o7 = o8 = o9 = 0.0
     if hess:
-        p12 = pi1 * pi2
-        d0 = e0 - f0
-        d1 = e1 - f1
-        d2 = e2 - f2
-        d3 = e3 - f3
-        h00 = lv_trig[lv] + p12 * d0 * d0
-        h01 = 1.0 / alpha - pi1 * iaT + p12 * d0 * d1
-        h02 = p12 * d0 * d2
-        h03 = p12 * d0 * d3
-        h11 = -r / (alpha * alpha) + pi1 * rx * iaT * iaT + p12 * d1 * d1
-        h12 = p12 * d1 * d2
-        h13 = p12 * d1 * d3
-        h22 = -pi2 / (s * s) + p12 * d2 * d2
-        h23 = 1.0 / beta - pi1 * ibT + p12 * d2 * d3
-        h33 = -s / (beta * beta) + pi1 * s * ibT * ibT + p12 * d3 * d3
-        # + J Hu J' (Hu = u0..u9: aa, ak, aM, am, kk, kM, km, MM, Mm, mm)
-        if ab:  # r -> a, α -> M, s -> a and k, β -> m
-            h00 += u0
-            h01 += u2
-            h02 += u0 + u1
-            h03 += u3
-            h11 += u7
-            h12 += u2 + u5
-            h13 += u8
-            h22 += u0 + 2.0 * u1 + u4
-            h23 += u3 + u6
-            h33 += u9
-        else:  # r -> a and k, α -> m, s -> a, β -> M
-            h00 += u0 + 2.0 * u1 + u4
-            h01 += u3 + u6
-            h02 += u0 + u1
-            h03 += u2 + u5
-            h11 += u9
-            h12 += u3
-            h13 += u8
-            h22 += u0
-            h23 += u2
-            h33 += u7
-        o0 = h00
-        o1 = alpha * h01
-        o2 = h02
-        o3 = beta * h03
-        o4 = alpha * alpha * h11 + alpha * gal
-        o5 = alpha * h12
-        o6 = alpha * beta * h13
-        o7 = h22
-        o8 = beta * h23
-        o9 = beta * beta * h33 + beta * gbe
-    return ll, pi1, k0, k1, k2, k3, o0, o1, o2, o3, o4, o5, o6, o7, o8, o9
+        o0 = v[6]
+        o1 = alpha * v[7]
+        o2 = v[8]
+        o3 = beta * v[9]
+        o4 = alpha * alpha * v[10] + alpha * gal
+        o5 = alpha * v[11]
+        o6 = alpha * beta * v[12]
+        o7 = v[13]
+        o8 = beta * v[14]
+        o9 = beta * beta * v[15] + beta * gbe
+    return v[0], v[1], v[2], alpha * gal, v[4], beta * gbe, o0, o1, o2, o3, o4, o5, o6, o7, o8, o9
 
 
 @parallel_kernel(error_model="numpy")
@@ -1031,9 +939,9 @@ def _individual_setup(r, s, log_alpha, log_beta, x, t_x, T, hess, levels):
     rx = r + xu
     bb = np.concatenate([rx, np.full(U, s + 1.0)])  # b = a + 1 - k: r + x (α >= β), s + 1 (α < β)
     off, tab = _coef_table(bb, np.concatenate([a, a]) + 1.0, n_terms)
-    const = gammaln(r + xu) - gammaln(r)
-    dr = psi(r + xu) - psi(r)
-    trig = zeta(2.0, r + xu) - zeta(2.0, r) if hess else dr
+    const = lgamma_ratio(r, xu)
+    dr = digamma_diff(r, xu)
+    trig = trigamma_diff(r, xu) if hess else dr
     return skip, (idx, skip, U, a, rx, np.log(a), const, dr, trig, off, tab, bool(hess))
 
 

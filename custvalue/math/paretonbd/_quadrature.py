@@ -20,20 +20,27 @@ _PANEL_RISE = 2.0  # the log-integrand changes by at most this much across one p
 
 @njit(cache=True, error_model="numpy")
 def _log_A_row(r, alpha, s, beta, x, t_x, T, dA, hA):  # pragma: no cover - compiled
-    """``log A`` of one row (see :func:`_log_A_quadrature`), its gradient into ``dA`` (4,)
-    and Hessian into ``hA`` (4, 4) in (r, α, s, β); α and β may differ from row to row
-    (static covariates, :mod:`._covariates`).  Scalar accumulators: no allocation per row."""
+    """``log Ã``, ``Ã = α^(r+x) β^s A``, of one row (see :func:`_log_A_quadrature`), its
+    gradient into ``dA`` (4,) and Hessian into ``hA`` (4, 4) in (r, α, s, β); α and β may
+    differ from row to row (static covariates, :mod:`._covariates`).  Scalar accumulators:
+    no allocation per row.
+
+    The scales are divided out of the integrand before anything is summed:
+    ``α^(r+x) β^s (α+τ)^-(r+x) (β+τ)^-(s+1) = (1+τ/α)^-(r+x) (1+τ/β)^-s / (β+τ)``, whose
+    logarithm and derivatives (``-log1p(τ/α)``, ``(r+x) τ/(α(α+τ))``, ...) stay of the size
+    of the rates times τ when (r, α) or (s, β) run off together: nothing of size ``r log α``
+    is formed and cancelled."""
     k2 = s + 1.0
     k1 = r + x
     a0 = alpha + t_x
     b0 = beta + t_x
-    u0 = np.log(a0)
-    lb0 = np.log(b0)
-    span = np.log(alpha + T) - u0
+    span = np.log1p((T - t_x) / a0)  # log(α+T) - log(α+t_x)
     ratio0 = a0 / b0
     ratio1 = (alpha + T) / (beta + T)
     rmax = max(ratio0, ratio1)
     top = (1.0 - k1) - k2 * min(ratio0, ratio1)  # the largest slope of ψ
+    ia = 1.0 / alpha
+    ib = 1.0 / beta
     I0 = 0.0
     i0 = i1 = i2 = i3 = 0.0
     j00 = j01 = j02 = j03 = j11 = j12 = j13 = j22 = j23 = j33 = 0.0
@@ -54,32 +61,34 @@ def _log_A_row(r, alpha, s, beta, x, t_x, T, dA, hA):  # pragma: no cover - comp
             done = True
         for j in range(_GL_X.shape[0]):
             v = lo + 0.5 * h * (_GL_X[j] + 1.0)  # u - u0
-            ev = np.exp(v)
-            tau_a = a0 * ev  # α + τ
-            tau_b = b0 + a0 * np.expm1(v)  # β + τ
-            la = u0 + v
-            lb = np.log(tau_b)
+            em = a0 * np.expm1(v)
+            tau = t_x + em  # τ
+            tau_a = a0 + em  # α + τ
+            tau_b = b0 + em  # β + τ
+            iab = 1.0 / tau_b
             # integrand in u relative to its value at u0 (the dτ = e^u du included)
-            f = 0.5 * h * _GL_W[j] * np.exp((1.0 - k1) * v - k2 * (lb - lb0))
-            g0 = -la
-            g1 = -k1 / tau_a
-            g2 = -lb
-            g3 = -k2 / tau_b
+            f = 0.5 * h * _GL_W[j] * np.exp((1.0 - k1) * v - k2 * np.log1p(em / b0))
+            pa = tau * ia / tau_a  # τ/(α(α+τ)) = 1/α - 1/(α+τ)
+            pb = tau * ib * iab
+            g0 = -np.log1p(tau * ia)
+            g1 = k1 * pa
+            g2 = -np.log1p(tau * ib)
+            g3 = s * pb - iab
             I0 += f
             i0 += f * g0
             i1 += f * g1
             i2 += f * g2
             i3 += f * g3
             j00 += f * g0 * g0
-            j01 += f * (g0 * g1 - 1.0 / tau_a)
+            j01 += f * (g0 * g1 + pa)
             j02 += f * g0 * g2
             j03 += f * g0 * g3
-            j11 += f * (g1 * g1 + k1 / (tau_a * tau_a))
+            j11 += f * (g1 * g1 - k1 * pa * (ia + 1.0 / tau_a))  # -(r+x) τ(2α+τ)/(α²(α+τ)²)
             j12 += f * g1 * g2
             j13 += f * g1 * g3
             j22 += f * g2 * g2
-            j23 += f * (g2 * g3 - 1.0 / tau_b)
-            j33 += f * (g3 * g3 + k2 / (tau_b * tau_b))
+            j23 += f * (g2 * g3 + pb)
+            j33 += f * (g3 * g3 - s * pb * (ib + iab) + iab * iab)
         lo += h
     d0 = i0 / I0
     d1 = i1 / I0
@@ -99,13 +108,15 @@ def _log_A_row(r, alpha, s, beta, x, t_x, T, dA, hA):  # pragma: no cover - comp
     hA[2, 2] = j22 / I0 - d2 * d2
     hA[2, 3] = hA[3, 2] = j23 / I0 - d2 * d3
     hA[3, 3] = j33 / I0 - d3 * d3
-    return (1.0 - k1) * u0 - k2 * lb0 + np.log(I0)
+    # log(α^(r+x) β^s (α+t_x)^(1-r-x) (β+t_x)^-(s+1)) + log I0
+    return np.log(a0 / b0) - k1 * np.log1p(t_x * ia) - s * np.log1p(t_x * ib) + np.log(I0)
 
 
 @parallel_kernel(error_model="numpy")
 def _log_A_quadrature(r, alpha, s, beta, x, t_x, T, lA, dA, hA):  # pragma: no cover - compiled
-    """``log A = log ∫_{t_x}^{T} (α+τ)^-(r+x) (β+τ)^-(s+1) dτ`` (FH05 eq. 19) with its
-    gradient and Hessian in (r, α, s, β), by composite Gauss-Legendre quadrature in
+    """``log Ã = log(α^(r+x) β^s ∫_{t_x}^{T} (α+τ)^-(r+x) (β+τ)^-(s+1) dτ)`` (FH05 eq. 19
+    with the scales multiplied in; :func:`._reference._mixture`) with its gradient and Hessian
+    in (r, α, s, β), by composite Gauss-Legendre quadrature in
     ``u = log(α+τ)`` (12 nodes per panel), for rows with ``t_x < T``.
 
     In u the log-integrand ``ψ(u) = (1-r-x) u - (s+1) log(β+τ)`` has the slope

@@ -12,7 +12,9 @@ fused kernel is tested against.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1, psi, zeta
+from scipy.special import hyp2f1
+
+from ..special import digamma_diff, lgamma_ratio, trigamma_diff
 
 _ZCUT = 0.9
 _EPS = 1e-17
@@ -112,68 +114,90 @@ def _horner(b, c, z, grad):
     return s_, sb, sc, sz
 
 
-def _log_G(t, a, k, M, m, grad: bool = True):
-    """log G(t) and its partial derivatives in (a, k, M, m); see the module docstring."""
-    b = a + 1.0 - k
+def _log_G(t, r, s, x, alpha, beta, grad: bool = True):
+    """``log G'(t)``, ``G' = α^(r+x) β^s G`` (the scales multiplied in), as
+    ``(lgp, log S)`` with ``log G' = lgp + log S``, and (if ``grad``) its gradient in
+    (r, α, s, β), shape (n, 4).  With ``L_α = log1p(t/α)``, ``P_α = t/(α(α+t))`` (the same
+    for β) and ``a = r+s+x``::
+
+        α >= β:  lgp = -(r+x) L_α - s L_β - log a,  S = 2F1(1, r+x; a+1; (α-β)/(α+t))
+        α < β:   lgp = -(r+x-1) L_α - (s+1) L_β + log(α/β) - log a,
+                 S = 2F1(1, s+1; a+1; (β-α)/(β+t))
+
+    (FH05 eqs. 20-21 after Euler's transformation): every term stays of the size of the rates
+    times t when (r, α) or (s, β) run off together."""
+    ab = alpha >= beta
+    rx = r + x
+    a = rx + s
+    L_a, L_b = np.log1p(t / alpha), np.log1p(t / beta)
+    if ab:
+        b, M, m = rx, alpha, beta
+        lgp = -rx * L_a - s * L_b - np.log(a)
+    else:
+        b, M, m = s + 1.0, beta, alpha
+        lgp = -(rx - 1.0) * L_a - (s + 1.0) * L_b + np.log(alpha / beta) - np.log(a)
     c = a + 1.0
-    lMt = np.log(M + t)
-    lmt = np.log(m + t)
     z = (M - m) / (M + t)
     S, Sb, Sc, Sz = _series(b, c, z, grad)
-    logG = -a * lMt - np.log(a) + (1.0 - k) * (lmt - lMt) + np.log(S)
     if not grad:
-        return logG, None, None, None, None
-    d_a = -lMt - 1.0 / a + (Sb + Sc) / S
-    d_k = -(lmt - lMt) - Sb / S
-    d_M = -(a + 1.0 - k) / (M + t) + Sz / S * (m + t) / (M + t) ** 2
-    d_m = (1.0 - k) / (m + t) - Sz / S / (M + t)
-    return logG, d_a, d_k, d_M, d_m
+        return lgp, np.log(S), None
+    lb, lc, lz = Sb / S, Sc / S, Sz / S
+    zM = (m + t) / (M + t) ** 2  # ∂z/∂M
+    zm = -1.0 / (M + t)          # ∂z/∂m
+    P_a, P_b = t / (alpha * (alpha + t)), t / (beta * (beta + t))
+    if ab:
+        g = (-L_a - 1.0 / a + lb + lc, rx * P_a + lz * zM, -L_b - 1.0 / a + lc, s * P_b + lz * zm)
+    else:
+        g = (-L_a - 1.0 / a + lc, (rx - 1.0) * P_a + 1.0 / alpha + lz * zm, -L_b - 1.0 / a + lb + lc,
+             (s + 1.0) * P_b - 1.0 / beta + lz * zM)
+    return lgp, np.log(S), np.column_stack([np.ravel(v) for v in np.broadcast_arrays(*g)])
 
 
 def _parts(r, alpha, s, beta, x, t_x, T, grad: bool):
+    """``(const, l1, lse, gradient)`` of :func:`_mixture` for each row, ``A`` from the series
+    (``log L = const + lse``; P(alive) = ``e^(l1 - lse)``)."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, T))
-    a = r + s + x
-    if alpha >= beta:
-        M, m, k = alpha, beta, s + 1.0 + 0.0 * x
-    else:
-        M, m, k = beta, alpha, r + x
-    k = np.broadcast_to(k, x.shape)
-    G1 = _log_G(t_x.ravel(), a.ravel(), k.ravel(), M, m, grad)
-    G2 = _log_G(T.ravel(), a.ravel(), k.ravel(), M, m, grad)
-    lg1, lg2 = G1[0].reshape(x.shape), G2[0].reshape(x.shape)
-    d = lg2 - lg1
-    log_A = lg1 + _log1mexp(d)
+    shape = x.shape
+    x, t_x, T = x.ravel(), t_x.ravel(), T.ravel()
+    lgp1, lS1, g1 = _log_G(t_x, r, s, x, alpha, beta, grad)
+    _, lS2, g2 = _log_G(T, r, s, x, alpha, beta, grad)
+    rx = r + x
+    k1, k2 = (rx, s) if alpha >= beta else (rx - 1.0, s + 1.0)
+    # log G(T) - log G(t_x), its power terms as one log1p each (no difference of logs)
+    d = -k1 * np.log1p((T - t_x) / (alpha + t_x)) - k2 * np.log1p((T - t_x) / (beta + t_x)) + lS2 - lS1
+    d = np.where(t_x < T, np.minimum(d, 0.0), 0.0)
+    log_A = lgp1 + lS1 + _log1mexp(d)
     if not grad:
         const, l1, lse, _, _ = _mixture(r, alpha, s, beta, x, T, log_A)
-        return const, l1, lse, None
+        return const.reshape(shape), l1.reshape(shape), lse.reshape(shape), None
     has_a = d < 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w1 = np.where(has_a, 1.0 / -np.expm1(np.where(has_a, d, -1.0)), 0.0)
     w2 = np.where(has_a, w1 - 1.0, 0.0)
-
-    dA_a, dA_k, dA_M, dA_m = (w1 * g1.reshape(x.shape) - w2 * g2.reshape(x.shape)
-                              for g1, g2 in zip(G1[1:], G2[1:]))
-    if alpha >= beta:
-        dA = (dA_a, dA_M, dA_a + dA_k, dA_m)   # d log A / d (r, alpha, s, beta)
-    else:
-        dA = (dA_a + dA_k, dA_m, dA_a, dA_M)
-    dA = np.column_stack([np.ravel(v) for v in np.broadcast_arrays(*dA)])
-    const, l1, lse, g, _ = _mixture(r, alpha, s, beta, x.ravel(), T.ravel(), log_A.ravel(), dA)
-    return const.reshape(x.shape), l1.reshape(x.shape), lse.reshape(x.shape), g
+    dA = w1[:, None] * g1 - w2[:, None] * g2
+    const, l1, lse, g, _ = _mixture(r, alpha, s, beta, x, T, log_A, dA)
+    return const.reshape(shape), l1.reshape(shape), lse.reshape(shape), g
 
 
 def _mixture(r, alpha, s, beta, x, T, log_A, dA=None, hA=None):
-    """FH05 eq. (19) from ``log A``: ``log L = const + lse``, ``lse = log(e^{l1} + s A)``
-    with ``l1 = -(r+x) log(α+T) - s log(β+T)`` (alive at T), and, given the derivatives of
-    ``log A`` in (r, α, s, β) (``dA``, shape (n, 4); ``hA``, shape (n, 4, 4)), the gradient
-    and Hessian of each row's log-likelihood. Shared by the reference code (``A`` from the
-    series) and the quadrature rows."""
+    """FH05 eq. (19) from ``log Ã``, ``Ã = α^(r+x) β^s A``: ``log L = const + lse`` with
+    ``const = log Γ(r+x) - log Γ(r) - x log α`` and ``lse = log(e^{l1} + s Ã)``,
+    ``l1 = -(r+x) log1p(T/α) - s log1p(T/β)`` (alive at T), and, given the derivatives of
+    ``log Ã`` in (r, α, s, β) (``dA``, shape (n, 4); ``hA``, shape (n, 4, 4)), the gradient
+    and Hessian of each row's log-likelihood. Shared by the reference code (``Ã`` from the
+    series) and the quadrature rows.
+
+    With the scales multiplied into both terms nothing of the size of ``r log α`` or
+    ``r/α`` is formed: ``r log α - (r+x) log(α+T)`` is ``-x log α - (r+x) log1p(T/α)`` and
+    its α-derivative ``(r T/(α+T) - x)/α`` is ``-x/α + (r+x) T/(α(α+T))``, so the
+    likelihood keeps its digits when (r, α) or (s, β) run off together (a Poisson purchase
+    rate, an exponential lifetime); the log-gamma, digamma and trigamma differences come
+    from :mod:`custvalue.math.special`."""
     ux, inv = np.unique(x, return_inverse=True)
     inv = inv.reshape(np.shape(x))
-    const = (gammaln(r + ux) - gammaln(r))[inv] + r * np.log(alpha) + s * np.log(beta)
+    const = lgamma_ratio(r, ux)[inv] - x * np.log(alpha)
     rx = r + x
-    la_T, lb_T = np.log(alpha + T), np.log(beta + T)
-    l1 = -rx * la_T - s * lb_T
+    l1 = -rx * np.log1p(T / alpha) - s * np.log1p(T / beta)
     l2 = np.log(s) + log_A
     lse = np.logaddexp(l1, l2)
     if dA is None:
@@ -181,26 +205,23 @@ def _mixture(r, alpha, s, beta, x, T, log_A, dA=None, hA=None):
     n = l1.size
     pi1, pi2 = np.exp(l1 - lse).reshape(-1), np.exp(l2 - lse).reshape(-1)
     zero = np.zeros(n)
-    g0 = np.column_stack([(psi(r + ux) - psi(r))[inv].reshape(-1) + np.log(alpha), zero + r / alpha,
-                          zero + np.log(beta), zero + s / beta])
-    rx, aT, bT = (np.broadcast_to(v, np.shape(l1)).reshape(-1) for v in (rx, alpha + T, beta + T))
-    g1 = np.column_stack([-np.log(aT), -rx / aT, -np.log(bT), -s / bT])
+    x_, rx, T_ = (np.broadcast_to(v, np.shape(l1)).reshape(-1) for v in (x, rx, T))
+    g0 = np.column_stack([digamma_diff(r, ux)[inv].reshape(-1), -x_ / alpha, zero, zero])
+    P_a, P_b = T_ / (alpha * (alpha + T_)), T_ / (beta * (beta + T_))
+    g1 = np.column_stack([-np.log1p(T_ / alpha), rx * P_a, -np.log1p(T_ / beta), s * P_b])
     g2 = dA.copy()
     g2[:, 2] += 1.0 / s
     grad = g0 + pi1[:, None] * g1 + pi2[:, None] * g2
     if hA is None:
         return const, l1, lse, grad, None
     H = np.zeros((n, 4, 4))
-    H[:, 0, 0] = (zeta(2.0, r + ux) - zeta(2.0, r))[inv].reshape(-1)  # trigamma
-    H[:, 0, 1] = H[:, 1, 0] = 1.0 / alpha
-    H[:, 1, 1] = -r / alpha ** 2
-    H[:, 2, 3] = H[:, 3, 2] = 1.0 / beta
-    H[:, 3, 3] = -s / beta ** 2
+    H[:, 0, 0] = trigamma_diff(r, ux)[inv].reshape(-1)
+    H[:, 1, 1] = x_ / alpha ** 2
     H1 = np.zeros((n, 4, 4))
-    H1[:, 0, 1] = H1[:, 1, 0] = -1.0 / aT
-    H1[:, 1, 1] = rx / aT ** 2
-    H1[:, 2, 3] = H1[:, 3, 2] = -1.0 / bT
-    H1[:, 3, 3] = s / bT ** 2
+    H1[:, 0, 1] = H1[:, 1, 0] = P_a
+    H1[:, 1, 1] = -rx * P_a * (1.0 / alpha + 1.0 / (alpha + T_))  # -(r+x) T(2α+T)/(α²(α+T)²)
+    H1[:, 2, 3] = H1[:, 3, 2] = P_b
+    H1[:, 3, 3] = -s * P_b * (1.0 / beta + 1.0 / (beta + T_))
     H2 = hA.copy()
     H2[:, 2, 2] -= 1.0 / s ** 2
     dg = g1 - g2
