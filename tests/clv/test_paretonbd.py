@@ -424,6 +424,43 @@ def test_quadrature_gradient_and_hessian_equal_differences(params):
                                atol=1e-5 * np.abs(H).max())
 
 
+def _mp_log_A_scaled(params, x, t_x, T, n=60):
+    """log Ã = log(α^(r+x) β^s ∫_{t_x}^{T} (α+τ)^-(r+x) (β+τ)^-(s+1) dτ) in mpmath, in
+    u = log(α+τ) (T up to 1e300), with extra panels where (1+τ/β)^-(s+1) collapses."""
+    import mpmath
+
+    r, al, s, be = (mpmath.mpf(v) for v in params)
+    with mpmath.workdps(25):
+        u0, u1 = mpmath.log(al + t_x), mpmath.log(al + T)
+
+        def f(u):
+            tau = mpmath.exp(u) - al
+            return mpmath.exp(u + (r + x) * (mpmath.log(al) - u) - s * mpmath.log1p(tau / be) - mpmath.log(be + tau))
+
+        uc = mpmath.log(al + be / (s + 1))
+        grid = [u0 + (u1 - u0) * mpmath.mpf(j) / n for j in range(n + 1)]
+        grid += [uc + mpmath.mpf(d) / 4 for d in range(-40, 21)]
+        return mpmath.log(mpmath.quad(f, sorted(p for p in set(grid) if u0 <= p <= u1)))
+
+
+@pytest.mark.parametrize("params", [(0.2783, 7.868, 1.1e6, 3.26e296),   # a fit running off on T = 1e300
+                                    (0.5, 10.0, 2.0, 1e12), (2.0, 10.0, 1e4, 1e8),
+                                    (0.5, 2e12, 0.7, 5.0)])
+def test_quadrature_at_extreme_scales_and_horizons_matches_mpmath(params):
+    """Panels follow the slope of the log-integrand where it is, not its largest value on the
+    interval: with β >> α the slope at T ((s+1) (α+T)/(β+T), here up to 1e6) used to size
+    every panel from t_x on, 3e8 panels for one row with T = 1e300, and a bad-input fit hung
+    there. Each row now takes a few hundred panels; values against mpmath."""
+    rows = [(1.0, 1.71, 1e300), (3.0, 20.0, 38.0), (0.0, 0.0, 1e300), (0.0, 0.0, 1e15), (40.0, 3.0, 39.0)]
+    x, t_x, T = (np.array(c, float) for c in zip(*rows))
+    n = x.size
+    lA, dA, hA = np.empty(n), np.empty((n, 4)), np.empty((n, 4, 4))
+    k._quadrature._log_A_quadrature(*params, x, t_x, T, lA, dA, hA)
+    for i, row in enumerate(rows):
+        assert lA[i] == pytest.approx(float(_mp_log_A_scaled(params, *row)), rel=1e-11, abs=1e-10), row
+    assert np.all(np.isfinite(dA)) and np.all(np.isfinite(hA))
+
+
 def test_fit_with_homogeneous_dropout_heads_to_large_s_and_beta_and_recovers_the_rate():
     """Every customer drops out at the same rate (s, β -> ∞ with s/β = μ): the fit walks
     towards large s and β, where every row has z near 1. It used to take minutes (series of

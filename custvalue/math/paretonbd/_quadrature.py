@@ -35,10 +35,9 @@ def _log_A_row(r, alpha, s, beta, x, t_x, T, dA, hA):  # pragma: no cover - comp
     a0 = alpha + t_x
     b0 = beta + t_x
     span = np.log1p((T - t_x) / a0)  # log(α+T) - log(α+t_x)
-    ratio0 = a0 / b0
     ratio1 = (alpha + T) / (beta + T)
-    rmax = max(ratio0, ratio1)
-    top = (1.0 - k1) - k2 * min(ratio0, ratio1)  # the largest slope of ψ
+    rising = alpha < beta  # (α+τ)/(β+τ) increases along the interval (else decreases)
+    top = (1.0 - k1) - k2 * ratio1  # the largest slope of ψ beyond any point when α >= β
     ia = 1.0 / alpha
     ib = 1.0 / beta
     I0 = 0.0
@@ -47,15 +46,23 @@ def _log_A_row(r, alpha, s, beta, x, t_x, T, dA, hA):  # pragma: no cover - comp
     lo = 0.0
     done = False
     while not done:
+        em_lo = a0 * np.expm1(lo)
+        ratio_lo = (a0 + em_lo) / (b0 + em_lo)  # (α+τ)/(β+τ) at lo
+        if rising:  # the slope of ψ only falls beyond lo: its value at lo bounds the rest
+            top = (1.0 - k1) - k2 * ratio_lo
         if lo > 0.0 and top < 0.0:
             # ψ(v) - ψ(0) <= top (v - lo) beyond lo: the rest (relative to e^{ψ(0)}, as
             # I0) is below e^{ψ(lo) - ψ(0)} / |top|
-            psi_lo = (1.0 - k1) * lo - k2 * np.log1p(a0 * np.expm1(lo) / b0)
+            psi_lo = (1.0 - k1) * lo - k2 * np.log1p(em_lo / b0)
             if np.exp(psi_lo) / (-top) < 1e-17 * I0:
                 break
-        if alpha >= beta:  # the ratio decreases along the interval: its value at lo
-            rmax = a0 * np.exp(lo) / (b0 + a0 * np.expm1(lo))
-        h = _PANEL_RISE / (abs(1.0 - k1) + k2 * rmax)
+        # |ψ'| <= |1-r-x| + (s+1) ratio: the ratio's largest value on the panel is at lo when
+        # it decreases; when it increases, at the end of a first guess, which bounds it on
+        # the shorter panel taken (panels follow the slope, not its value at T)
+        h = _PANEL_RISE / (abs(1.0 - k1) + k2 * ratio_lo)
+        if rising:
+            em_hi = a0 * np.expm1(min(lo + h, span))
+            h = _PANEL_RISE / (abs(1.0 - k1) + k2 * (a0 + em_hi) / (b0 + em_hi))
         if h >= span - lo:
             h = span - lo
             done = True
