@@ -664,45 +664,80 @@ def _count_draws(idx, counts):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _lemire_counts(raw, first, has_first, n, counts):  # pragma: no cover - compiled
-    """Counts of ``counts.shape[0]`` resamples of ``n`` rows drawn as numpy's
-    ``Generator.integers(0, n)`` draws them from a PCG64 stream: Lemire's (2019) bounded
-    integers on the 32-bit halves (low half first) of the raw 64-bit outputs ``raw``, a
-    32-bit value left over by the generator (``first``, if ``has_first``) used first.
-    Returns (32-bit halves of ``raw`` consumed, whether ``raw`` sufficed)."""
-    rng_excl = np.uint64(n)
+def _resample_starts(halves, first, has_first, n, b, size):  # pragma: no cover - compiled
+    """Where each of ``b`` resamples of ``size`` draws of numpy's ``Generator.integers(0, n)``
+    begins in a PCG64 stream of 32-bit values: Lemire's (2019) bounded integers, which reject
+    a value ``v`` when ``(v n) mod 2^32 < (2^32 - n) mod n`` (probability below n / 2^32) and
+    draw again.  Stream position 0 is ``first`` (a value the generator had left over) when
+    ``has_first``, then ``halves`` (the raw 64-bit outputs as 32-bit halves, low half first).
+
+    The rejected positions are found by a vectorised count per block of 4,096 values (the
+    exact positions only in the rare blocks that hold one), so the resamples' starts are
+    known before any is decoded and the decoding can run on all cores.  Returns the starts
+    ``(b + 1,)``, ``starts[b]`` the position after the last draw, or -1 there when the
+    stream is too short."""
     thr = np.uint64((0xFFFFFFFF - (n - 1)) % n)
     low = np.uint64(0xFFFFFFFF)
-    nraw = raw.size
-    h = 0
-    use_first = has_first
-    for r in range(counts.shape[0]):
+    nn = np.uint64(n)
+    off = 1 if has_first else 0
+    rejected = []
+    if has_first and ((np.uint64(first) * nn) & low) < thr:
+        rejected.append(0)
+    block = 4096
+    for b0 in range(0, halves.size, block):  # loop over blocks of values, vectorised inside
+        blk = halves[b0:b0 + block]  # a view indexed from 0: the count vectorises
+        hit = 0
+        for j in range(blk.size):
+            hit += np.int64(((np.uint64(blk[j]) * nn) & low) < thr)
+        if hit:
+            for j in range(blk.size):
+                if ((np.uint64(blk[j]) * nn) & low) < thr:
+                    rejected.append(off + b0 + j)
+    starts = np.empty(b + 1, dtype=np.int64)
+    starts[0] = 0
+    k = 0
+    pos = 0
+    for r in range(b):  # loop over resamples: each ends `size` accepted values after its start
+        end = pos + size
+        while k < len(rejected) and rejected[k] < end:
+            end += 1
+            k += 1
+        pos = end
+        starts[r + 1] = pos
+    if pos > off + halves.size:
+        starts[b] = -1
+    return starts
+
+
+@njit(cache=True, nogil=True)
+def _decode_counts(halves, first, has_first, n, starts, r0, counts):  # pragma: no cover - compiled
+    """Bootstrap counts of resamples ``r0, r0 + 1, ...`` into the rows of ``counts`` (any
+    numeric dtype; rows past the last resample are left alone), from the stream positions
+    of :func:`_resample_starts`: the row drawn by an accepted value ``v`` is ``(v n) >> 32``."""
+    thr = np.uint64((0xFFFFFFFF - (n - 1)) % n)
+    low = np.uint64(0xFFFFFFFF)
+    nn = np.uint64(n)
+    off = 1 if has_first else 0
+    for r in range(min(counts.shape[0], starts.size - 1 - r0)):  # loop over resamples
         c = counts[r]
-        for i in range(n):
-            c[i] = 0.0
-        for _ in range(n):
-            while True:  # rejection sampling (rare: probability below n / 2^32)
-                if use_first:
-                    v = np.uint64(first)
-                    use_first = False
-                else:
-                    if (h >> 1) >= nraw:
-                        return h, False
-                    w = raw[h >> 1]
-                    v = (w & low) if (h & 1) == 0 else (w >> np.uint64(32))
-                    h += 1
-                m = v * rng_excl
-                left = m & low
-                if left >= rng_excl or left >= thr:
-                    break
-            c[np.int64(m >> np.uint64(32))] += 1.0
-    return h, True
+        c[:] = 0
+        j0, j1 = starts[r0 + r], starts[r0 + r + 1]
+        if j0 < off:  # the generator's left-over value opens the first resample
+            m = np.uint64(first) * nn
+            if (m & low) >= thr:
+                c[np.int64(m >> np.uint64(32))] += 1
+            j0 = off
+        vals = halves[j0 - off:j1 - off]
+        for j in range(vals.size):
+            m = np.uint64(vals[j]) * nn
+            if (m & low) >= thr:
+                c[np.int64(m >> np.uint64(32))] += 1
 
 
-def _draw_counts_pcg64(rng: np.random.Generator, n: int, b: int) -> np.ndarray | None:
-    """The bootstrap counts of ``rng.integers(0, n, size=(b, n))``, the same draws and the
-    generator left in the same state, without materialising the indices; None when the
-    generator is not PCG64 (the caller then calls ``integers``)."""
+def _pcg64_stream(rng: np.random.Generator, n: int, b: int):
+    """The 32-bit values behind ``rng.integers(0, n, size=(b, n))`` and each resample's start
+    in them (:func:`_resample_starts`), with the generator left where ``integers`` leaves it;
+    None when the generator is not PCG64 (the caller then calls ``integers``)."""
     bg = rng.bit_generator
     if type(bg) is not np.random.PCG64 or not 2 <= n < 0xFFFFFFFF:
         return None
@@ -710,15 +745,33 @@ def _draw_counts_pcg64(rng: np.random.Generator, n: int, b: int) -> np.ndarray |
     cnt = n * b
     p_reject = ((0xFFFFFFFF - (n - 1)) % n) / 2.0 ** 32
     raw = bg.random_raw(cnt // 2 + 1 + int(4 * cnt * p_reject) + 1024)
-    counts = np.empty((b, n), dtype=np.float32)
-    h, ok = _lemire_counts(raw, int(st["uinteger"]), bool(st["has_uint32"]), n, counts)
-    bg.state = st  # rewind, then move on by exactly the draws used
-    if not ok:  # pragma: no cover - more rejections than the margin
+    halves = raw.view(np.uint32)  # little-endian: the low half of each output first
+    if halves[0] != np.uint32(raw[0] & np.uint64(0xFFFFFFFF)):  # pragma: no cover - big-endian
+        bg.state = st
         return None
+    first, has_first = int(st["uinteger"]), bool(st["has_uint32"])
+    starts = _resample_starts(halves, first, has_first, n, b, n)
+    bg.state = st  # rewind, then move on by exactly the values used
+    if starts[b] < 0:  # pragma: no cover - more rejections than the margin
+        return None
+    h = int(starts[b]) - int(has_first)  # 32-bit halves of raw consumed
     bg.advance(h // 2 + (h & 1))
     after = bg.state
-    after["has_uint32"], after["uinteger"] = (1, int(raw[h >> 1] >> np.uint64(32))) if h & 1 else (0, 0)
+    after["has_uint32"], after["uinteger"] = (1, int(halves[h])) if h & 1 else (0, 0)
     bg.state = after
+    return halves, first, has_first, starts
+
+
+def _draw_counts_pcg64(rng: np.random.Generator, n: int, b: int) -> np.ndarray | None:
+    """The bootstrap counts (float32) of ``rng.integers(0, n, size=(b, n))``, the same draws
+    and the generator left in the same state, without materialising the indices; None when
+    the generator is not PCG64."""
+    stream = _pcg64_stream(rng, n, b)
+    if stream is None:
+        return None
+    counts = np.empty((b, n), dtype=np.float32)
+    halves, first, has_first, starts = stream
+    _decode_counts(halves, first, has_first, n, starts, 0, counts)
     return counts
 
 
@@ -762,46 +815,118 @@ def _integer_moments(counts: np.ndarray, Q: np.ndarray, Q32: np.ndarray, qmax: f
     return mom
 
 
+def _byte_products(X: np.ndarray, iu: tuple) -> np.ndarray | None:
+    """``Q'`` with ``Q = [1, x, x_j x_k (j <= k)]`` as signed bytes, its rows padded with zeros
+    to a multiple of :data:`._int8_products.COLS`, when every entry fits in a byte (items of
+    at most 11 in absolute value, e.g. 1-10 ratings); else None."""
+    from ._int8_products import COLS
+
+    if float(np.max(np.abs(X))) > 11.0:
+        return None
+    n, p = X.shape
+    m = 1 + p + iu[0].size
+    QT = np.zeros((m + (-m % COLS), n), dtype=np.int8)
+    QT[0] = 1
+    QT[1:1 + p] = X.T
+    _byte_cross_products(QT[1:1 + p], iu[0], iu[1], QT[1 + p:m])
+    return QT
+
+
+@njit(cache=True, nogil=True)
+def _byte_cross_products(XT, j, k, out):  # pragma: no cover - compiled
+    """``out[t] = XT[j[t]] * XT[k[t]]`` for byte rows whose products fit in a byte."""
+    for t in range(j.size):  # loop over item pairs, vectorised over respondents
+        a, b, o = XT[j[t]], XT[k[t]], out[t]
+        for i in range(o.size):
+            o[i] = np.int8(a[i] * b[i])
+
+
+def _byte_moments(stream: tuple, n: int, r0: int, r1: int, QT: np.ndarray, m: int) -> np.ndarray:
+    """Exact ``sum_i c_ri Q_i`` (int64, ``(r1 - r0, m)``) of resamples ``r0..r1-1``: counts
+    decoded as bytes, multiplied by the byte products ``QT`` (:mod:`._int8_products`).
+    Column 0 of ``Q`` is ones, so a count that wrapped past 255 shows as a total below
+    ``n``; such resamples are summed again in 64-bit integers."""
+    from ._int8_products import ROWS, accumulate_products
+
+    halves, first, has_first, starts = stream
+    b = r1 - r0
+    counts = np.zeros((b + (-b % ROWS), n), dtype=np.uint8)
+    _decode_counts(halves, first, has_first, n, starts, r0, counts[:b])
+    mom = np.zeros((counts.shape[0], QT.shape[0]), dtype=np.int64)
+    accumulate_products(counts, QT, mom)
+    mom = mom[:b, :m]
+    wrapped = np.flatnonzero(mom[:, 0] != n)
+    if wrapped.size:  # pragma: no cover - a row drawn 256 times or more in one resample
+        wide = np.zeros((wrapped.size, n), dtype=np.int64)
+        for k, r in enumerate(wrapped):  # loop over the (never seen) wrapped resamples
+            _decode_counts(halves, first, has_first, n, starts, r0 + r, wide[k:k + 1])
+        mom[wrapped] = wide @ QT[:m].T.astype(np.int64)
+    return mom
+
+
 def _bootstrap_integer(X: np.ndarray, n_boot: int, rng: np.random.Generator, scale: bool,
                        chunk: int, iu: tuple):
     """:func:`bootstrap_covariances` for small-integer data: the same draws, the moments
     summed exactly (``n^2 S = n sum c x x' - (sum c x)(sum c x)'`` in integers, one rounding
-    at the end).  Counts and cross products are small integers, so a single-precision matrix
-    product is exact while every partial sum stays below 2^24; blocks of rows keep it there
-    (a block whose counts could break the bound is summed in double precision).  The draws
-    are made in order on the calling thread while one single-threaded product per chunk runs
-    on each core (the results are exact, so they do not depend on the schedule); the small
-    covariance matrices of all resamples are then yielded chunk by chunk."""
+    at the end).
+
+    Items that fit in a byte (|x| <= 11, e.g. 1-10 ratings) drawn from a PCG64 generator take
+    the byte path: the calling thread draws each chunk's raw 32-bit values in order and
+    finds where each resample starts in them (:func:`_pcg64_stream`); one task per core then
+    decodes its share of the resamples into byte counts and multiplies them by the byte
+    cross products (:func:`_byte_moments`), all in compiled code without the GIL.  Other
+    small-integer data take single-precision matrix products (exact while every partial sum
+    stays below 2^24; blocks of rows keep it there, and a block whose counts could break the
+    bound is summed in double precision), one single-threaded product per core.  The results
+    are exact, so they do not depend on the schedule; the small covariance matrices of all
+    resamples are then yielded chunk by chunk."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
+    from ._int8_products import ROWS
+
     n, p = X.shape
-    Q = np.hstack([X, X[:, iu[0]] * X[:, iu[1]]])
-    qmax = max(float(np.max(np.abs(Q))), 1.0)
-    rows = max(1, int(_EXACT32 / 2 / qmax))  # expected count sum of a block: half the bound
-    Q32 = Q.astype(np.float32)
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = max(1, workers)
+    QT = (_byte_products(X, iu) if type(rng.bit_generator) is np.random.PCG64 and _pcg64_counts_match()
+          and 2 <= n < 0xFFFFFFFF else None)
+    if QT is None:
+        Q = np.hstack([X, X[:, iu[0]] * X[:, iu[1]]])
+        qmax = max(float(np.max(np.abs(Q))), 1.0)
+        rows = max(1, int(_EXACT32 / 2 / qmax))  # expected count sum of a block: half the bound
+        Q32 = Q.astype(np.float32)
+    m = 1 + p + iu[0].size
     from threadpoolctl import threadpool_limits  # a dependency (pyproject.toml)
 
     # one BLAS thread per product: the products run side by side instead
     limit = threadpool_limits(1, user_api="blas")
     sizes, futures = [], []
-    workers = max(1, workers)
     try:
         with ThreadPoolExecutor(workers) as ex:
             done = 0
             while done < n_boot:  # loop over chunks of resamples (the same draws as the float path)
                 b = min(chunk, n_boot - done)
                 if len(futures) > 2 * workers:  # at most ~2 chunks of draws waiting per core
-                    futures[-2 * workers - 1].result()
-                futures.append(ex.submit(_integer_moments, _counts(rng, n, b), Q, Q32, qmax, rows))
+                    for f in futures[-2 * workers - 1]:
+                        f.result()
+                if QT is not None:
+                    stream = _pcg64_stream(rng, n, b)
+                    share = -(-b // workers)
+                    share += -share % ROWS  # whole register blocks per task
+                    cuts = list(range(0, b, share)) + [b]
+                    futures.append([ex.submit(_byte_moments, stream, n, lo, hi, QT, m)
+                                    for lo, hi in zip(cuts[:-1], cuts[1:])])
+                else:
+                    futures.append([ex.submit(_integer_moments, _counts(rng, n, b), Q, Q32, qmax, rows)])
                 sizes.append(b)
                 done += b
-            moments = [f.result() for f in futures]
+            moments = [np.vstack([f.result() for f in fs]) for fs in futures]
     finally:
         limit.restore_original_limits()
     nn = float(n) * float(n)
     for b, mom in zip(sizes, moments):
+        if QT is not None:
+            mom = mom[:, 1:]  # the total count (n) first
         m1, m2u = mom[:, :p], mom[:, p:]
         cov_u = (n * m2u - m1[:, iu[0]] * m1[:, iu[1]]).astype(np.float64) / nn
         yield _assemble(np.zeros((b, p)), cov_u, iu, p, scale)
