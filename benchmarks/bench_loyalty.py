@@ -4,8 +4,9 @@
   it with 1,000 resamples, on 250 and 100,000 respondents simulated by
   :func:`custvalue.simulate.loyalty.simulate_path_model`.  Ours estimates all resamples at once
   from their covariance matrices; for rating-scale (integer) items the resamples' moments are
-  summed exactly (single-precision products of small integers, one product per core, issue
-  21).  The peer PLS package on PyPI, ``plspm`` 0.5.7 (the Python port of R plspm), installs
+  summed exactly (issue 21): 1-10 ratings take byte counts times byte cross products in a
+  compiled register-blocked kernel, one task per core, the counts decoded on the cores from
+  the generator's raw stream.  The peer PLS package on PyPI, ``plspm`` 0.5.7 (the Python port of R plspm), installs
   but crashes under pandas 3 (``InnerModel``: ``path.loc[dv,]`` raises "zip() argument 2 is
   longer than argument 1"), so the peer is what a user writes without a vectorised
   bootstrap: a loop that resamples rows and refits.  Check: bootstrap standard errors of the
