@@ -26,7 +26,7 @@ from scipy.special import hyp2f1
 
 from .._deprecation import renamed_arguments
 from ._checks import params
-from .special import _log_beta_discounted_mean, digamma_diff, log_beta_ratio
+from .special import _log_beta_discounted_mean, _shift_tables, digamma_diff, log_beta_ratio
 
 __all__ = [
     "log_churn_probability", "log_survival", "survival", "churn_probability", "retention_rate",
@@ -57,8 +57,13 @@ def log_churn_probability(alpha, beta, t):
     [-0.985, -1.878]
     """
     t = np.asarray(t, dtype=float)
+    # B(α+1, β+t-1)/B(α, β) = α Γ(β+t-1)/Γ(β) Γ(α+β)/Γ(α+β+t): tabulated for whole t >= 1
+    tabs = _shift_tables((beta, alpha + beta), t - 1.0)
+    if tabs is not None:
+        ti = t.astype(np.intp)
+        return (np.log(alpha) + tabs[0][0][ti - 1] - tabs[0][1][ti])[()]
     alpha, beta = np.asarray(alpha, dtype=float), np.asarray(beta, dtype=float)
-    # B(α+1, β+t-1)/B(α, β) = α/(α+β) B(α+1, β+t-1)/B(α+1, β)
+    # = α/(α+β) B(α+1, β+t-1)/B(α+1, β)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (np.log(alpha) - np.log(alpha + beta) + log_beta_ratio(alpha + 1.0, beta, t - 1.0))[()]
 
@@ -111,6 +116,9 @@ def log_survival(alpha, beta, t):
     [0.0, -0.467]
     """
     t = np.asarray(t, dtype=float)
+    tabs = _shift_tables((beta, alpha + beta), t)  # log Γ(β+t)/Γ(β) - log Γ(α+β+t)/Γ(α+β)
+    if tabs is not None:
+        return (tabs[0][0] - tabs[0][1])[t.astype(np.intp)][()]
     return log_beta_ratio(alpha, beta, t)
 
 
@@ -226,10 +234,15 @@ def score(alpha, beta, t, censored):
     """
     censored = np.asarray(censored, dtype=bool)
     t = np.asarray(t, dtype=float)
-    common = -digamma_diff(alpha + beta, t)
-    d_a = np.where(censored, common, common + 1.0 / alpha)  # ψ(α+1) - ψ(α) = 1/α
     tb = np.where(censored, t, np.maximum(t - 1, 0.0))
-    d_b = common + digamma_diff(beta, tb)
+    tabs = _shift_tables((beta, alpha + beta), t, digamma=True)
+    if tabs is not None:
+        P = tabs[1]
+        common, psi_b = -P[1][t.astype(np.intp)], P[0][tb.astype(np.intp)]
+    else:
+        common, psi_b = -digamma_diff(alpha + beta, t), digamma_diff(beta, tb)
+    d_a = np.where(censored, common, common + 1.0 / alpha)  # ψ(α+1) - ψ(α) = 1/α
+    d_b = common + psi_b
     return np.column_stack(np.broadcast_arrays(d_a, d_b))
 
 

@@ -979,6 +979,52 @@ def trigamma_diff(z, h):
     return np.where(big, ser, direct)[()]
 
 
+#: whole-number shifts up to this are looked up in a table (see :func:`_shift_tables`)
+_TABLE_MAX = 1_000_000
+
+
+def _shift_tables(z, *counts, digamma=False):
+    """``log Γ(z_k + j) - log Γ(z_k)`` (:func:`lgamma_ratio`; with ``digamma``, also
+    ``ψ(z_k + j) - ψ(z_k)``, :func:`digamma_diff`) for ``j = 0..max(counts) + 1``, rows
+    ``k`` of ``z``, in one call each; ``None`` unless the counts are whole numbers in
+    ``0..1e6`` and the ``z`` scalars.
+
+    Kernels whose data are counts (BG/BB, sBG) look their log-gamma differences up here
+    instead of evaluating the series per customer and per term.
+
+    Parameters
+    ----------
+    z : sequence of float
+        The base arguments.
+    *counts : array-like
+        The data the shifts are formed from (their maximum sets the table length).
+    digamma : bool, default False
+        Also tabulate the digamma differences.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        ``(L, P)``, each ``(len(z), max + 2)`` (``P`` None without ``digamma``); or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> L, _ = _shift_tables([2.0], np.array([0.0, 3.0]))
+    >>> bool(np.allclose(np.exp(L[0]), [1, 2, 6, 24, 120]))  # Γ(2+j)/Γ(2) = (j+1)!
+    True
+    """
+    if any(np.ndim(v) for v in z):
+        return None
+    counts = [np.asarray(c, dtype=float) for c in counts]
+    top = max((float(np.max(c)) for c in counts if c.size), default=0.0)
+    if not (np.isfinite(top) and top <= _TABLE_MAX
+            and all(c.size == 0 or (float(np.min(c)) >= 0 and np.array_equal(c, np.floor(c))) for c in counts)):
+        return None
+    zz = np.asarray(z, dtype=float)[:, None]
+    grid = np.arange(int(top) + 2, dtype=float)[None, :]
+    return lgamma_ratio(zz, grid), (digamma_diff(zz, grid) if digamma else None)
+
+
 def log_beta_ratio(a, b, h):
     """``log B(a, b+h) - log B(a, b)`` (the beta function), as
     ``lgamma_ratio(b, h) - lgamma_ratio(a+b, h)``: exact to rounding in absolute terms when
