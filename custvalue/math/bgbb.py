@@ -98,6 +98,25 @@ def _terms(alpha, beta, gamma, delta, x, t_x, n, grad=False):
     return x, t_x, n, alive, dead, yv, valid, d0, di
 
 
+def _distinct_rows(*arrays):
+    """``(columns, inverse)``: the distinct rows of the broadcast ``arrays`` (one column each)
+    and the index of each element's row, shaped like the broadcast; a few dozen rows for
+    count data, so a per-row computation runs once per distinct history, not per customer."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
+    cols = [np.broadcast_to(np.asarray(a, dtype=float), shape).ravel() for a in arrays]
+    varying = [c for c in cols if c.size and np.any(c != c[0])]
+    key, radix = np.zeros(cols[0].size if cols else 0), 1.0
+    for c in varying:  # whole numbers >= 0: one exact float key (mixed radix), sorted once
+        top = float(c.max())
+        if not (np.isfinite(top) and c.min() >= 0 and np.array_equal(c, np.floor(c)) and radix * (top + 1) < 2**52):
+            uniq, inv = np.unique(np.column_stack(cols), axis=0, return_inverse=True)
+            return list(uniq.T), inv.reshape(shape)
+        key += radix * c
+        radix *= top + 1.0
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    return [c[first] for c in cols], inv.reshape(shape)
+
+
 def _log_lead(alpha, beta, x, n, ll):
     """``log B(α+x+1, β+n-x)/B(α,β) - ll`` (E[p | alive] P(alive) / survival, FHS eq. 13's
     lead) from log-gamma differences (tabulated for count data)."""
@@ -295,7 +314,8 @@ def conditional_expected_purchases(t, alpha, beta, gamma, delta, x, t_x, n_perio
     xh, txh, nh = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(x, t_x, n))
     ll = loglike(alpha, beta, gamma, delta, xh, txh, nh).reshape(xh.shape)  # once per customer
     log_lead = _log_lead(alpha, beta, xh, nh, ll)
-    return np.exp(log_lead + _log_survival_sum(gamma, delta, *np.broadcast_arrays(nh, nh + t)))
+    (nu, tu), inv = _distinct_rows(nh, t)  # the survival sum once per distinct (n, t)
+    return np.exp(log_lead + _log_survival_sum(gamma, delta, nu, nu + tu)[inv])
 
 
 @renamed_arguments(k="n")
@@ -455,10 +475,7 @@ def conditional_probability_of_purchases(n, t, alpha, beta, gamma, delta, x, t_x
     x, m = np.asarray(x, dtype=float), np.asarray(n_periods, dtype=float)
     alive = np.reshape(p_alive(alpha, beta, gamma, delta, x, t_x, m),
                        np.broadcast_shapes(x.shape, np.shape(t_t := np.asarray(t_x)), m.shape))
-    shape = np.broadcast_shapes(count.shape, np.shape(t), x.shape, t_t.shape, m.shape)
     # the PMF once per distinct (n', t, x, n) - a few dozen for count data - not per customer
-    keys = np.column_stack([np.broadcast_to(v, shape).ravel() for v in (count, np.asarray(t, dtype=float), x, m)])
-    uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-    c, tu, xu, mu = uniq.T
-    active = probability_of_purchases(c, tu, alpha + xu, beta + mu - xu, gamma, delta + mu)[inv.reshape(shape)]
+    (c, tu, xu, mu), inv = _distinct_rows(count, t, x, np.broadcast_to(m, np.broadcast_shapes(m.shape, t_t.shape)))
+    active = probability_of_purchases(c, tu, alpha + xu, beta + mu - xu, gamma, delta + mu)[inv]
     return np.where(count == 0, 1.0 - alive, 0.0) + alive * active
