@@ -9,17 +9,24 @@ Each customer churns at the end of any period with probability θ ~ Beta(α, β)
 ``T`` (the period at whose end the customer leaves, T = 1, 2, ...) is shifted-geometric.
 ``t`` below is a number of periods; ``n`` a number of renewals already made.
 
+Accuracy: the Beta-function ratios are formed as log-gamma differences
+(:func:`custvalue.math.special.log_beta_ratio`, ``digamma_diff``), not as differences of
+``betaln``/``psi`` values, and the discounted lifetimes as normalised Beta means
+(:func:`custvalue.math.special._log_beta_discounted_mean`): exact to rounding when α and β
+run off together (θ a point mass, as a fit on homogeneous data makes them), where the
+differences kept only ~1e-16 (α+β) absolute.
+
 Unchecked inputs, for speed (see :mod:`custvalue.math`): ``loglike``, ``score``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, hyp2f1, psi
+from scipy.special import hyp2f1
 
 from .._deprecation import renamed_arguments
 from ._checks import params
-from .logconcave import log_integral
+from .special import _log_beta_discounted_mean, _shift_tables, digamma_diff, log_beta_ratio
 
 __all__ = [
     "log_churn_probability", "log_survival", "survival", "churn_probability", "retention_rate",
@@ -50,7 +57,15 @@ def log_churn_probability(alpha, beta, t):
     [-0.985, -1.878]
     """
     t = np.asarray(t, dtype=float)
-    return betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta)
+    # B(α+1, β+t-1)/B(α, β) = α Γ(β+t-1)/Γ(β) Γ(α+β)/Γ(α+β+t): tabulated for whole t >= 1
+    tabs = _shift_tables((beta, alpha + beta), t - 1.0)
+    if tabs is not None:
+        ti = t.astype(np.intp)
+        return (np.log(alpha) + tabs[0][0][ti - 1] - tabs[0][1][ti])[()]
+    alpha, beta = np.asarray(alpha, dtype=float), np.asarray(beta, dtype=float)
+    # = α/(α+β) B(α+1, β+t-1)/B(α+1, β)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (np.log(alpha) - np.log(alpha + beta) + log_beta_ratio(alpha + 1.0, beta, t - 1.0))[()]
 
 
 @params(alpha="positive", beta="positive", t="nonnegative")
@@ -101,7 +116,10 @@ def log_survival(alpha, beta, t):
     [0.0, -0.467]
     """
     t = np.asarray(t, dtype=float)
-    return betaln(alpha, beta + t) - betaln(alpha, beta)
+    tabs = _shift_tables((beta, alpha + beta), t)  # log Γ(β+t)/Γ(β) - log Γ(α+β+t)/Γ(α+β)
+    if tabs is not None:
+        return (tabs[0][0] - tabs[0][1])[t.astype(np.intp)][()]
+    return log_beta_ratio(alpha, beta, t)
 
 
 @params(alpha="positive", beta="positive", t="nonnegative")
@@ -216,23 +234,16 @@ def score(alpha, beta, t, censored):
     """
     censored = np.asarray(censored, dtype=bool)
     t = np.asarray(t, dtype=float)
-    common = psi(alpha + beta) - psi(alpha + beta + t)
-    d_a = np.where(censored, common, common + psi(alpha + 1) - psi(alpha))
     tb = np.where(censored, t, np.maximum(t - 1, 0.0))
-    d_b = common + psi(beta + tb) - psi(beta)
+    tabs = _shift_tables((beta, alpha + beta), t, digamma=True)
+    if tabs is not None:
+        P = tabs[1]
+        common, psi_b = -P[1][t.astype(np.intp)], P[0][tb.astype(np.intp)]
+    else:
+        common, psi_b = -digamma_diff(alpha + beta, t), digamma_diff(beta, tb)
+    d_a = np.where(censored, common, common + 1.0 / alpha)  # ψ(α+1) - ψ(α) = 1/α
+    d_b = common + psi_b
     return np.column_stack(np.broadcast_arrays(d_a, d_b))
-
-
-def _log_discounted_mixture(a, b, d, k=1):
-    """``log ∫_0^1 θ^(a-1) (1-θ)^(b-1) (θ+d)^-k dθ`` by
-    :func:`custvalue.math.logconcave.log_integral` in ``u = logit θ`` (the integrand is
-    ``e^{au} (1+e^u)^-(a+b-k) (d + (1+d)e^u)^-k``, log-concave when ``a + b >= k``).
-
-    It is the Beta(a, b) expectation of ``(θ+d)^-k`` times B(a, b): with ``z = 1/(1+d)``,
-    ``Σ_j ((1-θ) z)^j = (1+d)/(θ+d)``, so the discounted sums of the sBG (and BG/BB)
-    survival curves are such integrals, with no hypergeometric function near z = 1."""
-    a, b, d = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, d)))
-    return log_integral(a, a + b - k, float(k), d, 1.0 + d, 0.0, -np.inf, np.inf)
 
 
 def _hyp2f1(a, b, c, z):
@@ -247,7 +258,8 @@ def discounted_expected_lifetime(alpha, beta, d):
     Expected discounted number of payments of a new customer paying at the start of each
     period (the first payment undiscounted); ``E[CLV] = m * DEL``.  Evaluated as
     ``1 + E[(1-θ)/(θ+d)] = 1 + ∫ θ^(α-1) (1-θ)^β / (θ+d) dθ / B(α, β)`` (the sum over t
-    inside the Beta mixture) by :func:`_log_discounted_mixture`, accurate for any α, β
+    inside the Beta mixture), as ``1 + β/(α+β) E[1/(θ+d)]`` under Beta(α, β+1)
+    (:func:`custvalue.math.special._log_beta_discounted_mean`), accurate for any α, β
     (the 2F1 at z = 1/(1+d) near 1 with large β is where scipy's 2F1 fails).  Infinite
     (NaN) for d < 0, and for d = 0 unless α > 1.
 
@@ -270,7 +282,7 @@ def discounted_expected_lifetime(alpha, beta, d):
     3.695
     """
     alpha, beta, d = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (alpha, beta, d)))
-    out = 1.0 + np.exp(_log_discounted_mixture(alpha, beta + 1.0, d) - betaln(alpha, beta))
+    out = 1.0 + beta / (alpha + beta) * np.exp(_log_beta_discounted_mean(alpha, beta + 1.0, d))
     return out[()] if out.ndim == 0 else out
 
 
@@ -284,8 +296,9 @@ def derl(alpha, beta, d, n_renewals):
     ``DERL = (β+n)/(α+β+n) 2F1(1, β+n+1; α+β+n+1; 1/(1+d))``
     ``= sum_{j>=0} P(T > n+1+j | T > n) / (1+d)^j = (1+d) E[(1-θ)/(θ+d)]``
 
-    with θ ~ Beta(α, β+n) (the posterior after n renewals); the last form is evaluated, by
-    :func:`_log_discounted_mixture`.
+    with θ ~ Beta(α, β+n) (the posterior after n renewals); the last form is evaluated, as
+    ``(1+d) (β+n)/(α+β+n) E[1/(θ+d)]`` under Beta(α, β+n+1)
+    (:func:`custvalue.math.special._log_beta_discounted_mean`).
 
     Parameters
     ----------
@@ -309,7 +322,7 @@ def derl(alpha, beta, d, n_renewals):
     """
     n = n_renewals
     alpha, beta, d, n = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (alpha, beta, d, n)))
-    return (1.0 + d) * np.exp(_log_discounted_mixture(alpha, beta + n + 1.0, d) - betaln(alpha, beta + n))
+    return (1.0 + d) * (beta + n) / (alpha + beta + n) * np.exp(_log_beta_discounted_mean(alpha, beta + n + 1.0, d))
 
 
 @renamed_arguments(n="n_renewals")
@@ -326,8 +339,9 @@ def retention_elasticity(alpha, beta, d, n_renewals):
     (d/dz 2F1(1,b;c;z) = (b/c) 2F1(2,b+1;c+1;z)).  Without heterogeneity (θ fixed,
     retention r) this reduces to the textbook ``(1+d)/(1+d-r)`` (Pfeifer & Farris 2004).
     Summing over j inside the mixture, ``η = (1+d) E[(1-θ)/(θ+d)²] / E[(1-θ)/(θ+d)]``,
-    which is evaluated (:func:`_log_discounted_mixture`) where its integrand is log-concave
-    (``α + β + n >= 1``); below, with small parameters only, the 2F1 form.
+    which is evaluated (:func:`custvalue.math.special._log_beta_discounted_mean`, the means
+    under Beta(α, β+n+1)) where its integrand is log-concave (``α + β + n >= 1``); below,
+    with small parameters only, the 2F1 form.
 
     Parameters
     ----------
@@ -352,8 +366,8 @@ def retention_elasticity(alpha, beta, d, n_renewals):
     n = n_renewals
     alpha, beta, d, n = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (alpha, beta, d, n)))
     b = beta + n + 1.0
-    out = np.array((1.0 + d) * np.exp(_log_discounted_mixture(alpha, b, d, 2)
-                                      - _log_discounted_mixture(alpha, b, d, 1)), dtype=float)
+    out = np.array((1.0 + d) * np.exp(_log_beta_discounted_mean(alpha, b, d, 2)
+                                      - _log_beta_discounted_mean(alpha, b, d, 1)), dtype=float)
     # below a + b = 2 the integrand of the numerator is not log-concave: the 2F1 form there
     # (small parameters, a + b < 2, where scipy's 2F1 is accurate)
     small = alpha + b < 2.0
