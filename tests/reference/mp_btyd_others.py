@@ -368,14 +368,31 @@ def sbg_retention(alpha, beta, t):
     return _stable(lambda a, b, t: (b + t - 1) / (a + b + t - 1), alpha, beta, t)
 
 
+def _series_2f1(a, b, c, z):
+    """2F1(a, b; c; z) for a >= 1, 0 < b < c and 0 <= z < 1, summed term by term until the
+    rest is negligible: every later term ratio ``(a+k)(b+k)/((c+k)(1+k)) z`` is below
+    ``rho = (a+k)/(1+k) z`` (``(b+k)/(c+k) < 1``, ``(a+k)/(1+k)`` falling), so once
+    ``rho < 1`` the rest is below ``term rho/(1-rho)``.  mpmath's ``hyp2f1`` goes wrong here
+    for large b and c near z = 1 (3.03e27 for a DERL of 7.76 at alpha = 507, beta = 4291,
+    d = 0.029, n = 752, agreeing with itself at two precisions)."""
+    tot, term, k = mp.mpf(0), mp.mpf(1), 0
+    while True:
+        tot += term
+        rho = (a + k) / (1 + k) * z
+        if rho < 1 and term * rho / (1 - rho) <= mp.eps * abs(tot) / 100:
+            return tot
+        term *= (a + k) * (b + k) / ((c + k) * (1 + k)) * z
+        k += 1
+
+
 def sbg_del(alpha, beta, d):
     """DEL = 2F1(1, β; α+β; 1/(1+d)), FH10 eq. (4)."""
-    return _stable(lambda a, b, d: mp.hyp2f1(1, b, a + b, 1 / (1 + d)), alpha, beta, d)
+    return _stable(lambda a, b, d: _series_2f1(1, b, a + b, 1 / (1 + d)), alpha, beta, d)
 
 
 def sbg_derl(alpha, beta, d, n):
     """DERL = (β+n)/(α+β+n) 2F1(1, β+n+1; α+β+n+1; 1/(1+d)), FH10 eq. (6)."""
-    return _stable(lambda a, b, d, n: (b + n) / (a + b + n) * mp.hyp2f1(1, b + n + 1, a + b + n + 1, 1 / (1 + d)),
+    return _stable(lambda a, b, d, n: (b + n) / (a + b + n) * _series_2f1(1, b + n + 1, a + b + n + 1, 1 / (1 + d)),
                    alpha, beta, d, n)
 
 
@@ -384,7 +401,7 @@ def sbg_elasticity(alpha, beta, d, n):
     def f(a, bb, d, n):
         z = 1 / (1 + d)
         b, c = bb + n + 1, a + bb + n + 1
-        return 1 + z * b / c * mp.hyp2f1(2, b + 1, c + 1, z) / mp.hyp2f1(1, b, c, z)
+        return 1 + z * b / c * _series_2f1(2, b + 1, c + 1, z) / _series_2f1(1, b, c, z)
     return _stable(f, alpha, beta, d, n)
 
 
