@@ -374,7 +374,10 @@ def _series_2f1(a, b, c, z):
     ``rho = (a+k)/(1+k) z`` (``(b+k)/(c+k) < 1``, ``(a+k)/(1+k)`` falling), so once
     ``rho < 1`` the rest is below ``term rho/(1-rho)``.  mpmath's ``hyp2f1`` goes wrong here
     for large b and c near z = 1 (3.03e27 for a DERL of 7.76 at alpha = 507, beta = 4291,
-    d = 0.029, n = 752, agreeing with itself at two precisions)."""
+    d = 0.029, n = 752, agreeing with itself at two precisions).  Where the terms fall too
+    slowly for that (z within ~1e-3 of 1: over 1e5 terms), mpmath's ``hyp2f1`` is used."""
+    if -mp.log(z) * 10**5 < mp.mp.dps * mp.log(10) + a * mp.log(10**5):
+        return mp.hyp2f1(a, b, c, z)
     tot, term, k = mp.mpf(0), mp.mpf(1), 0
     while True:
         tot += term
