@@ -129,14 +129,21 @@ def test_resample_starts_follow_integers_through_rejections(leftover):
     assert starts[b] - starts[0] > b * size  # rejections happened
 
 
-def test_byte_products_are_exact_at_the_byte_limits():
+def _kernels():
+    from custvalue.math._int8_products import HAS_VNNI
+
+    return [False, True] if HAS_VNNI else [False]  # the vpdpbusd kernel where the CPU has it
+
+
+@pytest.mark.parametrize("vnni", _kernels())
+def test_byte_products_are_exact_at_the_byte_limits(vnni):
     from custvalue.math._int8_products import COLS, DEPTH, ROWS, accumulate_products
 
     rng = np.random.default_rng(5)
-    n = 2 * DEPTH + 77  # three depth slices, the last one short
+    n = 2 * DEPTH + 77  # three depth slices, the last one short (and not a multiple of 64)
     A = rng.integers(0, 256, size=(3 * ROWS, n)).astype(np.uint8)
     B = rng.integers(-128, 128, size=(2 * COLS, n)).astype(np.int8)
     A[0], B[0], B[1] = 255, -128, 127  # the largest products, all of one sign
     C = np.full((A.shape[0], B.shape[0]), 7, dtype=np.int64)
-    accumulate_products(A, B, C)
+    accumulate_products(A, B, C, vnni=vnni)
     np.testing.assert_array_equal(C, 7 + A.astype(np.int64) @ B.T.astype(np.int64))
