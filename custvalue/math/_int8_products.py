@@ -44,8 +44,8 @@ def _host_has_vnni() -> bool:
     """Whether numba compiles for this CPU and it has AVX-512 VNNI (``vpdpbusd``)."""
     import llvmlite.binding as llvm
 
-    if numba.config.CPU_NAME not in (None, "host"):  # compiling for another (e.g. generic) CPU
-        return False
+    if numba.config.CPU_NAME not in (None, "host") or numba.config.CPU_FEATURES:
+        return False  # compiling for another (e.g. generic) CPU or feature set
     try:
         return bool(llvm.get_host_cpu_features().get("avx512vnni", False))
     except RuntimeError:  # pragma: no cover - features unknown
