@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pickle
 
+import mpmath
 import numpy as np
 import pandas as pd
 import pytest
@@ -152,8 +153,6 @@ def test_heavy_buyer_keeps_the_dropout_term_against_mpmath():
     the alive-only term, 6.9e-3 below the likelihood (``benchmarks/compare_clvtools.py``).
     The log-likelihood here against mpmath (30 digits, the death integral of BMN's closed form
     by mpmath.quad on each piece), and away from the alive-only term."""
-    mpmath = pytest.importorskip("mpmath")
-    mpmath.mp.dps = 30
     rng = np.random.default_rng(134)
     r, alpha, s, beta, x = 0.7579, 4.7419, 0.5432, 22.1892, 176.0
     gp, gd = np.array([0.1, 0.1, 0.409961]), np.array([0.1, 0.1, 0.1])
@@ -165,17 +164,18 @@ def test_heavy_buyer_keeps_the_dropout_term_against_mpmath():
     sum_zp = rng.integers(0, 177, size=3).astype(float)
     ll, _ = kernel.loglike_and_score(r, alpha, s, beta, gp, gd, np.array([x]), np.array([0, 53]), np.array([52]),
                                      dt, z, z, sum_zp[None, :])
-    mp = mpmath.mpf
-    A = sum(mp(a[k]) * mp(dt[k]) for k in range(52))
-    C = sum(mp(c[k]) * mp(dt[k]) for k in range(52))
-    k = 52
-    integral = mpmath.quad(lambda u: mp(c[k]) * (alpha + A + mp(a[k]) * u) ** -(r + x)
-                           * (beta + C + mp(c[k]) * u) ** -(s + 1), [0, mp(dt[k])])
-    A_T, C_T = A + mp(a[k]) * mp(dt[k]), C + mp(c[k]) * mp(dt[k])
-    alive = (alpha + A_T) ** -(r + x) * (beta + C_T) ** -s
-    const = mpmath.loggamma(r + x) - mpmath.loggamma(r) + r * mpmath.log(alpha) + s * mpmath.log(beta) + sum_zp @ gp
-    ref = float(const + mpmath.log(alive + s * integral))
-    alive_only = float(const + mpmath.log(alive))
+    with mpmath.workdps(30):  # mpmath's precision is global: set for this block only
+        mp = mpmath.mpf
+        A = sum(mp(a[k]) * mp(dt[k]) for k in range(52))
+        C = sum(mp(c[k]) * mp(dt[k]) for k in range(52))
+        k = 52
+        integral = mpmath.quad(lambda u: mp(c[k]) * (alpha + A + mp(a[k]) * u) ** -(r + x)
+                               * (beta + C + mp(c[k]) * u) ** -(s + 1), [0, mp(dt[k])])
+        A_T, C_T = A + mp(a[k]) * mp(dt[k]), C + mp(c[k]) * mp(dt[k])
+        alive = (alpha + A_T) ** -(r + x) * (beta + C_T) ** -s
+        const = mpmath.loggamma(r + x) - mpmath.loggamma(r) + r * mpmath.log(alpha) + s * mpmath.log(beta) + sum_zp @ gp
+        ref = float(const + mpmath.log(alive + s * integral))
+        alive_only = float(const + mpmath.log(alive))
     assert ll[0] == pytest.approx(ref, rel=1e-12, abs=1e-9)
     assert ll[0] - alive_only > 1e-3
 
