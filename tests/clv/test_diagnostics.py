@@ -214,18 +214,18 @@ def _mp_beta_pdf(x, a, b):
     (ParetoNBD, "dropout", "gamma", ("s", "beta")),
 ])
 def test_heterogeneity_density_against_mpmath(cdnow_summary, model, which, family, names):
-    mp.mp.dps = 30
-    res = model().fit(cdnow_summary)
-    h = heterogeneity_density(res, which=which, n_points=40)
-    u, v = (mp.mpf(float(res.params[n])) for n in names)
-    pdf = _mp_gamma_pdf if family == "gamma" else _mp_beta_pdf
-    hand = [float(pdf(mp.mpf(float(x)), u, v)) for x in h.index]
-    np.testing.assert_allclose(h["density"].to_numpy(), hand, rtol=1e-10)
-    if family == "gamma":   # the grid ends at the 99th percentile
-        assert float(mp.gammainc(u, 0, v * mp.mpf(float(h.index[-1])), regularized=True)) == pytest.approx(0.99)
-    else:
-        assert 0 < h.index[0] and h.index[-1] < 1
-    assert h.attrs["distribution"].startswith(family.capitalize())
+    with mp.workdps(30):  # mpmath's precision is global: set here only
+        res = model().fit(cdnow_summary)
+        h = heterogeneity_density(res, which=which, n_points=40)
+        u, v = (mp.mpf(float(res.params[n])) for n in names)
+        pdf = _mp_gamma_pdf if family == "gamma" else _mp_beta_pdf
+        hand = [float(pdf(mp.mpf(float(x)), u, v)) for x in h.index]
+        np.testing.assert_allclose(h["density"].to_numpy(), hand, rtol=1e-10)
+        if family == "gamma":   # the grid ends at the 99th percentile
+            assert float(mp.gammainc(u, 0, v * mp.mpf(float(h.index[-1])), regularized=True)) == pytest.approx(0.99)
+        else:
+            assert 0 < h.index[0] and h.index[-1] < 1
+        assert h.attrs["distribution"].startswith(family.capitalize())
 
 
 def test_heterogeneity_bgbb_processes(donations):

@@ -31,18 +31,18 @@ def peer(fitted):
 
 def _mp_loglike(r, alpha, s, beta, x, t_x, T):
     """Independent closed form (FH05 eqs. 18-21) in 50-digit arithmetic with mpmath's 2F1."""
-    mp.mp.dps = 50
-    r, alpha, s, beta, x, t_x, T = (mp.mpf(v) for v in (r, alpha, s, beta, x, t_x, T))
-    M, m = max(alpha, beta), min(alpha, beta)
-    kk = s + 1 if alpha >= beta else r + x
-    a = r + s + x
+    with mp.workdps(50):  # mpmath's precision is global: set here only
+        r, alpha, s, beta, x, t_x, T = (mp.mpf(v) for v in (r, alpha, s, beta, x, t_x, T))
+        M, m = max(alpha, beta), min(alpha, beta)
+        kk = s + 1 if alpha >= beta else r + x
+        a = r + s + x
 
-    def G(t):
-        return (M + t) ** (-a) / a * mp.hyp2f1(a, kk, a + 1, (M - m) / (M + t))
+        def G(t):
+            return (M + t) ** (-a) / a * mp.hyp2f1(a, kk, a + 1, (M - m) / (M + t))
 
-    L = (mp.exp(mp.loggamma(r + x) - mp.loggamma(r)) * alpha ** r * beta ** s
-         * ((alpha + T) ** (-(r + x)) * (beta + T) ** (-s) + s * (G(t_x) - G(T))))
-    return float(mp.log(L))
+        L = (mp.exp(mp.loggamma(r + x) - mp.loggamma(r)) * alpha ** r * beta ** s
+             * ((alpha + T) ** (-(r + x)) * (beta + T) ** (-s) + s * (G(t_x) - G(T))))
+        return float(mp.log(L))
 
 
 def test_published_cdnow_estimates(fitted):
@@ -121,14 +121,14 @@ def test_score_matches_finite_differences(cdnow_summary):
 
 def test_probability_of_purchases_against_numerical_integration():
     r, alpha, s, beta, t = 0.55, 10.58, 0.61, 11.67, 20.0
-    mp.mp.dps = 30
 
     def direct(n):
         # P(X(t)=n) = E[Pois(n; λt) 1(τ>t)] + ∫_0^t f(τ) E[Pois(n; λτ)] dτ (gamma mixtures).
         nb = lambda u: mp.exp(mp.loggamma(r + n) - mp.loggamma(r) - mp.loggamma(n + 1)) * (alpha / (alpha + u)) ** r * (u / (alpha + u)) ** n
-        alive = nb(t) * (beta / (beta + t)) ** s
-        dead = mp.quad(lambda u: s / beta * (beta / (beta + u)) ** (s + 1) * nb(u), [0, t])
-        return float(alive + dead)
+        with mp.workdps(30):  # mpmath's precision is global: set here only
+            alive = nb(t) * (beta / (beta + t)) ** s
+            dead = mp.quad(lambda u: s / beta * (beta / (beta + u)) ** (s + 1) * nb(u), [0, t])
+            return float(alive + dead)
 
     n = np.arange(6)
     ours = k.probability_of_purchases(n, t, r, alpha, s, beta)
